@@ -1,0 +1,378 @@
+//! Django's system checks, decided from source, plus djsa's own file-level diagnostics.
+//!
+//! Each family lives in its own module and appends to [`Ctx::out`]; messages, hints and IDs are
+//! Django's, word for word. A check that needs something djsa could not read (an unknown field
+//! class, a computed option) stays silent: a false positive costs more trust than a miss.
+
+mod admin;
+mod contrib;
+mod field_checks;
+mod model_checks;
+mod related;
+mod source;
+
+use rustc_hash::FxHashMap;
+
+use crate::db::{Db, Project, SourceFile};
+use crate::diagnostic::{Diagnostic, Severity, code_matches};
+use crate::fields::FieldKind;
+use crate::project::{Field, Model, Parent, ProjectModel, project_model};
+use crate::resolve::{Resolved, Resolver};
+use crate::span::Span;
+use crate::syntax::{Expr, ExprKind};
+
+/// All diagnostics of the project, filtered by SILENCED_SYSTEM_CHECKS and select/ignore.
+#[salsa::tracked(returns(ref))]
+pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
+    let pm = project_model(db, project);
+    let resolver = Resolver::new(db, project);
+    let mut ctx = Ctx::new(db, pm, &resolver);
+    source::check(&mut ctx, project);
+    if pm.settings.installed_apps.is_some() {
+        model_checks::check(&mut ctx);
+        field_checks::check(&mut ctx);
+        related::check(&mut ctx);
+        contrib::check(&mut ctx);
+        admin::check(&mut ctx);
+    }
+    let config = project.config(db);
+    let mut out: Vec<Diagnostic> = ctx
+        .out
+        .into_iter()
+        .filter(|d| !pm.settings.silenced.iter().any(|s| s == &d.code))
+        .filter(|d| config.select.is_empty() || code_matches(&d.code, &config.select))
+        .filter(|d| !code_matches(&d.code, &config.ignore))
+        .collect();
+    out.sort_by(|a, b| {
+        let pa = a.file.map(|f| f.path(db).as_str()).unwrap_or("");
+        let pb = b.file.map(|f| f.path(db).as_str()).unwrap_or("");
+        (pa, a.span.start, &a.code, &a.message).cmp(&(pb, b.span.start, &b.code, &b.message))
+    });
+    out.dedup();
+    out
+}
+
+/// A relation target, as Django resolves `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Model(usize),
+    /// A lazy reference to `app_label.ModelName` that is not installed (or abstract).
+    Missing {
+        app_label: String,
+        model: String,
+    },
+    /// djsa cannot tell (computed, or a model outside what it read).
+    Unknown,
+}
+
+/// A field as seen on a concrete model: its declaration, and the model it is attached to.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelField<'a> {
+    pub field: &'a Field,
+    /// The model class the field is attached to (the concrete child for abstract-inherited fields).
+    pub model: usize,
+}
+
+pub struct Ctx<'a> {
+    pub db: &'a dyn Db,
+    pub pm: &'a ProjectModel,
+    pub resolver: &'a Resolver<'a>,
+    pub out: Vec<Diagnostic>,
+    local_fields_cache: FxHashMap<usize, Vec<&'a Field>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(db: &'a dyn Db, pm: &'a ProjectModel, resolver: &'a Resolver<'a>) -> Self {
+        Ctx {
+            db,
+            pm,
+            resolver,
+            out: Vec::new(),
+            local_fields_cache: FxHashMap::default(),
+        }
+    }
+
+    pub fn model(&self, idx: usize) -> &'a Model {
+        &self.pm.models[idx]
+    }
+
+    /// Concrete, registered models, as `apps.get_models()` lists them (swapped ones included;
+    /// callers that must skip them check [`Ctx::swapped`]).
+    pub fn concrete_models(&self) -> impl Iterator<Item = usize> + 'a {
+        let pm = self.pm;
+        (0..pm.models.len()).filter(move |&i| pm.models[i].registered && !pm.models[i].abstract_)
+    }
+
+    /// `Meta.swappable` names a setting that points at another model.
+    pub fn swapped(&self, idx: usize) -> Option<String> {
+        let m = self.model(idx);
+        let setting = m.meta.get("swappable")?.as_str()?;
+        let value = if setting == "AUTH_USER_MODEL" {
+            self.pm.settings.auth_user_model.clone()
+        } else {
+            self.pm
+                .settings
+                .env
+                .names
+                .get(setting)?
+                .as_str()?
+                .to_string()
+        };
+        if value.eq_ignore_ascii_case(&m.label()) || value == m.label_lower() {
+            None
+        } else {
+            Some(value)
+        }
+    }
+
+    pub fn emit(&mut self, d: Diagnostic) {
+        self.out.push(d);
+    }
+
+    /// Django's object label of a field: `app_label.Model.field`.
+    pub fn field_label(&self, mf: ModelField<'_>) -> String {
+        format!("{}.{}", self.model(mf.model).label(), mf.field.name)
+    }
+
+    /// Diagnostic on a field, located at its name.
+    pub fn on_field(
+        &self,
+        mf: ModelField<'_>,
+        code: &str,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let (file, span) = self.field_location(mf);
+        Diagnostic::new(code, severity, message)
+            .at(file, span)
+            .object(self.field_label(mf))
+    }
+
+    /// Where to point for a field: its name in the class that declares it, or (for inherited
+    /// fields declared in another app's file) the concrete model's class name.
+    pub fn field_location(&self, mf: ModelField<'_>) -> (SourceFile, Span) {
+        (mf.field.file, mf.field.name_span)
+    }
+
+    /// Diagnostic on a model, located at its class name.
+    pub fn on_model(
+        &self,
+        idx: usize,
+        code: &str,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let m = self.model(idx);
+        Diagnostic::new(code, severity, message)
+            .at(m.file, m.name_span)
+            .object(m.label())
+    }
+
+    /// Fields Django copies into a model: its own and those of abstract ancestors (not M2M-specific;
+    /// callers filter by kind). Fields of concrete parents are not local.
+    pub fn local_fields(&mut self, idx: usize) -> Vec<&'a Field> {
+        if let Some(v) = self.local_fields_cache.get(&idx) {
+            return v.clone();
+        }
+        let mut out: Vec<&'a Field> = Vec::new();
+        let pm = self.pm;
+        fn collect<'a>(pm: &'a ProjectModel, idx: usize, out: &mut Vec<&'a Field>, depth: u32) {
+            if depth > 30 {
+                return;
+            }
+            let m = &pm.models[idx];
+            for f in &m.own_fields {
+                if !out.iter().any(|o| o.name == f.name) {
+                    out.push(f);
+                }
+            }
+            for p in &m.parents {
+                if let Parent::Model(pidx) = p
+                    && pm.models[*pidx].abstract_
+                {
+                    collect(pm, *pidx, out, depth + 1);
+                }
+            }
+        }
+        collect(pm, idx, &mut out, 0);
+        self.local_fields_cache.insert(idx, out.clone());
+        out
+    }
+
+    /// Concrete (multi-table) parents of a model, nearest first, following abstract ones.
+    pub fn concrete_parents(&self, idx: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        fn walk(pm: &ProjectModel, idx: usize, out: &mut Vec<usize>, depth: u32) {
+            if depth > 30 {
+                return;
+            }
+            for p in &pm.models[idx].parents {
+                if let Parent::Model(pidx) = p {
+                    if pm.models[*pidx].abstract_ {
+                        walk(pm, *pidx, out, depth + 1);
+                    } else if !out.contains(pidx) {
+                        out.push(*pidx);
+                    }
+                }
+            }
+        }
+        walk(self.pm, idx, &mut out, 0);
+        out
+    }
+
+    /// The model or one of its ancestors has a base djsa could not resolve, or members it could
+    /// not understand: checks that need the full field list must stay silent.
+    pub fn incomplete(&self, idx: usize) -> bool {
+        fn walk(pm: &ProjectModel, idx: usize, depth: u32) -> bool {
+            if depth > 30 {
+                return true;
+            }
+            let m = &pm.models[idx];
+            m.incomplete
+                || m.meta.incomplete
+                || m.parents.iter().any(|p| match p {
+                    Parent::Model(pidx) => walk(pm, *pidx, depth + 1),
+                    Parent::Unknown(_) => true,
+                    _ => false,
+                })
+        }
+        walk(self.pm, idx, 0)
+    }
+
+    /// Resolve a relation's `to` as seen from the concrete model `model` (for abstract-inherited
+    /// fields, bare names and "self" resolve against the concrete model's app).
+    pub fn relation_target(&self, mf: ModelField<'_>) -> Target {
+        let Some(to) = mf.field.opt("to") else {
+            return Target::Unknown;
+        };
+        self.model_reference(to, mf.field.file, mf.model)
+    }
+
+    pub fn model_reference(&self, to: &Expr, file: SourceFile, from_model: usize) -> Target {
+        let m = self.model(from_model);
+        match &to.kind {
+            ExprKind::Str(s) => self.lazy_reference(s, m.app_label.as_deref(), from_model),
+            ExprKind::Name(n) => match self.resolver.resolve_name(file, n) {
+                Resolved::Class(id) => match self.pm.model_by_class(id) {
+                    Some(idx) if self.model(idx).registered && !self.model(idx).abstract_ => {
+                        Target::Model(idx)
+                    }
+                    Some(idx) if self.model(idx).abstract_ => {
+                        // Django: "either not installed, or is abstract".
+                        let am = self.model(idx);
+                        Target::Missing {
+                            app_label: am.app_label.clone().unwrap_or_default(),
+                            model: am.name.clone(),
+                        }
+                    }
+                    _ => Target::Unknown,
+                },
+                Resolved::External(q) if q == "django.conf.settings.AUTH_USER_MODEL" => {
+                    let v = self.pm.settings.auth_user_model.clone();
+                    self.lazy_reference(&v, None, from_model)
+                }
+                Resolved::Value(vfile, e) => match &e.kind {
+                    ExprKind::Str(s) => self.lazy_reference(s, m.app_label.as_deref(), from_model),
+                    _ => {
+                        let _ = vfile;
+                        Target::Unknown
+                    }
+                },
+                _ => Target::Unknown,
+            },
+            _ => Target::Unknown,
+        }
+    }
+
+    /// `"app_label.Model"`, `"Model"` or `"self"`.
+    pub fn lazy_reference(&self, s: &str, default_app: Option<&str>, from_model: usize) -> Target {
+        if s == "self" {
+            return Target::Model(from_model);
+        }
+        let (app, name) = match s.split_once('.') {
+            Some((a, n)) => (a.to_string(), n.to_string()),
+            None => match default_app {
+                Some(a) => (a.to_string(), s.to_string()),
+                None => return Target::Unknown,
+            },
+        };
+        if name.contains('.') {
+            return Target::Unknown;
+        }
+        match self.pm.get_model(&app, &name) {
+            Some(idx) => Target::Model(idx),
+            None => {
+                // An app djsa did not load (not found in the environment) may hold it.
+                if self.pm.app(&app).is_none() && self.unloaded_apps() {
+                    Target::Unknown
+                } else if self.app_has_unknown_models(&app) {
+                    Target::Unknown
+                } else {
+                    Target::Missing {
+                        app_label: app,
+                        model: name,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Some INSTALLED_APPS entry could not be loaded, so its label is unknown.
+    fn unloaded_apps(&self) -> bool {
+        let listed = self.pm.settings.installed_apps.as_ref().map_or(0, Vec::len);
+        listed != self.pm.apps.len()
+    }
+
+    /// An app whose models module has classes djsa could not classify (dynamic bases).
+    fn app_has_unknown_models(&self, label: &str) -> bool {
+        self.pm
+            .models
+            .iter()
+            .any(|m| m.app_label.as_deref() == Some(label) && m.incomplete && !m.registered)
+            || self
+                .pm
+                .notes
+                .iter()
+                .any(|n| n.message.starts_with(&format!("app {label}:")))
+    }
+
+    /// Django's default pk class name for a model's app (`BigAutoField`, ...), if known.
+    pub fn default_pk_class(&self, idx: usize) -> Option<String> {
+        let m = self.model(idx);
+        let app = m.app_label.as_deref().and_then(|l| self.pm.app(l));
+        let path = app
+            .and_then(|a| a.default_auto_field.clone())
+            .or_else(|| self.pm.settings.default_auto_field.clone())
+            .unwrap_or_else(|| {
+                if self.pm.django_version >= (6, 0) {
+                    "django.db.models.BigAutoField".into()
+                } else {
+                    "django.db.models.AutoField".into()
+                }
+            });
+        path.rsplit('.').next().map(str::to_string)
+    }
+
+    /// The database backend vendor from settings: "postgresql", "mysql", "sqlite", "oracle".
+    pub fn vendor(&self) -> Option<&'static str> {
+        let engine = self.pm.settings.engine.as_deref()?;
+        Some(
+            if engine.contains("postgres") || engine.contains("postgis") {
+                "postgresql"
+            } else if engine.contains("mysql") {
+                "mysql"
+            } else if engine.contains("sqlite") || engine.contains("spatialite") {
+                "sqlite"
+            } else if engine.contains("oracle") {
+                "oracle"
+            } else {
+                return None;
+            },
+        )
+    }
+
+    /// Whether the field has a given kind (its own class or the Django base of a custom class).
+    pub fn is_kind(f: &Field, kinds: &[FieldKind]) -> bool {
+        kinds.contains(&f.kind)
+    }
+}

@@ -1,0 +1,24 @@
+//! Project configuration as plain data. Loading it (pyproject.toml, manage.py, the Python
+//! environment) is the host's job; analysis only reads this value.
+
+/// Everything analysis needs to know about the project that is not in a Python file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, salsa::SalsaValue)]
+pub struct ProjectConfig {
+    /// Dotted settings module (`mysite.settings`), if known.
+    pub settings_module: Option<String>,
+    /// Django version found in the project's environment (major, minor).
+    pub django_version: Option<(u32, u32)>,
+    /// Check codes or prefixes to report (empty: all).
+    pub select: Vec<String>,
+    /// Check codes or prefixes never to report.
+    pub ignore: Vec<String>,
+    /// Database engine override (`django.db.backends.postgresql`), else taken from settings.
+    pub database_engine: Option<String>,
+}
+
+impl ProjectConfig {
+    /// The Django version to follow when the environment does not tell (the newest supported).
+    pub fn django(&self) -> (u32, u32) {
+        self.django_version.unwrap_or((6, 1))
+    }
+}

@@ -1,0 +1,78 @@
+//! The salsa database: inputs pushed in by the host (CLI or server), and the parse query.
+
+use std::sync::Arc;
+
+use crate::config::ProjectConfig;
+use crate::syntax::ModuleSyntax;
+
+/// Where a file comes from: the user's project (checked) or an installed package (read for context,
+/// checked only when it is an installed app).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, salsa::SalsaValue)]
+pub enum Origin {
+    Project,
+    Library,
+}
+
+/// One Python source file. The host reads it and pushes the text in; analysis never reads disk.
+#[salsa::input(debug)]
+pub struct SourceFile {
+    /// Path as shown to the user (relative to the project root for project files).
+    #[returns(ref)]
+    pub path: String,
+    /// Dotted module name (`library.models`), `None` when the file is outside every source root.
+    #[returns(ref)]
+    pub module: Option<String>,
+    #[returns(ref)]
+    pub text: Arc<str>,
+    #[returns(copy)]
+    pub origin: Origin,
+    /// The bytes were not valid UTF-8 and were decoded lossily.
+    #[returns(copy)]
+    pub lossy: bool,
+}
+
+/// The whole project: its files and configuration.
+#[salsa::input(debug)]
+pub struct Project {
+    #[returns(ref)]
+    pub files: Vec<SourceFile>,
+    #[returns(ref)]
+    pub config: ProjectConfig,
+}
+
+#[salsa::db]
+pub trait Db: salsa::Database {}
+
+#[salsa::db]
+#[derive(Clone, Default)]
+pub struct RootDatabase {
+    storage: salsa::Storage<Self>,
+}
+
+#[salsa::db]
+impl salsa::Database for RootDatabase {}
+
+#[salsa::db]
+impl Db for RootDatabase {}
+
+/// Files larger than this are not parsed (a diagnostic says so); generated dumps are not models.
+pub const MAX_FILE_BYTES: usize = 8 * 1024 * 1024;
+
+/// The syntax facts of one file. Cached per file; other queries depend on this value, not on the
+/// text, so an edit that leaves the facts equal does not re-run them (salsa backdating).
+#[salsa::tracked(returns(ref))]
+pub fn module_syntax(db: &dyn Db, file: SourceFile) -> ModuleSyntax {
+    let text = file.text(db);
+    if text.len() > MAX_FILE_BYTES {
+        return ModuleSyntax::default();
+    }
+    let mut parser = tree_sitter::Parser::new();
+    let lang: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    if parser.set_language(&lang).is_err() {
+        return ModuleSyntax::default();
+    }
+    match parser.parse(text.as_bytes(), None) {
+        Some(tree) => crate::syntax::lower(&tree, text),
+        None => ModuleSyntax::default(),
+    }
+}

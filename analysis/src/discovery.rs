@@ -1,0 +1,104 @@
+//! What the host should load next: modules the project needs that are not loaded yet.
+//!
+//! The host loads the project's own files, then asks [`wanted_modules`] and loads whatever of
+//! that it finds in the Python environment, until nothing new is wanted.
+
+use rustc_hash::FxHashSet;
+
+use crate::db::{Db, Project, SourceFile, module_syntax};
+use crate::project::project_model;
+use crate::resolve::{absolute_module, module_map};
+use crate::syntax::Stmt;
+
+#[salsa::tracked(returns(ref))]
+pub fn wanted_modules(db: &dyn Db, project: Project) -> Vec<String> {
+    let pm = project_model(db, project);
+    let modules = module_map(db, project);
+    let mut wanted: Vec<String> = Vec::new();
+    let mut seen: FxHashSet<String> = FxHashSet::default();
+    let mut want = |m: String, wanted: &mut Vec<String>| {
+        if !modules.contains_key(&m) && seen.insert(m.clone()) {
+            wanted.push(m);
+        }
+    };
+    // Every INSTALLED_APPS entry, its apps/models/admin modules.
+    if let Some(entries) = &pm.settings.installed_apps {
+        for e in entries {
+            let Some(name) = e.as_str() else { continue };
+            want(name.to_string(), &mut wanted);
+            if let Some((module, _)) = name.rsplit_once('.') {
+                want(module.to_string(), &mut wanted);
+            }
+        }
+    }
+    for app in &pm.apps {
+        for sub in ["apps", "models", "admin"] {
+            want(format!("{}.{sub}", app.name), &mut wanted);
+        }
+    }
+    // Imports of every module reachable from the apps' models, apps and admin modules.
+    let mut queue: Vec<SourceFile> = Vec::new();
+    for app in &pm.apps {
+        for sub in ["", ".apps", ".models", ".admin"] {
+            if let Some(&f) = modules.get(&format!("{}{sub}", app.name)) {
+                queue.push(f);
+            }
+        }
+    }
+    let mut visited: FxHashSet<SourceFile> = FxHashSet::default();
+    while let Some(f) = queue.pop() {
+        if !visited.insert(f) {
+            continue;
+        }
+        for m in imports(db, f) {
+            match modules.get(&m) {
+                Some(&g) => queue.push(g),
+                None => want(m, &mut wanted),
+            }
+        }
+    }
+    wanted
+}
+
+fn imports(db: &dyn Db, file: SourceFile) -> Vec<String> {
+    fn walk(db: &dyn Db, file: SourceFile, stmts: &[Stmt], out: &mut Vec<String>) {
+        for s in stmts {
+            match s {
+                Stmt::Import { module, .. } => out.push(module.clone()),
+                Stmt::ImportFrom {
+                    level,
+                    module,
+                    names,
+                    ..
+                } => {
+                    if let Some(abs) = absolute_module(db, file, *level, module.as_deref()) {
+                        for (n, _) in names {
+                            out.push(format!("{abs}.{n}"));
+                        }
+                        out.push(abs);
+                    }
+                }
+                Stmt::If { body, orelse, .. } => {
+                    walk(db, file, body, out);
+                    walk(db, file, orelse, out);
+                }
+                Stmt::Try {
+                    body,
+                    orelse,
+                    handlers,
+                    ..
+                } => {
+                    walk(db, file, body, out);
+                    walk(db, file, orelse, out);
+                    for h in handlers {
+                        walk(db, file, h, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(db, file, &module_syntax(db, file).body, &mut out);
+    out
+}

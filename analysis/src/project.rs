@@ -1,0 +1,913 @@
+//! The project model: settings, the app registry and the model index, built from syntax facts.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::db::{Db, Origin, Project, SourceFile};
+use crate::fields::FieldKind;
+use crate::resolve::{ClassId, Resolved, Resolver, module_classes};
+use crate::settings::{Located, SettingsEnv, Value, evaluate_settings};
+use crate::span::Span;
+use crate::syntax::{ClassDef, Expr, ExprKind, Keyword, Stmt, Target};
+
+/// Something djsa met and could not understand statically; listed by `--verbose`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub file: Option<SourceFile>,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProjectSettings {
+    pub file: Option<SourceFile>,
+    pub env: SettingsEnv,
+    /// `None` when INSTALLED_APPS could not be evaluated.
+    pub installed_apps: Option<Vec<Located>>,
+    pub auth_user_model: String,
+    /// DEFAULT_AUTO_FIELD as set in settings (`None`: not set, Django's default applies).
+    pub default_auto_field: Option<String>,
+    pub silenced: Vec<String>,
+    pub engine: Option<String>,
+    pub has_routers: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    pub name: String,
+    pub label: String,
+    /// Where INSTALLED_APPS names it.
+    pub entry: Located,
+    pub config: Option<ClassId>,
+    /// `default_auto_field` set on the AppConfig class (or a parent config).
+    pub default_auto_field: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parent {
+    Model(usize),
+    /// `django.db.models.Model` itself.
+    Base,
+    /// A base djsa could not resolve (its fields may be anything).
+    Unknown(String),
+    /// A non-model class (mixin).
+    Mixin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomField {
+    pub class: ClassId,
+    pub name: String,
+    /// The subclass overrides `__init__`, `check` or similar: its options are not what the call says.
+    pub opaque: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub file: SourceFile,
+    pub kind: FieldKind,
+    pub custom: Option<CustomField>,
+    pub args: Vec<Expr>,
+    pub kwargs: Vec<Keyword>,
+    pub has_splat: bool,
+    /// The model class whose body declares it.
+    pub declared_in: usize,
+    /// Implicit `id` / `<parent>_ptr` fields.
+    pub auto_created: bool,
+}
+
+impl Field {
+    /// The expression given for a parameter, by keyword or position.
+    pub fn opt(&self, name: &str) -> Option<&Expr> {
+        if let Some(k) = self.kwargs.iter().find(|k| k.name == name) {
+            return Some(&k.value);
+        }
+        let params = self.kind.positional_params();
+        let pos = params.iter().position(|p| *p == name)?;
+        self.args.get(pos)
+    }
+    /// The value is known to be a literal bool (or absent, giving `default`).
+    pub fn flag(&self, name: &str, default: bool) -> Option<bool> {
+        match self.opt(name) {
+            None => Some(default),
+            Some(e) => e.as_bool(),
+        }
+    }
+    /// Whether djsa can trust what the call says about options.
+    pub fn options_known(&self) -> bool {
+        !self.has_splat && !self.custom.as_ref().is_some_and(|c| c.opaque)
+    }
+    pub fn is_primary_key(&self) -> bool {
+        self.flag("primary_key", false) == Some(true)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Meta {
+    pub attrs: Vec<(String, Expr, SourceFile)>,
+    pub span: Option<(SourceFile, Span)>,
+    /// The Meta declares bases djsa could not follow.
+    pub incomplete: bool,
+}
+
+impl Meta {
+    pub fn get(&self, name: &str) -> Option<&Expr> {
+        self.attrs
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, e, _)| e)
+    }
+    pub fn get_with_file(&self, name: &str) -> Option<(&Expr, SourceFile)> {
+        self.attrs
+            .iter()
+            .rev()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, e, f)| (e, *f))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub name: String,
+    pub span: Span,
+    pub is_property: bool,
+    pub is_classmethod: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    pub class: ClassId,
+    pub file: SourceFile,
+    pub module: String,
+    pub name: String,
+    pub name_span: Span,
+    pub span: Span,
+    pub app_label: Option<String>,
+    pub abstract_: bool,
+    pub proxy: bool,
+    pub parents: Vec<Parent>,
+    /// Fields declared in this class body.
+    pub own_fields: Vec<Field>,
+    /// Meta as Django sees it for this class (own Meta or inherited from an abstract parent).
+    pub meta: Meta,
+    /// The class body declares its own `class Meta`.
+    pub has_own_meta: bool,
+    pub members: Vec<Member>,
+    /// Names assigned in the class body that are not fields (managers, constants...).
+    pub other_attrs: Vec<String>,
+    /// djsa could not understand everything this model declares (unknown bases or field classes).
+    pub incomplete: bool,
+    /// Registered in the app registry (concrete or abstract model in an installed app).
+    pub registered: bool,
+}
+
+impl Model {
+    pub fn label(&self) -> String {
+        format!("{}.{}", self.app_label.as_deref().unwrap_or("?"), self.name)
+    }
+    pub fn label_lower(&self) -> String {
+        format!(
+            "{}.{}",
+            self.app_label.as_deref().unwrap_or("?"),
+            self.name.to_lowercase()
+        )
+    }
+    pub fn model_name(&self) -> String {
+        self.name.to_lowercase()
+    }
+    pub fn meta_bool(&self, name: &str) -> Option<bool> {
+        self.meta.get(name).and_then(Expr::as_bool)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProjectModel {
+    pub settings: ProjectSettings,
+    pub apps: Vec<App>,
+    pub models: Vec<Model>,
+    pub notes: Vec<Note>,
+    /// A relation field whose target djsa cannot know exists somewhere in the project.
+    pub opaque_relations: bool,
+    pub django_version: (u32, u32),
+}
+
+impl ProjectModel {
+    pub fn app(&self, label: &str) -> Option<&App> {
+        self.apps.iter().find(|a| a.label == label)
+    }
+    /// A registered model by app label and (case-insensitive) name, as `apps.get_model` finds it.
+    pub fn get_model(&self, app_label: &str, name: &str) -> Option<usize> {
+        self.models.iter().position(|m| {
+            m.registered
+                && m.app_label.as_deref() == Some(app_label)
+                && m.name.eq_ignore_ascii_case(name)
+        })
+    }
+    pub fn model_by_class(&self, class: ClassId) -> Option<usize> {
+        self.models.iter().position(|m| m.class == class)
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn project_model(db: &dyn Db, project: Project) -> ProjectModel {
+    let resolver = Resolver::new(db, project);
+    let config = project.config(db);
+    let mut b = Builder {
+        resolver: &resolver,
+        notes: Vec::new(),
+        models: Vec::new(),
+        by_class: FxHashMap::default(),
+    };
+    let settings = b.settings(config.settings_module.as_deref());
+    let apps = b.apps(&settings);
+    b.models(&apps);
+    let opaque_relations = b.models.iter().any(|m| {
+        m.registered
+            && m.own_fields
+                .iter()
+                .any(|f| f.kind.is_relation() && f.custom.as_ref().is_some_and(|c| c.opaque))
+    }) || b.models.iter().any(|m| m.registered && m.incomplete);
+    let mut engine = settings.engine.clone();
+    if let Some(e) = &config.database_engine {
+        engine = Some(e.clone());
+    }
+    ProjectModel {
+        settings: ProjectSettings { engine, ..settings },
+        apps,
+        models: b.models,
+        notes: b.notes,
+        opaque_relations,
+        django_version: config.django(),
+    }
+}
+
+struct Builder<'r, 'db> {
+    resolver: &'r Resolver<'db>,
+    notes: Vec<Note>,
+    models: Vec<Model>,
+    by_class: FxHashMap<ClassId, Option<usize>>,
+}
+
+impl Builder<'_, '_> {
+    fn note(&mut self, file: Option<SourceFile>, span: Span, message: impl Into<String>) {
+        self.notes.push(Note {
+            file,
+            span,
+            message: message.into(),
+        });
+    }
+
+    fn settings(&mut self, module: Option<&str>) -> ProjectSettings {
+        let mut s = ProjectSettings {
+            auth_user_model: "auth.User".into(),
+            ..Default::default()
+        };
+        let Some(module) = module else {
+            self.note(
+                None,
+                Span::default(),
+                "no settings module: INSTALLED_APPS unknown, only syntax-level checks run",
+            );
+            return s;
+        };
+        let Some(env) = evaluate_settings(self.resolver, module) else {
+            self.note(
+                None,
+                Span::default(),
+                format!("settings module {module} was not found among the project files"),
+            );
+            return s;
+        };
+        s.file = self.resolver.file_of(module);
+        let get = |n: &str| env.names.get(n);
+        match get("INSTALLED_APPS") {
+            Some(v) => match &v.value {
+                Value::List(items) => {
+                    if let Some(bad) = items.iter().find(|i| i.as_str().is_none()) {
+                        let why = match &bad.value {
+                            Value::Unknown(w) => w.clone(),
+                            _ => "an entry is not a string".into(),
+                        };
+                        self.note(
+                            bad.file,
+                            bad.span,
+                            format!("INSTALLED_APPS not understood statically: {why}"),
+                        );
+                    } else {
+                        s.installed_apps = Some(items.clone());
+                    }
+                }
+                Value::Unknown(why) => {
+                    self.note(
+                        v.file,
+                        v.span,
+                        format!("INSTALLED_APPS not understood statically: {why}"),
+                    );
+                }
+                _ => self.note(v.file, v.span, "INSTALLED_APPS is not a list or tuple"),
+            },
+            None => s.installed_apps = Some(Vec::new()),
+        }
+        match get("AUTH_USER_MODEL") {
+            Some(v) => match v.as_str() {
+                Some(m) => s.auth_user_model = m.to_string(),
+                None => self.note(
+                    v.file,
+                    v.span,
+                    "AUTH_USER_MODEL not understood statically; assuming auth.User",
+                ),
+            },
+            None => {}
+        }
+        if let Some(v) = get("DEFAULT_AUTO_FIELD") {
+            match v.as_str() {
+                Some(f) => s.default_auto_field = Some(f.to_string()),
+                None => {
+                    self.note(
+                        v.file,
+                        v.span,
+                        "DEFAULT_AUTO_FIELD not understood statically",
+                    );
+                    s.default_auto_field = Some("?".into());
+                }
+            }
+        }
+        if let Some(v) = get("SILENCED_SYSTEM_CHECKS") {
+            match v.as_list() {
+                Some(items) => {
+                    s.silenced = items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect()
+                }
+                None => self.note(
+                    v.file,
+                    v.span,
+                    "SILENCED_SYSTEM_CHECKS not understood statically",
+                ),
+            }
+        }
+        if let Some(dbs) = get("DATABASES")
+            && let Some(default) = dbs.get("default")
+            && let Some(engine) = default.get("ENGINE")
+        {
+            s.engine = engine.as_str().map(str::to_string);
+        }
+        if let Some(r) = get("DATABASE_ROUTERS") {
+            s.has_routers = r.truthy() != Some(false);
+        }
+        s.env = env;
+        s
+    }
+
+    fn apps(&mut self, settings: &ProjectSettings) -> Vec<App> {
+        let Some(entries) = &settings.installed_apps else {
+            return Vec::new();
+        };
+        let mut apps = Vec::new();
+        for entry in entries {
+            let Some(name) = entry.as_str() else { continue };
+            match self.app_for_entry(name, entry) {
+                Some(app) => apps.push(app),
+                None => self.note(entry.file, entry.span, format!("installed app {name:?} was not found in the project or its Python environment; its models are not checked")),
+            }
+        }
+        apps
+    }
+
+    fn app_for_entry(&mut self, entry_name: &str, entry: &Located) -> Option<App> {
+        let r = self.resolver;
+        let db = r.db();
+        // A module (package) path.
+        if let Some(file) = r.file_of(entry_name) {
+            let mut config = None;
+            if let Some(apps_file) = r.file_of(&format!("{entry_name}.apps")) {
+                // Django >= 3.2: the single AppConfig subclass in apps.py, or the one with default = True.
+                let candidates: Vec<ClassId> = module_classes(db, apps_file)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| ClassId {
+                        file: apps_file,
+                        index: i as u32,
+                    })
+                    .filter(|id| self.is_app_config(*id, 0))
+                    .collect();
+                let defaults: Vec<ClassId> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|id| self.config_attr_bool(*id, "default") == Some(true))
+                    .collect();
+                let non_false: Vec<ClassId> = candidates
+                    .iter()
+                    .copied()
+                    .filter(|id| self.config_attr_bool(*id, "default") != Some(false))
+                    .collect();
+                if defaults.len() == 1 {
+                    config = Some(defaults[0]);
+                } else if defaults.is_empty() && non_false.len() == 1 {
+                    config = Some(non_false[0]);
+                }
+            }
+            return Some(self.make_app(entry_name, config, entry, file.origin(db)));
+        }
+        // A dotted path to an AppConfig class.
+        let (module, class) = entry_name.rsplit_once('.')?;
+        let file = r.file_of(module)?;
+        if let Resolved::Class(id) = r.resolve_name(file, class)
+            && self.is_app_config(id, 0)
+        {
+            let name = self
+                .config_attr_str(id, "name")
+                .unwrap_or_else(|| module.to_string());
+            return Some(self.make_app(&name, Some(id), entry, file.origin(db)));
+        }
+        None
+    }
+
+    fn make_app(
+        &mut self,
+        module_name: &str,
+        config: Option<ClassId>,
+        entry: &Located,
+        origin: Origin,
+    ) -> App {
+        let mut name = module_name.to_string();
+        let mut label = None;
+        let mut default_auto_field = None;
+        if let Some(id) = config {
+            if let Some(n) = self.config_attr_str(id, "name") {
+                name = n;
+            }
+            label = self.config_attr_str(id, "label");
+            default_auto_field = self.config_attr_str(id, "default_auto_field");
+        }
+        let label = label.unwrap_or_else(|| name.rsplit('.').next().unwrap_or(&name).to_string());
+        App {
+            name,
+            label,
+            entry: entry.clone(),
+            config,
+            default_auto_field,
+            origin,
+        }
+    }
+
+    fn is_app_config(&self, id: ClassId, depth: u32) -> bool {
+        if depth > 20 {
+            return false;
+        }
+        let Some(c) = self.resolver.class_def(id) else {
+            return false;
+        };
+        c.bases
+            .iter()
+            .any(|b| match self.resolver.resolve_expr(id.file, b) {
+                Resolved::External(q) => {
+                    q == "django.apps.AppConfig" || q == "django.apps.config.AppConfig"
+                }
+                Resolved::Class(p) => self.is_app_config(p, depth + 1),
+                _ => false,
+            })
+    }
+
+    /// A class attribute of an AppConfig, following its bases.
+    fn config_attr(&self, id: ClassId, attr: &str, depth: u32) -> Option<Expr> {
+        if depth > 20 {
+            return None;
+        }
+        let c = self.resolver.class_def(id)?;
+        for s in &c.body {
+            if let Stmt::Assign { targets, value, .. } = s
+                && targets
+                    .iter()
+                    .any(|t| matches!(t, Target::Name(n, _) if n == attr))
+            {
+                return Some(value.clone());
+            }
+        }
+        for b in &c.bases {
+            if let Resolved::Class(p) = self.resolver.resolve_expr(id.file, b)
+                && let Some(v) = self.config_attr(p, attr, depth + 1)
+            {
+                return Some(v);
+            }
+        }
+        None
+    }
+    fn config_attr_str(&self, id: ClassId, attr: &str) -> Option<String> {
+        self.config_attr(id, attr, 0)
+            .and_then(|e| e.as_str().map(str::to_string))
+    }
+    fn config_attr_bool(&self, id: ClassId, attr: &str) -> Option<bool> {
+        self.config_attr(id, attr, 0).and_then(|e| e.as_bool())
+    }
+
+    /// Register the models of every installed app, in INSTALLED_APPS order.
+    fn models(&mut self, apps: &[App]) {
+        let r = self.resolver;
+        let mut visited: FxHashSet<SourceFile> = FxHashSet::default();
+        let mut seen_labels: FxHashSet<(String, String)> = FxHashSet::default();
+        for app in apps {
+            let Some(file) = r.file_of(&format!("{}.models", app.name)) else {
+                continue;
+            };
+            let mut queue = vec![file];
+            while let Some(f) = queue.pop() {
+                if !visited.insert(f) {
+                    continue;
+                }
+                for m in self.imported_modules(f) {
+                    if let Some(mf) = r.file_of(&m) {
+                        queue.push(mf);
+                    }
+                }
+                let n = module_classes(r.db(), f).len();
+                for i in 0..n {
+                    let id = ClassId {
+                        file: f,
+                        index: i as u32,
+                    };
+                    let Some(idx) = self.model_for_class(id, apps, 0) else {
+                        continue;
+                    };
+                    let m = &self.models[idx];
+                    let Some(label) = m.app_label.clone() else {
+                        continue;
+                    };
+                    if seen_labels.insert((label, m.name.to_lowercase())) {
+                        self.models[idx].registered = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Modules a file imports (absolute names), for following a models package.
+    fn imported_modules(&self, file: SourceFile) -> Vec<String> {
+        let db = self.resolver.db();
+        let mut out = Vec::new();
+        fn walk(db: &dyn Db, file: SourceFile, stmts: &[Stmt], out: &mut Vec<String>) {
+            for s in stmts {
+                match s {
+                    Stmt::Import { module, .. } => out.push(module.clone()),
+                    Stmt::ImportFrom {
+                        level,
+                        module,
+                        names,
+                        ..
+                    } => {
+                        if let Some(abs) =
+                            crate::resolve::absolute_module(db, file, *level, module.as_deref())
+                        {
+                            for (n, _) in names {
+                                out.push(format!("{abs}.{n}"));
+                            }
+                            out.push(abs);
+                        }
+                    }
+                    Stmt::If { body, orelse, .. } => {
+                        walk(db, file, body, out);
+                        walk(db, file, orelse, out);
+                    }
+                    Stmt::Try { body, orelse, .. } => {
+                        walk(db, file, body, out);
+                        walk(db, file, orelse, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        walk(db, file, &crate::db::module_syntax(db, file).body, &mut out);
+        out
+    }
+
+    /// The model built from a class, if the class is a Django model. Memoized.
+    fn model_for_class(&mut self, id: ClassId, apps: &[App], depth: u32) -> Option<usize> {
+        if let Some(v) = self.by_class.get(&id) {
+            return *v;
+        }
+        if depth > 30 {
+            return None;
+        }
+        // Mark in progress (inheritance cycles resolve to "not a model").
+        self.by_class.insert(id, None);
+        let r = self.resolver;
+        let class = r.class_def(id)?;
+        let mut parents = Vec::new();
+        let mut is_model = false;
+        for b in &class.bases {
+            let p = match r.resolve_expr(id.file, b) {
+                Resolved::External(q)
+                    if q == "django.db.models.Model" || q == "django.db.models.base.Model" =>
+                {
+                    is_model = true;
+                    Parent::Base
+                }
+                Resolved::Class(pid) => match self.model_for_class(pid, apps, depth + 1) {
+                    Some(pidx) => {
+                        is_model = true;
+                        Parent::Model(pidx)
+                    }
+                    None => Parent::Mixin,
+                },
+                Resolved::External(q) if q.starts_with("builtins.") || q.starts_with("typing.") => {
+                    Parent::Mixin
+                }
+                Resolved::External(q) => Parent::Unknown(q),
+                _ => Parent::Unknown(expr_text(b)),
+            };
+            parents.push(p);
+        }
+        if !is_model {
+            return None;
+        }
+        let model = self.build_model(id, class, parents, apps);
+        let idx = self.models.len();
+        self.models.push(model);
+        self.by_class.insert(id, Some(idx));
+        Some(idx)
+    }
+
+    fn build_model(
+        &mut self,
+        id: ClassId,
+        class: &ClassDef,
+        parents: Vec<Parent>,
+        apps: &[App],
+    ) -> Model {
+        let r = self.resolver;
+        let db = r.db();
+        let file = id.file;
+        let module = file.module(db).clone().unwrap_or_default();
+        let idx = self.models.len();
+        let mut incomplete = parents.iter().any(|p| matches!(p, Parent::Unknown(_)));
+        let mut own_fields = Vec::new();
+        let mut members = Vec::new();
+        let mut other_attrs = Vec::new();
+        let mut own_meta: Option<&ClassDef> = None;
+        for s in &class.body {
+            match s {
+                Stmt::Assign { targets, value, .. } => {
+                    let [Target::Name(name, name_span)] = targets.as_slice() else {
+                        continue;
+                    };
+                    match self.field_class(file, value) {
+                        FieldClass::Field(kind, custom) => {
+                            let ExprKind::Call {
+                                args,
+                                kwargs,
+                                has_splat,
+                                ..
+                            } = &value.kind
+                            else {
+                                continue;
+                            };
+                            own_fields.push(Field {
+                                name: name.clone(),
+                                name_span: *name_span,
+                                span: value.span,
+                                file,
+                                kind,
+                                custom,
+                                args: args.clone(),
+                                kwargs: kwargs.clone(),
+                                has_splat: *has_splat,
+                                declared_in: idx,
+                                auto_created: false,
+                            });
+                        }
+                        FieldClass::NotField => other_attrs.push(name.clone()),
+                        FieldClass::Unknown(what) => {
+                            incomplete = true;
+                            other_attrs.push(name.clone());
+                            self.note(Some(file), value.span, format!("{}.{}: {what} is not understood statically; checks that need every field of this model are skipped", class.name, name));
+                        }
+                    }
+                }
+                Stmt::Class(c) if c.name == "Meta" => own_meta = Some(c),
+                Stmt::Function(f) => {
+                    let is_property = f.decorators.iter().any(|d| {
+                        matches!(d.as_name(), Some(n) if n == "property" || n.ends_with("cached_property"))
+                    });
+                    let is_classmethod = f
+                        .decorators
+                        .iter()
+                        .any(|d| d.as_name() == Some("classmethod"));
+                    members.push(Member {
+                        name: f.name.clone(),
+                        span: f.name_span,
+                        is_property,
+                        is_classmethod,
+                    });
+                }
+                Stmt::AnnOnly { .. } | Stmt::Expr(_) => {}
+                Stmt::If { .. } | Stmt::Try { .. } | Stmt::Opaque { .. } => {
+                    incomplete = true;
+                }
+                _ => {}
+            }
+        }
+        // Meta: own, or inherited from the first parent that has one (abstract parents keep theirs).
+        let mut meta = Meta::default();
+        let has_own_meta = own_meta.is_some();
+        if let Some(mc) = own_meta {
+            for b in &mc.bases {
+                // `class Meta(Parent.Meta)`: inherit its attributes.
+                let text = expr_text(b);
+                match text.strip_suffix(".Meta").map(|p| r.resolve_name(file, p)) {
+                    Some(Resolved::Class(pid)) => {
+                        match self.by_class.get(&pid).copied().flatten() {
+                            Some(pidx) => meta
+                                .attrs
+                                .extend(self.models[pidx].meta.attrs.iter().cloned()),
+                            None => meta.incomplete = true,
+                        }
+                    }
+                    _ => meta.incomplete = true,
+                }
+            }
+            for s in &mc.body {
+                if let Stmt::Assign { targets, value, .. } = s {
+                    for t in targets {
+                        if let Target::Name(n, _) = t {
+                            meta.attrs.push((n.clone(), value.clone(), file));
+                        }
+                    }
+                }
+            }
+            meta.span = Some((file, mc.name_span));
+        } else {
+            // Python finds `Meta` on the first class in the MRO that has it; Django keeps the
+            // attribute only on abstract models.
+            if let Some(pidx) = self.meta_holder(&parents, 0) {
+                let pm = &self.models[pidx];
+                meta.attrs.extend(
+                    pm.meta
+                        .attrs
+                        .iter()
+                        .filter(|(n, _, _)| n != "abstract")
+                        .cloned(),
+                );
+                meta.incomplete |= pm.meta.incomplete;
+            }
+        }
+        let abstract_ = has_own_meta && meta.get("abstract").and_then(Expr::as_bool) == Some(true);
+        let proxy = meta.get("proxy").and_then(Expr::as_bool) == Some(true);
+        // App label: Meta.app_label, else the installed app containing the module.
+        let app_label = match meta.get("app_label") {
+            Some(e) => e.as_str().map(str::to_string),
+            None => apps
+                .iter()
+                .filter(|a| module == a.name || module.starts_with(&format!("{}.", a.name)))
+                .max_by_key(|a| a.name.len())
+                .map(|a| a.label.clone()),
+        };
+        Model {
+            class: id,
+            file,
+            module,
+            name: class.name.clone(),
+            name_span: class.name_span,
+            span: class.span,
+            app_label,
+            abstract_,
+            proxy,
+            parents,
+            own_fields,
+            meta,
+            has_own_meta,
+            members,
+            other_attrs,
+            incomplete,
+            registered: false,
+        }
+    }
+
+    /// The abstract ancestor whose `Meta` attribute a class without its own Meta inherits.
+    fn meta_holder(&self, parents: &[Parent], depth: u32) -> Option<usize> {
+        if depth > 30 {
+            return None;
+        }
+        for p in parents {
+            if let Parent::Model(pidx) = p {
+                let pm = &self.models[*pidx];
+                if pm.abstract_ || (pm.has_own_meta && pm.meta.get("abstract").is_some()) {
+                    return Some(*pidx);
+                }
+                if let Some(h) = self.meta_holder(&pm.parents, depth + 1) {
+                    return Some(h);
+                }
+            }
+        }
+        None
+    }
+
+    fn field_class(&mut self, file: SourceFile, value: &Expr) -> FieldClass {
+        let ExprKind::Call { func, .. } = &value.kind else {
+            return FieldClass::NotField;
+        };
+        match self.resolver.resolve_expr(file, func) {
+            Resolved::External(q) => match FieldKind::from_qualified(&q) {
+                Some(k) => FieldClass::Field(k, None),
+                None if q.starts_with("django.") || q.starts_with("builtins.") => {
+                    FieldClass::NotField
+                }
+                None => FieldClass::Unknown(q),
+            },
+            Resolved::Class(id) => match self.custom_field(id, 0) {
+                Some((kind, opaque)) => {
+                    let name = self
+                        .resolver
+                        .class_def(id)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default();
+                    FieldClass::Field(
+                        kind,
+                        Some(CustomField {
+                            class: id,
+                            name,
+                            opaque,
+                        }),
+                    )
+                }
+                None if self.class_is_unknown(id, 0) => FieldClass::Unknown(expr_text(func)),
+                None => FieldClass::NotField,
+            },
+            Resolved::Function(..) | Resolved::Module(_) => FieldClass::NotField,
+            Resolved::Value(..) | Resolved::Unknown => match &func.kind {
+                // `Manager.from_queryset(QS)()` and other call chains: not fields we can know.
+                ExprKind::Name(n) => FieldClass::Unknown(n.clone()),
+                _ => FieldClass::NotField,
+            },
+        }
+    }
+
+    /// If the class is a subclass of a Django field: (base kind, opaque).
+    fn custom_field(&self, id: ClassId, depth: u32) -> Option<(FieldKind, bool)> {
+        if depth > 20 {
+            return None;
+        }
+        let c = self.resolver.class_def(id)?;
+        let overrides = c.body.iter().any(|s| {
+            matches!(s, Stmt::Function(f) if matches!(f.name.as_str(), "__init__" | "check" | "contribute_to_class" | "deconstruct" | "_check_max_length_attribute"))
+                || matches!(s, Stmt::Assign { .. })
+        });
+        for b in &c.bases {
+            match self.resolver.resolve_expr(id.file, b) {
+                Resolved::External(q) => {
+                    if let Some(k) = FieldKind::from_qualified(&q) {
+                        let opaque =
+                            overrides || matches!(k, FieldKind::Field | FieldKind::RelatedField);
+                        return Some((k, opaque));
+                    }
+                }
+                Resolved::Class(p) => {
+                    if let Some((k, opaque)) = self.custom_field(p, depth + 1) {
+                        return Some((k, opaque || overrides));
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// A class with a base djsa cannot resolve: it may be a field, a manager or anything.
+    fn class_is_unknown(&self, id: ClassId, depth: u32) -> bool {
+        if depth > 20 {
+            return true;
+        }
+        let Some(c) = self.resolver.class_def(id) else {
+            return true;
+        };
+        c.bases
+            .iter()
+            .any(|b| match self.resolver.resolve_expr(id.file, b) {
+                Resolved::External(q) => !q.starts_with("django.") && !q.starts_with("builtins."),
+                Resolved::Class(p) => self.class_is_unknown(p, depth + 1),
+                Resolved::Unknown | Resolved::Value(..) => true,
+                _ => false,
+            })
+    }
+}
+
+enum FieldClass {
+    Field(FieldKind, Option<CustomField>),
+    NotField,
+    Unknown(String),
+}
+
+pub fn expr_text(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Name(n) => n.clone(),
+        ExprKind::Str(s) => format!("{s:?}"),
+        ExprKind::Attribute { value, attr } => format!("{}.{attr}", expr_text(value)),
+        ExprKind::Call { func, .. } => format!("{}(...)", expr_text(func)),
+        ExprKind::Subscript { value, .. } => format!("{}[...]", expr_text(value)),
+        _ => "an expression".into(),
+    }
+}

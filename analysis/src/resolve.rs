@@ -1,0 +1,547 @@
+//! Name resolution across modules: imports, star imports, aliases and re-exports.
+//!
+//! A [`Resolver`] lives for one project-level computation and memoizes per-module scopes.
+
+use std::cell::RefCell;
+
+use rustc_hash::FxHashMap;
+
+use crate::db::{Db, Project, SourceFile, module_syntax};
+use crate::syntax::{ClassDef, Expr, ExprKind, Stmt, Target};
+
+/// Module name → file, for every file that has a module name.
+#[salsa::tracked(returns(ref))]
+pub fn module_map(db: &dyn Db, project: Project) -> FxHashMap<String, SourceFile> {
+    let mut map = FxHashMap::default();
+    for &file in project.files(db) {
+        if let Some(m) = file.module(db) {
+            // The first file registered for a module wins (project before library).
+            map.entry(m.clone()).or_insert(file);
+        }
+    }
+    map
+}
+
+/// A class defined at module level (possibly inside `if`/`try` blocks), by position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClassId {
+    pub file: SourceFile,
+    pub index: u32,
+}
+
+/// What a name means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    Class(ClassId),
+    Module(String),
+    Function(SourceFile, String),
+    /// A qualified name in a module djsa did not load (`django.db.models.CharField`).
+    External(String),
+    /// A module-level value (`User = get_user_model()`).
+    Value(SourceFile, Expr),
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+enum Binding {
+    Class(u32),
+    Function,
+    Module(String),
+    From {
+        module: String,
+        name: String,
+    },
+    Value(Expr),
+    /// Assigned in a way djsa does not model.
+    Opaque,
+}
+
+#[derive(Debug, Default)]
+struct Scope {
+    names: FxHashMap<String, Binding>,
+    stars: Vec<String>,
+}
+
+/// Classes at module level of a file, in source order, including those nested in `if`/`try`.
+pub fn module_classes(db: &dyn Db, file: SourceFile) -> Vec<&ClassDef> {
+    fn walk<'a>(stmts: &'a [Stmt], out: &mut Vec<&'a ClassDef>) {
+        for s in stmts {
+            match s {
+                Stmt::Class(c) => out.push(c),
+                Stmt::If { body, orelse, .. } => {
+                    walk(body, out);
+                    walk(orelse, out);
+                }
+                Stmt::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                    ..
+                } => {
+                    walk(body, out);
+                    for h in handlers {
+                        walk(h, out);
+                    }
+                    walk(orelse, out);
+                    walk(finalbody, out);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&module_syntax(db, file).body, &mut out);
+    out
+}
+
+pub fn is_package(db: &dyn Db, file: SourceFile) -> bool {
+    let p = file.path(db);
+    p.ends_with("__init__.py") || p.ends_with("__init__.pyi")
+}
+
+/// Absolute module name for a relative import in `file`.
+pub fn absolute_module(
+    db: &dyn Db,
+    file: SourceFile,
+    level: u32,
+    module: Option<&str>,
+) -> Option<String> {
+    if level == 0 {
+        return module.map(str::to_string);
+    }
+    let current = file.module(db).as_ref()?;
+    let mut parts: Vec<&str> = current.split('.').collect();
+    let mut drop = level as usize;
+    if is_package(db, file) {
+        drop -= 1;
+    }
+    if drop > parts.len() {
+        return None;
+    }
+    parts.truncate(parts.len() - drop);
+    let mut base = parts.join(".");
+    if let Some(m) = module {
+        if !base.is_empty() {
+            base.push('.');
+        }
+        base.push_str(m);
+    }
+    if base.is_empty() { None } else { Some(base) }
+}
+
+pub struct Resolver<'db> {
+    db: &'db dyn Db,
+    modules: &'db FxHashMap<String, SourceFile>,
+    scopes: RefCell<FxHashMap<SourceFile, std::rc::Rc<Scope>>>,
+    /// Memoized lookups; `None` marks a lookup in progress (an import cycle resolves to unknown).
+    lookups: RefCell<FxHashMap<(SourceFile, String), Option<Resolved>>>,
+}
+
+const MAX_HOPS: u32 = 40;
+
+impl<'db> Resolver<'db> {
+    pub fn new(db: &'db dyn Db, project: Project) -> Self {
+        Resolver {
+            db,
+            modules: module_map(db, project),
+            scopes: RefCell::default(),
+            lookups: RefCell::default(),
+        }
+    }
+
+    pub fn db(&self) -> &'db dyn Db {
+        self.db
+    }
+
+    pub fn file_of(&self, module: &str) -> Option<SourceFile> {
+        self.modules.get(module).copied()
+    }
+
+    pub fn class_def(&self, id: ClassId) -> Option<&'db ClassDef> {
+        module_classes(self.db, id.file)
+            .get(id.index as usize)
+            .copied()
+    }
+
+    fn scope(&self, file: SourceFile) -> std::rc::Rc<Scope> {
+        if let Some(s) = self.scopes.borrow().get(&file) {
+            return s.clone();
+        }
+        let scope = std::rc::Rc::new(self.build_scope(file));
+        self.scopes.borrow_mut().insert(file, scope.clone());
+        scope
+    }
+
+    fn build_scope(&self, file: SourceFile) -> Scope {
+        let db = self.db;
+        let mut scope = Scope::default();
+        let mut class_index = 0u32;
+        // Classes get their index in the same order as `module_classes`.
+        fn walk(
+            r: &Resolver<'_>,
+            file: SourceFile,
+            stmts: &[Stmt],
+            scope: &mut Scope,
+            class_index: &mut u32,
+        ) {
+            for s in stmts {
+                match s {
+                    Stmt::Import { module, alias, .. } => match alias {
+                        Some(a) => {
+                            scope
+                                .names
+                                .insert(a.clone(), Binding::Module(module.clone()));
+                        }
+                        None => {
+                            let first = module.split('.').next().unwrap_or(module).to_string();
+                            scope.names.insert(first.clone(), Binding::Module(first));
+                        }
+                    },
+                    Stmt::ImportFrom {
+                        level,
+                        module,
+                        names,
+                        star,
+                        ..
+                    } => {
+                        let Some(abs) = absolute_module(r.db, file, *level, module.as_deref())
+                        else {
+                            continue;
+                        };
+                        if *star {
+                            scope.stars.push(abs.clone());
+                        }
+                        for (name, alias) in names {
+                            let key = alias.clone().unwrap_or_else(|| name.clone());
+                            scope.names.insert(
+                                key,
+                                Binding::From {
+                                    module: abs.clone(),
+                                    name: name.clone(),
+                                },
+                            );
+                        }
+                    }
+                    Stmt::Class(c) => {
+                        scope
+                            .names
+                            .insert(c.name.clone(), Binding::Class(*class_index));
+                        *class_index += 1;
+                    }
+                    Stmt::Function(f) => {
+                        scope.names.insert(f.name.clone(), Binding::Function);
+                    }
+                    Stmt::Assign { targets, value, .. } => {
+                        for t in targets {
+                            match t {
+                                Target::Name(n, _) => {
+                                    scope.names.insert(n.clone(), Binding::Value(value.clone()));
+                                }
+                                Target::Complex(names, _) => {
+                                    for n in names {
+                                        scope.names.insert(n.clone(), Binding::Opaque);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Stmt::AugAssign { target, .. } => {
+                        scope.names.insert(target.clone(), Binding::Opaque);
+                    }
+                    Stmt::If { body, orelse, .. } => {
+                        walk(r, file, body, scope, class_index);
+                        walk(r, file, orelse, scope, class_index);
+                    }
+                    Stmt::Try {
+                        body,
+                        handlers,
+                        orelse,
+                        finalbody,
+                        ..
+                    } => {
+                        // `try: from x import y except ImportError: y = None`: the try body is
+                        // what a working environment runs; handlers only fill names still unbound.
+                        walk(r, file, body, scope, class_index);
+                        for h in handlers {
+                            let mut hs = Scope::default();
+                            walk(r, file, h, &mut hs, class_index);
+                            for (k, v) in hs.names {
+                                scope.names.entry(k).or_insert(v);
+                            }
+                        }
+                        walk(r, file, orelse, scope, class_index);
+                        walk(r, file, finalbody, scope, class_index);
+                    }
+                    Stmt::Opaque { assigned, .. } => {
+                        for n in assigned {
+                            scope.names.insert(n.clone(), Binding::Opaque);
+                        }
+                    }
+                    Stmt::AnnOnly { .. } | Stmt::Expr(_) => {}
+                }
+            }
+        }
+        walk(
+            self,
+            file,
+            &module_syntax(db, file).body,
+            &mut scope,
+            &mut class_index,
+        );
+        scope
+    }
+
+    /// Resolve a (possibly dotted) name as seen from module-level code in `file`.
+    pub fn resolve_name(&self, file: SourceFile, dotted: &str) -> Resolved {
+        let mut parts = dotted.split('.');
+        let Some(first) = parts.next() else {
+            return Resolved::Unknown;
+        };
+        let mut cur = self.lookup(file, first, 0);
+        for attr in parts {
+            cur = self.attribute(cur, attr, 0);
+        }
+        cur
+    }
+
+    /// Resolve an expression that names something (a name chain); anything else is unknown.
+    pub fn resolve_expr(&self, file: SourceFile, expr: &Expr) -> Resolved {
+        match &expr.kind {
+            ExprKind::Name(n) => self.resolve_name(file, n),
+            _ => Resolved::Unknown,
+        }
+    }
+
+    fn lookup(&self, file: SourceFile, name: &str, hops: u32) -> Resolved {
+        if hops > MAX_HOPS {
+            return Resolved::Unknown;
+        }
+        let key = (file, name.to_string());
+        match self.lookups.borrow().get(&key) {
+            Some(Some(r)) => return r.clone(),
+            Some(None) => return Resolved::Unknown,
+            None => {}
+        }
+        self.lookups.borrow_mut().insert(key.clone(), None);
+        let r = self.lookup_uncached(file, name, hops);
+        self.lookups.borrow_mut().insert(key, Some(r.clone()));
+        r
+    }
+
+    fn lookup_uncached(&self, file: SourceFile, name: &str, hops: u32) -> Resolved {
+        let scope = self.scope(file);
+        if let Some(b) = scope.names.get(name) {
+            return self.binding(file, b, name, hops);
+        }
+        for star in scope.stars.iter().rev() {
+            match self.modules.get(star) {
+                Some(&f) => {
+                    let r = self.lookup_exported(f, name, hops + 1);
+                    if r != Resolved::Unknown {
+                        return r;
+                    }
+                }
+                None => {
+                    // A star import from a module we did not load: the name may come from there.
+                    return Resolved::External(format!("{star}.{name}"));
+                }
+            }
+        }
+        if is_builtin(name) {
+            return Resolved::External(format!("builtins.{name}"));
+        }
+        Resolved::Unknown
+    }
+
+    /// Lookup of `name` in a module, as `from module import name` sees it.
+    fn lookup_exported(&self, file: SourceFile, name: &str, hops: u32) -> Resolved {
+        let r = self.lookup(file, name, hops);
+        if r != Resolved::Unknown {
+            return r;
+        }
+        // A submodule of a package.
+        if let Some(m) = file.module(self.db) {
+            let sub = format!("{m}.{name}");
+            if self.modules.contains_key(&sub) {
+                return Resolved::Module(sub);
+            }
+        }
+        Resolved::Unknown
+    }
+
+    fn binding(&self, file: SourceFile, b: &Binding, name: &str, hops: u32) -> Resolved {
+        match b {
+            Binding::Class(i) => Resolved::Class(ClassId { file, index: *i }),
+            Binding::Function => Resolved::Function(file, name.to_string()),
+            Binding::Module(m) => Resolved::Module(m.clone()),
+            Binding::From { module, name } => match self.modules.get(module) {
+                Some(&f) => {
+                    let r = self.lookup_exported(f, name, hops + 1);
+                    if r == Resolved::Unknown {
+                        let sub = format!("{module}.{name}");
+                        if self.modules.contains_key(&sub) {
+                            Resolved::Module(sub)
+                        } else {
+                            Resolved::Unknown
+                        }
+                    } else {
+                        r
+                    }
+                }
+                None => {
+                    let sub = format!("{module}.{name}");
+                    if self.modules.contains_key(&sub) {
+                        Resolved::Module(sub)
+                    } else {
+                        Resolved::External(sub)
+                    }
+                }
+            },
+            Binding::Value(e) => match &e.kind {
+                // `CharField = models.CharField` style aliases resolve through.
+                ExprKind::Name(n) if hops < MAX_HOPS => {
+                    let mut parts = n.split('.');
+                    let Some(first) = parts.next() else {
+                        return Resolved::Unknown;
+                    };
+                    if first == name {
+                        return Resolved::Value(file, e.clone());
+                    }
+                    let mut cur = self.lookup(file, first, hops + 1);
+                    for attr in parts {
+                        cur = self.attribute(cur, attr, hops + 1);
+                    }
+                    cur
+                }
+                _ => Resolved::Value(file, e.clone()),
+            },
+            Binding::Opaque => Resolved::Unknown,
+        }
+    }
+
+    fn attribute(&self, base: Resolved, attr: &str, hops: u32) -> Resolved {
+        match base {
+            Resolved::Module(m) => match self.modules.get(&m) {
+                Some(&f) => {
+                    let r = self.lookup_exported(f, attr, hops + 1);
+                    if r == Resolved::Unknown {
+                        let sub = format!("{m}.{attr}");
+                        if self.modules.contains_key(&sub) {
+                            Resolved::Module(sub)
+                        } else {
+                            Resolved::Unknown
+                        }
+                    } else {
+                        r
+                    }
+                }
+                None => {
+                    let sub = format!("{m}.{attr}");
+                    if self.modules.contains_key(&sub) {
+                        Resolved::Module(sub)
+                    } else {
+                        Resolved::External(sub)
+                    }
+                }
+            },
+            Resolved::External(q) => Resolved::External(format!("{q}.{attr}")),
+            // Attribute of a class (`Base.Meta`, `Status.choices`): not a module-level name.
+            _ => Resolved::Unknown,
+        }
+    }
+}
+
+fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "object"
+            | "str"
+            | "int"
+            | "float"
+            | "bool"
+            | "list"
+            | "dict"
+            | "tuple"
+            | "set"
+            | "len"
+            | "range"
+            | "property"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ProjectConfig;
+    use crate::db::{Origin, RootDatabase};
+
+    fn project(db: &RootDatabase, files: &[(&str, &str, &str)]) -> Project {
+        let files = files
+            .iter()
+            .map(|(path, module, text)| {
+                SourceFile::new(
+                    db,
+                    path.to_string(),
+                    Some(module.to_string()),
+                    (*text).into(),
+                    Origin::Project,
+                    false,
+                )
+            })
+            .collect();
+        Project::new(db, files, ProjectConfig::default())
+    }
+
+    #[test]
+    fn resolves_through_aliases_relative_and_star_imports() {
+        let db = RootDatabase::default();
+        let p = project(
+            &db,
+            &[
+                ("app/__init__.py", "app", ""),
+                (
+                    "app/base.py",
+                    "app.base",
+                    "from django.db import models as m\nclass Base(m.Model):\n    pass\n",
+                ),
+                ("app/reexport.py", "app.reexport", "from .base import *\n"),
+                (
+                    "app/models.py",
+                    "app.models",
+                    "from .reexport import Base as B\nfrom django.db.models import CharField\n",
+                ),
+            ],
+        );
+        let r = Resolver::new(&db, p);
+        let models = r.file_of("app.models").expect("file");
+        let Resolved::Class(id) = r.resolve_name(models, "B") else {
+            panic!("class expected")
+        };
+        assert_eq!(r.class_def(id).map(|c| c.name.as_str()), Some("Base"));
+        assert_eq!(
+            r.resolve_name(models, "CharField"),
+            Resolved::External("django.db.models.CharField".into())
+        );
+        let base = r.file_of("app.base").expect("file");
+        assert_eq!(
+            r.resolve_name(base, "m.Model"),
+            Resolved::External("django.db.models.Model".into())
+        );
+    }
+
+    #[test]
+    fn import_cycles_terminate() {
+        let db = RootDatabase::default();
+        let p = project(
+            &db,
+            &[
+                ("a.py", "a", "from b import *\n"),
+                ("b.py", "b", "from a import *\n"),
+            ],
+        );
+        let r = Resolver::new(&db, p);
+        let a = r.file_of("a").expect("file");
+        assert_eq!(r.resolve_name(a, "Missing"), Resolved::Unknown);
+    }
+}

@@ -1,0 +1,153 @@
+//! The command line: `djsa check`, `djsa version`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+use djsa_analysis::checks::check_project;
+use djsa_analysis::project::project_model;
+
+use crate::render;
+use crate::workspace::{Overrides, Workspace};
+
+#[derive(Parser, Debug)]
+#[command(name = "djsa", version, about = "Static checks for Django models, migrations and SQLAlchemy tables", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run Django's model, field and admin system checks (and djsa's own) from source.
+    Check(CheckArgs),
+    /// Print the version.
+    Version,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Code frames with hints, like rustc and ruff.
+    Full,
+    /// One line per finding.
+    Concise,
+    Json,
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Project directory (or a file inside it); the project root is found upwards from here.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Full)]
+    pub output_format: OutputFormat,
+    /// Only report these codes or code prefixes (comma-separated, e.g. `fields.E3,models`).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Never report these codes or code prefixes.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Settings module (default: from manage.py or [tool.djsa]).
+    #[arg(long)]
+    pub settings: Option<String>,
+    /// Python interpreter or virtual environment of the project.
+    #[arg(long)]
+    pub python: Option<String>,
+    /// Also list what djsa could not understand statically and skipped.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+/// Exit codes: 0 clean, 1 findings, 2 usage or configuration error.
+pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    match cli.command {
+        Command::Version => {
+            writeln!(stdout, "djsa {}", env!("CARGO_PKG_VERSION"))?;
+            Ok(0)
+        }
+        Command::Check(args) => check(args, stdout, stderr),
+    }
+}
+
+fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    let overrides = Overrides {
+        settings: args.settings.clone(),
+        python: args.python.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let ws = Workspace::load(&args.path, &overrides)?;
+    let db = &ws.db;
+    let diags = check_project(db, ws.project);
+    let root = ws.root.clone();
+    let items = render::locate(db, diags, |f| {
+        let p = f.path(db);
+        match ws.files.get(&f) {
+            Some(abs) => abs
+                .strip_prefix(&root)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| p.clone()),
+            None => p.clone(),
+        }
+    });
+    let text = match args.output_format {
+        OutputFormat::Full => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut s = render::full(&items, color);
+            let n = items.len();
+            if n == 0 {
+                s.push_str("All checks passed.\n");
+            } else {
+                s.push_str(&format!(
+                    "Found {n} issue{}.\n",
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+            s
+        }
+        OutputFormat::Concise => render::concise(&items),
+        OutputFormat::Json => render::json(&items),
+        OutputFormat::Sarif => render::sarif(&items),
+        OutputFormat::Github => render::github(&items),
+    };
+    stdout.write_all(text.as_bytes())?;
+    if args.verbose {
+        let pm = project_model(db, ws.project);
+        writeln!(stderr, "djsa: project root {}", ws.root.display())?;
+        match &ws.python {
+            Some(p) => writeln!(stderr, "djsa: python {}", p.display())?,
+            None => writeln!(stderr, "djsa: no python environment")?,
+        }
+        writeln!(
+            stderr,
+            "djsa: following Django {}.{}",
+            pm.django_version.0, pm.django_version.1
+        )?;
+        writeln!(
+            stderr,
+            "djsa: {} apps, {} models ({} files)",
+            pm.apps.len(),
+            pm.models.iter().filter(|m| m.registered).count(),
+            ws.files.len()
+        )?;
+        for n in &ws.notes {
+            writeln!(stderr, "djsa: skipped: {n}")?;
+        }
+        for n in &pm.notes {
+            let loc = n.file.map(|f| f.path(db).clone()).unwrap_or_default();
+            writeln!(stderr, "djsa: skipped: {loc}: {}", n.message)?;
+        }
+    }
+    Ok(if items.is_empty() || args.exit_zero {
+        0
+    } else {
+        1
+    })
+}

@@ -1,0 +1,6 @@
+//! The djsa binary's library: CLI, workspace loading (the I/O edge) and renderers.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+pub mod cli;
+pub mod render;
+pub mod workspace;

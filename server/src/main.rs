@@ -1,0 +1,22 @@
+use clap::Parser;
+
+fn main() {
+    let cli = match djsa::cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // clap exits 0 for --help/--version and 2 for usage errors.
+            std::process::exit(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr();
+    let code = match djsa::cli::run(cli, &mut stdout, &mut stderr) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("djsa: error: {e:#}");
+            2
+        }
+    };
+    std::process::exit(code);
+}

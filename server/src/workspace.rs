@@ -1,0 +1,563 @@
+//! The I/O edge: find the project, read its configuration, walk and read files, find the Python
+//! environment, and push all of it into the analysis database.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use djsa_analysis::ProjectConfig;
+use djsa_analysis::db::{Origin, Project, RootDatabase, SourceFile};
+use djsa_analysis::discovery::wanted_modules;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Deserialize;
+
+/// `[tool.djsa]` in pyproject.toml, or the top level of djsa.toml.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub struct FileConfig {
+    /// Dotted settings module.
+    pub settings: Option<String>,
+    /// Source roots, relative to the project root (default: the directory of manage.py, or the root).
+    pub src: Option<Vec<String>>,
+    /// Python interpreter or virtual environment of the project.
+    pub python: Option<String>,
+    /// Glob patterns of files and directories to leave out.
+    pub exclude: Vec<String>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Database engine for backend-specific checks (`postgresql`, `mysql`, `sqlite`, `oracle` or a
+    /// full `django.db.backends.*` path); default: DATABASES['default']['ENGINE'] from settings.
+    pub database_engine: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PyProject {
+    tool: Option<PyProjectTool>,
+}
+#[derive(Deserialize)]
+struct PyProjectTool {
+    djsa: Option<FileConfig>,
+}
+
+/// Options from the command line that override the file configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub settings: Option<String>,
+    pub python: Option<String>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+/// A loaded project: the database, the project input, and what discovery found.
+pub struct Workspace {
+    pub db: RootDatabase,
+    pub project: Project,
+    pub root: PathBuf,
+    pub files: FxHashMap<SourceFile, PathBuf>,
+    /// What discovery could not do (shown by --verbose).
+    pub notes: Vec<String>,
+    pub python: Option<PathBuf>,
+}
+
+const SKIP_DIRS: &[&str] = &[
+    "node_modules",
+    "__pycache__",
+    "site-packages",
+    ".git",
+    ".hg",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    "target",
+];
+
+/// Find the project root for a path the user gave: the nearest directory (upwards) holding
+/// pyproject.toml with [tool.djsa], djsa.toml or manage.py; else the path itself.
+pub fn find_root(path: &Path) -> Result<PathBuf> {
+    let abs = std::path::absolute(path)
+        .with_context(|| format!("cannot resolve path {}", path.display()))?;
+    if !abs.exists() {
+        bail!("path {} does not exist", path.display());
+    }
+    let start = if abs.is_file() {
+        abs.parent().map(Path::to_path_buf).unwrap_or(abs.clone())
+    } else {
+        abs.clone()
+    };
+    let mut cur = Some(start.as_path());
+    while let Some(dir) = cur {
+        if dir.join("djsa.toml").is_file()
+            || dir.join("manage.py").is_file()
+            || has_tool_djsa(&dir.join("pyproject.toml"))
+        {
+            return Ok(dir.to_path_buf());
+        }
+        cur = dir.parent();
+    }
+    Ok(start)
+}
+
+fn has_tool_djsa(p: &Path) -> bool {
+    std::fs::read_to_string(p)
+        .map(|t| t.contains("[tool.djsa"))
+        .unwrap_or(false)
+}
+
+pub fn load_file_config(root: &Path) -> Result<FileConfig> {
+    let djsa_toml = root.join("djsa.toml");
+    if djsa_toml.is_file() {
+        let text = std::fs::read_to_string(&djsa_toml)
+            .with_context(|| format!("cannot read {}", djsa_toml.display()))?;
+        return toml::from_str(&text)
+            .with_context(|| format!("invalid configuration in {}", djsa_toml.display()));
+    }
+    let pyproject = root.join("pyproject.toml");
+    if pyproject.is_file() {
+        let text = std::fs::read_to_string(&pyproject)
+            .with_context(|| format!("cannot read {}", pyproject.display()))?;
+        let parsed: PyProject = toml::from_str(&text)
+            .with_context(|| format!("invalid [tool.djsa] in {}", pyproject.display()))?;
+        return Ok(parsed.tool.and_then(|t| t.djsa).unwrap_or_default());
+    }
+    Ok(FileConfig::default())
+}
+
+/// `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x.settings")` in manage.py.
+fn settings_from_manage_py(text: &str) -> Option<String> {
+    let idx = text.find("DJANGO_SETTINGS_MODULE")?;
+    let rest = &text[idx + "DJANGO_SETTINGS_MODULE".len()..];
+    let rest = rest.trim_start().strip_prefix(|c| c == '"' || c == '\'')?;
+    let rest = rest.trim_start().strip_prefix(',')?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let body = &rest[1..];
+    let end = body.find(quote)?;
+    Some(body[..end].to_string())
+}
+
+/// Find manage.py at the root or one directory below.
+fn find_manage_py(root: &Path) -> Option<PathBuf> {
+    let direct = root.join("manage.py");
+    if direct.is_file() {
+        return Some(direct);
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir(root)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("manage.py"))
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+fn module_name(rel: &Path) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for c in rel.components() {
+        parts.push(c.as_os_str().to_str()?.to_string());
+    }
+    let last = parts.pop()?;
+    let stem = last.strip_suffix(".py")?;
+    if stem != "__init__" {
+        parts.push(stem.to_string());
+    }
+    if parts.is_empty()
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.contains('.') || p.contains('-') || p.contains(' '))
+    {
+        return None;
+    }
+    Some(parts.join("."))
+}
+
+/// Read a file as text; invalid UTF-8 is decoded lossily and reported.
+fn read_text(path: &Path) -> Option<(Arc<str>, bool)> {
+    let bytes = std::fs::read(path).ok()?;
+    match String::from_utf8(bytes) {
+        Ok(s) => Some((Arc::from(s), false)),
+        Err(e) => Some((
+            Arc::from(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            true,
+        )),
+    }
+}
+
+impl Workspace {
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Workspace> {
+        let root = find_root(path)?;
+        let fc = load_file_config(&root)?;
+        let mut notes = Vec::new();
+        let manage = find_manage_py(&root);
+        let settings = overrides
+            .settings
+            .clone()
+            .or(fc.settings.clone())
+            .or_else(|| {
+                std::env::var("DJANGO_SETTINGS_MODULE")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
+            .or_else(|| {
+                manage
+                    .as_ref()
+                    .and_then(|m| std::fs::read_to_string(m).ok())
+                    .and_then(|t| settings_from_manage_py(&t))
+            });
+        if settings.is_none() {
+            notes.push("no settings module found (no manage.py, no [tool.djsa] settings, no DJANGO_SETTINGS_MODULE)".into());
+        }
+        let src_roots: Vec<PathBuf> = match &fc.src {
+            Some(src) => src.iter().map(|s| root.join(s)).collect(),
+            None => {
+                let mut v = Vec::new();
+                if let Some(m) = &manage
+                    && let Some(d) = m.parent()
+                {
+                    v.push(d.to_path_buf());
+                }
+                if !v.contains(&root) {
+                    v.push(root.clone());
+                }
+                v
+            }
+        };
+        let mut exclude = ignore::overrides::OverrideBuilder::new(&root);
+        for pat in &fc.exclude {
+            exclude
+                .add(&format!("!{pat}"))
+                .with_context(|| format!("invalid exclude pattern {pat:?}"))?;
+        }
+        let exclude = exclude.build().context("invalid exclude patterns")?;
+
+        let db = RootDatabase::default();
+        let mut files: FxHashMap<SourceFile, PathBuf> = FxHashMap::default();
+        let mut inputs: Vec<SourceFile> = Vec::new();
+        let mut loaded_paths: FxHashSet<PathBuf> = FxHashSet::default();
+        let mut loaded_modules: FxHashSet<String> = FxHashSet::default();
+
+        // Project files: every .py under the source roots.
+        for src in &src_roots {
+            let walker = ignore::WalkBuilder::new(src)
+                .hidden(true)
+                .git_ignore(true)
+                .overrides(exclude.clone())
+                .filter_entry(|e| {
+                    let name = e.file_name().to_str().unwrap_or("");
+                    if e.file_type().is_some_and(|t| t.is_dir()) {
+                        !SKIP_DIRS.contains(&name) && !e.path().join("pyvenv.cfg").exists()
+                    } else {
+                        true
+                    }
+                })
+                .build();
+            let mut found: Vec<PathBuf> = walker
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                .map(|e| e.into_path())
+                .filter(|p| p.extension().is_some_and(|x| x == "py"))
+                .collect();
+            found.sort();
+            for p in found {
+                if !loaded_paths.insert(p.clone()) {
+                    continue;
+                }
+                let Some((text, lossy)) = read_text(&p) else {
+                    notes.push(format!("cannot read {}", p.display()));
+                    continue;
+                };
+                let module = p.strip_prefix(src).ok().and_then(module_name);
+                if let Some(m) = &module {
+                    loaded_modules.insert(m.clone());
+                }
+                let shown = p
+                    .strip_prefix(&root)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .into_owned();
+                let f = SourceFile::new(&db, shown, module, text, Origin::Project, lossy);
+                files.insert(f, p);
+                inputs.push(f);
+            }
+        }
+
+        // The Python environment.
+        let python = find_python(
+            &root,
+            overrides.python.as_deref().or(fc.python.as_deref()),
+            &mut notes,
+        );
+        let sys_path = python
+            .as_ref()
+            .map(|p| python_sys_path(p, &mut notes))
+            .unwrap_or_default();
+        let site_dirs: Vec<PathBuf> = sys_path
+            .iter()
+            .filter(|p| p.ends_with("site-packages") || p.ends_with("dist-packages"))
+            .cloned()
+            .collect();
+        let django_version = site_dirs
+            .iter()
+            .find_map(|d| django_version(&d.join("django").join("__init__.py")));
+        if python.is_some() && django_version.is_none() {
+            notes.push(
+                "Django was not found in the Python environment; following the newest Django (6.1)"
+                    .into(),
+            );
+        }
+
+        let mut engine = fc.database_engine.clone();
+        if let Some(e) = &engine
+            && !e.contains('.')
+        {
+            engine = Some(format!("django.db.backends.{e}"));
+        }
+        let config = ProjectConfig {
+            settings_module: settings,
+            django_version,
+            select: if overrides.select.is_empty() {
+                fc.select.clone()
+            } else {
+                overrides.select.clone()
+            },
+            ignore: fc
+                .ignore
+                .iter()
+                .chain(overrides.ignore.iter())
+                .cloned()
+                .collect(),
+            database_engine: engine,
+        };
+        let project = Project::new(&db, inputs.clone(), config);
+        let mut ws = Workspace {
+            db,
+            project,
+            root,
+            files,
+            notes,
+            python,
+        };
+
+        // Load what the project needs from the environment, until nothing new is wanted.
+        let mut tried: FxHashSet<String> = FxHashSet::default();
+        for _round in 0..12 {
+            let wanted: Vec<String> = wanted_modules(&ws.db, ws.project).clone();
+            let mut added = false;
+            for m in wanted {
+                if !tried.insert(m.clone()) || !is_library_candidate(&m) {
+                    continue;
+                }
+                for (module, path) in locate_module(&site_dirs, &m) {
+                    if loaded_modules.contains(&module) || !loaded_paths.insert(path.clone()) {
+                        continue;
+                    }
+                    let Some((text, lossy)) = read_text(&path) else {
+                        continue;
+                    };
+                    loaded_modules.insert(module.clone());
+                    let f = SourceFile::new(
+                        &ws.db,
+                        path.to_string_lossy().into_owned(),
+                        Some(module),
+                        text,
+                        Origin::Library,
+                        lossy,
+                    );
+                    ws.files.insert(f, path);
+                    inputs.push(f);
+                    added = true;
+                }
+            }
+            if !added {
+                break;
+            }
+            use salsa::Setter;
+            ws.project.set_files(&mut ws.db).to(inputs.clone());
+        }
+        Ok(ws)
+    }
+}
+
+/// Modules worth loading from site-packages: not Django's own core (djsa knows it), but contrib apps.
+fn is_library_candidate(m: &str) -> bool {
+    if m == "django" || m.starts_with("django.") {
+        return m.starts_with("django.contrib.")
+            && !m.starts_with("django.contrib.postgres")
+            && !m.starts_with("django.contrib.gis");
+    }
+    !m.is_empty()
+}
+
+/// The file of a module in site-packages, plus its parent packages' `__init__.py`.
+fn locate_module(site_dirs: &[PathBuf], module: &str) -> Vec<(String, PathBuf)> {
+    let parts: Vec<&str> = module.split('.').collect();
+    for sp in site_dirs {
+        let mut rel = PathBuf::new();
+        for p in &parts {
+            rel.push(p);
+        }
+        let as_pkg = sp.join(&rel).join("__init__.py");
+        let as_mod = sp.join(&rel).with_extension("py");
+        let target = if as_pkg.is_file() {
+            as_pkg
+        } else if as_mod.is_file() {
+            as_mod
+        } else {
+            continue;
+        };
+        let mut out = vec![(module.to_string(), target)];
+        for i in 1..parts.len() {
+            let pkg = parts[..i].join(".");
+            let init = sp
+                .join(parts[..i].iter().collect::<PathBuf>())
+                .join("__init__.py");
+            if init.is_file() {
+                out.push((pkg, init));
+            }
+        }
+        return out;
+    }
+    Vec::new()
+}
+
+fn find_python(root: &Path, configured: Option<&str>, notes: &mut Vec<String>) -> Option<PathBuf> {
+    let from_venv = |dir: &Path| -> Option<PathBuf> {
+        for cand in ["bin/python", "bin/python3", "Scripts/python.exe"] {
+            let p = dir.join(cand);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+        None
+    };
+    if let Some(c) = configured {
+        let p = root.join(c);
+        if p.is_dir() {
+            if let Some(py) = from_venv(&p) {
+                return Some(py);
+            }
+        } else if p.is_file() {
+            return Some(p);
+        }
+        notes.push(format!("configured python {c:?} was not found"));
+    }
+    if let Ok(v) = std::env::var("VIRTUAL_ENV")
+        && let Some(py) = from_venv(Path::new(&v))
+    {
+        return Some(py);
+    }
+    for d in [".venv", "venv", "env"] {
+        if let Some(py) = from_venv(&root.join(d)) {
+            return Some(py);
+        }
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        let p = dir.join("python3");
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    notes.push(
+        "no Python interpreter found: installed apps (django.contrib, ...) are not indexed".into(),
+    );
+    None
+}
+
+/// `sys.path` of an interpreter: from a venv's layout when possible, else by asking it (2 s limit).
+fn python_sys_path(python: &Path, notes: &mut Vec<String>) -> Vec<PathBuf> {
+    // A virtual environment: <venv>/bin/python -> <venv>/lib/pythonX.Y/site-packages.
+    if let Some(venv) = python.parent().and_then(Path::parent)
+        && venv.join("pyvenv.cfg").is_file()
+        && let Ok(rd) = std::fs::read_dir(venv.join("lib"))
+    {
+        let mut v: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("site-packages"))
+            .filter(|p| p.is_dir())
+            .collect();
+        if !v.is_empty() {
+            v.sort();
+            return v;
+        }
+    }
+    let child = Command::new(python)
+        .args(["-I", "-c", "import sys, json; print(json.dumps(sys.path))"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        notes.push(format!("cannot run {}", python.display()));
+        return Vec::new();
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            _ => {
+                let _ = child.kill();
+                notes.push(format!("{} did not answer for sys.path", python.display()));
+                return Vec::new();
+            }
+        }
+    }
+    let mut out = String::new();
+    if let Some(mut so) = child.stdout.take() {
+        use std::io::Read;
+        let _ = so.read_to_string(&mut out);
+    }
+    serde_json::from_str::<Vec<String>>(out.trim())
+        .unwrap_or_default()
+        .into_iter()
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// `VERSION = (6, 1, 3, "final", 0)` in django/__init__.py.
+fn django_version(init: &Path) -> Option<(u32, u32)> {
+    let text = std::fs::read_to_string(init).ok()?;
+    let line = text.lines().find(|l| l.starts_with("VERSION"))?;
+    let inner = line.split_once('(')?.1;
+    let mut nums = inner.split(',').map(|s| s.trim().parse::<u32>());
+    let major = nums.next()?.ok()?;
+    let minor = nums.next()?.ok()?;
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manage_py_settings() {
+        let t = "import os\n    os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"mysite.settings\")\n";
+        assert_eq!(
+            settings_from_manage_py(t).as_deref(),
+            Some("mysite.settings")
+        );
+        assert_eq!(
+            settings_from_manage_py("os.environ.setdefault('DJANGO_SETTINGS_MODULE','a.b')")
+                .as_deref(),
+            Some("a.b")
+        );
+        assert_eq!(settings_from_manage_py("nothing"), None);
+    }
+
+    #[test]
+    fn module_names() {
+        assert_eq!(
+            module_name(Path::new("a/b/__init__.py")).as_deref(),
+            Some("a.b")
+        );
+        assert_eq!(
+            module_name(Path::new("a/models.py")).as_deref(),
+            Some("a.models")
+        );
+        assert_eq!(module_name(Path::new("my-dir/models.py")), None);
+    }
+}
