@@ -283,11 +283,7 @@ impl Workspace {
         }
 
         // The Python environment.
-        let python = find_python(
-            &root,
-            overrides.python.as_deref().or(fc.python.as_deref()),
-            &mut notes,
-        );
+        let python = find_python(&root, overrides.python.as_deref().or(fc.python.as_deref()), &mut notes)?;
         let sys_path = python
             .as_ref()
             .map(|p| python_sys_path(p, &mut notes))
@@ -421,7 +417,9 @@ fn locate_module(site_dirs: &[PathBuf], module: &str) -> Vec<(String, PathBuf)> 
     Vec::new()
 }
 
-fn find_python(root: &Path, configured: Option<&str>, notes: &mut Vec<String>) -> Option<PathBuf> {
+/// The project's interpreter: configured (`none` disables the environment), `VIRTUAL_ENV`, a
+/// `.venv`/`venv`/`env` directory in the root, or `python3` on PATH.
+fn find_python(root: &Path, configured: Option<&str>, notes: &mut Vec<String>) -> Result<Option<PathBuf>> {
     let from_venv = |dir: &Path| -> Option<PathBuf> {
         for cand in ["bin/python", "bin/python3", "Scripts/python.exe"] {
             let p = dir.join(cand);
@@ -432,37 +430,42 @@ fn find_python(root: &Path, configured: Option<&str>, notes: &mut Vec<String>) -
         None
     };
     if let Some(c) = configured {
+        if c == "none" {
+            notes.push("python = none: installed apps (django.contrib, ...) are not indexed".into());
+            return Ok(None);
+        }
         let p = root.join(c);
         if p.is_dir() {
             if let Some(py) = from_venv(&p) {
-                return Some(py);
+                return Ok(Some(py));
             }
         } else if p.is_file() {
-            return Some(p);
+            return Ok(Some(p));
         }
-        notes.push(format!("configured python {c:?} was not found"));
+        bail!(
+            "the configured Python environment {c:?} was not found (give an interpreter, a virtual environment directory, or `none`)"
+        );
     }
     if let Ok(v) = std::env::var("VIRTUAL_ENV")
         && let Some(py) = from_venv(Path::new(&v))
     {
-        return Some(py);
+        return Ok(Some(py));
     }
     for d in [".venv", "venv", "env"] {
         if let Some(py) = from_venv(&root.join(d)) {
-            return Some(py);
+            return Ok(Some(py));
         }
     }
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        let p = dir.join("python3");
-        if p.is_file() {
-            return Some(p);
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            let p = dir.join("python3");
+            if p.is_file() {
+                return Ok(Some(p));
+            }
         }
     }
-    notes.push(
-        "no Python interpreter found: installed apps (django.contrib, ...) are not indexed".into(),
-    );
-    None
+    notes.push("no Python interpreter found: installed apps (django.contrib, ...) are not indexed".into());
+    Ok(None)
 }
 
 /// `sys.path` of an interpreter: from a venv's layout when possible, else by asking it (2 s limit).
