@@ -303,7 +303,7 @@ impl<'a> Ctx<'a> {
             Some(idx) => Target::Model(idx),
             None => {
                 // An app djsa did not load (not found in the environment) may hold it.
-                if self.pm.app(&app).is_none() && self.unloaded_apps() {
+                if self.pm.app(&app).is_none() && self.unloaded_app_may_have_label(&app) {
                     Target::Unknown
                 } else if self.app_has_unknown_models(&app) {
                     Target::Unknown
@@ -317,10 +317,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Some INSTALLED_APPS entry could not be loaded, so its label is unknown.
-    fn unloaded_apps(&self) -> bool {
-        let listed = self.pm.settings.installed_apps.as_ref().map_or(0, Vec::len);
-        listed != self.pm.apps.len()
+    /// An INSTALLED_APPS entry djsa could not load (not found in the environment) may be the app
+    /// with this label: a module entry's label is its last component (contrib apps keep theirs);
+    /// an AppConfig path could carry any label.
+    fn unloaded_app_may_have_label(&self, label: &str) -> bool {
+        let Some(entries) = &self.pm.settings.installed_apps else { return true };
+        entries.iter().filter_map(|e| e.as_str()).any(|entry| {
+            let loaded = self.pm.apps.iter().any(|a| a.entry.as_str() == Some(entry));
+            if loaded {
+                return false;
+            }
+            let last = entry.rsplit('.').next().unwrap_or(entry);
+            let is_config_path = last.chars().next().is_some_and(char::is_uppercase);
+            is_config_path || last == label
+        })
     }
 
     /// An app whose models module has classes djsa could not classify (dynamic bases).

@@ -1,0 +1,36 @@
+//! Every diagnostic code djsa can emit has a page in docs/checks/.
+#![allow(clippy::unwrap_used)]
+
+use djsa_tests::repo_root;
+
+#[test]
+fn every_code_has_a_doc_page() {
+    let checks = repo_root().join("analysis/src/checks");
+    let mut codes = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&checks).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(pos) = text[i..].find('"') {
+            let start = i + pos + 1;
+            let Some(len) = text[start..].find('"') else { break };
+            let lit = &text[start..start + len];
+            let is_django = lit.split_once('.').is_some_and(|(ns, id)| {
+                ["fields", "models", "admin", "auth", "contenttypes"].contains(&ns)
+                    && id.len() >= 4
+                    && matches!(id.as_bytes()[0], b'E' | b'W' | b'C' | b'I')
+                    && id[1..].bytes().all(|b| b.is_ascii_digit())
+            });
+            let is_djsa = lit.len() == 7 && lit.starts_with("DJSA") && lit[4..].bytes().all(|b| b.is_ascii_digit());
+            if is_django || is_djsa {
+                codes.insert(lit.to_string());
+            }
+            i = start + len + 1;
+            let _ = bytes;
+        }
+    }
+    assert!(codes.len() >= 3);
+    let missing: Vec<_> =
+        codes.iter().filter(|c| !repo_root().join("docs/checks").join(format!("{c}.md")).exists()).collect();
+    assert!(missing.is_empty(), "codes without a docs/checks page: {missing:?}");
+}
