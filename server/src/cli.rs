@@ -79,13 +79,27 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i
 fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let overrides = Overrides {
         settings: args.settings.clone(),
-        python: args.python.clone(),
+        // A path on the command line is relative to the current directory (in configuration
+        // files, to the project root).
+        python: args.python.as_ref().map(|p| match std::path::absolute(p) {
+            Ok(abs) if p != "none" && abs.exists() => abs.to_string_lossy().into_owned(),
+            _ => p.clone(),
+        }),
         select: args.select.clone(),
         ignore: args.ignore.clone(),
     };
+    let timing = std::env::var_os("DJSA_TIMING").is_some();
+    let t = std::time::Instant::now();
     let ws = Workspace::load(&args.path, &overrides)?;
+    if timing {
+        eprintln!("djsa: timing: loaded workspace in {:?}", t.elapsed());
+    }
     let db = &ws.db;
+    let t = std::time::Instant::now();
     let diags = check_project(db, ws.project);
+    if timing {
+        eprintln!("djsa: timing: checks in {:?}", t.elapsed());
+    }
     let root = ws.root.clone();
     let items = render::locate(db, diags, |f| {
         let p = f.path(db);

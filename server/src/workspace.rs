@@ -325,6 +325,11 @@ impl Workspace {
                 .collect(),
             database_engine: engine,
         };
+        let t = std::time::Instant::now();
+        prewarm(&db, &inputs);
+        if std::env::var_os("DJSA_TIMING").is_some() {
+            eprintln!("djsa: timing: parsed {} project files in {:?}", inputs.len(), t.elapsed());
+        }
         let project = Project::new(&db, inputs.clone(), config);
         let mut ws = Workspace {
             db,
@@ -340,6 +345,7 @@ impl Workspace {
         for _round in 0..12 {
             let wanted: Vec<String> = wanted_modules(&ws.db, ws.project).clone();
             let mut added = false;
+            let first_new = inputs.len();
             for m in wanted {
                 if !tried.insert(m.clone()) || !is_library_candidate(&m) {
                     continue;
@@ -368,11 +374,22 @@ impl Workspace {
             if !added {
                 break;
             }
+            prewarm(&ws.db, &inputs[first_new..]);
             use salsa::Setter;
             ws.project.set_files(&mut ws.db).to(inputs.clone());
         }
         Ok(ws)
     }
+}
+
+/// Parse files on all cores before the (sequential) project queries ask for them. Each worker
+/// holds its own database handle; all are dropped before this returns, so later input changes
+/// never wait on them.
+fn prewarm(db: &RootDatabase, files: &[SourceFile]) {
+    use rayon::prelude::*;
+    files.par_iter().for_each_with(db.clone(), |db, &f| {
+        let _ = djsa_analysis::db::module_syntax(db, f);
+    });
 }
 
 /// Modules worth loading from site-packages: not Django's own core (djsa knows it), but contrib apps.
