@@ -118,6 +118,15 @@ impl FieldKind {
             || module == "django.contrib.gis.db.models"
             || module == "django.db.models.fields.composite";
         if django_module {
+            // Removed contrib.postgres fields (fields.E905-E907) still subclass the built-ins.
+            if module.starts_with("django.contrib.postgres.fields") {
+                match name {
+                    "CICharField" => return Some(FieldKind::CharField),
+                    "CIEmailField" => return Some(FieldKind::EmailField),
+                    "CITextField" => return Some(FieldKind::TextField),
+                    _ => {}
+                }
+            }
             FieldKind::from_django_name(name)
         } else {
             None
@@ -181,10 +190,59 @@ impl FieldKind {
         }
     }
 
-    /// Positional parameters after `self`, as Django's `__init__` declares them.
+    /// Positional parameters after `self`, as Django's `__init__` declares them (checked against
+    /// Django 5.2 and 6.1; subclasses that take `*args` pass them on to their base).
     pub fn positional_params(self) -> &'static [&'static str] {
+        const FIELD: &[&str] = &[
+            "verbose_name",
+            "name",
+            "primary_key",
+            "max_length",
+            "unique",
+            "blank",
+            "null",
+            "db_index",
+            "rel",
+            "default",
+            "editable",
+            "serialize",
+            "unique_for_date",
+            "unique_for_month",
+            "unique_for_year",
+            "choices",
+            "help_text",
+            "db_column",
+            "db_tablespace",
+            "auto_created",
+            "validators",
+            "error_messages",
+            "db_comment",
+            "db_default",
+        ];
         match self {
-            FieldKind::ForeignKey | FieldKind::OneToOneField => &["to", "on_delete"],
+            FieldKind::ForeignKey => &[
+                "to",
+                "on_delete",
+                "related_name",
+                "related_query_name",
+                "limit_choices_to",
+                "parent_link",
+                "to_field",
+                "db_constraint",
+            ],
+            FieldKind::OneToOneField => &["to", "on_delete", "to_field"],
+            FieldKind::ForeignObject => &[
+                "to",
+                "on_delete",
+                "from_fields",
+                "to_fields",
+                "rel",
+                "related_name",
+                "related_query_name",
+                "limit_choices_to",
+                "parent_link",
+                "swappable",
+            ],
             FieldKind::ManyToManyField => &[
                 "to",
                 "related_name",
@@ -192,11 +250,18 @@ impl FieldKind {
                 "limit_choices_to",
                 "symmetrical",
                 "through",
+                "through_fields",
+                "db_constraint",
+                "db_table",
+                "swappable",
             ],
+            FieldKind::RelatedField => &["related_name", "related_query_name", "limit_choices_to"],
             FieldKind::DecimalField => &["verbose_name", "name", "max_digits", "decimal_places"],
-            FieldKind::FileField | FieldKind::ImageField => {
-                &["verbose_name", "name", "upload_to", "storage"]
+            FieldKind::DateField | FieldKind::DateTimeField | FieldKind::TimeField => {
+                &["verbose_name", "name", "auto_now", "auto_now_add"]
             }
+            FieldKind::FileField => &["verbose_name", "name", "upload_to", "storage"],
+            FieldKind::ImageField => &["verbose_name", "name", "width_field", "height_field"],
             FieldKind::FilePathField => &[
                 "verbose_name",
                 "name",
@@ -206,24 +271,13 @@ impl FieldKind {
                 "allow_files",
                 "allow_folders",
             ],
-            FieldKind::GenericIPAddressField => {
-                &["verbose_name", "name", "protocol", "unpack_ipv4"]
-            }
-            FieldKind::GenericForeignKey => &["ct_field", "fk_field", "for_concrete_model"],
-            FieldKind::GenericRelation => &[
-                "to",
-                "object_id_field",
-                "content_type_field",
-                "for_concrete_model",
-                "related_query_name",
-                "limit_choices_to",
-            ],
-            FieldKind::GeneratedField => &[],
-            FieldKind::ArrayField => &["base_field", "size"],
-            FieldKind::CompositePrimaryKey => &[],
-            _ => &[
+            // `(verbose_name, name, protocol, unpack_ipv4, *args)`: further positional arguments
+            // go to `Field.__init__` after `name`.
+            FieldKind::GenericIPAddressField => &[
                 "verbose_name",
                 "name",
+                "protocol",
+                "unpack_ipv4",
                 "primary_key",
                 "max_length",
                 "unique",
@@ -247,6 +301,25 @@ impl FieldKind {
                 "db_comment",
                 "db_default",
             ],
+            FieldKind::JSONField => &["verbose_name", "name", "encoder", "decoder"],
+            FieldKind::URLField => &["verbose_name", "name"],
+            FieldKind::UUIDField => &["verbose_name"],
+            FieldKind::GenericForeignKey => &["ct_field", "fk_field", "for_concrete_model"],
+            FieldKind::GenericRelation => &[
+                "to",
+                "object_id_field",
+                "content_type_field",
+                "for_concrete_model",
+                "related_query_name",
+                "limit_choices_to",
+            ],
+            // Keyword-only (`expression`, `output_field`, `db_persist`), the rest go to
+            // `Field.__init__(**kwargs)`.
+            FieldKind::GeneratedField => &[],
+            FieldKind::ArrayField => &["base_field", "size"],
+            // Positional arguments are the names of the key's fields.
+            FieldKind::CompositePrimaryKey => &[],
+            _ => FIELD,
         }
     }
 

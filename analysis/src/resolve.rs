@@ -158,6 +158,11 @@ impl<'db> Resolver<'db> {
         self.modules.get(module).copied()
     }
 
+    /// Every file that has a module name (project and library), in no particular order.
+    pub fn module_files(&self) -> impl Iterator<Item = SourceFile> + '_ {
+        self.modules.values().copied()
+    }
+
     pub fn class_def(&self, id: ClassId) -> Option<&'db ClassDef> {
         module_classes(self.db, id.file)
             .get(id.index as usize)

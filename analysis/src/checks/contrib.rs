@@ -1,5 +1,1094 @@
-//! Checks registered by contrib apps: contenttypes (GenericForeignKey) and auth (user model).
+//! Checks registered by contrib apps: contenttypes (GenericForeignKey, model name lengths) and
+//! auth (the user model, permissions).
+//!
+//! Also the model introspection the admin checks share: `_meta.get_field()` over forward and
+//! reverse fields, and the attributes a model class has. Everything answers "unknown" when djsa
+//! could not read the whole model, so callers stay silent.
 
-use crate::checks::Ctx;
+use rustc_hash::{FxHashMap, FxHashSet};
 
-pub(super) fn check(_ctx: &mut Ctx<'_>) {}
+use crate::checks::admin::{ClassAttr, MODEL_CLASS_ATTRS, Node};
+use crate::checks::{Ctx, ModelField, Target};
+use crate::diagnostic::Severity;
+use crate::fields::FieldKind;
+use crate::project::{Field, Parent};
+use crate::resolve::{ClassId, Resolved};
+use crate::settings::Value;
+use crate::syntax::{Expr, ExprKind, Stmt};
+
+pub(super) fn check(ctx: &mut Ctx<'_>) {
+    let index = ModelIndex::build(ctx);
+    if ctx.app_installed("django.contrib.contenttypes") {
+        check_generic_foreign_keys(ctx, &index);
+        check_model_name_lengths(ctx);
+    }
+    if ctx.app_installed("django.contrib.auth") {
+        check_user_model(ctx, &index);
+        check_models_permissions(ctx);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model introspection shared with the admin checks.
+
+/// A field as `_meta.get_field()` returns it.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum FInfo<'a> {
+    /// A declared field, attached to the concrete model `on`.
+    Declared { field: &'a Field, on: usize },
+    /// The implicit `id` primary key.
+    AutoPk,
+    /// The implicit `<parent>_ptr` OneToOneField of multi-table inheritance.
+    ParentLink { parent: usize },
+    /// The reverse side of a relation declared on model `from` (`None`: an implicit parent link).
+    Reverse { field: Option<&'a Field>, from: usize },
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum Lookup<'a> {
+    /// Found; `name` is the field's name (differs from the query for an attname like `author_id`).
+    Found { info: FInfo<'a>, name: String },
+    Missing,
+    /// djsa cannot tell (the model is not fully known, or an unknown relation may add the name).
+    Unknown,
+}
+
+/// A relation pointing at a model, seen from the target.
+#[derive(Debug, Clone)]
+pub(super) struct Rev<'a> {
+    /// `None` for the implicit `<parent>_ptr` link of a multi-table child.
+    pub field: Option<&'a Field>,
+    pub from: usize,
+    /// `related_query_name()`: the name `get_field()` finds it by.
+    pub query_name: String,
+    /// The reverse accessor set on the target class, if any.
+    pub accessor: Option<String>,
+}
+
+/// Reverse relations of the project, by concrete target model.
+#[derive(Debug, Default)]
+pub(super) struct ModelIndex<'a> {
+    pub reverse: FxHashMap<usize, Vec<Rev<'a>>>,
+    /// Names a relation with an unknown target (or unknown options) may add to any model.
+    pub maybe_names: FxHashSet<String>,
+    /// Some relation could add any name to any model.
+    pub any: bool,
+}
+
+impl<'a> ModelIndex<'a> {
+    pub(super) fn build(ctx: &mut Ctx<'a>) -> ModelIndex<'a> {
+        let mut ix = ModelIndex::default();
+        if ctx.unloaded_apps_any() {
+            ix.any = true;
+        }
+        let models: Vec<usize> = ctx.concrete_models().collect();
+        for idx in models {
+            if ctx.swapped(idx).is_some() {
+                continue;
+            }
+            let m = ctx.model(idx);
+            if m.proxy {
+                continue;
+            }
+            // Bases djsa could not resolve may declare relations with any related_name.
+            if has_unknown_base(ctx, idx, 0) {
+                ix.any = true;
+            }
+            if m.incomplete {
+                ix.unknown_members(ctx, idx);
+            }
+            // The implicit parent link's reverse one-to-one on each concrete parent.
+            let own = ctx.local_fields(idx);
+            for p in ctx.concrete_parents(idx) {
+                let declared = own.iter().any(|f| {
+                    f.kind == FieldKind::OneToOneField && f.flag("parent_link", false) != Some(false)
+                });
+                if declared {
+                    continue;
+                }
+                let name = ctx.model(idx).model_name();
+                ix.reverse.entry(p).or_default().push(Rev {
+                    field: None,
+                    from: idx,
+                    query_name: name.clone(),
+                    accessor: Some(name),
+                });
+            }
+            for field in ctx.local_fields(idx) {
+                if !field.kind.is_relation() {
+                    continue;
+                }
+                let mf = ModelField { field, model: idx };
+                let names = reverse_names(ctx, field, idx);
+                let Some((query_name, accessor)) = names else {
+                    ix.any = true;
+                    continue;
+                };
+                match ctx.relation_target(mf) {
+                    Target::Model(t) => {
+                        let Some(ct) = ctx.concrete_of(t) else {
+                            ix.any = true;
+                            continue;
+                        };
+                        ix.reverse.entry(ct).or_default().push(Rev {
+                            field: Some(field),
+                            from: idx,
+                            query_name,
+                            accessor,
+                        });
+                    }
+                    Target::Missing { .. } => {}
+                    Target::Unknown => {
+                        ix.maybe_names.insert(query_name);
+                        if let Some(a) = accessor {
+                            ix.maybe_names.insert(a);
+                        }
+                    }
+                }
+            }
+        }
+        ix
+    }
+
+    /// Names an incomplete model's unknown class attributes could add to other models as reverse
+    /// relations.
+    fn unknown_members(&mut self, ctx: &Ctx<'a>, idx: usize) {
+        let m = ctx.model(idx);
+        let Some(class) = ctx.resolver.class_def(m.class) else {
+            self.any = true;
+            return;
+        };
+        let model_name = m.model_name();
+        for s in &class.body {
+            match s {
+                Stmt::Assign { value, .. } => {
+                    let ExprKind::Call {
+                        kwargs, has_splat, ..
+                    } = &value.kind
+                    else {
+                        continue;
+                    };
+                    if m.own_fields.iter().any(|f| f.span == value.span) {
+                        continue;
+                    }
+                    if *has_splat {
+                        self.any = true;
+                        continue;
+                    }
+                    self.maybe_names.insert(model_name.clone());
+                    self.maybe_names.insert(format!("{model_name}_set"));
+                    for k in kwargs {
+                        if k.name == "related_name" || k.name == "related_query_name" {
+                            match k.value.as_str() {
+                                Some(s) => {
+                                    self.maybe_names.insert(fill_placeholders(s, ctx, idx));
+                                }
+                                None => self.any = true,
+                            }
+                        }
+                    }
+                }
+                Stmt::If { .. } | Stmt::Try { .. } | Stmt::Opaque { .. } => self.any = true,
+                _ => {}
+            }
+        }
+    }
+
+    /// Reverse relations seen by a model: those pointing at its concrete model or a concrete
+    /// ancestor.
+    pub(super) fn reverse_of(&self, ctx: &Ctx<'a>, idx: usize) -> Vec<&Rev<'a>> {
+        let mut out = Vec::new();
+        for t in ctx.concrete_chain(idx) {
+            if let Some(v) = self.reverse.get(&t) {
+                out.extend(v.iter());
+            }
+        }
+        out
+    }
+
+    /// `Model._meta.get_field(name)`.
+    pub(super) fn get_field(&self, ctx: &mut Ctx<'a>, idx: usize, name: &str) -> Lookup<'a> {
+        let (forward, complete) = ctx.forward_fields(idx);
+        if let Some((n, info)) = forward.iter().find(|(n, _)| n == name) {
+            return Lookup::Found {
+                info: *info,
+                name: n.clone(),
+            };
+        }
+        for (n, info) in &forward {
+            if let FInfo::Declared { field, .. } = info
+                && attname(field).as_deref() == Some(name)
+            {
+                return Lookup::Found {
+                    info: *info,
+                    name: n.clone(),
+                };
+            }
+        }
+        for r in self.reverse_of(ctx, idx) {
+            if r.query_name == name {
+                return Lookup::Found {
+                    info: FInfo::Reverse {
+                        field: r.field,
+                        from: r.from,
+                    },
+                    name: r.query_name.clone(),
+                };
+            }
+        }
+        if !complete || self.any || self.maybe_names.contains(name) {
+            return Lookup::Unknown;
+        }
+        Lookup::Missing
+    }
+
+    /// `hasattr(Model, name)`: `Some(true/false)` when djsa knows, `None` when it cannot tell.
+    pub(super) fn model_has_attr(&self, ctx: &mut Ctx<'a>, idx: usize, name: &str) -> Option<bool> {
+        if MODEL_CLASS_ATTRS.contains(&name)
+            || matches!(
+                name,
+                "objects" | "_default_manager" | "_base_manager" | "DoesNotExist"
+                    | "MultipleObjectsReturned" | "_meta" | "Meta" | "NotUpdated"
+            )
+        {
+            return Some(true);
+        }
+        let (forward, complete) = ctx.forward_fields(idx);
+        for (n, info) in &forward {
+            if n == name {
+                return Some(true);
+            }
+            if let FInfo::Declared { field, .. } = info {
+                if attname(field).as_deref() == Some(name) {
+                    return Some(true);
+                }
+                if field.opt("choices").is_some() && name == format!("get_{n}_display") {
+                    return Some(true);
+                }
+                if matches!(field.kind, FieldKind::DateField | FieldKind::DateTimeField)
+                    && (name == format!("get_next_by_{n}") || name == format!("get_previous_by_{n}"))
+                {
+                    return Some(true);
+                }
+                if field.custom.as_ref().is_some_and(|c| c.opaque) {
+                    // contribute_to_class may add anything.
+                    return None;
+                }
+            }
+        }
+        for r in self.reverse_of(ctx, idx) {
+            if r.accessor.as_deref() == Some(name) || r.query_name == name {
+                return Some(true);
+            }
+        }
+        // Class attributes along the MRO (models, abstract bases, mixins).
+        let class = ctx.model(idx).class;
+        match ctx.class_attr(class, name, &leaf_stop) {
+            ClassAttr::Found { .. } | ClassAttr::Value(_) => return Some(true),
+            ClassAttr::Unknown => return None,
+            ClassAttr::Missing => {}
+            ClassAttr::Leaf(node) => match node {
+                Node::External(q) if is_model_base(&q) || q == "builtins.object" => {}
+                _ => return None,
+            },
+        }
+        if ctx.order_with_respect_to_names(idx, name) {
+            return Some(true);
+        }
+        if !complete || self.any || self.maybe_names.contains(name) {
+            return None;
+        }
+        Some(false)
+    }
+}
+
+/// Stop at any class known by name only (except `object`).
+pub(super) fn leaf_stop<'x>(n: &Node, _name: &str) -> Option<ClassAttr<'x>> {
+    match n {
+        Node::External(q) if q == "builtins.object" => None,
+        other => Some(ClassAttr::Leaf(other.clone())),
+    }
+}
+
+pub(super) fn is_model_base(q: &str) -> bool {
+    q == "django.db.models.Model" || q == "django.db.models.base.Model"
+}
+
+/// `<name>_id` for ForeignKey and OneToOneField (and subclasses).
+pub(super) fn attname(f: &Field) -> Option<String> {
+    matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField)
+        .then(|| format!("{}_id", f.name))
+}
+
+fn has_unknown_base(ctx: &Ctx<'_>, idx: usize, depth: u32) -> bool {
+    if depth > 30 {
+        return true;
+    }
+    ctx.model(idx).parents.iter().any(|p| match p {
+        Parent::Unknown(_) => true,
+        Parent::Model(p) => has_unknown_base(ctx, *p, depth + 1),
+        _ => false,
+    })
+}
+
+fn fill_placeholders(s: &str, ctx: &Ctx<'_>, idx: usize) -> String {
+    let m = ctx.model(idx);
+    s.replace("%(class)s", &m.name.to_lowercase())
+        .replace("%(model_name)s", &m.model_name())
+        .replace(
+            "%(app_label)s",
+            &m.app_label.clone().unwrap_or_default().to_lowercase(),
+        )
+}
+
+/// (related query name, accessor name) of a relation field declared on `idx`; `None` when an
+/// option is not a literal.
+fn reverse_names(ctx: &Ctx<'_>, f: &Field, idx: usize) -> Option<(String, Option<String>)> {
+    if !f.options_known() {
+        return None;
+    }
+    let lit = |key: &str| -> Result<Option<String>, ()> {
+        match f.opt(key) {
+            None => Ok(None),
+            Some(e) if e.is_none() => Ok(None),
+            Some(e) => e
+                .as_str()
+                .map(|s| Some(fill_placeholders(s, ctx, idx)))
+                .ok_or(()),
+        }
+    };
+    let related_query_name = lit("related_query_name").ok()?;
+    let model_name = ctx.model(idx).model_name();
+    if f.kind == FieldKind::GenericRelation {
+        // GenericRel: related_name is related_query_name or "+".
+        let q = related_query_name.unwrap_or_else(|| "+".into());
+        return Some((q, None));
+    }
+    let related_name = lit("related_name").ok()?;
+    let query = related_query_name
+        .clone()
+        .or_else(|| related_name.clone())
+        .unwrap_or_else(|| model_name.clone());
+    let accessor = match &related_name {
+        Some(r) if r.ends_with('+') => None,
+        Some(r) => Some(r.clone()),
+        None if f.kind == FieldKind::OneToOneField => Some(model_name),
+        None => Some(format!("{model_name}_set")),
+    };
+    Some((query, accessor))
+}
+
+impl<'a> Ctx<'a> {
+    /// `apps.is_installed(name)`.
+    pub(super) fn app_installed(&self, name: &str) -> bool {
+        self.pm.apps.iter().any(|a| a.name == name)
+    }
+
+    /// Some INSTALLED_APPS entry could not be loaded (its models are unknown).
+    pub(super) fn unloaded_apps_any(&self) -> bool {
+        let listed = self.pm.settings.installed_apps.as_ref().map_or(0, Vec::len);
+        listed != self.pm.apps.len()
+    }
+
+    /// The concrete model of a (possibly proxy) model.
+    pub(super) fn concrete_of(&self, idx: usize) -> Option<usize> {
+        let mut cur = idx;
+        for _ in 0..30 {
+            let m = self.model(cur);
+            if !m.proxy {
+                return Some(cur);
+            }
+            cur = *self.concrete_parents(cur).first()?;
+        }
+        None
+    }
+
+    /// The concrete model and all its concrete ancestors.
+    pub(super) fn concrete_chain(&self, idx: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let Some(c) = self.concrete_of(idx) else {
+            return out;
+        };
+        let mut stack = vec![c];
+        while let Some(m) = stack.pop() {
+            if out.contains(&m) || out.len() > 60 {
+                continue;
+            }
+            out.push(m);
+            stack.extend(self.concrete_parents(m));
+        }
+        out
+    }
+
+    /// Forward fields of a model as `_meta` lists them (own, abstract-inherited, concrete
+    /// parents', parent links, the automatic `id`), and whether the list is complete.
+    pub(super) fn forward_fields(&mut self, idx: usize) -> (Vec<(String, FInfo<'a>)>, bool) {
+        let mut out: Vec<(String, FInfo<'a>)> = Vec::new();
+        let mut complete = !self.incomplete(idx);
+        self.collect_forward(idx, &mut out, &mut complete, 0);
+        (out, complete)
+    }
+
+    fn collect_forward(
+        &mut self,
+        idx: usize,
+        out: &mut Vec<(String, FInfo<'a>)>,
+        complete: &mut bool,
+        depth: u32,
+    ) {
+        if depth > 30 {
+            *complete = false;
+            return;
+        }
+        let m = self.model(idx);
+        let own = self.local_fields(idx);
+        for f in &own {
+            if !out.iter().any(|(n, _)| n == &f.name) {
+                out.push((f.name.clone(), FInfo::Declared { field: f, on: idx }));
+            }
+        }
+        let parents = self.concrete_parents(idx);
+        for &p in &parents {
+            if !m.proxy {
+                let declared_link = own.iter().any(|f| {
+                    f.kind == FieldKind::OneToOneField
+                        && f.flag("parent_link", false) != Some(false)
+                        && match self.relation_target(ModelField { field: f, model: idx }) {
+                            Target::Model(t) => t == p,
+                            _ => true,
+                        }
+                });
+                if !declared_link {
+                    let name = format!("{}_ptr", self.model(p).model_name());
+                    if !out.iter().any(|(n, _)| n == &name) {
+                        out.push((name, FInfo::ParentLink { parent: p }));
+                    }
+                }
+            }
+            self.collect_forward(p, out, complete, depth + 1);
+        }
+        if parents.is_empty() && !m.proxy {
+            let mut has_pk = false;
+            for f in &own {
+                match f.flag("primary_key", false) {
+                    Some(true) => has_pk = true,
+                    Some(false) => {}
+                    None => *complete = false,
+                }
+                if f.kind == FieldKind::CompositePrimaryKey {
+                    has_pk = true;
+                }
+                if !f.options_known() {
+                    *complete = false;
+                }
+            }
+            if !has_pk && !out.iter().any(|(n, _)| n == "id") {
+                out.push(("id".into(), FInfo::AutoPk));
+            }
+        }
+    }
+
+    /// `get_<x>_order`/`set_<x>_order` and `get_next_in_order` names added by
+    /// `order_with_respect_to`, conservatively (any model of the project using it).
+    fn order_with_respect_to_names(&self, idx: usize, name: &str) -> bool {
+        if matches!(name, "get_next_in_order" | "get_previous_in_order") {
+            return self.model(idx).meta.get("order_with_respect_to").is_some();
+        }
+        (name.starts_with("get_") || name.starts_with("set_"))
+            && name.ends_with("_order")
+            && self
+                .pm
+                .models
+                .iter()
+                .any(|m| m.meta.get("order_with_respect_to").is_some())
+    }
+
+    /// A string from a literal or a `gettext_lazy("...")`-style call.
+    pub(super) fn text_literal(&self, file: crate::db::SourceFile, e: &Expr) -> Option<String> {
+        match &e.kind {
+            ExprKind::Str(s) => Some(s.clone()),
+            ExprKind::Call {
+                func,
+                args,
+                kwargs,
+                has_splat: false,
+            } if kwargs.is_empty() && args.len() == 1 => {
+                let q = match self.resolver.resolve_expr(file, func) {
+                    Resolved::External(q) => q,
+                    _ => return None,
+                };
+                let ok = matches!(
+                    q.as_str(),
+                    "django.utils.translation.gettext_lazy"
+                        | "django.utils.translation.gettext"
+                        | "django.utils.translation.ugettext_lazy"
+                        | "django.utils.translation.ugettext"
+                );
+                if ok { args[0].as_str().map(str::to_string) } else { None }
+            }
+            _ => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// contenttypes
+
+/// Models and the GenericForeignKeys Django copies onto each (own, abstract and concrete
+/// parents', proxies' concrete model's): `check_generic_foreign_keys` finds them in `vars(model)`.
+fn check_generic_foreign_keys<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>) {
+    let models: Vec<usize> = ctx.concrete_models().collect();
+    for idx in models {
+        if ctx.swapped(idx).is_some() {
+            continue;
+        }
+        let mut gfks: Vec<&Field> = Vec::new();
+        collect_gfks(ctx, idx, &mut gfks, 0);
+        for gfk in gfks {
+            check_gfk(ctx, index, idx, gfk);
+        }
+    }
+}
+
+fn collect_gfks<'a>(ctx: &mut Ctx<'a>, idx: usize, out: &mut Vec<&'a Field>, depth: u32) {
+    if depth > 30 {
+        return;
+    }
+    for f in ctx.local_fields(idx) {
+        if f.kind == FieldKind::GenericForeignKey && !out.iter().any(|o| o.name == f.name) {
+            out.push(f);
+        }
+    }
+    for p in ctx.concrete_parents(idx) {
+        collect_gfks(ctx, p, out, depth + 1);
+    }
+}
+
+fn check_gfk<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>, idx: usize, gfk: &Field) {
+    if !gfk.options_known() {
+        return;
+    }
+    let arg = |name: &str, default: &str| -> Option<String> {
+        match gfk.opt(name) {
+            None => Some(default.to_string()),
+            Some(e) => e.as_str().map(str::to_string),
+        }
+    };
+    let mf = ModelField {
+        field: gfk,
+        model: idx,
+    };
+    let object_name = ctx.model(idx).name.clone();
+    // _check_field_name is left to the field checks (fields.E001-E003 on every field).
+    if let Some(fk_field) = arg("fk_field", "object_id")
+        && let Lookup::Missing = index.get_field(ctx, idx, &fk_field)
+    {
+        let d = ctx.on_field(
+            mf,
+            "contenttypes.E001",
+            Severity::Error,
+            format!("The GenericForeignKey object ID references the nonexistent field '{fk_field}'."),
+        );
+        ctx.emit(d);
+    }
+    let Some(ct_field) = arg("ct_field", "content_type") else {
+        return;
+    };
+    let hint = "GenericForeignKeys must use a ForeignKey to 'contenttypes.ContentType' as the 'content_type' field.";
+    match index.get_field(ctx, idx, &ct_field) {
+        Lookup::Unknown => {}
+        Lookup::Missing => {
+            let d = ctx.on_field(
+                mf,
+                "contenttypes.E002",
+                Severity::Error,
+                format!("The GenericForeignKey content type references the nonexistent field '{object_name}.{ct_field}'."),
+            );
+            ctx.emit(d);
+        }
+        Lookup::Found { info, .. } => {
+            let (field, on) = match info {
+                FInfo::Declared { field, on } => (field, on),
+                FInfo::AutoPk | FInfo::Reverse { .. } => {
+                    let d = ctx
+                        .on_field(
+                            mf,
+                            "contenttypes.E003",
+                            Severity::Error,
+                            format!("'{object_name}.{ct_field}' is not a ForeignKey."),
+                        )
+                        .hint(hint);
+                    ctx.emit(d);
+                    return;
+                }
+                // A OneToOneField is a ForeignKey; it points at the parent, not ContentType.
+                FInfo::ParentLink { parent } => {
+                    if ctx.model(parent).label() != "contenttypes.ContentType" {
+                        let d = ctx
+                            .on_field(
+                                mf,
+                                "contenttypes.E004",
+                                Severity::Error,
+                                format!("'{object_name}.{ct_field}' is not a ForeignKey to 'contenttypes.ContentType'."),
+                            )
+                            .hint(hint);
+                        ctx.emit(d);
+                    }
+                    return;
+                }
+            };
+            let is_fk = matches!(field.kind, FieldKind::ForeignKey | FieldKind::OneToOneField);
+            let unknown_kind = matches!(field.kind, FieldKind::Field | FieldKind::RelatedField)
+                || field.custom.as_ref().is_some_and(|c| c.opaque);
+            if !is_fk {
+                if unknown_kind {
+                    return;
+                }
+                let d = ctx
+                    .on_field(
+                        mf,
+                        "contenttypes.E003",
+                        Severity::Error,
+                        format!("'{object_name}.{ct_field}' is not a ForeignKey."),
+                    )
+                    .hint(hint);
+                ctx.emit(d);
+                return;
+            }
+            let target = ctx.relation_target(ModelField { field, model: on });
+            let is_ct = match target {
+                Target::Model(t) => ctx.model(t).label() == "contenttypes.ContentType",
+                Target::Missing { .. } => false,
+                Target::Unknown => return,
+            };
+            if !is_ct {
+                let d = ctx
+                    .on_field(
+                        mf,
+                        "contenttypes.E004",
+                        Severity::Error,
+                        format!("'{object_name}.{ct_field}' is not a ForeignKey to 'contenttypes.ContentType'."),
+                    )
+                    .hint(hint);
+                ctx.emit(d);
+                return;
+            }
+            if ctx.pm.django_version >= (6, 0)
+                && let Some(on_delete) = field.opt("on_delete")
+                && let Resolved::External(q) = ctx.resolver.resolve_expr(field.file, on_delete)
+                && matches!(
+                    q.as_str(),
+                    "django.db.models.DB_CASCADE"
+                        | "django.db.models.DB_SET_NULL"
+                        | "django.db.models.DB_SET_DEFAULT"
+                        | "django.db.models.deletion.DB_CASCADE"
+                        | "django.db.models.deletion.DB_SET_NULL"
+                        | "django.db.models.deletion.DB_SET_DEFAULT"
+                )
+            {
+                let d = ctx
+                    .on_field(
+                        mf,
+                        "contenttypes.E006",
+                        Severity::Error,
+                        format!("'{object_name}.{ct_field}' cannot use the database-level on_delete variant."),
+                    )
+                    .hint("Change the on_delete rule to the non-database variant.");
+                ctx.emit(d);
+            }
+        }
+    }
+}
+
+/// contenttypes.E005.
+fn check_model_name_lengths(ctx: &mut Ctx<'_>) {
+    let models: Vec<usize> = ctx.concrete_models().collect();
+    for idx in models {
+        if ctx.swapped(idx).is_some() {
+            continue;
+        }
+        let n = ctx.model(idx).model_name().chars().count();
+        if n > 100 {
+            let d = ctx.on_model(
+                idx,
+                "contenttypes.E005",
+                Severity::Error,
+                format!("Model names must be at most 100 characters (got {n})."),
+            );
+            ctx.emit(d);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// auth
+
+/// A class attribute of a model class along its MRO, as an expression (with its file).
+fn model_class_value<'a>(
+    ctx: &Ctx<'a>,
+    class: ClassId,
+    name: &str,
+) -> Option<ClassAttr<'a>> {
+    let r = ctx.class_attr(class, name, &leaf_stop);
+    Some(r)
+}
+
+fn check_user_model<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>) {
+    let label = ctx.pm.settings.auth_user_model.clone();
+    let Some((app, name)) = label.split_once('.') else {
+        return;
+    };
+    let Some(idx) = ctx.pm.get_model(app, name) else {
+        return;
+    };
+    if ctx.model(idx).abstract_ {
+        return;
+    }
+    let class = ctx.model(idx).class;
+    let module = ctx.model(idx).module.clone();
+    let cls_repr = format!("<class '{module}.{}'>", ctx.model(idx).name);
+    let sval = |ctx: &Ctx<'_>, attr: &str| -> Option<crate::checks::admin::SVal> {
+        match model_class_value(ctx, class, attr)? {
+            ClassAttr::Found { value, owner, .. } => match value {
+                crate::checks::admin::AttrValue::Expr(e, file) => {
+                    Some(ctx.eval(file, e, Some(owner), 0))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    use crate::checks::admin::SVal;
+    let required = sval(ctx, "REQUIRED_FIELDS");
+    let username = sval(ctx, "USERNAME_FIELD");
+    // auth.E001
+    if let Some(req) = &required
+        && !matches!(req, SVal::Unknown | SVal::List(_) | SVal::Tuple(_))
+    {
+        let d = ctx.on_model(
+            idx,
+            "auth.E001",
+            Severity::Error,
+            "'REQUIRED_FIELDS' must be a list or tuple.",
+        );
+        ctx.emit(d);
+    }
+    // auth.E002
+    if let (Some(req), Some(SVal::Str(u))) = (&required, &username) {
+        let contains = match req {
+            SVal::List(items) | SVal::Tuple(items) => {
+                if items.iter().any(|i| matches!(i, SVal::Unknown)) {
+                    None
+                } else {
+                    Some(items.iter().any(|i| matches!(i, SVal::Str(s) if s == u)))
+                }
+            }
+            SVal::Str(s) => Some(s.contains(u.as_str())),
+            _ => None,
+        };
+        if contains == Some(true) {
+            let d = ctx
+                .on_model(
+                    idx,
+                    "auth.E002",
+                    Severity::Error,
+                    "The field named as the 'USERNAME_FIELD' for a custom user model must not be included in 'REQUIRED_FIELDS'.",
+                )
+                .hint(format!("The 'USERNAME_FIELD' is currently set to '{u}', you should remove '{u}' from the 'REQUIRED_FIELDS'."));
+            ctx.emit(d);
+        }
+    }
+    // auth.E003 / auth.W004
+    if let Some(SVal::Str(u)) = &username
+        && let Some(false) = username_unique(ctx, index, idx, u)
+    {
+        let object_name = ctx.model(idx).name.clone();
+        let backends = ctx.pm.settings.env.names.get("AUTHENTICATION_BACKENDS");
+        // Only the default (a list holding ModelBackend) gives E003; a tuple or more backends
+        // give W004. An explicit setting cannot tell list from tuple after evaluation.
+        let default_only = match backends {
+            None => Some(true),
+            Some(v) => match &v.value {
+                Value::List(items) => {
+                    let strs: Vec<Option<&str>> = items.iter().map(|i| i.as_str()).collect();
+                    if strs.iter().any(Option::is_none) {
+                        None
+                    } else if strs == [Some("django.contrib.auth.backends.ModelBackend")] {
+                        None
+                    } else {
+                        Some(false)
+                    }
+                }
+                _ => None,
+            },
+        };
+        match default_only {
+            Some(true) => {
+                let d = ctx.on_model(
+                    idx,
+                    "auth.E003",
+                    Severity::Error,
+                    format!("'{object_name}.{u}' must be unique because it is named as the 'USERNAME_FIELD'."),
+                );
+                ctx.emit(d);
+            }
+            Some(false) => {
+                let d = ctx
+                    .on_model(
+                        idx,
+                        "auth.W004",
+                        Severity::Warning,
+                        format!("'{object_name}.{u}' is named as the 'USERNAME_FIELD', but it is not unique."),
+                    )
+                    .hint("Ensure that your authentication backend(s) can handle non-unique usernames.");
+                ctx.emit(d);
+            }
+            None => {}
+        }
+    }
+    // auth.C009 / auth.C010
+    for (attr, code) in [("is_anonymous", "auth.C009"), ("is_authenticated", "auth.C010")] {
+        if let Some(ClassAttr::Found {
+            value: crate::checks::admin::AttrValue::Method { property: false, plain: true },
+            ..
+        }) = model_class_value(ctx, class, attr)
+        {
+            let d = ctx.on_model(
+                idx,
+                code,
+                Severity::Critical,
+                format!("{cls_repr}.{attr} must be an attribute or property rather than a method. Ignoring this is a security issue as anonymous users will be treated as authenticated!"),
+            );
+            ctx.emit(d);
+        }
+    }
+}
+
+/// Whether the USERNAME_FIELD is unique (by the field or a total UniqueConstraint on it alone).
+fn username_unique<'a>(
+    ctx: &mut Ctx<'a>,
+    index: &ModelIndex<'a>,
+    idx: usize,
+    name: &str,
+) -> Option<bool> {
+    let Lookup::Found { info, .. } = index.get_field(ctx, idx, name) else {
+        return None;
+    };
+    match info {
+        FInfo::Declared { field, .. } => {
+            if !field.options_known() {
+                return None;
+            }
+            if field.flag("unique", false)? || field.flag("primary_key", false)? {
+                return Some(true);
+            }
+        }
+        FInfo::AutoPk | FInfo::ParentLink { .. } => return Some(true),
+        FInfo::Reverse { .. } => return None,
+    }
+    let m = ctx.model(idx);
+    if m.meta.incomplete {
+        return None;
+    }
+    let Some((constraints, file)) = m.meta.get_with_file("constraints") else {
+        return Some(false);
+    };
+    let items = constraints.as_sequence()?;
+    for c in items {
+        let ExprKind::Call {
+            func,
+            args,
+            kwargs,
+            has_splat,
+        } = &c.kind
+        else {
+            return None;
+        };
+        if *has_splat {
+            return None;
+        }
+        match ctx.resolver.resolve_expr(file, func) {
+            Resolved::External(q)
+                if q == "django.db.models.UniqueConstraint"
+                    || q == "django.db.models.constraints.UniqueConstraint" => {}
+            Resolved::External(q) if q.starts_with("django.db.models.") => continue,
+            _ => return None,
+        }
+        if !args.is_empty() || kwargs.iter().any(|k| k.name == "condition" && !k.value.is_none())
+        {
+            continue;
+        }
+        let Some(fields) = kwargs.iter().find(|k| k.name == "fields") else {
+            continue;
+        };
+        let seq = fields.value.as_sequence()?;
+        let names: Option<Vec<&str>> = seq.iter().map(Expr::as_str).collect();
+        if names? == [name] {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+/// `camel_case_to_spaces`: Django's default verbose_name.
+pub(super) fn camel_case_to_spaces(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let after_lower = i > 0 && chars[i - 1].is_ascii_lowercase();
+            let before_non_upper = i + 1 < chars.len() && !chars[i + 1].is_ascii_uppercase();
+            if after_lower || before_non_upper {
+                out.push(' ');
+            }
+        }
+        out.push(c);
+    }
+    out.trim().to_lowercase()
+}
+
+fn check_models_permissions(ctx: &mut Ctx<'_>) {
+    const NAME_MAX: usize = 255;
+    const CODENAME_MAX: usize = 100;
+    let models: Vec<usize> = ctx.concrete_models().collect();
+    for idx in models {
+        if ctx.swapped(idx).is_some() {
+            continue;
+        }
+        let m = ctx.model(idx);
+        if m.meta.incomplete {
+            continue;
+        }
+        let label = m.label();
+        let model_name = m.model_name();
+        let verbose_name = match m.meta.get_with_file("verbose_name") {
+            None => Some(camel_case_to_spaces(&m.name)),
+            Some((e, f)) => ctx.text_literal(f, e),
+        };
+        let default_permissions: Option<Vec<String>> = match m.meta.get("default_permissions") {
+            None => Some(
+                ["add", "change", "delete", "view"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
+            Some(e) => e.as_sequence().and_then(|items| {
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_string))
+                    .collect()
+            }),
+        };
+        let Some(actions) = default_permissions else {
+            continue;
+        };
+        let builtin_codenames: Vec<String> =
+            actions.iter().map(|a| format!("{a}_{model_name}")).collect();
+        if let Some(vn) = &verbose_name {
+            let max_name = actions
+                .iter()
+                .map(|a| format!("Can {a} {vn}").chars().count())
+                .max()
+                .unwrap_or(0);
+            if max_name > NAME_MAX {
+                let allowed = NAME_MAX as i64 - (max_name as i64 - vn.chars().count() as i64);
+                let d = ctx.on_model(
+                    idx,
+                    "auth.E007",
+                    Severity::Error,
+                    format!("The verbose_name of model '{label}' must be at most {allowed} characters for its builtin permission names to be at most {NAME_MAX} characters."),
+                );
+                ctx.emit(d);
+            }
+        }
+        let max_codename = builtin_codenames
+            .iter()
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(0);
+        if max_codename > CODENAME_MAX {
+            let allowed =
+                CODENAME_MAX as i64 - (max_codename as i64 - model_name.chars().count() as i64);
+            let d = ctx.on_model(
+                idx,
+                "auth.E011",
+                Severity::Error,
+                format!("The name of model '{label}' must be at most {allowed} characters for its builtin permission codenames to be at most {CODENAME_MAX} characters."),
+            );
+            ctx.emit(d);
+        }
+        let Some((perms, pfile)) = m.meta.get_with_file("permissions") else {
+            continue;
+        };
+        let Some(items) = perms.as_sequence() else {
+            continue;
+        };
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut ok = true;
+        for it in items {
+            match it.as_sequence() {
+                Some([c, n]) => match (c.as_str(), ctx.text_literal(pfile, n)) {
+                    (Some(c), Some(n)) => pairs.push((c.to_string(), n)),
+                    _ => ok = false,
+                },
+                _ => ok = false,
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let mut seen: FxHashSet<String> = FxHashSet::default();
+        for (codename, name) in pairs {
+            if name.chars().count() > NAME_MAX {
+                let d = ctx.on_model(
+                    idx,
+                    "auth.E008",
+                    Severity::Error,
+                    format!("The permission named '{name}' of model '{label}' is longer than {NAME_MAX} characters."),
+                );
+                ctx.emit(d);
+            }
+            if codename.chars().count() > CODENAME_MAX {
+                let d = ctx.on_model(
+                    idx,
+                    "auth.E012",
+                    Severity::Error,
+                    format!("The permission codenamed '{codename}' of model '{label}' is longer than {CODENAME_MAX} characters."),
+                );
+                ctx.emit(d);
+            }
+            if builtin_codenames.contains(&codename) {
+                let d = ctx.on_model(
+                    idx,
+                    "auth.E005",
+                    Severity::Error,
+                    format!("The permission codenamed '{codename}' clashes with a builtin permission for model '{label}'."),
+                );
+                ctx.emit(d);
+            } else if seen.contains(&codename) {
+                let d = ctx.on_model(
+                    idx,
+                    "auth.E006",
+                    Severity::Error,
+                    format!("The permission codenamed '{codename}' is duplicated for model '{label}'."),
+                );
+                ctx.emit(d);
+            }
+            seen.insert(codename);
+        }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::camel_case_to_spaces;
+
+    #[test]
+    fn verbose_names() {
+        assert_eq!(camel_case_to_spaces("BookGenre"), "book genre");
+        assert_eq!(camel_case_to_spaces("EBook"), "e book");
+        assert_eq!(camel_case_to_spaces("URLRecord"), "url record");
+        assert_eq!(camel_case_to_spaces("HTTPS"), "https");
+    }
+}

@@ -1,36 +1,2752 @@
 //! Django's model checks (`models.E*`/`models.W*`), from `Model.check()` and `check_all_models`.
+//!
+//! Django runs `Model.check()` on every registered, non-swapped model (proxies and unmanaged
+//! models included). Most of these checks need the model's field list as Django builds it: the
+//! implicit `id`, the `<parent>_ptr` links of multi-table inheritance, fields copied from abstract
+//! parents, the fields of concrete parents and the reverse relations other models point at it.
+//! This module rebuilds that list (a [`Shape`] per model, plus an index of reverse relations) and
+//! stays silent wherever a piece of it cannot be known statically.
+//!
+//! Not run, because `manage.py check` does not pass any database to the checks (Django only runs
+//! them with `check --database` or `migrate`): `models.E018`/`E019` (long column names), the
+//! index/constraint backend-feature warnings (`models.W027`, `W036`-`W040`, `W043`-`W047`),
+//! `models.E041` and constraint field references, `models.W046`, and in Django 6 all index checks
+//! (Django 5.2 still runs the index name and field checks without a database).
+//! `models.E001`/`E002` (swapped model missing) cannot fire either: `apps.get_models()` leaves
+//! swapped models out, so `check_all_models` never checks them. `models.E020` (a `check` that is
+//! not a classmethod) prints the function's repr with its memory address, which djsa cannot
+//! reproduce; models that override `check` at all are left alone, since their checks are their own.
 
-use crate::checks::Ctx;
-use crate::diagnostic::Severity;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::checks::{Ctx, ModelField, Target};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::fields::FieldKind;
+use crate::project::{Field, Parent};
+use crate::resolve::Resolved;
+use crate::syntax::{Expr, ExprKind, Stmt};
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let models: Vec<usize> = ctx.concrete_models().collect();
-    for idx in models {
-        if ctx.swapped(idx).is_some() {
+    let models: Vec<usize> = ctx
+        .concrete_models()
+        .filter(|&i| ctx.swapped(i).is_none())
+        .collect();
+    let mut w = World::new(ctx, &models);
+    for &idx in &models {
+        if overrides_check(ctx, idx, 0) {
             continue;
         }
-        check_model_name(ctx, idx);
+        let mut out = Vec::new();
+        model_check(ctx, &mut w, idx, &mut out);
+        for d in out {
+            ctx.emit(d);
+        }
+    }
+    check_db_tables(ctx, &models);
+    check_index_and_constraint_names(ctx, &models);
+}
+
+/// The model (or an abstract parent) defines its own `check`: Django calls it instead of
+/// `Model.check`, and what it returns is not known statically.
+fn overrides_check(ctx: &Ctx<'_>, idx: usize, depth: u32) -> bool {
+    if depth > 30 {
+        return true;
+    }
+    let m = ctx.model(idx);
+    if m.members.iter().any(|f| f.name == "check") || m.other_attrs.iter().any(|a| a == "check") {
+        return true;
+    }
+    m.parents.iter().any(|p| match p {
+        Parent::Model(p) => overrides_check(ctx, *p, depth + 1),
+        _ => false,
+    })
+}
+
+/// Everything `Model.check()` reports for one model, in Django's order.
+fn model_check<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Vec<Diagnostic>) {
+    let m = ctx.model(idx);
+    // _check_model: a proxy that declares fields.
+    if m.proxy {
+        let own: Vec<&Field> = m
+            .own_fields
+            .iter()
+            .filter(|f| !is_private_kind(f.kind))
+            .collect();
+        if own
+            .iter()
+            .any(|f| !matches!(f.kind, FieldKind::Field | FieldKind::RelatedField))
+        {
+            let mut d = Diagnostic::new(
+                "models.E017",
+                Severity::Error,
+                format!("Proxy model '{}' contains model fields.", m.name),
+            )
+            .at(m.file, m.name_span);
+            d.object = None;
+            out.push(d);
+        }
+        if !own.is_empty() {
+            // Django goes on with a field list djsa does not model (fields on a proxy).
+            return;
+        }
+    }
+    check_m2m_through_same_relationship(ctx, w, idx, out);
+
+    // Clash errors hide column name clashes.
+    let mut clash: Vec<Diagnostic> = Vec::new();
+    let mut clash_unknown = false;
+    match check_id_field(ctx, w, idx) {
+        Some(v) => clash.extend(v),
+        None => clash_unknown = true,
+    }
+    match check_field_name_clashes(ctx, w, idx) {
+        Some(v) => clash.extend(v),
+        None => clash_unknown = true,
+    }
+    check_model_name(ctx, idx, &mut clash);
+    match check_property_accessor_clashes(ctx, w, idx) {
+        Some(v) => clash.extend(v),
+        None => clash_unknown = true,
+    }
+    match check_single_primary_key(ctx, w, idx) {
+        Some(v) => clash.extend(v),
+        None => clash_unknown = true,
+    }
+    let no_clash = clash.is_empty();
+    out.extend(clash);
+    if no_clash && !clash_unknown {
+        check_column_name_clashes(ctx, w, idx, out);
+    }
+    check_unique_together(ctx, w, idx, out);
+    if ctx.pm.django_version < (6, 0) {
+        check_indexes_52(ctx, w, idx, out);
+    }
+    check_ordering(ctx, w, idx, out);
+    if ctx.pm.django_version < (6, 0) {
+        check_default_pk(ctx, w, idx, out);
+    }
+    check_composite_pk(ctx, w, idx, out);
+    if ctx.pm.django_version >= (6, 0) {
+        check_related_fields_on_delete(ctx, w, idx, out);
     }
 }
 
+// ------------------------------------------------------------------------------------------
+// The field model: what Django's Options holds for a model.
+// ------------------------------------------------------------------------------------------
+
+/// Where a field sits in its model's Options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Slot {
+    Local(usize),
+    M2m(usize),
+    Private(usize),
+    /// A reverse relation (index into [`World::revs`]).
+    Rev(usize),
+}
+
+/// One field object, identified like Django's field instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FRef {
+    /// The model whose Options holds the field (for `Rev`, the model it points at).
+    model: usize,
+    slot: Slot,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Col {
+    Known(String),
+    /// The field has no column (`ForeignObject`, `CompositePrimaryKey`).
+    NoColumn,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FKind {
+    /// A Django field class (or a subclass that does not change its options).
+    Known(FieldKind),
+    /// A custom subclass whose `__init__` (or similar) may change anything but its name.
+    Opaque(FieldKind),
+    /// The implicit `id` primary key.
+    AutoPk,
+    /// The implicit `<parent>_ptr` one-to-one link to a concrete parent.
+    Ptr(usize),
+    /// `_order`, added by `order_with_respect_to`.
+    OrderWrt,
+}
+
+#[derive(Debug, Clone)]
+struct FInfo<'a> {
+    name: String,
+    attname: String,
+    column: Col,
+    /// `db_column`: `None` when it is not a literal.
+    db_column: Option<Option<String>>,
+    /// The model the field is attached to (`field.model`).
+    owner: usize,
+    decl: Option<&'a Field>,
+    kind: FKind,
+    /// `primary_key` as declared (`None`: not known).
+    primary_key: Option<bool>,
+}
+
+impl FInfo<'_> {
+    fn base_kind(&self) -> Option<FieldKind> {
+        match self.kind {
+            FKind::Known(k) => Some(k),
+            FKind::Opaque(k) => Some(k),
+            FKind::Ptr(_) => Some(FieldKind::OneToOneField),
+            FKind::AutoPk | FKind::OrderWrt => None,
+        }
+    }
+    /// `field.is_relation`; `None` when it depends on a class djsa cannot see into.
+    fn is_relation(&self) -> Option<bool> {
+        match self.kind {
+            FKind::Known(k) => Some(k.is_relation() || k == FieldKind::GenericForeignKey),
+            FKind::Opaque(FieldKind::Field | FieldKind::RelatedField) => None,
+            FKind::Opaque(k) => Some(k.is_relation() || k == FieldKind::GenericForeignKey),
+            FKind::Ptr(_) => Some(true),
+            FKind::AutoPk | FKind::OrderWrt => Some(false),
+        }
+    }
+    fn is_m2m(&self) -> Option<bool> {
+        match self.kind {
+            FKind::Opaque(FieldKind::Field | FieldKind::RelatedField) => None,
+            _ => Some(self.base_kind() == Some(FieldKind::ManyToManyField)),
+        }
+    }
+}
+
+/// A model's fields as Django's Options lists them.
+#[derive(Debug)]
+struct Shape<'a> {
+    proxy: bool,
+    /// `_meta.local_fields`, in creation order.
+    local: Vec<FInfo<'a>>,
+    /// `_meta.local_many_to_many`.
+    m2m: Vec<FInfo<'a>>,
+    /// `_meta.private_fields` (generic relations).
+    private: Vec<FInfo<'a>>,
+    /// `_meta.parents`: concrete parent model and the name of its link field (`None` for proxies).
+    parents: Vec<(usize, Option<String>)>,
+    /// `_meta.pk` (`None`: not known).
+    pk: Option<FRef>,
+    /// Every forward field name of the model is known.
+    complete: bool,
+    /// The creation order of `local` is known.
+    ordered: bool,
+}
+
+impl<'a> Shape<'a> {
+    fn local_index(&self, name: &str) -> Option<usize> {
+        self.local.iter().position(|f| f.name == name)
+    }
+}
+
+/// A reverse relation (`ForeignObjectRel`) on a concrete model.
+#[derive(Debug, Clone)]
+struct Rev {
+    /// The concrete model it appears on.
+    on: usize,
+    /// The model the forward field names (`rel.model`; a proxy stays a proxy).
+    to: usize,
+    /// `related_query_name()`: the name it is found by.
+    name: String,
+    hidden: bool,
+    many_to_many: bool,
+    parent_link: bool,
+    /// The model that declares the forward field (where the relation leads).
+    from: usize,
+}
+
+struct World<'a> {
+    shapes: FxHashMap<usize, Option<Rc<Shape<'a>>>>,
+    revs: Vec<Rev>,
+    revs_on: FxHashMap<usize, Vec<usize>>,
+    /// Some model djsa could not read may point anywhere.
+    rev_unknown_any: bool,
+    /// Models with a reverse relation whose name djsa cannot know.
+    rev_unknown_on: FxHashSet<usize>,
+}
+
+impl<'a> World<'a> {
+    fn new(ctx: &Ctx<'a>, models: &[usize]) -> Self {
+        let mut w = World {
+            shapes: FxHashMap::default(),
+            revs: Vec::new(),
+            revs_on: FxHashMap::default(),
+            rev_unknown_any: false,
+            rev_unknown_on: FxHashSet::default(),
+        };
+        // Swapped models take no part in the relation tree; auto-created through models only add
+        // hidden relations.
+        for &idx in models {
+            let Some(shape) = w.shape(ctx, idx) else {
+                w.rev_unknown_any = true;
+                continue;
+            };
+            if shape.proxy {
+                continue;
+            }
+            let from = ctx.model(idx);
+            for f in shape.local.iter().chain(&shape.m2m).chain(&shape.private) {
+                match f.is_relation() {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => {
+                        w.rev_unknown_any = true;
+                        continue;
+                    }
+                }
+                let kind = f.base_kind();
+                if kind == Some(FieldKind::GenericForeignKey) {
+                    continue;
+                }
+                // The target.
+                let target = match f.kind {
+                    FKind::Ptr(p) => Target::Model(p),
+                    _ => match f.decl {
+                        Some(decl) => ctx.relation_target(ModelField {
+                            field: decl,
+                            model: f.owner,
+                        }),
+                        None => Target::Unknown,
+                    },
+                };
+                let to = match target {
+                    Target::Model(t) => t,
+                    Target::Missing { .. } => continue,
+                    Target::Unknown => {
+                        w.rev_unknown_any = true;
+                        continue;
+                    }
+                };
+                let Some(on) = concrete_of(ctx, to) else {
+                    w.rev_unknown_any = true;
+                    continue;
+                };
+                if matches!(f.kind, FKind::Opaque(_)) {
+                    // Its `related_name` may be anything.
+                    w.rev_unknown_on.insert(on);
+                    continue;
+                }
+                let app_lower = from.app_label.clone().unwrap_or_default().to_lowercase();
+                let class_lower = from.name.to_lowercase();
+                let model_name = from.model_name();
+                let str_opt = |name: &str| -> Option<Option<String>> {
+                    match f.decl.and_then(|d| d.opt(name)) {
+                        None => Some(None),
+                        Some(e) if e.is_none() => Some(None),
+                        Some(e) => e.as_str().map(|s| Some(s.to_string())),
+                    }
+                };
+                let (Some(related_name), Some(rqn)) =
+                    (str_opt("related_name"), str_opt("related_query_name"))
+                else {
+                    w.rev_unknown_on.insert(on);
+                    continue;
+                };
+                let m2m = kind == Some(FieldKind::ManyToManyField);
+                let is_generic = kind == Some(FieldKind::GenericRelation);
+                let mut related_name = related_name.filter(|s| !s.is_empty());
+                if is_generic {
+                    // GenericRel(related_name=related_query_name or "+").
+                    related_name = Some(rqn.clone().unwrap_or_else(|| "+".into()));
+                } else {
+                    if m2m {
+                        let symmetrical = match f.decl.and_then(|d| d.opt("symmetrical")) {
+                            None => Some(f.decl.and_then(|d| d.opt("to")).and_then(Expr::as_str)
+                                == Some("self")),
+                            Some(e) => e.as_bool(),
+                        };
+                        let to_self = f.decl.and_then(|d| d.opt("to")).and_then(|e| {
+                            e.as_str().or(e.as_name())
+                        });
+                        let Some(symmetrical) = symmetrical else {
+                            w.rev_unknown_on.insert(on);
+                            continue;
+                        };
+                        if symmetrical
+                            && matches!(to_self, Some(s) if s == "self" || s == from.name)
+                        {
+                            related_name = Some(format!("{}_rel_+", f.name));
+                        } else if related_name.as_deref().is_some_and(|r| r.ends_with('+')) {
+                            related_name =
+                                Some(format!("_{app_lower}_{class_lower}_{}_+", f.name));
+                        }
+                    }
+                    if related_name.is_none() {
+                        match from.meta.get("default_related_name") {
+                            None => {}
+                            Some(e) if e.is_none() => {}
+                            Some(e) => match e.as_str() {
+                                Some(s) if !s.is_empty() => related_name = Some(s.to_string()),
+                                Some(_) => {}
+                                None => {
+                                    w.rev_unknown_on.insert(on);
+                                    continue;
+                                }
+                            },
+                        }
+                    }
+                    if let Some(r) = &related_name {
+                        match py_format(
+                            r,
+                            &[
+                                ("class", &class_lower),
+                                ("model_name", &model_name),
+                                ("app_label", &app_lower),
+                            ],
+                        ) {
+                            Some(s) => related_name = Some(s),
+                            None => {
+                                w.rev_unknown_on.insert(on);
+                                continue;
+                            }
+                        }
+                    }
+                }
+                let rqn = match rqn.filter(|s| !s.is_empty()) {
+                    Some(q) if !is_generic => {
+                        match py_format(&q, &[("class", &class_lower), ("app_label", &app_lower)]) {
+                            Some(s) => Some(s),
+                            None => {
+                                w.rev_unknown_on.insert(on);
+                                continue;
+                            }
+                        }
+                    }
+                    other => other,
+                };
+                let hidden = related_name.as_deref().is_some_and(|r| r.ends_with('+'));
+                let name = rqn
+                    .or(related_name)
+                    .unwrap_or_else(|| model_name.clone());
+                let parent_link = match f.kind {
+                    FKind::Ptr(_) => true,
+                    _ => f.decl.and_then(|d| d.flag("parent_link", false)) == Some(true),
+                };
+                let i = w.revs.len();
+                w.revs.push(Rev {
+                    on,
+                    to,
+                    name,
+                    hidden,
+                    many_to_many: m2m,
+                    parent_link,
+                    from: idx,
+                });
+                w.revs_on.entry(on).or_default().push(i);
+            }
+        }
+        // A registered model djsa could not read may declare relations.
+        for &idx in models {
+            if ctx.incomplete(idx) {
+                w.rev_unknown_any = true;
+            }
+        }
+        w
+    }
+
+    fn shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Rc<Shape<'a>>> {
+        if let Some(s) = self.shapes.get(&idx) {
+            return s.clone();
+        }
+        // Guard against inheritance cycles.
+        self.shapes.insert(idx, None);
+        let s = self.build_shape(ctx, idx).map(Rc::new);
+        self.shapes.insert(idx, s.clone());
+        s
+    }
+
+    fn build_shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Shape<'a>> {
+        let m = ctx.model(idx);
+        if !m.registered || m.abstract_ || ctx.incomplete(idx) {
+            return None;
+        }
+        if m.proxy {
+            if m.own_fields.iter().any(|f| !is_private_kind(f.kind)) {
+                return None;
+            }
+            let c = concrete_of(ctx, idx)?;
+            let cs = self.shape(ctx, c)?;
+            // Private fields (generic relations) are copied into every subclass.
+            let private = cs
+                .private
+                .iter()
+                .map(|f| FInfo {
+                    owner: idx,
+                    ..f.clone()
+                })
+                .collect();
+            return Some(Shape {
+                proxy: true,
+                local: Vec::new(),
+                m2m: Vec::new(),
+                private,
+                parents: vec![(c, None)],
+                pk: cs.pk,
+                complete: cs.complete,
+                ordered: true,
+            });
+        }
+        let (decl, ordered) = declared_fields(ctx, idx, 0);
+        let mut complete = true;
+        let mut local: Vec<FInfo<'a>> = Vec::new();
+        let mut m2m = Vec::new();
+        let mut private = Vec::new();
+        for f in decl {
+            if f.has_splat || f.kwargs.iter().any(|k| k.name == "name") {
+                complete = false;
+            }
+            let info = finfo(f, idx);
+            match info.kind {
+                FKind::Known(FieldKind::ManyToManyField)
+                | FKind::Opaque(FieldKind::ManyToManyField) => m2m.push(info),
+                FKind::Known(FieldKind::GenericForeignKey | FieldKind::GenericRelation)
+                | FKind::Opaque(FieldKind::GenericForeignKey | FieldKind::GenericRelation) => {
+                    private.push(info)
+                }
+                _ => local.push(info),
+            }
+        }
+        // Private fields of concrete parents are copied too.
+        // Parent links: declared OneToOneFields with parent_link=True.
+        let mut links: Vec<(usize, String)> = Vec::new();
+        for fi in &local {
+            if fi.base_kind() != Some(FieldKind::OneToOneField) {
+                continue;
+            }
+            let decl = fi.decl?;
+            match decl.flag("parent_link", false) {
+                Some(false) => {}
+                Some(true) => match ctx.relation_target(ModelField {
+                    field: decl,
+                    model: idx,
+                }) {
+                    Target::Model(t) => links.push((concrete_of(ctx, t)?, fi.name.clone())),
+                    _ => return None,
+                },
+                None => return None,
+            }
+        }
+        let mut parents: Vec<(usize, Option<String>)> = Vec::new();
+        let mut ptrs: Vec<FInfo<'a>> = Vec::new();
+        for p in direct_concrete_parents(ctx, idx) {
+            let p = concrete_of(ctx, p)?;
+            if parents.iter().any(|(q, _)| *q == p) {
+                continue;
+            }
+            if let Some((_, name)) = links.iter().find(|(t, _)| *t == p) {
+                parents.push((p, Some(name.clone())));
+            } else {
+                let name = format!("{}_ptr", ctx.model(p).model_name());
+                let attname = format!("{name}_id");
+                ptrs.push(FInfo {
+                    name: name.clone(),
+                    attname: attname.clone(),
+                    column: Col::Known(attname),
+                    db_column: Some(None),
+                    owner: idx,
+                    decl: None,
+                    kind: FKind::Ptr(p),
+                    primary_key: Some(false),
+                });
+                parents.push((p, Some(name)));
+            }
+            let ps = self.shape(ctx, p)?;
+            complete &= ps.complete;
+            for pf in &ps.private {
+                if !private.iter().any(|f| f.name == pf.name) {
+                    private.push(FInfo {
+                        owner: idx,
+                        ..pf.clone()
+                    });
+                }
+            }
+        }
+        // Auto-created fields get decreasing creation counters: the last created comes first.
+        ptrs.reverse();
+        // `_order` (order_with_respect_to) is created last.
+        match m.meta.get("order_with_respect_to") {
+            None => {}
+            Some(e) if e.is_none() => {}
+            Some(e) if e.as_str().is_some() => local.push(FInfo {
+                name: "_order".into(),
+                attname: "_order".into(),
+                column: Col::Known("_order".into()),
+                db_column: Some(None),
+                owner: idx,
+                decl: None,
+                kind: FKind::OrderWrt,
+                primary_key: Some(false),
+            }),
+            Some(_) => return None,
+        }
+        // The primary key.
+        let mut pk_name: Option<String> = None;
+        let mut pk_known = true;
+        for fi in &local {
+            match fi.primary_key {
+                Some(true) if pk_name.is_none() => pk_name = Some(fi.name.clone()),
+                Some(_) => {}
+                None => pk_known = false,
+            }
+        }
+        if let Some(c) = local
+            .iter()
+            .rev()
+            .find(|f| f.base_kind() == Some(FieldKind::CompositePrimaryKey))
+        {
+            pk_name = Some(c.name.clone());
+            pk_known = true;
+        }
+        let mut auto_id = false;
+        if pk_known && pk_name.is_none() {
+            match parents.first() {
+                Some((_, Some(link))) => pk_name = Some(link.clone()),
+                Some((_, None)) => pk_known = false,
+                None => auto_id = true,
+            }
+        }
+        if !pk_known {
+            // An implicit `id` may or may not exist.
+            complete = false;
+        }
+        let mut all = ptrs;
+        if auto_id {
+            let class = ctx.default_pk_class(idx).unwrap_or_default();
+            let kind = FieldKind::from_django_name(&class);
+            if !kind.is_some_and(FieldKind::is_auto) {
+                complete = false;
+            }
+            all.insert(
+                0,
+                FInfo {
+                    name: "id".into(),
+                    attname: "id".into(),
+                    column: Col::Known("id".into()),
+                    db_column: Some(None),
+                    owner: idx,
+                    decl: None,
+                    kind: FKind::AutoPk,
+                    primary_key: Some(true),
+                },
+            );
+            pk_name = Some("id".into());
+        }
+        all.extend(local);
+        let local = all;
+        let pk = if pk_known {
+            let name = pk_name?;
+            // The implicit `id` is first; a declared pk is found by name (first match otherwise).
+            let i = if auto_id {
+                0
+            } else {
+                local.iter().position(|f| f.name == name)?
+            };
+            Some(FRef {
+                model: idx,
+                slot: Slot::Local(i),
+            })
+        } else {
+            None
+        };
+        Some(Shape {
+            proxy: false,
+            local,
+            m2m,
+            private,
+            parents,
+            pk,
+            complete,
+            ordered,
+        })
+    }
+
+    fn info(&mut self, ctx: &Ctx<'a>, f: FRef) -> Option<FieldView<'a>> {
+        match f.slot {
+            Slot::Rev(i) => {
+                let r = self.revs.get(i)?.clone();
+                Some(FieldView::Rev(r))
+            }
+            Slot::Local(i) => Some(FieldView::Fwd(self.shape(ctx, f.model)?.local.get(i)?.clone())),
+            Slot::M2m(i) => Some(FieldView::Fwd(self.shape(ctx, f.model)?.m2m.get(i)?.clone())),
+            Slot::Private(i) => Some(FieldView::Fwd(
+                self.shape(ctx, f.model)?.private.get(i)?.clone(),
+            )),
+        }
+    }
+
+    /// `Options._get_fields()`, in Django's order.
+    fn get_fields(
+        &mut self,
+        ctx: &Ctx<'a>,
+        idx: usize,
+        forward: bool,
+        reverse: bool,
+        include_hidden: bool,
+        topmost: bool,
+        depth: u32,
+    ) -> Option<Vec<FRef>> {
+        if depth > 30 {
+            return None;
+        }
+        let shape = self.shape(ctx, idx)?;
+        let concrete = concrete_of(ctx, idx)?;
+        let mut out: Vec<FRef> = Vec::new();
+        let mut seen: FxHashSet<FRef> = FxHashSet::default();
+        for (p, _) in &shape.parents {
+            let pf = self.get_fields(ctx, *p, forward, reverse, include_hidden, false, depth + 1)?;
+            for f in pf {
+                let keep = match f.slot {
+                    Slot::Rev(i) => {
+                        let r = &self.revs[i];
+                        !r.parent_link || concrete_of(ctx, r.to) == Some(concrete)
+                    }
+                    _ => true,
+                };
+                if keep && seen.insert(f) {
+                    out.push(f);
+                }
+            }
+        }
+        if reverse && !shape.proxy {
+            for &i in self.revs_on.get(&idx).map(Vec::as_slice).unwrap_or(&[]) {
+                if include_hidden || !self.revs[i].hidden {
+                    out.push(FRef {
+                        model: idx,
+                        slot: Slot::Rev(i),
+                    });
+                }
+            }
+        }
+        if forward {
+            out.extend((0..shape.local.len()).map(|i| FRef {
+                model: idx,
+                slot: Slot::Local(i),
+            }));
+            out.extend((0..shape.m2m.len()).map(|i| FRef {
+                model: idx,
+                slot: Slot::M2m(i),
+            }));
+            if topmost {
+                out.extend((0..shape.private.len()).map(|i| FRef {
+                    model: idx,
+                    slot: Slot::Private(i),
+                }));
+            }
+        }
+        Some(out)
+    }
+
+    /// Every forward name of the model and its parents is known.
+    fn names_complete(&mut self, ctx: &Ctx<'a>, idx: usize, depth: u32) -> bool {
+        if depth > 30 {
+            return false;
+        }
+        let Some(s) = self.shape(ctx, idx) else {
+            return false;
+        };
+        s.complete
+            && s
+                .parents
+                .iter()
+                .all(|(p, _)| self.names_complete(ctx, *p, depth + 1))
+    }
+
+    /// Every reverse relation pointing at the model or its parents is known.
+    fn reverse_complete(&mut self, ctx: &Ctx<'a>, idx: usize, depth: u32) -> bool {
+        if self.rev_unknown_any || depth > 30 {
+            return false;
+        }
+        let Some(c) = concrete_of(ctx, idx) else {
+            return false;
+        };
+        if self.rev_unknown_on.contains(&c) {
+            return false;
+        }
+        let Some(s) = self.shape(ctx, idx) else {
+            return false;
+        };
+        s.parents
+            .iter()
+            .all(|(p, _)| self.reverse_complete(ctx, *p, depth + 1))
+    }
+
+    /// `Options.get_field(name)`: forward fields by name or attname, then reverse ones.
+    fn get_field(&mut self, ctx: &Ctx<'a>, idx: usize, name: &str) -> Lookup {
+        let Some(fwd) = self.get_fields(ctx, idx, true, false, false, true, 0) else {
+            return Lookup::Unknown;
+        };
+        let mut found = None;
+        for f in fwd {
+            if let Some(FieldView::Fwd(i)) = self.info(ctx, f)
+                && (i.name == name || i.attname == name)
+            {
+                found = Some(f);
+            }
+        }
+        if let Some(f) = found {
+            return Lookup::Found(f);
+        }
+        if !self.names_complete(ctx, idx, 0) {
+            return Lookup::Unknown;
+        }
+        let Some(rev) = self.get_fields(ctx, idx, false, true, true, true, 0) else {
+            return Lookup::Unknown;
+        };
+        let mut found = None;
+        for f in rev {
+            if let Slot::Rev(i) = f.slot
+                && self.revs[i].name == name
+            {
+                found = Some(f);
+            }
+        }
+        if let Some(f) = found {
+            return Lookup::Found(f);
+        }
+        if !self.reverse_complete(ctx, idx, 0) {
+            return Lookup::Unknown;
+        }
+        Lookup::Missing
+    }
+
+    /// `Options.all_parents`: direct parents, then their ancestors, without repeats.
+    fn all_parents(&mut self, ctx: &Ctx<'a>, idx: usize, depth: u32) -> Option<Vec<usize>> {
+        if depth > 30 {
+            return None;
+        }
+        let s = self.shape(ctx, idx)?;
+        let mut out: Vec<usize> = s.parents.iter().map(|(p, _)| *p).collect();
+        for (p, _) in &s.parents {
+            for a in self.all_parents(ctx, *p, depth + 1)? {
+                if !out.contains(&a) {
+                    out.push(a);
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The model a relation field leads to (`path_infos[-1].to_opts.model`).
+    fn related_model(&mut self, ctx: &Ctx<'a>, f: FRef) -> Option<usize> {
+        match self.info(ctx, f)? {
+            FieldView::Rev(r) => Some(r.from),
+            FieldView::Fwd(i) => match i.kind {
+                FKind::Ptr(p) => Some(p),
+                FKind::Known(k) | FKind::Opaque(k)
+                    if k.is_relation()
+                        && !matches!(k, FieldKind::RelatedField | FieldKind::ForeignObject) =>
+                {
+                    match ctx.relation_target(ModelField {
+                        field: i.decl?,
+                        model: i.owner,
+                    }) {
+                        Target::Model(t) => Some(t),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum FieldView<'a> {
+    Fwd(FInfo<'a>),
+    Rev(Rev),
+}
+
+impl FieldView<'_> {
+    fn name(&self) -> &str {
+        match self {
+            FieldView::Fwd(f) => &f.name,
+            FieldView::Rev(r) => &r.name,
+        }
+    }
+    /// `field.model` (for a reverse relation: the model it is attached to).
+    fn model(&self) -> usize {
+        match self {
+            FieldView::Fwd(f) => f.owner,
+            FieldView::Rev(r) => r.to,
+        }
+    }
+}
+
+enum Lookup {
+    Found(FRef),
+    Missing,
+    Unknown,
+}
+
+fn is_private_kind(k: FieldKind) -> bool {
+    matches!(
+        k,
+        FieldKind::GenericForeignKey | FieldKind::GenericRelation
+    )
+}
+
+fn finfo<'a>(f: &'a Field, owner: usize) -> FInfo<'a> {
+    let opaque = f.custom.as_ref().is_some_and(|c| c.opaque)
+        || matches!(f.kind, FieldKind::Field | FieldKind::RelatedField);
+    let kind = if opaque {
+        FKind::Opaque(f.kind)
+    } else {
+        FKind::Known(f.kind)
+    };
+    let fk = matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField);
+    let attname = if fk {
+        format!("{}_id", f.name)
+    } else {
+        f.name.clone()
+    };
+    let db_column = match f.opt("db_column") {
+        None => Some(None),
+        Some(e) if e.is_none() => Some(None),
+        Some(e) => e.as_str().map(|s| Some(s.to_string())),
+    };
+    let column = if opaque || f.has_splat {
+        Col::Unknown
+    } else if matches!(
+        f.kind,
+        FieldKind::ForeignObject | FieldKind::CompositePrimaryKey
+    ) {
+        Col::NoColumn
+    } else {
+        match &db_column {
+            Some(Some(c)) => Col::Known(c.clone()),
+            Some(None) => Col::Known(attname.clone()),
+            None => Col::Unknown,
+        }
+    };
+    let primary_key = if f.kind == FieldKind::CompositePrimaryKey {
+        Some(true)
+    } else if f.has_splat {
+        None
+    } else if opaque {
+        match f.opt("primary_key") {
+            Some(e) => e.as_bool(),
+            None if f.kind.is_relation() || is_private_kind(f.kind) => Some(false),
+            None => None,
+        }
+    } else {
+        f.flag("primary_key", false)
+    };
+    FInfo {
+        name: f.name.clone(),
+        attname,
+        column,
+        db_column,
+        owner,
+        decl: Some(f),
+        kind,
+        primary_key,
+    }
+}
+
+/// The concrete model behind a proxy (the model itself otherwise).
+fn concrete_of(ctx: &Ctx<'_>, idx: usize) -> Option<usize> {
+    let mut cur = idx;
+    for _ in 0..30 {
+        let m = ctx.model(cur);
+        if !m.proxy {
+            return Some(cur);
+        }
+        cur = *ctx.concrete_parents(cur).first()?;
+    }
+    None
+}
+
+/// `_meta.parents` keys before proxies are followed: concrete bases in MRO order, through
+/// abstract ones.
+fn direct_concrete_parents(ctx: &Ctx<'_>, idx: usize) -> Vec<usize> {
+    ctx.concrete_parents(idx)
+}
+
+/// Fields a concrete class gets from its own body and its abstract ancestors, in creation order;
+/// and whether that order is known.
+fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>, bool) {
+    if depth > 30 {
+        return (Vec::new(), false);
+    }
+    let m = ctx.model(idx);
+    let mut blocked: FxHashSet<&str> = FxHashSet::default();
+    for f in &m.own_fields {
+        blocked.insert(&f.name);
+    }
+    for a in &m.other_attrs {
+        blocked.insert(a);
+    }
+    for mem in &m.members {
+        blocked.insert(&mem.name);
+    }
+    let mut inherited: Vec<&'a Field> = Vec::new();
+    let mut ordered = true;
+    for p in &m.parents {
+        let Parent::Model(pidx) = p else { continue };
+        let pm = ctx.model(*pidx);
+        if pm.abstract_ {
+            let (pf, po) = declared_fields(ctx, *pidx, depth + 1);
+            ordered &= po;
+            for f in pf {
+                if blocked.insert(&f.name) {
+                    inherited.push(f);
+                }
+            }
+        } else {
+            // Fields of a concrete parent are inherited attributes: later abstract bases do not
+            // add fields of those names.
+            let (pf, _) = declared_fields(ctx, *pidx, depth + 1);
+            for f in pf {
+                blocked.insert(&f.name);
+            }
+        }
+    }
+    // Creation order: a class body runs after its bases exist, so ancestors' fields come first;
+    // unrelated bases are ordered only when they share a file.
+    let declaring: Vec<usize> = {
+        let mut v: Vec<usize> = inherited.iter().map(|f| f.declared_in).collect();
+        v.dedup();
+        v
+    };
+    let mut uniq: Vec<usize> = Vec::new();
+    for d in declaring {
+        if !uniq.contains(&d) {
+            uniq.push(d);
+        }
+    }
+    if uniq.len() > 1 {
+        for (i, &a) in uniq.iter().enumerate() {
+            for &b in &uniq[i + 1..] {
+                if class_order(ctx, a, b).is_none() {
+                    ordered = false;
+                }
+            }
+        }
+        if ordered {
+            inherited.sort_by(|x, y| {
+                if x.declared_in == y.declared_in {
+                    x.span.start.cmp(&y.span.start)
+                } else {
+                    class_order(ctx, x.declared_in, y.declared_in)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                }
+            });
+        }
+    } else {
+        inherited.sort_by_key(|f| f.span.start);
+    }
+    let mut out = inherited;
+    out.extend(m.own_fields.iter());
+    (out, ordered)
+}
+
+/// Which of two classes ran its body first, when that is known.
+fn class_order(ctx: &Ctx<'_>, a: usize, b: usize) -> Option<std::cmp::Ordering> {
+    if a == b {
+        return Some(std::cmp::Ordering::Equal);
+    }
+    if is_ancestor(ctx, a, b, 0) {
+        return Some(std::cmp::Ordering::Less);
+    }
+    if is_ancestor(ctx, b, a, 0) {
+        return Some(std::cmp::Ordering::Greater);
+    }
+    let (ma, mb) = (ctx.model(a), ctx.model(b));
+    if ma.file == mb.file {
+        return Some(ma.span.start.cmp(&mb.span.start));
+    }
+    None
+}
+
+fn is_ancestor(ctx: &Ctx<'_>, anc: usize, of: usize, depth: u32) -> bool {
+    if depth > 30 {
+        return false;
+    }
+    ctx.model(of).parents.iter().any(|p| match p {
+        Parent::Model(p) => *p == anc || is_ancestor(ctx, anc, *p, depth + 1),
+        _ => false,
+    })
+}
+
+// ------------------------------------------------------------------------------------------
+// Model.check() pieces.
+// ------------------------------------------------------------------------------------------
+
+fn model_diag(ctx: &Ctx<'_>, idx: usize, code: &str, msg: String) -> Diagnostic {
+    ctx.on_model(idx, code, Severity::Error, msg)
+}
+
+/// A diagnostic whose object is a field (implicit fields point at the model's name).
+fn field_diag(ctx: &Ctx<'_>, f: &FInfo<'_>, code: &str, msg: String) -> Diagnostic {
+    match f.decl {
+        Some(decl) => ctx.on_field(
+            ModelField {
+                field: decl,
+                model: f.owner,
+            },
+            code,
+            Severity::Error,
+            msg,
+        ),
+        None => {
+            let m = ctx.model(f.owner);
+            Diagnostic::new(code, Severity::Error, msg)
+                .at(m.file, m.name_span)
+                .object(format!("{}.{}", m.label(), f.name))
+        }
+    }
+}
+
+/// models.E003.
+fn check_m2m_through_same_relationship<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(shape) = w.shape(ctx, idx) else {
+        return;
+    };
+    let mut seen: Vec<(usize, usize, String)> = Vec::new();
+    for f in &shape.m2m {
+        let (FKind::Known(FieldKind::ManyToManyField), Some(decl)) = (f.kind, f.decl) else {
+            continue;
+        };
+        let Target::Model(target) = ctx.relation_target(ModelField {
+            field: decl,
+            model: idx,
+        }) else {
+            continue;
+        };
+        let Some(through) = decl.opt("through") else {
+            continue;
+        };
+        if through.is_none() {
+            continue;
+        }
+        let Target::Model(through) = ctx.model_reference(through, decl.file, idx) else {
+            continue;
+        };
+        let tf = match decl.opt("through_fields") {
+            None => "None".to_string(),
+            Some(e) => match literal_text(e) {
+                Some(t) => t,
+                None => continue,
+            },
+        };
+        let sig = (target, through, tf);
+        if seen.contains(&sig) {
+            out.push(model_diag(
+                ctx,
+                idx,
+                "models.E003",
+                format!(
+                    "The model has two identical many-to-many relations through the intermediate model '{}'.",
+                    ctx.model(through).label()
+                ),
+            ));
+        } else {
+            seen.push(sig);
+        }
+    }
+}
+
+/// models.E004. `None` when it cannot be decided.
+fn check_id_field<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize) -> Option<Vec<Diagnostic>> {
+    let shape = w.shape(ctx, idx)?;
+    let pk = shape.pk?;
+    let pk_name = match w.info(ctx, pk)? {
+        FieldView::Fwd(f) => f.name,
+        FieldView::Rev(_) => return None,
+    };
+    let first = shape.local.iter().enumerate().find(|(i, f)| {
+        f.name == "id"
+            && FRef {
+                model: idx,
+                slot: Slot::Local(*i),
+            } != pk
+    });
+    if let Some((_, f)) = first
+        && pk_name == "id"
+    {
+        return match f.primary_key {
+            Some(false) => Some(vec![model_diag(
+                ctx,
+                idx,
+                "models.E004",
+                "'id' can only be used as a field name if the field also sets 'primary_key=True'."
+                    .into(),
+            )]),
+            Some(true) => Some(Vec::new()),
+            None => None,
+        };
+    }
+    Some(Vec::new())
+}
+
+/// A tiny ordered dict, as `used_fields` in `_check_field_name_clashes`.
+struct Used(Vec<(String, FRef)>);
+
+impl Used {
+    fn get(&self, k: &str) -> Option<FRef> {
+        self.0.iter().find(|(n, _)| n == k).map(|(_, f)| *f)
+    }
+    fn set(&mut self, k: &str, f: FRef) {
+        match self.0.iter_mut().find(|(n, _)| n == k) {
+            Some(e) => e.1 = f,
+            None => self.0.push((k.to_string(), f)),
+        }
+    }
+}
+
+/// models.E005 / models.E006.
+fn check_field_name_clashes<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+) -> Option<Vec<Diagnostic>> {
+    let shape = w.shape(ctx, idx)?;
+    if !shape.complete || !shape.ordered {
+        return None;
+    }
+    let parents = w.all_parents(ctx, idx, 0)?;
+    if !w.names_complete(ctx, idx, 0) {
+        return None;
+    }
+    let mut errors = Vec::new();
+    let mut used = Used(Vec::new());
+    for &p in &parents {
+        let ps = w.shape(ctx, p)?;
+        if !ps.ordered {
+            return None;
+        }
+        for (i, f) in ps.local.iter().enumerate() {
+            let me = FRef {
+                model: p,
+                slot: Slot::Local(i),
+            };
+            if let Some(c) = used.get(&f.name).or_else(|| used.get(&f.attname)) {
+                let c = w.info(ctx, c)?;
+                errors.push(model_diag(
+                    ctx,
+                    idx,
+                    "models.E005",
+                    format!(
+                        "The field '{}' from parent model '{}' clashes with the field '{}' from parent model '{}'.",
+                        c.name(),
+                        ctx.model(c.model()).label_lower(),
+                        f.name,
+                        ctx.model(f.owner).label_lower()
+                    ),
+                ));
+            }
+            used.set(&f.name, me);
+            used.set(&f.attname, me);
+        }
+    }
+    if !parents.is_empty() && !parents.iter().all(|&p| w.reverse_complete(ctx, p, 0)) {
+        return None;
+    }
+    for &p in &parents {
+        for f in w.get_fields(ctx, p, true, true, false, true, 0)? {
+            let name = w.info(ctx, f)?.name().to_string();
+            used.set(&name, f);
+        }
+    }
+    for (_, link) in &shape.parents {
+        let Some(link) = link else { continue };
+        if let Some(c) = used.get(link) {
+            let c = w.info(ctx, c)?;
+            errors.push(model_diag(
+                ctx,
+                idx,
+                "models.E006",
+                format!(
+                    "The field '{link}' clashes with the field '{}' from model '{}'.",
+                    c.name(),
+                    ctx.model(c.model()).label_lower()
+                ),
+            ));
+        }
+    }
+    for (i, f) in shape.local.iter().enumerate() {
+        let me = FRef {
+            model: idx,
+            slot: Slot::Local(i),
+        };
+        let clash = used.get(&f.name).or_else(|| used.get(&f.attname));
+        if let Some(c) = clash {
+            let c = w.info(ctx, c)?;
+            let id_conflict = f.name == "id" && c.name() == "id" && c.model() == idx;
+            if !id_conflict {
+                errors.push(field_diag(
+                    ctx,
+                    f,
+                    "models.E006",
+                    format!(
+                        "The field '{}' clashes with the field '{}' from model '{}'.",
+                        f.name,
+                        c.name(),
+                        ctx.model(c.model()).label_lower()
+                    ),
+                ));
+            }
+        }
+        used.set(&f.name, me);
+        used.set(&f.attname, me);
+    }
+    Some(errors)
+}
+
 /// models.E023 / models.E024.
-fn check_model_name(ctx: &mut Ctx<'_>, idx: usize) {
+fn check_model_name(ctx: &Ctx<'_>, idx: usize, out: &mut Vec<Diagnostic>) {
     let name = ctx.model(idx).name.clone();
     if name.starts_with('_') || name.ends_with('_') {
-        let d = ctx.on_model(
+        out.push(model_diag(
+            ctx,
             idx,
             "models.E023",
-            Severity::Error,
             format!("The model name '{name}' cannot start or end with an underscore as it collides with the query lookup syntax."),
-        );
-        ctx.emit(d);
+        ));
     } else if name.contains("__") {
-        let d = ctx.on_model(
+        out.push(model_diag(
+            ctx,
             idx,
             "models.E024",
-            Severity::Error,
             format!("The model name '{name}' cannot contain double underscores as it collides with the query lookup syntax."),
-        );
+        ));
+    }
+}
+
+/// Names of `property` objects a class body defines (not `cached_property`).
+fn class_properties(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<String>> {
+    let m = ctx.model(idx);
+    let class = ctx.resolver.class_def(m.class)?;
+    let mut out = Vec::new();
+    for s in &class.body {
+        if let Stmt::Function(f) = s {
+            let is_prop = f.decorators.iter().any(|d| match d.as_name() {
+                Some(n) => {
+                    n == "property"
+                        || n == "builtins.property"
+                        || n.ends_with(".setter")
+                        || n.ends_with(".getter")
+                        || n.ends_with(".deleter")
+                }
+                None => false,
+            });
+            if is_prop && !out.contains(&f.name) {
+                out.push(f.name.clone());
+            }
+        }
+    }
+    Some(out)
+}
+
+/// models.E025: a property of the class shadows the attname of a relation field inherited from a
+/// concrete parent (local fields overwrite the class attribute, so only inherited ones can clash).
+fn check_property_accessor_clashes<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+) -> Option<Vec<Diagnostic>> {
+    let shape = w.shape(ctx, idx)?;
+    if shape.parents.is_empty() {
+        return Some(Vec::new());
+    }
+    let props = class_properties(ctx, idx)?;
+    if props.is_empty() {
+        return Some(Vec::new());
+    }
+    let own: FxHashSet<String> = shape
+        .local
+        .iter()
+        .chain(&shape.m2m)
+        .chain(&shape.private)
+        .flat_map(|f| [f.name.clone(), f.attname.clone()])
+        .collect();
+    let mut errors = Vec::new();
+    for f in w.get_fields(ctx, idx, true, false, false, true, 0)? {
+        if f.model == idx {
+            continue;
+        }
+        let FieldView::Fwd(fi) = w.info(ctx, f)? else {
+            continue;
+        };
+        match fi.is_relation() {
+            Some(true) => {}
+            Some(false) => continue,
+            None => return None,
+        }
+        if fi.base_kind() == Some(FieldKind::GenericForeignKey) {
+            continue;
+        }
+        if props.contains(&fi.attname) && !own.contains(&fi.attname) {
+            errors.push(model_diag(
+                ctx,
+                idx,
+                "models.E025",
+                format!(
+                    "The property '{}' clashes with a related field accessor.",
+                    fi.attname
+                ),
+            ));
+        }
+    }
+    Some(errors)
+}
+
+/// models.E026.
+fn check_single_primary_key<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+) -> Option<Vec<Diagnostic>> {
+    let shape = w.shape(ctx, idx)?;
+    let mut n = 0;
+    for f in &shape.local {
+        if f.decl.is_none() {
+            continue;
+        }
+        match f.primary_key {
+            Some(true) => n += 1,
+            Some(false) => {}
+            None => return None,
+        }
+    }
+    if n > 1 {
+        Some(vec![model_diag(
+            ctx,
+            idx,
+            "models.E026",
+            "The model cannot have more than one field with 'primary_key=True'.".into(),
+        )])
+    } else {
+        Some(Vec::new())
+    }
+}
+
+/// models.E007.
+fn check_column_name_clashes<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(shape) = w.shape(ctx, idx) else {
+        return;
+    };
+    if !shape.ordered {
+        return;
+    }
+    // A field whose column is unknown takes no part: every clash between known columns is
+    // reported by Django whatever the unknown one is.
+    let mut used: Vec<&str> = Vec::new();
+    for f in &shape.local {
+        let Col::Known(c) = &f.column else { continue };
+        if used.contains(&c.as_str()) {
+            let mut d = model_diag(
+                ctx,
+                idx,
+                "models.E007",
+                format!(
+                    "Field '{}' has column name '{c}' that is used by another field.",
+                    f.name
+                ),
+            );
+            d.hint = Some("Specify a 'db_column' for the field.".into());
+            out.push(d);
+        } else {
+            used.push(c);
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// unique_together, indexes (5.2) and `_check_local_fields`.
+// ------------------------------------------------------------------------------------------
+
+/// models.E010 / E011 and the field references of `unique_together`.
+fn check_unique_together<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    let m = ctx.model(idx);
+    let Some(e) = m.meta.get("unique_together") else {
+        return;
+    };
+    // normalize_together(): falsy -> (); a list/tuple whose first element is not a list/tuple is
+    // one group; otherwise every element becomes a tuple (a non-iterable one makes Django keep the
+    // value as it is, which the check then rejects).
+    let items = match &e.kind {
+        ExprKind::List(v) | ExprKind::Tuple(v) => v,
+        _ => {
+            match truthy(e) {
+                Some(false) | None => return,
+                Some(true) => {}
+            }
+            if matches!(
+                e.kind,
+                ExprKind::Str(_)
+                    | ExprKind::Int(_)
+                    | ExprKind::Float(_)
+                    | ExprKind::Bool(_)
+                    | ExprKind::Set(_)
+                    | ExprKind::Dict(_)
+            ) {
+                out.push(model_diag(
+                    ctx,
+                    idx,
+                    "models.E010",
+                    "'unique_together' must be a list or tuple.".into(),
+                ));
+            }
+            return;
+        }
+    };
+    if items.is_empty() || items.iter().any(|i| matches!(i.kind, ExprKind::Starred(_))) {
+        return;
+    }
+    let mut groups: Vec<Vec<Option<String>>> = Vec::new();
+    if items[0].as_sequence().is_none() {
+        match &items[0].kind {
+            ExprKind::Str(_)
+            | ExprKind::Int(_)
+            | ExprKind::None
+            | ExprKind::Bool(_)
+            | ExprKind::Float(_) => {}
+            _ => return,
+        }
+        groups.push(items.iter().map(name_of_literal).collect());
+    } else {
+        let mut verbatim = false;
+        for it in items {
+            match &it.kind {
+                ExprKind::List(v) | ExprKind::Tuple(v) => {
+                    if v.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) {
+                        return;
+                    }
+                    groups.push(v.iter().map(name_of_literal).collect());
+                }
+                ExprKind::Str(s) => {
+                    groups.push(s.chars().map(|c| Some(c.to_string())).collect());
+                }
+                ExprKind::Int(_) | ExprKind::None | ExprKind::Bool(_) | ExprKind::Float(_) => {
+                    verbatim = true
+                }
+                _ => return,
+            }
+        }
+        if verbatim || items.iter().any(|i| i.as_sequence().is_none()) {
+            out.push(model_diag(
+                ctx,
+                idx,
+                "models.E011",
+                "All 'unique_together' elements must be lists or tuples.".into(),
+            ));
+            return;
+        }
+    }
+    for g in groups {
+        let names: Vec<String> = g.into_iter().flatten().collect();
+        check_local_fields(ctx, w, idx, &names, "unique_together", out);
+    }
+}
+
+/// `str()` of a literal used as a field name (`None` when not a literal djsa can print).
+fn name_of_literal(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Str(s) => Some(s.clone()),
+        ExprKind::Int(i) => Some(i.to_string()),
+        ExprKind::None => Some("None".into()),
+        ExprKind::Bool(b) => Some(if *b { "True" } else { "False" }.into()),
+        _ => None,
+    }
+}
+
+/// `Model._check_local_fields(fields, option)`: models.E012 / E013 / E016 / E048 / E049.
+fn check_local_fields<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    names: &[String],
+    option: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(fwd) = w.get_fields(ctx, idx, true, false, false, true, 0) else {
+        return;
+    };
+    let complete = w.names_complete(ctx, idx, 0);
+    let mut map: Vec<(String, FRef)> = Vec::new();
+    for f in fwd {
+        let Some(FieldView::Fwd(i)) = w.info(ctx, f) else {
+            return;
+        };
+        map.push((i.name.clone(), f));
+        map.push((i.attname.clone(), f));
+    }
+    let find = |n: &str| map.iter().rev().find(|(k, _)| k == n).map(|(_, f)| *f);
+    let model_name = ctx.model(idx).name.clone();
+    for name in names {
+        let name = name.clone();
+        let Some(f) = find(&name) else {
+            if complete {
+                out.push(model_diag(
+                    ctx,
+                    idx,
+                    "models.E012",
+                    format!("'{option}' refers to the nonexistent field '{name}'."),
+                ));
+            }
+            continue;
+        };
+        let Some(FieldView::Fwd(fi)) = w.info(ctx, f) else {
+            continue;
+        };
+        match fi.is_m2m() {
+            None => continue,
+            Some(true) => {
+                out.push(model_diag(
+                    ctx,
+                    idx,
+                    "models.E013",
+                    format!("'{option}' refers to a ManyToManyField '{name}', but ManyToManyFields are not permitted in '{option}'."),
+                ));
+                continue;
+            }
+            Some(false) => {}
+        }
+        if fi.base_kind() == Some(FieldKind::CompositePrimaryKey) {
+            out.push(model_diag(
+                ctx,
+                idx,
+                "models.E048",
+                format!(
+                    "{} refers to a CompositePrimaryKey {}, but CompositePrimaryKeys are not permitted in {}.",
+                    py_repr(option),
+                    py_repr(&name),
+                    py_repr(option)
+                ),
+            ));
+            continue;
+        }
+        if fi.base_kind() == Some(FieldKind::ForeignObject) {
+            if ctx.pm.django_version < (6, 0) {
+                // Falls through to the local check below.
+            } else {
+                match fi.decl.and_then(|d| {
+                    d.kwargs
+                        .iter()
+                        .find(|k| k.name == "from_fields")
+                        .map(|k| &k.value)
+                        .or_else(|| d.args.get(2))
+                }) {
+                    Some(e) => match e.as_sequence() {
+                        Some(v) if v.len() > 1 => {
+                            out.push(model_diag(
+                                ctx,
+                                idx,
+                                "models.E049",
+                                format!("{} refers to a ForeignObject {} with multiple 'from_fields', which is not supported for that option.", py_repr(option), py_repr(&name)),
+                            ));
+                            continue;
+                        }
+                        Some(_) => {}
+                        None => continue,
+                    },
+                    None => continue,
+                }
+            }
+        }
+        if matches!(fi.kind, FKind::Opaque(FieldKind::Field | FieldKind::RelatedField)) {
+            continue;
+        }
+        let local = matches!(f.slot, Slot::Local(_)) && f.model == idx;
+        if !local {
+            let mut d = model_diag(
+                ctx,
+                idx,
+                "models.E016",
+                format!(
+                    "'{option}' refers to field '{name}' which is not local to model '{model_name}'."
+                ),
+            );
+            d.hint = Some("This issue may be caused by multi-table inheritance.".into());
+            out.push(d);
+        }
+    }
+}
+
+/// The Meta list of indexes or constraints of a model, with names interpolated as Django does.
+/// `None` when it is not a literal list of calls.
+fn meta_objects<'a>(ctx: &Ctx<'a>, idx: usize, attr: &str) -> Option<Vec<(&'a Expr, Option<String>)>> {
+    let m = ctx.model(idx);
+    if m.meta.incomplete {
+        return None;
+    }
+    let Some(e) = m.meta.get(attr) else {
+        return Some(Vec::new());
+    };
+    let items = e.as_sequence()?;
+    let app_lower = m.app_label.as_deref()?.to_lowercase();
+    let model_name = m.model_name();
+    let mut out = Vec::new();
+    for it in items {
+        let ExprKind::Call { has_splat, .. } = &it.kind else {
+            return None;
+        };
+        if *has_splat {
+            return None;
+        }
+        let name = match it.kwarg("name") {
+            None => None,
+            Some(n) => {
+                let s = n.as_str()?;
+                Some(py_format(s, &[("app_label", &app_lower), ("class", &model_name)])?)
+            }
+        };
+        out.push((it, name));
+    }
+    Some(out)
+}
+
+/// Django 5.2 `_check_indexes` without databases: models.E033 / E034 and the field references.
+fn check_indexes_52<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Vec<Diagnostic>) {
+    let Some(indexes) = meta_objects(ctx, idx, "indexes") else {
+        return;
+    };
+    let file = ctx.model(idx).meta.get_with_file("indexes").map(|(_, f)| f);
+    let mut fields: Vec<String> = Vec::new();
+    let mut includes: Vec<String> = Vec::new();
+    let mut references: Vec<String> = Vec::new();
+    for (call, name) in &indexes {
+        let ExprKind::Call { func, args, .. } = &call.kind else {
+            continue;
+        };
+        // Only Django's own index classes are known to keep the name they are given.
+        let known_class = file.is_some_and(|f| {
+            matches!(ctx.resolver.resolve_expr(f, func), Resolved::External(q)
+                if q.starts_with("django.db.models") || q.starts_with("django.contrib.postgres.indexes"))
+        });
+        if !known_class {
+            continue;
+        }
+        if let Some(name) = name.as_deref().filter(|n| !n.is_empty()) {
+            let first = name.chars().next().unwrap_or('a');
+            if first == '_' || first.is_numeric() {
+                out.push(model_diag(
+                    ctx,
+                    idx,
+                    "models.E033",
+                    format!("The index name '{name}' cannot start with an underscore or a number."),
+                ));
+            }
+            if name.chars().count() > 30 {
+                out.push(model_diag(
+                    ctx,
+                    idx,
+                    "models.E034",
+                    format!("The index name '{name}' cannot be longer than 30 characters."),
+                ));
+            }
+        }
+        if let Some(fs) = call.kwarg("fields").and_then(Expr::as_sequence) {
+            for f in fs {
+                if let Some(s) = f.as_str() {
+                    fields.push(s.strip_prefix('-').unwrap_or(s).to_string());
+                }
+            }
+        }
+        if let Some(inc) = call.kwarg("include").and_then(Expr::as_sequence) {
+            for f in inc {
+                if let Some(s) = f.as_str() {
+                    includes.push(s.to_string());
+                }
+            }
+        }
+        for a in args {
+            for r in expr_references(ctx, file, a, 0) {
+                if !references.contains(&r) {
+                    references.push(r);
+                }
+            }
+        }
+    }
+    fields.extend(includes);
+    fields.extend(references);
+    check_local_fields(ctx, w, idx, &fields, "indexes", out);
+}
+
+/// First parts of the field references of an index expression (`Model._get_expr_references`),
+/// for the expressions djsa knows; anything else adds nothing.
+fn expr_references(
+    ctx: &Ctx<'_>,
+    file: Option<crate::db::SourceFile>,
+    e: &Expr,
+    depth: u32,
+) -> Vec<String> {
+    if depth > 20 {
+        return Vec::new();
+    }
+    let first = |s: &str| s.split("__").next().unwrap_or(s).to_string();
+    match &e.kind {
+        // A string expression becomes F(string).
+        ExprKind::Str(s) => vec![first(s)],
+        ExprKind::BinOp { left, right, .. } => {
+            let mut v = expr_references(ctx, file, left, depth + 1);
+            v.extend(expr_references(ctx, file, right, depth + 1));
+            v
+        }
+        ExprKind::Call {
+            func, args, kwargs, ..
+        } => {
+            // `F("x").desc()`, `Lower("x").asc()`.
+            if let ExprKind::Attribute { value, attr } = &func.kind {
+                if matches!(attr.as_str(), "asc" | "desc") {
+                    return expr_references(ctx, file, value, depth + 1);
+                }
+                return Vec::new();
+            }
+            let Some(file) = file else {
+                return Vec::new();
+            };
+            let Resolved::External(q) = ctx.resolver.resolve_expr(file, func) else {
+                return Vec::new();
+            };
+            let name = q.rsplit('.').next().unwrap_or("");
+            if !q.starts_with("django.db.models") {
+                return Vec::new();
+            }
+            match name {
+                "F" => args
+                    .first()
+                    .and_then(Expr::as_str)
+                    .map(|s| vec![first(s)])
+                    .unwrap_or_default(),
+                "Q" => {
+                    let mut v: Vec<String> = kwargs.iter().map(|k| first(&k.name)).collect();
+                    for a in args {
+                        v.extend(expr_references(ctx, Some(file), a, depth + 1));
+                    }
+                    v
+                }
+                "Value" => Vec::new(),
+                "Lower" | "Upper" | "Length" | "Abs" | "Trim" | "LTrim" | "RTrim" | "Reverse"
+                | "Coalesce" | "Concat" | "Greatest" | "Least" | "OrderBy" | "ExpressionWrapper"
+                | "Round" | "Floor" | "Ceil" | "Sign" | "MD5" | "Upper " => args
+                    .iter()
+                    .flat_map(|a| expr_references(ctx, Some(file), a, depth + 1))
+                    .collect(),
+                "Cast" | "Collate" | "Left" | "Right" | "Substr" | "Extract" | "TruncDate"
+                | "TruncTime" => args
+                    .first()
+                    .map(|a| expr_references(ctx, Some(file), a, depth + 1))
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// ordering.
+// ------------------------------------------------------------------------------------------
+
+/// What `_meta.ordering` is for a model: its Meta's, or inherited from a concrete parent.
+fn effective_ordering<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> Option<Option<&'a Expr>> {
+    if depth > 30 {
+        return None;
+    }
+    let m = ctx.model(idx);
+    if m.meta.incomplete {
+        return None;
+    }
+    if let Some(e) = m.meta.get("ordering") {
+        return Some(Some(e));
+    }
+    // `base_meta`: the first class in the MRO with `_meta`.
+    for p in &m.parents {
+        match p {
+            Parent::Model(p) => {
+                let pm = ctx.model(*p);
+                if pm.abstract_ {
+                    return Some(None);
+                }
+                return effective_ordering(ctx, *p, depth + 1);
+            }
+            Parent::Unknown(_) => return None,
+            Parent::Base | Parent::Mixin => {}
+        }
+    }
+    Some(None)
+}
+
+/// models.E021 / E014 / E015.
+fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Vec<Diagnostic>) {
+    let m = ctx.model(idx);
+    if m.meta.incomplete {
+        return;
+    }
+    let owrt = match m.meta.get("order_with_respect_to") {
+        None => Some(false),
+        Some(e) => truthy(e),
+    };
+    let own_ordering = match m.meta.get("ordering") {
+        None => Some(false),
+        Some(e) => truthy(e),
+    };
+    if owrt == Some(true) && own_ordering == Some(true) {
+        out.push(model_diag(
+            ctx,
+            idx,
+            "models.E021",
+            "'ordering' and 'order_with_respect_to' cannot be used together.".into(),
+        ));
+        return;
+    }
+    if owrt != Some(false) {
+        return;
+    }
+    let Some(Some(ordering)) = effective_ordering(ctx, idx, 0) else {
+        return;
+    };
+    let items = match &ordering.kind {
+        ExprKind::List(v) | ExprKind::Tuple(v) => v,
+        _ => {
+            match truthy(ordering) {
+                Some(false) => return,
+                None => return,
+                Some(true) => {}
+            }
+            if matches!(
+                ordering.kind,
+                ExprKind::Str(_)
+                    | ExprKind::Int(_)
+                    | ExprKind::Float(_)
+                    | ExprKind::Bool(_)
+                    | ExprKind::Set(_)
+                    | ExprKind::Dict(_)
+            ) {
+                out.push(model_diag(
+                    ctx,
+                    idx,
+                    "models.E014",
+                    "'ordering' must be a tuple or list (even if you want to order by only one field)."
+                        .into(),
+                ));
+            }
+            return;
+        }
+    };
+    if items.is_empty() {
+        return;
+    }
+    let mut fields: Vec<String> = Vec::new();
+    let mut related: Vec<String> = Vec::new();
+    for it in items {
+        let Some(s) = it.as_str() else { continue };
+        if s == "?" {
+            continue;
+        }
+        let s = s.strip_prefix('-').unwrap_or(s);
+        if s.contains("__") {
+            related.push(s.to_string());
+        } else {
+            fields.push(s.to_string());
+        }
+    }
+    let postgres = ctx
+        .pm
+        .apps
+        .iter()
+        .any(|a| a.name == "django.contrib.postgres");
+    // Related fields.
+    'outer: for field in &related {
+        let mut cls: Option<usize> = Some(idx);
+        let mut fld: Option<FRef> = None;
+        let mut errors = 0;
+        for part in field.split("__") {
+            let step = match cls {
+                None => None,
+                Some(c) => {
+                    if part == "pk" {
+                        match w.shape(ctx, c).and_then(|s| s.pk) {
+                            Some(pk) => Some(pk),
+                            None => continue 'outer,
+                        }
+                    } else {
+                        match w.get_field(ctx, c, part) {
+                            Lookup::Found(f) => Some(f),
+                            Lookup::Missing => None,
+                            Lookup::Unknown => continue 'outer,
+                        }
+                    }
+                }
+            };
+            match step {
+                Some(f) => {
+                    fld = Some(f);
+                    let rel = match w.info(ctx, f) {
+                        Some(FieldView::Rev(_)) => Some(true),
+                        Some(FieldView::Fwd(i)) => {
+                            if i.base_kind() == Some(FieldKind::GenericForeignKey) {
+                                continue 'outer;
+                            }
+                            i.is_relation()
+                        }
+                        None => None,
+                    };
+                    match rel {
+                        Some(true) => match w.related_model(ctx, f) {
+                            Some(t) => {
+                                if w.shape(ctx, t).is_none() {
+                                    continue 'outer;
+                                }
+                                cls = Some(t);
+                            }
+                            None => continue 'outer,
+                        },
+                        Some(false) => cls = None,
+                        None => continue 'outer,
+                    }
+                }
+                None => {
+                    let ok = match fld {
+                        None => Some(false),
+                        Some(f) => lookup_or_transform(ctx, w, f, part, postgres),
+                    };
+                    match ok {
+                        Some(true) => {}
+                        Some(false) => errors += 1,
+                        None => continue 'outer,
+                    }
+                }
+            }
+        }
+        for _ in 0..errors {
+            out.push(model_diag(
+                ctx,
+                idx,
+                "models.E015",
+                format!("'ordering' refers to the nonexistent field, related field, or lookup '{field}'."),
+            ));
+        }
+    }
+    // Plain fields.
+    let mut plain: Vec<String> = Vec::new();
+    for f in fields {
+        if f != "pk" && !plain.contains(&f) {
+            plain.push(f);
+        }
+    }
+    if plain.is_empty() {
+        return;
+    }
+    if !w.names_complete(ctx, idx, 0) || !w.reverse_complete(ctx, idx, 0) {
+        return;
+    }
+    let Some(all) = w.get_fields(ctx, idx, true, true, true, true, 0) else {
+        return;
+    };
+    let mut valid: FxHashSet<String> = FxHashSet::default();
+    for f in all {
+        match w.info(ctx, f) {
+            Some(FieldView::Fwd(i)) => {
+                // opts.fields: no many-to-many, generic relations or generic foreign keys.
+                if matches!(
+                    i.base_kind(),
+                    Some(
+                        FieldKind::ManyToManyField
+                            | FieldKind::GenericRelation
+                            | FieldKind::GenericForeignKey
+                    )
+                ) || i.is_m2m().is_none()
+                {
+                    if i.is_m2m().is_none() {
+                        // Unknown kind: it may be a plain field.
+                        valid.insert(i.name.clone());
+                        valid.insert(i.attname.clone());
+                    }
+                    continue;
+                }
+                valid.insert(i.name.clone());
+                valid.insert(i.attname.clone());
+            }
+            Some(FieldView::Rev(r)) => {
+                // opts.related_objects: visible ones, and hidden many-to-many ones.
+                if !r.hidden || r.many_to_many {
+                    valid.insert(r.name.clone());
+                }
+            }
+            None => return,
+        }
+    }
+    for f in plain {
+        if !valid.contains(&f) {
+            out.push(model_diag(
+                ctx,
+                idx,
+                "models.E015",
+                format!("'ordering' refers to the nonexistent field, related field, or lookup '{f}'."),
+            ));
+        }
+    }
+}
+
+/// Whether `field.get_transform(part)` or `field.get_lookup(part)` finds something, for Django's
+/// built-in lookups; `None` when the field's lookups are not known.
+fn lookup_or_transform<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    f: FRef,
+    part: &str,
+    postgres: bool,
+) -> Option<bool> {
+    const COMMON: &[&str] = &[
+        "exact", "iexact", "gt", "gte", "lt", "lte", "in", "contains", "icontains", "startswith",
+        "istartswith", "endswith", "iendswith", "range", "isnull", "regex", "iregex",
+    ];
+    const RELATED: &[&str] = &["in", "exact", "lt", "gt", "gte", "lte", "isnull"];
+    const DATE: &[&str] = &[
+        "year",
+        "iso_year",
+        "month",
+        "day",
+        "week",
+        "week_day",
+        "iso_week_day",
+        "quarter",
+    ];
+    const TIME: &[&str] = &["hour", "minute", "second"];
+    let kind = match w.info(ctx, f)? {
+        FieldView::Rev(_) => return Some(RELATED.contains(&part)),
+        FieldView::Fwd(i) => match i.kind {
+            FKind::Known(k) => k,
+            FKind::Opaque(_) => return None,
+            FKind::Ptr(_) => FieldKind::OneToOneField,
+            FKind::AutoPk | FKind::OrderWrt => FieldKind::IntegerField,
+        },
+    };
+    use FieldKind::*;
+    Some(match kind {
+        ForeignKey | OneToOneField | ManyToManyField => RELATED.contains(&part),
+        DateField => COMMON.contains(&part) || DATE.contains(&part),
+        DateTimeField => {
+            COMMON.contains(&part)
+                || DATE.contains(&part)
+                || TIME.contains(&part)
+                || part == "date"
+                || part == "time"
+        }
+        TimeField => COMMON.contains(&part) || TIME.contains(&part),
+        CharField | TextField | SlugField | EmailField | URLField if postgres => return None,
+        JSONField | HStoreField | ArrayField | RangeField | GeneratedField | Field
+        | RelatedField | ForeignObject | GenericRelation | GenericForeignKey
+        | CompositePrimaryKey => return None,
+        _ => COMMON.contains(&part),
+    })
+}
+
+// ------------------------------------------------------------------------------------------
+// Primary keys.
+// ------------------------------------------------------------------------------------------
+
+/// Django 5.2 models.W042: an auto-created primary key while no default is configured.
+fn check_default_pk<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Vec<Diagnostic>) {
+    if ctx.pm.settings.default_auto_field.is_some() {
+        return;
+    }
+    let Some(shape) = w.shape(ctx, idx) else {
+        return;
+    };
+    let Some(pk) = shape.pk else { return };
+    let Some(FieldView::Fwd(pkf)) = w.info(ctx, pk) else {
+        return;
+    };
+    if pkf.kind != FKind::AutoPk {
+        return;
+    }
+    let m = ctx.model(idx);
+    let Some(app) = m.app_label.as_deref().and_then(|l| ctx.pm.app(l)) else {
+        return;
+    };
+    let qualname = match app.config {
+        None => "AppConfig".to_string(),
+        Some(id) => {
+            match config_sets_default_auto_field(ctx, id, 0) {
+                Some(false) => {}
+                Some(true) | None => return,
+            }
+            match ctx.resolver.class_def(id) {
+                Some(c) => c.name.clone(),
+                None => return,
+            }
+        }
+    };
+    let mut d = ctx.on_model(
+        idx,
+        "models.W042",
+        Severity::Warning,
+        "Auto-created primary key used when not defining a primary key type, by default 'django.db.models.AutoField'.",
+    );
+    d.hint = Some(format!("Configure the DEFAULT_AUTO_FIELD setting or the {qualname}.default_auto_field attribute to point to a subclass of AutoField, e.g. 'django.db.models.BigAutoField'."));
+    out.push(d);
+}
+
+/// Whether an AppConfig class (or a base other than `AppConfig`) assigns `default_auto_field`.
+fn config_sets_default_auto_field(
+    ctx: &Ctx<'_>,
+    id: crate::resolve::ClassId,
+    depth: u32,
+) -> Option<bool> {
+    if depth > 20 {
+        return None;
+    }
+    let c = ctx.resolver.class_def(id)?;
+    for s in &c.body {
+        match s {
+            Stmt::Assign { targets, .. } => {
+                if targets.iter().any(|t| {
+                    matches!(t, crate::syntax::Target::Name(n, _) if n == "default_auto_field")
+                }) {
+                    return Some(true);
+                }
+            }
+            Stmt::Function(f) if f.name == "default_auto_field" => return Some(true),
+            Stmt::If { .. } | Stmt::Try { .. } | Stmt::Opaque { .. } => return None,
+            _ => {}
+        }
+    }
+    for b in &c.bases {
+        match ctx.resolver.resolve_expr(id.file, b) {
+            Resolved::External(q) if q == "django.apps.AppConfig" || q == "django.apps.config.AppConfig" => {}
+            Resolved::Class(p) => {
+                if config_sets_default_auto_field(ctx, p, depth + 1)? {
+                    return Some(true);
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(false)
+}
+
+/// models.E042: fields of a CompositePrimaryKey.
+fn check_composite_pk<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(shape) = w.shape(ctx, idx) else {
+        return;
+    };
+    if shape.proxy {
+        return;
+    }
+    let Some(pk) = shape.pk else { return };
+    let Some(FieldView::Fwd(pkf)) = w.info(ctx, pk) else {
+        return;
+    };
+    if pkf.kind != FKind::Known(FieldKind::CompositePrimaryKey) {
+        return;
+    }
+    let Some(decl) = pkf.decl else { return };
+    let mut names = Vec::new();
+    for a in &decl.args {
+        match a.as_str() {
+            Some(s) => names.push(s.to_string()),
+            None => return,
+        }
+    }
+    let mut pending = Vec::new();
+    let mut seen_columns: Vec<(String, Vec<String>)> = Vec::new();
+    for name in &names {
+        let hint = match w.get_field(ctx, idx, name) {
+            Lookup::Unknown => return,
+            Lookup::Missing => Some(format!("{} is not a valid field.", py_repr(name))),
+            Lookup::Found(f) => {
+                let Some(FieldView::Fwd(fi)) = w.info(ctx, f) else {
+                    return;
+                };
+                let col = match (&fi.kind, &fi.column) {
+                    (FKind::Known(FieldKind::ManyToManyField), _) => {
+                        // A many-to-many field has no column.
+                        None
+                    }
+                    (_, Col::Known(c)) => Some(c.clone()),
+                    (_, Col::NoColumn) => None,
+                    (_, Col::Unknown) => return,
+                };
+                let null = match fi.decl {
+                    Some(d) if !matches!(fi.kind, FKind::Known(_)) => {
+                        let _ = d;
+                        return;
+                    }
+                    Some(d) => match d.flag("null", false) {
+                        Some(n) => n,
+                        None => return,
+                    },
+                    None => false,
+                };
+                let local = matches!(f.slot, Slot::Local(_)) && f.model == idx;
+                if col.is_none() {
+                    Some(format!("{} field has no column.", py_repr(name)))
+                } else if null {
+                    Some(format!("{} field may not set 'null=True'.", py_repr(name)))
+                } else if fi.base_kind() == Some(FieldKind::GeneratedField) {
+                    Some(format!("{} field is a generated field.", py_repr(name)))
+                } else if !local {
+                    Some(format!("{} field is not a local field.", py_repr(name)))
+                } else {
+                    let c = col.unwrap_or_default();
+                    match seen_columns.iter_mut().find(|(k, _)| *k == c) {
+                        Some((_, v)) => v.push(name.clone()),
+                        None => seen_columns.push((c, vec![name.clone()])),
+                    }
+                    None
+                }
+            }
+        };
+        if let Some(hint) = hint {
+            let mut d = model_diag(
+                ctx,
+                idx,
+                "models.E042",
+                format!(
+                    "{} cannot be included in the composite primary key.",
+                    py_repr(name)
+                ),
+            );
+            d.hint = Some(hint);
+            pending.push(d);
+        }
+    }
+    for (_, names) in seen_columns {
+        if names.len() > 1 {
+            let dups = names[1..]
+                .iter()
+                .map(|n| py_repr(n))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut d = model_diag(
+                ctx,
+                idx,
+                "models.E042",
+                format!("{dups} cannot be included in the composite primary key."),
+            );
+            d.hint = Some(format!(
+                "{dups} and {} are the same fields.",
+                py_repr(&names[0])
+            ));
+            pending.push(d);
+        }
+    }
+    out.extend(pending);
+}
+
+/// Django 6 models.E050: database-level and Python-level `on_delete` on one model.
+fn check_related_fields_on_delete<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(fields) = w.get_fields(ctx, idx, true, false, false, true, 0) else {
+        return;
+    };
+    let mut db = false;
+    let mut py = false;
+    for f in fields {
+        let Some(FieldView::Fwd(fi)) = w.info(ctx, f) else {
+            continue;
+        };
+        let variant = match fi.kind {
+            FKind::Ptr(_) => OnDelete::Python,
+            FKind::Known(FieldKind::ForeignKey | FieldKind::OneToOneField | FieldKind::ForeignObject)
+            | FKind::Opaque(FieldKind::ForeignKey | FieldKind::OneToOneField) => {
+                let Some(decl) = fi.decl else { continue };
+                let Some(e) = decl.opt("on_delete") else {
+                    continue;
+                };
+                on_delete_variant(ctx, decl.file, e)
+            }
+            _ => continue,
+        };
+        match variant {
+            OnDelete::Db => db = true,
+            OnDelete::Python => py = true,
+            OnDelete::Nothing => {}
+            OnDelete::Unknown => return,
+        }
+        if db && py {
+            out.push(model_diag(
+                ctx,
+                idx,
+                "models.E050",
+                "The model cannot have related fields with both database-level and Python-level on_delete variants.".into(),
+            ));
+            return;
+        }
+    }
+}
+
+enum OnDelete {
+    Db,
+    Python,
+    Nothing,
+    Unknown,
+}
+
+fn on_delete_variant(ctx: &Ctx<'_>, file: crate::db::SourceFile, e: &Expr) -> OnDelete {
+    let func = match &e.kind {
+        ExprKind::Call { func, .. } => func.as_ref(),
+        _ => e,
+    };
+    let q = match ctx.resolver.resolve_expr(file, func) {
+        Resolved::External(q) => q,
+        _ => return OnDelete::Unknown,
+    };
+    let Some(name) = q
+        .strip_prefix("django.db.models.deletion.")
+        .or_else(|| q.strip_prefix("django.db.models."))
+    else {
+        return OnDelete::Unknown;
+    };
+    match name {
+        "DB_CASCADE" | "DB_SET_NULL" | "DB_SET_DEFAULT" => OnDelete::Db,
+        "DO_NOTHING" => OnDelete::Nothing,
+        "CASCADE" | "PROTECT" | "RESTRICT" | "SET_NULL" | "SET_DEFAULT" | "SET" => {
+            OnDelete::Python
+        }
+        _ => OnDelete::Unknown,
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// check_all_models: tables, index and constraint names across models.
+// ------------------------------------------------------------------------------------------
+
+/// Order of models as `apps.get_models()` lists them, when known: app order, then definition
+/// order inside one models file.
+fn registry_order(ctx: &Ctx<'_>, a: usize, b: usize) -> Option<std::cmp::Ordering> {
+    let (ma, mb) = (ctx.model(a), ctx.model(b));
+    let pos = |l: &Option<String>| {
+        l.as_deref()
+            .and_then(|l| ctx.pm.apps.iter().position(|x| x.label == l))
+    };
+    let (pa, pb) = (pos(&ma.app_label)?, pos(&mb.app_label)?);
+    if pa != pb {
+        return Some(pa.cmp(&pb));
+    }
+    if ma.file == mb.file {
+        return Some(ma.span.start.cmp(&mb.span.start));
+    }
+    None
+}
+
+/// models.E028 / models.W035.
+fn check_db_tables(ctx: &mut Ctx<'_>, models: &[usize]) {
+    let routers = match ctx.pm.settings.env.names.get("DATABASE_ROUTERS") {
+        None => false,
+        Some(v) => match v.truthy() {
+            Some(b) => b,
+            None => return,
+        },
+    };
+    let mut tables: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut unknown = false;
+    for &idx in models {
+        let m = ctx.model(idx);
+        if m.proxy {
+            continue;
+        }
+        if m.meta.incomplete {
+            unknown = true;
+            continue;
+        }
+        match m.meta.get("managed") {
+            None => {}
+            Some(e) => match truthy(e) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    unknown = true;
+                    continue;
+                }
+            },
+        }
+        let table = match m.meta.get("db_table") {
+            Some(e) => match e.as_str() {
+                Some(s) if !s.is_empty() => s.to_string(),
+                Some(_) => match default_table(ctx, idx) {
+                    Some(t) => t,
+                    None => continue,
+                },
+                None => {
+                    unknown = true;
+                    continue;
+                }
+            },
+            None => match default_table(ctx, idx) {
+                Some(t) => t,
+                None => continue,
+            },
+        };
+        match tables.iter_mut().find(|(t, _)| *t == table) {
+            Some((_, v)) => v.push(idx),
+            None => tables.push((table, vec![idx])),
+        }
+    }
+    if unknown {
+        return;
+    }
+    for (table, mut ms) in tables {
+        if ms.len() < 2 {
+            continue;
+        }
+        let mut known = true;
+        for i in 0..ms.len() {
+            for j in i + 1..ms.len() {
+                if registry_order(ctx, ms[i], ms[j]).is_none() {
+                    known = false;
+                }
+            }
+        }
+        if !known {
+            continue;
+        }
+        ms.sort_by(|a, b| registry_order(ctx, *a, *b).unwrap_or(std::cmp::Ordering::Equal));
+        let labels = ms
+            .iter()
+            .map(|&i| ctx.model(i).label())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (code, sev, hint) = if routers {
+            (
+                "models.W035",
+                Severity::Warning,
+                Some(format!("You have configured settings.DATABASE_ROUTERS. Verify that {labels} are correctly routed to separate databases.")),
+            )
+        } else {
+            ("models.E028", Severity::Error, None)
+        };
+        let first = ms[0];
+        let m = ctx.model(first);
+        let mut d = Diagnostic::new(
+            code,
+            sev,
+            format!("db_table '{table}' is used by multiple models: {labels}."),
+        )
+        .at(m.file, m.name_span)
+        .object(table.clone());
+        d.hint = hint;
         ctx.emit(d);
+    }
+}
+
+/// `app_label_modelname`; `None` when the default connection would truncate it (with a hash).
+fn default_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
+    let m = ctx.model(idx);
+    let name = format!(
+        "{}_{}",
+        m.app_label.clone().unwrap_or_default(),
+        m.model_name()
+    );
+    let max = match ctx.vendor() {
+        Some("postgresql") => Some(63),
+        Some("mysql") => Some(64),
+        Some("oracle") => Some(30),
+        _ => None,
+    };
+    match max {
+        Some(n) if name.chars().count() > n => None,
+        _ => Some(name),
+    }
+}
+
+/// models.E029 / E030 (indexes) and models.E031 / E032 (constraints).
+fn check_index_and_constraint_names(ctx: &mut Ctx<'_>, models: &[usize]) {
+    for (attr, ids, what) in [
+        ("indexes", ("models.E029", "models.E030"), "index"),
+        ("constraints", ("models.E031", "models.E032"), "constraint"),
+    ] {
+        let mut names: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut unknown = false;
+        for &idx in models {
+            match meta_objects(ctx, idx, attr) {
+                None => unknown = true,
+                Some(objs) => {
+                    for (_, name) in objs {
+                        let Some(name) = name.filter(|n| !n.is_empty()) else {
+                            if attr == "constraints" {
+                                unknown = true;
+                            }
+                            continue;
+                        };
+                        match names.iter_mut().find(|(n, _)| *n == name) {
+                            Some((_, v)) => v.push(idx),
+                            None => names.push((name, vec![idx])),
+                        }
+                    }
+                }
+            }
+        }
+        if unknown {
+            continue;
+        }
+        for (name, ms) in names {
+            if ms.len() < 2 {
+                continue;
+            }
+            let mut labels: Vec<String> = ms.iter().map(|&i| ctx.model(i).label()).collect();
+            labels.sort();
+            labels.dedup();
+            let (code, msg) = if labels.len() == 1 {
+                (
+                    ids.0,
+                    format!(
+                        "{what} name '{name}' is not unique for model {}.",
+                        labels[0]
+                    ),
+                )
+            } else {
+                (
+                    ids.1,
+                    format!(
+                        "{what} name '{name}' is not unique among models: {}.",
+                        labels.join(", ")
+                    ),
+                )
+            };
+            let m = ctx.model(ms[0]);
+            let d = Diagnostic::new(code, Severity::Error, msg).at(m.file, m.name_span);
+            ctx.emit(d);
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Python helpers.
+// ------------------------------------------------------------------------------------------
+
+/// `template % {key: value, ...}` for `%(key)s` and `%%`; `None` for anything else.
+fn py_format(template: &str, vals: &[(&str, &str)]) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            '(' => {
+                let mut key = String::new();
+                loop {
+                    let k = chars.next()?;
+                    if k == ')' {
+                        break;
+                    }
+                    key.push(k);
+                }
+                if chars.next()? != 's' {
+                    return None;
+                }
+                let v = vals.iter().find(|(k, _)| *k == key)?.1;
+                out.push_str(v);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Python's `repr()` of a string.
+fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::new();
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Truthiness of a literal (`None` when not a literal).
+fn truthy(e: &Expr) -> Option<bool> {
+    Some(match &e.kind {
+        ExprKind::None => false,
+        ExprKind::Bool(b) => *b,
+        ExprKind::Int(i) => *i != 0,
+        ExprKind::Str(s) => !s.is_empty(),
+        ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => !v.is_empty(),
+        ExprKind::Dict(v) => !v.is_empty(),
+        _ => return None,
+    })
+}
+
+/// A canonical text of a literal (strings, numbers, lists/tuples of them), to compare options.
+fn literal_text(e: &Expr) -> Option<String> {
+    Some(match &e.kind {
+        ExprKind::Str(s) => format!("{s:?}"),
+        ExprKind::Int(i) => i.to_string(),
+        ExprKind::None => "None".into(),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::List(v) | ExprKind::Tuple(v) => {
+            let parts: Option<Vec<String>> = v.iter().map(literal_text).collect();
+            format!("({})", parts?.join(","))
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_names_like_python() {
+        assert_eq!(
+            py_format("%(app_label)s_%(class)s_idx", &[("app_label", "shop"), ("class", "item")]),
+            Some("shop_item_idx".into())
+        );
+        assert_eq!(py_format("100%%", &[]), Some("100%".into()));
+        assert_eq!(py_format("%d", &[]), None);
+        assert_eq!(py_format("%(nope)s", &[("class", "x")]), None);
+    }
+
+    #[test]
+    fn reprs_strings_like_python() {
+        assert_eq!(py_repr("pk"), "'pk'");
+        assert_eq!(py_repr("it's"), "\"it's\"");
+        assert_eq!(py_repr("a'\"b"), "'a\\'\"b'");
     }
 }

@@ -1,5 +1,2380 @@
-//! Django's related-field checks (`fields.E3xx`, `fields.W34x`).
+//! Django's related-field checks (`fields.E3xx`, `fields.W34x`), from
+//! `django/db/models/fields/related.py`, plus the lazy-reference check `fields.E307` from
+//! `django/core/checks/model_checks.py`.
+//!
+//! The reverse side of every relation (accessor and query names) is built once for all concrete
+//! models of the installed apps, contrib and third-party ones included, as Django's relation tree
+//! does. A relation whose options djsa cannot read (an opaque custom field, `**kwargs`, a computed
+//! `related_name`) takes no part: checks that would need it stay silent.
 
-use crate::checks::Ctx;
+use rustc_hash::FxHashMap;
 
-pub(super) fn check(_ctx: &mut Ctx<'_>) {}
+use crate::checks::{Ctx, Target};
+use crate::db::SourceFile;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::fields::FieldKind;
+use crate::project::{Field, Parent};
+use crate::resolve::{ClassId, Resolved};
+use crate::span::Span;
+use crate::syntax::{Expr, ExprKind, Stmt, Target as AssignTarget};
+
+pub(super) fn check(ctx: &mut Ctx<'_>) {
+    let graph = Graph::build(ctx);
+    let order: Vec<usize> = (0..graph.rels.len()).collect();
+    for ri in order {
+        let rel = &graph.rels[ri];
+        if rel.owner_swapped || !rel.known || rel.kind == RelKind::GenericRelation {
+            continue;
+        }
+        let mut out = Vec::new();
+        check_rel(ctx, &graph, ri, &mut out);
+        ctx.out.extend(out);
+    }
+    let mut out = Vec::new();
+    check_lazy_references(ctx, &graph, &mut out);
+    ctx.out.extend(out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The relation graph.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RelKind {
+    ForeignKey,
+    OneToOne,
+    ManyToMany,
+    ForeignObject,
+    GenericRelation,
+}
+
+impl RelKind {
+    fn of(kind: FieldKind) -> Option<RelKind> {
+        Some(match kind {
+            FieldKind::ForeignKey => RelKind::ForeignKey,
+            FieldKind::OneToOneField => RelKind::OneToOne,
+            FieldKind::ManyToManyField => RelKind::ManyToMany,
+            FieldKind::ForeignObject => RelKind::ForeignObject,
+            FieldKind::GenericRelation => RelKind::GenericRelation,
+            _ => return None,
+        })
+    }
+
+    /// Positional parameters of the field class's `__init__`, after `self`.
+    fn params(self) -> &'static [&'static str] {
+        match self {
+            RelKind::ForeignKey => &[
+                "to",
+                "on_delete",
+                "related_name",
+                "related_query_name",
+                "limit_choices_to",
+                "parent_link",
+                "to_field",
+                "db_constraint",
+            ],
+            RelKind::OneToOne => &["to", "on_delete", "to_field"],
+            RelKind::ManyToMany => &[
+                "to",
+                "related_name",
+                "related_query_name",
+                "limit_choices_to",
+                "symmetrical",
+                "through",
+                "through_fields",
+                "db_constraint",
+                "db_table",
+                "swappable",
+            ],
+            RelKind::ForeignObject => &[
+                "to",
+                "on_delete",
+                "from_fields",
+                "to_fields",
+                "rel",
+                "related_name",
+                "related_query_name",
+                "limit_choices_to",
+                "parent_link",
+                "swappable",
+            ],
+            RelKind::GenericRelation => &[
+                "to",
+                "object_id_field",
+                "content_type_field",
+                "for_concrete_model",
+                "related_query_name",
+                "limit_choices_to",
+            ],
+        }
+    }
+
+    /// Reverse relation is "multiple" (accessor `<model>_set`).
+    fn multiple(self) -> bool {
+        self != RelKind::OneToOne
+    }
+}
+
+/// What a relation's `to` is, as Django resolves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum To {
+    /// A registered concrete model (possibly a proxy or a swapped one).
+    Model(usize),
+    /// Not a registered concrete model: a lazy reference that never resolves, or an abstract class.
+    Missing {
+        /// What `_check_relation_model_exists` prints: the string as written, or the class name.
+        shown: String,
+        /// The model key of the pending lazy operation, if any: (app_label, model_name).
+        key: Option<(String, String)>,
+    },
+    Unknown,
+}
+
+#[derive(Debug, Clone)]
+struct Names {
+    /// `remote_field.related_name` after `contribute_to_class`.
+    related_name: Option<String>,
+    hidden: bool,
+    /// `None` for a symmetrical relation to the same model.
+    accessor: Option<String>,
+    query_name: String,
+}
+
+#[derive(Debug)]
+struct Rel<'a> {
+    /// The concrete model the field is attached to (the child for abstract-inherited fields).
+    owner: usize,
+    owner_swapped: bool,
+    /// `None` for an implicit `<parent>_ptr` link.
+    field: Option<&'a Field>,
+    name: String,
+    kind: RelKind,
+    parent_link: bool,
+    to: To,
+    /// The field's options are what the call says.
+    known: bool,
+    names: Option<Names>,
+    file: SourceFile,
+    span: Span,
+}
+
+impl Rel<'_> {
+    fn param(&self, name: &str) -> Option<&Expr> {
+        self.field.and_then(|f| param(f, self.kind, name))
+    }
+}
+
+/// A parameter by keyword or by position in the field class's signature.
+fn param<'f>(f: &'f Field, kind: RelKind, name: &str) -> Option<&'f Expr> {
+    if let Some(k) = f.kwargs.iter().find(|k| k.name == name) {
+        return Some(&k.value);
+    }
+    let pos = kind.params().iter().position(|p| *p == name)?;
+    f.args.get(pos)
+}
+
+fn kwarg<'f>(f: &'f Field, name: &str) -> Option<&'f Expr> {
+    f.kwargs.iter().find(|k| k.name == name).map(|k| &k.value)
+}
+
+/// A boolean keyword option: `Some(default)` when absent, `None` when not a literal.
+fn flag(f: &Field, name: &str, default: bool) -> Option<bool> {
+    match kwarg(f, name) {
+        None => Some(default),
+        Some(e) => e.as_bool(),
+    }
+}
+
+/// A string option: `Ok(None)` when absent or `None`, `Err(())` when not a literal.
+fn str_opt(e: Option<&Expr>) -> Result<Option<String>, ()> {
+    match e {
+        None => Ok(None),
+        Some(e) if e.is_none() => Ok(None),
+        Some(e) => e.as_str().map(|s| Some(s.to_string())).ok_or(()),
+    }
+}
+
+struct Graph<'a> {
+    rels: Vec<Rel<'a>>,
+    /// Concrete model -> relations whose target's concrete model it is.
+    by_target: FxHashMap<usize, Vec<usize>>,
+    /// Relations djsa could not resolve the target of, with the reverse names they may have
+    /// (`None`: any name).
+    untargeted: Vec<Option<Vec<String>>>,
+}
+
+/// Reverse names a relation whose options djsa cannot fully read may have: `None` for any.
+fn possible_names(ctx: &Ctx<'_>, owner: usize, f: &Field) -> Option<Vec<String>> {
+    let mut out = vec![ctx.model(owner).model_name()];
+    for k in &f.kwargs {
+        if k.name == "related_name" || k.name == "related_query_name" {
+            match &k.value.kind {
+                ExprKind::Str(s) if !s.contains('%') => out.push(s.clone()),
+                ExprKind::None => {}
+                _ => return None,
+            }
+        }
+    }
+    if f.has_splat || f.args.len() > 2 {
+        return None;
+    }
+    Some(out)
+}
+
+impl<'a> Graph<'a> {
+    fn build(ctx: &mut Ctx<'a>) -> Graph<'a> {
+        let mut rels = Vec::new();
+        let mut untargeted = Vec::new();
+        let models: Vec<usize> = ctx.concrete_models().collect();
+        for idx in models {
+            let m = ctx.model(idx);
+            if m.proxy {
+                continue;
+            }
+            let owner_swapped = ctx.swapped(idx).is_some();
+            let fields = model_local_fields(ctx, idx);
+            let mut explicit_links: Vec<usize> = Vec::new();
+            for f in fields {
+                let Some(kind) = RelKind::of(f.kind) else {
+                    if f.kind == FieldKind::RelatedField && !owner_swapped {
+                        untargeted.push(possible_names(ctx, idx, f));
+                    }
+                    continue;
+                };
+                let opaque = f.custom.as_ref().is_some_and(|c| c.opaque);
+                let known = f.options_known() && f.args.len() <= kind.params().len();
+                let to = match param(f, kind, "to") {
+                    Some(e) if !opaque && f.args.len() <= kind.params().len() => {
+                        resolve_to(ctx, e, f.file, idx)
+                    }
+                    _ => To::Unknown,
+                };
+                let parent_link = kind == RelKind::OneToOne
+                    && !opaque
+                    && kwarg(f, "parent_link").and_then(Expr::as_bool) == Some(true);
+                if parent_link && let To::Model(t) = to {
+                    explicit_links.push(concrete_of(ctx, t));
+                }
+                let mut rel = Rel {
+                    owner: idx,
+                    owner_swapped,
+                    field: Some(f),
+                    name: f.name.clone(),
+                    kind,
+                    parent_link,
+                    to,
+                    known,
+                    names: None,
+                    file: f.file,
+                    span: f.name_span,
+                };
+                rel.names = if known { names_of(ctx, &rel) } else { None };
+                if rel.to == To::Unknown && !owner_swapped {
+                    untargeted.push(possible_names(ctx, idx, f));
+                }
+                rels.push(rel);
+            }
+            for p in ctx.concrete_parents(idx) {
+                if explicit_links.contains(&concrete_of(ctx, p)) {
+                    continue;
+                }
+                let pm = ctx.model(p);
+                let mut rel = Rel {
+                    owner: idx,
+                    owner_swapped,
+                    field: None,
+                    name: format!("{}_ptr", pm.model_name()),
+                    kind: RelKind::OneToOne,
+                    parent_link: true,
+                    to: To::Model(p),
+                    known: true,
+                    names: None,
+                    file: m.file,
+                    span: m.name_span,
+                };
+                rel.names = names_of(ctx, &rel);
+                rels.push(rel);
+            }
+        }
+        let mut by_target: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+        for (i, r) in rels.iter().enumerate() {
+            if r.owner_swapped {
+                continue;
+            }
+            if let To::Model(t) = r.to {
+                by_target.entry(concrete_of(ctx, t)).or_default().push(i);
+            }
+        }
+        Graph {
+            rels,
+            by_target,
+            untargeted,
+        }
+    }
+
+    /// `rel_opts.related_objects` of a model: relations pointing at it or at one of its concrete
+    /// ancestors (parent links of ancestors excluded), hidden ones only for many-to-many.
+    fn related_objects(&self, ctx: &Ctx<'_>, target: usize) -> Vec<usize> {
+        self.reverse_rels(ctx, target)
+            .into_iter()
+            .filter(|&i| {
+                let r = &self.rels[i];
+                match &r.names {
+                    Some(n) => !n.hidden || r.kind == RelKind::ManyToMany,
+                    None => false,
+                }
+            })
+            .collect()
+    }
+
+    /// Every relation (hidden ones and unreadable ones included) pointing at the model or at
+    /// one of its concrete ancestors, parent links of ancestors excluded.
+    fn reverse_rels(&self, ctx: &Ctx<'_>, target: usize) -> Vec<usize> {
+        if ctx.swapped(target).is_some() {
+            return Vec::new();
+        }
+        let base = concrete_of(ctx, target);
+        let mut out: Vec<usize> = self.by_target.get(&base).cloned().unwrap_or_default();
+        for a in concrete_ancestors(ctx, base) {
+            if let Some(v) = self.by_target.get(&a) {
+                out.extend(v.iter().copied().filter(|&i| !self.rels[i].parent_link));
+            }
+        }
+        out
+    }
+
+    /// Is `name` the name of a reverse relation of the model (`fields_map`)? `None` when a
+    /// relation djsa cannot read might be.
+    fn reverse_has(&self, ctx: &Ctx<'_>, target: usize, name: &str) -> Option<bool> {
+        let mut unsure = false;
+        for i in self.reverse_rels(ctx, target) {
+            let r = &self.rels[i];
+            match (&r.names, r.field) {
+                (Some(n), _) if n.query_name == name => return Some(true),
+                (Some(_), _) => {}
+                (None, Some(f)) => match possible_names(ctx, r.owner, f) {
+                    Some(v) if !v.iter().any(|x| x == name) => {}
+                    _ => unsure = true,
+                },
+                (None, None) => unsure = true,
+            }
+        }
+        for u in &self.untargeted {
+            match u {
+                Some(v) if !v.iter().any(|x| x == name) => {}
+                _ => unsure = true,
+            }
+        }
+        if unsure { None } else { Some(false) }
+    }
+}
+
+/// The concrete model behind a proxy.
+fn concrete_of(ctx: &Ctx<'_>, idx: usize) -> usize {
+    let mut cur = idx;
+    for _ in 0..30 {
+        if !ctx.model(cur).proxy {
+            return cur;
+        }
+        match ctx.concrete_parents(cur).first() {
+            Some(&p) => cur = p,
+            None => return cur,
+        }
+    }
+    cur
+}
+
+/// Every concrete (multi-table) ancestor, transitively.
+fn concrete_ancestors(ctx: &Ctx<'_>, idx: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut queue = ctx.concrete_parents(idx);
+    let mut steps = 0;
+    while let Some(p) = queue.pop() {
+        steps += 1;
+        if steps > 200 || out.contains(&p) || p == idx {
+            continue;
+        }
+        out.push(p);
+        queue.extend(ctx.concrete_parents(p));
+    }
+    out
+}
+
+/// Fields Django copies into a model (own and abstract-inherited), minus inherited ones the class
+/// body overrides with a non-field attribute.
+fn model_local_fields<'a>(ctx: &mut Ctx<'a>, idx: usize) -> Vec<&'a Field> {
+    let m = ctx.model(idx);
+    ctx.local_fields(idx)
+        .into_iter()
+        .filter(|f| {
+            f.declared_in == idx
+                || !(m.other_attrs.contains(&f.name) || m.members.iter().any(|x| x.name == f.name))
+        })
+        .collect()
+}
+
+/// Resolve `to` (or `through`) as Django does, keeping what its messages print.
+fn resolve_to(ctx: &Ctx<'_>, e: &Expr, file: SourceFile, from_model: usize) -> To {
+    let m = ctx.model(from_model);
+    let from_lazy = |s: &str| -> To {
+        match ctx.lazy_reference(s, m.app_label.as_deref(), from_model) {
+            Target::Model(t) => {
+                let tm = ctx.model(t);
+                if tm.abstract_ {
+                    // Abstract models are not registered: the reference never resolves.
+                    let key = lazy_key(s, m.app_label.as_deref());
+                    To::Missing {
+                        shown: s.to_string(),
+                        key,
+                    }
+                } else {
+                    To::Model(t)
+                }
+            }
+            Target::Missing { .. } => To::Missing {
+                shown: s.to_string(),
+                key: lazy_key(s, m.app_label.as_deref()),
+            },
+            Target::Unknown => To::Unknown,
+        }
+    };
+    match &e.kind {
+        ExprKind::Str(s) => from_lazy(s),
+        ExprKind::Name(n) => match ctx.resolver.resolve_name(file, n) {
+            Resolved::Class(id) => match ctx.pm.model_by_class(id) {
+                Some(t) if ctx.model(t).abstract_ => {
+                    let tm = ctx.model(t);
+                    To::Missing {
+                        shown: tm.name.clone(),
+                        key: tm
+                            .app_label
+                            .as_ref()
+                            .map(|a| (a.clone(), tm.name.to_lowercase())),
+                    }
+                }
+                Some(t) if ctx.model(t).registered => To::Model(t),
+                _ => To::Unknown,
+            },
+            Resolved::External(q) if q == "django.conf.settings.AUTH_USER_MODEL" => {
+                let v = ctx.pm.settings.auth_user_model.clone();
+                from_lazy(&v)
+            }
+            Resolved::Value(_, v) => match &v.kind {
+                ExprKind::Str(s) => from_lazy(s),
+                _ => To::Unknown,
+            },
+            _ => To::Unknown,
+        },
+        _ => To::Unknown,
+    }
+}
+
+/// `make_model_tuple(resolve_relation(model, s))`.
+fn lazy_key(s: &str, app: Option<&str>) -> Option<(String, String)> {
+    match s.split_once('.') {
+        Some((a, n)) if !n.contains('.') => Some((a.to_string(), n.to_lowercase())),
+        Some(_) => None,
+        None => app.map(|a| (a.to_string(), s.to_lowercase())),
+    }
+}
+
+/// Python `%` formatting with a dict, for the keys Django passes; `None` for anything else.
+fn interpolate(s: &str, vars: &[(&str, &str)]) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(r) = after.strip_prefix('%') {
+            out.push('%');
+            rest = r;
+            continue;
+        }
+        let r = after.strip_prefix('(')?;
+        let close = r.find(')')?;
+        let key = &r[..close];
+        let r2 = r[close + 1..].strip_prefix('s')?;
+        let v = vars.iter().find(|(k, _)| *k == key)?.1;
+        out.push_str(v);
+        rest = r2;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// `related_name`, accessor and query name, as `contribute_to_class` leaves them.
+fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
+    let m = ctx.model(rel.owner);
+    let cls = m.name.to_lowercase();
+    let app = m.app_label.clone()?;
+    let app_lower = app.to_lowercase();
+    let (raw_rn, raw_rqn) = match rel.field {
+        Some(f) => (
+            str_opt(param(f, rel.kind, "related_name")).ok()?,
+            str_opt(param(f, rel.kind, "related_query_name")).ok()?,
+        ),
+        None => (None, None),
+    };
+    let truthy = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
+    let mut related_name = raw_rn.clone();
+    let mut symmetrical = false;
+    match rel.kind {
+        RelKind::GenericRelation => {
+            related_name = Some(raw_rqn.clone().filter(|s| !s.is_empty()).unwrap_or("+".into()));
+        }
+        RelKind::ManyToMany => {
+            let f = rel.field?;
+            let to_str = param(f, rel.kind, "to").and_then(Expr::as_str);
+            symmetrical = match param(f, rel.kind, "symmetrical") {
+                None => to_str == Some("self"),
+                Some(e) if e.is_none() => to_str == Some("self"),
+                Some(e) => e.as_bool()?,
+            };
+            if symmetrical && (to_str == Some("self") || to_str == Some(m.name.as_str())) {
+                related_name = Some(format!("{}_rel_+", rel.name));
+            } else if raw_rn.as_deref().is_some_and(|s| s.ends_with('+')) {
+                related_name = Some(format!("_{}_{}_{}_+", app, cls, rel.name));
+            }
+        }
+        _ => {}
+    }
+    // RelatedField.contribute_to_class.
+    let chosen = if truthy(&related_name) {
+        related_name.clone()
+    } else {
+        if m.meta.incomplete {
+            return None;
+        }
+        match m.meta.get("default_related_name") {
+            None => None,
+            Some(e) if e.is_none() => None,
+            Some(e) => Some(e.as_str()?.to_string()),
+        }
+    };
+    if truthy(&chosen) {
+        let s = chosen?;
+        related_name = Some(interpolate(
+            &s,
+            &[
+                ("class", &cls),
+                ("model_name", &cls),
+                ("app_label", &app_lower),
+            ],
+        )?);
+    }
+    let mut rqn = raw_rqn;
+    if truthy(&rqn) {
+        rqn = Some(interpolate(
+            rqn.as_deref()?,
+            &[("class", &cls), ("app_label", &app_lower)],
+        )?);
+    }
+    let hidden = related_name.as_deref().is_some_and(|s| s.ends_with('+'));
+    let accessor = if rel.kind == RelKind::ManyToMany && symmetrical && rel.to == To::Model(rel.owner)
+    {
+        None
+    } else if truthy(&related_name) {
+        related_name.clone()
+    } else {
+        Some(format!(
+            "{}{}",
+            cls,
+            if rel.kind.multiple() { "_set" } else { "" }
+        ))
+    };
+    let query_name = if truthy(&rqn) {
+        rqn.clone()?
+    } else if truthy(&related_name) {
+        related_name.clone()?
+    } else {
+        cls.clone()
+    };
+    Some(Names {
+        related_name,
+        hidden,
+        accessor,
+        query_name,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fields of a target model.
+
+#[derive(Debug, Clone, Copy)]
+enum FRef<'a> {
+    Decl(&'a Field),
+    AutoId,
+    /// An implicit `<parent>_ptr` link to the given parent.
+    Ptr(usize),
+}
+
+#[derive(Debug, Clone)]
+struct TField<'a> {
+    name: String,
+    fref: FRef<'a>,
+    /// The model the field belongs to (`field.model`).
+    model: usize,
+}
+
+impl TField<'_> {
+    fn kind(&self) -> Option<FieldKind> {
+        match self.fref {
+            FRef::Decl(f) => Some(f.kind),
+            FRef::AutoId => None,
+            FRef::Ptr(_) => Some(FieldKind::OneToOneField),
+        }
+    }
+    fn attname(&self) -> Option<String> {
+        match self.fref {
+            FRef::Decl(f) if matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField) => {
+                Some(format!("{}_id", self.name))
+            }
+            FRef::Ptr(_) => Some(format!("{}_id", self.name)),
+            _ => None,
+        }
+    }
+}
+
+/// `_meta.get_fields(reverse=False)` of a model, in Django's order: concrete parents' fields,
+/// then the auto `id`, the declared fields, the implicit parent links. The flag says whether the
+/// list is complete.
+fn forward_fields<'a>(ctx: &mut Ctx<'a>, idx: usize, depth: u32) -> (Vec<TField<'a>>, bool) {
+    let mut out = Vec::new();
+    if depth > 30 {
+        return (out, false);
+    }
+    let mut complete = !ctx.incomplete(idx);
+    let m = ctx.model(idx);
+    if m.proxy {
+        return match ctx.concrete_parents(idx).first() {
+            Some(&p) => forward_fields(ctx, p, depth + 1),
+            None => (out, false),
+        };
+    }
+    let parents = ctx.concrete_parents(idx);
+    for &p in &parents {
+        let (pf, c) = forward_fields(ctx, p, depth + 1);
+        complete &= c;
+        out.extend(pf);
+    }
+    let local = model_local_fields(ctx, idx);
+    let mut pk_known = true;
+    let has_pk = local.iter().any(|f| match f.flag("primary_key", false) {
+        Some(b) => b,
+        None => {
+            pk_known = false;
+            false
+        }
+    }) || local.iter().any(|f| f.kind == FieldKind::CompositePrimaryKey);
+    if parents.is_empty() && !has_pk {
+        if pk_known {
+            out.push(TField {
+                name: "id".into(),
+                fref: FRef::AutoId,
+                model: idx,
+            });
+        } else {
+            complete = false;
+        }
+    }
+    // Abstract-inherited fields were created before the class body's own.
+    let (inherited, own): (Vec<&Field>, Vec<&Field>) =
+        local.iter().partition(|f| f.declared_in != idx);
+    let mut explicit_links = Vec::new();
+    for f in inherited.into_iter().chain(own) {
+        if f.kind == FieldKind::OneToOneField
+            && kwarg(f, "parent_link").and_then(Expr::as_bool) == Some(true)
+            && let Some(to) = param(f, RelKind::OneToOne, "to")
+            && let To::Model(t) = resolve_to(ctx, to, f.file, idx)
+        {
+            explicit_links.push(concrete_of(ctx, t));
+        }
+        out.push(TField {
+            name: f.name.clone(),
+            fref: FRef::Decl(f),
+            model: idx,
+        });
+    }
+    for &p in &parents {
+        if explicit_links.contains(&concrete_of(ctx, p)) {
+            continue;
+        }
+        out.push(TField {
+            name: format!("{}_ptr", ctx.model(p).model_name()),
+            fref: FRef::Ptr(p),
+            model: idx,
+        });
+    }
+    (out, complete)
+}
+
+/// `_meta.fields + _meta.many_to_many` (no private fields).
+fn clashable_fields<'a>(fields: &[TField<'a>]) -> Vec<TField<'a>> {
+    fields
+        .iter()
+        .filter(|f| {
+            !matches!(
+                f.kind(),
+                Some(FieldKind::GenericForeignKey | FieldKind::GenericRelation)
+            )
+        })
+        .cloned()
+        .collect()
+}
+
+/// `_meta.fields`: forward fields that are not many-to-many or private.
+fn non_m2m_fields<'a>(fields: &[TField<'a>]) -> Option<Vec<TField<'a>>> {
+    let mut out = Vec::new();
+    for f in fields {
+        match f.kind() {
+            Some(FieldKind::GenericForeignKey | FieldKind::GenericRelation) => {}
+            Some(FieldKind::ManyToManyField) => {}
+            Some(FieldKind::RelatedField) => return None,
+            _ => out.push(f.clone()),
+        }
+    }
+    Some(out)
+}
+
+/// Whether `_meta.get_field(name)` finds something: `None` when djsa cannot tell.
+fn field_exists(ctx: &mut Ctx<'_>, graph: &Graph<'_>, model: usize, name: &str) -> Option<bool> {
+    let (fields, complete) = forward_fields(ctx, model, 0);
+    if fields
+        .iter()
+        .any(|f| f.name == name || f.attname().as_deref() == Some(name))
+    {
+        return Some(true);
+    }
+    if !complete {
+        return None;
+    }
+    graph.reverse_has(ctx, model, name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks on one relation field.
+
+fn emit(
+    ctx: &Ctx<'_>,
+    rel: &Rel<'_>,
+    out: &mut Vec<Diagnostic>,
+    code: &str,
+    severity: Severity,
+    message: String,
+    hint: Option<String>,
+) {
+    let label = format!("{}.{}", ctx.model(rel.owner).label(), rel.name);
+    out.push(
+        Diagnostic::new(code, severity, message)
+            .at(rel.file, rel.span)
+            .object(label)
+            .hint_opt(hint),
+    );
+}
+
+fn field_label(ctx: &Ctx<'_>, rel: &Rel<'_>) -> String {
+    format!("{}.{}", ctx.model(rel.owner).label(), rel.name)
+}
+
+fn check_rel(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<Diagnostic>) {
+    let rel = &graph.rels[ri];
+    // RelatedField.check
+    if let Some(names) = &rel.names {
+        check_related_name_is_valid(ctx, rel, names, out);
+        check_related_query_name_is_valid(ctx, rel, names, out);
+    }
+    check_relation_model_exists(ctx, rel, out);
+    check_clashes(ctx, graph, ri, out);
+    match rel.kind {
+        RelKind::ForeignKey | RelKind::OneToOne | RelKind::ForeignObject => {
+            check_foreign_object(ctx, graph, rel, out);
+            if rel.kind != RelKind::ForeignObject {
+                check_on_delete(ctx, graph, rel, out);
+                if rel.kind == RelKind::ForeignKey
+                    && let Some(f) = rel.field
+                    && (flag(f, "unique", false) == Some(true)
+                        || flag(f, "primary_key", false) == Some(true))
+                {
+                    emit(
+                        ctx,
+                        rel,
+                        out,
+                        "fields.W342",
+                        Severity::Warning,
+                        "Setting unique=True on a ForeignKey has the same effect as using a OneToOneField.".into(),
+                        Some("ForeignKey(unique=True) is usually better served by a OneToOneField.".into()),
+                    );
+                }
+            }
+        }
+        RelKind::ManyToMany => check_many_to_many(ctx, graph, rel, out),
+        RelKind::GenericRelation => {}
+    }
+}
+
+const PY_KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
+/// `str.isidentifier()` for ASCII; `None` for other text.
+fn is_identifier(s: &str) -> Option<bool> {
+    if !s.is_ascii() {
+        return None;
+    }
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return Some(false);
+    };
+    Some(
+        (first.is_ascii_alphabetic() || first == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'),
+    )
+}
+
+/// fields.E306.
+fn check_related_name_is_valid(
+    ctx: &Ctx<'_>,
+    rel: &Rel<'_>,
+    names: &Names,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(rn) = &names.related_name else {
+        return;
+    };
+    let Some(ident) = is_identifier(rn) else {
+        return;
+    };
+    let valid = ident && !PY_KEYWORDS.contains(&rn.as_str());
+    if !(valid || rn.ends_with('+')) {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.E306",
+            Severity::Error,
+            format!(
+                "The name '{}' is invalid related_name for field {}.{}",
+                rn,
+                ctx.model(rel.owner).name,
+                rel.name
+            ),
+            Some("Related name must be a valid Python identifier or end with a '+'".into()),
+        );
+    }
+}
+
+/// fields.E308 / fields.E309.
+fn check_related_query_name_is_valid(
+    ctx: &Ctx<'_>,
+    rel: &Rel<'_>,
+    names: &Names,
+    out: &mut Vec<Diagnostic>,
+) {
+    if names.hidden {
+        return;
+    }
+    let q = &names.query_name;
+    let hint = "Add or change a related_name or related_query_name argument for this field.";
+    if q.ends_with('_') {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.E308",
+            Severity::Error,
+            format!("Reverse query name '{q}' must not end with an underscore."),
+            Some(hint.into()),
+        );
+    }
+    if q.contains("__") {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.E309",
+            Severity::Error,
+            format!("Reverse query name '{q}' must not contain '__'."),
+            Some(hint.into()),
+        );
+    }
+}
+
+/// fields.E300 / fields.E301.
+fn check_relation_model_exists(ctx: &Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+    match &rel.to {
+        To::Missing { shown, .. } => emit(
+            ctx,
+            rel,
+            out,
+            "fields.E300",
+            Severity::Error,
+            format!(
+                "Field defines a relation with model '{shown}', which is either not installed, or is abstract."
+            ),
+            None,
+        ),
+        To::Model(t) => {
+            if ctx.swapped(*t).is_some() {
+                let tm = ctx.model(*t);
+                let Some(setting) = tm.meta.get("swappable").and_then(Expr::as_str) else {
+                    return;
+                };
+                emit(
+                    ctx,
+                    rel,
+                    out,
+                    "fields.E301",
+                    Severity::Error,
+                    format!(
+                        "Field defines a relation with the model '{}', which has been swapped out.",
+                        tm.label()
+                    ),
+                    Some(format!("Update the relation to point at 'settings.{setting}'.")),
+                );
+            }
+        }
+        To::Unknown => {}
+    }
+}
+
+/// fields.E302 - fields.E305, fields.E348.
+fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<Diagnostic>) {
+    let rel = &graph.rels[ri];
+    let To::Model(t) = rel.to else { return };
+    let Some(names) = &rel.names else { return };
+    let tm = ctx.model(t);
+    let target_label = tm.label();
+    let target_name = tm.name.clone();
+    let field_name = field_label(ctx, rel);
+    let rel_name = names.accessor.clone();
+    let query = names.query_name.clone();
+    let hidden = names.hidden;
+
+    let (fields, _) = forward_fields(ctx, t, 0);
+    for cf in clashable_fields(&fields) {
+        if !hidden && rel_name.as_deref() == Some(cf.name.as_str()) {
+            let clash_name = format!("{target_label}.{}", cf.name);
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E302",
+                Severity::Error,
+                format!(
+                    "Reverse accessor '{target_name}.{}' for '{field_name}' clashes with field name '{clash_name}'.",
+                    cf.name
+                ),
+                Some(format!(
+                    "Rename field '{clash_name}', or add/change a related_name argument to the definition for field '{field_name}'."
+                )),
+            );
+        }
+        if cf.name == query {
+            let clash_name = format!("{target_label}.{}", cf.name);
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E303",
+                Severity::Error,
+                format!(
+                    "Reverse query name for '{field_name}' clashes with field name '{clash_name}'."
+                ),
+                Some(format!(
+                    "Rename field '{clash_name}', or add/change a related_name argument to the definition for field '{field_name}'."
+                )),
+            );
+        }
+    }
+
+    for oi in graph.related_objects(ctx, t) {
+        if oi == ri {
+            continue;
+        }
+        let other = &graph.rels[oi];
+        let Some(on) = &other.names else { continue };
+        let clash_name = field_label(ctx, other);
+        if !hidden && rel_name.is_some() && on.accessor == rel_name {
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E304",
+                Severity::Error,
+                format!(
+                    "Reverse accessor '{target_name}.{}' for '{field_name}' clashes with reverse accessor for '{clash_name}'.",
+                    rel_name.as_deref().unwrap_or_default()
+                ),
+                Some(format!(
+                    "Add or change a related_name argument to the definition for '{field_name}' or '{clash_name}'."
+                )),
+            );
+        }
+        if on.accessor.as_deref() == Some(query.as_str()) {
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E305",
+                Severity::Error,
+                format!(
+                    "Reverse query name for '{field_name}' clashes with reverse query name for '{clash_name}'."
+                ),
+                Some(format!(
+                    "Add or change a related_name argument to the definition for '{field_name}' or '{clash_name}'."
+                )),
+            );
+        }
+    }
+
+    if ctx.pm.django_version >= (6, 1)
+        && !hidden
+        && let Some(rn) = &rel_name
+        && has_manager(ctx, t, rn) == Some(true)
+    {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.E348",
+            Severity::Error,
+            format!("Related name '{rn}' for '{field_name}' clashes with the name of a model manager."),
+            Some(format!(
+                "Rename the model manager or change the related_name argument in the definition for field '{field_name}'."
+            )),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Managers (for fields.E348).
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tri {
+    Yes,
+    No,
+    Maybe,
+}
+
+/// Model classes in the MRO of a model (itself first), and whether the walk saw every base.
+fn model_mro(ctx: &Ctx<'_>, idx: usize) -> (Vec<usize>, bool) {
+    let mut out = Vec::new();
+    let mut complete = true;
+    fn walk(ctx: &Ctx<'_>, idx: usize, out: &mut Vec<usize>, complete: &mut bool, depth: u32) {
+        if depth > 30 {
+            *complete = false;
+            return;
+        }
+        if out.contains(&idx) {
+            return;
+        }
+        out.push(idx);
+        let m = ctx.model(idx);
+        if m.incomplete {
+            *complete = false;
+        }
+        for p in &m.parents {
+            match p {
+                Parent::Model(p) => walk(ctx, *p, out, complete, depth + 1),
+                Parent::Unknown(_) => *complete = false,
+                _ => {}
+            }
+        }
+    }
+    walk(ctx, idx, &mut out, &mut complete, 0);
+    (out, complete)
+}
+
+/// Is this class-body value a manager?
+fn value_is_manager(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Tri {
+    match &e.kind {
+        ExprKind::Call { func, .. } => match &func.kind {
+            ExprKind::Name(n) if n.ends_with(".as_manager") => Tri::Yes,
+            ExprKind::Call { func: inner, .. }
+                if inner.as_name().is_some_and(|n| n.ends_with(".from_queryset")) =>
+            {
+                Tri::Yes
+            }
+            ExprKind::Name(_) => match ctx.resolver.resolve_expr(file, func) {
+                Resolved::External(q) => {
+                    if is_django_manager(&q) {
+                        Tri::Yes
+                    } else if q.starts_with("builtins.")
+                        || (q.starts_with("django.") && !q.contains("anager"))
+                    {
+                        Tri::No
+                    } else {
+                        Tri::Maybe
+                    }
+                }
+                Resolved::Class(id) => class_is_manager(ctx, id, 0),
+                Resolved::Function(..) => Tri::Maybe,
+                _ => Tri::Maybe,
+            },
+            _ => Tri::Maybe,
+        },
+        ExprKind::Str(_)
+        | ExprKind::Bytes
+        | ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::None
+        | ExprKind::List(_)
+        | ExprKind::Tuple(_)
+        | ExprKind::Set(_)
+        | ExprKind::Dict(_)
+        | ExprKind::Lambda
+        | ExprKind::BinOp { .. } => Tri::No,
+        _ => Tri::Maybe,
+    }
+}
+
+fn is_django_manager(q: &str) -> bool {
+    matches!(
+        q,
+        "django.db.models.Manager"
+            | "django.db.models.manager.Manager"
+            | "django.db.models.manager.BaseManager"
+            | "django.db.models.BaseManager"
+    )
+}
+
+fn class_is_manager(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> Tri {
+    if depth > 20 {
+        return Tri::Maybe;
+    }
+    let Some(c) = ctx.resolver.class_def(id) else {
+        return Tri::Maybe;
+    };
+    let mut result = Tri::No;
+    for b in &c.bases {
+        let r = match &b.kind {
+            ExprKind::Call { func, .. }
+                if func.as_name().is_some_and(|n| n.ends_with(".from_queryset")) =>
+            {
+                Tri::Yes
+            }
+            _ => match ctx.resolver.resolve_expr(id.file, b) {
+                Resolved::External(q) if is_django_manager(&q) => Tri::Yes,
+                Resolved::External(q) if q.starts_with("builtins.") || q.starts_with("typing.") => {
+                    Tri::No
+                }
+                Resolved::Class(p) => class_is_manager(ctx, p, depth + 1),
+                _ => Tri::Maybe,
+            },
+        };
+        match r {
+            Tri::Yes => return Tri::Yes,
+            Tri::Maybe => result = Tri::Maybe,
+            Tri::No => {}
+        }
+    }
+    result
+}
+
+/// Managers declared in one model class body: (name, is-manager).
+fn declared_managers(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<(String, Tri)>> {
+    let m = ctx.model(idx);
+    let c = ctx.resolver.class_def(m.class)?;
+    let mut out = Vec::new();
+    for s in &c.body {
+        if let Stmt::Assign { targets, value, .. } = s {
+            for t in targets {
+                if let AssignTarget::Name(n, _) = t {
+                    if m.own_fields.iter().any(|f| &f.name == n) {
+                        continue;
+                    }
+                    out.push((n.clone(), value_is_manager(ctx, m.file, value)));
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Is `name` in `_meta.managers` of the model?
+fn has_manager(ctx: &Ctx<'_>, idx: usize, name: &str) -> Option<bool> {
+    let (mro, complete) = model_mro(ctx, idx);
+    let mut maybe = !complete;
+    for &c in &mro {
+        for (n, t) in declared_managers(ctx, c)? {
+            if n == name && t == Tri::Yes {
+                return Some(true);
+            }
+            if n == name && t == Tri::Maybe {
+                maybe = true;
+            }
+        }
+    }
+    if name == "objects" && complete {
+        // The auto-created `objects` of any concrete class in the MRO without managers.
+        for &c in &mro {
+            let cm = ctx.model(c);
+            if cm.abstract_ {
+                continue;
+            }
+            let (cmro, ccomplete) = model_mro(ctx, c);
+            if !ccomplete {
+                maybe = true;
+                continue;
+            }
+            let mut any = Tri::No;
+            for &x in &cmro {
+                for (_, t) in declared_managers(ctx, x)? {
+                    match t {
+                        Tri::Yes => any = Tri::Yes,
+                        Tri::Maybe if any == Tri::No => any = Tri::Maybe,
+                        _ => {}
+                    }
+                }
+            }
+            match any {
+                Tri::No => return Some(true),
+                Tri::Maybe => maybe = true,
+                Tri::Yes => {}
+            }
+        }
+    }
+    if maybe { None } else { Some(false) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ForeignObject / ForeignKey.
+
+/// The `to_fields` of a ForeignObject/ForeignKey: `None` entries mean the primary key.
+fn to_fields(rel: &Rel<'_>) -> Option<Vec<Option<String>>> {
+    match rel.kind {
+        RelKind::ForeignKey | RelKind::OneToOne => {
+            Some(vec![str_opt(rel.param("to_field")).ok()?.filter(|s| !s.is_empty())])
+        }
+        RelKind::ForeignObject => {
+            let e = rel.param("to_fields")?;
+            let items = e.as_sequence()?;
+            items
+                .iter()
+                .map(|i| {
+                    if i.is_none() {
+                        Some(None)
+                    } else {
+                        i.as_str().map(|s| Some(s.to_string()).filter(|s| !s.is_empty()))
+                    }
+                })
+                .collect()
+        }
+        _ => None,
+    }
+}
+
+/// fields.E312, fields.E347, fields.E310 / fields.E311.
+fn check_foreign_object(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+    let To::Model(t) = rel.to else { return };
+    if rel.field.is_none() {
+        return;
+    }
+    let Some(to_fields) = to_fields(rel) else {
+        return;
+    };
+    let target_label = ctx.model(t).label();
+    // _check_to_fields_exist
+    let mut all_exist = true;
+    for tf in to_fields.iter().flatten() {
+        match field_exists(ctx, graph, t, tf) {
+            Some(true) => {}
+            Some(false) => {
+                all_exist = false;
+                emit(
+                    ctx,
+                    rel,
+                    out,
+                    "fields.E312",
+                    Severity::Error,
+                    format!("The to_field '{tf}' doesn't exist on the related model '{target_label}'."),
+                    None,
+                );
+            }
+            None => return,
+        }
+    }
+    let (fields, complete) = forward_fields(ctx, t, 0);
+    // _check_to_fields_composite_pk
+    let concrete = concrete_of(ctx, t);
+    for tf in &to_fields {
+        let composite = match tf {
+            None => ctx.concrete_parents(concrete).is_empty()
+                && fields.iter().any(|f| {
+                    f.model == concrete && f.kind() == Some(FieldKind::CompositePrimaryKey)
+                }),
+            Some(name) => fields
+                .iter()
+                .find(|f| &f.name == name)
+                .is_some_and(|f| f.kind() == Some(FieldKind::CompositePrimaryKey)),
+        };
+        if composite {
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E347",
+                Severity::Error,
+                format!(
+                    "Field defines a relation involving model '{}' which has a CompositePrimaryKey and such relations are not supported.",
+                    ctx.model(t).name
+                ),
+                None,
+            );
+        }
+    }
+    // _check_unique_target
+    if !all_exist || !complete || ctx.incomplete(t) {
+        return;
+    }
+    let mut foreign: Vec<TField<'_>> = Vec::new();
+    for tf in &to_fields {
+        match tf {
+            None => {
+                // The primary key: always unique.
+                return;
+            }
+            Some(name) => {
+                let Some(f) = fields
+                    .iter()
+                    .find(|f| &f.name == name || f.attname().as_deref() == Some(name))
+                else {
+                    return;
+                };
+                if f.model != concrete {
+                    // Not local to the target: Django raises FieldError instead.
+                    return;
+                }
+                foreign.push(f.clone());
+            }
+        }
+    }
+    if foreign.is_empty() {
+        return;
+    }
+    let mut any_unique = false;
+    for f in &foreign {
+        match field_unique(f) {
+            Some(true) => any_unique = true,
+            Some(false) => {}
+            None => return,
+        }
+    }
+    if any_unique {
+        return;
+    }
+    if ctx.model(t).proxy {
+        return;
+    }
+    let names: Vec<String> = foreign.iter().map(|f| f.name.clone()).collect();
+    match meta_unique_covers(ctx, t, &fields, &names) {
+        Some(false) => {}
+        _ => return,
+    }
+    let model_name = ctx.model(t).name.clone();
+    if foreign.len() > 1 {
+        let combo = foreign
+            .iter()
+            .map(|f| format!("'{}'", f.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.E310",
+            Severity::Error,
+            format!("No subset of the fields {combo} on model '{model_name}' is unique."),
+            Some("Mark a single field as unique=True or add a set of fields to a unique constraint (via unique_together or a UniqueConstraint (without condition) in the model Meta.constraints).".into()),
+        );
+    } else {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.E311",
+            Severity::Error,
+            format!(
+                "'{model_name}.{}' must be unique because it is referenced by a foreign key.",
+                foreign[0].name
+            ),
+            Some("Add unique=True to this field or add a UniqueConstraint (without condition) in the model Meta.constraints.".into()),
+        );
+    }
+}
+
+/// `field.unique`: `None` when djsa cannot tell.
+fn field_unique(f: &TField<'_>) -> Option<bool> {
+    match f.fref {
+        FRef::AutoId | FRef::Ptr(_) => Some(true),
+        FRef::Decl(d) => {
+            if !d.options_known() {
+                return None;
+            }
+            if matches!(d.kind, FieldKind::OneToOneField | FieldKind::CompositePrimaryKey) {
+                return Some(true);
+            }
+            let pk = flag(d, "primary_key", false)?;
+            let unique = flag(d, "unique", false)?;
+            Some(pk || unique)
+        }
+    }
+}
+
+/// Does `unique_together`, a total UniqueConstraint or a composite primary key of the model cover
+/// a subset of `names`? `None` when djsa cannot tell.
+fn meta_unique_covers(
+    ctx: &Ctx<'_>,
+    t: usize,
+    fields: &[TField<'_>],
+    names: &[String],
+) -> Option<bool> {
+    let m = ctx.model(t);
+    if m.meta.incomplete {
+        return None;
+    }
+    let subset = |group: &[String]| group.iter().all(|g| names.contains(g));
+    let strings = |e: &Expr| -> Option<Vec<String>> {
+        e.as_sequence()?
+            .iter()
+            .map(|i| i.as_str().map(str::to_string))
+            .collect()
+    };
+    if let Some(ut) = m.meta.get("unique_together") {
+        if !ut.is_none() {
+            let items = ut.as_sequence()?;
+            if let Some(first) = items.first() {
+                if first.as_str().is_some() {
+                    if subset(&strings(ut)?) {
+                        return Some(true);
+                    }
+                } else {
+                    for g in items {
+                        if subset(&strings(g)?) {
+                            return Some(true);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some((cs, file)) = m.meta.get_with_file("constraints") {
+        for c in cs.as_sequence()? {
+            let ExprKind::Call {
+                func,
+                args,
+                kwargs,
+                has_splat,
+            } = &c.kind
+            else {
+                return None;
+            };
+            let q = match ctx.resolver.resolve_expr(file, func) {
+                Resolved::External(q) => q,
+                _ => return None,
+            };
+            if !q.starts_with("django.") {
+                return None;
+            }
+            if !q.ends_with(".UniqueConstraint") {
+                continue;
+            }
+            if *has_splat {
+                return None;
+            }
+            if !args.is_empty() {
+                continue; // expressions: not a total constraint
+            }
+            match kwargs.iter().find(|k| k.name == "condition") {
+                None => {}
+                Some(k) if k.value.is_none() => {}
+                Some(k) if matches!(k.value.kind, ExprKind::Call { .. }) => continue,
+                Some(_) => return None,
+            }
+            let Some(fk) = kwargs.iter().find(|k| k.name == "fields") else {
+                continue;
+            };
+            if subset(&strings(&fk.value)?) {
+                return Some(true);
+            }
+        }
+    }
+    // A composite primary key that is exactly these fields.
+    for f in fields {
+        if let FRef::Decl(d) = f.fref
+            && d.kind == FieldKind::CompositePrimaryKey
+        {
+            let pk: Vec<String> = d
+                .args
+                .iter()
+                .map(|a| a.as_str().map(str::to_string))
+                .collect::<Option<_>>()?;
+            let mut a = pk.clone();
+            a.sort();
+            let mut b = names.to_vec();
+            b.sort();
+            if a == b {
+                return Some(true);
+            }
+        }
+    }
+    Some(false)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnDelete {
+    Cascade,
+    Protect,
+    Restrict,
+    SetNull,
+    SetDefault,
+    Set,
+    DoNothing,
+    DbCascade,
+    DbSetNull,
+    DbSetDefault,
+}
+
+impl OnDelete {
+    fn is_db(self) -> bool {
+        matches!(
+            self,
+            OnDelete::DbCascade | OnDelete::DbSetNull | OnDelete::DbSetDefault
+        )
+    }
+}
+
+fn on_delete_of(ctx: &Ctx<'_>, f: &Field, kind: RelKind) -> Option<OnDelete> {
+    let e = param(f, kind, "on_delete")?;
+    let q = match &e.kind {
+        ExprKind::Name(_) => match ctx.resolver.resolve_expr(f.file, e) {
+            Resolved::External(q) => q,
+            _ => return None,
+        },
+        ExprKind::Call { func, .. } => match ctx.resolver.resolve_expr(f.file, func) {
+            Resolved::External(q) if q.starts_with("django.db.models") && q.ends_with(".SET") => {
+                return Some(OnDelete::Set);
+            }
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if !q.starts_with("django.db.models.") {
+        return None;
+    }
+    Some(match q.rsplit('.').next()? {
+        "CASCADE" => OnDelete::Cascade,
+        "PROTECT" => OnDelete::Protect,
+        "RESTRICT" => OnDelete::Restrict,
+        "SET_NULL" => OnDelete::SetNull,
+        "SET_DEFAULT" => OnDelete::SetDefault,
+        "DO_NOTHING" => OnDelete::DoNothing,
+        "DB_CASCADE" => OnDelete::DbCascade,
+        "DB_SET_NULL" => OnDelete::DbSetNull,
+        "DB_SET_DEFAULT" => OnDelete::DbSetDefault,
+        _ => return None,
+    })
+}
+
+/// The on_delete of a forward field of a model (`None`: not a FK-like field or unknown).
+fn field_on_delete(ctx: &Ctx<'_>, f: &TField<'_>) -> Option<OnDelete> {
+    match f.fref {
+        FRef::Ptr(_) => Some(OnDelete::Cascade),
+        FRef::AutoId => None,
+        FRef::Decl(d) => {
+            let kind = RelKind::of(d.kind)?;
+            if !matches!(kind, RelKind::ForeignKey | RelKind::OneToOne | RelKind::ForeignObject)
+                || !d.options_known()
+            {
+                return None;
+            }
+            on_delete_of(ctx, d, kind)
+        }
+    }
+}
+
+/// fields.E320 / E321 / E322 / E323.
+fn check_on_delete(ctx: &mut Ctx<'_>, _graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(f) = rel.field else { return };
+    let Some(od) = on_delete_of(ctx, f, rel.kind) else {
+        return;
+    };
+    let v61 = ctx.pm.django_version >= (6, 1);
+    let null = flag(f, "null", false);
+    match od {
+        OnDelete::SetNull | OnDelete::DbSetNull if null == Some(false) => {
+            let name = if od == OnDelete::SetNull { "SET_NULL" } else { "DB_SET_NULL" };
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E320",
+                Severity::Error,
+                format!("Field specifies on_delete={name}, but cannot be null."),
+                Some("Set null=True argument on the field, or change the on_delete rule.".into()),
+            );
+        }
+        OnDelete::SetDefault if kwarg(f, "default").is_none() => {
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E321",
+                Severity::Error,
+                "Field specifies on_delete=SET_DEFAULT, but has no default value.".into(),
+                Some("Set a default value, or change the on_delete rule.".into()),
+            );
+        }
+        OnDelete::DbSetDefault if v61 && kwarg(f, "db_default").is_none() => {
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E322",
+                Severity::Error,
+                "Field specifies on_delete=DB_SET_DEFAULT, but has no db_default value.".into(),
+                Some("Set a db_default value, or change the on_delete rule.".into()),
+            );
+        }
+        _ => {}
+    }
+    if v61 && od != OnDelete::DoNothing && let To::Model(t) = rel.to {
+        let (fields, _) = forward_fields(ctx, t, 0);
+        for tf in &fields {
+            let Some(other) = field_on_delete(ctx, tf) else {
+                continue;
+            };
+            if other != OnDelete::DoNothing && other.is_db() != od.is_db() {
+                let (mine, theirs) = if od.is_db() {
+                    ("database", "Python")
+                } else {
+                    ("Python", "database")
+                };
+                emit(
+                    ctx,
+                    rel,
+                    out,
+                    "fields.E323",
+                    Severity::Error,
+                    format!("Field specifies {mine}-level on_delete variant, but referenced model uses {theirs}-level variant."),
+                    Some("Use either database or Python on_delete variants uniformly in the references chain.".into()),
+                );
+                break;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ManyToManyField.
+
+fn check_many_to_many(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(f) = rel.field else { return };
+    // _check_unique
+    if flag(f, "unique", false) == Some(true) || flag(f, "primary_key", false) == Some(true) {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.E330",
+            Severity::Error,
+            "ManyToManyFields cannot be unique.".into(),
+            None,
+        );
+    }
+    check_relationship_model(ctx, graph, rel, out);
+    check_ignored_options(ctx, rel, out);
+    check_table_uniqueness(ctx, graph, rel, out);
+    if ctx.pm.django_version >= (6, 1) {
+        check_m2m_on_delete(ctx, rel, out);
+    }
+}
+
+fn through_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<To> {
+    let f = rel.field?;
+    match param(f, rel.kind, "through") {
+        None => None,
+        Some(e) if e.is_none() => None,
+        Some(e) => Some(resolve_to(ctx, e, f.file, rel.owner)),
+    }
+}
+
+/// fields.W340 / W341 / W345 / W346.
+fn check_ignored_options(ctx: &Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(f) = rel.field else { return };
+    if kwarg(f, "null").is_some() {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.W340",
+            Severity::Warning,
+            "null has no effect on ManyToManyField.".into(),
+            None,
+        );
+    }
+    if let Some(v) = kwarg(f, "validators")
+        && truthy_literal(v) == Some(true)
+    {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.W341",
+            Severity::Warning,
+            "ManyToManyField does not support validators.".into(),
+            None,
+        );
+    }
+    let to_str = param(f, rel.kind, "to").and_then(Expr::as_str);
+    let symmetrical = match param(f, rel.kind, "symmetrical") {
+        None => Some(to_str == Some("self")),
+        Some(e) if e.is_none() => Some(to_str == Some("self")),
+        Some(e) => e.as_bool(),
+    };
+    if symmetrical == Some(true)
+        && let Some(rn) = param(f, rel.kind, "related_name")
+        && truthy_literal(rn) == Some(true)
+    {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.W345",
+            Severity::Warning,
+            "related_name has no effect on ManyToManyField with a symmetrical relationship, e.g. to \"self\".".into(),
+            None,
+        );
+    }
+    if let Some(c) = kwarg(f, "db_comment")
+        && truthy_literal(c) == Some(true)
+    {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.W346",
+            Severity::Warning,
+            "db_comment has no effect on ManyToManyField.".into(),
+            None,
+        );
+    }
+}
+
+fn truthy_literal(e: &Expr) -> Option<bool> {
+    match &e.kind {
+        ExprKind::Str(s) => Some(!s.is_empty()),
+        ExprKind::Int(i) => Some(*i != 0),
+        ExprKind::Bool(b) => Some(*b),
+        ExprKind::None => Some(false),
+        ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => Some(!v.is_empty()),
+        ExprKind::Dict(v) => Some(!v.is_empty()),
+        _ => None,
+    }
+}
+
+/// The remote model of a forward field of a through model: `Some(None)` for a non-relation,
+/// `None` when unknown.
+fn remote_model(ctx: &Ctx<'_>, tf: &TField<'_>) -> Option<Option<To>> {
+    match tf.fref {
+        FRef::AutoId => Some(None),
+        FRef::Ptr(p) => Some(Some(To::Model(p))),
+        FRef::Decl(d) => match RelKind::of(d.kind) {
+            None => {
+                if d.kind == FieldKind::RelatedField {
+                    None
+                } else {
+                    Some(None)
+                }
+            }
+            Some(kind) => {
+                if !d.options_known() {
+                    return None;
+                }
+                let to = resolve_to(ctx, param(d, kind, "to")?, d.file, tf.model);
+                if to == To::Unknown {
+                    return None;
+                }
+                Some(Some(to))
+            }
+        },
+    }
+}
+
+/// fields.E331, E333 - E339, E347 (many-to-many side).
+fn check_relationship_model(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(f) = rel.field else { return };
+    let through = through_of(ctx, rel);
+    let qualified = match &through {
+        Some(To::Model(th)) => {
+            let m = ctx.model(*th);
+            match &m.app_label {
+                Some(a) => format!("{a}.{}", m.name),
+                None => return,
+            }
+        }
+        Some(To::Missing { shown, .. }) => {
+            let e = param(f, rel.kind, "through");
+            match e.map(|e| (e, &e.kind)) {
+                Some((e, ExprKind::Name(_))) => match ctx.resolver.resolve_expr(f.file, e) {
+                    // A class (an abstract model): `app_label.ClassName`.
+                    Resolved::Class(id) => match ctx.pm.model_by_class(id) {
+                        Some(i) => match &ctx.model(i).app_label {
+                            Some(a) => format!("{a}.{}", ctx.model(i).name),
+                            None => return,
+                        },
+                        None => return,
+                    },
+                    _ => shown.clone(),
+                },
+                _ => shown.clone(),
+            }
+        }
+        Some(To::Unknown) => return,
+        // The auto-created intermediary model (through_fields cannot be given without through).
+        None => String::new(),
+    };
+    let through_fields: Option<Vec<Option<String>>> = match param(f, rel.kind, "through_fields") {
+        None => None,
+        Some(e) if e.is_none() => None,
+        Some(e) => {
+            let Some(items) = e.as_sequence() else { return };
+            let mut v = Vec::new();
+            for i in items {
+                if i.is_none() {
+                    v.push(None);
+                } else {
+                    let Some(s) = i.as_str() else { return };
+                    v.push(Some(s.to_string()));
+                }
+            }
+            Some(v)
+        }
+    };
+    let from_model = rel.owner;
+    match &through {
+        Some(To::Missing { .. }) => {
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E331",
+                Severity::Error,
+                format!("Field specifies a many-to-many relation through model '{qualified}', which has not been installed."),
+                None,
+            );
+        }
+        Some(To::Model(th)) if ctx.swapped(*th).is_some() => return,
+        _ => {
+            if let To::Model(to_model) = rel.to {
+                if through_fields.is_none() {
+                    let composite = |ctx: &mut Ctx<'_>, m: usize| {
+                        let c = concrete_of(ctx, m);
+                        if !ctx.concrete_parents(c).is_empty() {
+                            return false;
+                        }
+                        let (fs, _) = forward_fields(ctx, c, 0);
+                        fs.iter().any(|x| x.kind() == Some(FieldKind::CompositePrimaryKey))
+                    };
+                    let name = if composite(ctx, to_model) {
+                        Some(ctx.model(to_model).name.clone())
+                    } else if composite(ctx, from_model) {
+                        Some(ctx.model(from_model).name.clone())
+                    } else {
+                        None
+                    };
+                    if let Some(n) = name {
+                        emit(
+                            ctx,
+                            rel,
+                            out,
+                            "fields.E347",
+                            Severity::Error,
+                            format!("Field defines a relation involving model '{n}' which has a CompositePrimaryKey and such relations are not supported."),
+                            None,
+                        );
+                    }
+                }
+                if let Some(To::Model(th)) = &through {
+                    let th = *th;
+                    check_through_counts(ctx, rel, th, from_model, to_model, &through_fields, out);
+                }
+            }
+        }
+    }
+    if let Some(tfs) = &through_fields {
+        check_through_fields(ctx, graph, rel, &through, tfs, &qualified, out);
+    }
+}
+
+/// fields.E333 - E336.
+fn check_through_counts(
+    ctx: &mut Ctx<'_>,
+    rel: &Rel<'_>,
+    th: usize,
+    from_model: usize,
+    to_model: usize,
+    through_fields: &Option<Vec<Option<String>>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let (all, complete) = forward_fields(ctx, th, 0);
+    if !complete {
+        return;
+    }
+    let Some(fields) = non_m2m_fields(&all) else {
+        return;
+    };
+    let mut remotes = Vec::new();
+    for tf in &fields {
+        match remote_model(ctx, tf) {
+            Some(r) => remotes.push(r),
+            None => return,
+        }
+    }
+    let count = |m: usize| {
+        remotes
+            .iter()
+            .filter(|r| matches!(r, Some(To::Model(x)) if *x == m))
+            .count()
+    };
+    let field_str = field_label(ctx, rel);
+    let from_name = ctx.model(from_model).name.clone();
+    let to_name = ctx.model(to_model).name.clone();
+    let through_name = ctx.model(th).name.clone();
+    let has_tf = through_fields.as_ref().is_some_and(|v| !v.is_empty());
+    if from_model == to_model {
+        let seen_self = count(from_model);
+        if seen_self > 2 && !has_tf {
+            let d = ctx
+                .on_model(
+                    th,
+                    "fields.E333",
+                    Severity::Error,
+                    format!("The model is used as an intermediate model by '{field_str}', but it has more than two foreign keys to '{from_name}', which is ambiguous. You must specify which two foreign keys Django should use via the through_fields keyword argument."),
+                )
+                .hint("Use through_fields to specify which two foreign keys Django should use.");
+            out.push(d);
+        }
+    } else {
+        let seen_from = count(from_model);
+        let seen_to = count(to_model);
+        let hint = format!(
+            "If you want to create a recursive relationship, use ManyToManyField(\"self\", through=\"{through_name}\")."
+        );
+        if seen_from > 1 && !has_tf {
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E334",
+                Severity::Error,
+                format!("The model is used as an intermediate model by '{field_str}', but it has more than one foreign key from '{from_name}', which is ambiguous. You must specify which foreign key Django should use via the through_fields keyword argument."),
+                Some(hint.clone()),
+            );
+        }
+        if seen_to > 1 && !has_tf {
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E335",
+                Severity::Error,
+                format!("The model is used as an intermediate model by '{field_str}', but it has more than one foreign key to '{to_name}', which is ambiguous. You must specify which foreign key Django should use via the through_fields keyword argument."),
+                Some(hint),
+            );
+        }
+        if seen_from == 0 || seen_to == 0 {
+            let d = ctx.on_model(
+                th,
+                "fields.E336",
+                Severity::Error,
+                format!("The model is used as an intermediate model by '{field_str}', but it does not have a foreign key to '{from_name}' or '{to_name}'."),
+            );
+            out.push(d);
+        }
+    }
+}
+
+/// fields.E337 - E339.
+fn check_through_fields(
+    ctx: &mut Ctx<'_>,
+    graph: &Graph<'_>,
+    rel: &Rel<'_>,
+    through: &Option<To>,
+    tfs: &[Option<String>],
+    qualified: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let ok = tfs.len() >= 2
+        && tfs[0].as_deref().is_some_and(|s| !s.is_empty())
+        && tfs[1].as_deref().is_some_and(|s| !s.is_empty());
+    if !ok {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.E337",
+            Severity::Error,
+            format!("Field specifies 'through_fields' but does not provide the names of the two link fields that should be used for the relation through model '{qualified}'."),
+            Some("Make sure you specify 'through_fields' as through_fields=('field1', 'field2')".into()),
+        );
+        return;
+    }
+    let Some(To::Model(th)) = through else { return };
+    let th = *th;
+    let To::Model(target) = rel.to else { return };
+    let (all, complete) = forward_fields(ctx, th, 0);
+    let Some(fields) = non_m2m_fields(&all) else {
+        return;
+    };
+    let mut remotes = Vec::new();
+    for tf in &fields {
+        match remote_model(ctx, tf) {
+            Some(r) => remotes.push(r),
+            None => return,
+        }
+    }
+    let through_name = ctx.model(th).name.clone();
+    let pairs = [
+        (tfs[0].clone().unwrap_or_default(), rel.owner),
+        (tfs[1].clone().unwrap_or_default(), target),
+    ];
+    for (field_name, related) in pairs {
+        let related_name = ctx.model(related).name.clone();
+        let possible: Vec<&str> = fields
+            .iter()
+            .zip(&remotes)
+            .filter(|(_, r)| matches!(r, Some(To::Model(x)) if *x == related))
+            .map(|(f, _)| f.name.as_str())
+            .collect();
+        let hint = if possible.is_empty() {
+            None
+        } else {
+            Some(format!(
+                "Did you mean one of the following foreign keys to '{related_name}': {}?",
+                possible.join(", ")
+            ))
+        };
+        // `_meta.get_field`: forward fields by name, then by attname, then reverse relations.
+        let found = all
+            .iter()
+            .find(|f| f.name == field_name)
+            .or_else(|| all.iter().find(|f| f.attname().as_deref() == Some(field_name.as_str())));
+        match found {
+            Some(tf) => {
+                let Some(remote) = remote_model(ctx, tf) else {
+                    continue;
+                };
+                if !matches!(remote, Some(To::Model(x)) if x == related) {
+                    emit(
+                        ctx,
+                        rel,
+                        out,
+                        "fields.E339",
+                        Severity::Error,
+                        format!("'{through_name}.{field_name}' is not a foreign key to '{related_name}'."),
+                        hint,
+                    );
+                }
+            }
+            None => {
+                if !complete || graph.reverse_has(ctx, th, &field_name) != Some(false) {
+                    continue;
+                }
+                emit(
+                    ctx,
+                    rel,
+                    out,
+                    "fields.E338",
+                    Severity::Error,
+                    format!("The intermediary model '{qualified}' has no field '{field_name}'."),
+                    hint,
+                );
+            }
+        }
+    }
+}
+
+/// Database table of a model: `None` when not known.
+fn db_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
+    let m = ctx.model(idx);
+    if m.proxy {
+        let c = concrete_of(ctx, idx);
+        if c == idx {
+            return None;
+        }
+        return db_table(ctx, c);
+    }
+    if m.meta.incomplete {
+        return None;
+    }
+    match m.meta.get("db_table") {
+        Some(e) if !e.is_none() => {
+            let s = e.as_str()?;
+            if s.is_empty() {
+                truncate(ctx, format!("{}_{}", m.app_label.as_deref()?, m.model_name()))
+            } else {
+                Some(s.to_string())
+            }
+        }
+        _ => truncate(ctx, format!("{}_{}", m.app_label.as_deref()?, m.model_name())),
+    }
+}
+
+/// `truncate_name(name, connection.ops.max_name_length())`; `None` when the result depends on
+/// a hash djsa does not compute or on an unknown backend.
+fn truncate(ctx: &Ctx<'_>, name: String) -> Option<String> {
+    let limit = match ctx.vendor() {
+        Some("sqlite") => return Some(name),
+        Some("postgresql") => 63,
+        Some("mysql") => 64,
+        Some("oracle") => 30,
+        _ => 30,
+    };
+    if name.chars().count() <= limit {
+        Some(name)
+    } else {
+        None
+    }
+}
+
+fn model_managed(ctx: &Ctx<'_>, idx: usize) -> Option<bool> {
+    let m = ctx.model(idx);
+    if m.meta.incomplete {
+        return None;
+    }
+    match m.meta.get("managed") {
+        None => Some(true),
+        Some(e) => e.as_bool(),
+    }
+}
+
+/// The table of a many-to-many field's auto-created intermediary model.
+fn m2m_auto_table(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<String> {
+    let f = rel.field?;
+    match param(f, rel.kind, "db_table") {
+        Some(e) if !e.is_none() => {
+            let s = e.as_str()?;
+            if !s.is_empty() {
+                return Some(s.to_string());
+            }
+        }
+        _ => {}
+    }
+    let owner = db_table(ctx, rel.owner)?;
+    let stripped = if owner.len() >= 2 && owner.starts_with('"') && owner.ends_with('"') {
+        owner[1..owner.len() - 1].to_string()
+    } else {
+        owner
+    };
+    truncate(ctx, format!("{stripped}_{}", rel.name))
+}
+
+/// fields.E340 / fields.W344.
+fn check_table_uniqueness(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+    // Every registered table: (table, label, concrete identity, managed).
+    #[derive(Clone, PartialEq, Eq)]
+    enum Ident {
+        Model(usize),
+        Auto(usize),
+    }
+    let through = through_of(ctx, rel);
+    let (my_table, my_ident, my_managed) = match &through {
+        Some(To::Model(th)) => (
+            db_table(ctx, *th),
+            Ident::Model(concrete_of(ctx, *th)),
+            model_managed(ctx, *th),
+        ),
+        Some(_) => return,
+        None => {
+            let managed = match (&rel.to, model_managed(ctx, rel.owner)) {
+                (_, Some(true)) => Some(true),
+                (To::Model(t), Some(false)) => model_managed(ctx, *t),
+                (To::Missing { .. }, Some(false)) => Some(true),
+                _ => None,
+            };
+            (m2m_auto_table(ctx, rel), Ident::Auto(usize::MAX), managed)
+        }
+    };
+    if my_managed != Some(true) {
+        return;
+    }
+    let Some(my_table) = my_table else { return };
+    let through_model = match &through {
+        Some(To::Model(th)) => Some(*th),
+        _ => None,
+    };
+    let mut hits: Vec<(String, Ident)> = Vec::new();
+    for idx in ctx.concrete_models() {
+        if ctx.swapped(idx).is_some() || Some(idx) == through_model {
+            continue;
+        }
+        if db_table(ctx, idx).as_deref() != Some(my_table.as_str()) {
+            continue;
+        }
+        match model_managed(ctx, idx) {
+            Some(true) => hits.push((ctx.model(idx).label(), Ident::Model(concrete_of(ctx, idx)))),
+            Some(false) => {}
+            None => return,
+        }
+    }
+    for (i, other) in graph.rels.iter().enumerate() {
+        if other.kind != RelKind::ManyToMany || other.owner_swapped || !other.known {
+            continue;
+        }
+        if std::ptr::eq(other, rel) {
+            continue;
+        }
+        let Some(of) = other.field else { continue };
+        if param(of, other.kind, "through").is_some_and(|e| !e.is_none()) {
+            continue;
+        }
+        if m2m_auto_table(ctx, other).as_deref() != Some(my_table.as_str()) {
+            continue;
+        }
+        let managed = match (&other.to, model_managed(ctx, other.owner)) {
+            (_, Some(true)) => Some(true),
+            (To::Model(t), Some(false)) => model_managed(ctx, *t),
+            (To::Missing { .. }, Some(false)) => Some(true),
+            _ => None,
+        };
+        match managed {
+            Some(true) => hits.push((field_label(ctx, other), Ident::Auto(i))),
+            Some(false) => {}
+            None => return,
+        }
+    }
+    if hits.len() != 1 {
+        return;
+    }
+    let (clashing, ident) = hits.remove(0);
+    if ident == my_ident {
+        return;
+    }
+    let routers = ctx
+        .pm
+        .settings
+        .env
+        .names
+        .get("DATABASE_ROUTERS")
+        .map(|v| v.truthy());
+    let routers = match routers {
+        None => false,
+        Some(Some(b)) => b,
+        Some(None) => return,
+    };
+    let message =
+        format!("The field's intermediary table '{my_table}' clashes with the table name of '{clashing}'.");
+    if routers {
+        emit(
+            ctx,
+            rel,
+            out,
+            "fields.W344",
+            Severity::Warning,
+            message,
+            Some(format!("You have configured settings.DATABASE_ROUTERS. Verify that the table of '{clashing}' is correctly routed to a separate database.")),
+        );
+    } else {
+        emit(ctx, rel, out, "fields.E340", Severity::Error, message, None);
+    }
+}
+
+/// fields.E323 on the models joined by an auto-created intermediary model (Django 6.1).
+fn check_m2m_on_delete(ctx: &mut Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(f) = rel.field else { return };
+    if param(f, rel.kind, "through").is_some_and(|e| !e.is_none()) {
+        return;
+    }
+    let mut models = vec![rel.owner];
+    match rel.to {
+        To::Model(t) => models.push(t),
+        To::Missing { .. } => {}
+        To::Unknown => return,
+    }
+    let field_str = field_label(ctx, rel);
+    for m in models {
+        let (fields, _) = forward_fields(ctx, m, 0);
+        for tf in &fields {
+            let Some(od) = field_on_delete(ctx, tf) else {
+                continue;
+            };
+            if od == OnDelete::DoNothing || !od.is_db() {
+                continue;
+            }
+            let FRef::Decl(d) = tf.fref else { continue };
+            let label = format!("{}.{}", ctx.model(tf.model).label(), tf.name);
+            out.push(
+                Diagnostic::new(
+                    "fields.E323",
+                    Severity::Error,
+                    "Field specifies database-level on_delete variant, but auto-created intermediary model uses Python-level variant.",
+                )
+                .at(d.file, d.name_span)
+                .object(label)
+                .hint(format!("Use either one of the Python on_delete variants or create a through model for {field_str}.")),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lazy references (django/core/checks/model_checks.py).
+
+/// fields.E307: a relation whose lazy reference never resolves. The auto-created intermediary
+/// model of a many-to-many field reports its own foreign key too.
+fn check_lazy_references(ctx: &Ctx<'_>, graph: &Graph<'_>, out: &mut Vec<Diagnostic>) {
+    for rel in &graph.rels {
+        let To::Missing {
+            key: Some((app, model)),
+            ..
+        } = &rel.to
+        else {
+            continue;
+        };
+        let model_error = if ctx.pm.app(app).is_some() {
+            format!("app '{app}' doesn't provide model '{model}'")
+        } else {
+            format!("app '{app}' isn't installed")
+        };
+        let label = field_label(ctx, rel);
+        let msg = |field: &str| {
+            format!(
+                "The field {field} was declared with a lazy reference to '{app}.{model}', but {model_error}."
+            )
+        };
+        out.push(
+            Diagnostic::new("fields.E307", Severity::Error, msg(&label))
+                .at(rel.file, rel.span)
+                .object(label.clone()),
+        );
+        if rel.kind == RelKind::ManyToMany
+            && !rel.owner_swapped
+            && let Some(f) = rel.field
+            && !param(f, rel.kind, "through").is_some_and(|e| !e.is_none())
+        {
+            let owner = ctx.model(rel.owner);
+            let from = owner.model_name();
+            let to = if *model == from {
+                format!("to_{model}")
+            } else {
+                model.clone()
+            };
+            let through_label = format!(
+                "{}.{}_{}.{}",
+                owner.app_label.as_deref().unwrap_or("?"),
+                owner.name,
+                rel.name,
+                to
+            );
+            out.push(
+                Diagnostic::new("fields.E307", Severity::Error, msg(&through_label))
+                    .at(rel.file, rel.span)
+                    .object(through_label.clone()),
+            );
+        }
+    }
+}
