@@ -721,9 +721,16 @@ impl Builder<'_, '_> {
                 match text.strip_suffix(".Meta").map(|p| r.resolve_name(file, p)) {
                     Some(Resolved::Class(pid)) => {
                         match self.by_class.get(&pid).copied().flatten() {
-                            Some(pidx) => meta
-                                .attrs
-                                .extend(self.models[pidx].meta.attrs.iter().cloned()),
+                            // Django resets `abstract` on an abstract parent's Meta once the
+                            // parent is built, so `Meta(Parent.Meta)` does not inherit it.
+                            Some(pidx) => meta.attrs.extend(
+                                self.models[pidx]
+                                    .meta
+                                    .attrs
+                                    .iter()
+                                    .filter(|(n, _, _)| n != "abstract")
+                                    .cloned(),
+                            ),
                             None => meta.incomplete = true,
                         }
                     }
@@ -818,6 +825,14 @@ impl Builder<'_, '_> {
                 }
                 None => FieldClass::Unknown(q),
             },
+            // A Django field class read from an installed contrib module (contenttypes'
+            // GenericForeignKey/GenericRelation): the field itself, not a custom subclass.
+            Resolved::Class(id) if self.django_field_kind(id).is_some() => {
+                match self.django_field_kind(id) {
+                    Some(k) => FieldClass::Field(k, None),
+                    None => FieldClass::NotField,
+                }
+            }
             Resolved::Class(id) => match self.custom_field(id, 0) {
                 Some((kind, opaque)) => {
                     let name = self
@@ -846,6 +861,16 @@ impl Builder<'_, '_> {
         }
     }
 
+    /// A Django field class defined in a loaded `django.*` module (contrib), by its name.
+    fn django_field_kind(&self, id: ClassId) -> Option<FieldKind> {
+        let module = id.file.module(self.resolver.db()).clone()?;
+        if !module.starts_with("django.") {
+            return None;
+        }
+        let name = &self.resolver.class_def(id)?.name;
+        FieldKind::from_qualified(&format!("{module}.{name}"))
+    }
+
     /// If the class is a subclass of a Django field: (base kind, opaque).
     fn custom_field(&self, id: ClassId, depth: u32) -> Option<(FieldKind, bool)> {
         if depth > 20 {
@@ -866,6 +891,9 @@ impl Builder<'_, '_> {
                     }
                 }
                 Resolved::Class(p) => {
+                    if let Some(k) = self.django_field_kind(p) {
+                        return Some((k, overrides));
+                    }
                     if let Some((k, opaque)) = self.custom_field(p, depth + 1) {
                         return Some((k, opaque || overrides));
                     }

@@ -24,6 +24,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the version.
     Version,
+    /// Print the app registry and model index djsa built (for debugging djsa itself).
+    #[command(hide = true)]
+    DebugIndex(DebugArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,18 +76,14 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i
             Ok(0)
         }
         Command::Check(args) => check(args, stdout, stderr),
+        Command::DebugIndex(args) => debug_index(args, stdout),
     }
 }
 
 fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let overrides = Overrides {
         settings: args.settings.clone(),
-        // A path on the command line is relative to the current directory (in configuration
-        // files, to the project root).
-        python: args.python.as_ref().map(|p| match std::path::absolute(p) {
-            Ok(abs) if p != "none" && abs.exists() => abs.to_string_lossy().into_owned(),
-            _ => p.clone(),
-        }),
+        python: args.python.clone(),
         select: args.select.clone(),
         ignore: args.ignore.clone(),
     };
@@ -164,4 +163,37 @@ fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     } else {
         1
     })
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DebugArgs {
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[arg(long)]
+    pub python: Option<String>,
+}
+
+fn debug_index(args: DebugArgs, out: &mut dyn Write) -> Result<i32> {
+    let overrides = Overrides { python: args.python.clone(), ..Default::default() };
+    let ws = Workspace::load(&args.path, &overrides)?;
+    let pm = project_model(&ws.db, ws.project);
+    for app in &pm.apps {
+        writeln!(out, "app {} label={} auto_field={:?}", app.name, app.label, app.default_auto_field)?;
+    }
+    for m in &pm.models {
+        let fields: Vec<String> = m.own_fields.iter().map(|f| format!("{}:{}", f.name, f.kind.name())).collect();
+        writeln!(
+            out,
+            "model {} registered={} abstract={} proxy={} incomplete={} module={} parents={:?} fields=[{}]",
+            m.label(),
+            m.registered,
+            m.abstract_,
+            m.proxy,
+            m.incomplete,
+            m.module,
+            m.parents,
+            fields.join(", ")
+        )?;
+    }
+    Ok(0)
 }

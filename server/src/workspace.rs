@@ -59,6 +59,14 @@ pub struct Workspace {
     /// What discovery could not do (shown by --verbose).
     pub notes: Vec<String>,
     pub python: Option<PathBuf>,
+    /// Source roots (absolute): a project file's module name is its path below one of them.
+    pub src_roots: Vec<PathBuf>,
+    exclude: ignore::overrides::Override,
+    site_dirs: Vec<PathBuf>,
+    /// Library modules already looked for, and what is loaded (see [`Workspace::load_libraries`]).
+    tried: FxHashSet<String>,
+    loaded_paths: FxHashSet<PathBuf>,
+    loaded_modules: FxHashSet<String>,
 }
 
 const SKIP_DIRS: &[&str] = &[
@@ -173,7 +181,7 @@ fn module_name(rel: &Path) -> Option<String> {
 }
 
 /// Read a file as text; invalid UTF-8 is decoded lossily and reported.
-fn read_text(path: &Path) -> Option<(Arc<str>, bool)> {
+pub fn read_text(path: &Path) -> Option<(Arc<str>, bool)> {
     let bytes = std::fs::read(path).ok()?;
     match String::from_utf8(bytes) {
         Ok(s) => Some((Arc::from(s), false)),
@@ -230,6 +238,7 @@ impl Workspace {
                 .with_context(|| format!("invalid exclude pattern {pat:?}"))?;
         }
         let exclude = exclude.build().context("invalid exclude patterns")?;
+        let src_roots: Vec<PathBuf> = src_roots;
 
         let db = RootDatabase::default();
         let mut files: FxHashMap<SourceFile, PathBuf> = FxHashMap::default();
@@ -283,7 +292,13 @@ impl Workspace {
         }
 
         // The Python environment.
-        let python = find_python(&root, overrides.python.as_deref().or(fc.python.as_deref()), &mut notes)?;
+        // A path on the command line is relative to the current directory (in configuration
+        // files, to the project root).
+        let cli_python = overrides.python.as_ref().map(|p| match std::path::absolute(p) {
+            Ok(abs) if p != "none" && abs.exists() => abs.to_string_lossy().into_owned(),
+            _ => p.clone(),
+        });
+        let python = find_python(&root, cli_python.as_deref().or(fc.python.as_deref()), &mut notes)?;
         let sys_path = python
             .as_ref()
             .map(|p| python_sys_path(p, &mut notes))
@@ -338,26 +353,39 @@ impl Workspace {
             files,
             notes,
             python,
+            src_roots,
+            exclude,
+            site_dirs,
+            tried: FxHashSet::default(),
+            loaded_paths,
+            loaded_modules,
         };
+        ws.load_libraries();
+        Ok(ws)
+    }
 
-        // Load what the project needs from the environment, until nothing new is wanted.
-        let mut tried: FxHashSet<String> = FxHashSet::default();
+    /// Load what the project needs from the environment (installed apps' modules), until nothing
+    /// new is wanted. Called again by the language server after edits that may want more.
+    pub fn load_libraries(&mut self) {
+        let ws = self;
+        let mut inputs: Vec<SourceFile> = ws.project.files(&ws.db).clone();
         for _round in 0..12 {
             let wanted: Vec<String> = wanted_modules(&ws.db, ws.project).clone();
             let mut added = false;
             let first_new = inputs.len();
             for m in wanted {
-                if !tried.insert(m.clone()) || !is_library_candidate(&m) {
+                if !ws.tried.insert(m.clone()) || !is_library_candidate(&m) {
                     continue;
                 }
-                for (module, path) in locate_module(&site_dirs, &m) {
-                    if loaded_modules.contains(&module) || !loaded_paths.insert(path.clone()) {
+                for (module, path) in locate_module(&ws.site_dirs, &m) {
+                    if ws.loaded_modules.contains(&module) || !ws.loaded_paths.insert(path.clone())
+                    {
                         continue;
                     }
                     let Some((text, lossy)) = read_text(&path) else {
                         continue;
                     };
-                    loaded_modules.insert(module.clone());
+                    ws.loaded_modules.insert(module.clone());
                     let f = SourceFile::new(
                         &ws.db,
                         path.to_string_lossy().into_owned(),
@@ -378,7 +406,93 @@ impl Workspace {
             use salsa::Setter;
             ws.project.set_files(&mut ws.db).to(inputs.clone());
         }
-        Ok(ws)
+    }
+
+    /// Whether a path (absolute) is a project Python file: `.py`, under a source root, not
+    /// excluded, not in a skipped directory.
+    pub fn is_project_path(&self, path: &Path) -> bool {
+        if path.extension().is_none_or(|x| x != "py") || !path.starts_with(&self.root) {
+            return false;
+        }
+        let Some(rel) = path.strip_prefix(&self.root).ok() else {
+            return false;
+        };
+        let mut dirs = rel.components();
+        dirs.next_back();
+        if dirs.any(|c| {
+            let n = c.as_os_str().to_str().unwrap_or("");
+            SKIP_DIRS.contains(&n) || n.starts_with('.')
+        }) {
+            return false;
+        }
+        if self.exclude.matched(path, false).is_ignore() {
+            return false;
+        }
+        self.src_roots.iter().any(|s| path.starts_with(s))
+    }
+
+    /// The dotted module name of a project path (relative to the first source root holding it).
+    pub fn module_for(&self, path: &Path) -> Option<String> {
+        self.src_roots
+            .iter()
+            .find_map(|s| path.strip_prefix(s).ok().and_then(module_name))
+    }
+
+    /// The input of a loaded file, by absolute path.
+    pub fn file_by_path(&self, path: &Path) -> Option<SourceFile> {
+        self.files.iter().find(|(_, p)| p.as_path() == path).map(|(f, _)| *f)
+    }
+
+    /// Add a new project file (absolute path) to the project; returns its input.
+    pub fn add_project_file(&mut self, path: &Path, text: Arc<str>, lossy: bool) -> SourceFile {
+        let shown = path
+            .strip_prefix(&self.root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned();
+        let module = self.module_for(path);
+        if let Some(m) = &module {
+            self.loaded_modules.insert(m.clone());
+        }
+        self.loaded_paths.insert(path.to_path_buf());
+        let f = SourceFile::new(&self.db, shown, module, text, Origin::Project, lossy);
+        self.files.insert(f, path.to_path_buf());
+        let mut inputs = self.project.files(&self.db).clone();
+        inputs.push(f);
+        use salsa::Setter;
+        self.project.set_files(&mut self.db).to(inputs);
+        f
+    }
+
+    /// Take a file out of the project (it was deleted); salsa inputs cannot be deleted, so the
+    /// input stays but no query reaches it any more.
+    pub fn remove_file(&mut self, file: SourceFile) {
+        if let Some(p) = self.files.remove(&file) {
+            self.loaded_paths.remove(&p);
+        }
+        if let Some(m) = file.module(&self.db) {
+            self.loaded_modules.remove(m);
+        }
+        let inputs: Vec<SourceFile> = self
+            .project
+            .files(&self.db)
+            .iter()
+            .copied()
+            .filter(|f| *f != file)
+            .collect();
+        use salsa::Setter;
+        self.project.set_files(&mut self.db).to(inputs);
+    }
+
+    /// Replace a file's text (an editor buffer or a change on disk); a no-op when equal.
+    pub fn set_text(&mut self, file: SourceFile, text: Arc<str>, lossy: bool) {
+        use salsa::Setter;
+        if file.text(&self.db).as_ref() != text.as_ref() {
+            file.set_text(&mut self.db).to(text);
+        }
+        if file.lossy(&self.db) != lossy {
+            file.set_lossy(&mut self.db).to(lossy);
+        }
     }
 }
 

@@ -24,7 +24,7 @@ use crate::settings::Value;
 use crate::syntax::{ClassDef, Expr, ExprKind, Keyword, Stmt, Target};
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let dbs = ctx.check_databases();
+    let dbs = check_databases(ctx);
     let models: Vec<usize> = ctx.concrete_models().collect();
     for idx in models {
         if ctx.swapped(idx).is_some() {
@@ -135,7 +135,11 @@ fn findings(
     check_removed(ctx, spec, &mut out);
     // Subclasses, in MRO order.
     match kind {
-        K::CharField | K::SlugField | K::EmailField | K::URLField | K::CommaSeparatedIntegerField => {
+        K::CharField
+        | K::SlugField
+        | K::EmailField
+        | K::URLField
+        | K::CommaSeparatedIntegerField => {
             check_db_collation(ctx, spec, mc, dbs, false, &mut out);
             check_max_length(ctx, spec, mc, &mut out);
         }
@@ -181,7 +185,9 @@ fn findings(
             }
             if kind.is_auto() {
                 match truthy_opt(ctx, spec, "primary_key") {
-                    Some(false) => out.error("fields.E100", "AutoFields must set primary_key=True."),
+                    Some(false) => {
+                        out.error("fields.E100", "AutoFields must set primary_key=True.")
+                    }
                     Some(true) => {}
                     None => out.unknown(),
                 }
@@ -481,7 +487,7 @@ fn normalize_choices(ctx: &Ctx<'_>, v: &Py, depth: u32) -> Option<Py> {
             Some(Py::List(out))
         }
         // A callable: evaluated lazily (depth 0) or called (depth 1).
-        Py::Callable | Py::Class(..) if depth < 2 => None,
+        Py::Callable if depth < 2 => None,
         Py::Unknown | Py::Expression | Py::FExpr(_) => None,
         _ => Some(v.clone()),
     }
@@ -638,7 +644,7 @@ fn check_null_primary_key(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
         truthy_opt(ctx, spec, "primary_key"),
         truthy_opt(ctx, spec, "null"),
     ) {
-        (Some(true), Some(true)) => match ctx.default_backend() {
+        (Some(true), Some(true)) => match default_backend(ctx) {
             // Oracle stores '' as NULL; Django does not check it there.
             Some(Backend::Oracle) => {}
             Some(_) => out.push(
@@ -850,7 +856,7 @@ fn check_db_collation(
         "supports_collation_on_charfield"
     };
     for db in dbs {
-        if *db != Backend::Oracle && *db != Backend::Mysql || *db == Backend::Mysql {
+        if *db != Backend::Oracle {
             // Collations on CharField/TextField: supported by SQLite, PostgreSQL, MySQL and the
             // dummy backend.
             continue;
@@ -871,7 +877,7 @@ fn check_db_collation(
 fn check_max_length(ctx: &Ctx<'_>, spec: &Spec<'_>, mc: &ModelCtx, out: &mut Out) {
     match spec.get(ctx, "max_length") {
         Got::Absent | Got::Val(Py::None) => {
-            let unlimited = match ctx.default_backend() {
+            let unlimited = match default_backend(ctx) {
                 Some(Backend::Sqlite | Backend::Postgresql) => Some(true),
                 Some(_) => Some(false),
                 None => None,
@@ -970,10 +976,10 @@ fn check_fixed_default(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
     if !applies {
         return;
     }
-    let Some(now) = ctx.now_basis() else {
+    let Some(now) = now_basis(ctx) else {
         return out.unknown();
     };
-    let same = clock.basis == now || ctx.time_zone_is_utc() == Some(true);
+    let same = clock.basis == now || time_zone_is_utc(ctx) == Some(true);
     if !same {
         // Local time against UTC: equal only in some hours of some days.
         return out.unknown();
@@ -1035,7 +1041,7 @@ fn clock_value(ctx: &Ctx<'_>, file: SourceFile, e: &Expr, depth: u32) -> Option<
             match q.as_str() {
                 "django.utils.timezone.now" => Some(Clock {
                     ty: ClockType::DateTime,
-                    basis: ctx.now_basis()?,
+                    basis: now_basis(ctx)?,
                 }),
                 "datetime.datetime.now" | "datetime.datetime.today" => Some(Clock {
                     ty: ClockType::DateTime,
@@ -1097,7 +1103,8 @@ fn check_decimal(
          -> Option<Option<(&'static str, &'static str)>> {
             for db in dbs? {
                 if db.supports_no_precision_decimalfield()
-                    || mc.has_feature("supports_no_precision_decimalfield")? {
+                    || mc.has_feature("supports_no_precision_decimalfield")?
+                {
                     if !matches!(other, Num::Missing) {
                         return Some(Some(("fields.E135", E135)));
                     }
@@ -1117,9 +1124,10 @@ fn check_decimal(
                 None => return out.unknown(),
             },
             Num::Int(i) if *i >= 0 => {}
-            Num::Int(_) | Num::Invalid => {
-                errors.push(("fields.E131", "'decimal_places' must be a non-negative integer."))
-            }
+            Num::Int(_) | Num::Invalid => errors.push((
+                "fields.E131",
+                "'decimal_places' must be a non-negative integer.",
+            )),
             // int() raising TypeError is not caught in Django 6: the check itself crashes.
             Num::TypeErr | Num::Unknown => return out.unknown(),
         }
@@ -1145,9 +1153,10 @@ fn check_decimal(
                 "DecimalFields must define a 'decimal_places' attribute.",
             )),
             Num::Int(i) if *i >= 0 => {}
-            Num::Int(_) | Num::Invalid => {
-                errors.push(("fields.E131", "'decimal_places' must be a non-negative integer."))
-            }
+            Num::Int(_) | Num::Invalid => errors.push((
+                "fields.E131",
+                "'decimal_places' must be a non-negative integer.",
+            )),
             Num::Unknown => return out.unknown(),
         }
         match &md {
@@ -1270,12 +1279,7 @@ fn check_file_field(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
 }
 
 /// `CheckFieldDefaultMixin` (JSONField, ArrayField, HStoreField): fields.E010 (a warning).
-fn check_mutable_default(
-    ctx: &Ctx<'_>,
-    spec: &Spec<'_>,
-    hint: (&str, &str),
-    out: &mut Out,
-) {
+fn check_mutable_default(ctx: &Ctx<'_>, spec: &Spec<'_>, hint: (&str, &str), out: &mut Out) {
     let v = match spec.get(ctx, "default") {
         Got::Absent | Got::Val(Py::None) => return,
         Got::Unknown => return out.unknown(),
@@ -1767,10 +1771,10 @@ impl Scope<'_> {
     };
 }
 
-/// What a class-body name is bound to above `before`: `Some(None)` when bound by something djsa
-/// does not model.
+/// What a class-body name is bound to above `before` (`None`: not bound in the class body).
 enum ClassBinding<'a> {
-    Value(&'a Expr),
+    /// The value and where its statement starts.
+    Value(&'a Expr, u32),
     Class(&'a ClassDef),
     Other,
 }
@@ -1796,7 +1800,9 @@ fn class_binding<'a>(scope: Scope<'a>, name: &str) -> Option<ClassBinding<'a>> {
             Stmt::Assign { targets, value, .. } => {
                 for t in targets {
                     match t {
-                        Target::Name(n, _) if n == name => found = Some(ClassBinding::Value(value)),
+                        Target::Name(n, _) if n == name => {
+                            found = Some(ClassBinding::Value(value, start))
+                        }
                         Target::Complex(names, _) if names.iter().any(|n| n == name) => {
                             found = Some(ClassBinding::Other)
                         }
@@ -1822,11 +1828,7 @@ fn class_binding<'a>(scope: Scope<'a>, name: &str) -> Option<ClassBinding<'a>> {
                 }
             }
             Stmt::ImportFrom { names, star, .. } => {
-                if *star
-                    || names
-                        .iter()
-                        .any(|(n, a)| a.as_deref().unwrap_or(n) == name)
-                {
+                if *star || names.iter().any(|(n, a)| a.as_deref().unwrap_or(n) == name) {
                     found = Some(ClassBinding::Other);
                 }
             }
@@ -1995,8 +1997,16 @@ fn eval_name(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, n: &str, depth: 
     };
     if let Some(b) = class_binding(scope, first) {
         return match (b, rest) {
-            (ClassBinding::Value(e), None) => eval(ctx, file, scope_before(scope, e), e, depth + 1),
-            (ClassBinding::Class(c), None) => Py::Class(ClassRef(std::rc::Rc::new(c.clone())), file),
+            (ClassBinding::Value(e, start), None) => {
+                let above = Scope {
+                    body: scope.body,
+                    before: start,
+                };
+                eval(ctx, file, above, e, depth + 1)
+            }
+            (ClassBinding::Class(c), None) => {
+                Py::Class(ClassRef(std::rc::Rc::new(c.clone())), file)
+            }
             (ClassBinding::Class(c), Some("choices")) => {
                 choices_enum(ctx, &ClassRef(std::rc::Rc::new(c.clone())), file)
                     .unwrap_or(Py::Unknown)
@@ -2029,14 +2039,6 @@ fn eval_name(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, n: &str, depth: 
             Py::Unknown
         }
         Resolved::Module(_) => Py::Unknown,
-    }
-}
-
-/// A class-body value is evaluated with the names bound above it.
-fn scope_before<'a>(scope: Scope<'a>, e: &Expr) -> Scope<'a> {
-    Scope {
-        body: scope.body,
-        before: e.span.start.min(scope.before),
     }
 }
 
@@ -2091,11 +2093,7 @@ fn choices_enum(ctx: &Ctx<'_>, class: &ClassRef, file: SourceFile) -> Option<Py>
                             ) =>
                     {
                         items.pop();
-                        if items.len() == 1 {
-                            items.pop()
-                        } else {
-                            None
-                        }
+                        if items.len() == 1 { items.pop() } else { None }
                     }
                     other => Some(other),
                 };
@@ -2172,10 +2170,7 @@ impl Backend {
         }
     }
     fn supports_comments(self) -> bool {
-        matches!(
-            self,
-            Backend::Postgresql | Backend::Mysql | Backend::Oracle
-        )
+        matches!(self, Backend::Postgresql | Backend::Mysql | Backend::Oracle)
     }
     fn supports_no_precision_decimalfield(self) -> bool {
         matches!(
@@ -2194,96 +2189,103 @@ impl Backend {
     }
 }
 
-impl Ctx<'_> {
-    /// The backend of DATABASES['default'] (or the configured engine).
-    fn default_backend(&self) -> Option<Backend> {
-        if let Some(e) = self.pm.settings.engine.as_deref() {
-            return Backend::from_engine(e);
+/// The backend of DATABASES['default'] (or the configured engine).
+fn default_backend(ctx: &Ctx<'_>) -> Option<Backend> {
+    if let Some(e) = ctx.pm.settings.engine.as_deref() {
+        return Backend::from_engine(e);
+    }
+    // No ENGINE: `DATABASES = {}` or a default without ENGINE is Django's dummy backend.
+    let dbs = ctx.pm.settings.env.names.get("DATABASES")?;
+    match &dbs.value {
+        Value::Dict(pairs) if pairs.is_empty() => Some(Backend::Dummy),
+        Value::Dict(_) => {
+            let d = dbs.get("default")?;
+            match &d.value {
+                Value::Dict(_) if d.get("ENGINE").is_none() => Some(Backend::Dummy),
+                _ => None,
+            }
         }
-        // No ENGINE: `DATABASES = {}` or a default without ENGINE is Django's dummy backend.
-        let dbs = self.pm.settings.env.names.get("DATABASES")?;
-        match &dbs.value {
-            Value::Dict(pairs) if pairs.is_empty() => Some(Backend::Dummy),
-            Value::Dict(_) => {
-                let d = dbs.get("default")?;
-                match &d.value {
-                    Value::Dict(_) if d.get("ENGINE").is_none() => Some(Backend::Dummy),
-                    _ => None,
+        _ => None,
+    }
+}
+
+/// The `databases` `manage.py check` passes to model checks: none before Django 6.0, every
+/// alias since. `None` when an alias's backend is unknown or routers may skip models.
+fn check_databases(ctx: &Ctx<'_>) -> Option<Vec<Backend>> {
+    let settings = &ctx.pm.settings;
+    if ctx.pm.django_version < (6, 0) {
+        return Some(Vec::new());
+    }
+    if settings.has_routers {
+        return None;
+    }
+    let default = default_backend(ctx)?;
+    let Some(dbs) = settings.env.names.get("DATABASES") else {
+        return settings.engine.is_some().then(|| vec![default]);
+    };
+    match &dbs.value {
+        Value::Dict(pairs) if pairs.is_empty() => Some(vec![default]),
+        Value::Dict(pairs) => {
+            let mut aliases: Vec<&str> = Vec::new();
+            for (k, _) in pairs {
+                let k = k.as_str()?;
+                if !aliases.contains(&k) {
+                    aliases.push(k);
                 }
             }
-            _ => None,
-        }
-    }
-
-    /// The `databases` `manage.py check` passes to model checks: none before Django 6.0, every
-    /// alias since. `None` when an alias's backend is unknown or routers may skip models.
-    fn check_databases(&self) -> Option<Vec<Backend>> {
-        if self.pm.django_version < (6, 0) {
-            return Some(Vec::new());
-        }
-        if self.pm.settings.has_routers {
-            return None;
-        }
-        let default = self.default_backend()?;
-        let Some(dbs) = self.pm.settings.env.names.get("DATABASES") else {
-            return self.pm.settings.engine.is_some().then(|| vec![default]);
-        };
-        match &dbs.value {
-            Value::Dict(pairs) if pairs.is_empty() => Some(vec![default]),
-            Value::Dict(pairs) => {
-                let mut aliases: Vec<&str> = Vec::new();
-                for (k, _) in pairs {
-                    let k = k.as_str()?;
-                    if !aliases.contains(&k) {
-                        aliases.push(k);
+            aliases
+                .iter()
+                .map(|alias| {
+                    if *alias == "default" {
+                        return Some(default);
                     }
-                }
-                aliases
-                    .iter()
-                    .map(|alias| {
-                        if *alias == "default" {
-                            return Some(default);
-                        }
-                        let v = dbs.get(alias)?;
-                        match &v.value {
-                            Value::Dict(_) => match v.get("ENGINE") {
-                                None => Some(Backend::Dummy),
-                                Some(e) => Backend::from_engine(e.as_str()?),
-                            },
-                            _ => None,
-                        }
-                    })
-                    .collect()
-            }
-            _ => self.pm.settings.engine.is_some().then(|| vec![default]),
+                    let v = dbs.get(alias)?;
+                    match &v.value {
+                        Value::Dict(_) => match v.get("ENGINE") {
+                            None => Some(Backend::Dummy),
+                            Some(e) => Backend::from_engine(e.as_str()?),
+                        },
+                        _ => None,
+                    }
+                })
+                .collect()
         }
+        _ => settings.engine.is_some().then(|| vec![default]),
     }
+}
 
-    /// The clock `_get_naive_now()` reads: UTC with USE_TZ, local time without.
-    fn now_basis(&self) -> Option<Basis> {
-        let use_tz = match self.pm.settings.env.names.get("USE_TZ") {
-            None => self.pm.django_version >= (5, 0),
-            Some(v) => match &v.value {
-                Value::Bool(b) => *b,
-                Value::Int(i) => *i != 0,
-                _ => return None,
-            },
-        };
-        Some(if use_tz { Basis::Utc } else { Basis::Local })
-    }
+/// The clock `_get_naive_now()` reads: UTC with USE_TZ, local time without.
+fn now_basis(ctx: &Ctx<'_>) -> Option<Basis> {
+    let use_tz = match ctx.pm.settings.env.names.get("USE_TZ") {
+        None => ctx.pm.django_version >= (5, 0),
+        Some(v) => match &v.value {
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            _ => return None,
+        },
+    };
+    Some(if use_tz { Basis::Utc } else { Basis::Local })
+}
 
-    /// Django sets the process time zone to TIME_ZONE (default "America/Chicago").
-    fn time_zone_is_utc(&self) -> Option<bool> {
-        match self.pm.settings.env.names.get("TIME_ZONE") {
-            None => Some(false),
-            Some(v) => v.as_str().map(|tz| {
-                matches!(
-                    tz,
-                    "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT" | "Universal" | "Etc/Universal" | "Zulu"
-                        | "Etc/Zulu" | "UCT" | "Etc/UCT"
-                )
-            }),
-        }
+/// Django sets the process time zone to TIME_ZONE (default "America/Chicago").
+fn time_zone_is_utc(ctx: &Ctx<'_>) -> Option<bool> {
+    match ctx.pm.settings.env.names.get("TIME_ZONE") {
+        None => Some(false),
+        Some(v) => v.as_str().map(|tz| {
+            matches!(
+                tz,
+                "UTC"
+                    | "Etc/UTC"
+                    | "GMT"
+                    | "Etc/GMT"
+                    | "Universal"
+                    | "Etc/Universal"
+                    | "Zulu"
+                    | "Etc/Zulu"
+                    | "UCT"
+                    | "Etc/UCT"
+            )
+        }),
     }
 }
 
