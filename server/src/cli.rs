@@ -24,6 +24,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the version.
     Version,
+    /// Run the language server (LSP over stdin/stdout) for editors.
+    Server,
     /// Print the app registry and model index djsa built (for debugging djsa itself).
     #[command(hide = true)]
     DebugIndex(DebugArgs),
@@ -76,6 +78,10 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i
             Ok(0)
         }
         Command::Check(args) => check(args, stdout, stderr),
+        Command::Server => {
+            crate::lsp::run_stdio()?;
+            Ok(0)
+        }
         Command::DebugIndex(args) => debug_index(args, stdout),
     }
 }

@@ -2,5 +2,6 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod cli;
+pub mod lsp;
 pub mod render;
 pub mod workspace;

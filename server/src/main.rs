@@ -9,7 +9,8 @@ fn main() {
             std::process::exit(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let mut stdout = std::io::stdout().lock();
+    // Not locked for the whole run: the language server writes stdout from its own threads.
+    let mut stdout = std::io::stdout();
     let mut stderr = std::io::stderr();
     let code = match djsa::cli::run(cli, &mut stdout, &mut stderr) {
         Ok(code) => code,

@@ -66,6 +66,7 @@ pub(super) enum ClassAttr<'a> {
     /// Defined conditionally, or the MRO is not known.
     Unknown,
     /// The lookup reached a class djsa knows only by name; the caller decides.
+    #[allow(dead_code)]
     Leaf(Node),
     /// A value djsa knows by heart (a default of Django's admin classes).
     Value(SVal),
@@ -1746,10 +1747,25 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         self.check_fields();
         self.check_fieldsets();
         self.check_exclude();
+        self.check_form_class(
+            "form",
+            "BaseModelForm",
+            "admin.E016",
+            MODEL_FORMS,
+            PLAIN_FORMS,
+        );
         self.check_filter("filter_vertical", "admin.E017");
         self.check_filter("filter_horizontal", "admin.E018");
         self.check_radio_fields();
         self.check_prepopulated_fields();
+        let (v, loc) = self.attr("view_on_site");
+        if v.is_plain() && !matches!(v, SVal::Bool(_)) {
+            self.err(
+                "admin.E025",
+                "The value of 'view_on_site' must be a callable or a boolean value.".into(),
+                loc,
+            );
+        }
         self.check_ordering();
         self.check_readonly_fields();
         if self.ctx.pm.django_version >= (6, 0) {
@@ -2289,6 +2305,30 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
     }
 }
 
+const MODEL_FORMS: &[&str] = &[
+    "django.forms.ModelForm",
+    "django.forms.models.ModelForm",
+    "django.forms.BaseModelForm",
+    "django.forms.models.BaseModelForm",
+];
+const PLAIN_FORMS: &[&str] = &[
+    "django.forms.Form",
+    "django.forms.forms.Form",
+    "django.forms.BaseForm",
+    "django.forms.forms.BaseForm",
+];
+const MODEL_FORMSETS: &[&str] = &[
+    "django.forms.BaseModelFormSet",
+    "django.forms.models.BaseModelFormSet",
+    "django.forms.BaseInlineFormSet",
+    "django.forms.models.BaseInlineFormSet",
+    "django.contrib.contenttypes.forms.BaseGenericInlineFormSet",
+];
+const PLAIN_FORMSETS: &[&str] = &[
+    "django.forms.BaseFormSet",
+    "django.forms.formsets.BaseFormSet",
+];
+
 /// `flatten(fields)`: one level; `None` if an item is not a plain string afterwards.
 fn flatten(items: &[SVal]) -> Option<Vec<String>> {
     let mut out = Vec::new();
@@ -2471,6 +2511,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             self.must_be("a list or tuple", "search_fields", "admin.E126", loc);
         }
         self.check_date_hierarchy();
+        self.check_actions();
     }
 
     fn check_inlines(&mut self) {
@@ -2789,16 +2830,24 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             }
             let links_truthy = match &ldl {
                 SVal::None => Some(false),
+                SVal::Str(s) => Some(!s.is_empty()),
                 v if v.is_seq() => v.truthy(),
                 _ => None,
             };
             let Some(links_truthy) = links_truthy else { continue };
             if links_truthy {
-                let Some(links) = ldl.items() else { continue };
-                if !links.iter().all(SVal::fully_known_or_callable) {
-                    continue;
-                }
-                if links.iter().any(|x| matches!(x, SVal::Str(s) if s == name)) {
+                // `field_name in obj.list_display_links` (a str: substring).
+                let contains = match &ldl {
+                    SVal::Str(s) => s.contains(name.as_str()),
+                    other => {
+                        let Some(links) = other.items() else { continue };
+                        if !links.iter().all(SVal::fully_known_or_callable) {
+                            continue;
+                        }
+                        links.iter().any(|x| matches!(x, SVal::Str(s) if s == name))
+                    }
+                };
+                if contains {
                     self.err(
                         "admin.E123",
                         format!("The value of '{name}' cannot be in both 'list_editable' and 'list_display_links'."),
@@ -2955,6 +3004,187 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 self.must_be("an integer", option, code, loc);
             }
         }
+        self.check_form_class(
+            "formset",
+            "BaseModelFormSet",
+            "admin.E206",
+            MODEL_FORMSETS,
+            PLAIN_FORMSETS,
+        );
+    }
+
+    /// `_issubclass(obj.form, BaseModelForm)` / `_issubclass(obj.formset, BaseModelFormSet)`.
+    fn check_form_class(
+        &mut self,
+        option: &str,
+        parent: &str,
+        code: &str,
+        ok: &[&str],
+        plain: &[&str],
+    ) {
+        let (v, loc) = self.attr(option);
+        if let SVal::Class(id) = &v { eprintln!("DEBUG form {:?}", self.ctx.mro(*id)); } else { eprintln!("DEBUG form {:?}", v); }
+        let inherits = match &v {
+            SVal::Class(id) => match self.ctx.mro(*id) {
+                None => None,
+                Some(mro) => {
+                    let mut res = Some(false);
+                    for n in &mro {
+                        match n {
+                            Node::External(q) if ok.contains(&q.as_str()) => {
+                                res = Some(true);
+                                break;
+                            }
+                            Node::External(q) if plain.contains(&q.as_str()) => {}
+                            Node::External(q) if q == "builtins.object" => {}
+                            Node::Class(_) => {}
+                            _ => res = None,
+                        }
+                    }
+                    res
+                }
+            },
+            SVal::External(q) if ok.contains(&q.as_str()) => Some(true),
+            SVal::External(q) if plain.contains(&q.as_str()) => Some(false),
+            o if o.is_plain() => Some(false),
+            _ => None,
+        };
+        if inherits == Some(false) {
+            self.must_inherit_from(parent, option, code, loc);
+        }
+    }
+
+    /// admin.E129 / admin.E130 for actions named by string.
+    fn check_actions(&mut self) {
+        let (v, loc) = self.attr("actions");
+        let Some(items) = v.items().map(<[SVal]>::to_vec) else {
+            return;
+        };
+        if !items.iter().all(|i| matches!(i, SVal::Str(_))) {
+            return;
+        }
+        let names: Vec<String> = items
+            .iter()
+            .filter_map(|i| match i {
+                SVal::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let admin_name = self.ac.name.clone();
+        let item_spans = self.item_spans("actions", names.len());
+        let mut resolvable: Vec<String> = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let item_loc = item_spans.as_ref().and_then(|v| v.get(i).copied()).unwrap_or(loc);
+            let Some(def) = self.method_def(name) else {
+                if name == "delete_selected" {
+                    resolvable.push(name.clone());
+                }
+                continue;
+            };
+            let Some(def) = def else {
+                // Bound in a way djsa cannot see (or not a method): skip this action.
+                continue;
+            };
+            let Some(perms) = self.action_permissions(def) else {
+                continue;
+            };
+            resolvable.push(name.clone());
+            for perm in perms {
+                let method = format!("has_{perm}_permission");
+                if self.ac.has_attr(self.ctx, &method) == Some(false) {
+                    self.err(
+                        "admin.E129",
+                        format!("{admin_name} must define a {method}() method for the {} action.", def.name),
+                        item_loc,
+                    );
+                }
+            }
+        }
+        for d in duplicates(&resolvable) {
+            self.err(
+                "admin.E130",
+                format!("__name__ attributes of actions defined in {admin_name} must be unique. Name {} is not unique.", py_repr(&d)),
+                loc,
+            );
+        }
+    }
+
+    /// Locations of the items of a list/tuple option written as a literal display.
+    fn item_spans(&self, name: &str, n: usize) -> Option<Vec<(SourceFile, Span)>> {
+        match self.ctx.class_attr(self.ac.class, name, &admin_leaf) {
+            ClassAttr::Found {
+                value: AttrValue::Expr(e, f),
+                ..
+            } => {
+                let items = e.as_sequence()?;
+                (items.len() == n).then(|| items.iter().map(|i| (f, i.span)).collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// The `def` an action name refers to on the admin class: `None` if not found on a class djsa
+    /// reads (Django's own classes, or missing), `Some(None)` if bound otherwise.
+    fn method_def(&self, name: &str) -> Option<Option<&'a FunctionDef>> {
+        for n in &self.ac.mro {
+            match n {
+                Node::Class(cid) => {
+                    let d = self.ctx.resolver.class_def(*cid)?;
+                    match body_binding(&d.body, name) {
+                        Ok(Some(Stmt::Function(f))) => return Some(Some(f)),
+                        Ok(Some(_)) | Err(()) => return Some(None),
+                        Ok(None) => {}
+                    }
+                }
+                Node::External(_) => {
+                    if self.ac.has_attr(self.ctx, name) != Some(false) {
+                        return Some(None);
+                    }
+                }
+                Node::Unknown(_) => return Some(None),
+            }
+        }
+        None
+    }
+
+    /// `allowed_permissions` set by `@admin.action(permissions=[...])` (empty when none);
+    /// `None` when djsa cannot tell (or the action is not for the change list).
+    fn action_permissions(&self, def: &FunctionDef) -> Option<Vec<String>> {
+        let file = self.ac.class.file;
+        let mut perms = Vec::new();
+        for d in &def.decorators {
+            let (func, kwargs) = match &d.kind {
+                ExprKind::Call { func, kwargs, has_splat: false, .. } => (func.as_ref(), kwargs.as_slice()),
+                ExprKind::Call { .. } => return None,
+                _ => (d, &[][..]),
+            };
+            let is_action = match self.ctx.resolver.resolve_expr(file, func) {
+                Resolved::External(q) => {
+                    q == "django.contrib.admin.action" || q == "django.contrib.admin.decorators.action"
+                }
+                Resolved::Function(f, n) => {
+                    n == "action"
+                        && f.module(self.ctx.db).as_deref() == Some("django.contrib.admin.decorators")
+                }
+                _ => return None,
+            };
+            if !is_action {
+                return None;
+            }
+            for k in kwargs {
+                match k.name.as_str() {
+                    "permissions" => {
+                        let items = k.value.as_sequence()?;
+                        for i in items {
+                            perms.push(i.as_str()?.to_string());
+                        }
+                    }
+                    "location" => return None,
+                    _ => {}
+                }
+            }
+        }
+        Some(perms)
     }
 
     /// `_get_foreign_key(parent_model, model, fk_name)`: `Some(Ok(fk name))`, `Some(Err(()))`

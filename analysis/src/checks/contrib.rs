@@ -119,6 +119,17 @@ impl<'a> ModelIndex<'a> {
                     continue;
                 }
                 let mf = ModelField { field, model: idx };
+                if !field.options_known() {
+                    // A custom relation field that may do anything with its options: its
+                    // reverse names are known only if given literally.
+                    if field.has_splat {
+                        ix.any = true;
+                    } else {
+                        let model_name = ctx.model(idx).model_name();
+                        ix.call_names(ctx, &field.kwargs, false, &model_name, idx);
+                    }
+                    continue;
+                }
                 let names = reverse_names(ctx, field, idx);
                 let Some((query_name, accessor)) = names else {
                     ix.any = true;
@@ -150,16 +161,42 @@ impl<'a> ModelIndex<'a> {
         ix
     }
 
-    /// Names an incomplete model's unknown class attributes could add to other models as reverse
-    /// relations.
+    /// Names the unknown class attributes of an incomplete model (or of its abstract
+    /// ancestors) could add to other models as reverse relations.
     fn unknown_members(&mut self, ctx: &Ctx<'a>, idx: usize) {
-        let m = ctx.model(idx);
-        let Some(class) = ctx.resolver.class_def(m.class) else {
+        let mut chain = vec![idx];
+        let mut i = 0;
+        while i < chain.len() && chain.len() < 40 {
+            for p in &ctx.model(chain[i]).parents {
+                if let Parent::Model(p) = p
+                    && ctx.model(*p).abstract_
+                    && !chain.contains(p)
+                {
+                    chain.push(*p);
+                }
+            }
+            i += 1;
+        }
+        for m in chain {
+            let model = ctx.model(m);
+            if !model.incomplete {
+                continue;
+            }
+            let Some(class) = ctx.resolver.class_def(model.class) else {
+                self.any = true;
+                return;
+            };
+            self.scan_unknown(ctx, &class.body, m, idx, 0);
+        }
+    }
+
+    fn scan_unknown(&mut self, ctx: &Ctx<'a>, body: &[Stmt], declaring: usize, idx: usize, depth: u32) {
+        if depth > 10 {
             self.any = true;
             return;
-        };
-        let model_name = m.model_name();
-        for s in &class.body {
+        }
+        let model_name = ctx.model(idx).model_name();
+        for s in body {
             match s {
                 Stmt::Assign { value, .. } => {
                     let ExprKind::Call {
@@ -168,28 +205,64 @@ impl<'a> ModelIndex<'a> {
                     else {
                         continue;
                     };
-                    if m.own_fields.iter().any(|f| f.span == value.span) {
+                    if ctx
+                        .model(declaring)
+                        .own_fields
+                        .iter()
+                        .any(|f| f.span == value.span)
+                    {
                         continue;
                     }
-                    if *has_splat {
-                        self.any = true;
-                        continue;
-                    }
-                    self.maybe_names.insert(model_name.clone());
-                    self.maybe_names.insert(format!("{model_name}_set"));
-                    for k in kwargs {
-                        if k.name == "related_name" || k.name == "related_query_name" {
-                            match k.value.as_str() {
-                                Some(s) => {
-                                    self.maybe_names.insert(fill_placeholders(s, ctx, idx));
-                                }
-                                None => self.any = true,
-                            }
-                        }
-                    }
+                    self.call_names(ctx, kwargs, *has_splat, &model_name, idx);
                 }
-                Stmt::If { .. } | Stmt::Try { .. } | Stmt::Opaque { .. } => self.any = true,
+                Stmt::If { body, orelse, .. } => {
+                    self.scan_unknown(ctx, body, declaring, idx, depth + 1);
+                    self.scan_unknown(ctx, orelse, declaring, idx, depth + 1);
+                }
+                Stmt::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                    ..
+                } => {
+                    self.scan_unknown(ctx, body, declaring, idx, depth + 1);
+                    for h in handlers {
+                        self.scan_unknown(ctx, h, declaring, idx, depth + 1);
+                    }
+                    self.scan_unknown(ctx, orelse, declaring, idx, depth + 1);
+                    self.scan_unknown(ctx, finalbody, declaring, idx, depth + 1);
+                }
+                Stmt::Opaque { .. } => self.any = true,
                 _ => {}
+            }
+        }
+    }
+
+    /// Reverse names a call that may build a relation field could add to some model.
+    fn call_names(
+        &mut self,
+        ctx: &Ctx<'a>,
+        kwargs: &[crate::syntax::Keyword],
+        has_splat: bool,
+        model_name: &str,
+        idx: usize,
+    ) {
+        if has_splat {
+            self.any = true;
+            return;
+        }
+        self.maybe_names.insert(model_name.to_string());
+        self.maybe_names.insert(format!("{model_name}_set"));
+        for k in kwargs {
+            if k.name == "related_name" || k.name == "related_query_name" {
+                match k.value.as_str() {
+                    Some(s) => {
+                        self.maybe_names.insert(fill_placeholders(s, ctx, idx));
+                    }
+                    None if k.value.is_none() => {}
+                    None => self.any = true,
+                }
             }
         }
     }
@@ -287,10 +360,7 @@ impl<'a> ModelIndex<'a> {
             ClassAttr::Found { .. } | ClassAttr::Value(_) => return Some(true),
             ClassAttr::Unknown => return None,
             ClassAttr::Missing => {}
-            ClassAttr::Leaf(node) => match node {
-                Node::External(q) if is_model_base(&q) || q == "builtins.object" => {}
-                _ => return None,
-            },
+            ClassAttr::Leaf(_) => return None,
         }
         if ctx.order_with_respect_to_names(idx, name) {
             return Some(true);
@@ -302,10 +372,11 @@ impl<'a> ModelIndex<'a> {
     }
 }
 
-/// Stop at any class known by name only (except `object`).
+/// For model classes: `models.Model` and `object` pass (their attributes are checked apart),
+/// any other class known by name only stops the lookup.
 pub(super) fn leaf_stop<'x>(n: &Node, _name: &str) -> Option<ClassAttr<'x>> {
     match n {
-        Node::External(q) if q == "builtins.object" => None,
+        Node::External(q) if q == "builtins.object" || is_model_base(q) => None,
         other => Some(ClassAttr::Leaf(other.clone())),
     }
 }

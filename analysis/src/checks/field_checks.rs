@@ -2334,3 +2334,140 @@ impl ModelCtx {
         self.features.as_ref().map(|v| v.iter().any(|x| x == f))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::check_project;
+    use crate::config::ProjectConfig;
+    use crate::db::{Origin, Project, RootDatabase};
+
+    fn run(models: &str, settings_extra: &str, version: (u32, u32)) -> Vec<(String, String)> {
+        let db = RootDatabase::default();
+        let settings = format!(
+            "INSTALLED_APPS = ['shop']\nDATABASES = {{'default': {{'ENGINE': \
+             'django.db.backends.postgresql'}}}}\n{settings_extra}"
+        );
+        let files = [
+            ("project/__init__.py", "project", ""),
+            ("project/settings.py", "project.settings", settings.as_str()),
+            ("shop/__init__.py", "shop", ""),
+            ("shop/models.py", "shop.models", models),
+        ]
+        .iter()
+        .map(|(path, module, text)| {
+            SourceFile::new(
+                &db,
+                path.to_string(),
+                Some(module.to_string()),
+                (*text).into(),
+                Origin::Project,
+                false,
+            )
+        })
+        .collect();
+        let config = ProjectConfig {
+            settings_module: Some("project.settings".into()),
+            django_version: Some(version),
+            ..ProjectConfig::default()
+        };
+        let project = Project::new(&db, files, config);
+        check_project(&db, project)
+            .iter()
+            .map(|d| (d.code.clone(), d.object.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn removed_postgres_fields() {
+        let found = run(
+            "from django.db import models\n\
+             from django.contrib.postgres.fields import CICharField, JSONField\n\
+             from django.contrib.postgres import fields as pg\n\
+             class Tag(models.Model):\n    \
+                 name = CICharField(max_length=20)\n    \
+                 email = pg.CIEmailField()\n    \
+                 body = pg.citext.CITextField()\n    \
+                 data = JSONField(default={})\n",
+            "",
+            (6, 1),
+        );
+        let codes: Vec<&str> = found.iter().map(|(c, _)| c.as_str()).collect();
+        assert!(codes.contains(&"fields.E905"), "{found:?}");
+        assert!(codes.contains(&"fields.E906"), "{found:?}");
+        assert!(codes.contains(&"fields.E907"), "{found:?}");
+        assert!(codes.contains(&"fields.E904"), "{found:?}");
+        // The removed JSONField is still a JSONField: its mutable default is reported too.
+        assert!(codes.contains(&"fields.E010"), "{found:?}");
+    }
+
+    #[test]
+    fn postgres_allows_unlimited_char_and_decimal_without_precision() {
+        let models = "from django.db import models\n\
+             class Item(models.Model):\n    \
+                 name = models.CharField()\n    \
+                 price = models.DecimalField()\n    \
+                 cost = models.DecimalField(max_digits=5)\n";
+        let on61 = run(models, "", (6, 1));
+        assert_eq!(
+            on61,
+            vec![("fields.E135".to_string(), "shop.Item.cost".to_string())]
+        );
+        let on52 = run(models, "", (5, 2));
+        let codes: Vec<&str> = on52.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(codes, vec!["fields.E130", "fields.E132", "fields.E130"]);
+    }
+
+    #[test]
+    fn unknown_values_stay_silent() {
+        let found = run(
+            "from django.db import models\n\
+             from .choices import STATUS\n\
+             def opts():\n    return {}\n\
+             class Item(models.Model):\n    \
+                 status = models.CharField(max_length=2, choices=STATUS)\n    \
+                 kind = models.CharField(max_length=2, choices=opts())\n    \
+                 size = models.DecimalField(**opts())\n    \
+                 when = models.DateField(default=opts())\n",
+            "DATABASE_ROUTERS = ['project.routers.Router']\n",
+            (6, 1),
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn python_int_and_repr() {
+        assert_eq!(py_int(" 1_000 "), Some(Some(1000)));
+        assert_eq!(py_int("-7"), Some(Some(-7)));
+        assert_eq!(py_int("two"), Some(None));
+        assert_eq!(py_int("1__0"), Some(None));
+        assert_eq!(py_int("3.0"), Some(None));
+        assert_eq!(py_str_repr("abc").as_deref(), Some("'abc'"));
+        assert_eq!(py_str_repr("it's").as_deref(), Some("\"it's\""));
+        assert_eq!(py_str_repr("a'b\"c").as_deref(), Some("'a\\'b\"c'"));
+        assert_eq!(py_str_repr("tab\there").as_deref(), Some("'tab\\there'"));
+        assert_eq!(py_str_repr("café").as_deref(), Some("'café'"));
+        assert_eq!(py_str_repr("\u{a0}"), None);
+    }
+
+    #[test]
+    fn choices_steps() {
+        let pair = |a: &str, b: &str| Py::Tuple(vec![Py::Str(a.into()), Py::Str(b.into())]);
+        assert!(matches!(choice_step(&pair("ab", "Label")), Step::Ok(l) if l == vec![Some(2)]));
+        // An empty label iterates as an empty group: no length counted.
+        assert!(matches!(choice_step(&pair("abc", "")), Step::Ok(l) if l.is_empty()));
+        // A two-character string unpacks, then is rejected as a bare string.
+        assert!(matches!(choice_step(&Py::Str("ab".into())), Step::Break));
+        let group = Py::Tuple(vec![
+            Py::Str("Group".into()),
+            Py::List(vec![pair("x", "X"), pair("long", "Long")]),
+        ]);
+        assert!(matches!(choice_step(&group), Step::Ok(l) if l == vec![Some(1), Some(4)]));
+        let bad_group = Py::Tuple(vec![
+            Py::Str("Group".into()),
+            Py::List(vec![Py::Str("x".into())]),
+        ]);
+        assert!(matches!(choice_step(&bad_group), Step::Break));
+        assert!(matches!(choice_step(&Py::Unknown), Step::Unknown));
+    }
+}

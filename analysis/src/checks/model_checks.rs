@@ -22,10 +22,12 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::checks::{Ctx, ModelField, Target};
+use crate::db::SourceFile;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fields::FieldKind;
 use crate::project::{Field, Parent};
 use crate::resolve::Resolved;
+use crate::span::Span;
 use crate::syntax::{Expr, ExprKind, Stmt};
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
@@ -130,6 +132,7 @@ fn model_check<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Vec<D
     check_composite_pk(ctx, w, idx, out);
     if ctx.pm.django_version >= (6, 0) {
         check_related_fields_on_delete(ctx, w, idx, out);
+        check_against_database(ctx, w, idx, out);
     }
 }
 
@@ -239,17 +242,9 @@ struct Shape<'a> {
     ordered: bool,
 }
 
-impl<'a> Shape<'a> {
-    fn local_index(&self, name: &str) -> Option<usize> {
-        self.local.iter().position(|f| f.name == name)
-    }
-}
-
 /// A reverse relation (`ForeignObjectRel`) on a concrete model.
 #[derive(Debug, Clone)]
 struct Rev {
-    /// The concrete model it appears on.
-    on: usize,
     /// The model the forward field names (`rel.model`; a proxy stays a proxy).
     to: usize,
     /// `related_query_name()`: the name it is found by.
@@ -357,13 +352,16 @@ impl<'a> World<'a> {
                 } else {
                     if m2m {
                         let symmetrical = match f.decl.and_then(|d| d.opt("symmetrical")) {
-                            None => Some(f.decl.and_then(|d| d.opt("to")).and_then(Expr::as_str)
-                                == Some("self")),
+                            None => Some(
+                                f.decl.and_then(|d| d.opt("to")).and_then(Expr::as_str)
+                                    == Some("self"),
+                            ),
                             Some(e) => e.as_bool(),
                         };
-                        let to_self = f.decl.and_then(|d| d.opt("to")).and_then(|e| {
-                            e.as_str().or(e.as_name())
-                        });
+                        let to_self = f
+                            .decl
+                            .and_then(|d| d.opt("to"))
+                            .and_then(|e| e.as_str().or(e.as_name()));
                         let Some(symmetrical) = symmetrical else {
                             w.rev_unknown_on.insert(on);
                             continue;
@@ -373,8 +371,7 @@ impl<'a> World<'a> {
                         {
                             related_name = Some(format!("{}_rel_+", f.name));
                         } else if related_name.as_deref().is_some_and(|r| r.ends_with('+')) {
-                            related_name =
-                                Some(format!("_{app_lower}_{class_lower}_{}_+", f.name));
+                            related_name = Some(format!("_{app_lower}_{class_lower}_{}_+", f.name));
                         }
                     }
                     if related_name.is_none() {
@@ -421,16 +418,13 @@ impl<'a> World<'a> {
                     other => other,
                 };
                 let hidden = related_name.as_deref().is_some_and(|r| r.ends_with('+'));
-                let name = rqn
-                    .or(related_name)
-                    .unwrap_or_else(|| model_name.clone());
+                let name = rqn.or(related_name).unwrap_or_else(|| model_name.clone());
                 let parent_link = match f.kind {
                     FKind::Ptr(_) => true,
                     _ => f.decl.and_then(|d| d.flag("parent_link", false)) == Some(true),
                 };
                 let i = w.revs.len();
                 w.revs.push(Rev {
-                    on,
                     to,
                     name,
                     hidden,
@@ -672,8 +666,12 @@ impl<'a> World<'a> {
                 let r = self.revs.get(i)?.clone();
                 Some(FieldView::Rev(r))
             }
-            Slot::Local(i) => Some(FieldView::Fwd(self.shape(ctx, f.model)?.local.get(i)?.clone())),
-            Slot::M2m(i) => Some(FieldView::Fwd(self.shape(ctx, f.model)?.m2m.get(i)?.clone())),
+            Slot::Local(i) => Some(FieldView::Fwd(
+                self.shape(ctx, f.model)?.local.get(i)?.clone(),
+            )),
+            Slot::M2m(i) => Some(FieldView::Fwd(
+                self.shape(ctx, f.model)?.m2m.get(i)?.clone(),
+            )),
             Slot::Private(i) => Some(FieldView::Fwd(
                 self.shape(ctx, f.model)?.private.get(i)?.clone(),
             )),
@@ -699,7 +697,8 @@ impl<'a> World<'a> {
         let mut out: Vec<FRef> = Vec::new();
         let mut seen: FxHashSet<FRef> = FxHashSet::default();
         for (p, _) in &shape.parents {
-            let pf = self.get_fields(ctx, *p, forward, reverse, include_hidden, false, depth + 1)?;
+            let pf =
+                self.get_fields(ctx, *p, forward, reverse, include_hidden, false, depth + 1)?;
             for f in pf {
                 let keep = match f.slot {
                     Slot::Rev(i) => {
@@ -751,8 +750,7 @@ impl<'a> World<'a> {
             return false;
         };
         s.complete
-            && s
-                .parents
+            && s.parents
                 .iter()
                 .all(|(p, _)| self.names_complete(ctx, *p, depth + 1))
     }
@@ -885,10 +883,7 @@ enum Lookup {
 }
 
 fn is_private_kind(k: FieldKind) -> bool {
-    matches!(
-        k,
-        FieldKind::GenericForeignKey | FieldKind::GenericRelation
-    )
+    matches!(k, FieldKind::GenericForeignKey | FieldKind::GenericRelation)
 }
 
 fn finfo<'a>(f: &'a Field, owner: usize) -> FInfo<'a> {
@@ -1078,6 +1073,46 @@ fn is_ancestor(ctx: &Ctx<'_>, anc: usize, of: usize, depth: u32) -> bool {
 // Model.check() pieces.
 // ------------------------------------------------------------------------------------------
 
+/// Where a finding points when it is about one entry of a Meta option (an index, a constraint, an
+/// ordering element). Django's object stays the model.
+type Loc = Option<(SourceFile, Span)>;
+
+fn place(mut d: Diagnostic, loc: Loc) -> Diagnostic {
+    if let Some((file, span)) = loc {
+        d.file = Some(file);
+        d.span = span;
+    }
+    d
+}
+
+/// The span of `part` (at byte `offset` of the string's value) inside a plain string literal;
+/// the whole literal when its source is not the plain quoted value.
+fn str_part_span(ctx: &Ctx<'_>, file: SourceFile, e: &Expr, offset: usize, len: usize) -> Span {
+    let Some(s) = e.as_str() else { return e.span };
+    let text = file.text(ctx.db);
+    let Some(src) = text.get(e.span.range()) else {
+        return e.span;
+    };
+    let plain = src.len() == s.len() + 2
+        && (src.starts_with('"') || src.starts_with('\''))
+        && src.get(1..src.len() - 1) == Some(s);
+    if !plain {
+        return e.span;
+    }
+    let start = e.span.start + 1 + offset as u32;
+    Span::new(start, start + len as u32)
+}
+
+/// Where a field is declared (implicit fields: nowhere of their own).
+fn field_loc(ctx: &Ctx<'_>, f: &FInfo<'_>) -> Loc {
+    f.decl.map(|decl| {
+        ctx.field_location(ModelField {
+            field: decl,
+            model: f.owner,
+        })
+    })
+}
+
 fn model_diag(ctx: &Ctx<'_>, idx: usize, code: &str, msg: String) -> Diagnostic {
     ctx.on_model(idx, code, Severity::Error, msg)
 }
@@ -1142,7 +1177,11 @@ fn check_m2m_through_same_relationship<'a>(
         };
         let sig = (target, through, tf);
         if seen.contains(&sig) {
-            out.push(model_diag(
+            let loc = Some(ctx.field_location(ModelField {
+                field: decl,
+                model: idx,
+            }));
+            out.push(place(model_diag(
                 ctx,
                 idx,
                 "models.E003",
@@ -1150,7 +1189,7 @@ fn check_m2m_through_same_relationship<'a>(
                     "The model has two identical many-to-many relations through the intermediate model '{}'.",
                     ctx.model(through).label()
                 ),
-            ));
+            ), loc));
         } else {
             seen.push(sig);
         }
@@ -1461,7 +1500,7 @@ fn check_column_name_clashes<'a>(
                 ),
             );
             d.hint = Some("Specify a 'db_column' for the field.".into());
-            out.push(d);
+            out.push(place(d, field_loc(ctx, f)));
         } else {
             used.push(c);
         }
@@ -1480,7 +1519,7 @@ fn check_unique_together<'a>(
     out: &mut Vec<Diagnostic>,
 ) {
     let m = ctx.model(idx);
-    let Some(e) = m.meta.get("unique_together") else {
+    let Some((e, file)) = m.meta.get_with_file("unique_together") else {
         return;
     };
     // normalize_together(): falsy -> (); a list/tuple whose first element is not a list/tuple is
@@ -1515,7 +1554,7 @@ fn check_unique_together<'a>(
     if items.is_empty() || items.iter().any(|i| matches!(i.kind, ExprKind::Starred(_))) {
         return;
     }
-    let mut groups: Vec<Vec<Option<String>>> = Vec::new();
+    let mut groups: Vec<(Vec<Option<String>>, Loc)> = Vec::new();
     if items[0].as_sequence().is_none() {
         match &items[0].kind {
             ExprKind::Str(_)
@@ -1525,7 +1564,10 @@ fn check_unique_together<'a>(
             | ExprKind::Float(_) => {}
             _ => return,
         }
-        groups.push(items.iter().map(name_of_literal).collect());
+        groups.push((
+            items.iter().map(name_of_literal).collect(),
+            Some((file, e.span)),
+        ));
     } else {
         let mut verbatim = false;
         for it in items {
@@ -1534,10 +1576,16 @@ fn check_unique_together<'a>(
                     if v.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) {
                         return;
                     }
-                    groups.push(v.iter().map(name_of_literal).collect());
+                    groups.push((
+                        v.iter().map(name_of_literal).collect(),
+                        Some((file, it.span)),
+                    ));
                 }
                 ExprKind::Str(s) => {
-                    groups.push(s.chars().map(|c| Some(c.to_string())).collect());
+                    groups.push((
+                        s.chars().map(|c| Some(c.to_string())).collect(),
+                        Some((file, it.span)),
+                    ));
                 }
                 ExprKind::Int(_) | ExprKind::None | ExprKind::Bool(_) | ExprKind::Float(_) => {
                     verbatim = true
@@ -1555,8 +1603,8 @@ fn check_unique_together<'a>(
             return;
         }
     }
-    for g in groups {
-        let names: Vec<String> = g.into_iter().flatten().collect();
+    for (g, loc) in groups {
+        let names: Vec<(String, Loc)> = g.into_iter().flatten().map(|n| (n, loc)).collect();
         check_local_fields(ctx, w, idx, &names, "unique_together", out);
     }
 }
@@ -1577,7 +1625,7 @@ fn check_local_fields<'a>(
     ctx: &Ctx<'a>,
     w: &mut World<'a>,
     idx: usize,
-    names: &[String],
+    names: &[(String, Loc)],
     option: &str,
     out: &mut Vec<Diagnostic>,
 ) {
@@ -1595,15 +1643,18 @@ fn check_local_fields<'a>(
     }
     let find = |n: &str| map.iter().rev().find(|(k, _)| k == n).map(|(_, f)| *f);
     let model_name = ctx.model(idx).name.clone();
-    for name in names {
-        let name = name.clone();
+    for (name, loc) in names {
+        let (name, loc) = (name.clone(), *loc);
         let Some(f) = find(&name) else {
             if complete {
-                out.push(model_diag(
-                    ctx,
-                    idx,
-                    "models.E012",
-                    format!("'{option}' refers to the nonexistent field '{name}'."),
+                out.push(place(
+                    model_diag(
+                        ctx,
+                        idx,
+                        "models.E012",
+                        format!("'{option}' refers to the nonexistent field '{name}'."),
+                    ),
+                    loc,
                 ));
             }
             continue;
@@ -1614,18 +1665,18 @@ fn check_local_fields<'a>(
         match fi.is_m2m() {
             None => continue,
             Some(true) => {
-                out.push(model_diag(
+                out.push(place(model_diag(
                     ctx,
                     idx,
                     "models.E013",
                     format!("'{option}' refers to a ManyToManyField '{name}', but ManyToManyFields are not permitted in '{option}'."),
-                ));
+                ), loc));
                 continue;
             }
             Some(false) => {}
         }
         if fi.base_kind() == Some(FieldKind::CompositePrimaryKey) {
-            out.push(model_diag(
+            out.push(place(model_diag(
                 ctx,
                 idx,
                 "models.E048",
@@ -1635,7 +1686,7 @@ fn check_local_fields<'a>(
                     py_repr(&name),
                     py_repr(option)
                 ),
-            ));
+            ), loc));
             continue;
         }
         if fi.base_kind() == Some(FieldKind::ForeignObject) {
@@ -1651,12 +1702,12 @@ fn check_local_fields<'a>(
                 }) {
                     Some(e) => match e.as_sequence() {
                         Some(v) if v.len() > 1 => {
-                            out.push(model_diag(
+                            out.push(place(model_diag(
                                 ctx,
                                 idx,
                                 "models.E049",
                                 format!("{} refers to a ForeignObject {} with multiple 'from_fields', which is not supported for that option.", py_repr(option), py_repr(&name)),
-                            ));
+                            ), loc));
                             continue;
                         }
                         Some(_) => {}
@@ -1666,7 +1717,10 @@ fn check_local_fields<'a>(
                 }
             }
         }
-        if matches!(fi.kind, FKind::Opaque(FieldKind::Field | FieldKind::RelatedField)) {
+        if matches!(
+            fi.kind,
+            FKind::Opaque(FieldKind::Field | FieldKind::RelatedField)
+        ) {
             continue;
         }
         let local = matches!(f.slot, Slot::Local(_)) && f.model == idx;
@@ -1680,14 +1734,18 @@ fn check_local_fields<'a>(
                 ),
             );
             d.hint = Some("This issue may be caused by multi-table inheritance.".into());
-            out.push(d);
+            out.push(place(d, loc));
         }
     }
 }
 
 /// The Meta list of indexes or constraints of a model, with names interpolated as Django does.
 /// `None` when it is not a literal list of calls.
-fn meta_objects<'a>(ctx: &Ctx<'a>, idx: usize, attr: &str) -> Option<Vec<(&'a Expr, Option<String>)>> {
+fn meta_objects<'a>(
+    ctx: &Ctx<'a>,
+    idx: usize,
+    attr: &str,
+) -> Option<Vec<(&'a Expr, Option<String>)>> {
     let m = ctx.model(idx);
     if m.meta.incomplete {
         return None;
@@ -1710,7 +1768,10 @@ fn meta_objects<'a>(ctx: &Ctx<'a>, idx: usize, attr: &str) -> Option<Vec<(&'a Ex
             None => None,
             Some(n) => {
                 let s = n.as_str()?;
-                Some(py_format(s, &[("app_label", &app_lower), ("class", &model_name)])?)
+                Some(py_format(
+                    s,
+                    &[("app_label", &app_lower), ("class", &model_name)],
+                )?)
             }
         };
         out.push((it, name));
@@ -1724,58 +1785,42 @@ fn check_indexes_52<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut 
         return;
     };
     let file = ctx.model(idx).meta.get_with_file("indexes").map(|(_, f)| f);
-    let mut fields: Vec<String> = Vec::new();
-    let mut includes: Vec<String> = Vec::new();
-    let mut references: Vec<String> = Vec::new();
+    let mut fields: Vec<(String, Loc)> = Vec::new();
+    let mut includes: Vec<(String, Loc)> = Vec::new();
+    let mut references: Vec<(String, Loc)> = Vec::new();
     for (call, name) in &indexes {
-        let ExprKind::Call { func, args, .. } = &call.kind else {
+        let ExprKind::Call { args, .. } = &call.kind else {
             continue;
         };
         // Only Django's own index classes are known to keep the name they are given.
-        let known_class = file.is_some_and(|f| {
-            matches!(ctx.resolver.resolve_expr(f, func), Resolved::External(q)
-                if q.starts_with("django.db.models") || q.starts_with("django.contrib.postgres.indexes"))
-        });
-        if !known_class {
+        if !django_class(
+            ctx,
+            file,
+            call,
+            &["Index"],
+            &["django.contrib.postgres.indexes"],
+        ) {
             continue;
         }
+        let loc = file.map(|f| (f, call.span));
         if let Some(name) = name.as_deref().filter(|n| !n.is_empty()) {
-            let first = name.chars().next().unwrap_or('a');
-            if first == '_' || first.is_numeric() {
-                out.push(model_diag(
-                    ctx,
-                    idx,
-                    "models.E033",
-                    format!("The index name '{name}' cannot start with an underscore or a number."),
-                ));
-            }
-            if name.chars().count() > 30 {
-                out.push(model_diag(
-                    ctx,
-                    idx,
-                    "models.E034",
-                    format!("The index name '{name}' cannot be longer than 30 characters."),
-                ));
-            }
+            index_name_checks(ctx, idx, name, loc, out);
         }
         if let Some(fs) = call.kwarg("fields").and_then(Expr::as_sequence) {
-            for f in fs {
-                if let Some(s) = f.as_str() {
-                    fields.push(s.strip_prefix('-').unwrap_or(s).to_string());
-                }
+            for s in fs.iter().filter_map(Expr::as_str) {
+                fields.push((s.strip_prefix('-').unwrap_or(s).to_string(), loc));
             }
         }
         if let Some(inc) = call.kwarg("include").and_then(Expr::as_sequence) {
-            for f in inc {
-                if let Some(s) = f.as_str() {
-                    includes.push(s.to_string());
-                }
+            for s in inc.iter().filter_map(Expr::as_str) {
+                includes.push((s.to_string(), loc));
             }
         }
         for a in args {
-            for r in expr_references(ctx, file, a, 0) {
-                if !references.contains(&r) {
-                    references.push(r);
+            for r in expr_references(ctx, file, a, true, 0) {
+                let r = r.into_iter().next().unwrap_or_default();
+                if !references.iter().any(|(n, _)| *n == r) {
+                    references.push((r, loc));
                 }
             }
         }
@@ -1785,33 +1830,63 @@ fn check_indexes_52<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut 
     check_local_fields(ctx, w, idx, &fields, "indexes", out);
 }
 
-/// First parts of the field references of an index expression (`Model._get_expr_references`),
-/// for the expressions djsa knows; anything else adds nothing.
+/// models.E033 / models.E034.
+fn index_name_checks(ctx: &Ctx<'_>, idx: usize, name: &str, loc: Loc, out: &mut Vec<Diagnostic>) {
+    let first = name.chars().next().unwrap_or('a');
+    if first == '_' || first.is_numeric() {
+        out.push(place(
+            model_diag(
+                ctx,
+                idx,
+                "models.E033",
+                format!("The index name '{name}' cannot start with an underscore or a number."),
+            ),
+            loc,
+        ));
+    }
+    if name.chars().count() > 30 {
+        out.push(place(
+            model_diag(
+                ctx,
+                idx,
+                "models.E034",
+                format!("The index name '{name}' cannot be longer than 30 characters."),
+            ),
+            loc,
+        ));
+    }
+}
+
+/// Field references of an expression (`Model._get_expr_references`): each a lookup path split
+/// on `__`. Only expressions djsa knows are followed; anything else adds nothing (a reference
+/// djsa misses can only hide an error, never invent one). `as_f`: a bare string is `F(string)`
+/// (an index/constraint expression or a function argument), not a value (in a `Q`).
 fn expr_references(
     ctx: &Ctx<'_>,
-    file: Option<crate::db::SourceFile>,
+    file: Option<SourceFile>,
     e: &Expr,
+    as_f: bool,
     depth: u32,
-) -> Vec<String> {
+) -> Vec<Vec<String>> {
     if depth > 20 {
         return Vec::new();
     }
-    let first = |s: &str| s.split("__").next().unwrap_or(s).to_string();
+    let split = |s: &str| s.split("__").map(str::to_string).collect::<Vec<_>>();
     match &e.kind {
-        // A string expression becomes F(string).
-        ExprKind::Str(s) => vec![first(s)],
+        ExprKind::Str(s) if as_f => vec![split(s)],
         ExprKind::BinOp { left, right, .. } => {
-            let mut v = expr_references(ctx, file, left, depth + 1);
-            v.extend(expr_references(ctx, file, right, depth + 1));
+            let mut v = expr_references(ctx, file, left, as_f, depth + 1);
+            v.extend(expr_references(ctx, file, right, as_f, depth + 1));
             v
         }
+        ExprKind::Unary { operand, .. } => expr_references(ctx, file, operand, as_f, depth + 1),
         ExprKind::Call {
             func, args, kwargs, ..
         } => {
             // `F("x").desc()`, `Lower("x").asc()`.
             if let ExprKind::Attribute { value, attr } = &func.kind {
                 if matches!(attr.as_str(), "asc" | "desc") {
-                    return expr_references(ctx, file, value, depth + 1);
+                    return expr_references(ctx, file, value, true, depth + 1);
                 }
                 return Vec::new();
             }
@@ -1825,35 +1900,74 @@ fn expr_references(
             if !q.starts_with("django.db.models") {
                 return Vec::new();
             }
+            let all_args = |args: &[Expr]| -> Vec<Vec<String>> {
+                args.iter()
+                    .flat_map(|a| expr_references(ctx, Some(file), a, true, depth + 1))
+                    .collect()
+            };
             match name {
                 "F" => args
                     .first()
                     .and_then(Expr::as_str)
-                    .map(|s| vec![first(s)])
+                    .map(|s| vec![split(s)])
                     .unwrap_or_default(),
                 "Q" => {
-                    let mut v: Vec<String> = kwargs.iter().map(|k| first(&k.name)).collect();
+                    let mut v: Vec<Vec<String>> = Vec::new();
                     for a in args {
-                        v.extend(expr_references(ctx, Some(file), a, depth + 1));
+                        v.extend(expr_references(ctx, Some(file), a, false, depth + 1));
+                    }
+                    // Q(**kwargs) children are sorted by lookup.
+                    let mut kws: Vec<&crate::syntax::Keyword> = kwargs.iter().collect();
+                    kws.sort_by(|a, b| a.name.cmp(&b.name));
+                    for k in kws {
+                        v.push(split(&k.name));
+                        v.extend(expr_references(ctx, Some(file), &k.value, false, depth + 1));
                     }
                     v
                 }
-                "Value" => Vec::new(),
+                "Value" | "RawSQL" => Vec::new(),
                 "Lower" | "Upper" | "Length" | "Abs" | "Trim" | "LTrim" | "RTrim" | "Reverse"
-                | "Coalesce" | "Concat" | "Greatest" | "Least" | "OrderBy" | "ExpressionWrapper"
-                | "Round" | "Floor" | "Ceil" | "Sign" | "MD5" | "Upper " => args
-                    .iter()
-                    .flat_map(|a| expr_references(ctx, Some(file), a, depth + 1))
-                    .collect(),
-                "Cast" | "Collate" | "Left" | "Right" | "Substr" | "Extract" | "TruncDate"
-                | "TruncTime" => args
-                    .first()
-                    .map(|a| expr_references(ctx, Some(file), a, depth + 1))
-                    .unwrap_or_default(),
+                | "Coalesce" | "Concat" | "Greatest" | "Least" | "OrderBy"
+                | "ExpressionWrapper" | "Round" | "Floor" | "Ceil" | "Sign" | "MD5" => {
+                    all_args(args)
+                }
+                "Cast" | "Collate" | "Left" | "Right" | "Substr" | "TruncDate" | "TruncTime" => {
+                    all_args(args.get(..1).unwrap_or(&[]))
+                }
                 _ => Vec::new(),
             }
         }
         _ => Vec::new(),
+    }
+}
+
+/// A call to `RawSQL` anywhere in an expression (`condition.flatten()`).
+fn contains_raw_sql(ctx: &Ctx<'_>, file: SourceFile, e: &Expr, depth: u32) -> bool {
+    if depth > 20 {
+        return false;
+    }
+    match &e.kind {
+        ExprKind::Call {
+            func, args, kwargs, ..
+        } => {
+            if let Resolved::External(q) = ctx.resolver.resolve_expr(file, func)
+                && q.starts_with("django.db.models")
+                && q.ends_with(".RawSQL")
+            {
+                return true;
+            }
+            args.iter()
+                .any(|a| contains_raw_sql(ctx, file, a, depth + 1))
+                || kwargs
+                    .iter()
+                    .any(|k| contains_raw_sql(ctx, file, &k.value, depth + 1))
+        }
+        ExprKind::BinOp { left, right, .. } => {
+            contains_raw_sql(ctx, file, left, depth + 1)
+                || contains_raw_sql(ctx, file, right, depth + 1)
+        }
+        ExprKind::Unary { operand, .. } => contains_raw_sql(ctx, file, operand, depth + 1),
+        _ => false,
     }
 }
 
@@ -1862,7 +1976,11 @@ fn expr_references(
 // ------------------------------------------------------------------------------------------
 
 /// What `_meta.ordering` is for a model: its Meta's, or inherited from a concrete parent.
-fn effective_ordering<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> Option<Option<&'a Expr>> {
+fn effective_ordering<'a>(
+    ctx: &Ctx<'a>,
+    idx: usize,
+    depth: u32,
+) -> Option<Option<(&'a Expr, SourceFile)>> {
     if depth > 30 {
         return None;
     }
@@ -1870,7 +1988,7 @@ fn effective_ordering<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> Option<Optio
     if m.meta.incomplete {
         return None;
     }
-    if let Some(e) = m.meta.get("ordering") {
+    if let Some(e) = m.meta.get_with_file("ordering") {
         return Some(Some(e));
     }
     // `base_meta`: the first class in the MRO with `_meta`.
@@ -1905,18 +2023,22 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
         Some(e) => truthy(e),
     };
     if owrt == Some(true) && own_ordering == Some(true) {
-        out.push(model_diag(
-            ctx,
-            idx,
-            "models.E021",
-            "'ordering' and 'order_with_respect_to' cannot be used together.".into(),
+        let loc = m.meta.get_with_file("ordering").map(|(e, f)| (f, e.span));
+        out.push(place(
+            model_diag(
+                ctx,
+                idx,
+                "models.E021",
+                "'ordering' and 'order_with_respect_to' cannot be used together.".into(),
+            ),
+            loc,
         ));
         return;
     }
     if owrt != Some(false) {
         return;
     }
-    let Some(Some(ordering)) = effective_ordering(ctx, idx, 0) else {
+    let Some(Some((ordering, ofile))) = effective_ordering(ctx, idx, 0) else {
         return;
     };
     let items = match &ordering.kind {
@@ -1936,12 +2058,15 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
                     | ExprKind::Set(_)
                     | ExprKind::Dict(_)
             ) {
-                out.push(model_diag(
-                    ctx,
-                    idx,
-                    "models.E014",
-                    "'ordering' must be a tuple or list (even if you want to order by only one field)."
-                        .into(),
+                out.push(place(
+                    model_diag(
+                        ctx,
+                        idx,
+                        "models.E014",
+                        "'ordering' must be a tuple or list (even if you want to order by only one field)."
+                            .into(),
+                    ),
+                    Some((ofile, ordering.span)),
                 ));
             }
             return;
@@ -1950,18 +2075,22 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
     if items.is_empty() {
         return;
     }
-    let mut fields: Vec<String> = Vec::new();
-    let mut related: Vec<String> = Vec::new();
+    // (name without '-', the element, offset of the name in the element's value)
+    let mut fields: Vec<(String, &Expr, usize)> = Vec::new();
+    let mut related: Vec<(String, &Expr, usize)> = Vec::new();
     for it in items {
         let Some(s) = it.as_str() else { continue };
         if s == "?" {
             continue;
         }
-        let s = s.strip_prefix('-').unwrap_or(s);
+        let (s, off) = match s.strip_prefix('-') {
+            Some(rest) => (rest, 1),
+            None => (s, 0),
+        };
         if s.contains("__") {
-            related.push(s.to_string());
+            related.push((s.to_string(), it, off));
         } else {
-            fields.push(s.to_string());
+            fields.push((s.to_string(), it, off));
         }
     }
     let postgres = ctx
@@ -1970,11 +2099,14 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
         .iter()
         .any(|a| a.name == "django.contrib.postgres");
     // Related fields.
-    'outer: for field in &related {
+    'outer: for (field, elem, off) in &related {
         let mut cls: Option<usize> = Some(idx);
         let mut fld: Option<FRef> = None;
-        let mut errors = 0;
+        let mut errors: Vec<Span> = Vec::new();
+        let mut pos = *off;
         for part in field.split("__") {
+            let part_span = str_part_span(ctx, ofile, elem, pos, part.len());
+            pos += part.len() + 2;
             let step = match cls {
                 None => None,
                 Some(c) => {
@@ -2026,26 +2158,30 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
                     };
                     match ok {
                         Some(true) => {}
-                        Some(false) => errors += 1,
+                        Some(false) => errors.push(part_span),
                         None => continue 'outer,
                     }
                 }
             }
         }
-        for _ in 0..errors {
-            out.push(model_diag(
-                ctx,
-                idx,
-                "models.E015",
-                format!("'ordering' refers to the nonexistent field, related field, or lookup '{field}'."),
+        for span in errors {
+            out.push(place(
+                model_diag(
+                    ctx,
+                    idx,
+                    "models.E015",
+                    format!("'ordering' refers to the nonexistent field, related field, or lookup '{field}'."),
+                ),
+                Some((ofile, span)),
             ));
         }
     }
     // Plain fields.
-    let mut plain: Vec<String> = Vec::new();
-    for f in fields {
-        if f != "pk" && !plain.contains(&f) {
-            plain.push(f);
+    let mut plain: Vec<(String, Span)> = Vec::new();
+    for (f, elem, off) in fields {
+        if f != "pk" && !plain.iter().any(|(p, _)| *p == f) {
+            let span = str_part_span(ctx, ofile, elem, off, f.len());
+            plain.push((f, span));
         }
     }
     if plain.is_empty() {
@@ -2090,13 +2226,18 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
             None => return,
         }
     }
-    for f in plain {
+    for (f, span) in plain {
         if !valid.contains(&f) {
-            out.push(model_diag(
-                ctx,
-                idx,
-                "models.E015",
-                format!("'ordering' refers to the nonexistent field, related field, or lookup '{f}'."),
+            out.push(place(
+                model_diag(
+                    ctx,
+                    idx,
+                    "models.E015",
+                    format!(
+                        "'ordering' refers to the nonexistent field, related field, or lookup '{f}'."
+                    ),
+                ),
+                Some((ofile, span)),
             ));
         }
     }
@@ -2112,8 +2253,23 @@ fn lookup_or_transform<'a>(
     postgres: bool,
 ) -> Option<bool> {
     const COMMON: &[&str] = &[
-        "exact", "iexact", "gt", "gte", "lt", "lte", "in", "contains", "icontains", "startswith",
-        "istartswith", "endswith", "iendswith", "range", "isnull", "regex", "iregex",
+        "exact",
+        "iexact",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "in",
+        "contains",
+        "icontains",
+        "startswith",
+        "istartswith",
+        "endswith",
+        "iendswith",
+        "range",
+        "isnull",
+        "regex",
+        "iregex",
     ];
     const RELATED: &[&str] = &["in", "exact", "lt", "gt", "gte", "lte", "isnull"];
     const DATE: &[&str] = &[
@@ -2198,7 +2354,9 @@ fn check_default_pk<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut 
         Severity::Warning,
         "Auto-created primary key used when not defining a primary key type, by default 'django.db.models.AutoField'.",
     );
-    d.hint = Some(format!("Configure the DEFAULT_AUTO_FIELD setting or the {qualname}.default_auto_field attribute to point to a subclass of AutoField, e.g. 'django.db.models.BigAutoField'."));
+    d.hint = Some(format!(
+        "Configure the DEFAULT_AUTO_FIELD setting or the {qualname}.default_auto_field attribute to point to a subclass of AutoField, e.g. 'django.db.models.BigAutoField'."
+    ));
     out.push(d);
 }
 
@@ -2215,9 +2373,9 @@ fn config_sets_default_auto_field(
     for s in &c.body {
         match s {
             Stmt::Assign { targets, .. } => {
-                if targets.iter().any(|t| {
-                    matches!(t, crate::syntax::Target::Name(n, _) if n == "default_auto_field")
-                }) {
+                if targets.iter().any(
+                    |t| matches!(t, crate::syntax::Target::Name(n, _) if n == "default_auto_field"),
+                ) {
                     return Some(true);
                 }
             }
@@ -2228,7 +2386,8 @@ fn config_sets_default_auto_field(
     }
     for b in &c.bases {
         match ctx.resolver.resolve_expr(id.file, b) {
-            Resolved::External(q) if q == "django.apps.AppConfig" || q == "django.apps.config.AppConfig" => {}
+            Resolved::External(q)
+                if q == "django.apps.AppConfig" || q == "django.apps.config.AppConfig" => {}
             Resolved::Class(p) => {
                 if config_sets_default_auto_field(ctx, p, depth + 1)? {
                     return Some(true);
@@ -2241,12 +2400,7 @@ fn config_sets_default_auto_field(
 }
 
 /// models.E042: fields of a CompositePrimaryKey.
-fn check_composite_pk<'a>(
-    ctx: &Ctx<'a>,
-    w: &mut World<'a>,
-    idx: usize,
-    out: &mut Vec<Diagnostic>,
-) {
+fn check_composite_pk<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Vec<Diagnostic>) {
     let Some(shape) = w.shape(ctx, idx) else {
         return;
     };
@@ -2372,7 +2526,9 @@ fn check_related_fields_on_delete<'a>(
         };
         let variant = match fi.kind {
             FKind::Ptr(_) => OnDelete::Python,
-            FKind::Known(FieldKind::ForeignKey | FieldKind::OneToOneField | FieldKind::ForeignObject)
+            FKind::Known(
+                FieldKind::ForeignKey | FieldKind::OneToOneField | FieldKind::ForeignObject,
+            )
             | FKind::Opaque(FieldKind::ForeignKey | FieldKind::OneToOneField) => {
                 let Some(decl) = fi.decl else { continue };
                 let Some(e) = decl.opt("on_delete") else {
@@ -2407,7 +2563,7 @@ enum OnDelete {
     Unknown,
 }
 
-fn on_delete_variant(ctx: &Ctx<'_>, file: crate::db::SourceFile, e: &Expr) -> OnDelete {
+fn on_delete_variant(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> OnDelete {
     let func = match &e.kind {
         ExprKind::Call { func, .. } => func.as_ref(),
         _ => e,
@@ -2425,11 +2581,638 @@ fn on_delete_variant(ctx: &Ctx<'_>, file: crate::db::SourceFile, e: &Expr) -> On
     match name {
         "DB_CASCADE" | "DB_SET_NULL" | "DB_SET_DEFAULT" => OnDelete::Db,
         "DO_NOTHING" => OnDelete::Nothing,
-        "CASCADE" | "PROTECT" | "RESTRICT" | "SET_NULL" | "SET_DEFAULT" | "SET" => {
-            OnDelete::Python
-        }
+        "CASCADE" | "PROTECT" | "RESTRICT" | "SET_NULL" | "SET_DEFAULT" | "SET" => OnDelete::Python,
         _ => OnDelete::Unknown,
     }
+}
+
+// ------------------------------------------------------------------------------------------
+// Checks against the database backend (Django 6: `run_checks` passes every alias by default).
+// ------------------------------------------------------------------------------------------
+
+/// What djsa knows of the one configured database: its alias and the features the model checks
+/// ask about (`None`: depends on the server version or the flavour, e.g. MySQL vs MariaDB).
+struct Backend {
+    alias: String,
+    vendor: &'static str,
+    display: Option<&'static str>,
+    /// `connection.ops.max_name_length()` unless the backend truncates names.
+    max_name_length: Option<usize>,
+    partial_indexes: Option<bool>,
+    covering_indexes: Option<bool>,
+    expression_indexes: Option<bool>,
+    deferrable_unique: Option<bool>,
+    comments: Option<bool>,
+    nulls_distinct: Option<bool>,
+}
+
+impl Backend {
+    /// The single database Django checks against, when djsa knows it.
+    fn configured(ctx: &Ctx<'_>) -> Option<Backend> {
+        if ctx.pm.django_version < (6, 0) {
+            return None;
+        }
+        let env = &ctx.pm.settings.env.names;
+        // Routers may keep a model off a database (router.allow_migrate_model).
+        match env.get("DATABASE_ROUTERS") {
+            None => {}
+            Some(r) => {
+                if r.truthy() != Some(false) {
+                    return None;
+                }
+            }
+        }
+        let dbs = env.get("DATABASES")?;
+        let crate::settings::Value::Dict(entries) = &dbs.value else {
+            return None;
+        };
+        let [(alias, _)] = entries.as_slice() else {
+            return None;
+        };
+        let alias = alias.as_str()?.to_string();
+        if alias != "default" {
+            return None;
+        }
+        let vendor = ctx.vendor()?;
+        Some(match vendor {
+            "sqlite" => Backend {
+                alias,
+                vendor,
+                display: Some("SQLite"),
+                max_name_length: None,
+                partial_indexes: Some(true),
+                covering_indexes: Some(false),
+                expression_indexes: Some(true),
+                deferrable_unique: Some(false),
+                comments: Some(false),
+                nulls_distinct: Some(false),
+            },
+            "postgresql" => Backend {
+                alias,
+                vendor,
+                display: Some("PostgreSQL"),
+                max_name_length: Some(63),
+                partial_indexes: Some(true),
+                covering_indexes: Some(true),
+                expression_indexes: Some(true),
+                deferrable_unique: Some(true),
+                comments: Some(true),
+                nulls_distinct: Some(true),
+            },
+            "mysql" => Backend {
+                alias,
+                vendor,
+                // "MySQL" or "MariaDB", as the server says.
+                display: None,
+                max_name_length: Some(64),
+                partial_indexes: Some(false),
+                covering_indexes: Some(false),
+                expression_indexes: None,
+                deferrable_unique: Some(false),
+                comments: Some(true),
+                nulls_distinct: Some(false),
+            },
+            "oracle" => Backend {
+                alias,
+                vendor,
+                display: Some("Oracle"),
+                // Oracle truncates long names itself.
+                max_name_length: None,
+                partial_indexes: Some(false),
+                covering_indexes: Some(false),
+                expression_indexes: Some(true),
+                deferrable_unique: Some(true),
+                comments: Some(true),
+                nulls_distinct: Some(false),
+            },
+            _ => return None,
+        })
+    }
+
+    /// Features a model declares it requires count as present.
+    fn require(&mut self, names: &[&str]) {
+        for n in names {
+            let f = match *n {
+                "supports_partial_indexes" => &mut self.partial_indexes,
+                "supports_covering_indexes" => &mut self.covering_indexes,
+                "supports_expression_indexes" => &mut self.expression_indexes,
+                "supports_deferrable_unique_constraints" => &mut self.deferrable_unique,
+                "supports_comments" => &mut self.comments,
+                "supports_nulls_distinct_unique_constraints" => &mut self.nulls_distinct,
+                _ => continue,
+            };
+            *f = Some(true);
+        }
+    }
+
+    /// Meta.required_db_features is not a literal: no feature warning can be trusted.
+    fn require_unknown(&mut self) {
+        self.partial_indexes = None;
+        self.covering_indexes = None;
+        self.expression_indexes = None;
+        self.deferrable_unique = None;
+        self.comments = None;
+        self.nulls_distinct = None;
+    }
+
+    /// A feature warning, when the backend is known to lack the feature.
+    fn lacks(&self, feature: Option<bool>) -> Option<&'static str> {
+        match feature {
+            Some(false) => self.display,
+            _ => None,
+        }
+    }
+}
+
+fn warning(ctx: &Ctx<'_>, idx: usize, code: &str, msg: String, hint: &str) -> Diagnostic {
+    let mut d = ctx.on_model(idx, code, Severity::Warning, msg);
+    d.hint = Some(hint.to_string());
+    d
+}
+
+/// `_check_long_column_names`, `_check_indexes`, `_check_constraints` and
+/// `_check_db_table_comment` for the configured database (Django 6).
+fn check_against_database<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    // Every model is checked, proxies and unmanaged ones included: `allow_migrate_model()` asks
+    // only the routers (and Backend::configured() gives up when there are any).
+    let Some(mut db) = Backend::configured(ctx) else {
+        return;
+    };
+    let m = ctx.model(idx);
+    if m.meta.incomplete {
+        return;
+    }
+    // A feature named in Meta.required_db_features silences its warning.
+    if let Some(e) = m.meta.get("required_db_features") {
+        let names: Option<Vec<&str>> = match truthy(e) {
+            Some(false) => Some(Vec::new()),
+            _ => e
+                .as_sequence()
+                .and_then(|v| v.iter().map(Expr::as_str).collect()),
+        };
+        match names {
+            Some(names) => db.require(&names),
+            None => db.require_unknown(),
+        }
+    }
+    check_long_column_names(ctx, w, idx, &db, out);
+    check_indexes_61(ctx, w, idx, &db, out);
+    check_constraints_61(ctx, w, idx, &db, out);
+    if let Some(e) = m.meta.get("db_table_comment")
+        && truthy(e) == Some(true)
+        && let Some(display) = db.lacks(db.comments)
+    {
+        out.push(ctx.on_model(
+            idx,
+            "models.W046",
+            Severity::Warning,
+            format!("{display} does not support comments on tables (db_table_comment)."),
+        ));
+    }
+}
+
+/// models.E018 / models.E019.
+fn check_long_column_names<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    db: &Backend,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(max) = db.max_name_length else {
+        return;
+    };
+    let Some(shape) = w.shape(ctx, idx) else {
+        return;
+    };
+    let too_long = |f: &FInfo<'_>| -> Option<String> {
+        match (&f.db_column, &f.column) {
+            (Some(None), Col::Known(c)) if c.chars().count() > max => Some(c.clone()),
+            _ => None,
+        }
+    };
+    for f in &shape.local {
+        if let Some(c) = too_long(f) {
+            let mut d = model_diag(
+                ctx,
+                idx,
+                "models.E018",
+                format!(
+                    "Autogenerated column name too long for field \"{c}\". Maximum length is \"{max}\" for database \"{}\".",
+                    db.alias
+                ),
+            );
+            d.hint = Some("Set the column name manually using 'db_column'.".into());
+            out.push(place(d, field_loc(ctx, f)));
+        }
+    }
+    for f in &shape.m2m {
+        let (FKind::Known(FieldKind::ManyToManyField), Some(decl)) = (f.kind, f.decl) else {
+            continue;
+        };
+        let columns: Vec<String> = match decl.opt("through").filter(|e| !e.is_none()) {
+            Some(through) => {
+                let Target::Model(t) = ctx.model_reference(through, decl.file, idx) else {
+                    continue;
+                };
+                let Some(ts) = w.shape(ctx, t) else { continue };
+                ts.local.iter().filter_map(too_long).collect()
+            }
+            None => {
+                // The auto-created through model: `id` and one foreign key to each side.
+                let Target::Model(t) = ctx.relation_target(ModelField {
+                    field: decl,
+                    model: idx,
+                }) else {
+                    continue;
+                };
+                let from = ctx.model(idx).model_name();
+                let to = ctx.model(t).model_name();
+                let (from, to) = if from == to {
+                    (format!("from_{from}"), format!("to_{to}"))
+                } else {
+                    (from, to)
+                };
+                [format!("{from}_id"), format!("{to}_id")]
+                    .into_iter()
+                    .filter(|c| c.chars().count() > max)
+                    .collect()
+            }
+        };
+        for c in columns {
+            let mut d = model_diag(
+                ctx,
+                idx,
+                "models.E019",
+                format!(
+                    "Autogenerated column name too long for M2M field \"{c}\". Maximum length is \"{max}\" for database \"{}\".",
+                    db.alias
+                ),
+            );
+            d.hint = Some("Use 'through' to create a separate model for M2M and then set column_name using 'db_column'.".into());
+            out.push(place(d, field_loc(ctx, f)));
+        }
+    }
+}
+
+/// Whether a Meta call is one of Django's own classes (index or constraint) of the given names.
+fn django_class(
+    ctx: &Ctx<'_>,
+    file: Option<SourceFile>,
+    call: &Expr,
+    names: &[&str],
+    extra_modules: &[&str],
+) -> bool {
+    let ExprKind::Call { func, .. } = &call.kind else {
+        return false;
+    };
+    let Some(file) = file else { return false };
+    match ctx.resolver.resolve_expr(file, func) {
+        Resolved::External(q) => {
+            let (module, name) = q.rsplit_once('.').unwrap_or(("", &q));
+            (module.starts_with("django.db.models") && names.contains(&name))
+                || extra_modules.iter().any(|m| module == *m)
+        }
+        _ => false,
+    }
+}
+
+/// Django 6 `Index.check()` for every index of the model.
+fn check_indexes_61<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    db: &Backend,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(indexes) = meta_objects(ctx, idx, "indexes") else {
+        return;
+    };
+    if indexes.is_empty() {
+        return;
+    }
+    let file = ctx.model(idx).meta.get_with_file("indexes").map(|(_, f)| f);
+    let any_include = indexes
+        .iter()
+        .any(|(c, _)| c.kwarg("include").is_some_and(|e| truthy(e) == Some(true)));
+    let any_expressions = indexes
+        .iter()
+        .any(|(c, _)| matches!(&c.kind, ExprKind::Call { args, .. } if !args.is_empty()));
+    for (call, name) in &indexes {
+        if !django_class(
+            ctx,
+            file,
+            call,
+            &["Index"],
+            &["django.contrib.postgres.indexes"],
+        ) {
+            continue;
+        }
+        let ExprKind::Call { args, .. } = &call.kind else {
+            continue;
+        };
+        let loc = file.map(|f| (f, call.span));
+        if let Some(name) = name.as_deref().filter(|n| !n.is_empty()) {
+            index_name_checks(ctx, idx, name, loc, out);
+        }
+        let mut names: Vec<String> = Vec::new();
+        let mut add = |n: String| {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        };
+        if let Some(fs) = call.kwarg("fields").and_then(Expr::as_sequence) {
+            for f in fs.iter().filter_map(Expr::as_str) {
+                add(f.strip_prefix('-').unwrap_or(f).to_string());
+            }
+        }
+        if let Some(inc) = call.kwarg("include").and_then(Expr::as_sequence) {
+            for f in inc.iter().filter_map(Expr::as_str) {
+                add(f.to_string());
+            }
+        }
+        for a in args {
+            for r in expr_references(ctx, file, a, true, 0) {
+                add(r.into_iter().next().unwrap_or_default());
+            }
+        }
+        let names: Vec<(String, Loc)> = names.into_iter().map(|n| (n, loc)).collect();
+        check_local_fields(ctx, w, idx, &names, "indexes", out);
+        if call.kwarg("condition").is_some_and(|e| !e.is_none())
+            && let Some(d) = db.lacks(db.partial_indexes)
+        {
+            out.push(place(
+                warning(
+                    ctx,
+                    idx,
+                    "models.W037",
+                    format!("{d} does not support indexes with conditions."),
+                    "Conditions will be ignored. Silence this warning if you don't care about it.",
+                ),
+                loc,
+            ));
+        }
+        if any_include && let Some(d) = db.lacks(db.covering_indexes) {
+            out.push(place(warning(
+                ctx,
+                idx,
+                "models.W040",
+                format!("{d} does not support indexes with non-key columns."),
+                "Non-key columns will be ignored. Silence this warning if you don't care about it.",
+            ), loc));
+        }
+        if any_expressions && let Some(d) = db.lacks(db.expression_indexes) {
+            out.push(place(
+                warning(
+                    ctx,
+                    idx,
+                    "models.W043",
+                    format!("{d} does not support indexes on expressions."),
+                    "An index won't be created. Silence this warning if you don't care about it.",
+                ),
+                loc,
+            ));
+        }
+    }
+}
+
+/// Django 6 `CheckConstraint.check()` / `UniqueConstraint.check()` for every constraint.
+fn check_constraints_61<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    db: &Backend,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(constraints) = meta_objects(ctx, idx, "constraints") else {
+        return;
+    };
+    let file = ctx
+        .model(idx)
+        .meta
+        .get_with_file("constraints")
+        .map(|(_, f)| f);
+    let Some(file_) = file else { return };
+    const HINT: &str =
+        "A constraint won't be created. Silence this warning if you don't care about it.";
+    for (call, name) in &constraints {
+        let ExprKind::Call { args, .. } = &call.kind else {
+            continue;
+        };
+        let loc = Some((file_, call.span));
+        if django_class(ctx, file, call, &["CheckConstraint"], &[]) {
+            // Every backend djsa knows supports check constraints (no models.W027).
+            let Some(condition) = call.kwarg("condition") else {
+                continue;
+            };
+            let refs = if is_q(ctx, file_, condition) {
+                expr_references(ctx, file, condition, false, 0)
+            } else {
+                Vec::new()
+            };
+            if contains_raw_sql(ctx, file_, condition, 0) {
+                let Some(name) = name else { continue };
+                out.push(place(warning(
+                    ctx,
+                    idx,
+                    "models.W045",
+                    format!("Check constraint {} contains RawSQL() expression and won't be validated during the model full_clean().", py_repr(name)),
+                    "Silence this warning if you don't care about it.",
+                ), loc));
+            }
+            check_references(ctx, w, idx, refs, loc, out);
+        } else if django_class(ctx, file, call, &["UniqueConstraint"], &[]) {
+            let mut names: Vec<String> = Vec::new();
+            for key in ["fields", "include"] {
+                if let Some(fs) = call.kwarg(key) {
+                    let Some(fs) = fs.as_sequence() else { continue };
+                    for f in fs.iter().filter_map(Expr::as_str) {
+                        if !names.iter().any(|n| n == f) {
+                            names.push(f.to_string());
+                        }
+                    }
+                }
+            }
+            let names: Vec<(String, Loc)> = names.into_iter().map(|n| (n, loc)).collect();
+            check_local_fields(ctx, w, idx, &names, "constraints", out);
+            let condition = call.kwarg("condition").filter(|e| !e.is_none());
+            if condition.is_some()
+                && let Some(d) = db.lacks(db.partial_indexes)
+            {
+                out.push(place(
+                    warning(
+                        ctx,
+                        idx,
+                        "models.W036",
+                        format!("{d} does not support unique constraints with conditions."),
+                        HINT,
+                    ),
+                    loc,
+                ));
+            }
+            if call.kwarg("deferrable").is_some_and(|e| !e.is_none())
+                && let Some(d) = db.lacks(db.deferrable_unique)
+            {
+                out.push(place(
+                    warning(
+                        ctx,
+                        idx,
+                        "models.W038",
+                        format!("{d} does not support deferrable unique constraints."),
+                        HINT,
+                    ),
+                    loc,
+                ));
+            }
+            if call
+                .kwarg("include")
+                .is_some_and(|e| truthy(e) == Some(true))
+                && let Some(d) = db.lacks(db.covering_indexes)
+            {
+                out.push(place(
+                    warning(
+                        ctx,
+                        idx,
+                        "models.W039",
+                        format!("{d} does not support unique constraints with non-key columns."),
+                        HINT,
+                    ),
+                    loc,
+                ));
+            }
+            if !args.is_empty()
+                && let Some(d) = db.lacks(db.expression_indexes)
+            {
+                out.push(place(
+                    warning(
+                        ctx,
+                        idx,
+                        "models.W044",
+                        format!("{d} does not support unique constraints on expressions."),
+                        HINT,
+                    ),
+                    loc,
+                ));
+            }
+            if call.kwarg("nulls_distinct").is_some_and(|e| !e.is_none())
+                && let Some(d) = db.lacks(db.nulls_distinct)
+            {
+                out.push(place(
+                    warning(
+                        ctx,
+                        idx,
+                        "models.W047",
+                        format!("{d} does not support UniqueConstraint.nulls_distinct."),
+                        HINT,
+                    ),
+                    loc,
+                ));
+            }
+            let mut refs = Vec::new();
+            if let Some(c) = condition
+                && is_q(ctx, file_, c)
+            {
+                refs.extend(expr_references(ctx, file, c, false, 0));
+            }
+            for a in args {
+                refs.extend(expr_references(ctx, file, a, true, 0));
+            }
+            check_references(ctx, w, idx, refs, loc, out);
+        }
+    }
+}
+
+/// The expression is a `Q` (or `Q`s combined with `&`, `|`, `^`, `~`).
+fn is_q(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call { func, .. } => matches!(ctx.resolver.resolve_expr(file, func),
+            Resolved::External(q) if q.starts_with("django.db.models") && q.ends_with(".Q")),
+        ExprKind::BinOp { left, right, .. } => is_q(ctx, file, left) && is_q(ctx, file, right),
+        ExprKind::Unary { operand, .. } => is_q(ctx, file, operand),
+        _ => false,
+    }
+}
+
+/// `BaseConstraint._check_references()`: models.E041 and the local-field checks.
+fn check_references<'a>(
+    ctx: &Ctx<'a>,
+    w: &mut World<'a>,
+    idx: usize,
+    refs: Vec<Vec<String>>,
+    loc: Loc,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut uniq: Vec<Vec<String>> = Vec::new();
+    for r in refs {
+        if !r.is_empty() && !uniq.contains(&r) {
+            uniq.push(r);
+        }
+    }
+    let composite_pk = w.shape(ctx, idx).and_then(|s| s.pk).and_then(|pk| w.info(ctx, pk)).map(
+        |f| matches!(f, FieldView::Fwd(ref i) if i.base_kind() == Some(FieldKind::CompositePrimaryKey)),
+    );
+    let mut fields: Vec<String> = Vec::new();
+    for r in &uniq {
+        let field_name = &r[0];
+        let lookups = &r[1..];
+        if field_name != "pk" || composite_pk == Some(true) {
+            if !fields.contains(field_name) {
+                fields.push(field_name.clone());
+            }
+        } else if composite_pk.is_none() {
+            return;
+        }
+        if lookups.is_empty() {
+            continue;
+        }
+        let f = if field_name == "pk" {
+            match w.shape(ctx, idx).and_then(|s| s.pk) {
+                Some(pk) => pk,
+                None => continue,
+            }
+        } else {
+            match w.get_field(ctx, idx, field_name) {
+                Lookup::Found(f) => f,
+                _ => continue,
+            }
+        };
+        // Only forward many-to-one / one-to-one relations join here.
+        let joins = match w.info(ctx, f) {
+            Some(FieldView::Fwd(i)) => match i.kind {
+                FKind::Ptr(_) => true,
+                FKind::Known(FieldKind::ForeignKey | FieldKind::OneToOneField) => true,
+                FKind::Known(_) | FKind::AutoPk | FKind::OrderWrt => false,
+                FKind::Opaque(_) => continue,
+            },
+            Some(FieldView::Rev(r)) => {
+                // A reverse one-to-one is one_to_one; a reverse foreign key is one_to_many.
+                let _ = r;
+                continue;
+            }
+            None => continue,
+        };
+        if !joins {
+            continue;
+        }
+        if lookup_or_transform(ctx, w, f, &lookups[0], false) == Some(false) {
+            out.push(model_diag(
+                ctx,
+                idx,
+                "models.E041",
+                format!(
+                    "'constraints' refers to the joined field '{}'.",
+                    r.join("__")
+                ),
+            ));
+        }
+    }
+    let fields: Vec<(String, Loc)> = fields.into_iter().map(|n| (n, loc)).collect();
+    check_local_fields(ctx, w, idx, &fields, "constraints", out);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -2535,7 +3318,9 @@ fn check_db_tables(ctx: &mut Ctx<'_>, models: &[usize]) {
             (
                 "models.W035",
                 Severity::Warning,
-                Some(format!("You have configured settings.DATABASE_ROUTERS. Verify that {labels} are correctly routed to separate databases.")),
+                Some(format!(
+                    "You have configured settings.DATABASE_ROUTERS. Verify that {labels} are correctly routed to separate databases."
+                )),
             )
         } else {
             ("models.E028", Severity::Error, None)
@@ -2735,7 +3520,10 @@ mod tests {
     #[test]
     fn formats_names_like_python() {
         assert_eq!(
-            py_format("%(app_label)s_%(class)s_idx", &[("app_label", "shop"), ("class", "item")]),
+            py_format(
+                "%(app_label)s_%(class)s_idx",
+                &[("app_label", "shop"), ("class", "item")]
+            ),
             Some("shop_item_idx".into())
         );
         assert_eq!(py_format("100%%", &[]), Some("100%".into()));

@@ -430,10 +430,15 @@ fn resolve_to(ctx: &Ctx<'_>, e: &Expr, file: SourceFile, from_model: usize) -> T
                     To::Model(t)
                 }
             }
-            Target::Missing { .. } => To::Missing {
-                shown: s.to_string(),
-                key: lazy_key(s, m.app_label.as_deref()),
-            },
+            Target::Missing { app_label, .. } => {
+                if app_may_build_models(ctx, &app_label) {
+                    return To::Unknown;
+                }
+                To::Missing {
+                    shown: s.to_string(),
+                    key: lazy_key(s, m.app_label.as_deref()),
+                }
+            }
             Target::Unknown => To::Unknown,
         }
     };
@@ -466,6 +471,92 @@ fn resolve_to(ctx: &Ctx<'_>, e: &Expr, file: SourceFile, from_model: usize) -> T
         },
         _ => To::Unknown,
     }
+}
+
+/// Could the app hold models djsa does not see? Objects assigned in a model's class body can
+/// build models when the class is created (simple-history's `HistoricalRecords()` makes
+/// `Historical<Model>`), so a class-body call djsa cannot classify as a field or a manager, or a
+/// model it could not fully read, means the app's model list may be incomplete.
+fn app_may_build_models(ctx: &Ctx<'_>, label: &str) -> bool {
+    ctx.pm.models.iter().any(|m| {
+        m.registered
+            && m.app_label.as_deref() == Some(label)
+            && (m.incomplete || class_body_may_build_models(ctx, m.class, m.file))
+    })
+}
+
+fn class_body_may_build_models(ctx: &Ctx<'_>, class: ClassId, file: SourceFile) -> bool {
+    let Some(c) = ctx.resolver.class_def(class) else {
+        return true;
+    };
+    c.body.iter().any(|s| {
+        let Stmt::Assign { value, .. } = s else {
+            return false;
+        };
+        let ExprKind::Call { func, .. } = &value.kind else {
+            return false;
+        };
+        match &func.kind {
+            ExprKind::Name(n) if n.ends_with(".as_manager") => false,
+            ExprKind::Call { func: inner, .. }
+                if inner.as_name().is_some_and(|n| n.ends_with(".from_queryset")) =>
+            {
+                false
+            }
+            ExprKind::Name(_) => match ctx.resolver.resolve_expr(file, func) {
+                Resolved::External(q) => !q.starts_with("django.") && !q.starts_with("builtins."),
+                Resolved::Class(id) => class_may_build_models(ctx, id, 0),
+                Resolved::Value(_, v) => !matches!(
+                    &v.kind,
+                    ExprKind::Call { func, .. }
+                        if func.as_name().is_some_and(|n| n.ends_with(".from_queryset"))
+                ),
+                _ => true,
+            },
+            _ => true,
+        }
+    })
+}
+
+/// A class (not a field or manager) that hooks into model creation, or one djsa cannot follow.
+fn class_may_build_models(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
+    if depth > 20 {
+        return true;
+    }
+    if class_is_manager(ctx, id, 0) == Tri::Yes {
+        return false;
+    }
+    let Some(c) = ctx.resolver.class_def(id) else {
+        return true;
+    };
+    if c
+        .body
+        .iter()
+        .any(|s| matches!(s, Stmt::Function(f) if f.name == "contribute_to_class"))
+    {
+        // Fields have it too; a field subclass of Django's is not a model factory.
+        return !class_is_field(ctx, id, 0);
+    }
+    c.bases.iter().any(|b| match ctx.resolver.resolve_expr(id.file, b) {
+        Resolved::External(q) => !q.starts_with("django.") && !q.starts_with("builtins."),
+        Resolved::Class(p) => class_may_build_models(ctx, p, depth + 1),
+        Resolved::Unknown | Resolved::Value(..) => true,
+        _ => false,
+    })
+}
+
+fn class_is_field(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
+    if depth > 20 {
+        return false;
+    }
+    let Some(c) = ctx.resolver.class_def(id) else {
+        return false;
+    };
+    c.bases.iter().any(|b| match ctx.resolver.resolve_expr(id.file, b) {
+        Resolved::External(q) => FieldKind::from_qualified(&q).is_some(),
+        Resolved::Class(p) => class_is_field(ctx, p, depth + 1),
+        _ => false,
+    })
 }
 
 /// `make_model_tuple(resolve_relation(model, s))`.
@@ -1150,6 +1241,11 @@ fn class_is_manager(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> Tri {
     };
     let mut result = Tri::No;
     for b in &c.bases {
+        // `models.Manager["Model"]`: the generic alias of the class.
+        let b = match &b.kind {
+            ExprKind::Subscript { value, .. } => value.as_ref(),
+            _ => b,
+        };
         let r = match &b.kind {
             ExprKind::Call { func, .. }
                 if func.as_name().is_some_and(|n| n.ends_with(".from_queryset")) =>

@@ -1,0 +1,1118 @@
+//! Django's `MigrationAutodetector` for the operations djsa can produce exactly: compare the
+//! replayed state with the models' state, sort, chop into migrations and optimize, in Django's
+//! order. Anything outside that set makes the app "not exactly known" instead of a guess.
+
+use rustc_hash::FxHashMap;
+
+use super::parse::Val;
+use super::state::{FieldDef, ModelState, ProjectState, normalize_together};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    CreateModel {
+        name: String,
+        fields: Vec<(String, FieldDef)>,
+        options: Vec<(String, Val)>,
+        bases: Vec<Val>,
+        managers: Vec<(String, Val)>,
+    },
+    DeleteModel {
+        name: String,
+    },
+    AddField {
+        model_name: String,
+        name: String,
+        field: FieldDef,
+    },
+    RemoveField {
+        model_name: String,
+        name: String,
+    },
+    AlterField {
+        model_name: String,
+        name: String,
+        field: FieldDef,
+    },
+    AlterModelOptions {
+        name: String,
+        options: Vec<(String, Val)>,
+    },
+    AlterModelTable {
+        name: String,
+        table: Val,
+    },
+    AlterUniqueTogether {
+        name: String,
+        value: Val,
+    },
+    AddIndex {
+        model_name: String,
+        index: Val,
+    },
+    RemoveIndex {
+        model_name: String,
+        name: String,
+    },
+    AddConstraint {
+        model_name: String,
+        constraint: Val,
+    },
+    RemoveConstraint {
+        model_name: String,
+        name: String,
+    },
+}
+
+fn item_name(v: &Val) -> String {
+    match v {
+        Val::Call { kwargs, .. } => kwargs
+            .iter()
+            .find(|(k, _)| k == "name")
+            .and_then(|(_, v)| v.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    }
+}
+
+impl Op {
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Op::CreateModel { .. } => "CreateModel",
+            Op::DeleteModel { .. } => "DeleteModel",
+            Op::AddField { .. } => "AddField",
+            Op::RemoveField { .. } => "RemoveField",
+            Op::AlterField { .. } => "AlterField",
+            Op::AlterModelOptions { .. } => "AlterModelOptions",
+            Op::AlterModelTable { .. } => "AlterModelTable",
+            Op::AlterUniqueTogether { .. } => "AlterUniqueTogether",
+            Op::AddIndex { .. } => "AddIndex",
+            Op::RemoveIndex { .. } => "RemoveIndex",
+            Op::AddConstraint { .. } => "AddConstraint",
+            Op::RemoveConstraint { .. } => "RemoveConstraint",
+        }
+    }
+
+    /// The model the operation is about (lower-cased).
+    pub fn model_lower(&self) -> String {
+        match self {
+            Op::CreateModel { name, .. }
+            | Op::DeleteModel { name }
+            | Op::AlterModelOptions { name, .. }
+            | Op::AlterModelTable { name, .. }
+            | Op::AlterUniqueTogether { name, .. } => name.to_lowercase(),
+            Op::AddField { model_name, .. }
+            | Op::RemoveField { model_name, .. }
+            | Op::AlterField { model_name, .. }
+            | Op::AddIndex { model_name, .. }
+            | Op::RemoveIndex { model_name, .. }
+            | Op::AddConstraint { model_name, .. }
+            | Op::RemoveConstraint { model_name, .. } => model_name.to_lowercase(),
+        }
+    }
+
+    /// The field the operation is about, if any.
+    pub fn field_name(&self) -> Option<&str> {
+        match self {
+            Op::AddField { name, .. } | Op::RemoveField { name, .. } | Op::AlterField { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// Django's `describe()`, with the category symbol of `formatted_description()`.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::CreateModel { name, options, .. } => {
+                let proxy = options.iter().any(|(k, v)| k == "proxy" && *v == Val::Bool(true));
+                format!("+ Create {}model {name}", if proxy { "proxy " } else { "" })
+            }
+            Op::DeleteModel { name } => format!("- Delete model {name}"),
+            Op::AddField { model_name, name, .. } => format!("+ Add field {name} to {model_name}"),
+            Op::RemoveField { model_name, name } => format!("- Remove field {name} from {model_name}"),
+            Op::AlterField { model_name, name, .. } => format!("~ Alter field {name} on {model_name}"),
+            Op::AlterModelOptions { name, .. } => format!("~ Change Meta options on {name}"),
+            Op::AlterModelTable { name, table } => format!(
+                "~ Rename table for {name} to {}",
+                match table {
+                    Val::Str(s) => s.clone(),
+                    _ => "(default)".into(),
+                }
+            ),
+            Op::AlterUniqueTogether { name, value } => format!(
+                "~ Alter unique_together for {name} ({} constraint(s))",
+                value.items().map(<[Val]>::len).unwrap_or(0)
+            ),
+            Op::AddIndex { model_name, index } => {
+                let fields: Vec<String> = match index {
+                    Val::Call { kwargs, .. } => kwargs
+                        .iter()
+                        .find(|(k, _)| k == "fields")
+                        .and_then(|(_, v)| v.items())
+                        .map(|i| i.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                format!("+ Create index {} on field(s) {} of model {model_name}", item_name(index), fields.join(", "))
+            }
+            Op::RemoveIndex { model_name, name } => format!("- Remove index {name} from {model_name}"),
+            Op::AddConstraint { model_name, constraint } => {
+                format!("+ Create constraint {} on model {model_name}", item_name(constraint))
+            }
+            Op::RemoveConstraint { model_name, name } => format!("- Remove constraint {name} from model {model_name}"),
+        }
+    }
+
+    /// Django's `migration_name_fragment`.
+    pub fn name_fragment(&self) -> String {
+        match self {
+            Op::CreateModel { name, .. } => name.to_lowercase(),
+            Op::DeleteModel { name } => format!("delete_{}", name.to_lowercase()),
+            Op::AddField { model_name, name, .. } => format!("{}_{}", model_name.to_lowercase(), name.to_lowercase()),
+            Op::RemoveField { model_name, name } => format!("remove_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
+            Op::AlterField { model_name, name, .. } => format!("alter_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
+            Op::AlterModelOptions { name, .. } => format!("alter_{}_options", name.to_lowercase()),
+            Op::AlterModelTable { name, .. } => format!("alter_{}_table", name.to_lowercase()),
+            Op::AlterUniqueTogether { name, .. } => format!("alter_{}_unique_together", name.to_lowercase()),
+            Op::AddIndex { model_name, index } => format!("{}_{}", model_name.to_lowercase(), item_name(index).to_lowercase()),
+            Op::RemoveIndex { model_name, name } => format!("remove_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
+            Op::AddConstraint { model_name, constraint } => format!("{}_{}", model_name.to_lowercase(), item_name(constraint).to_lowercase()),
+            Op::RemoveConstraint { model_name, name } => format!("remove_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------- references
+
+fn resolve(label: &str, app: &str) -> (String, String) {
+    match label.split_once('.') {
+        Some((a, m)) => (a.to_string(), m.to_lowercase()),
+        None => (app.to_string(), label.to_lowercase()),
+    }
+}
+
+/// `field_references`: the field points at (app, model) by `to` or `through`.
+fn field_refs(field: &FieldDef, app: &str, target: &(String, String)) -> bool {
+    let to = field.target().map(|t| resolve(&t, app));
+    let through = field.get("through").and_then(Val::as_str).map(|t| resolve(t, app));
+    to.as_ref() == Some(target) || through.as_ref() == Some(target)
+}
+
+impl Op {
+    fn references_model(&self, name: &str, app: &str) -> bool {
+        let n = name.to_lowercase();
+        let target = (app.to_string(), n.clone());
+        match self {
+            Op::CreateModel { name: own, fields, bases, .. } => {
+                own.to_lowercase() == n
+                    || bases.iter().any(|b| matches!(b, Val::Str(s) if resolve(s, app) == target))
+                    || fields.iter().any(|(_, f)| field_refs(f, app, &target))
+            }
+            Op::DeleteModel { name: own }
+            | Op::AlterModelOptions { name: own, .. }
+            | Op::AlterModelTable { name: own, .. }
+            | Op::AlterUniqueTogether { name: own, .. } => own.to_lowercase() == n,
+            Op::AddField { model_name, field, .. } | Op::AlterField { model_name, field, .. } => {
+                model_name.to_lowercase() == n || field_refs(field, app, &target)
+            }
+            Op::RemoveField { model_name, .. } => model_name.to_lowercase() == n,
+            // IndexOperation keeps Operation's conservative default.
+            Op::AddIndex { .. } | Op::RemoveIndex { .. } | Op::AddConstraint { .. } | Op::RemoveConstraint { .. } => true,
+        }
+    }
+
+    fn references_field(&self, model: &str, field: &str, app: &str) -> bool {
+        let ml = model.to_lowercase();
+        let target = (app.to_string(), ml.clone());
+        match self {
+            Op::AddField { model_name, name, field: f, .. } | Op::AlterField { model_name, name, field: f, .. } => {
+                (model_name.to_lowercase() == ml && name == field) || field_refs(f, app, &target)
+            }
+            Op::RemoveField { model_name, name } => model_name.to_lowercase() == ml && name == field,
+            Op::AlterUniqueTogether { name, value } => {
+                name.to_lowercase() == ml
+                    && match value.items() {
+                        Some(groups) if !groups.is_empty() => groups.iter().any(|g| {
+                            g.items().is_some_and(|i| i.iter().any(|x| x.as_str() == Some(field)))
+                        }),
+                        _ => true,
+                    }
+            }
+            Op::CreateModel { .. } => {
+                // ModelOperation: references_field -> references_model... CreateModel overrides
+                // references_model only; Operation.references_field delegates to it.
+                self.references_model(model, app)
+            }
+            _ => self.references_model(model, app),
+        }
+    }
+
+    fn is_model_op(&self) -> bool {
+        matches!(
+            self,
+            Op::CreateModel { .. } | Op::DeleteModel { .. } | Op::AlterModelOptions { .. } | Op::AlterModelTable { .. } | Op::AlterUniqueTogether { .. }
+        )
+    }
+}
+
+const ALTER_OPTION_KEYS: &[&str] = &[
+    "base_manager_name",
+    "default_manager_name",
+    "default_related_name",
+    "get_latest_by",
+    "managed",
+    "ordering",
+    "permissions",
+    "default_permissions",
+    "select_on_save",
+    "verbose_name",
+    "verbose_name_plural",
+];
+
+enum Reduced {
+    Ops(Vec<Op>),
+    Through,
+    No,
+}
+
+fn set_opt(options: &mut Vec<(String, Val)>, k: &str, v: Val) {
+    match options.iter_mut().find(|(n, _)| n == k) {
+        Some(slot) => slot.1 = v,
+        None => options.push((k.to_string(), v)),
+    }
+}
+
+/// `operation.reduce(other, app_label)`.
+fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
+    use Op::*;
+    let same = |x: &str, y: &str| x.to_lowercase() == y.to_lowercase();
+    match (a, b) {
+        (CreateModel { name, fields, options, bases, managers }, _) => {
+            let mk = |fields: Vec<(String, FieldDef)>, options: Vec<(String, Val)>| {
+                Reduced::Ops(vec![CreateModel {
+                    name: name.clone(),
+                    fields,
+                    options,
+                    bases: bases.clone(),
+                    managers: managers.clone(),
+                }])
+            };
+            let proxy = options.iter().any(|(k, v)| k == "proxy" && *v == Val::Bool(true));
+            match b {
+                DeleteModel { name: n } if same(n, name) && !proxy => return Reduced::Ops(Vec::new()),
+                AlterModelOptions { name: n, options: o } if same(n, name) => {
+                    let mut opts = options.clone();
+                    for (k, v) in o {
+                        set_opt(&mut opts, k, v.clone());
+                    }
+                    opts.retain(|(k, _)| !ALTER_OPTION_KEYS.contains(&k.as_str()) || o.iter().any(|(ok, _)| ok == k));
+                    return mk(fields.clone(), opts);
+                }
+                AlterModelTable { name: n, table } if same(n, name) => {
+                    let mut opts = options.clone();
+                    set_opt(&mut opts, "db_table", table.clone());
+                    return mk(fields.clone(), opts);
+                }
+                AlterUniqueTogether { name: n, value } if same(n, name) => {
+                    let mut opts = options.clone();
+                    set_opt(&mut opts, "unique_together", value.clone());
+                    return mk(fields.clone(), opts);
+                }
+                AddField { model_name, name: f, field } if same(model_name, name) => {
+                    let mut fs = fields.clone();
+                    fs.push((f.clone(), field.clone()));
+                    return mk(fs, options.clone());
+                }
+                AlterField { model_name, name: f, field } if same(model_name, name) => {
+                    let fs = fields
+                        .iter()
+                        .map(|(n, d)| if n == f { (n.clone(), field.clone()) } else { (n.clone(), d.clone()) })
+                        .collect();
+                    return mk(fs, options.clone());
+                }
+                RemoveField { model_name, name: f } if same(model_name, name) => {
+                    let fs: Vec<_> = fields.iter().filter(|(n, _)| n != f).cloned().collect();
+                    let mut opts = options.clone();
+                    if let Some((_, v)) = opts.iter_mut().find(|(k, _)| k == "unique_together")
+                        && let Some(Val::Set(groups)) = normalize_together(v)
+                    {
+                        let groups: Vec<Val> = groups
+                            .into_iter()
+                            .map(|g| Val::Tuple(g.items().unwrap_or(&[]).iter().filter(|x| x.as_str() != Some(f)).cloned().collect()))
+                            .filter(|g| g.items().is_some_and(|i| !i.is_empty()))
+                            .collect();
+                        *v = Val::Set(groups);
+                    }
+                    opts.retain(|(k, v)| !(k == "unique_together" && v.items().is_some_and(<[Val]>::is_empty)));
+                    return mk(fs, opts);
+                }
+                AddIndex { model_name, index } if same(model_name, name) => {
+                    let mut opts = options.clone();
+                    let mut l = opts.iter().find(|(k, _)| k == "indexes").and_then(|(_, v)| v.items().map(<[Val]>::to_vec)).unwrap_or_default();
+                    l.push(index.clone());
+                    set_opt(&mut opts, "indexes", Val::List(l));
+                    return mk(fields.clone(), opts);
+                }
+                AddConstraint { model_name, constraint } if same(model_name, name) => {
+                    let mut opts = options.clone();
+                    let mut l = opts.iter().find(|(k, _)| k == "constraints").and_then(|(_, v)| v.items().map(<[Val]>::to_vec)).unwrap_or_default();
+                    l.push(constraint.clone());
+                    set_opt(&mut opts, "constraints", Val::List(l));
+                    return mk(fields.clone(), opts);
+                }
+                _ => {}
+            }
+            if !b.references_model(name, app) { Reduced::Through } else { Reduced::No }
+        }
+        (AlterModelOptions { name, .. }, AlterModelOptions { name: n, .. })
+        | (AlterModelTable { name, .. }, AlterModelTable { name: n, .. })
+        | (AlterUniqueTogether { name, .. }, AlterUniqueTogether { name: n, .. })
+        | (AlterModelOptions { name, .. } | AlterModelTable { name, .. } | AlterUniqueTogether { name, .. }, DeleteModel { name: n })
+            if same(name, n) =>
+        {
+            Reduced::Ops(vec![b.clone()])
+        }
+        (DeleteModel { name } | AlterModelOptions { name, .. } | AlterModelTable { name, .. }, _) => {
+            if !b.references_model(name, app) { Reduced::Through } else { Reduced::No }
+        }
+        (AlterUniqueTogether { name, .. }, _) => {
+            if !b.references_model(name, app) { Reduced::Through } else { Reduced::No }
+        }
+        (AddField { model_name, name, .. }, AlterField { model_name: m2, name: n2, field }) if same(model_name, m2) && name == n2 => {
+            Reduced::Ops(vec![AddField { model_name: model_name.clone(), name: name.clone(), field: field.clone() }])
+        }
+        (AddField { model_name, name, .. }, RemoveField { model_name: m2, name: n2 }) if same(model_name, m2) && name == n2 => {
+            Reduced::Ops(Vec::new())
+        }
+        (AlterField { model_name, name, .. }, AlterField { model_name: m2, name: n2, .. } | RemoveField { model_name: m2, name: n2 })
+            if same(model_name, m2) && name == n2 =>
+        {
+            Reduced::Ops(vec![b.clone()])
+        }
+        (RemoveField { model_name, .. }, DeleteModel { name }) if same(model_name, name) => Reduced::Ops(vec![b.clone()]),
+        (AddField { model_name, name, .. } | AlterField { model_name, name, .. } | RemoveField { model_name, name }, _) => {
+            if !b.references_field(model_name, name, app) { Reduced::Through } else { Reduced::No }
+        }
+        (AddIndex { model_name, index }, RemoveIndex { model_name: m2, name }) if same(model_name, m2) && item_name(index) == *name => {
+            Reduced::Ops(Vec::new())
+        }
+        (AddConstraint { model_name, constraint }, RemoveConstraint { model_name: m2, name }) if same(model_name, m2) && item_name(constraint) == *name => {
+            Reduced::Ops(Vec::new())
+        }
+        _ => Reduced::No,
+    }
+}
+
+fn optimize_inner(ops: &[Op], app: &str) -> Vec<Op> {
+    let mut new_ops: Vec<Op> = Vec::new();
+    'outer: for (i, op) in ops.iter().enumerate() {
+        let mut right = true;
+        for (j, other) in ops[i + 1..].iter().enumerate() {
+            match reduce(op, other, app) {
+                Reduced::Ops(result) => {
+                    let in_between = &ops[i + 1..i + j + 1];
+                    if right {
+                        new_ops.extend(in_between.iter().cloned());
+                        new_ops.extend(result);
+                    } else if in_between.iter().all(|x| matches!(reduce(x, other, app), Reduced::Through)) {
+                        new_ops.extend(result);
+                        new_ops.extend(in_between.iter().cloned());
+                    } else {
+                        new_ops.push(op.clone());
+                        continue 'outer;
+                    }
+                    new_ops.extend(ops[i + j + 2..].iter().cloned());
+                    return new_ops;
+                }
+                Reduced::No => right = false,
+                Reduced::Through => {}
+            }
+        }
+        new_ops.push(op.clone());
+    }
+    new_ops
+}
+
+pub fn optimize(mut ops: Vec<Op>, app: &str) -> Vec<Op> {
+    for _ in 0..1000 {
+        let result = optimize_inner(&ops, app);
+        if result == ops {
+            return result;
+        }
+        ops = result;
+    }
+    ops
+}
+
+// ----------------------------------------------------------------------------------- dependencies
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum DepType {
+    Create,
+    Remove,
+    Alter,
+    AlterFooTogether,
+    RemoveIndexOrConstraint,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct OpDep {
+    app: String,
+    model: String,
+    field: Option<String>,
+    ty: DepType,
+}
+
+fn dep(app: &str, model: &str, field: Option<&str>, ty: DepType) -> OpDep {
+    OpDep { app: app.to_string(), model: model.to_string(), field: field.map(str::to_string), ty }
+}
+
+fn check_dependency(op: &Op, d: &OpDep) -> bool {
+    let ml = d.model.to_lowercase();
+    match (d.ty, &d.field) {
+        (DepType::Create, None) => matches!(op, Op::CreateModel { name, .. } if name.to_lowercase() == ml),
+        (DepType::Create, Some(f)) => match op {
+            Op::CreateModel { name, fields, .. } => name.to_lowercase() == ml && fields.iter().any(|(n, _)| n == f),
+            Op::AddField { model_name, name, .. } => model_name.to_lowercase() == ml && name.to_lowercase() == f.to_lowercase(),
+            _ => false,
+        },
+        (DepType::Remove, None) => matches!(op, Op::DeleteModel { name } if name.to_lowercase() == ml),
+        (DepType::Remove, Some(f)) => {
+            matches!(op, Op::RemoveField { model_name, name } if model_name.to_lowercase() == ml && name.to_lowercase() == f.to_lowercase())
+        }
+        (DepType::Alter, Some(f)) => {
+            matches!(op, Op::AlterField { model_name, name, .. } if model_name.to_lowercase() == ml && name.to_lowercase() == f.to_lowercase())
+        }
+        (DepType::Alter, None) => false,
+        (DepType::AlterFooTogether, _) => matches!(op, Op::AlterUniqueTogether { name, .. } if name.to_lowercase() == ml),
+        (DepType::RemoveIndexOrConstraint, Some(_)) => matches!(
+            op,
+            Op::RemoveIndex { model_name, .. } | Op::RemoveConstraint { model_name, .. } if model_name.to_lowercase() == ml
+        ),
+        (DepType::RemoveIndexOrConstraint, None) => false,
+    }
+}
+
+// ----------------------------------------------------------------------------------- detection
+
+/// One migration the autodetector would write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedMigration {
+    pub app_label: String,
+    pub name: String,
+    pub initial: bool,
+    /// (app_label, name); `("__setting__", "AUTH_USER_MODEL")` for a swappable dependency.
+    pub dependencies: Vec<(String, String)>,
+    pub operations: Vec<Op>,
+}
+
+pub struct Input<'a> {
+    pub from: &'a ProjectState,
+    pub to: &'a ProjectState,
+    /// Leaf nodes of the graph, sorted (all apps).
+    pub leaves: Vec<(String, String)>,
+    /// Apps with a migrations package (possibly empty).
+    pub apps_with_migrations_package: Vec<String>,
+    pub specified_apps: Vec<String>,
+    pub auth_user_model: &'a str,
+    pub django_version: (u32, u32),
+    /// `--name`.
+    pub migration_name: Option<&'a str>,
+    /// Host-provided timestamp for `auto_<timestamp>` names (`%Y%m%d_%H%M`).
+    pub timestamp: &'a str,
+}
+
+struct Gen<'a> {
+    inp: &'a Input<'a>,
+    ops: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>,
+}
+
+impl Gen<'_> {
+    fn add(&mut self, app: &str, op: Op, deps: Vec<OpDep>, beginning: bool) {
+        let v = self.ops.entry(app.to_string()).or_default();
+        if beginning {
+            v.insert(0, (op, deps));
+        } else {
+            v.push((op, deps));
+        }
+    }
+
+    fn fk_deps(&self, app: &str, field: &FieldDef) -> Vec<OpDep> {
+        let mut out = Vec::new();
+        if let Some(setting) = field.swappable_setting() {
+            out.push(dep("__setting__", setting, None, DepType::Create));
+        } else if let Some(t) = field.target() {
+            let (a, m) = resolve(&t, app);
+            out.push(dep(&a, &m, None, DepType::Create));
+        }
+        if let Some(t) = field.get("through").and_then(Val::as_str) {
+            let (a, m) = resolve(t, app);
+            out.push(dep(&a, &m, None, DepType::Create));
+        }
+        out
+    }
+}
+
+/// Why djsa cannot produce the migration exactly.
+pub type Cannot = String;
+
+fn option_eq(a: Option<&Val>, b: Option<&Val>) -> bool {
+    match (a, b) {
+        (None | Some(Val::None), None | Some(Val::None)) => true,
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Run the autodetector. `Err` when the changes include something djsa does not reproduce exactly.
+pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
+    let from = inp.from;
+    let to = inp.to;
+    let mut g = Gen { inp, ops: FxHashMap::default() };
+    let key = |s: &ModelState| (s.app_label.clone(), s.name_lower());
+    let old_keys: Vec<(String, String)> = from.models.iter().map(|(k, _)| k.clone()).collect();
+    let new_keys: Vec<(String, String)> = to.models.iter().map(|(k, _)| k.clone()).collect();
+    for (_, s) in from.models.iter().chain(to.models.iter()) {
+        let managed = s.option("managed");
+        if managed == Some(&Val::Bool(false)) || s.option("proxy") == Some(&Val::Bool(true)) {
+            if from.get(&s.app_label, &s.name) != to.get(&s.app_label, &s.name) {
+                return Err(format!("{}.{}: proxy or unmanaged model changes are not reproduced by djsa yet", s.app_label, s.name));
+            }
+        }
+        if !s.bases.is_empty() && from.get(&s.app_label, &s.name).map(|m| &m.bases) != to.get(&s.app_label, &s.name).map(|m| &m.bases) {
+            return Err(format!("{}.{}: model bases are not reproduced by djsa yet", s.app_label, s.name));
+        }
+    }
+    // Renamed models: Django asks; with --noinput it says no. Nothing to do.
+    // Deleted models.
+    let mut deleted: Vec<&(String, String)> = old_keys.iter().filter(|k| !new_keys.contains(k)).collect();
+    deleted.sort();
+    for k in &deleted {
+        let Some(ms) = from.get(&k.0, &k.1) else { continue };
+        // Incoming relations from other models make Django add dependencies djsa does not model.
+        for (ok, other) in &from.models {
+            if ok == *k {
+                continue;
+            }
+            if other.fields.iter().any(|(_, f)| f.target().map(|t| resolve(&t, &other.app_label)) == Some((*k).clone())) {
+                return Err(format!("{}.{}: deleting a model other models point at is not reproduced by djsa yet", k.0, ms.name));
+            }
+        }
+        if ms.option("unique_together").and_then(Val::items).is_some_and(|i| !i.is_empty())
+            || !ms.list_option("indexes").is_empty()
+            || !ms.list_option("constraints").is_empty()
+        {
+            return Err(format!("{}.{}: deleting a model with indexes/constraints is not reproduced by djsa yet", k.0, ms.name));
+        }
+        let mut related: Vec<&String> = ms.fields.iter().filter(|(_, f)| f.is_relation()).map(|(n, _)| n).collect();
+        related.sort();
+        let mut del_deps = Vec::new();
+        for n in related {
+            g.add(&k.0, Op::RemoveField { model_name: k.1.clone(), name: n.clone() }, Vec::new(), false);
+            del_deps.push(dep(&k.0, &k.1, Some(n), DepType::Remove));
+        }
+        g.add(&k.0, Op::DeleteModel { name: ms.name.clone() }, del_deps, false);
+    }
+    // Created models: reverse-sorted, each CreateModel inserted at the beginning.
+    let mut added: Vec<&(String, String)> = new_keys.iter().filter(|k| !old_keys.contains(k)).collect();
+    added.sort();
+    added.reverse();
+    for k in added {
+        let Some(ms) = to.get(&k.0, &k.1) else { continue };
+        let mut ms = ms.clone();
+        let indexes = ms.list_option("indexes");
+        let constraints = ms.list_option("constraints");
+        let unique_together = ms.option("unique_together").cloned();
+        ms.options.retain(|(n, _)| !matches!(n.as_str(), "indexes" | "constraints" | "unique_together"));
+        let mut related: Vec<String> = Vec::new();
+        let mut pk_rel: Option<String> = None;
+        for (n, f) in &ms.fields {
+            if f.is_relation() {
+                if f.primary_key() {
+                    pk_rel = f.target();
+                } else if !f.parent_link() {
+                    related.push(n.clone());
+                }
+                if f.get("through").is_some() && !related.contains(n) {
+                    related.push(n.clone());
+                }
+            }
+        }
+        let mut deps = vec![dep(&k.0, &k.1, None, DepType::Remove)];
+        if let Some(t) = pk_rel {
+            let (a, m) = resolve(&t, &k.0);
+            deps.push(dep(&a, &m, None, DepType::Create));
+        }
+        g.add(
+            &k.0,
+            Op::CreateModel {
+                name: ms.name.clone(),
+                fields: ms.fields.iter().filter(|(n, _)| !related.contains(n)).cloned().collect(),
+                options: ms.options.clone(),
+                bases: ms.bases.clone(),
+                managers: ms.managers.clone(),
+            },
+            deps,
+            true,
+        );
+        if ms.option("managed") == Some(&Val::Bool(false)) {
+            continue;
+        }
+        related.sort();
+        for n in &related {
+            let Some(f) = ms.field(n) else { continue };
+            let mut d = g.fk_deps(&k.0, f);
+            d.push(dep(&k.0, &k.1, None, DepType::Create));
+            let mut uniq: Vec<OpDep> = Vec::new();
+            for x in d {
+                if !uniq.contains(&x) {
+                    uniq.push(x);
+                }
+            }
+            g.add(&k.0, Op::AddField { model_name: k.1.clone(), name: n.clone(), field: f.clone() }, uniq, false);
+        }
+        let mut rel_deps: Vec<OpDep> = related.iter().map(|n| dep(&k.0, &k.1, Some(n), DepType::Create)).collect();
+        rel_deps.push(dep(&k.0, &k.1, None, DepType::Create));
+        for i in indexes {
+            g.add(&k.0, Op::AddIndex { model_name: k.1.clone(), index: i }, rel_deps.clone(), false);
+        }
+        for c in constraints {
+            g.add(&k.0, Op::AddConstraint { model_name: k.1.clone(), constraint: c }, rel_deps.clone(), false);
+        }
+        if let Some(ut) = unique_together
+            && ut.items().is_some_and(|i| !i.is_empty())
+        {
+            g.add(&k.0, Op::AlterUniqueTogether { name: k.1.clone(), value: ut }, rel_deps.clone(), false);
+        }
+    }
+    // Kept models.
+    let mut kept: Vec<&(String, String)> = new_keys.iter().filter(|k| old_keys.contains(k)).collect();
+    kept.sort();
+    let pair = |k: &(String, String)| (from.get(&k.0, &k.1), to.get(&k.0, &k.1));
+    for k in &kept {
+        let (Some(o), Some(n)) = pair(k) else { continue };
+        let pick = |s: &ModelState| -> Vec<(String, Val)> {
+            s.options.iter().filter(|(k, _)| ALTER_OPTION_KEYS.contains(&k.as_str())).cloned().collect()
+        };
+        let (oo, no) = (pick(o), pick(n));
+        let same = oo.len() == no.len() && oo.iter().all(|(k, v)| no.iter().any(|(k2, v2)| k == k2 && v == v2));
+        if !same {
+            g.add(&k.0, Op::AlterModelOptions { name: k.1.clone(), options: no }, Vec::new(), false);
+        }
+    }
+    for k in &kept {
+        let (Some(o), Some(n)) = pair(k) else { continue };
+        if o.managers != n.managers {
+            return Err(format!("{}.{}: manager changes are not reproduced by djsa yet", k.0, n.name));
+        }
+        if !option_eq(o.option("db_table_comment"), n.option("db_table_comment")) {
+            return Err(format!("{}.{}: table comment changes are not reproduced by djsa yet", k.0, n.name));
+        }
+        if !option_eq(o.option("order_with_respect_to"), n.option("order_with_respect_to")) {
+            return Err(format!("{}.{}: order_with_respect_to changes are not reproduced by djsa yet", k.0, n.name));
+        }
+        if o.option("index_together").and_then(Val::items).is_some_and(|i| !i.is_empty()) {
+            return Err(format!("{}.{}: index_together is not reproduced by djsa", k.0, n.name));
+        }
+    }
+    // Renamed fields: with --noinput Django never renames. Indexes and constraints.
+    let mut idx_changes = Vec::new();
+    for k in &kept {
+        let (Some(o), Some(n)) = pair(k) else { continue };
+        for key in ["indexes", "constraints"] {
+            let (ol, nl) = (o.list_option(key), n.list_option(key));
+            let added: Vec<Val> = nl.iter().filter(|i| !ol.contains(i)).cloned().collect();
+            let removed: Vec<Val> = ol.iter().filter(|i| !nl.contains(i)).cloned().collect();
+            let strip = |v: &Val| match v {
+                Val::Call { path, args, kwargs } => Val::Call { path: path.clone(), args: args.clone(), kwargs: kwargs.iter().filter(|(k, _)| k != "name").cloned().collect() },
+                v => v.clone(),
+            };
+            for a in &added {
+                for r in &removed {
+                    if strip(a) == strip(r) || item_name(a) == item_name(r) {
+                        return Err(format!("{}.{}: renamed or altered {key} are not reproduced by djsa yet", k.0, n.name));
+                    }
+                }
+            }
+            idx_changes.push(((*k).clone(), key, added, removed));
+        }
+    }
+    for ((app, model), key, _, removed) in idx_changes.iter().filter(|c| c.1 == "constraints") {
+        let _ = key;
+        for r in removed {
+            g.add(app, Op::RemoveConstraint { model_name: model.clone(), name: item_name(r) }, Vec::new(), false);
+        }
+    }
+    for ((app, model), _, _, removed) in idx_changes.iter().filter(|c| c.1 == "indexes") {
+        for r in removed {
+            g.add(app, Op::RemoveIndex { model_name: model.clone(), name: item_name(r) }, Vec::new(), false);
+        }
+    }
+    // unique_together changes (removal part first).
+    let mut together: Vec<((String, String), Vec<Val>, Vec<Val>, Vec<OpDep>)> = Vec::new();
+    for k in &kept {
+        let (Some(o), Some(n)) = pair(k) else { continue };
+        let norm = |v: Option<&Val>| -> Vec<Val> {
+            v.and_then(normalize_together).and_then(|s| s.items().map(<[Val]>::to_vec)).unwrap_or_default()
+        };
+        let (ov, nv) = (norm(o.option("unique_together")), norm(n.option("unique_together")));
+        if ov != nv {
+            let mut deps = Vec::new();
+            for g2 in &nv {
+                for f in g2.items().unwrap_or(&[]) {
+                    if let Some(fname) = f.as_str()
+                        && let Some(fd) = n.field(fname)
+                        && fd.is_relation()
+                    {
+                        deps.extend(g.fk_deps(&k.0, fd));
+                    }
+                }
+            }
+            together.push(((*k).clone(), ov, nv, deps));
+        }
+    }
+    for ((app, model), ov, nv, deps) in &together {
+        let removal: Vec<Val> = nv.iter().filter(|x| ov.contains(x)).cloned().collect();
+        if !removal.is_empty() || !ov.is_empty() {
+            g.add(app, Op::AlterUniqueTogether { name: model.clone(), value: Val::Set(removal) }, deps.clone(), false);
+        }
+    }
+    // Field keys.
+    let mut old_fields: Vec<(String, String, String)> = Vec::new();
+    let mut new_fields: Vec<(String, String, String)> = Vec::new();
+    for k in &kept {
+        let (Some(o), Some(n)) = pair(k) else { continue };
+        old_fields.extend(o.fields.iter().map(|(f, _)| (k.0.clone(), k.1.clone(), f.clone())));
+        new_fields.extend(n.fields.iter().map(|(f, _)| (k.0.clone(), k.1.clone(), f.clone())));
+    }
+    let mut removed_f: Vec<&(String, String, String)> = old_fields.iter().filter(|f| !new_fields.contains(f)).collect();
+    removed_f.sort();
+    let mut added_f: Vec<&(String, String, String)> = new_fields.iter().filter(|f| !old_fields.contains(f)).collect();
+    added_f.sort();
+    // Rename candidates: Django's questioner would ask (and --noinput says no).
+    for (app, model, name) in &removed_f {
+        let _ = (app, model, name);
+        let deps = vec![
+            dep(app, model, Some(name), DepType::RemoveIndexOrConstraint),
+            dep(app, model, Some(name), DepType::AlterFooTogether),
+        ];
+        let deps = if inp.django_version >= (6, 0) { deps } else { deps[1..].to_vec() };
+        g.add(app, Op::RemoveField { model_name: model.clone(), name: name.clone() }, deps, false);
+    }
+    for (app, model, name) in &added_f {
+        let Some(ms) = to.get(app, model) else { continue };
+        let Some(f) = ms.field(name) else { continue };
+        let has_default = f.get("default").is_some() || f.get("db_default").is_some();
+        let null = f.get("null") == Some(&Val::Bool(true));
+        let blank_ok = f.get("blank") == Some(&Val::Bool(true))
+            && matches!(f.kind(), Some(k) if k.is_char_like() || matches!(k, crate::fields::FieldKind::TextField));
+        let auto_now = f.get("auto_now") == Some(&Val::Bool(true)) || f.get("auto_now_add") == Some(&Val::Bool(true));
+        if f.is_m2m() {
+            return Err(format!("{app}.{model}.{name}: adding a many-to-many field is not reproduced by djsa yet"));
+        }
+        if !(null || has_default || blank_ok) {
+            // auto_now(_add) and plain NOT NULL additions go through the questioner.
+            let _ = auto_now;
+            return Err(format!(
+                "{app}.{model}.{name}: a non-nullable field without a default; Django would ask for a one-off default"
+            ));
+        }
+        if f.get("unique") == Some(&Val::Bool(true)) && matches!(f.get("default"), Some(Val::Ref(_))) {
+            return Err(format!("{app}.{model}.{name}: unique field with a callable default"));
+        }
+        let mut deps = Vec::new();
+        if f.is_relation() {
+            deps.extend(g.fk_deps(app, f));
+        }
+        g.add(app, Op::AddField { model_name: model.clone(), name: name.clone(), field: f.clone() }, deps, false);
+    }
+    let mut common: Vec<&(String, String, String)> = old_fields.iter().filter(|f| new_fields.contains(f)).collect();
+    common.sort();
+    for (app, model, name) in common {
+        let (Some(o), Some(n)) = (from.get(app, model), to.get(app, model)) else { continue };
+        let (Some(of), Some(nf)) = (o.field(name), n.field(name)) else { continue };
+        if of != nf {
+            if of.is_m2m() != nf.is_m2m() {
+                return Err(format!("{app}.{model}.{name}: changing to/from many-to-many is not reproduced by djsa yet"));
+            }
+            let old_null = of.get("null") == Some(&Val::Bool(true));
+            let new_null = nf.get("null") == Some(&Val::Bool(true));
+            if old_null && !new_null && nf.get("default").is_none() && nf.get("db_default").is_none() && !nf.is_m2m() {
+                return Err(format!("{app}.{model}.{name}: null to not-null without a default; Django would ask"));
+            }
+            let mut deps = Vec::new();
+            if nf.is_relation() {
+                deps.extend(g.fk_deps(app, nf));
+            }
+            g.add(app, Op::AlterField { model_name: model.clone(), name: name.clone(), field: nf.clone() }, deps, false);
+        }
+    }
+    for ((app, model), ov, nv, deps) in &together {
+        let removal: Vec<Val> = nv.iter().filter(|x| ov.contains(x)).cloned().collect();
+        if *nv != removal {
+            g.add(app, Op::AlterUniqueTogether { name: model.clone(), value: Val::Set(nv.clone()) }, deps.clone(), false);
+        }
+    }
+    for ((app, model), _, added, _) in idx_changes.iter().filter(|c| c.1 == "indexes") {
+        for a in added {
+            g.add(app, Op::AddIndex { model_name: model.clone(), index: a.clone() }, Vec::new(), false);
+        }
+    }
+    for ((app, model), _, added, _) in idx_changes.iter().filter(|c| c.1 == "constraints") {
+        for a in added {
+            g.add(app, Op::AddConstraint { model_name: model.clone(), constraint: a.clone() }, Vec::new(), false);
+        }
+    }
+    for k in &kept {
+        let (Some(o), Some(n)) = pair(k) else { continue };
+        if !option_eq(o.option("db_table"), n.option("db_table")) {
+            g.add(&k.0, Op::AlterModelTable { name: k.1.clone(), table: n.option("db_table").cloned().unwrap_or(Val::None) }, Vec::new(), false);
+        }
+    }
+    let _ = key;
+    // Sort each app's operations (graphlib.TopologicalSorter order).
+    let mut apps: Vec<String> = g.ops.keys().cloned().collect();
+    apps.sort();
+    let mut sorted: FxHashMap<String, Vec<(Op, Vec<OpDep>)>> = FxHashMap::default();
+    for app in &apps {
+        let ops = g.ops.remove(app).unwrap_or_default();
+        sorted.insert(app.clone(), topo_sort(ops, app, inp.auth_user_model)?);
+    }
+    let migrations = build_list(sorted, inp)?;
+    Ok(migrations)
+}
+
+fn resolve_dep(d: &OpDep, auth_user_model: &str) -> (OpDep, bool) {
+    if d.app != "__setting__" {
+        return (d.clone(), false);
+    }
+    let (a, m) = auth_user_model.split_once('.').unwrap_or(("auth", "User"));
+    (OpDep { app: a.to_string(), model: m.to_lowercase(), field: d.field.clone(), ty: d.ty }, true)
+}
+
+fn topo_sort(ops: Vec<(Op, Vec<OpDep>)>, app: &str, aum: &str) -> Result<Vec<(Op, Vec<OpDep>)>, Cannot> {
+    // Port of graphlib.TopologicalSorter: node info in order of first mention.
+    let n = ops.len();
+    let mut order: Vec<usize> = Vec::new();
+    let mut npred = vec![0usize; n];
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut seen = vec![false; n];
+    let mut mention = |i: usize, order: &mut Vec<usize>, seen: &mut Vec<bool>| {
+        if !seen[i] {
+            seen[i] = true;
+            order.push(i);
+        }
+    };
+    for (i, (_, deps)) in ops.iter().enumerate() {
+        mention(i, &mut order, &mut seen);
+        for d in deps {
+            let (d, _) = resolve_dep(d, aum);
+            if d.app != app {
+                continue;
+            }
+            let preds: Vec<usize> = (0..n).filter(|&x| check_dependency(&ops[x].0, &d)).collect();
+            mention(i, &mut order, &mut seen);
+            npred[i] += preds.len();
+            for p in preds {
+                mention(p, &mut order, &mut seen);
+                succ[p].push(i);
+            }
+        }
+    }
+    let mut ready: Vec<usize> = order.iter().copied().filter(|&i| npred[i] == 0).collect();
+    let mut out_idx: Vec<usize> = Vec::new();
+    while !ready.is_empty() {
+        let group = std::mem::take(&mut ready);
+        out_idx.extend(group.iter().copied());
+        for node in group {
+            for &s in &succ[node] {
+                npred[s] -= 1;
+                if npred[s] == 0 {
+                    ready.push(s);
+                }
+            }
+        }
+    }
+    if out_idx.len() != n {
+        return Err("operations depend on each other in a cycle".into());
+    }
+    let mut slots: Vec<Option<(Op, Vec<OpDep>)>> = ops.into_iter().map(Some).collect();
+    Ok(out_idx.into_iter().filter_map(|i| slots[i].take()).collect())
+}
+
+fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
+    let mut migrations: Vec<(String, Vec<PlannedMigration>)> = Vec::new();
+    let count = |g: &FxHashMap<String, Vec<(Op, Vec<OpDep>)>>| g.values().map(Vec::len).sum::<usize>();
+    let mut num_ops = count(&generated);
+    let mut chop_mode = false;
+    let leaf_of = |app: &str| inp.leaves.iter().find(|l| l.0 == app).cloned();
+    while num_ops > 0 {
+        let mut apps: Vec<String> = generated.keys().cloned().collect();
+        apps.sort();
+        for app in apps {
+            let mut chopped: Vec<Op> = Vec::new();
+            let mut dependencies: Vec<(String, String)> = Vec::new();
+            loop {
+                let Some((op, deps)) = generated.get(&app).and_then(|v| v.first()).cloned() else { break };
+                let mut satisfied = true;
+                let mut op_deps: Vec<(String, String)> = Vec::new();
+                for d in &deps {
+                    let (rd, swappable) = resolve_dep(d, inp.auth_user_model);
+                    if rd.app == app {
+                        continue;
+                    }
+                    if generated.get(&rd.app).is_some_and(|v| v.iter().any(|(o, _)| check_dependency(o, &rd))) {
+                        satisfied = false;
+                        break;
+                    }
+                    if swappable {
+                        op_deps.push((d.app.clone(), d.model.clone()));
+                    } else if let Some((_, ms)) = migrations.iter().find(|(a, _)| *a == rd.app) {
+                        if let Some(last) = ms.last() {
+                            op_deps.push((rd.app.clone(), last.name.clone()));
+                        }
+                    } else if chop_mode {
+                        match leaf_of(&rd.app) {
+                            Some(l) => op_deps.push(l),
+                            None => op_deps.push((rd.app.clone(), "__first__".into())),
+                        }
+                    } else {
+                        satisfied = false;
+                    }
+                }
+                if !satisfied {
+                    break;
+                }
+                chopped.push(op);
+                for d in op_deps {
+                    if !dependencies.contains(&d) {
+                        dependencies.push(d);
+                    }
+                }
+                if let Some(v) = generated.get_mut(&app) {
+                    v.remove(0);
+                }
+            }
+            if !dependencies.is_empty() || !chopped.is_empty() {
+                let remaining = generated.get(&app).map(Vec::len).unwrap_or(0);
+                if remaining == 0 || chop_mode {
+                    let existing = inp.leaves.iter().any(|l| l.0 == app);
+                    let slot = match migrations.iter_mut().position(|(a, _)| *a == app) {
+                        Some(p) => p,
+                        None => {
+                            migrations.push((app.clone(), Vec::new()));
+                            migrations.len() - 1
+                        }
+                    };
+                    let n = migrations[slot].1.len() + 1;
+                    migrations[slot].1.push(PlannedMigration {
+                        app_label: app.clone(),
+                        name: format!("auto_{n}"),
+                        initial: !existing,
+                        dependencies,
+                        operations: chopped,
+                    });
+                    chop_mode = false;
+                } else if let Some(v) = generated.get_mut(&app) {
+                    let mut restored: Vec<(Op, Vec<OpDep>)> = Vec::new();
+                    // Put the chopped operations back (their dependencies are recomputed on the
+                    // next pass, exactly as Django re-reads `_auto_deps`).
+                    restored.extend(chopped.into_iter().map(|o| (o, Vec::new())));
+                    let _ = restored;
+                    return Err("operations of several apps depend on each other; djsa does not split migrations yet".into());
+                    #[allow(unreachable_code)]
+                    {
+                        let _ = v;
+                    }
+                }
+            }
+        }
+        let new_num = count(&generated);
+        if new_num == num_ops {
+            if !chop_mode {
+                chop_mode = true;
+            } else {
+                return Err("cannot resolve operation dependencies".into());
+            }
+        }
+        num_ops = new_num;
+    }
+    // Internal dependencies, optimize, name.
+    let mut out = Vec::new();
+    for (app, ms) in migrations {
+        if ms.len() > 1 {
+            return Err(format!("app {app} would need several migrations; djsa does not split migrations yet"));
+        }
+        for mut m in ms {
+            m.operations = optimize(m.operations, &app);
+            out.push(m);
+        }
+    }
+    // Trim to the specified apps (and what they depend on).
+    if !inp.specified_apps.is_empty() {
+        let mut required: Vec<String> = inp.specified_apps.clone();
+        let mut i = 0;
+        while i < required.len() {
+            let a = required[i].clone();
+            for m in out.iter().filter(|m| m.app_label == a) {
+                for (da, _) in &m.dependencies {
+                    if da != "__setting__" && !required.contains(da) {
+                        required.push(da.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        out.retain(|m| required.contains(&m.app_label));
+    }
+    // arrange_for_graph.
+    let mut name_map: Vec<((String, String), (String, String))> = Vec::new();
+    let mut arranged = Vec::new();
+    for mut m in out {
+        let app_leaf = leaf_of(&m.app_label);
+        if app_leaf.is_none()
+            && !inp.specified_apps.contains(&m.app_label)
+            && !inp.apps_with_migrations_package.contains(&m.app_label)
+        {
+            name_map.push(((m.app_label.clone(), m.name.clone()), (m.app_label.clone(), "__first__".into())));
+            continue;
+        }
+        let next = match &app_leaf {
+            None => 1,
+            Some(l) => parse_number(&l.1).unwrap_or(0) + 1,
+        };
+        if let Some(l) = &app_leaf {
+            m.dependencies.push(l.clone());
+        }
+        let suffix = match inp.migration_name {
+            Some(n) => n.to_string(),
+            None if app_leaf.is_none() => "initial".to_string(),
+            None => super::naming::suggest_name(&m.operations, m.initial, inp.timestamp).chars().take(100).collect(),
+        };
+        let new_name = format!("{next:04}_{suffix}");
+        name_map.push(((m.app_label.clone(), m.name.clone()), (m.app_label.clone(), new_name.clone())));
+        m.name = new_name;
+        arranged.push(m);
+    }
+    for m in &mut arranged {
+        m.dependencies = m
+            .dependencies
+            .iter()
+            .map(|d| name_map.iter().find(|(k, _)| k == d).map(|(_, v)| v.clone()).unwrap_or_else(|| d.clone()))
+            .collect();
+        m.dependencies.sort();
+        m.dependencies.dedup();
+    }
+    Ok(arranged)
+}
+
+/// `MigrationAutodetector.parse_number`.
+pub fn parse_number(name: &str) -> Option<u64> {
+    if let Some(idx) = name.rfind("_squashed_") {
+        let digits: String = name[idx + "_squashed_".len()..].chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() {
+            return digits.parse().ok();
+        }
+    }
+    let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() { None } else { digits.parse().ok() }
+}

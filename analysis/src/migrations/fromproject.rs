@@ -1,0 +1,347 @@
+//! The "to" state: `ModelState.from_model` for every model of an app, built from the project model.
+
+use crate::db::SourceFile;
+use crate::fields::FieldKind;
+use crate::project::{Field, Model, Parent, ProjectModel};
+use crate::resolve::{Resolved, Resolver};
+use crate::syntax::{Expr, ExprKind, Stmt, Target};
+
+use super::parse::{Val, ValCx};
+use super::state::{FieldCx, FieldDef, ModelState, deconstruct, normalize_calls, normalize_together};
+
+const DEFAULT_NAMES: &[&str] = &[
+    "verbose_name",
+    "verbose_name_plural",
+    "db_table",
+    "db_table_comment",
+    "ordering",
+    "unique_together",
+    "permissions",
+    "get_latest_by",
+    "order_with_respect_to",
+    "app_label",
+    "db_tablespace",
+    "abstract",
+    "managed",
+    "proxy",
+    "swappable",
+    "auto_created",
+    "apps",
+    "default_permissions",
+    "select_on_save",
+    "default_related_name",
+    "required_db_features",
+    "required_db_vendor",
+    "base_manager_name",
+    "default_manager_name",
+    "indexes",
+    "constraints",
+];
+
+pub struct FromProject<'a, 'db> {
+    pub pm: &'a ProjectModel,
+    pub resolver: &'a Resolver<'db>,
+    pub setting: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl FromProject<'_, '_> {
+    fn cx(&self, file: SourceFile) -> ValCx<'_, '_> {
+        ValCx {
+            resolver: self.resolver,
+            file,
+            setting: self.setting,
+            opaque_ok: false,
+        }
+    }
+
+    /// Default primary key class path for the model's app.
+    fn default_pk(&self, m: &Model) -> Result<String, String> {
+        let app = m.app_label.as_deref().and_then(|l| self.pm.app(l));
+        let path = app
+            .and_then(|a| a.default_auto_field.clone())
+            .or_else(|| self.pm.settings.default_auto_field.clone())
+            .unwrap_or_else(|| {
+                if self.pm.django_version >= (6, 0) {
+                    "django.db.models.BigAutoField".into()
+                } else {
+                    "django.db.models.AutoField".into()
+                }
+            });
+        if path == "?" {
+            return Err("DEFAULT_AUTO_FIELD is not known statically".into());
+        }
+        Ok(path)
+    }
+
+    /// Fields in Django's order (abstract ancestors' first, then own), with the model that
+    /// declares each one.
+    fn local_fields<'m>(&'m self, idx: usize, out: &mut Vec<&'m Field>, depth: u32) -> Result<(), String> {
+        if depth > 20 {
+            return Err("inheritance too deep".into());
+        }
+        let m = &self.pm.models[idx];
+        for p in &m.parents {
+            match p {
+                Parent::Base => {}
+                Parent::Model(pidx) if self.pm.models[*pidx].abstract_ => {
+                    self.local_fields(*pidx, out, depth + 1)?;
+                }
+                Parent::Model(_) => return Err("multi-table inheritance".into()),
+                Parent::Mixin => return Err("a mixin base class".into()),
+                Parent::Unknown(b) => return Err(format!("base class {b} is not understood")),
+            }
+        }
+        for f in &m.own_fields {
+            out.retain(|o| o.name != f.name);
+            out.push(f);
+        }
+        Ok(())
+    }
+
+    fn check_body(&self, idx: usize, managers: &mut Vec<String>, depth: u32) -> Result<(), String> {
+        if depth > 20 {
+            return Err("inheritance too deep".into());
+        }
+        let m = &self.pm.models[idx];
+        for p in &m.parents {
+            if let Parent::Model(pidx) = p {
+                self.check_body(*pidx, managers, depth + 1)?;
+            }
+        }
+        let Some(class) = self.resolver.class_def(m.class) else {
+            return Err("class not found".into());
+        };
+        for s in &class.body {
+            let Stmt::Assign { targets, value, .. } = s else { continue };
+            let [Target::Name(name, _)] = targets.as_slice() else { continue };
+            if m.own_fields.iter().any(|f| &f.name == name) {
+                continue;
+            }
+            if let ExprKind::Call { func, args, kwargs, .. } = &value.kind {
+                match self.resolver.resolve_expr(m.file, func) {
+                    Resolved::External(q) if q == "django.db.models.Manager" || q == "django.db.models.manager.Manager" => {
+                        if !args.is_empty() || !kwargs.is_empty() {
+                            return Err("manager with arguments".into());
+                        }
+                        managers.retain(|n| n != name);
+                        managers.push(name.clone());
+                    }
+                    _ => return Err(format!("class attribute {name} may be a manager djsa cannot read")),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn model_state(&self, idx: usize) -> Result<ModelState, String> {
+        let m = &self.pm.models[idx];
+        let app = m.app_label.clone().ok_or("no app label")?;
+        if m.incomplete || m.meta.incomplete {
+            return Err("the model is not fully understood statically".into());
+        }
+        if m.proxy {
+            return Err("proxy models are not compared by djsa yet".into());
+        }
+        let mut managers = Vec::new();
+        self.check_body(idx, &mut managers, 0)?;
+        let mut fields_src: Vec<&Field> = Vec::new();
+        self.local_fields(idx, &mut fields_src, 0)?;
+        let cx_f = FieldCx {
+            app_label: &app,
+            model_name: &m.name,
+            auth_user_model: &self.pm.settings.auth_user_model,
+        };
+        let mut fields: Vec<(String, FieldDef)> = Vec::new();
+        let mut m2m: Vec<(String, FieldDef)> = Vec::new();
+        for f in &fields_src {
+            if f.has_splat {
+                return Err(format!("field {} is built with *args/**kwargs", f.name));
+            }
+            if f.custom.is_some() {
+                return Err(format!("field {} has a custom field class", f.name));
+            }
+            let cx = self.cx(f.file);
+            let path = format!("django.db.models.{}", f.kind.name());
+            let mut args = Vec::new();
+            let mut kwargs = Vec::new();
+            let params = f.kind.positional_params();
+            let to_pos = params.iter().position(|p| *p == "to");
+            for (i, a) in f.args.iter().enumerate() {
+                if Some(i) == to_pos {
+                    args.push(self.target(f, a, idx)?);
+                } else {
+                    args.push(self.field_val(&cx, a)?);
+                }
+            }
+            for k in &f.kwargs {
+                let v = if k.name == "to" {
+                    self.target(f, &k.value, idx)?
+                } else if k.name == "through" {
+                    self.target(f, &k.value, idx)?
+                } else {
+                    self.field_val(&cx, &k.value)?
+                };
+                kwargs.push((k.name.clone(), v));
+            }
+            let mut def = deconstruct(&path, &args, &kwargs, &cx_f).map_err(|e| format!("field {}: {e}", f.name))?;
+            if def.primary_key() {
+                def.kwargs.retain(|(k, _)| k != "serialize");
+                def.kwargs.push(("serialize".into(), Val::Bool(false)));
+                def.kwargs.sort_by(|a, b| a.0.cmp(&b.0));
+            }
+            if f.kind == FieldKind::ManyToManyField {
+                m2m.push((f.name.clone(), def));
+            } else {
+                fields.push((f.name.clone(), def));
+            }
+        }
+        if !fields.iter().any(|(_, d)| d.primary_key()) {
+            let pk = self.default_pk(m)?;
+            let kind = FieldKind::from_qualified(&pk).filter(|k| k.is_auto()).ok_or_else(|| format!("default primary key {pk} is not a Django auto field"))?;
+            let def = FieldDef {
+                path: format!("django.db.models.{}", kind.name()),
+                args: Vec::new(),
+                kwargs: vec![
+                    ("auto_created".into(), Val::Bool(true)),
+                    ("primary_key".into(), Val::Bool(true)),
+                    ("serialize".into(), Val::Bool(false)),
+                    ("verbose_name".into(), Val::Str("ID".into())),
+                ],
+            };
+            if fields.iter().any(|(n, _)| n == "id") {
+                return Err("a field named id that is not the primary key".into());
+            }
+            fields.insert(0, ("id".into(), def));
+        }
+        fields.extend(m2m);
+        // Options, in DEFAULT_NAMES order.
+        let mut options = Vec::new();
+        for name in DEFAULT_NAMES {
+            let Some((e, file)) = m.meta.get_with_file(name) else { continue };
+            match *name {
+                "app_label" | "apps" | "abstract" => continue,
+                "proxy" | "order_with_respect_to" | "auto_created" | "index_together" => {
+                    return Err(format!("Meta.{name} is not compared by djsa yet"));
+                }
+                _ => {}
+            }
+            let cx = self.cx(file);
+            let mut v = cx.val(e, 0).map_err(|u| format!("Meta.{name}: {}", u.reason))?;
+            match *name {
+                "unique_together" => {
+                    v = normalize_together(&v).ok_or("Meta.unique_together not understood")?;
+                }
+                "indexes" | "constraints" => {
+                    let items = v.items().ok_or("Meta.indexes/constraints is not a list")?.to_vec();
+                    for i in &items {
+                        let Val::Call { kwargs, .. } = i else {
+                            return Err(format!("Meta.{name} item not understood"));
+                        };
+                        if !kwargs.iter().any(|(k, v)| k == "name" && v.as_str().is_some()) {
+                            return Err(format!("Meta.{name}: an item without a literal name"));
+                        }
+                    }
+                    v = Val::List(items.into_iter().map(normalize_index).collect::<Result<_, _>>()?);
+                }
+                _ => {}
+            }
+            normalize_calls(&mut v);
+            options.push((name.to_string(), v));
+        }
+        let managers = match managers.as_slice() {
+            [] => Vec::new(),
+            [first, ..] if first == "objects" => Vec::new(),
+            [first, ..] => vec![(
+                first.clone(),
+                Val::Call {
+                    path: "django.db.models.Manager".into(),
+                    args: Vec::new(),
+                    kwargs: Vec::new(),
+                },
+            )],
+        };
+        Ok(ModelState {
+            app_label: app,
+            name: m.name.clone(),
+            fields,
+            options,
+            bases: Vec::new(),
+            managers,
+        })
+    }
+
+    fn field_val(&self, cx: &ValCx<'_, '_>, e: &Expr) -> Result<Val, String> {
+        cx.val(e, 0).map_err(|u| u.reason)
+    }
+
+    /// A relation target as a lower-cased label string (or a swappable setting).
+    fn target(&self, f: &Field, e: &Expr, model: usize) -> Result<Val, String> {
+        let m = &self.pm.models[model];
+        let app = m.app_label.clone().unwrap_or_default();
+        match &e.kind {
+            ExprKind::Str(s) => Ok(Val::Str(super::state::normalize_label(s, &app, &m.name))),
+            ExprKind::Name(_) => match self.resolver.resolve_expr(f.file, e) {
+                Resolved::Class(id) => {
+                    let idx = self.pm.model_by_class(id).ok_or("relation to a class that is not a model")?;
+                    let t = &self.pm.models[idx];
+                    if !t.registered || t.abstract_ {
+                        return Err("relation to an abstract or unregistered model".into());
+                    }
+                    Ok(Val::Str(t.label_lower()))
+                }
+                Resolved::External(q) if q == "django.conf.settings.AUTH_USER_MODEL" => Ok(Val::Setting {
+                    name: "AUTH_USER_MODEL".into(),
+                    value: self.pm.settings.auth_user_model.clone(),
+                }),
+                Resolved::Value(_, v) => match v.kind {
+                    ExprKind::Str(s) => Ok(Val::Str(super::state::normalize_label(&s, &app, &m.name))),
+                    _ => Err("relation target not understood statically".into()),
+                },
+                _ => Err("relation target not understood statically".into()),
+            },
+            _ => Err("relation target not understood statically".into()),
+        }
+    }
+}
+
+/// Index/constraint as its `deconstruct()` gives it: `fields` as a list.
+fn normalize_index(v: Val) -> Result<Val, String> {
+    let Val::Call { path, args, kwargs } = v else {
+        return Err("index not understood".into());
+    };
+    match path.as_str() {
+        "django.db.models.Index" | "django.db.models.UniqueConstraint" | "django.db.models.CheckConstraint" => {}
+        _ => return Err(format!("{path} is not compared by djsa yet")),
+    }
+    if !args.is_empty() {
+        return Err("expression indexes are not compared by djsa yet".into());
+    }
+    let mut out = Vec::new();
+    for (k, v) in kwargs {
+        match (k.as_str(), v) {
+            ("fields", Val::Tuple(x) | Val::List(x)) => out.push((k, Val::List(x))),
+            ("name", v @ Val::Str(_)) => out.push((k, v)),
+            ("condition", v @ Val::Call { .. }) if path != "django.db.models.Index" => out.push((k, normalize_q(v)?)),
+            _ => return Err(format!("{path} argument {k} is not compared by djsa yet")),
+        }
+    }
+    Ok(Val::Call { path, args, kwargs: out })
+}
+
+/// `Q(a=1, b=2)` deconstructs to `Q(('a', 1), ('b', 2))` (keyword children sorted).
+fn normalize_q(v: Val) -> Result<Val, String> {
+    let Val::Call { path, args, kwargs } = v else { return Err("Q not understood".into()) };
+    if path != "django.db.models.Q" || !args.is_empty() {
+        return Err("condition is not a simple Q(...)".into());
+    }
+    let mut kw = kwargs;
+    kw.sort_by(|a, b| a.0.cmp(&b.0));
+    if kw.iter().any(|(k, _)| k.starts_with('_')) {
+        return Err("Q with connector/negation".into());
+    }
+    Ok(Val::Call {
+        path,
+        args: kw.into_iter().map(|(k, v)| Val::Tuple(vec![Val::Str(k), v])).collect(),
+        kwargs: Vec::new(),
+    })
+}

@@ -1,0 +1,531 @@
+//! Reading migration files: the `Migration` class, its dependencies and its operations, with every
+//! argument turned into a [`Val`] (the value Django would build when importing the file).
+
+use crate::db::SourceFile;
+use crate::resolve::{Resolved, Resolver};
+use crate::span::Span;
+use crate::syntax::{ClassDef, Expr, ExprKind, Stmt, Target};
+
+/// A Python value as a migration (or a model) states it, with names fully qualified.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Val {
+    Str(String),
+    Int(i128),
+    /// Python's `repr` of a float.
+    Float(String),
+    Bool(bool),
+    None,
+    List(Vec<Val>),
+    Tuple(Vec<Val>),
+    /// A set display; items kept sorted (Django compares sets, not their order).
+    Set(Vec<Val>),
+    Dict(Vec<(Val, Val)>),
+    /// A deconstructible object: its import path, positional and keyword arguments.
+    Call {
+        path: String,
+        args: Vec<Val>,
+        kwargs: Vec<(String, Val)>,
+    },
+    /// A module-level object (function, class, constant) by qualified path.
+    Ref(String),
+    /// `settings.NAME` whose value is `value` (a lower-cased model label for swappable models).
+    Setting { name: String, value: String },
+}
+
+impl Val {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn items(&self) -> Option<&[Val]> {
+        match self {
+            Val::List(v) | Val::Tuple(v) | Val::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A migration dependency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dep {
+    Node(String, String),
+    /// `migrations.swappable_dependency(settings.NAME)`, resolved to the setting's app.
+    Swappable { setting: String, app: String },
+}
+
+impl Dep {
+    pub fn key(&self) -> (String, String) {
+        match self {
+            Dep::Node(a, n) => (a.clone(), n.clone()),
+            Dep::Swappable { app, .. } => (app.clone(), "__first__".into()),
+        }
+    }
+}
+
+/// One operation as written: its class name and arguments by parameter name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawOp {
+    pub name: String,
+    pub kwargs: Vec<(String, Val)>,
+    pub span: Span,
+}
+
+impl RawOp {
+    pub fn get(&self, k: &str) -> Option<&Val> {
+        self.kwargs.iter().find(|(n, _)| n == k).map(|(_, v)| v)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedMigration {
+    pub dependencies: Vec<Dep>,
+    pub replaces: Vec<(String, String)>,
+    pub run_before: Vec<(String, String)>,
+    pub initial: Option<bool>,
+    pub operations: Vec<RawOp>,
+    pub class_span: Span,
+}
+
+/// Why a migration file cannot be read statically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub span: Span,
+    pub reason: String,
+}
+
+fn err<T>(span: Span, reason: impl Into<String>) -> Result<T, Unreadable> {
+    Err(Unreadable {
+        span,
+        reason: reason.into(),
+    })
+}
+
+/// Parameter names of each operation's `__init__`, in order (positional arguments map onto them).
+pub fn op_params(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "CreateModel" => &["name", "fields", "options", "bases", "managers"],
+        "DeleteModel" => &["name"],
+        "RenameModel" => &["old_name", "new_name"],
+        "AlterModelTable" => &["name", "table"],
+        "AlterModelTableComment" => &["name", "table_comment"],
+        "AlterUniqueTogether" => &["name", "unique_together"],
+        "AlterIndexTogether" => &["name", "index_together"],
+        "AlterModelOptions" => &["name", "options"],
+        "AlterModelManagers" => &["name", "managers"],
+        "AlterOrderWithRespectTo" => &["name", "order_with_respect_to"],
+        "AddField" | "AlterField" => &["model_name", "name", "field", "preserve_default"],
+        "RemoveField" => &["model_name", "name"],
+        "RenameField" => &["model_name", "old_name", "new_name"],
+        "AddIndex" => &["model_name", "index"],
+        "RemoveIndex" => &["model_name", "name"],
+        "RenameIndex" => &["model_name", "new_name", "old_name", "old_fields"],
+        "AddConstraint" => &["model_name", "constraint"],
+        "RemoveConstraint" => &["model_name", "name"],
+        "AlterConstraint" => &["model_name", "name", "constraint"],
+        "SeparateDatabaseAndState" => &["database_operations", "state_operations"],
+        "RunPython" => &["code", "reverse_code", "atomic", "hints", "elidable"],
+        "RunSQL" => &[
+            "sql",
+            "reverse_sql",
+            "state_operations",
+            "hints",
+            "elidable",
+        ],
+        _ => return None,
+    })
+}
+
+/// Converts expressions of one file into values.
+pub struct ValCx<'a, 'db> {
+    pub resolver: &'a Resolver<'db>,
+    pub file: SourceFile,
+    /// Value of settings by name (AUTH_USER_MODEL and other swappable settings).
+    pub setting: &'a dyn Fn(&str) -> Option<String>,
+    /// Operations of `RunPython`/`RunSQL` keep their code opaque.
+    pub opaque_ok: bool,
+}
+
+const LAZY_TEXT: &[&str] = &[
+    "django.utils.translation.gettext_lazy",
+    "django.utils.translation.gettext",
+    "django.utils.translation.ugettext_lazy",
+    "django.utils.translation.ugettext",
+];
+
+impl ValCx<'_, '_> {
+    fn module_of(&self, file: SourceFile) -> String {
+        file.module(self.resolver.db()).clone().unwrap_or_default()
+    }
+
+    /// The qualified path a name refers to.
+    pub fn qualify(&self, e: &Expr) -> Option<String> {
+        let db = self.resolver.db();
+        match self.resolver.resolve_expr(self.file, e) {
+            Resolved::External(q) => Some(canonical_path(&q)),
+            Resolved::Class(id) => {
+                let c = self.resolver.class_def(id)?;
+                Some(canonical_path(&format!("{}.{}", self.module_of(id.file), c.name)))
+            }
+            Resolved::Function(f, n) => Some(format!("{}.{n}", f.module(db).clone().unwrap_or_default())),
+            Resolved::Module(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn val(&self, e: &Expr, depth: u32) -> Result<Val, Unreadable> {
+        if depth > 40 {
+            return err(e.span, "expression nested too deeply");
+        }
+        Ok(match &e.kind {
+            ExprKind::Str(s) => Val::Str(s.clone()),
+            ExprKind::Int(i) => Val::Int(*i),
+            ExprKind::Float(f) => match float_repr(f) {
+                Some(r) => Val::Float(r),
+                None => return err(e.span, format!("float literal {f}")),
+            },
+            ExprKind::Bool(b) => Val::Bool(*b),
+            ExprKind::None => Val::None,
+            ExprKind::Unary { op, operand } if op == "-" => match self.val(operand, depth + 1)? {
+                Val::Int(i) => Val::Int(-i),
+                Val::Float(f) => Val::Float(format!("-{f}")),
+                _ => return err(e.span, "negated non-number"),
+            },
+            ExprKind::List(items) => Val::List(self.vals(items, depth)?),
+            ExprKind::Tuple(items) => Val::Tuple(self.vals(items, depth)?),
+            ExprKind::Set(items) => {
+                let mut v = self.vals(items, depth)?;
+                v.sort();
+                v.dedup();
+                Val::Set(v)
+            }
+            ExprKind::Dict(pairs) => {
+                let mut out = Vec::new();
+                for (k, v) in pairs {
+                    let k = self.val(k, depth + 1)?;
+                    let v = self.val(v, depth + 1)?;
+                    out.retain(|(ok, _): &(Val, Val)| *ok != k);
+                    out.push((k, v));
+                }
+                Val::Dict(out)
+            }
+            ExprKind::Name(n) => {
+                if let Some(setting) = n.strip_prefix("settings.") {
+                    let r = self.resolver.resolve_expr(self.file, e);
+                    if matches!(&r, Resolved::External(q) if q.starts_with("django.conf.settings")) {
+                        return match (self.setting)(setting) {
+                            Some(v) => Ok(Val::Setting {
+                                name: setting.to_string(),
+                                value: v,
+                            }),
+                            None => err(e.span, format!("settings.{setting} is not known statically")),
+                        };
+                    }
+                }
+                match self.resolver.resolve_expr(self.file, e) {
+                    Resolved::Value(vf, ve) if depth < 8 => {
+                        let sub = ValCx {
+                            resolver: self.resolver,
+                            file: vf,
+                            setting: self.setting,
+                            opaque_ok: self.opaque_ok,
+                        };
+                        sub.val(&ve, depth + 4)?
+                    }
+                    _ => match self.qualify(e) {
+                        Some(q) => Val::Ref(q),
+                        None => return err(e.span, format!("name {n} cannot be resolved")),
+                    },
+                }
+            }
+            ExprKind::Call {
+                func,
+                args,
+                kwargs,
+                has_splat,
+            } => {
+                if *has_splat {
+                    return err(e.span, "call with *args/**kwargs");
+                }
+                let Some(path) = self.qualify(func) else {
+                    return err(func.span, "called object cannot be resolved");
+                };
+                if LAZY_TEXT.contains(&path.as_str()) && args.len() == 1 && kwargs.is_empty() {
+                    return self.val(&args[0], depth + 1);
+                }
+                if path == "django.db.migrations.swappable_dependency" {
+                    return err(e.span, "swappable_dependency outside dependencies");
+                }
+                let args = self.vals(args, depth)?;
+                let mut kw = Vec::new();
+                for k in kwargs {
+                    kw.push((k.name.clone(), self.val(&k.value, depth + 1)?));
+                }
+                Val::Call {
+                    path,
+                    args,
+                    kwargs: kw,
+                }
+            }
+            ExprKind::Lambda if self.opaque_ok => Val::Ref("<lambda>".into()),
+            _ => return err(e.span, "expression not understood statically"),
+        })
+    }
+
+    fn vals(&self, items: &[Expr], depth: u32) -> Result<Vec<Val>, Unreadable> {
+        items.iter().map(|i| self.val(i, depth + 1)).collect()
+    }
+}
+
+/// Django's own modules by the path its deconstruct methods report.
+pub fn canonical_path(q: &str) -> String {
+    const DELETION: &[&str] = &[
+        "CASCADE",
+        "PROTECT",
+        "RESTRICT",
+        "SET_NULL",
+        "SET_DEFAULT",
+        "DO_NOTHING",
+        "SET",
+    ];
+    if let Some((module, name)) = q.rsplit_once('.') {
+        if (module == "django.db.models" || module == "django.db.models.deletion")
+            && DELETION.contains(&name)
+        {
+            return format!("django.db.models.deletion.{name}");
+        }
+        if module.starts_with("django.db.models.fields")
+            || module == "django.db.models.indexes"
+            || module == "django.db.models.constraints"
+            || module == "django.db.models.query_utils"
+            || module == "django.db.models.expressions"
+            || module == "django.db.models.functions"
+            || module.starts_with("django.db.models.functions.")
+        {
+            if module.starts_with("django.db.models.functions") {
+                return format!("django.db.models.functions.{name}");
+            }
+            return format!("django.db.models.{name}");
+        }
+        if module == "django.db.migrations.operations"
+            || module.starts_with("django.db.migrations.operations.")
+        {
+            return format!("django.db.migrations.{name}");
+        }
+    }
+    q.to_string()
+}
+
+/// Python's repr of a float literal, for the simple forms (`1.5`, `2.0`, `1e3` is refused).
+fn float_repr(text: &str) -> Option<String> {
+    let t = text.replace('_', "");
+    if t.contains(['e', 'E', 'j', 'J']) {
+        return None;
+    }
+    let (int, frac) = t.split_once('.')?;
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let frac = frac.trim_end_matches('0');
+    let frac = if frac.is_empty() { "0" } else { frac };
+    if int.len() + frac.len() > 15 {
+        return None;
+    }
+    Some(format!("{int}.{frac}"))
+}
+
+fn migration_class(body: &[Stmt]) -> Option<&ClassDef> {
+    body.iter().rev().find_map(|s| match s {
+        Stmt::Class(c) if c.name == "Migration" => Some(c),
+        _ => None,
+    })
+}
+
+/// Read a migration module.
+pub fn parse_migration(
+    cx: &ValCx<'_, '_>,
+    body: &[Stmt],
+    app_label: &str,
+) -> Result<ParsedMigration, Unreadable> {
+    let Some(class) = migration_class(body) else {
+        return err(Span::default(), "no `class Migration` in the file");
+    };
+    let base_ok = class.bases.iter().any(|b| {
+        cx.qualify(b).as_deref() == Some("django.db.migrations.Migration")
+            || cx.qualify(b).as_deref() == Some("django.db.migrations.migration.Migration")
+    });
+    if !base_ok {
+        return err(class.name_span, "Migration does not subclass migrations.Migration");
+    }
+    let mut out = ParsedMigration {
+        dependencies: Vec::new(),
+        replaces: Vec::new(),
+        run_before: Vec::new(),
+        initial: None,
+        operations: Vec::new(),
+        class_span: class.name_span,
+    };
+    for s in &class.body {
+        match s {
+            Stmt::Assign { targets, value, .. } => {
+                let [Target::Name(name, _)] = targets.as_slice() else {
+                    continue;
+                };
+                match name.as_str() {
+                    "dependencies" => out.dependencies = deps(cx, value)?,
+                    "replaces" => out.replaces = pairs(value)?,
+                    "run_before" => out.run_before = pairs(value)?,
+                    "initial" => match value.as_bool() {
+                        Some(b) => out.initial = Some(b),
+                        None => return err(value.span, "initial is not a literal bool"),
+                    },
+                    "operations" => {
+                        let Some(items) = value.as_sequence() else {
+                            return err(value.span, "operations is not a list");
+                        };
+                        for op in items {
+                            out.operations.push(operation(cx, op)?);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Stmt::AugAssign { target, span, .. }
+                if matches!(target.as_str(), "operations" | "dependencies") =>
+            {
+                return err(*span, format!("{target} is extended at import time"));
+            }
+            Stmt::If { span, .. } | Stmt::Try { span, .. } | Stmt::Opaque { span, .. } => {
+                return err(*span, "Migration class body has conditional code");
+            }
+            _ => {}
+        }
+    }
+    let _ = app_label;
+    Ok(out)
+}
+
+fn pairs(value: &Expr) -> Result<Vec<(String, String)>, Unreadable> {
+    let Some(items) = value.as_sequence() else {
+        return err(value.span, "expected a list of (app_label, migration_name) pairs");
+    };
+    let mut out = Vec::new();
+    for i in items {
+        match i.as_sequence() {
+            Some([a, b]) if a.as_str().is_some() && b.as_str().is_some() => out.push((
+                a.as_str().unwrap_or_default().to_string(),
+                b.as_str().unwrap_or_default().to_string(),
+            )),
+            _ => return err(i.span, "expected a pair of strings"),
+        }
+    }
+    Ok(out)
+}
+
+fn deps(cx: &ValCx<'_, '_>, value: &Expr) -> Result<Vec<Dep>, Unreadable> {
+    let Some(items) = value.as_sequence() else {
+        return err(value.span, "dependencies is not a list");
+    };
+    let mut out = Vec::new();
+    for i in items {
+        if let ExprKind::Call { func, args, .. } = &i.kind
+            && cx.qualify(func).as_deref() == Some("django.db.migrations.swappable_dependency")
+        {
+            let setting = args
+                .first()
+                .and_then(Expr::as_name)
+                .and_then(|n| n.strip_prefix("settings."));
+            let Some(setting) = setting else {
+                return err(i.span, "swappable_dependency of something other than a setting");
+            };
+            let Some(v) = (cx.setting)(setting) else {
+                return err(i.span, format!("settings.{setting} is not known statically"));
+            };
+            let app = v.split('.').next().unwrap_or_default().to_string();
+            out.push(Dep::Swappable {
+                setting: setting.to_string(),
+                app,
+            });
+            continue;
+        }
+        match i.as_sequence() {
+            Some([a, b]) if a.as_str().is_some() && b.as_str().is_some() => out.push(Dep::Node(
+                a.as_str().unwrap_or_default().to_string(),
+                b.as_str().unwrap_or_default().to_string(),
+            )),
+            _ => return err(i.span, "dependency is not an (app_label, name) pair"),
+        }
+    }
+    Ok(out)
+}
+
+fn operation(cx: &ValCx<'_, '_>, e: &Expr) -> Result<RawOp, Unreadable> {
+    let ExprKind::Call {
+        func,
+        args,
+        kwargs,
+        has_splat,
+    } = &e.kind
+    else {
+        return err(e.span, "operation is not a call");
+    };
+    if *has_splat {
+        return err(e.span, "operation called with *args/**kwargs");
+    }
+    let path = cx.qualify(func).unwrap_or_default();
+    let name = match path.strip_prefix("django.db.migrations.") {
+        Some(n) if op_params(n).is_some() => n.to_string(),
+        _ => return err(func.span, "operation class not understood (custom operation?)"),
+    };
+    let params = op_params(&name).unwrap_or(&[]);
+    let opaque = matches!(name.as_str(), "RunPython" | "RunSQL");
+    let sub = ValCx {
+        resolver: cx.resolver,
+        file: cx.file,
+        setting: cx.setting,
+        opaque_ok: opaque,
+    };
+    let mut out = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let Some(p) = params.get(i) else {
+            return err(a.span, "too many positional arguments");
+        };
+        out.push((p.to_string(), op_arg(&sub, &name, p, a)?));
+    }
+    for k in kwargs {
+        out.push((k.name.clone(), op_arg(&sub, &name, &k.name, &k.value)?));
+    }
+    Ok(RawOp {
+        name,
+        kwargs: out,
+        span: e.span,
+    })
+}
+
+fn op_arg(cx: &ValCx<'_, '_>, op: &str, param: &str, e: &Expr) -> Result<Val, Unreadable> {
+    // Code of RunPython / SQL of RunSQL does not change the state: keep it opaque.
+    let opaque_param = matches!(
+        (op, param),
+        ("RunPython", "code" | "reverse_code" | "hints")
+            | ("RunSQL", "sql" | "reverse_sql" | "hints")
+    );
+    if opaque_param {
+        return Ok(Val::Ref("<code>".into()));
+    }
+    if matches!(param, "state_operations" | "database_operations") {
+        let Some(items) = e.as_sequence() else {
+            return err(e.span, format!("{param} is not a list"));
+        };
+        let mut ops = Vec::new();
+        for i in items {
+            let raw = operation(cx, i)?;
+            ops.push(Val::Call {
+                path: format!("django.db.migrations.{}", raw.name),
+                args: Vec::new(),
+                kwargs: raw.kwargs,
+            });
+        }
+        return Ok(Val::List(ops));
+    }
+    cx.val(e, 0)
+}

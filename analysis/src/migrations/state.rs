@@ -1,0 +1,893 @@
+//! Model states (Django's `ModelState`/`ProjectState`) and the replay of migration operations.
+
+use crate::fields::FieldKind;
+
+use super::parse::{RawOp, Val};
+
+/// A field as Django's `deconstruct()` returns it: path, positional and keyword arguments
+/// (keywords sorted by name, defaults left out).
+#[derive(Debug, Clone, Eq)]
+pub struct FieldDef {
+    pub path: String,
+    pub args: Vec<Val>,
+    pub kwargs: Vec<(String, Val)>,
+}
+
+impl PartialEq for FieldDef {
+    /// Django compares deconstructed fields; a `settings.X` reference equals its value.
+    fn eq(&self, other: &Self) -> bool {
+        fn norm(v: &Val) -> Val {
+            match v {
+                Val::Setting { value, .. } => Val::Str(value.clone()),
+                v => v.clone(),
+            }
+        }
+        self.path == other.path
+            && self.args == other.args
+            && self.kwargs.len() == other.kwargs.len()
+            && self
+                .kwargs
+                .iter()
+                .zip(&other.kwargs)
+                .all(|((a, x), (b, y))| a == b && norm(x) == norm(y))
+    }
+}
+
+impl FieldDef {
+    pub fn get(&self, k: &str) -> Option<&Val> {
+        self.kwargs.iter().find(|(n, _)| n == k).map(|(_, v)| v)
+    }
+    pub fn kind(&self) -> Option<FieldKind> {
+        FieldKind::from_qualified(&self.path)
+    }
+    pub fn is_relation(&self) -> bool {
+        self.get("to").is_some()
+    }
+    pub fn is_m2m(&self) -> bool {
+        self.kind() == Some(FieldKind::ManyToManyField)
+    }
+    /// The lower-cased `app.model` label of the related model.
+    pub fn target(&self) -> Option<String> {
+        match self.get("to")? {
+            Val::Str(s) => Some(s.clone()),
+            Val::Setting { value, .. } => Some(value.clone()),
+            _ => None,
+        }
+    }
+    pub fn swappable_setting(&self) -> Option<&str> {
+        match self.get("to")? {
+            Val::Setting { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+    pub fn primary_key(&self) -> bool {
+        self.get("primary_key") == Some(&Val::Bool(true))
+    }
+    pub fn parent_link(&self) -> bool {
+        self.get("parent_link") == Some(&Val::Bool(true))
+    }
+}
+
+/// What a relation `to` and a swappable setting look like from where the field is declared.
+pub struct FieldCx<'a> {
+    pub app_label: &'a str,
+    pub model_name: &'a str,
+    /// AUTH_USER_MODEL as set (`auth.User` by default).
+    pub auth_user_model: &'a str,
+}
+
+/// Normalise a model reference (`"self"`, `"Book"`, `"shop.Book"`) to a lower-cased label.
+pub fn normalize_label(s: &str, app_label: &str, model_name: &str) -> String {
+    if s == "self" {
+        return format!("{app_label}.{}", model_name.to_lowercase());
+    }
+    match s.split_once('.') {
+        Some((a, m)) => format!("{a}.{}", m.to_lowercase()),
+        None => format!("{app_label}.{}", s.to_lowercase()),
+    }
+}
+
+fn is_default(name: &str, v: &Val) -> bool {
+    match name {
+        "verbose_name" | "max_length" | "unique_for_date" | "unique_for_month"
+        | "unique_for_year" | "choices" | "db_column" | "db_comment" | "db_tablespace"
+        | "error_messages" => *v == Val::None,
+        "primary_key" | "unique" | "blank" | "null" | "db_index" | "auto_created" => {
+            *v == Val::Bool(false)
+        }
+        "editable" | "serialize" => *v == Val::Bool(true),
+        "help_text" => *v == Val::Str(String::new()),
+        "validators" => matches!(v, Val::List(x) | Val::Tuple(x) if x.is_empty()),
+        _ => false,
+    }
+}
+
+const FIELD_KWARGS: &[&str] = &[
+    "verbose_name",
+    "name",
+    "primary_key",
+    "max_length",
+    "unique",
+    "blank",
+    "null",
+    "db_index",
+    "default",
+    "editable",
+    "serialize",
+    "unique_for_date",
+    "unique_for_month",
+    "unique_for_year",
+    "choices",
+    "help_text",
+    "db_column",
+    "db_tablespace",
+    "auto_created",
+    "validators",
+    "error_messages",
+    "db_comment",
+    "db_default",
+];
+
+/// Build the deconstructed form of a field from its class path and call arguments, as Django's
+/// `Field.deconstruct()` would return it for the field built by that call. `Err` says why djsa
+/// cannot do it exactly.
+pub fn deconstruct(
+    path: &str,
+    args: &[Val],
+    kwargs: &[(String, Val)],
+    cx: &FieldCx<'_>,
+) -> Result<FieldDef, String> {
+    use FieldKind::*;
+    let Some(kind) = FieldKind::from_qualified(path) else {
+        return Err(format!("field class {path} is not a Django field djsa can deconstruct"));
+    };
+    let supported = matches!(
+        kind,
+        AutoField
+            | BigAutoField
+            | SmallAutoField
+            | BigIntegerField
+            | BinaryField
+            | BooleanField
+            | CharField
+            | DateField
+            | DateTimeField
+            | DecimalField
+            | DurationField
+            | EmailField
+            | FileField
+            | ImageField
+            | FloatField
+            | GenericIPAddressField
+            | IntegerField
+            | JSONField
+            | PositiveBigIntegerField
+            | PositiveIntegerField
+            | PositiveSmallIntegerField
+            | SlugField
+            | SmallIntegerField
+            | TextField
+            | TimeField
+            | URLField
+            | UUIDField
+            | ForeignKey
+            | OneToOneField
+            | ManyToManyField
+    );
+    if !supported {
+        return Err(format!("{} is not deconstructed by djsa yet", kind.name()));
+    }
+    let params = kind.positional_params();
+    let mut kw: Vec<(String, Val)> = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let Some(p) = params.get(i) else {
+            return Err("too many positional arguments".into());
+        };
+        kw.push((p.to_string(), a.clone()));
+    }
+    for (k, v) in kwargs {
+        if kw.iter().any(|(n, _)| n == k) {
+            return Err(format!("argument {k} given twice"));
+        }
+        kw.push((k.clone(), v.clone()));
+    }
+    let set = |kw: &mut Vec<(String, Val)>, k: &str, v: Val| {
+        kw.retain(|(n, _)| n != k);
+        kw.push((k.to_string(), v));
+    };
+    let get = |kw: &Vec<(String, Val)>, k: &str| kw.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let del = |kw: &mut Vec<(String, Val)>, k: &str| kw.retain(|(n, _)| n != k);
+    // Known keyword arguments only: anything else may change what the field does.
+    let mut allowed: Vec<&str> = FIELD_KWARGS.to_vec();
+    allowed.extend_from_slice(params);
+    match kind {
+        CharField | TextField => allowed.push("db_collation"),
+        SlugField => allowed.push("allow_unicode"),
+        URLField => allowed.push("assume_scheme"),
+        ForeignKey | OneToOneField => {
+            allowed.extend_from_slice(&["swappable", "db_constraint", "to_field", "parent_link"])
+        }
+        _ => {}
+    }
+    if let Some((k, _)) = kw.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        return Err(format!("argument {k} not understood for {}", kind.name()));
+    }
+    if kw.iter().any(|(k, _)| k == "name" || k == "rel") {
+        return Err("field given an explicit name".into());
+    }
+    // choices: Django unrolls them into a list (pairs become tuples).
+    if let Some(c) = get(&kw, "choices") {
+        let items: Vec<Val> = match &c {
+            Val::List(v) | Val::Tuple(v) => v.clone(),
+            Val::Dict(d) => d
+                .iter()
+                .map(|(k, v)| Val::Tuple(vec![k.clone(), v.clone()]))
+                .collect(),
+            Val::None => Vec::new(),
+            _ => return Err("choices not understood statically".into()),
+        };
+        if c != Val::None {
+            let mut out = Vec::new();
+            for i in items {
+                match i {
+                    Val::Tuple(p) | Val::List(p) if p.len() == 2 => {
+                        if matches!(p[1], Val::List(_) | Val::Tuple(_) | Val::Dict(_)) {
+                            return Err("grouped choices".into());
+                        }
+                        out.push(Val::Tuple(p))
+                    }
+                    _ => return Err("choices not understood statically".into()),
+                }
+            }
+            set(&mut kw, "choices", Val::List(out));
+        }
+    }
+    if let Some(Val::Tuple(v)) = get(&kw, "validators") {
+        set(&mut kw, "validators", Val::List(v));
+    }
+    // Values set by the class's __init__ / deconstruct.
+    match kind {
+        AutoField | BigAutoField | SmallAutoField => {
+            del(&mut kw, "blank");
+            set(&mut kw, "primary_key", Val::Bool(true));
+        }
+        DateField | DateTimeField | TimeField => {
+            for k in ["auto_now", "auto_now_add"] {
+                match get(&kw, k) {
+                    Some(Val::Bool(false)) => del(&mut kw, k),
+                    Some(Val::Bool(true)) | None => {}
+                    Some(_) => return Err(format!("{k} is not a literal bool")),
+                }
+            }
+            if get(&kw, "auto_now").is_some() || get(&kw, "auto_now_add").is_some() {
+                del(&mut kw, "editable");
+                del(&mut kw, "blank");
+            }
+        }
+        DecimalField => {
+            for k in ["max_digits", "decimal_places"] {
+                if get(&kw, k) == Some(Val::None) {
+                    del(&mut kw, k);
+                }
+            }
+        }
+        EmailField => {
+            if get(&kw, "max_length").is_none() {
+                set(&mut kw, "max_length", Val::Int(254));
+            }
+        }
+        SlugField => {
+            if get(&kw, "max_length") == Some(Val::Int(50)) {
+                del(&mut kw, "max_length");
+            }
+            match get(&kw, "db_index") {
+                Some(Val::Bool(false)) => set(&mut kw, "db_index", Val::Bool(false)),
+                Some(Val::Bool(true)) | None => del(&mut kw, "db_index"),
+                Some(_) => return Err("db_index is not a literal bool".into()),
+            }
+            if get(&kw, "allow_unicode") == Some(Val::Bool(false)) {
+                del(&mut kw, "allow_unicode");
+            }
+            if get(&kw, "db_index").is_none() {
+                // Marker so the generic default pass below keeps db_index=False.
+            }
+        }
+        URLField => {
+            if get(&kw, "max_length") == Some(Val::Int(200)) {
+                del(&mut kw, "max_length");
+            }
+            if get(&kw, "assume_scheme").is_some() {
+                return Err("assume_scheme".into());
+            }
+        }
+        FileField | ImageField => {
+            if get(&kw, "max_length") == Some(Val::Int(100)) {
+                del(&mut kw, "max_length");
+            }
+            if get(&kw, "upload_to").is_none() {
+                set(&mut kw, "upload_to", Val::Str(String::new()));
+            }
+            if get(&kw, "storage").is_some() {
+                return Err("storage".into());
+            }
+            for k in ["width_field", "height_field"] {
+                if get(&kw, k) == Some(Val::None) {
+                    del(&mut kw, k);
+                }
+            }
+        }
+        UUIDField => del(&mut kw, "max_length"),
+        GenericIPAddressField => {
+            del(&mut kw, "max_length");
+            if get(&kw, "unpack_ipv4") == Some(Val::Bool(false)) {
+                del(&mut kw, "unpack_ipv4");
+            }
+            if get(&kw, "protocol") == Some(Val::Str("both".into())) {
+                del(&mut kw, "protocol");
+            }
+        }
+        BinaryField => match get(&kw, "editable") {
+            Some(Val::Bool(true)) => {}
+            Some(Val::Bool(false)) | None => del(&mut kw, "editable"),
+            Some(_) => return Err("editable is not a literal bool".into()),
+        },
+        JSONField => {
+            for k in ["encoder", "decoder"] {
+                if get(&kw, k) == Some(Val::None) {
+                    del(&mut kw, k);
+                }
+            }
+        }
+        CharField | TextField => {
+            if get(&kw, "db_collation") == Some(Val::None) {
+                del(&mut kw, "db_collation");
+            }
+        }
+        ForeignKey | OneToOneField | ManyToManyField => {
+            let Some(to) = get(&kw, "to") else {
+                return Err("relation without `to`".into());
+            };
+            let label = match &to {
+                Val::Str(s) => normalize_label(s, cx.app_label, cx.model_name),
+                Val::Setting { value, .. } => normalize_label(value, cx.app_label, cx.model_name),
+                _ => return Err("relation target not understood statically".into()),
+            };
+            let swappable = !matches!(get(&kw, "swappable"), Some(Val::Bool(false)));
+            del(&mut kw, "swappable");
+            let user = normalize_label(cx.auth_user_model, "", "");
+            let to = if swappable && (label == user || label == "auth.user") {
+                Val::Setting {
+                    name: "AUTH_USER_MODEL".into(),
+                    value: label,
+                }
+            } else {
+                Val::Str(label)
+            };
+            set(&mut kw, "to", to);
+            for k in ["related_name", "related_query_name", "limit_choices_to"] {
+                if get(&kw, k) == Some(Val::None) {
+                    del(&mut kw, k);
+                }
+            }
+            if get(&kw, "db_constraint") == Some(Val::Bool(true)) {
+                del(&mut kw, "db_constraint");
+            }
+            if kind == ManyToManyField {
+                for k in ["db_table", "through_fields"] {
+                    if get(&kw, k) == Some(Val::None) {
+                        del(&mut kw, k);
+                    }
+                }
+                if let Some(t) = get(&kw, "through") {
+                    match t {
+                        Val::Str(s) => {
+                            set(&mut kw, "through", Val::Str(normalize_label(&s, cx.app_label, cx.model_name)))
+                        }
+                        Val::None => del(&mut kw, "through"),
+                        _ => return Err("through not understood statically".into()),
+                    }
+                }
+                if get(&kw, "symmetrical").is_some() || get(&kw, "through_fields").is_some() {
+                    return Err("symmetrical/through_fields".into());
+                }
+            } else {
+                match get(&kw, "on_delete") {
+                    Some(Val::Ref(_)) => {}
+                    _ => return Err("on_delete not understood statically".into()),
+                }
+                match get(&kw, "db_index") {
+                    Some(Val::Bool(false)) => set(&mut kw, "db_index", Val::Bool(false)),
+                    Some(Val::Bool(true)) | None => del(&mut kw, "db_index"),
+                    Some(_) => return Err("db_index is not a literal bool".into()),
+                }
+                if get(&kw, "to_field") == Some(Val::None) {
+                    del(&mut kw, "to_field");
+                }
+                if get(&kw, "to_field").is_some() {
+                    return Err("to_field".into());
+                }
+                if get(&kw, "parent_link") == Some(Val::Bool(false)) {
+                    del(&mut kw, "parent_link");
+                }
+                if kind == OneToOneField {
+                    del(&mut kw, "unique");
+                }
+            }
+        }
+        _ => {}
+    }
+    let keep_db_index_false = matches!(kind, SlugField | ForeignKey | OneToOneField);
+    kw.retain(|(k, v)| {
+        if keep_db_index_false && k == "db_index" {
+            return true;
+        }
+        !is_default(k, v)
+    });
+    kw.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, v) in &mut kw {
+        normalize_calls(v);
+    }
+    Ok(FieldDef {
+        path: format!("django.db.models.{}", kind.name()),
+        args: Vec::new(),
+        kwargs: kw,
+    })
+}
+
+/// Deconstructible objects: keyword arguments in sorted order (Django's writer sorts them and
+/// their equality does not depend on it).
+pub fn normalize_calls(v: &mut Val) {
+    match v {
+        Val::Call { args, kwargs, .. } => {
+            kwargs.sort_by(|a, b| a.0.cmp(&b.0));
+            for a in args {
+                normalize_calls(a);
+            }
+            for (_, a) in kwargs {
+                normalize_calls(a);
+            }
+        }
+        Val::List(x) | Val::Tuple(x) | Val::Set(x) => x.iter_mut().for_each(normalize_calls),
+        Val::Dict(d) => d.iter_mut().for_each(|(_, a)| normalize_calls(a)),
+        _ => {}
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelState {
+    pub app_label: String,
+    pub name: String,
+    pub fields: Vec<(String, FieldDef)>,
+    /// Meta options in Django's order of insertion (indexes/constraints included when set).
+    pub options: Vec<(String, Val)>,
+    /// `None`: `(models.Model,)`.
+    pub bases: Vec<Val>,
+    pub managers: Vec<(String, Val)>,
+}
+
+impl ModelState {
+    pub fn name_lower(&self) -> String {
+        self.name.to_lowercase()
+    }
+    pub fn option(&self, k: &str) -> Option<&Val> {
+        self.options.iter().find(|(n, _)| n == k).map(|(_, v)| v)
+    }
+    pub fn set_option(&mut self, k: &str, v: Val) {
+        match self.options.iter_mut().find(|(n, _)| n == k) {
+            Some(slot) => slot.1 = v,
+            None => self.options.push((k.to_string(), v)),
+        }
+    }
+    pub fn remove_option(&mut self, k: &str) {
+        self.options.retain(|(n, _)| n != k);
+    }
+    pub fn field(&self, n: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|(f, _)| f == n).map(|(_, d)| d)
+    }
+    /// Items of a list option (indexes, constraints).
+    pub fn list_option(&self, k: &str) -> Vec<Val> {
+        self.option(k)
+            .and_then(Val::items)
+            .map(<[Val]>::to_vec)
+            .unwrap_or_default()
+    }
+}
+
+/// `normalize_together`: a set of tuples of field names.
+pub fn normalize_together(v: &Val) -> Option<Val> {
+    let items = match v {
+        Val::None => return Some(Val::Set(Vec::new())),
+        v => v.items()?,
+    };
+    if items.is_empty() {
+        return Some(Val::Set(Vec::new()));
+    }
+    let groups: Vec<&[Val]> = if items[0].as_str().is_some() {
+        vec![items]
+    } else {
+        items.iter().map(Val::items).collect::<Option<Vec<_>>>()?
+    };
+    let mut out: Vec<Val> = groups
+        .into_iter()
+        .map(|g| Val::Tuple(g.to_vec()))
+        .collect();
+    out.sort();
+    out.dedup();
+    Some(Val::Set(out))
+}
+
+/// All model states, keyed by (app_label, model_name lower-cased), in insertion order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProjectState {
+    pub models: Vec<((String, String), ModelState)>,
+}
+
+impl ProjectState {
+    pub fn get(&self, app: &str, name: &str) -> Option<&ModelState> {
+        let n = name.to_lowercase();
+        self.models
+            .iter()
+            .find(|((a, m), _)| a == app && *m == n)
+            .map(|(_, s)| s)
+    }
+    fn get_mut(&mut self, app: &str, name: &str) -> Option<&mut ModelState> {
+        let n = name.to_lowercase();
+        self.models
+            .iter_mut()
+            .find(|((a, m), _)| a == app && *m == n)
+            .map(|(_, s)| s)
+    }
+    pub fn insert(&mut self, s: ModelState) {
+        let key = (s.app_label.clone(), s.name_lower());
+        self.models.retain(|(k, _)| *k != key);
+        self.models.push((key, s));
+    }
+}
+
+const ALTER_OPTION_KEYS: &[&str] = &[
+    "base_manager_name",
+    "default_manager_name",
+    "default_related_name",
+    "get_latest_by",
+    "managed",
+    "ordering",
+    "permissions",
+    "default_permissions",
+    "select_on_save",
+    "verbose_name",
+    "verbose_name_plural",
+];
+
+fn s<'a>(op: &'a RawOp, k: &str) -> Result<&'a str, String> {
+    op.get(k)
+        .and_then(Val::as_str)
+        .ok_or_else(|| format!("{}: {k} is not a string", op.name))
+}
+
+fn field_from(
+    v: &Val,
+    app: &str,
+    model: &str,
+    auth_user_model: &str,
+) -> Result<FieldDef, String> {
+    let Val::Call { path, args, kwargs } = v else {
+        return Err("field is not a field instance".into());
+    };
+    deconstruct(
+        path,
+        args,
+        kwargs,
+        &FieldCx {
+            app_label: app,
+            model_name: model,
+            auth_user_model,
+        },
+    )
+}
+
+fn with_name(v: &Val) -> Option<String> {
+    match v {
+        Val::Call { kwargs, .. } => kwargs
+            .iter()
+            .find(|(k, _)| k == "name")
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Apply one operation of app `app` to the state. `Err`: the operation cannot be replayed exactly.
+pub fn apply(
+    state: &mut ProjectState,
+    app: &str,
+    op: &RawOp,
+    auth_user_model: &str,
+) -> Result<(), String> {
+    let missing = |m: &str| format!("{}: model {app}.{m} is not in the migration state", op.name);
+    match op.name.as_str() {
+        "CreateModel" => {
+            let name = s(op, "name")?.to_string();
+            let mut fields = Vec::new();
+            for f in op.get("fields").and_then(Val::items).unwrap_or(&[]) {
+                match f.items() {
+                    Some([Val::Str(n), v]) => {
+                        fields.push((n.clone(), field_from(v, app, &name, auth_user_model)?))
+                    }
+                    _ => return Err("CreateModel: a field is not a (name, field) pair".into()),
+                }
+            }
+            let mut options = Vec::new();
+            match op.get("options") {
+                Some(Val::Dict(d)) => {
+                    for (k, v) in d {
+                        let Some(k) = k.as_str() else {
+                            return Err("CreateModel: option key is not a string".into());
+                        };
+                        let mut v = v.clone();
+                        if k == "unique_together" || k == "index_together" {
+                            v = normalize_together(&v).ok_or("unique_together not understood")?;
+                        }
+                        normalize_calls(&mut v);
+                        options.push((k.to_string(), v));
+                    }
+                }
+                None | Some(Val::None) => {}
+                Some(_) => return Err("CreateModel: options is not a dict".into()),
+            }
+            let bases = match op.get("bases") {
+                Some(b) => b.items().ok_or("CreateModel: bases is not a tuple")?.to_vec(),
+                None => Vec::new(),
+            };
+            let bases: Vec<Val> = bases
+                .into_iter()
+                .filter(|b| *b != Val::Ref("django.db.models.Model".into()) && *b != Val::Ref("django.db.models.base.Model".into()))
+                .map(|b| match b {
+                    Val::Str(s) => Val::Str(s.to_lowercase()),
+                    b => b,
+                })
+                .collect();
+            let mut managers = Vec::new();
+            for m in op.get("managers").and_then(Val::items).unwrap_or(&[]) {
+                match m.items() {
+                    Some([Val::Str(n), v]) => managers.push((n.clone(), v.clone())),
+                    _ => return Err("CreateModel: a manager is not a (name, manager) pair".into()),
+                }
+            }
+            state.insert(ModelState {
+                app_label: app.to_string(),
+                name,
+                fields,
+                options,
+                bases,
+                managers,
+            });
+        }
+        "DeleteModel" => {
+            let n = s(op, "name")?.to_lowercase();
+            let before = state.models.len();
+            state.models.retain(|((a, m), _)| !(a == app && *m == n));
+            if state.models.len() == before {
+                return Err(missing(&n));
+            }
+        }
+        "RenameModel" => {
+            let old = s(op, "old_name")?.to_string();
+            let new = s(op, "new_name")?.to_string();
+            let mut m = state.get(app, &old).cloned().ok_or_else(|| missing(&old))?;
+            state.models.retain(|((a, k), _)| !(a == app && *k == old.to_lowercase()));
+            m.name = new.clone();
+            state.insert(m);
+            let old_label = format!("{app}.{}", old.to_lowercase());
+            let new_label = format!("{app}.{}", new.to_lowercase());
+            for (_, ms) in &mut state.models {
+                for (_, f) in &mut ms.fields {
+                    for (k, v) in &mut f.kwargs {
+                        if (k == "to" || k == "through") && *v == Val::Str(old_label.clone()) {
+                            *v = Val::Str(new_label.clone());
+                        }
+                    }
+                }
+            }
+        }
+        "AlterModelTable" | "AlterModelTableComment" => {
+            let n = s(op, "name")?.to_string();
+            let (key, param) = if op.name == "AlterModelTable" {
+                ("db_table", "table")
+            } else {
+                ("db_table_comment", "table_comment")
+            };
+            let v = op.get(param).cloned().unwrap_or(Val::None);
+            state.get_mut(app, &n).ok_or_else(|| missing(&n))?.set_option(key, v);
+        }
+        "AlterUniqueTogether" | "AlterIndexTogether" => {
+            let n = s(op, "name")?.to_string();
+            let key = if op.name == "AlterUniqueTogether" {
+                "unique_together"
+            } else {
+                "index_together"
+            };
+            let v = op.get(key).cloned().unwrap_or(Val::None);
+            let v = normalize_together(&v).ok_or("together option not understood")?;
+            state.get_mut(app, &n).ok_or_else(|| missing(&n))?.set_option(key, v);
+        }
+        "AlterModelOptions" => {
+            let n = s(op, "name")?.to_string();
+            let m = state.get_mut(app, &n).ok_or_else(|| missing(&n))?;
+            let Some(Val::Dict(d)) = op.get("options") else {
+                return Err("AlterModelOptions: options is not a dict".into());
+            };
+            let mut new: Vec<String> = Vec::new();
+            for (k, v) in d {
+                let k = k.as_str().ok_or("option key is not a string")?;
+                let mut v = v.clone();
+                normalize_calls(&mut v);
+                m.set_option(k, v);
+                new.push(k.to_string());
+            }
+            for k in ALTER_OPTION_KEYS {
+                if !new.iter().any(|n| n == k) {
+                    m.remove_option(k);
+                }
+            }
+        }
+        "AlterModelManagers" => {
+            let n = s(op, "name")?.to_string();
+            let m = state.get_mut(app, &n).ok_or_else(|| missing(&n))?;
+            let mut managers = Vec::new();
+            for v in op.get("managers").and_then(Val::items).unwrap_or(&[]) {
+                match v.items() {
+                    Some([Val::Str(n), v]) => managers.push((n.clone(), v.clone())),
+                    _ => return Err("AlterModelManagers: not (name, manager) pairs".into()),
+                }
+            }
+            m.managers = managers;
+        }
+        "AlterOrderWithRespectTo" => {
+            let n = s(op, "name")?.to_string();
+            let v = op.get("order_with_respect_to").cloned().unwrap_or(Val::None);
+            let m = state.get_mut(app, &n).ok_or_else(|| missing(&n))?;
+            if v == Val::None {
+                m.remove_option("order_with_respect_to");
+            } else {
+                m.set_option("order_with_respect_to", v);
+            }
+        }
+        "AddField" | "AlterField" => {
+            let model = s(op, "model_name")?.to_string();
+            let name = s(op, "name")?.to_string();
+            let mname = state
+                .get(app, &model)
+                .map(|m| m.name.clone())
+                .ok_or_else(|| missing(&model))?;
+            let mut f = field_from(op.get("field").unwrap_or(&Val::None), app, &mname, auth_user_model)?;
+            if op.get("preserve_default") == Some(&Val::Bool(false)) {
+                f.kwargs.retain(|(k, _)| k != "default");
+            }
+            let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
+            match m.fields.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) if op.name == "AlterField" => slot.1 = f,
+                None if op.name == "AddField" => m.fields.push((name, f)),
+                _ => return Err(format!("{} on field {model}.{name} in an unexpected state", op.name)),
+            }
+        }
+        "RemoveField" => {
+            let model = s(op, "model_name")?.to_string();
+            let name = s(op, "name")?.to_string();
+            let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
+            let before = m.fields.len();
+            m.fields.retain(|(n, _)| *n != name);
+            if m.fields.len() == before {
+                return Err(format!("RemoveField: no field {model}.{name}"));
+            }
+        }
+        "RenameField" => {
+            let model = s(op, "model_name")?.to_string();
+            let old = s(op, "old_name")?.to_string();
+            let new = s(op, "new_name")?.to_string();
+            let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
+            let slot = m
+                .fields
+                .iter_mut()
+                .find(|(n, _)| *n == old)
+                .ok_or_else(|| format!("RenameField: no field {model}.{old}"))?;
+            slot.0 = new.clone();
+            for key in ["unique_together", "index_together"] {
+                if let Some(Val::Set(groups)) = m.option(key).cloned() {
+                    let mut groups: Vec<Val> = groups
+                        .into_iter()
+                        .map(|g| match g {
+                            Val::Tuple(items) => Val::Tuple(
+                                items
+                                    .into_iter()
+                                    .map(|i| if i == Val::Str(old.clone()) { Val::Str(new.clone()) } else { i })
+                                    .collect(),
+                            ),
+                            g => g,
+                        })
+                        .collect();
+                    groups.sort();
+                    m.set_option(key, Val::Set(groups));
+                }
+            }
+            if m.option("order_with_respect_to") == Some(&Val::Str(old.clone())) {
+                m.set_option("order_with_respect_to", Val::Str(new));
+            }
+        }
+        "AddIndex" | "AddConstraint" => {
+            let model = s(op, "model_name")?.to_string();
+            let (key, arg) = if op.name == "AddIndex" {
+                ("indexes", "index")
+            } else {
+                ("constraints", "constraint")
+            };
+            let mut v = op.get(arg).cloned().ok_or("missing index/constraint")?;
+            normalize_calls(&mut v);
+            let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
+            let mut list = m.list_option(key);
+            list.push(v);
+            m.set_option(key, Val::List(list));
+        }
+        "RemoveIndex" | "RemoveConstraint" => {
+            let model = s(op, "model_name")?.to_string();
+            let name = s(op, "name")?.to_string();
+            let key = if op.name == "RemoveIndex" { "indexes" } else { "constraints" };
+            let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
+            let mut list = m.list_option(key);
+            list.retain(|i| with_name(i).as_deref() != Some(name.as_str()));
+            m.set_option(key, Val::List(list));
+        }
+        "AlterConstraint" => {
+            let model = s(op, "model_name")?.to_string();
+            let name = s(op, "name")?.to_string();
+            let mut v = op.get("constraint").cloned().ok_or("missing constraint")?;
+            normalize_calls(&mut v);
+            let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
+            let list: Vec<Val> = m
+                .list_option("constraints")
+                .into_iter()
+                .map(|c| if with_name(&c).as_deref() == Some(name.as_str()) { v.clone() } else { c })
+                .collect();
+            m.set_option("constraints", Val::List(list));
+        }
+        "RenameIndex" => {
+            let model = s(op, "model_name")?.to_string();
+            let new = s(op, "new_name")?.to_string();
+            let Some(Val::Str(old)) = op.get("old_name") else {
+                return Err("RenameIndex from index_together fields".into());
+            };
+            let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
+            let list: Vec<Val> = m
+                .list_option("indexes")
+                .into_iter()
+                .map(|i| match i {
+                    Val::Call { path, args, kwargs } if kwargs.iter().any(|(k, v)| k == "name" && v.as_str() == Some(old)) => Val::Call {
+                        path,
+                        args,
+                        kwargs: kwargs
+                            .into_iter()
+                            .map(|(k, v)| if k == "name" { (k, Val::Str(new.clone())) } else { (k, v) })
+                            .collect(),
+                    },
+                    i => i,
+                })
+                .collect();
+            m.set_option("indexes", Val::List(list));
+        }
+        "SeparateDatabaseAndState" | "RunSQL" => {
+            for sub in op.get("state_operations").and_then(Val::items).unwrap_or(&[]) {
+                let Val::Call { path, kwargs, .. } = sub else {
+                    return Err("state operation not understood".into());
+                };
+                let raw = RawOp {
+                    name: path.rsplit('.').next().unwrap_or_default().to_string(),
+                    kwargs: kwargs.clone(),
+                    span: op.span,
+                };
+                apply(state, app, &raw, auth_user_model)?;
+            }
+        }
+        "RunPython" => {}
+        other => return Err(format!("operation {other} is not replayed by djsa")),
+    }
+    Ok(())
+}

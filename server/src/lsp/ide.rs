@@ -1,0 +1,492 @@
+//! Editor features over the project model, in UTF-8 byte offsets (no LSP types here): hover,
+//! go to definition, symbols and completion. Everything is a read of salsa queries, so it runs on
+//! a database snapshot and may unwind with `salsa::Cancelled`.
+
+use djsa_analysis::db::{Db, Origin, Project, SourceFile};
+use djsa_analysis::fields::FieldKind;
+use djsa_analysis::project::{Field, Model, ProjectModel, project_model};
+use djsa_analysis::resolve::{Resolved, Resolver};
+use djsa_analysis::syntax::{Expr, ExprKind};
+use djsa_analysis::Span;
+
+fn contains(span: Span, offset: u32) -> bool {
+    span.start <= offset && offset <= span.end
+}
+
+/// Resolve a relation target (`to`) as Django does: a model class, `"app_label.Model"`,
+/// `"Model"` (same app) or `"self"`, `settings.AUTH_USER_MODEL`.
+pub fn resolve_reference(
+    db: &dyn Db,
+    project: Project,
+    pm: &ProjectModel,
+    file: SourceFile,
+    from_model: usize,
+    to: &Expr,
+) -> Option<usize> {
+    let app = pm.models.get(from_model)?.app_label.clone();
+    let lazy = |s: &str| -> Option<usize> {
+        if s == "self" {
+            return Some(from_model);
+        }
+        match s.split_once('.') {
+            Some((a, n)) => pm.get_model(a, n),
+            None => pm.get_model(app.as_deref()?, s),
+        }
+    };
+    match &to.kind {
+        ExprKind::Str(s) => lazy(s),
+        ExprKind::Name(n) => match Resolver::new(db, project).resolve_name(file, n) {
+            Resolved::Class(id) => pm.model_by_class(id),
+            Resolved::External(q) if q == "django.conf.settings.AUTH_USER_MODEL" => {
+                lazy(&pm.settings.auth_user_model)
+            }
+            Resolved::Value(_, e) => e.as_str().and_then(lazy),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The model's database table, as Django names it.
+pub fn db_table(pm: &ProjectModel, idx: usize) -> Option<String> {
+    let m = pm.models.get(idx)?;
+    if let Some(t) = m.meta.get("db_table").and_then(Expr::as_str) {
+        return Some(t.to_string());
+    }
+    Some(format!(
+        "{}_{}",
+        m.app_label.as_deref()?.to_lowercase(),
+        m.model_name()
+    ))
+}
+
+fn source_of<'t>(text: &'t str, e: &Expr) -> &'t str {
+    text.get(e.span.range()).unwrap_or("…")
+}
+
+fn short(s: &str) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 60 {
+        let cut: String = one_line.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        one_line
+    }
+}
+
+fn model_hover(pm: &ProjectModel, idx: usize) -> String {
+    let m = &pm.models[idx];
+    let mut out = format!("**{}** (model `{}`)\n\n", m.name, m.label());
+    if m.abstract_ {
+        out.push_str("- abstract: no table\n");
+    } else if m.proxy {
+        out.push_str("- proxy model: uses its concrete parent's table\n");
+    } else if let Some(t) = db_table(pm, idx) {
+        out.push_str(&format!("- db table: `{t}`\n"));
+    }
+    let fields: Vec<&str> = m.own_fields.iter().filter(|f| !f.auto_created).map(|f| f.name.as_str()).collect();
+    if !fields.is_empty() {
+        out.push_str(&format!("- fields: {}\n", fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")));
+    }
+    if !m.registered && !m.abstract_ {
+        out.push_str("- not in an installed app\n");
+    }
+    out
+}
+
+fn field_hover(
+    db: &dyn Db,
+    project: Project,
+    pm: &ProjectModel,
+    idx: usize,
+    f: &Field,
+) -> String {
+    let m = &pm.models[idx];
+    let text = f.file.text(db);
+    let class = match &f.custom {
+        Some(c) => format!("{} ({})", c.name, f.kind.name()),
+        None => f.kind.name().to_string(),
+    };
+    let mut out = format!("**{}.{}**: `{class}`\n\n", m.name, f.name);
+    let column = f
+        .opt("db_column")
+        .and_then(Expr::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| match f.kind {
+            FieldKind::ForeignKey | FieldKind::OneToOneField => format!("{}_id", f.name),
+            _ => f.name.clone(),
+        });
+    let is_m2m = f.kind == FieldKind::ManyToManyField;
+    if is_m2m {
+        if let Some(t) = db_table(pm, idx) {
+            let through = f
+                .opt("db_table")
+                .and_then(Expr::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{t}_{}", f.name));
+            out.push_str(&format!("- no column; join table `{through}`\n"));
+        }
+    } else if !m.abstract_ {
+        match db_table(pm, idx) {
+            Some(t) => out.push_str(&format!("- column: `{t}`.`{column}`\n")),
+            None => out.push_str(&format!("- column: `{column}`\n")),
+        }
+    } else {
+        out.push_str(&format!("- column: `{column}` (in each concrete subclass)\n"));
+    }
+    let flag = |name: &str, default: bool| match f.opt(name) {
+        None => default.to_string(),
+        Some(e) => match e.as_bool() {
+            Some(b) => b.to_string(),
+            None => format!("`{}`", short(source_of(text, e))),
+        },
+    };
+    let pk = f.is_primary_key();
+    let unique_default = pk || f.kind == FieldKind::OneToOneField;
+    let index_default = matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField);
+    if !is_m2m {
+        out.push_str(&format!(
+            "- null: {} · unique: {} · db_index: {}{}\n",
+            flag("null", false),
+            flag("unique", unique_default),
+            flag("db_index", index_default),
+            if pk { " · primary key" } else { "" }
+        ));
+    }
+    if f.kind.is_relation()
+        && let Some(to) = f.opt("to")
+    {
+        match resolve_reference(db, project, pm, f.file, idx, to) {
+            Some(t) => {
+                let tm = &pm.models[t];
+                let table = db_table(pm, t).map(|t| format!(" (table `{t}`)")).unwrap_or_default();
+                out.push_str(&format!("- related model: `{}`{table}\n", tm.label()));
+            }
+            None => out.push_str(&format!("- related model: `{}` (not resolved)\n", short(source_of(text, to)))),
+        }
+    }
+    let shown: Vec<String> = f
+        .kwargs
+        .iter()
+        .filter(|k| !matches!(k.name.as_str(), "to" | "null" | "unique" | "db_index" | "primary_key"))
+        .map(|k| format!("`{}={}`", k.name, short(source_of(text, &k.value))))
+        .collect();
+    if !shown.is_empty() {
+        out.push_str(&format!("- options: {}\n", shown.join(", ")));
+    }
+    out
+}
+
+/// What is under the cursor.
+enum Target<'a> {
+    Model(usize),
+    Field(usize, &'a Field),
+    /// The `to` of a relation field, resolved (or not) to a model.
+    Reference(Span, Option<usize>),
+}
+
+fn find<'a>(db: &dyn Db, project: Project, pm: &'a ProjectModel, file: SourceFile, offset: u32) -> Option<Target<'a>> {
+    for (i, m) in pm.models.iter().enumerate() {
+        if m.file != file || !contains(m.span, offset) {
+            continue;
+        }
+        if contains(m.name_span, offset) {
+            return Some(Target::Model(i));
+        }
+        for f in &m.own_fields {
+            if f.file != file || f.auto_created {
+                continue;
+            }
+            if contains(f.name_span, offset) {
+                return Some(Target::Field(i, f));
+            }
+            if f.kind.is_relation()
+                && let Some(to) = f.opt("to")
+                && contains(to.span, offset)
+            {
+                return Some(Target::Reference(to.span, resolve_reference(db, project, pm, file, i, to)));
+            }
+        }
+    }
+    None
+}
+
+/// Hover text (Markdown) and the span it is about.
+pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: u32) -> Option<(Span, String)> {
+    let pm = project_model(db, project);
+    match find(db, project, pm, file, offset)? {
+        Target::Model(i) => Some((pm.models[i].name_span, model_hover(pm, i))),
+        Target::Field(i, f) => Some((f.name_span, field_hover(db, project, pm, i, f))),
+        Target::Reference(span, Some(t)) => Some((span, model_hover(pm, t))),
+        Target::Reference(_, None) => None,
+    }
+}
+
+/// Definition of a model reference under the cursor: the origin span and the target.
+pub fn definition(db: &dyn Db, project: Project, file: SourceFile, offset: u32) -> Option<(Span, SourceFile, Span, Span)> {
+    let pm = project_model(db, project);
+    match find(db, project, pm, file, offset)? {
+        Target::Reference(span, Some(t)) => {
+            let m = &pm.models[t];
+            Some((span, m.file, m.span, m.name_span))
+        }
+        _ => None,
+    }
+}
+
+pub struct Symbol {
+    pub name: String,
+    pub detail: Option<String>,
+    pub is_model: bool,
+    pub file: SourceFile,
+    pub span: Span,
+    pub name_span: Span,
+    pub container: Option<String>,
+    pub children: Vec<Symbol>,
+}
+
+fn model_symbol(m: &Model, with_children: bool) -> Symbol {
+    Symbol {
+        name: m.name.clone(),
+        detail: Some(m.label()),
+        is_model: true,
+        file: m.file,
+        span: m.span,
+        name_span: m.name_span,
+        container: m.app_label.clone(),
+        children: if with_children {
+            m.own_fields
+                .iter()
+                .filter(|f| !f.auto_created && f.file == m.file)
+                .map(|f| Symbol {
+                    name: f.name.clone(),
+                    detail: Some(match &f.custom {
+                        Some(c) => c.name.clone(),
+                        None => f.kind.name().to_string(),
+                    }),
+                    is_model: false,
+                    file: f.file,
+                    span: f.span,
+                    name_span: f.name_span,
+                    container: Some(m.name.clone()),
+                    children: Vec::new(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// Models of a file with their fields.
+pub fn document_symbols(db: &dyn Db, project: Project, file: SourceFile) -> Vec<Symbol> {
+    let pm = project_model(db, project);
+    pm.models.iter().filter(|m| m.file == file).map(|m| model_symbol(m, true)).collect()
+}
+
+fn fuzzy(query: &str, name: &str) -> bool {
+    let mut it = name.chars().flat_map(char::to_lowercase);
+    query
+        .chars()
+        .flat_map(char::to_lowercase)
+        .all(|q| it.any(|c| c == q))
+}
+
+/// Models of the whole project (project files first), matching a fuzzy query.
+pub fn workspace_symbols(db: &dyn Db, project: Project, query: &str) -> Vec<Symbol> {
+    let pm = project_model(db, project);
+    let mut out: Vec<(bool, Symbol)> = pm
+        .models
+        .iter()
+        .filter(|m| fuzzy(query, &m.name))
+        .map(|m| (m.file.origin(db) != Origin::Project, model_symbol(m, false)))
+        .collect();
+    out.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    out.into_iter().take(256).map(|(_, s)| s).collect()
+}
+
+pub struct Completion {
+    pub label: String,
+    pub detail: Option<String>,
+    pub is_model: bool,
+    /// Replace this span with `insert`.
+    pub replace: Span,
+    pub insert: String,
+}
+
+/// Django's `Meta` option names (django.db.models.options.DEFAULT_NAMES).
+pub const META_OPTIONS: &[&str] = &[
+    "abstract",
+    "app_label",
+    "base_manager_name",
+    "constraints",
+    "db_table",
+    "db_table_comment",
+    "db_tablespace",
+    "default_manager_name",
+    "default_permissions",
+    "default_related_name",
+    "get_latest_by",
+    "indexes",
+    "managed",
+    "order_with_respect_to",
+    "ordering",
+    "permissions",
+    "proxy",
+    "required_db_features",
+    "required_db_vendor",
+    "select_on_save",
+    "swappable",
+    "unique_together",
+    "verbose_name",
+    "verbose_name_plural",
+];
+
+const RELATION_CALLS: &[&str] = &["ForeignKey", "ManyToManyField", "OneToOneField"];
+
+/// Inside the string of `ForeignKey("…`: the offset where the string's content starts.
+/// Read from the text, so it works while the line does not parse yet.
+fn reference_string_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    // The opening quote: the last quote before the cursor with no closing one after it.
+    let mut open: Option<usize> = None;
+    let mut quote = 0u8;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'"' || b == b'\'' {
+            match open {
+                Some(_) if b == quote => open = None,
+                Some(_) => {}
+                None => {
+                    open = Some(i);
+                    quote = b;
+                }
+            }
+        }
+    }
+    let q = open?;
+    let before = line[..q].trim_end();
+    let before = match before.strip_suffix('=') {
+        Some(b) if b.trim_end().ends_with("to") => b.trim_end().strip_suffix("to")?.trim_end(),
+        Some(_) => return None,
+        None => before,
+    };
+    let before = before.strip_suffix('(')?.trim_end();
+    let call = before.rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next()?;
+    RELATION_CALLS.contains(&call).then_some(q + 1)
+}
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// The line being typed is a name at the start of a statement directly inside `class Meta:`.
+fn in_meta_body(text: &str, line_start: usize, prefix: &str) -> bool {
+    if !prefix.trim_start().chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return false;
+    }
+    let indent = indentation(prefix);
+    if indent == 0 {
+        return false;
+    }
+    for line in text[..line_start].lines().rev() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let ind = indentation(line);
+        if ind < indent {
+            let t = line.trim();
+            return t.starts_with("class Meta") && t.ends_with(':');
+        }
+        if ind > indent {
+            continue;
+        }
+    }
+    false
+}
+
+pub fn completion(db: &dyn Db, project: Project, file: SourceFile, offset: u32) -> Vec<Completion> {
+    let text = file.text(db);
+    let offset = (offset as usize).min(text.len());
+    if !text.is_char_boundary(offset) {
+        return Vec::new();
+    }
+    let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let prefix = &text[line_start..offset];
+    if let Some(rel) = reference_string_start(prefix) {
+        let start = (line_start + rel) as u32;
+        let typed = &prefix[rel..];
+        let pm = project_model(db, project);
+        let here = pm
+            .models
+            .iter()
+            .find(|m| m.file == file && contains(m.span, offset as u32))
+            .and_then(|m| m.app_label.clone());
+        let replace = Span::new(start, offset as u32);
+        let mut out: Vec<Completion> = Vec::new();
+        if "self".starts_with(typed) {
+            out.push(Completion { label: "self".into(), detail: Some("the model itself".into()), is_model: true, replace, insert: "self".into() });
+        }
+        for (mi, m) in pm.models.iter().enumerate() {
+            if !m.registered || m.abstract_ {
+                continue;
+            }
+            let label = m.label();
+            let same_app = here.is_some() && m.app_label == here;
+            for cand in [Some(label.clone()), same_app.then(|| m.name.clone())].into_iter().flatten() {
+                if cand.to_lowercase().starts_with(&typed.to_lowercase()) || fuzzy(typed, &cand) {
+                    out.push(Completion {
+                        label: cand.clone(),
+                        detail: db_table(pm, mi).map(|t| format!("table {t}")),
+                        is_model: true,
+                        replace,
+                        insert: cand,
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.label.cmp(&b.label));
+        out.dedup_by(|a, b| a.label == b.label);
+        return out;
+    }
+    if in_meta_body(text, line_start, prefix) {
+        let typed = prefix.trim_start();
+        let start = (offset - typed.len()) as u32;
+        return META_OPTIONS
+            .iter()
+            .filter(|o| o.starts_with(typed))
+            .map(|o| Completion {
+                label: (*o).to_string(),
+                detail: Some("Meta option".into()),
+                is_model: false,
+                replace: Span::new(start, offset as u32),
+                insert: format!("{o} = "),
+            })
+            .collect();
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_strings() {
+        assert_eq!(reference_string_start("    a = models.ForeignKey(\"sh"), Some(27));
+        assert_eq!(reference_string_start("    a = ForeignKey(to='"), Some(23));
+        assert_eq!(reference_string_start("    a = models.ManyToManyField( 'x"), Some(32));
+        assert_eq!(reference_string_start("    a = models.CharField(\"x"), None);
+        assert_eq!(reference_string_start("    a = models.ForeignKey(\"a.B\", related_name=\"x"), None);
+        assert_eq!(reference_string_start("    a = models.ForeignKey(\"a.B\")"), None);
+    }
+
+    #[test]
+    fn meta_body() {
+        let t = "class A(models.Model):\n    x = 1\n\n    class Meta:\n        ord";
+        let ls = t.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        assert!(in_meta_body(t, ls, &t[ls..]));
+        let t = "class A(models.Model):\n    ord";
+        let ls = t.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        assert!(!in_meta_body(t, ls, &t[ls..]));
+    }
+}

@@ -1,0 +1,425 @@
+//! Black-box tests of `djsa server`: the real binary over stdio, driven by a small Rust client
+//! (tests/lsp_support.rs). Exact responses are insta snapshots under snapshots/ (paths redacted
+//! to `$ROOT`); the project is tests/lsp_fixtures/shop copied to a temporary directory.
+#![allow(clippy::unwrap_used)]
+
+mod lsp_support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use lsp_support::*;
+use serde_json::{Value, json};
+
+fn snapshot(name: &str, value: &Value, root: &Path) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    let text = redact(value, root);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+fn lsp_project() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("djsa-lsp-").tempdir().unwrap();
+    copy_dir(&djsa_tests::repo_root().join("tests/lsp_fixtures/shop"), dir.path());
+    std::fs::write(dir.path().join("djsa.toml"), "python = \"none\"\n").unwrap();
+    dir
+}
+
+fn codes(diags: &Value) -> Vec<String> {
+    let mut v: Vec<String> = diags
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| format!("{}@{}", d["code"].as_str().unwrap(), d["range"]["start"]["line"]))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Position of the `nth` occurrence of `needle` (plus `delta` characters) in UTF-8 columns.
+fn pos_utf8(text: &str, needle: &str, delta: usize) -> Value {
+    let off = text.find(needle).unwrap() + delta;
+    let line = text[..off].matches('\n').count();
+    let col = off - text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    json!({"line": line, "character": col})
+}
+
+fn pos_utf16(text: &str, needle: &str, delta: usize) -> Value {
+    let off = text.find(needle).unwrap() + delta;
+    let line = text[..off].matches('\n').count();
+    let start = text[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let col: usize = text[start..off].chars().map(char::len_utf16).sum();
+    json!({"line": line, "character": col})
+}
+
+#[test]
+fn initialize_negotiates_encoding_and_capabilities() {
+    let proj = lsp_project();
+    let mut c = Client::spawn();
+    let r = c.initialize(proj.path(), nvim_like_caps());
+    snapshot("lsp_initialize_utf8", &r, proj.path());
+    c.shutdown();
+
+    let mut c = Client::spawn();
+    let r = c.initialize(proj.path(), plain_caps());
+    assert_eq!(r["capabilities"]["positionEncoding"], "utf-16");
+    c.shutdown();
+}
+
+#[test]
+fn indexing_progress_and_workspace_diagnostics() {
+    let proj = lsp_project();
+    let root = proj.path();
+    let mut c = Client::spawn();
+    c.initialize(root, nvim_like_caps());
+    c.wait_indexed();
+    c.drain(Duration::from_millis(300));
+    // Watched files were registered, indexing reported progress, and every project file with
+    // findings got its diagnostics without being opened.
+    let reg = c.log.iter().find(|m| m["method"] == "client/registerCapability").expect("registration");
+    snapshot("lsp_register_watchers", &reg["params"], root);
+    let progress: Vec<Value> = c
+        .log
+        .iter()
+        .filter(|m| m["method"] == "$/progress")
+        .map(|m| m["params"]["value"]["kind"].clone())
+        .collect();
+    assert_eq!(progress, vec![json!("begin"), json!("report"), json!("end")]);
+    let latest = c.latest_diagnostics();
+    let files: Vec<&String> = latest.keys().collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    snapshot("lsp_workspace_diagnostics", &json!(latest), root);
+    c.shutdown();
+}
+
+#[test]
+fn diagnostics_follow_edits() {
+    let proj = lsp_project();
+    let root = proj.path();
+    let models = root.join("shop/models.py");
+    let mut c = Client::spawn();
+    c.initialize(root, nvim_like_caps());
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    let d = c.wait_diagnostics(&uri, Some(1));
+    assert_eq!(codes(&d["diagnostics"]), ["fields.E001@11", "fields.E135@12", "models.E015@9"]);
+    snapshot("lsp_diagnostics_on_open", &d, root);
+
+    // Rename `sku_` to `sku` (incremental change, UTF-8 positions): fields.E001 goes away.
+    let text = std::fs::read_to_string(&models).unwrap();
+    let start = pos_utf8(&text, "sku_", 3);
+    let end = pos_utf8(&text, "sku_", 4);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2},
+               "contentChanges": [{"range": {"start": start, "end": end}, "text": ""}]}),
+    );
+    let d = c.wait_diagnostics(&uri, Some(2));
+    assert_eq!(codes(&d["diagnostics"]), ["fields.E135@12", "models.E015@9"]);
+
+    // Add a field `created` (a full-text change): the ordering finding goes too.
+    let fixed = text.replace("sku_ =", "sku =").replace(
+        "    tags = ",
+        "    created = models.DateTimeField(auto_now_add=True)\n    tags = ",
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": fixed}]}),
+    );
+    let d = c.wait_diagnostics(&uri, Some(3));
+    assert_eq!(codes(&d["diagnostics"]), ["fields.E135@12"]);
+
+    // A model in another file changes: that file's diagnostics are republished (cleared).
+    let crm = root.join("crm/models.py");
+    let crm_uri = c.open(&crm, 1);
+    let d = c.wait_diagnostics(&crm_uri, Some(1));
+    assert_eq!(codes(&d["diagnostics"]), ["models.E004@3"]);
+    let crm_text = std::fs::read_to_string(&crm).unwrap().replace("IntegerField()", "IntegerField(primary_key=True)");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": crm_uri, "version": 2}, "contentChanges": [{"text": crm_text}]}),
+    );
+    let d = c.wait_diagnostics(&crm_uri, Some(2));
+    assert_eq!(codes(&d["diagnostics"]), Vec::<String>::new());
+
+    // Saving and closing: the closed file falls back to the disk text (which still has E004).
+    c.notify("textDocument/didSave", json!({"textDocument": {"uri": crm_uri}}));
+    c.notify("textDocument/didClose", json!({"textDocument": {"uri": crm_uri}}));
+    let d = c.wait_diagnostics(&crm_uri, None);
+    assert_eq!(codes(&d["diagnostics"]), ["models.E004@3"]);
+    c.shutdown();
+}
+
+#[test]
+fn watched_file_changes_are_reloaded() {
+    let proj = lsp_project();
+    let root = proj.path();
+    let mut c = Client::spawn();
+    c.initialize(root, nvim_like_caps());
+    c.wait_indexed();
+    c.drain(Duration::from_millis(200));
+    // A new model file appears on disk (a git checkout, another tool).
+    let crm = root.join("crm/models.py");
+    std::fs::write(&crm, "from django.db import models\n\n\nclass Company(models.Model):\n    name_ = models.CharField(max_length=200)\n").unwrap();
+    let extra = root.join("crm/extra.py");
+    std::fs::write(&extra, "x = (\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&crm), "type": 2}, {"uri": uri(&extra), "type": 1}]}),
+    );
+    let d = c.wait_diagnostics(&uri(&crm), None);
+    assert_eq!(codes(&d["diagnostics"]), ["fields.E001@4"]);
+    let d = c.wait_diagnostics(&uri(&extra), None);
+    assert_eq!(codes(&d["diagnostics"]), ["DJSA001@0"]);
+    // And disappears again.
+    std::fs::remove_file(&extra).unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": uri(&extra), "type": 3}]}));
+    let d = c.wait_diagnostics(&uri(&extra), None);
+    assert_eq!(d["diagnostics"], json!([]));
+    c.shutdown();
+}
+
+#[test]
+fn navigation_hover_definition_symbols_completion() {
+    let proj = lsp_project();
+    let root = proj.path();
+    let models = root.join("shop/models.py");
+    let text = std::fs::read_to_string(&models).unwrap();
+    let mut c = Client::spawn();
+    c.initialize(root, nvim_like_caps());
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    c.wait_diagnostics(&uri, Some(1));
+    let at = |needle: &str, delta: usize| json!({"textDocument": {"uri": uri}, "position": pos_utf8(&text, needle, delta)});
+
+    let mut out = serde_json::Map::new();
+    out.insert("hover model".into(), c.request("textDocument/hover", at("class Product", 8)));
+    out.insert("hover field".into(), c.request("textDocument/hover", at("name = models.CharField(max_length=100", 1)));
+    out.insert("hover foreign key".into(), c.request("textDocument/hover", at("category = ", 2)));
+    out.insert("hover m2m".into(), c.request("textDocument/hover", at("tags = ", 1)));
+    out.insert("hover string reference".into(), c.request("textDocument/hover", at("\"crm.Company\"", 3)));
+    out.insert("hover nothing".into(), c.request("textDocument/hover", at("from django", 2)));
+    out.insert("definition class name".into(), c.request("textDocument/definition", at("ForeignKey(Category", 12)));
+    out.insert("definition app.Model".into(), c.request("textDocument/definition", at("\"crm.Company\"", 6)));
+    out.insert("definition Model".into(), c.request("textDocument/definition", at("\"Tag\"", 1)));
+    out.insert("definition self".into(), c.request("textDocument/definition", at("\"self\"", 2)));
+    snapshot("lsp_hover_definition", &Value::Object(out), root);
+
+    let syms = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    snapshot("lsp_document_symbols", &syms, root);
+    let ws = c.request("workspace/symbol", json!({"query": "co"}));
+    snapshot("lsp_workspace_symbols", &ws, root);
+
+    // Completion inside a relation string and inside `class Meta:`, on an edited buffer.
+    let edited = text.replace(
+        "    tags = ",
+        "    owner = models.ForeignKey(\"cr\n    tags = ",
+    ).replace("        ordering = [\"-created\"]\n", "        ordering = [\"-created\"]\n        verb\n");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    let mut out = serde_json::Map::new();
+    let at2 = |needle: &str, delta: usize| json!({"textDocument": {"uri": uri}, "position": pos_utf8(&edited, needle, delta)});
+    out.insert("relation string".into(), c.request("textDocument/completion", at2("ForeignKey(\"cr", 14)));
+    out.insert("meta option".into(), c.request("textDocument/completion", at2("        verb", 12)));
+    out.insert("elsewhere".into(), c.request("textDocument/completion", at2("from django", 4)));
+    snapshot("lsp_completion", &Value::Object(out), root);
+    c.shutdown();
+}
+
+#[test]
+fn utf16_positions_with_non_ascii_text() {
+    let proj = lsp_project();
+    let root = proj.path();
+    let models = root.join("shop/models.py");
+    // Non-ASCII characters before the finding on the same line: UTF-16 and UTF-8 columns differ.
+    let text = std::fs::read_to_string(&models)
+        .unwrap()
+        .replace("    sku_ = ", "    é = 1; 𝄞 = 2; sku_ = ");
+    std::fs::write(&models, &text).unwrap();
+    for (caps, utf16) in [(plain_caps(), true), (nvim_like_caps(), false)] {
+        let mut c = Client::spawn();
+        c.initialize(root, caps);
+        c.wait_indexed();
+        let uri = c.open(&models, 1);
+        let d = c.wait_diagnostics(&uri, Some(1));
+        let e001 = d["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "fields.E001").unwrap().clone();
+        let expect = if utf16 { pos_utf16(&text, "sku_", 0) } else { pos_utf8(&text, "sku_", 0) };
+        assert_eq!(e001["range"]["start"], expect, "utf16={utf16}");
+        // Hover at the same kind of position answers for the same field.
+        let p = if utf16 { pos_utf16(&text, "sku_", 2) } else { pos_utf8(&text, "sku_", 2) };
+        let h = c.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": p}));
+        let value = h["contents"]["value"].as_str().unwrap();
+        assert!(value.contains("Product.sku_"), "{value}");
+        c.shutdown();
+    }
+}
+
+#[test]
+fn code_actions_are_quick_fixes_of_the_diagnostics() {
+    let proj = lsp_project();
+    let root = proj.path();
+    let models = root.join("shop/models.py");
+    let mut c = Client::spawn();
+    c.initialize(root, nvim_like_caps());
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    let d = c.wait_diagnostics(&uri, Some(1));
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 200, "character": 0}},
+               "context": {"diagnostics": d["diagnostics"], "only": ["quickfix"]}}),
+    );
+    // Which findings carry fixes is the analysis' business; every action must be a well-formed
+    // quick fix tied to one of the published diagnostics.
+    for a in r.as_array().cloned().unwrap_or_default() {
+        assert_eq!(a["kind"], "quickfix", "{a}");
+        let diag = &a["diagnostics"][0];
+        assert!(d["diagnostics"].as_array().unwrap().contains(diag), "{a}");
+        assert!(a.get("edit").is_some() || a.get("command").is_some(), "{a}");
+    }
+    // Other kinds are not offered.
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 200, "character": 0}},
+               "context": {"diagnostics": [], "only": ["refactor"]}}),
+    );
+    assert_eq!(r, Value::Null);
+    c.shutdown();
+}
+
+/// Deterministic pseudo-random numbers (xorshift64*).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// 1,000 random edits sent without waiting to a generated 10-app project: the server neither
+/// crashes nor stalls, and its final diagnostics equal a cold `djsa check` of the final text.
+#[test]
+fn stress_random_edits_match_a_cold_check() {
+    let dir = tempfile::Builder::new().prefix("djsa-lsp-stress-").tempdir().unwrap();
+    let root = dir.path().join("proj");
+    let gen_script = djsa_tests::repo_root().join("bench/gen_project.py");
+    let st = std::process::Command::new("python3")
+        .arg(&gen_script)
+        .arg(&root)
+        .args(["--apps", "10", "--models-per-app", "20", "--seed", "7"])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    std::fs::write(root.join("djsa.toml"), "python = \"none\"\n").unwrap();
+    let mut targets: Vec<std::path::PathBuf> = Vec::new();
+    for e in std::fs::read_dir(&root).unwrap() {
+        let p = e.unwrap().path().join("models.py");
+        if p.is_file() {
+            targets.push(p);
+        }
+    }
+    targets.sort();
+    let targets: Vec<_> = targets.into_iter().take(3).collect();
+    assert!(!targets.is_empty());
+
+    let mut c = Client::spawn();
+    c.initialize(&root, nvim_like_caps());
+    c.wait_indexed();
+    let mut docs: Vec<(String, String, i64)> = targets
+        .iter()
+        .map(|p| (c.open(p, 1), std::fs::read_to_string(p).unwrap(), 1))
+        .collect();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let snippets = ["x", "_", "(", ")", "\"", "\n", "    ", "models.", "ForeignKey(\"self\", on_delete=models.CASCADE)", "= models.CharField(", "max_length=", "1", "é", "#", ":"];
+    for i in 0..1000 {
+        let d = rng.below(docs.len());
+        let (uri, text, version) = &mut docs[d];
+        let len = text.len();
+        let mut a = rng.below(len + 1);
+        while !text.is_char_boundary(a) {
+            a -= 1;
+        }
+        let mut b = (a + rng.below(8)).min(len);
+        while !text.is_char_boundary(b) {
+            b -= 1;
+        }
+        let b = b.max(a);
+        let ins = if rng.below(3) == 0 { "" } else { snippets[rng.below(snippets.len())] };
+        let to_pos = |t: &str, off: usize| {
+            let line = t[..off].matches('\n').count();
+            let col = off - t[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            json!({"line": line, "character": col})
+        };
+        let range = json!({"start": to_pos(text, a), "end": to_pos(text, b)});
+        text.replace_range(a..b, ins);
+        *version += 1;
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": *version}, "contentChanges": [{"range": range, "text": ins}]}),
+        );
+        // Interleave requests, as an editor does while typing.
+        if i % 50 == 0 {
+            c.send_request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": to_pos(text, a)}));
+        }
+    }
+    // The server must still answer, and publish the final versions.
+    for (uri, _, version) in docs.clone() {
+        c.wait_diagnostics(&uri, Some(version));
+    }
+    c.drain(Duration::from_millis(1500));
+    let st = c.request("djsa/status", Value::Null);
+    assert_eq!(st["indexed"], true);
+
+    // Cold check of the final texts.
+    for (p, (_, text, _)) in targets.iter().zip(&docs) {
+        std::fs::write(p, text).unwrap();
+    }
+    let run = djsa_tests::djsa(&["check", root.to_str().unwrap(), "--output-format", "json"]);
+    let cold: Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut expected: Vec<String> = cold["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["file"].is_string())
+        .map(|d| {
+            let mut msg = match d["object"].as_str() {
+                Some(o) => format!("{o}: {}", d["message"].as_str().unwrap()),
+                None => d["message"].as_str().unwrap().to_string(),
+            };
+            if let Some(h) = d["hint"].as_str() {
+                msg.push_str("\nHINT: ");
+                msg.push_str(h);
+            }
+            format!("{}:{}:{} {}", d["file"].as_str().unwrap(), d["line"], d["code"].as_str().unwrap(), msg)
+        })
+        .collect();
+    expected.sort();
+    let prefix = format!("{}/", uri(&root));
+    let mut got: Vec<String> = Vec::new();
+    for (u, diags) in c.latest_diagnostics() {
+        let rel = u.strip_prefix(&prefix).unwrap_or(&u).to_string();
+        for d in diags.as_array().unwrap() {
+            got.push(format!(
+                "{rel}:{}:{} {}",
+                d["range"]["start"]["line"].as_u64().unwrap() + 1,
+                d["code"].as_str().unwrap(),
+                d["message"].as_str().unwrap()
+            ));
+        }
+    }
+    got.sort();
+    assert_eq!(got, expected);
+    c.shutdown();
+}
