@@ -9,3 +9,4 @@ scripts/setup-venvs.sh
 cargo build -p djsa
 cargo test --workspace
 python3 tests/conformance/run_conformance.py
+scripts/test-editors.sh

@@ -174,10 +174,11 @@ impl Client {
         }
     }
 
-    /// Drain messages for `d` (all notifications stay in `log`).
+    /// Read messages for `d`, then forget the unconsumed ones (all stay in `log`).
     pub fn drain(&mut self, d: Duration) {
         let deadline = Instant::now() + d;
         while self.recv(deadline).is_some() {}
+        self.pending.clear();
     }
 
     pub fn wait_diagnostics(&mut self, uri: &str, version: Option<i64>) -> Value {
@@ -217,8 +218,20 @@ impl Client {
         r
     }
 
-    /// Wait until the indexing progress has ended.
+    /// Wait until the server has loaded the project (custom request `djsa/status`).
     pub fn wait_indexed(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if self.request("djsa/status", Value::Null)["indexed"] == true {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("indexing never finished");
+    }
+
+    /// Wait until the indexing progress has ended.
+    pub fn wait_progress_end(&mut self) {
         self.wait_notification(Duration::from_secs(120), |m| {
             m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
         })

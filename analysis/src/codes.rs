@@ -19,4 +19,24 @@ pub const DJSA_CODES: &[CodeInfo] = &[
         code: "DJSA003",
         summary: "file too large to analyse",
     },
+    CodeInfo {
+        code: "DJSA101",
+        summary: "model change without a migration",
+    },
+    CodeInfo {
+        code: "DJSA102",
+        summary: "conflicting migrations (several leaf nodes)",
+    },
+    CodeInfo {
+        code: "DJSA103",
+        summary: "migration depends on a migration that does not exist",
+    },
+    CodeInfo {
+        code: "DJSA104",
+        summary: "migration not understood statically",
+    },
+    CodeInfo {
+        code: "DJSA105",
+        summary: "migration dependency cycle",
+    },
 ];

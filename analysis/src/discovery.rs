@@ -35,6 +35,12 @@ pub fn wanted_modules(db: &dyn Db, project: Project) -> Vec<String> {
         for sub in ["apps", "models", "admin"] {
             want(format!("{}.{sub}", app.name), &mut wanted);
         }
+        // Every module of the app's migrations package (`pkg.*`: the host loads the whole
+        // package directory, since analysis cannot list file names).
+        let pkg = format!("{}.migrations", app.name);
+        if !modules.contains_key(&pkg) {
+            want(format!("{pkg}.*"), &mut wanted);
+        }
     }
     // Imports of every module reachable from the apps' models, apps and admin modules.
     let mut queue: Vec<SourceFile> = Vec::new();

@@ -11,6 +11,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod discovery;
 pub mod fields;
+pub mod migrations;
 pub mod project;
 pub mod resolve;
 pub mod settings;

@@ -387,6 +387,9 @@ impl<'db> Resolver<'db> {
                         let sub = format!("{module}.{name}");
                         if self.modules.contains_key(&sub) {
                             Resolved::Module(sub)
+                        } else if self.partly_loaded_package(f) {
+                            // `from django import forms`: a submodule djsa did not load.
+                            Resolved::External(sub)
                         } else {
                             Resolved::Unknown
                         }
@@ -425,6 +428,12 @@ impl<'db> Resolver<'db> {
         }
     }
 
+    /// An installed package whose `__init__` djsa loaded only as the parent of other modules:
+    /// a name it does not define is most likely a submodule djsa did not load.
+    fn partly_loaded_package(&self, file: SourceFile) -> bool {
+        is_package(self.db, file) && file.origin(self.db) == crate::db::Origin::Library
+    }
+
     fn attribute(&self, base: Resolved, attr: &str, hops: u32) -> Resolved {
         match base {
             Resolved::Module(m) => match self.modules.get(&m) {
@@ -434,6 +443,8 @@ impl<'db> Resolver<'db> {
                         let sub = format!("{m}.{attr}");
                         if self.modules.contains_key(&sub) {
                             Resolved::Module(sub)
+                        } else if self.partly_loaded_package(f) {
+                            Resolved::External(sub)
                         } else {
                             Resolved::Unknown
                         }

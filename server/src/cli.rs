@@ -29,6 +29,8 @@ pub enum Command {
     /// Print the app registry and model index djsa built (for debugging djsa itself).
     #[command(hide = true)]
     DebugIndex(DebugArgs),
+    /// Write the migrations Django's `makemigrations` would write (from source, without Django).
+    Makemigrations(crate::makemigrations::MakemigrationsArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +85,7 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i
             Ok(0)
         }
         Command::DebugIndex(args) => debug_index(args, stdout),
+        Command::Makemigrations(args) => crate::makemigrations::run(args, stdout, stderr),
     }
 }
 

@@ -3,5 +3,6 @@
 
 pub mod cli;
 pub mod lsp;
+pub mod makemigrations;
 pub mod render;
 pub mod workspace;

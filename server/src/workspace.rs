@@ -518,6 +518,9 @@ fn is_library_candidate(m: &str) -> bool {
 
 /// The file of a module in site-packages, plus its parent packages' `__init__.py`.
 fn locate_module(site_dirs: &[PathBuf], module: &str) -> Vec<(String, PathBuf)> {
+    if let Some(pkg) = module.strip_suffix(".*") {
+        return locate_package(site_dirs, pkg);
+    }
     let parts: Vec<&str> = module.split('.').collect();
     for sp in site_dirs {
         let mut rel = PathBuf::new();
@@ -546,6 +549,33 @@ fn locate_module(site_dirs: &[PathBuf], module: &str) -> Vec<(String, PathBuf)> 
         return out;
     }
     Vec::new()
+}
+
+/// `pkg.*` (see `wanted_modules`): the package and every `.py` module directly in its directory
+/// (migrations packages, whose file names analysis cannot know).
+fn locate_package(site_dirs: &[PathBuf], pkg: &str) -> Vec<(String, PathBuf)> {
+    let mut out = locate_module(site_dirs, pkg);
+    let Some((_, init)) = out.first() else {
+        return out;
+    };
+    if !init.ends_with("__init__.py") {
+        return out;
+    }
+    let Some(dir) = init.parent() else { return out };
+    let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "py"))
+        .filter_map(|p| {
+            let stem = p.file_stem()?.to_str()?.to_string();
+            (stem != "__init__" && !stem.contains('.')).then(|| (format!("{pkg}.{stem}"), p))
+        })
+        .collect();
+    found.sort();
+    out.extend(found);
+    out
 }
 
 /// The project's interpreter: configured (`none` disables the environment), `VIRTUAL_ENV`, a

@@ -24,6 +24,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         return;
     }
     check_dependencies(ctx);
+    if !admin_autodiscovers(ctx) {
+        // SimpleAdminConfig: admin modules are imported only where the project says so.
+        return;
+    }
     let index = ModelIndex::build(ctx);
     let reg = Registry::build(ctx);
     check_registered(ctx, &index, &reg);
@@ -871,6 +875,34 @@ fn check_dependencies(ctx: &mut Ctx<'_>) {
             );
         }
     }
+}
+
+/// Whether the admin app's config runs `autodiscover()` (AdminConfig, not SimpleAdminConfig).
+fn admin_autodiscovers(ctx: &Ctx<'_>) -> bool {
+    let Some(app) = ctx.pm.apps.iter().find(|a| a.name == "django.contrib.admin") else {
+        // Not loaded from the environment: trust the plain entry (AdminConfig is the default).
+        return ctx
+            .pm
+            .settings
+            .installed_apps
+            .as_ref()
+            .is_some_and(|e| e.iter().any(|l| l.as_str() == Some("django.contrib.admin")));
+    };
+    let Some(config) = app.config else {
+        return true;
+    };
+    let Some(mro) = ctx.mro(config) else {
+        return false;
+    };
+    mro.iter().any(|n| match n {
+        Node::Class(id) => {
+            ctx.class_qualname(*id).as_deref() == Some("django.contrib.admin.apps.AdminConfig")
+        }
+        Node::External(q) => {
+            q == "django.contrib.admin.apps.AdminConfig" || q == "django.contrib.admin.AdminConfig"
+        }
+        Node::Unknown(_) => false,
+    })
 }
 
 /// Names (`AppConfig.name`) of INSTALLED_APPS, when all are known.
@@ -3023,7 +3055,6 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         plain: &[&str],
     ) {
         let (v, loc) = self.attr(option);
-        if let SVal::Class(id) = &v { eprintln!("DEBUG form {:?}", self.ctx.mro(*id)); } else { eprintln!("DEBUG form {:?}", v); }
         let inherits = match &v {
             SVal::Class(id) => match self.ctx.mro(*id) {
                 None => None,

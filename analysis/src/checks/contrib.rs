@@ -435,7 +435,17 @@ fn reverse_names(ctx: &Ctx<'_>, f: &Field, idx: usize) -> Option<(String, Option
         let q = related_query_name.unwrap_or_else(|| "+".into());
         return Some((q, None));
     }
-    let related_name = lit("related_name").ok()?;
+    let mut related_name = lit("related_name").ok()?;
+    if related_name.is_none() {
+        // Meta.default_related_name of the declaring model.
+        let meta = &ctx.model(idx).meta;
+        if meta.incomplete {
+            return None;
+        }
+        if let Some(e) = meta.get("default_related_name") {
+            related_name = Some(fill_placeholders(e.as_str()?, ctx, idx));
+        }
+    }
     let query = related_query_name
         .clone()
         .or_else(|| related_name.clone())
@@ -450,9 +460,18 @@ fn reverse_names(ctx: &Ctx<'_>, f: &Field, idx: usize) -> Option<(String, Option
 }
 
 impl<'a> Ctx<'a> {
-    /// `apps.is_installed(name)`.
+    /// `apps.is_installed(name)` (an entry djsa could not load counts by its literal path).
     pub(super) fn app_installed(&self, name: &str) -> bool {
         self.pm.apps.iter().any(|a| a.name == name)
+            || self.pm.settings.installed_apps.as_ref().is_some_and(|entries| {
+                entries.iter().any(|e| {
+                    e.as_str().is_some_and(|s| {
+                        s == name
+                            || s.strip_prefix(name)
+                                .is_some_and(|rest| rest.starts_with(".apps."))
+                    })
+                })
+            })
     }
 
     /// Some INSTALLED_APPS entry could not be loaded (its models are unknown).

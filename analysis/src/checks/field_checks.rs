@@ -1675,6 +1675,20 @@ enum Py {
 #[derive(Debug, Clone)]
 struct ClassRef(std::rc::Rc<ClassDef>);
 
+/// Two dict keys that are certainly equal (`1 == True` as in Python).
+fn same_key(a: &Py, b: &Py) -> bool {
+    let num = |v: &Py| match v {
+        Py::Int(i) => Some(*i),
+        Py::Bool(b) => Some(i128::from(*b)),
+        _ => None,
+    };
+    match (a, b) {
+        (Py::Str(x), Py::Str(y)) => x == y,
+        (Py::None, Py::None) => true,
+        _ => matches!((num(a), num(b)), (Some(x), Some(y)) if x == y),
+    }
+}
+
 fn truthy(v: &Py) -> Option<bool> {
     match v {
         Py::Str(s) => Some(!s.is_empty()),
@@ -1813,11 +1827,9 @@ fn class_binding<'a>(scope: Scope<'a>, name: &str) -> Option<ClassBinding<'a>> {
             Stmt::AugAssign { target, .. } if target == name => found = Some(ClassBinding::Other),
             Stmt::Class(c) if c.name == name => found = Some(ClassBinding::Class(c)),
             Stmt::Function(f) if f.name == name => found = Some(ClassBinding::Other),
-            Stmt::If { .. } | Stmt::Try { .. } | Stmt::Opaque { .. } => {
-                // Conservative: any name might be bound inside.
-                if stmt_binds(s, name) {
-                    found = Some(ClassBinding::Other);
-                }
+            // A name bound inside a block: its value is not modelled.
+            Stmt::If { .. } | Stmt::Try { .. } | Stmt::Opaque { .. } if stmt_binds(s, name) => {
+                found = Some(ClassBinding::Other);
             }
             Stmt::Import { module, alias, .. } => {
                 let bound = alias
@@ -1827,10 +1839,10 @@ fn class_binding<'a>(scope: Scope<'a>, name: &str) -> Option<ClassBinding<'a>> {
                     found = Some(ClassBinding::Other);
                 }
             }
-            Stmt::ImportFrom { names, star, .. } => {
-                if *star || names.iter().any(|(n, a)| a.as_deref().unwrap_or(n) == name) {
-                    found = Some(ClassBinding::Other);
-                }
+            Stmt::ImportFrom { names, star, .. }
+                if *star || names.iter().any(|(n, a)| a.as_deref().unwrap_or(n) == name) =>
+            {
+                found = Some(ClassBinding::Other);
             }
             _ => {}
         }
@@ -1896,7 +1908,18 @@ fn eval(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, e: &Expr, depth: u32)
                 _ => Py::Set(v),
             }
         }
-        ExprKind::Dict(pairs) => Py::Dict(pairs.iter().map(|(k, v)| (rec(k), rec(v))).collect()),
+        ExprKind::Dict(pairs) => {
+            // A repeated key keeps its first position and its last value.
+            let mut out: Vec<(Py, Py)> = Vec::new();
+            for (k, v) in pairs {
+                let (k, v) = (rec(k), rec(v));
+                match out.iter_mut().find(|(old, _)| same_key(old, &k)) {
+                    Some(slot) => slot.1 = v,
+                    None => out.push((k, v)),
+                }
+            }
+            Py::Dict(out)
+        }
         ExprKind::Unary { op, operand } => match (op.as_str(), rec(operand)) {
             ("-", Py::Int(i)) => Py::Int(-i),
             ("-", Py::Float(f)) => Py::Float(-f),
@@ -2374,6 +2397,7 @@ mod tests {
         let project = Project::new(&db, files, config);
         check_project(&db, project)
             .iter()
+            .filter(|d| d.code.starts_with("fields."))
             .map(|d| (d.code.clone(), d.object.clone().unwrap_or_default()))
             .collect()
     }

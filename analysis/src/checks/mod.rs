@@ -34,6 +34,7 @@ pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
         related::check(&mut ctx);
         contrib::check(&mut ctx);
         admin::check(&mut ctx);
+        ctx.out.extend(crate::migrations::diagnostics(db, project));
     }
     let config = project.config(db);
     let mut out: Vec<Diagnostic> = ctx
@@ -48,7 +49,7 @@ pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
         let pb = b.file.map(|f| f.path(db).as_str()).unwrap_or("");
         (pa, a.span.start, &a.code, &a.message).cmp(&(pb, b.span.start, &b.code, &b.message))
     });
-    out.dedup();
+    // No dedup: Django reports some checks once per database alias, and so does djsa.
     out
 }
 

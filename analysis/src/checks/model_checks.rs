@@ -303,10 +303,7 @@ impl<'a> World<'a> {
                 let target = match f.kind {
                     FKind::Ptr(p) => Target::Model(p),
                     _ => match f.decl {
-                        Some(decl) => ctx.relation_target(ModelField {
-                            field: decl,
-                            model: f.owner,
-                        }),
+                        Some(decl) => relation_target(ctx, decl, f.owner),
                         None => Target::Unknown,
                     },
                 };
@@ -435,11 +432,15 @@ impl<'a> World<'a> {
                 w.revs_on.entry(on).or_default().push(i);
             }
         }
-        // A registered model djsa could not read may declare relations.
+        // A registered model djsa could not read may declare relations, and so may a model it
+        // could not see at all.
         for &idx in models {
             if ctx.incomplete(idx) {
                 w.rev_unknown_any = true;
             }
+        }
+        if hidden_models_possible(ctx) {
+            w.rev_unknown_any = true;
         }
         w
     }
@@ -837,13 +838,9 @@ impl<'a> World<'a> {
             FieldView::Fwd(i) => match i.kind {
                 FKind::Ptr(p) => Some(p),
                 FKind::Known(k) | FKind::Opaque(k)
-                    if k.is_relation()
-                        && !matches!(k, FieldKind::RelatedField | FieldKind::ForeignObject) =>
+                    if k.is_relation() && k != FieldKind::RelatedField =>
                 {
-                    match ctx.relation_target(ModelField {
-                        field: i.decl?,
-                        model: i.owner,
-                    }) {
+                    match relation_target(ctx, i.decl?, i.owner) {
                         Target::Model(t) => Some(t),
                         _ => None,
                     }
@@ -880,6 +877,64 @@ enum Lookup {
     Found(FRef),
     Missing,
     Unknown,
+}
+
+/// `to` of a relation field, as seen from the model it is attached to (`ForeignObject` takes it
+/// positionally first, unlike the parameter list djsa keeps for it).
+fn relation_target(ctx: &Ctx<'_>, decl: &Field, model: usize) -> Target {
+    if decl.kind == FieldKind::ForeignObject {
+        let to = decl
+            .kwargs
+            .iter()
+            .find(|k| k.name == "to")
+            .map(|k| &k.value)
+            .or_else(|| decl.args.first());
+        return match to {
+            Some(to) => ctx.model_reference(to, decl.file, model),
+            None => Target::Unknown,
+        };
+    }
+    ctx.relation_target(ModelField { field: decl, model })
+}
+
+/// Some installed app may define models djsa does not see: an app it could not load, or a class
+/// in a models file whose bases it cannot resolve (a model built on a package that is not in the
+/// environment djsa reads).
+fn hidden_models_possible(ctx: &Ctx<'_>) -> bool {
+    let listed = ctx.pm.settings.installed_apps.as_ref().map_or(0, Vec::len);
+    if listed != ctx.pm.apps.len() {
+        return true;
+    }
+    if ctx
+        .pm
+        .apps
+        .iter()
+        .any(|a| ctx.app_has_unknown_models(&a.label))
+    {
+        return true;
+    }
+    let mut files: Vec<SourceFile> = Vec::new();
+    for m in &ctx.pm.models {
+        if m.registered && !files.contains(&m.file) {
+            files.push(m.file);
+        }
+    }
+    const KNOWN: &[&str] = &[
+        "django.", "builtins.", "typing.", "enum.", "abc.", "collections.", "dataclasses.",
+        "datetime.", "decimal.", "uuid.",
+    ];
+    for f in files {
+        for class in crate::resolve::module_classes(ctx.db, f) {
+            for b in &class.bases {
+                match ctx.resolver.resolve_expr(f, b) {
+                    Resolved::Class(_) => {}
+                    Resolved::External(q) if KNOWN.iter().any(|k| q.starts_with(k)) => {}
+                    _ => return true,
+                }
+            }
+        }
+    }
+    false
 }
 
 fn is_private_kind(k: FieldKind) -> bool {
@@ -1367,25 +1422,81 @@ fn check_model_name(ctx: &Ctx<'_>, idx: usize, out: &mut Vec<Diagnostic>) {
 fn class_properties(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<String>> {
     let m = ctx.model(idx);
     let class = ctx.resolver.class_def(m.class)?;
-    let mut out = Vec::new();
-    for s in &class.body {
-        if let Stmt::Function(f) = s {
-            let is_prop = f.decorators.iter().any(|d| match d.as_name() {
-                Some(n) => {
-                    n == "property"
-                        || n == "builtins.property"
-                        || n.ends_with(".setter")
-                        || n.ends_with(".getter")
-                        || n.ends_with(".deleter")
-                }
-                None => false,
-            });
-            if is_prop && !out.contains(&f.name) {
-                out.push(f.name.clone());
+    let (mut out, names) = body_properties(class);
+    // `_property_names` walks the MRO; a name already seen in an earlier class hides later ones.
+    // Mixins listed before the first model base come before every model class in the MRO.
+    let mut seen: FxHashSet<String> = names.into_iter().collect();
+    for f in &m.own_fields {
+        seen.insert(f.name.clone());
+        seen.insert(format!("{}_id", f.name));
+    }
+    for b in &class.bases {
+        let Resolved::Class(id) = ctx.resolver.resolve_expr(m.class.file, b) else {
+            break;
+        };
+        if ctx.pm.model_by_class(id).is_some() {
+            break;
+        }
+        let Some(mixin) = ctx.resolver.class_def(id) else {
+            break;
+        };
+        let (props, names) = body_properties(mixin);
+        for p in props {
+            if !seen.contains(&p) && !out.contains(&p) {
+                out.push(p);
             }
+        }
+        seen.extend(names);
+        if !mixin.bases.is_empty() {
+            // Its own bases come next in the MRO; djsa does not follow them.
+            break;
         }
     }
     Some(out)
+}
+
+/// `property` objects a class body defines (not `cached_property`), and every name it binds.
+fn body_properties(class: &crate::syntax::ClassDef) -> (Vec<String>, Vec<String>) {
+    let mut props = Vec::new();
+    let mut names = Vec::new();
+    let is_property = |n: Option<&str>| match n {
+        Some(n) => {
+            n == "property"
+                || n == "builtins.property"
+                || n.ends_with(".setter")
+                || n.ends_with(".getter")
+                || n.ends_with(".deleter")
+        }
+        None => false,
+    };
+    for s in &class.body {
+        match s {
+            Stmt::Function(f) => {
+                if f.decorators.iter().any(|d| is_property(d.as_name())) && !props.contains(&f.name)
+                {
+                    props.push(f.name.clone());
+                }
+                names.push(f.name.clone());
+            }
+            Stmt::Assign { targets, value, .. } => {
+                for t in targets {
+                    if let crate::syntax::Target::Name(n, _) = t {
+                        if let ExprKind::Call { func, .. } = &value.kind
+                            && is_property(func.as_name())
+                            && !props.contains(n)
+                        {
+                            props.push(n.clone());
+                        }
+                        names.push(n.clone());
+                    }
+                }
+            }
+            Stmt::AnnOnly { target, .. } => names.push(target.clone()),
+            Stmt::Class(c) => names.push(c.name.clone()),
+            _ => {}
+        }
+    }
+    (props, names)
 }
 
 /// models.E025: a property of the class shadows the attname of a relation field inherited from a
@@ -2292,6 +2403,14 @@ fn lookup_or_transform<'a>(
             FKind::AutoPk | FKind::OrderWrt => FieldKind::IntegerField,
         },
     };
+    // Transforms projects often register themselves (`CharField.register_lookup(Lower)`).
+    const REGISTRABLE: &[&str] = &[
+        "lower", "upper", "length", "trim", "ltrim", "rtrim", "abs", "unaccent", "md5", "sha1",
+        "sha256", "reverse", "ceil", "floor", "round", "sign", "sqrt", "chr", "ord",
+    ];
+    if REGISTRABLE.contains(&part) {
+        return None;
+    }
     use FieldKind::*;
     Some(match kind {
         ForeignKey | OneToOneField | ManyToManyField => RELATED.contains(&part),
@@ -2434,8 +2553,12 @@ fn check_composite_pk<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mu
                 };
                 let col = match (&fi.kind, &fi.column) {
                     (FKind::Known(FieldKind::ManyToManyField), _) => {
-                        // A many-to-many field has no column.
-                        None
+                        // Django 6 gives a many-to-many field no column; 5.2 gives it one.
+                        if ctx.pm.django_version >= (6, 0) {
+                            None
+                        } else {
+                            Some(fi.name.clone())
+                        }
                     }
                     (_, Col::Known(c)) => Some(c.clone()),
                     (_, Col::NoColumn) => None,
@@ -2594,7 +2717,6 @@ fn on_delete_variant(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> OnDelete {
 /// ask about (`None`: depends on the server version or the flavour, e.g. MySQL vs MariaDB).
 struct Backend {
     alias: String,
-    vendor: &'static str,
     display: Option<&'static str>,
     /// `connection.ops.max_name_length()` unless the backend truncates names.
     max_name_length: Option<usize>,
@@ -2637,7 +2759,6 @@ impl Backend {
         Some(match vendor {
             "sqlite" => Backend {
                 alias,
-                vendor,
                 display: Some("SQLite"),
                 max_name_length: None,
                 partial_indexes: Some(true),
@@ -2649,7 +2770,6 @@ impl Backend {
             },
             "postgresql" => Backend {
                 alias,
-                vendor,
                 display: Some("PostgreSQL"),
                 max_name_length: Some(63),
                 partial_indexes: Some(true),
@@ -2661,7 +2781,6 @@ impl Backend {
             },
             "mysql" => Backend {
                 alias,
-                vendor,
                 // "MySQL" or "MariaDB", as the server says.
                 display: None,
                 max_name_length: Some(64),
@@ -2674,7 +2793,6 @@ impl Backend {
             },
             "oracle" => Backend {
                 alias,
-                vendor,
                 display: Some("Oracle"),
                 // Oracle truncates long names itself.
                 max_name_length: None,

@@ -231,6 +231,11 @@ impl<'a> Graph<'a> {
                 continue;
             }
             let owner_swapped = ctx.swapped(idx).is_some();
+            if m.incomplete && !owner_swapped {
+                // Relations djsa could not read may be declared here: by default their reverse
+                // query name is this model's name.
+                untargeted.push(Some(vec![m.model_name()]));
+            }
             let fields = model_local_fields(ctx, idx);
             let mut explicit_links: Vec<usize> = Vec::new();
             for f in fields {
@@ -499,7 +504,9 @@ fn class_body_may_build_models(ctx: &Ctx<'_>, class: ClassId, file: SourceFile) 
         match &func.kind {
             ExprKind::Name(n) if n.ends_with(".as_manager") => false,
             ExprKind::Call { func: inner, .. }
-                if inner.as_name().is_some_and(|n| n.ends_with(".from_queryset")) =>
+                if inner
+                    .as_name()
+                    .is_some_and(|n| n.ends_with(".from_queryset")) =>
             {
                 false
             }
@@ -529,20 +536,21 @@ fn class_may_build_models(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
     let Some(c) = ctx.resolver.class_def(id) else {
         return true;
     };
-    if c
-        .body
+    if c.body
         .iter()
         .any(|s| matches!(s, Stmt::Function(f) if f.name == "contribute_to_class"))
     {
         // Fields have it too; a field subclass of Django's is not a model factory.
         return !class_is_field(ctx, id, 0);
     }
-    c.bases.iter().any(|b| match ctx.resolver.resolve_expr(id.file, b) {
-        Resolved::External(q) => !q.starts_with("django.") && !q.starts_with("builtins."),
-        Resolved::Class(p) => class_may_build_models(ctx, p, depth + 1),
-        Resolved::Unknown | Resolved::Value(..) => true,
-        _ => false,
-    })
+    c.bases
+        .iter()
+        .any(|b| match ctx.resolver.resolve_expr(id.file, b) {
+            Resolved::External(q) => !q.starts_with("django.") && !q.starts_with("builtins."),
+            Resolved::Class(p) => class_may_build_models(ctx, p, depth + 1),
+            Resolved::Unknown | Resolved::Value(..) => true,
+            _ => false,
+        })
 }
 
 fn class_is_field(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
@@ -552,11 +560,13 @@ fn class_is_field(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
     let Some(c) = ctx.resolver.class_def(id) else {
         return false;
     };
-    c.bases.iter().any(|b| match ctx.resolver.resolve_expr(id.file, b) {
-        Resolved::External(q) => FieldKind::from_qualified(&q).is_some(),
-        Resolved::Class(p) => class_is_field(ctx, p, depth + 1),
-        _ => false,
-    })
+    c.bases
+        .iter()
+        .any(|b| match ctx.resolver.resolve_expr(id.file, b) {
+            Resolved::External(q) => FieldKind::from_qualified(&q).is_some(),
+            Resolved::Class(p) => class_is_field(ctx, p, depth + 1),
+            _ => false,
+        })
 }
 
 /// `make_model_tuple(resolve_relation(model, s))`.
@@ -610,7 +620,12 @@ fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
     let mut symmetrical = false;
     match rel.kind {
         RelKind::GenericRelation => {
-            related_name = Some(raw_rqn.clone().filter(|s| !s.is_empty()).unwrap_or("+".into()));
+            related_name = Some(
+                raw_rqn
+                    .clone()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or("+".into()),
+            );
         }
         RelKind::ManyToMany => {
             let f = rel.field?;
@@ -660,18 +675,18 @@ fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
         )?);
     }
     let hidden = related_name.as_deref().is_some_and(|s| s.ends_with('+'));
-    let accessor = if rel.kind == RelKind::ManyToMany && symmetrical && rel.to == To::Model(rel.owner)
-    {
-        None
-    } else if truthy(&related_name) {
-        related_name.clone()
-    } else {
-        Some(format!(
-            "{}{}",
-            cls,
-            if rel.kind.multiple() { "_set" } else { "" }
-        ))
-    };
+    let accessor =
+        if rel.kind == RelKind::ManyToMany && symmetrical && rel.to == To::Model(rel.owner) {
+            None
+        } else if truthy(&related_name) {
+            related_name.clone()
+        } else {
+            Some(format!(
+                "{}{}",
+                cls,
+                if rel.kind.multiple() { "_set" } else { "" }
+            ))
+        };
     let query_name = if truthy(&rqn) {
         rqn.clone()?
     } else if truthy(&related_name) {
@@ -755,7 +770,9 @@ fn forward_fields<'a>(ctx: &mut Ctx<'a>, idx: usize, depth: u32) -> (Vec<TField<
             pk_known = false;
             false
         }
-    }) || local.iter().any(|f| f.kind == FieldKind::CompositePrimaryKey);
+    }) || local
+        .iter()
+        .any(|f| f.kind == FieldKind::CompositePrimaryKey);
     if parents.is_empty() && !has_pk {
         if pk_known {
             out.push(TField {
@@ -1022,7 +1039,9 @@ fn check_relation_model_exists(ctx: &Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagn
                         "Field defines a relation with the model '{}', which has been swapped out.",
                         tm.label()
                     ),
-                    Some(format!("Update the relation to point at 'settings.{setting}'.")),
+                    Some(format!(
+                        "Update the relation to point at 'settings.{setting}'."
+                    )),
                 );
             }
         }
@@ -1131,7 +1150,9 @@ fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<
             out,
             "fields.E348",
             Severity::Error,
-            format!("Related name '{rn}' for '{field_name}' clashes with the name of a model manager."),
+            format!(
+                "Related name '{rn}' for '{field_name}' clashes with the name of a model manager."
+            ),
             Some(format!(
                 "Rename the model manager or change the related_name argument in the definition for field '{field_name}'."
             )),
@@ -1184,7 +1205,9 @@ fn value_is_manager(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Tri {
         ExprKind::Call { func, .. } => match &func.kind {
             ExprKind::Name(n) if n.ends_with(".as_manager") => Tri::Yes,
             ExprKind::Call { func: inner, .. }
-                if inner.as_name().is_some_and(|n| n.ends_with(".from_queryset")) =>
+                if inner
+                    .as_name()
+                    .is_some_and(|n| n.ends_with(".from_queryset")) =>
             {
                 Tri::Yes
             }
@@ -1201,6 +1224,8 @@ fn value_is_manager(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Tri {
                     }
                 }
                 Resolved::Class(id) => class_is_manager(ctx, id, 0),
+                // `PageManager = BasePageManager.from_queryset(PageQuerySet)`.
+                Resolved::Value(_, v) if is_from_queryset_call(&v) => Tri::Yes,
                 Resolved::Function(..) => Tri::Maybe,
                 _ => Tri::Maybe,
             },
@@ -1220,6 +1245,10 @@ fn value_is_manager(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Tri {
         | ExprKind::BinOp { .. } => Tri::No,
         _ => Tri::Maybe,
     }
+}
+
+fn is_from_queryset_call(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Call { func, .. } if func.as_name().is_some_and(|n| n.ends_with(".from_queryset")))
 }
 
 fn is_django_manager(q: &str) -> bool {
@@ -1248,7 +1277,9 @@ fn class_is_manager(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> Tri {
         };
         let r = match &b.kind {
             ExprKind::Call { func, .. }
-                if func.as_name().is_some_and(|n| n.ends_with(".from_queryset")) =>
+                if func
+                    .as_name()
+                    .is_some_and(|n| n.ends_with(".from_queryset")) =>
             {
                 Tri::Yes
             }
@@ -1258,6 +1289,7 @@ fn class_is_manager(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> Tri {
                     Tri::No
                 }
                 Resolved::Class(p) => class_is_manager(ctx, p, depth + 1),
+                Resolved::Value(_, v) if is_from_queryset_call(&v) => Tri::Yes,
                 _ => Tri::Maybe,
             },
         };
@@ -1342,9 +1374,11 @@ fn has_manager(ctx: &Ctx<'_>, idx: usize, name: &str) -> Option<bool> {
 /// The `to_fields` of a ForeignObject/ForeignKey: `None` entries mean the primary key.
 fn to_fields(rel: &Rel<'_>) -> Option<Vec<Option<String>>> {
     match rel.kind {
-        RelKind::ForeignKey | RelKind::OneToOne => {
-            Some(vec![str_opt(rel.param("to_field")).ok()?.filter(|s| !s.is_empty())])
-        }
+        RelKind::ForeignKey | RelKind::OneToOne => Some(vec![
+            str_opt(rel.param("to_field"))
+                .ok()?
+                .filter(|s| !s.is_empty()),
+        ]),
         RelKind::ForeignObject => {
             let e = rel.param("to_fields")?;
             let items = e.as_sequence()?;
@@ -1354,7 +1388,8 @@ fn to_fields(rel: &Rel<'_>) -> Option<Vec<Option<String>>> {
                     if i.is_none() {
                         Some(None)
                     } else {
-                        i.as_str().map(|s| Some(s.to_string()).filter(|s| !s.is_empty()))
+                        i.as_str()
+                            .map(|s| Some(s.to_string()).filter(|s| !s.is_empty()))
                     }
                 })
                 .collect()
@@ -1364,7 +1399,12 @@ fn to_fields(rel: &Rel<'_>) -> Option<Vec<Option<String>>> {
 }
 
 /// fields.E312, fields.E347, fields.E310 / fields.E311.
-fn check_foreign_object(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+fn check_foreign_object(
+    ctx: &mut Ctx<'_>,
+    graph: &Graph<'_>,
+    rel: &Rel<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let To::Model(t) = rel.to else { return };
     if rel.field.is_none() {
         return;
@@ -1386,7 +1426,9 @@ fn check_foreign_object(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out
                     out,
                     "fields.E312",
                     Severity::Error,
-                    format!("The to_field '{tf}' doesn't exist on the related model '{target_label}'."),
+                    format!(
+                        "The to_field '{tf}' doesn't exist on the related model '{target_label}'."
+                    ),
                     None,
                 );
             }
@@ -1398,10 +1440,12 @@ fn check_foreign_object(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out
     let concrete = concrete_of(ctx, t);
     for tf in &to_fields {
         let composite = match tf {
-            None => ctx.concrete_parents(concrete).is_empty()
-                && fields.iter().any(|f| {
-                    f.model == concrete && f.kind() == Some(FieldKind::CompositePrimaryKey)
-                }),
+            None => {
+                ctx.concrete_parents(concrete).is_empty()
+                    && fields.iter().any(|f| {
+                        f.model == concrete && f.kind() == Some(FieldKind::CompositePrimaryKey)
+                    })
+            }
             Some(name) => fields
                 .iter()
                 .find(|f| &f.name == name)
@@ -1510,7 +1554,10 @@ fn field_unique(f: &TField<'_>) -> Option<bool> {
             if !d.options_known() {
                 return None;
             }
-            if matches!(d.kind, FieldKind::OneToOneField | FieldKind::CompositePrimaryKey) {
+            if matches!(
+                d.kind,
+                FieldKind::OneToOneField | FieldKind::CompositePrimaryKey
+            ) {
                 return Some(true);
             }
             let pk = flag(d, "primary_key", false)?;
@@ -1539,20 +1586,20 @@ fn meta_unique_covers(
             .map(|i| i.as_str().map(str::to_string))
             .collect()
     };
-    if let Some(ut) = m.meta.get("unique_together") {
-        if !ut.is_none() {
-            let items = ut.as_sequence()?;
-            if let Some(first) = items.first() {
-                if first.as_str().is_some() {
-                    if subset(&strings(ut)?) {
-                        return Some(true);
-                    }
-                } else {
-                    for g in items {
-                        if subset(&strings(g)?) {
-                            return Some(true);
-                        }
-                    }
+    if let Some(ut) = m.meta.get("unique_together")
+        && !ut.is_none()
+    {
+        let items = ut.as_sequence()?;
+        if let Some(first) = items.first() {
+            // A single tuple of names is normalised to a tuple of tuples.
+            let groups: Vec<&Expr> = if first.as_str().is_some() {
+                vec![ut]
+            } else {
+                items.iter().collect()
+            };
+            for g in groups {
+                if subset(&strings(g)?) {
+                    return Some(true);
                 }
             }
         }
@@ -1682,8 +1729,10 @@ fn field_on_delete(ctx: &Ctx<'_>, f: &TField<'_>) -> Option<OnDelete> {
         FRef::AutoId => None,
         FRef::Decl(d) => {
             let kind = RelKind::of(d.kind)?;
-            if !matches!(kind, RelKind::ForeignKey | RelKind::OneToOne | RelKind::ForeignObject)
-                || !d.options_known()
+            if !matches!(
+                kind,
+                RelKind::ForeignKey | RelKind::OneToOne | RelKind::ForeignObject
+            ) || !d.options_known()
             {
                 return None;
             }
@@ -1693,7 +1742,12 @@ fn field_on_delete(ctx: &Ctx<'_>, f: &TField<'_>) -> Option<OnDelete> {
 }
 
 /// fields.E320 / E321 / E322 / E323.
-fn check_on_delete(ctx: &mut Ctx<'_>, _graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+fn check_on_delete(
+    ctx: &mut Ctx<'_>,
+    _graph: &Graph<'_>,
+    rel: &Rel<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(f) = rel.field else { return };
     let Some(od) = on_delete_of(ctx, f, rel.kind) else {
         return;
@@ -1702,7 +1756,11 @@ fn check_on_delete(ctx: &mut Ctx<'_>, _graph: &Graph<'_>, rel: &Rel<'_>, out: &m
     let null = flag(f, "null", false);
     match od {
         OnDelete::SetNull | OnDelete::DbSetNull if null == Some(false) => {
-            let name = if od == OnDelete::SetNull { "SET_NULL" } else { "DB_SET_NULL" };
+            let name = if od == OnDelete::SetNull {
+                "SET_NULL"
+            } else {
+                "DB_SET_NULL"
+            };
             emit(
                 ctx,
                 rel,
@@ -1737,7 +1795,10 @@ fn check_on_delete(ctx: &mut Ctx<'_>, _graph: &Graph<'_>, rel: &Rel<'_>, out: &m
         }
         _ => {}
     }
-    if v61 && od != OnDelete::DoNothing && let To::Model(t) = rel.to {
+    if v61
+        && od != OnDelete::DoNothing
+        && let To::Model(t) = rel.to
+    {
         let (fields, _) = forward_fields(ctx, t, 0);
         for tf in &fields {
             let Some(other) = field_on_delete(ctx, tf) else {
@@ -1767,7 +1828,12 @@ fn check_on_delete(ctx: &mut Ctx<'_>, _graph: &Graph<'_>, rel: &Rel<'_>, out: &m
 // ---------------------------------------------------------------------------------------------
 // ManyToManyField.
 
-fn check_many_to_many(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+fn check_many_to_many(
+    ctx: &mut Ctx<'_>,
+    graph: &Graph<'_>,
+    rel: &Rel<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(f) = rel.field else { return };
     // _check_unique
     if flag(f, "unique", false) == Some(true) || flag(f, "primary_key", false) == Some(true) {
@@ -1901,7 +1967,12 @@ fn remote_model(ctx: &Ctx<'_>, tf: &TField<'_>) -> Option<Option<To>> {
 }
 
 /// fields.E331, E333 - E339, E347 (many-to-many side).
-fn check_relationship_model(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+fn check_relationship_model(
+    ctx: &mut Ctx<'_>,
+    graph: &Graph<'_>,
+    rel: &Rel<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(f) = rel.field else { return };
     let through = through_of(ctx, rel);
     let qualified = match &through {
@@ -1959,7 +2030,9 @@ fn check_relationship_model(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>,
                 out,
                 "fields.E331",
                 Severity::Error,
-                format!("Field specifies a many-to-many relation through model '{qualified}', which has not been installed."),
+                format!(
+                    "Field specifies a many-to-many relation through model '{qualified}', which has not been installed."
+                ),
                 None,
             );
         }
@@ -1973,7 +2046,8 @@ fn check_relationship_model(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>,
                             return false;
                         }
                         let (fs, _) = forward_fields(ctx, c, 0);
-                        fs.iter().any(|x| x.kind() == Some(FieldKind::CompositePrimaryKey))
+                        fs.iter()
+                            .any(|x| x.kind() == Some(FieldKind::CompositePrimaryKey))
                     };
                     let name = if composite(ctx, to_model) {
                         Some(ctx.model(to_model).name.clone())
@@ -1989,7 +2063,9 @@ fn check_relationship_model(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>,
                             out,
                             "fields.E347",
                             Severity::Error,
-                            format!("Field defines a relation involving model '{n}' which has a CompositePrimaryKey and such relations are not supported."),
+                            format!(
+                                "Field defines a relation involving model '{n}' which has a CompositePrimaryKey and such relations are not supported."
+                            ),
                             None,
                         );
                     }
@@ -2067,7 +2143,9 @@ fn check_through_counts(
                 out,
                 "fields.E334",
                 Severity::Error,
-                format!("The model is used as an intermediate model by '{field_str}', but it has more than one foreign key from '{from_name}', which is ambiguous. You must specify which foreign key Django should use via the through_fields keyword argument."),
+                format!(
+                    "The model is used as an intermediate model by '{field_str}', but it has more than one foreign key from '{from_name}', which is ambiguous. You must specify which foreign key Django should use via the through_fields keyword argument."
+                ),
                 Some(hint.clone()),
             );
         }
@@ -2078,7 +2156,9 @@ fn check_through_counts(
                 out,
                 "fields.E335",
                 Severity::Error,
-                format!("The model is used as an intermediate model by '{field_str}', but it has more than one foreign key to '{to_name}', which is ambiguous. You must specify which foreign key Django should use via the through_fields keyword argument."),
+                format!(
+                    "The model is used as an intermediate model by '{field_str}', but it has more than one foreign key to '{to_name}', which is ambiguous. You must specify which foreign key Django should use via the through_fields keyword argument."
+                ),
                 Some(hint),
             );
         }
@@ -2114,8 +2194,13 @@ fn check_through_fields(
             out,
             "fields.E337",
             Severity::Error,
-            format!("Field specifies 'through_fields' but does not provide the names of the two link fields that should be used for the relation through model '{qualified}'."),
-            Some("Make sure you specify 'through_fields' as through_fields=('field1', 'field2')".into()),
+            format!(
+                "Field specifies 'through_fields' but does not provide the names of the two link fields that should be used for the relation through model '{qualified}'."
+            ),
+            Some(
+                "Make sure you specify 'through_fields' as through_fields=('field1', 'field2')"
+                    .into(),
+            ),
         );
         return;
     }
@@ -2155,10 +2240,10 @@ fn check_through_fields(
             ))
         };
         // `_meta.get_field`: forward fields by name, then by attname, then reverse relations.
-        let found = all
-            .iter()
-            .find(|f| f.name == field_name)
-            .or_else(|| all.iter().find(|f| f.attname().as_deref() == Some(field_name.as_str())));
+        let found = all.iter().find(|f| f.name == field_name).or_else(|| {
+            all.iter()
+                .find(|f| f.attname().as_deref() == Some(field_name.as_str()))
+        });
         match found {
             Some(tf) => {
                 let Some(remote) = remote_model(ctx, tf) else {
@@ -2171,7 +2256,9 @@ fn check_through_fields(
                         out,
                         "fields.E339",
                         Severity::Error,
-                        format!("'{through_name}.{field_name}' is not a foreign key to '{related_name}'."),
+                        format!(
+                            "'{through_name}.{field_name}' is not a foreign key to '{related_name}'."
+                        ),
                         hint,
                     );
                 }
@@ -2211,12 +2298,18 @@ fn db_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
         Some(e) if !e.is_none() => {
             let s = e.as_str()?;
             if s.is_empty() {
-                truncate(ctx, format!("{}_{}", m.app_label.as_deref()?, m.model_name()))
+                truncate(
+                    ctx,
+                    format!("{}_{}", m.app_label.as_deref()?, m.model_name()),
+                )
             } else {
                 Some(s.to_string())
             }
         }
-        _ => truncate(ctx, format!("{}_{}", m.app_label.as_deref()?, m.model_name())),
+        _ => truncate(
+            ctx,
+            format!("{}_{}", m.app_label.as_deref()?, m.model_name()),
+        ),
     }
 }
 
@@ -2270,7 +2363,12 @@ fn m2m_auto_table(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<String> {
 }
 
 /// fields.E340 / fields.W344.
-fn check_table_uniqueness(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
+fn check_table_uniqueness(
+    ctx: &mut Ctx<'_>,
+    graph: &Graph<'_>,
+    rel: &Rel<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
     // Every registered table: (table, label, concrete identity, managed).
     #[derive(Clone, PartialEq, Eq)]
     enum Ident {
@@ -2362,8 +2460,9 @@ fn check_table_uniqueness(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, o
         Some(Some(b)) => b,
         Some(None) => return,
     };
-    let message =
-        format!("The field's intermediary table '{my_table}' clashes with the table name of '{clashing}'.");
+    let message = format!(
+        "The field's intermediary table '{my_table}' clashes with the table name of '{clashing}'."
+    );
     if routers {
         emit(
             ctx,
@@ -2372,7 +2471,9 @@ fn check_table_uniqueness(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, o
             "fields.W344",
             Severity::Warning,
             message,
-            Some(format!("You have configured settings.DATABASE_ROUTERS. Verify that the table of '{clashing}' is correctly routed to a separate database.")),
+            Some(format!(
+                "You have configured settings.DATABASE_ROUTERS. Verify that the table of '{clashing}' is correctly routed to a separate database."
+            )),
         );
     } else {
         emit(ctx, rel, out, "fields.E340", Severity::Error, message, None);
@@ -2450,7 +2551,7 @@ fn check_lazy_references(ctx: &Ctx<'_>, graph: &Graph<'_>, out: &mut Vec<Diagnos
         if rel.kind == RelKind::ManyToMany
             && !rel.owner_swapped
             && let Some(f) = rel.field
-            && !param(f, rel.kind, "through").is_some_and(|e| !e.is_none())
+            && param(f, rel.kind, "through").is_none_or(|e| e.is_none())
         {
             let owner = ctx.model(rel.owner);
             let from = owner.model_name();

@@ -505,6 +505,7 @@ pub struct PlannedMigration {
     pub operations: Vec<Op>,
 }
 
+#[derive(Clone)]
 pub struct Input<'a> {
     pub from: &'a ProjectState,
     pub to: &'a ProjectState,
@@ -896,7 +897,7 @@ fn topo_sort(ops: Vec<(Op, Vec<OpDep>)>, app: &str, aum: &str) -> Result<Vec<(Op
     let mut npred = vec![0usize; n];
     let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut seen = vec![false; n];
-    let mut mention = |i: usize, order: &mut Vec<usize>, seen: &mut Vec<bool>| {
+    let mention = |i: usize, order: &mut Vec<usize>, seen: &mut Vec<bool>| {
         if !seen[i] {
             seen[i] = true;
             order.push(i);
@@ -949,7 +950,7 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
         let mut apps: Vec<String> = generated.keys().cloned().collect();
         apps.sort();
         for app in apps {
-            let mut chopped: Vec<Op> = Vec::new();
+            let mut chopped: Vec<(Op, Vec<OpDep>)> = Vec::new();
             let mut dependencies: Vec<(String, String)> = Vec::new();
             loop {
                 let Some((op, deps)) = generated.get(&app).and_then(|v| v.first()).cloned() else { break };
@@ -982,7 +983,7 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
                 if !satisfied {
                     break;
                 }
-                chopped.push(op);
+                chopped.push((op, deps));
                 for d in op_deps {
                     if !dependencies.contains(&d) {
                         dependencies.push(d);
@@ -995,7 +996,7 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
             if !dependencies.is_empty() || !chopped.is_empty() {
                 let remaining = generated.get(&app).map(Vec::len).unwrap_or(0);
                 if remaining == 0 || chop_mode {
-                    let existing = inp.leaves.iter().any(|l| l.0 == app);
+                    let existing = inp.from.models.iter().any(|((a, _), _)| *a == app);
                     let slot = match migrations.iter_mut().position(|(a, _)| *a == app) {
                         Some(p) => p,
                         None => {
@@ -1009,20 +1010,13 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
                         name: format!("auto_{n}"),
                         initial: !existing,
                         dependencies,
-                        operations: chopped,
+                        operations: chopped.into_iter().map(|(o, _)| o).collect(),
                     });
                     chop_mode = false;
                 } else if let Some(v) = generated.get_mut(&app) {
-                    let mut restored: Vec<(Op, Vec<OpDep>)> = Vec::new();
-                    // Put the chopped operations back (their dependencies are recomputed on the
-                    // next pass, exactly as Django re-reads `_auto_deps`).
-                    restored.extend(chopped.into_iter().map(|o| (o, Vec::new())));
-                    let _ = restored;
-                    return Err("operations of several apps depend on each other; djsa does not split migrations yet".into());
-                    #[allow(unreachable_code)]
-                    {
-                        let _ = v;
-                    }
+                    let rest = std::mem::take(v);
+                    chopped.extend(rest);
+                    *v = chopped;
                 }
             }
         }

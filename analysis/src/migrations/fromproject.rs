@@ -98,7 +98,62 @@ impl FromProject<'_, '_> {
         Ok(())
     }
 
-    fn check_body(&self, idx: usize, managers: &mut Vec<String>, depth: u32) -> Result<(), String> {
+    /// Whether a manager class sets `use_in_migrations = True` (itself or a base in the files).
+    fn use_in_migrations(&self, id: crate::resolve::ClassId, depth: u32) -> Result<bool, String> {
+        if depth > 20 {
+            return Err("manager class hierarchy too deep".into());
+        }
+        let c = self.resolver.class_def(id).ok_or("manager class not found")?;
+        for s in &c.body {
+            if let Stmt::Assign { targets, value, .. } = s
+                && matches!(targets.as_slice(), [Target::Name(n, _)] if n == "use_in_migrations")
+            {
+                return value.as_bool().ok_or_else(|| "use_in_migrations is not a literal".into());
+            }
+        }
+        for b in &c.bases {
+            match self.resolver.resolve_expr(id.file, b) {
+                Resolved::Class(p) => {
+                    if self.use_in_migrations(p, depth + 1)? {
+                        return Ok(true);
+                    }
+                }
+                Resolved::External(q) if q.starts_with("django.db.models") => {}
+                Resolved::External(q) if q.starts_with("django.contrib.auth.base_user") => {}
+                _ => return Err("manager base class not understood".into()),
+            }
+        }
+        Ok(false)
+    }
+
+    fn is_manager_class(&self, id: crate::resolve::ClassId, depth: u32) -> Result<bool, String> {
+        if depth > 20 {
+            return Err("class hierarchy too deep".into());
+        }
+        let c = self.resolver.class_def(id).ok_or("class not found")?;
+        for b in &c.bases {
+            match self.resolver.resolve_expr(id.file, b) {
+                Resolved::Class(p) => {
+                    if self.is_manager_class(p, depth + 1)? {
+                        return Ok(true);
+                    }
+                }
+                Resolved::External(q) => {
+                    if q.starts_with("django.db.models") && q.contains("Manager")
+                        || q == "django.contrib.auth.base_user.BaseUserManager"
+                    {
+                        return Ok(true);
+                    }
+                }
+                Resolved::Function(..) | Resolved::Module(_) => {}
+                _ => return Err("base class not understood".into()),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Managers in declaration order (ancestors first): (name, manager value, use_in_migrations).
+    fn check_body(&self, idx: usize, managers: &mut Vec<(String, Val, bool)>, depth: u32) -> Result<(), String> {
         if depth > 20 {
             return Err("inheritance too deep".into());
         }
@@ -118,16 +173,26 @@ impl FromProject<'_, '_> {
                 continue;
             }
             if let ExprKind::Call { func, args, kwargs, .. } = &value.kind {
-                match self.resolver.resolve_expr(m.file, func) {
+                let plain = Val::Call { path: "django.db.models.manager.Manager".into(), args: Vec::new(), kwargs: Vec::new() };
+                let entry = match self.resolver.resolve_expr(m.file, func) {
                     Resolved::External(q) if q == "django.db.models.Manager" || q == "django.db.models.manager.Manager" => {
-                        if !args.is_empty() || !kwargs.is_empty() {
-                            return Err("manager with arguments".into());
-                        }
-                        managers.retain(|n| n != name);
-                        managers.push(name.clone());
+                        (name.clone(), plain, false)
+                    }
+                    Resolved::Class(id) if !self.is_manager_class(id, 0).map_err(|e| format!("class attribute {name}: {e}"))? => continue,
+                    Resolved::Class(id) => {
+                        let c = self.resolver.class_def(id).ok_or("manager class not found")?;
+                        let module = id.file.module(self.resolver.db()).clone().unwrap_or_default();
+                        let uim = self.use_in_migrations(id, 0).map_err(|e| format!("class attribute {name}: {e}"))?;
+                        let val = Val::Call { path: format!("{module}.{}", c.name), args: Vec::new(), kwargs: Vec::new() };
+                        (name.clone(), if uim { val } else { plain }, uim)
                     }
                     _ => return Err(format!("class attribute {name} may be a manager djsa cannot read")),
+                };
+                if !args.is_empty() || !kwargs.is_empty() {
+                    return Err(format!("manager {name} is built with arguments"));
                 }
+                managers.retain(|(n, _, _)| *n != entry.0);
+                managers.push(entry);
             }
         }
         Ok(())
@@ -154,6 +219,10 @@ impl FromProject<'_, '_> {
         let mut fields: Vec<(String, FieldDef)> = Vec::new();
         let mut m2m: Vec<(String, FieldDef)> = Vec::new();
         for f in &fields_src {
+            if matches!(f.kind, FieldKind::GenericForeignKey | FieldKind::GenericRelation) {
+                // Private fields: not part of the migration state.
+                continue;
+            }
             if f.has_splat {
                 return Err(format!("field {} is built with *args/**kwargs", f.name));
             }
@@ -161,6 +230,7 @@ impl FromProject<'_, '_> {
                 return Err(format!("field {} has a custom field class", f.name));
             }
             let cx = self.cx(f.file);
+            let locals = self.class_locals(f.declared_in);
             let path = format!("django.db.models.{}", f.kind.name());
             let mut args = Vec::new();
             let mut kwargs = Vec::new();
@@ -170,7 +240,7 @@ impl FromProject<'_, '_> {
                 if Some(i) == to_pos {
                     args.push(self.target(f, a, idx)?);
                 } else {
-                    args.push(self.field_val(&cx, a)?);
+                    args.push(self.field_val(&cx, &subst(a, &locals, 0))?);
                 }
             }
             for k in &f.kwargs {
@@ -179,7 +249,7 @@ impl FromProject<'_, '_> {
                 } else if k.name == "through" {
                     self.target(f, &k.value, idx)?
                 } else {
-                    self.field_val(&cx, &k.value)?
+                    self.field_val(&cx, &subst(&k.value, &locals, 0))?
                 };
                 kwargs.push((k.name.clone(), v));
             }
@@ -216,16 +286,26 @@ impl FromProject<'_, '_> {
         fields.extend(m2m);
         // Options, in DEFAULT_NAMES order.
         let mut options = Vec::new();
+        // A model without its own Meta gets its abstract parent's (`abstract` reset to False).
+        let inherits_abstract_meta = !m.has_own_meta
+            && m.parents.iter().any(|p| matches!(p, Parent::Model(i) if self.pm.models[*i].abstract_));
         for name in DEFAULT_NAMES {
+            if *name == "abstract" && inherits_abstract_meta {
+                options.push(("abstract".to_string(), Val::Bool(false)));
+                continue;
+            }
             let Some((e, file)) = m.meta.get_with_file(name) else { continue };
             match *name {
-                "app_label" | "apps" | "abstract" => continue,
+                "app_label" | "apps" => continue,
                 "proxy" | "order_with_respect_to" | "auto_created" | "index_together" => {
                     return Err(format!("Meta.{name} is not compared by djsa yet"));
                 }
                 _ => {}
             }
             let cx = self.cx(file);
+            if *name == "abstract" {
+                continue;
+            }
             let mut v = cx.val(e, 0).map_err(|u| format!("Meta.{name}: {}", u.reason))?;
             match *name {
                 "unique_together" => {
@@ -248,18 +328,27 @@ impl FromProject<'_, '_> {
             normalize_calls(&mut v);
             options.push((name.to_string(), v));
         }
-        let managers = match managers.as_slice() {
-            [] => Vec::new(),
-            [first, ..] if first == "objects" => Vec::new(),
-            [first, ..] => vec![(
-                first.clone(),
-                Val::Call {
-                    path: "django.db.models.Manager".into(),
-                    args: Vec::new(),
-                    kwargs: Vec::new(),
-                },
-            )],
-        };
+        if m.meta.get("default_manager_name").is_some() || m.meta.get("base_manager_name").is_some() {
+            return Err("default_manager_name/base_manager_name are not compared by djsa yet".into());
+        }
+        // ModelState.from_model: managers with use_in_migrations, and a shim for the default one.
+        let mut out_managers: Vec<(String, Val)> = Vec::new();
+        let mut shim_only = false;
+        for (i, (n, v, uim)) in managers.iter().enumerate() {
+            if *uim {
+                out_managers.push((n.clone(), v.clone()));
+            } else if i == 0 {
+                out_managers.push((
+                    n.clone(),
+                    Val::Call { path: "django.db.models.manager.Manager".into(), args: Vec::new(), kwargs: Vec::new() },
+                ));
+                shim_only = n == "objects";
+            }
+        }
+        if shim_only && out_managers.len() == 1 {
+            out_managers.clear();
+        }
+        let managers = out_managers;
         Ok(ModelState {
             app_label: app,
             name: m.name.clone(),
@@ -268,6 +357,24 @@ impl FromProject<'_, '_> {
             bases: Vec::new(),
             managers,
         })
+    }
+
+    /// Names assigned in a model's class body (`username_validator = ...`), for field options
+    /// that refer to them.
+    fn class_locals(&self, idx: usize) -> Vec<(String, Expr)> {
+        let Some(m) = self.pm.models.get(idx) else { return Vec::new() };
+        let Some(class) = self.resolver.class_def(m.class) else { return Vec::new() };
+        let mut out = Vec::new();
+        for s in &class.body {
+            if let Stmt::Assign { targets, value, .. } = s
+                && let [Target::Name(n, _)] = targets.as_slice()
+                && !m.own_fields.iter().any(|f| &f.name == n)
+            {
+                out.retain(|(x, _): &(String, Expr)| x != n);
+                out.push((n.clone(), value.clone()));
+            }
+        }
+        out
     }
 
     fn field_val(&self, cx: &ValCx<'_, '_>, e: &Expr) -> Result<Val, String> {
@@ -344,4 +451,40 @@ fn normalize_q(v: Val) -> Result<Val, String> {
         args: kw.into_iter().map(|(k, v)| Val::Tuple(vec![Val::Str(k), v])).collect(),
         kwargs: Vec::new(),
     })
+}
+
+/// Replace bare names bound in the class body by their values.
+fn subst(e: &Expr, locals: &[(String, Expr)], depth: u32) -> Expr {
+    if locals.is_empty() || depth > 30 {
+        return e.clone();
+    }
+    let mut out = e.clone();
+    match &mut out.kind {
+        ExprKind::Name(n) => {
+            if let Some((_, v)) = locals.iter().find(|(x, _)| x == n) {
+                return v.clone();
+            }
+        }
+        ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Set(items) => {
+            for i in items.iter_mut() {
+                *i = subst(i, locals, depth + 1);
+            }
+        }
+        ExprKind::Dict(pairs) => {
+            for (k, v) in pairs.iter_mut() {
+                *k = subst(k, locals, depth + 1);
+                *v = subst(v, locals, depth + 1);
+            }
+        }
+        ExprKind::Call { args, kwargs, .. } => {
+            for a in args.iter_mut() {
+                *a = subst(a, locals, depth + 1);
+            }
+            for k in kwargs.iter_mut() {
+                k.value = subst(&k.value, locals, depth + 1);
+            }
+        }
+        _ => {}
+    }
+    out
 }

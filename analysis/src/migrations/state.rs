@@ -205,8 +205,10 @@ pub fn deconstruct(
         SlugField => allowed.push("allow_unicode"),
         URLField => allowed.push("assume_scheme"),
         ForeignKey | OneToOneField => {
+            allowed.extend_from_slice(FieldKind::ForeignKey.positional_params());
             allowed.extend_from_slice(&["swappable", "db_constraint", "to_field", "parent_link"])
         }
+        ManyToManyField => allowed.push("swappable"),
         _ => {}
     }
     if let Some((k, _)) = kw.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
@@ -438,8 +440,20 @@ pub fn deconstruct(
 /// their equality does not depend on it).
 pub fn normalize_calls(v: &mut Val) {
     match v {
-        Val::Call { args, kwargs, .. } => {
+        Val::Call { path, args, kwargs } => {
             kwargs.sort_by(|a, b| a.0.cmp(&b.0));
+            // What the constructors store: Index keeps a list of fields, UniqueConstraint a tuple.
+            let as_list = path == "django.db.models.Index";
+            let as_tuple = path == "django.db.models.UniqueConstraint";
+            for (k, a) in kwargs.iter_mut() {
+                if k == "fields" {
+                    match a {
+                        Val::Tuple(x) | Val::List(x) if as_list => *a = Val::List(std::mem::take(x)),
+                        Val::Tuple(x) | Val::List(x) if as_tuple => *a = Val::Tuple(std::mem::take(x)),
+                        _ => {}
+                    }
+                }
+            }
             for a in args {
                 normalize_calls(a);
             }

@@ -421,7 +421,11 @@ pub fn completion(db: &dyn Db, project: Project, file: SourceFile, offset: u32) 
             .iter()
             .find(|m| m.file == file && contains(m.span, offset as u32))
             .and_then(|m| m.app_label.clone());
-        let replace = Span::new(start, offset as u32);
+        // Replace the whole string content when the string is already closed on this line.
+        let line_end = text[offset..].find('\n').map(|i| offset + i).unwrap_or(text.len());
+        let quote = text.as_bytes().get(start as usize - 1).copied().unwrap_or(b'"') as char;
+        let end = text[offset..line_end].find(quote).map(|i| offset + i).unwrap_or(offset);
+        let replace = Span::new(start, end as u32);
         let mut out: Vec<Completion> = Vec::new();
         if "self".starts_with(typed) {
             out.push(Completion { label: "self".into(), detail: Some("the model itself".into()), is_model: true, replace, insert: "self".into() });
@@ -433,7 +437,9 @@ pub fn completion(db: &dyn Db, project: Project, file: SourceFile, offset: u32) 
             let label = m.label();
             let same_app = here.is_some() && m.app_label == here;
             for cand in [Some(label.clone()), same_app.then(|| m.name.clone())].into_iter().flatten() {
-                if cand.to_lowercase().starts_with(&typed.to_lowercase()) || fuzzy(typed, &cand) {
+                let name_part = cand.rsplit('.').next().unwrap_or(&cand).to_lowercase();
+                let typed_lower = typed.to_lowercase();
+                if cand.to_lowercase().starts_with(&typed_lower) || name_part.starts_with(&typed_lower) {
                     out.push(Completion {
                         label: cand.clone(),
                         detail: db_table(pm, mi).map(|t| format!("table {t}")),

@@ -1,0 +1,411 @@
+//! Django migrations: read every migrations package, build the graph, replay it into a project
+//! state, compare it with the models' state like `makemigrations` does, and write the migration
+//! Django would write.
+//!
+//! Honesty rule: an app whose migrations or models djsa cannot reproduce exactly is "not
+//! drift-checked" (said once, with the reason) rather than given a possibly wrong migration.
+
+pub mod autodetect;
+pub mod fromproject;
+pub mod graph;
+pub mod naming;
+pub mod parse;
+pub mod state;
+pub mod writer;
+
+use rustc_hash::FxHashMap;
+
+use crate::db::{Db, Origin, Project, SourceFile, module_syntax};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use crate::project::{ProjectModel, project_model};
+use crate::resolve::{Resolver, module_map};
+use crate::span::Span;
+
+use autodetect::{Input, Op, PlannedMigration};
+use graph::{Graph, Key};
+use parse::{ParsedMigration, ValCx};
+use state::ProjectState;
+
+/// One migration file of an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationFile {
+    pub app_label: String,
+    pub name: String,
+    pub file: SourceFile,
+    pub parsed: Result<ParsedMigration, parse::Unreadable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MigrationAnalysis {
+    pub files: Vec<MigrationFile>,
+    pub graph: Graph,
+    /// Replayed migration state ("from") and the models' state ("to"), both restricted to the
+    /// apps that can be compared exactly.
+    pub from_state: ProjectState,
+    pub to_state: ProjectState,
+    /// Apps not compared, with the reason (said once per app).
+    pub skipped: Vec<(String, String)>,
+    /// Apps with a `migrations` package (label -> the package's `__init__.py`).
+    pub packages: Vec<(String, SourceFile)>,
+    /// Labels of installed apps, project origin or not.
+    pub project_apps: Vec<String>,
+}
+
+impl MigrationAnalysis {
+    pub fn skipped_reason(&self, app: &str) -> Option<&str> {
+        self.skipped.iter().find(|(a, _)| a == app).map(|(_, r)| r.as_str())
+    }
+    fn skip(&mut self, app: &str, reason: String) {
+        if self.skipped_reason(app).is_none() {
+            self.skipped.push((app.to_string(), reason));
+        }
+    }
+}
+
+fn setting_fn(pm: &ProjectModel) -> impl Fn(&str) -> Option<String> + '_ {
+    move |name: &str| {
+        if name == "AUTH_USER_MODEL" {
+            return Some(pm.settings.auth_user_model.clone());
+        }
+        pm.settings.env.names.get(name).and_then(|v| v.as_str()).map(str::to_string)
+    }
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
+    let pm = project_model(db, project);
+    let resolver = Resolver::new(db, project);
+    let modules = module_map(db, project);
+    let setting = setting_fn(pm);
+    let mut out = MigrationAnalysis::default();
+    if pm.settings.installed_apps.is_none() {
+        return out;
+    }
+    if pm.settings.env.names.contains_key("MIGRATION_MODULES") {
+        for a in &pm.apps {
+            out.skip(&a.label, "MIGRATION_MODULES is set; djsa does not follow it yet".into());
+        }
+    }
+    // Files per app.
+    let mut by_module: Vec<(&String, &SourceFile)> = modules.iter().collect();
+    by_module.sort_by(|a, b| a.0.cmp(b.0));
+    for app in &pm.apps {
+        if app.origin == Origin::Project {
+            out.project_apps.push(app.label.clone());
+        }
+        let pkg = format!("{}.migrations", app.name);
+        let Some(&init) = modules.get(&pkg) else {
+            // No migrations package: Django never writes migrations for it either.
+            continue;
+        };
+        out.packages.push((app.label.clone(), init));
+        let prefix = format!("{pkg}.");
+        for &(m, &f) in &by_module {
+            let Some(name) = m.strip_prefix(&prefix) else { continue };
+            if name.contains('.') || name.starts_with('_') || name.starts_with('~') {
+                continue;
+            }
+            let syntax = module_syntax(db, f);
+            let parsed = if let Some(e) = syntax.errors.first() {
+                Err(parse::Unreadable { span: *e, reason: "syntax error".into() })
+            } else {
+                let cx = ValCx { resolver: &resolver, file: f, setting: &setting, opaque_ok: false };
+                parse::parse_migration(&cx, &syntax.body, &app.label)
+            };
+            out.files.push(MigrationFile { app_label: app.label.clone(), name: name.to_string(), file: f, parsed });
+        }
+    }
+    for f in &out.files.clone() {
+        if let Err(u) = &f.parsed {
+            out.skip(&f.app_label, format!("migration {} cannot be read statically: {}", f.name, u.reason));
+        }
+    }
+    let files = out.files.clone();
+    let parsed: Vec<(Key, &ParsedMigration)> = files
+        .iter()
+        .filter_map(|f| f.parsed.as_ref().ok().map(|p| ((f.app_label.clone(), f.name.clone()), p)))
+        .collect();
+    let graph = Graph::build(&parsed);
+    for (node, _, dep) in &graph.missing {
+        out.skip(&node.0, format!("migration {} depends on {}.{}, which does not exist", node.1, dep.0, dep.1));
+    }
+    for node in &graph.cycles {
+        out.skip(&node.0, format!("migration {} is on a dependency cycle", node.1));
+    }
+    let apps_with_labels: Vec<&String> = pm.apps.iter().map(|a| &a.label).collect();
+    let mut apps_seen: Vec<String> = graph.apps.iter().cloned().collect();
+    apps_seen.sort();
+    for a in apps_seen {
+        if graph.leaf_nodes(&a).len() > 1 {
+            out.skip(&a, "conflicting migrations (several leaf nodes)".into());
+        }
+        if !apps_with_labels.contains(&&a) {
+            // Migrations of an app that is not installed are still in the graph, like Django.
+        }
+    }
+    // Replay.
+    let by_key: FxHashMap<Key, &ParsedMigration> = parsed.iter().map(|(k, p)| (k.clone(), *p)).collect();
+    let mut from = ProjectState::default();
+    let aum = pm.settings.auth_user_model.clone();
+    let plan = if graph.cycles.is_empty() { graph.plan() } else { Vec::new() };
+    for node in plan {
+        if out.skipped_reason(&node.0).is_some() {
+            continue;
+        }
+        let Some(m) = by_key.get(&node) else { continue };
+        for op in &m.operations {
+            if let Err(e) = state::apply(&mut from, &node.0, op, &aum) {
+                out.skip(&node.0, format!("migration {}: {e}", node.1));
+                break;
+            }
+        }
+    }
+    // The models' state.
+    let fp = fromproject::FromProject { pm, resolver: &resolver, setting: &setting };
+    let mut to = ProjectState::default();
+    for (idx, m) in pm.models.iter().enumerate() {
+        if !m.registered || m.abstract_ {
+            continue;
+        }
+        let Some(label) = &m.app_label else { continue };
+        if out.skipped_reason(label).is_some() {
+            continue;
+        }
+        match fp.model_state(idx) {
+            Ok(s) => to.insert(s),
+            Err(e) => out.skip(label, format!("model {}: {e}", m.name)),
+        }
+    }
+    if pm.opaque_relations {
+        // Models djsa could not read may be anywhere; keep going per app (each app's own models
+        // were checked above).
+    }
+    let skipped: Vec<String> = out.skipped.iter().map(|(a, _)| a.clone()).collect();
+    from.models.retain(|((a, _), _)| !skipped.contains(a));
+    to.models.retain(|((a, _), _)| !skipped.contains(a));
+    // Apps djsa knows nothing about (not installed here) keep their migration state only.
+    let installed: Vec<String> = pm.apps.iter().map(|a| a.label.clone()).collect();
+    from.models.retain(|((a, _), _)| installed.contains(a));
+    out.graph = graph;
+    out.from_state = from;
+    out.to_state = to;
+    out
+}
+
+/// What `makemigrations` would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub migrations: Vec<PlannedMigration>,
+    /// Apps djsa could not decide for, with the reason.
+    pub cannot: Vec<(String, String)>,
+}
+
+pub struct PlanOptions<'a> {
+    pub apps: Vec<String>,
+    pub name: Option<&'a str>,
+    pub timestamp: &'a str,
+}
+
+pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
+    let pm = project_model(db, project);
+    let ma = migration_analysis(db, project);
+    let mut leaves: Vec<Key> = Vec::new();
+    let mut apps: Vec<&String> = ma.graph.apps.iter().collect();
+    apps.sort();
+    for a in apps {
+        leaves.extend(ma.graph.leaf_nodes(a));
+    }
+    leaves.sort();
+    let inp = Input {
+        from: &ma.from_state,
+        to: &ma.to_state,
+        leaves,
+        apps_with_migrations_package: ma.packages.iter().map(|(a, _)| a.clone()).collect(),
+        specified_apps: opts.apps.clone(),
+        auth_user_model: &pm.settings.auth_user_model,
+        django_version: pm.django_version,
+        migration_name: opts.name,
+        timestamp: opts.timestamp,
+    };
+    let mut cannot: Vec<(String, String)> = ma.skipped.clone();
+    let mut from = ma.from_state.clone();
+    let mut to = ma.to_state.clone();
+    let labels: Vec<String> = pm.apps.iter().map(|a| a.label.clone()).collect();
+    let mut migrations = Vec::new();
+    // An app djsa cannot reproduce is left out and the rest detected again.
+    for _ in 0..labels.len() + 1 {
+        let inp = Input { from: &from, to: &to, ..inp.clone() };
+        match autodetect::detect(&inp) {
+            Ok(m) => {
+                migrations = m;
+                break;
+            }
+            Err(e) => {
+                let app = labels.iter().find(|l| {
+                    e.strip_prefix(l.as_str()).is_some_and(|r| r.starts_with('.') || r.starts_with(':'))
+                });
+                match app {
+                    Some(a) => {
+                        cannot.push((a.clone(), e.clone()));
+                        from.models.retain(|((x, _), _)| x != a);
+                        to.models.retain(|((x, _), _)| x != a);
+                    }
+                    None => {
+                        cannot.push(("*".into(), e));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Plan { migrations, cannot }
+}
+
+/// Path of a new migration file of an app (next to its migrations package).
+pub fn migration_path(db: &dyn Db, ma: &MigrationAnalysis, app: &str, name: &str) -> Option<String> {
+    let (_, init) = ma.packages.iter().find(|(a, _)| a == app)?;
+    let p = init.path(db);
+    let dir = p.strip_suffix("__init__.py")?;
+    Some(format!("{dir}{name}.py"))
+}
+
+/// Diagnostics: drift (DJSA101), conflicts (DJSA102), missing dependencies (DJSA103),
+/// unreadable migrations (DJSA104), dependency cycles (DJSA105). Only for the project's own apps.
+pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
+    let pm = project_model(db, project);
+    let ma = migration_analysis(db, project);
+    let mut out = Vec::new();
+    let is_project = |f: SourceFile| f.origin(db) == Origin::Project;
+    let file_of = |app: &str, name: &str| ma.files.iter().find(|f| f.app_label == app && f.name == name);
+    for f in &ma.files {
+        if !is_project(f.file) {
+            continue;
+        }
+        if let Err(u) = &f.parsed {
+            out.push(
+                Diagnostic::new(
+                    "DJSA104",
+                    Severity::Warning,
+                    format!(
+                        "Migration {}.{} cannot be understood statically ({}); app '{}' is not checked for model changes.",
+                        f.app_label, f.name, u.reason, f.app_label
+                    ),
+                )
+                .at(f.file, u.span),
+            );
+        }
+    }
+    for (node, _, dep) in &ma.graph.missing {
+        if let Some(f) = file_of(&node.0, &node.1).filter(|f| is_project(f.file)) {
+            let span = f.parsed.as_ref().map(|p| p.class_span).unwrap_or_default();
+            out.push(
+                Diagnostic::new(
+                    "DJSA103",
+                    Severity::Error,
+                    format!(
+                        "Migration {}.{} dependencies reference nonexistent parent node ('{}', '{}')",
+                        node.0, node.1, dep.0, dep.1
+                    ),
+                )
+                .at(f.file, span),
+            );
+        }
+    }
+    for node in &ma.graph.cycles {
+        if let Some(f) = file_of(&node.0, &node.1).filter(|f| is_project(f.file)) {
+            let span = f.parsed.as_ref().map(|p| p.class_span).unwrap_or_default();
+            out.push(
+                Diagnostic::new("DJSA105", Severity::Error, format!("Migration {}.{} is part of a dependency cycle.", node.0, node.1))
+                    .at(f.file, span),
+            );
+        }
+    }
+    let mut apps: Vec<&String> = ma.graph.apps.iter().collect();
+    apps.sort();
+    for a in apps {
+        let leaves = ma.graph.leaf_nodes(a);
+        if leaves.len() > 1
+            && let Some(f) = file_of(a, &leaves[0].1).filter(|f| is_project(f.file))
+        {
+            let names: Vec<String> = leaves.iter().map(|l| l.1.clone()).collect();
+            let span = f.parsed.as_ref().map(|p| p.class_span).unwrap_or_default();
+            out.push(
+                Diagnostic::new(
+                    "DJSA102",
+                    Severity::Error,
+                    format!(
+                        "Conflicting migrations detected; multiple leaf nodes in the migration graph: ({} in {a}).",
+                        names.join(", ")
+                    ),
+                )
+                .hint("To fix them run 'python manage.py makemigrations --merge'")
+                .at(f.file, span),
+            );
+        }
+    }
+    // Drift.
+    let p = plan(db, project, &PlanOptions { apps: Vec::new(), name: None, timestamp: "00000000_0000" });
+    for m in &p.migrations {
+        if !ma.project_apps.contains(&m.app_label) {
+            continue;
+        }
+        let Some(path) = migration_path(db, ma, &m.app_label, &m.name) else { continue };
+        if pm.apps.iter().all(|a| a.label != m.app_label) {
+            continue;
+        }
+        let exists = project.files(db).iter().any(|f| f.path(db) == &path);
+        let fixes = if exists {
+            Vec::new()
+        } else {
+            vec![Fix {
+                title: format!("Create migration {path}"),
+                edits: vec![Edit::Create { path: path.clone(), text: writer::migration_text(m, Some("Generated by djsa")) }],
+            }]
+        };
+        for op in &m.operations {
+            let (file, span) = locate(pm, ma, m, op);
+            let Some(file) = file else { continue };
+            let desc = op.describe();
+            let desc = desc.get(2..).unwrap_or(&desc);
+            let mut d = Diagnostic::new(
+                "DJSA101",
+                Severity::Warning,
+                format!("Model changes not reflected in a migration: {desc} (app '{}').", m.app_label),
+            )
+            .hint(format!("Run 'python manage.py makemigrations {}'", m.app_label))
+            .at(file, span);
+            d.fixes = fixes.clone();
+            out.push(d);
+        }
+    }
+    out
+}
+
+fn locate(pm: &ProjectModel, ma: &MigrationAnalysis, m: &PlannedMigration, op: &Op) -> (Option<SourceFile>, Span) {
+    let model = op.model_lower();
+    let model_idx = pm.models.iter().position(|x| {
+        x.registered && !x.abstract_ && x.app_label.as_deref() == Some(m.app_label.as_str()) && x.name.to_lowercase() == model
+    });
+    if let Some(idx) = model_idx {
+        let mm = &pm.models[idx];
+        if let Some(f) = op.field_name()
+            && !matches!(op, Op::RemoveField { .. })
+            && let Some(field) = mm.own_fields.iter().find(|x| x.name == f)
+        {
+            return (Some(field.file), field.name_span);
+        }
+        return (Some(mm.file), mm.name_span);
+    }
+    // A deleted model: point at the app's latest migration.
+    let leaf = ma.graph.leaf_nodes(&m.app_label).into_iter().next();
+    if let Some(l) = leaf
+        && let Some(f) = ma.files.iter().find(|f| f.app_label == l.0 && f.name == l.1)
+    {
+        let span = f.parsed.as_ref().map(|p| p.class_span).unwrap_or_default();
+        return (Some(f.file), span);
+    }
+    (None, Span::default())
+}
+
+#[cfg(test)]
+mod tests;

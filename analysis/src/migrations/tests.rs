@@ -1,0 +1,175 @@
+//! End-to-end tests of the migrations module on small in-memory projects.
+
+use crate::config::ProjectConfig;
+use crate::db::{Origin, Project, RootDatabase, SourceFile};
+
+use super::autodetect::{Op, optimize};
+use super::parse::{RawOp, Val};
+use super::state::{FieldCx, ProjectState, apply, deconstruct};
+use super::{PlanOptions, migration_analysis, plan, writer};
+
+fn project(db: &RootDatabase, files: &[(&str, &str, &str)]) -> Project {
+    let files: Vec<SourceFile> = files
+        .iter()
+        .map(|(path, module, text)| {
+            SourceFile::new(db, path.to_string(), Some(module.to_string()), (*text).into(), Origin::Project, false)
+        })
+        .collect();
+    let config = ProjectConfig { settings_module: Some("proj.settings".into()), ..Default::default() };
+    Project::new(db, files, config)
+}
+
+const SETTINGS: &str = "INSTALLED_APPS = ['shop']\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n";
+const INITIAL: &str = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name='Book',\n            fields=[\n                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),\n                ('title', models.CharField(max_length=100)),\n            ],\n        ),\n    ]\n";
+
+fn shop(db: &RootDatabase, models: &str, extra: &[(&str, &str, &str)]) -> Project {
+    let mut files = vec![
+        ("proj/__init__.py", "proj", ""),
+        ("proj/settings.py", "proj.settings", SETTINGS),
+        ("shop/__init__.py", "shop", ""),
+        ("shop/models.py", "shop.models", models),
+        ("shop/migrations/__init__.py", "shop.migrations", ""),
+        ("shop/migrations/0001_initial.py", "shop.migrations.0001_initial", INITIAL),
+    ];
+    files.extend_from_slice(extra);
+    project(db, &files)
+}
+
+fn opts() -> PlanOptions<'static> {
+    PlanOptions { apps: Vec::new(), name: None, timestamp: "20260101_0000" }
+}
+
+#[test]
+fn no_drift_when_models_match() {
+    let db = RootDatabase::default();
+    let p = shop(&db, "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n", &[]);
+    let ma = migration_analysis(&db, p);
+    assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
+    assert_eq!(ma.from_state, ma.to_state);
+    let pl = plan(&db, p, &opts());
+    assert!(pl.migrations.is_empty());
+}
+
+#[test]
+fn add_field_writes_djangos_migration() {
+    let db = RootDatabase::default();
+    let p = shop(
+        &db,
+        "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n    isbn = models.CharField('ISBN', max_length=13, blank=True)\n",
+        &[],
+    );
+    let pl = plan(&db, p, &opts());
+    assert_eq!(pl.migrations.len(), 1, "{:?}", pl.cannot);
+    let m = &pl.migrations[0];
+    assert_eq!(m.name, "0002_book_isbn");
+    assert_eq!(m.operations[0].describe(), "+ Add field isbn to book");
+    let text = writer::migration_text(m, None);
+    assert!(text.contains("field=models.CharField(blank=True, max_length=13, verbose_name='ISBN'),"), "{text}");
+    assert!(text.contains("('shop', '0001_initial'),"));
+    // The check reports it on the field, with a fix that creates the file.
+    let diags = super::diagnostics(&db, p);
+    let d = diags.iter().find(|d| d.code == "DJSA101").expect("drift diagnostic");
+    assert!(d.message.contains("Add field isbn to book"));
+    assert_eq!(d.fixes[0].title, "Create migration shop/migrations/0002_book_isbn.py");
+}
+
+#[test]
+fn unreadable_migration_skips_the_app_once() {
+    let db = RootDatabase::default();
+    let p = shop(
+        &db,
+        "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=200)\n",
+        &[(
+            "shop/migrations/0002_dynamic.py",
+            "shop.migrations.0002_dynamic",
+            "from django.db import migrations\nfrom .ops import make\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = [make()]\n",
+        )],
+    );
+    let diags = super::diagnostics(&db, p);
+    assert_eq!(diags.iter().filter(|d| d.code == "DJSA104").count(), 1);
+    assert!(!diags.iter().any(|d| d.code == "DJSA101"));
+}
+
+#[test]
+fn missing_dependency_and_conflicts_are_reported() {
+    let db = RootDatabase::default();
+    let m2 = |dep: &str| format!("from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '{dep}')]\n    operations = []\n");
+    let a = m2("0001_initial");
+    let b = m2("0001_initial");
+    let c = m2("0001_missing");
+    let p = shop(
+        &db,
+        "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n",
+        &[
+            ("shop/migrations/0002_a.py", "shop.migrations.0002_a", &a),
+            ("shop/migrations/0002_b.py", "shop.migrations.0002_b", &b),
+            ("shop/migrations/0003_c.py", "shop.migrations.0003_c", &c),
+        ],
+    );
+    let diags = super::diagnostics(&db, p);
+    assert!(diags.iter().any(|d| d.code == "DJSA102"), "{diags:?}");
+    assert!(diags.iter().any(|d| d.code == "DJSA103" && d.message.contains("('shop', '0001_missing')")));
+}
+
+#[test]
+fn replay_applies_field_operations() {
+    let cx_aum = "auth.User";
+    let mut st = ProjectState::default();
+    let field = |max: i128| Val::Call {
+        path: "django.db.models.CharField".into(),
+        args: vec![],
+        kwargs: vec![("max_length".into(), Val::Int(max))],
+    };
+    let op = |name: &str, kw: Vec<(&str, Val)>| RawOp {
+        name: name.into(),
+        kwargs: kw.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        span: Default::default(),
+    };
+    apply(
+        &mut st,
+        "shop",
+        &op("CreateModel", vec![("name", Val::Str("Book".into())), ("fields", Val::List(vec![Val::Tuple(vec![Val::Str("title".into()), field(10)])]))]),
+        cx_aum,
+    )
+    .expect("create");
+    apply(&mut st, "shop", &op("AlterField", vec![("model_name", Val::Str("book".into())), ("name", Val::Str("title".into())), ("field", field(20))]), cx_aum).expect("alter");
+    apply(&mut st, "shop", &op("RenameField", vec![("model_name", Val::Str("book".into())), ("old_name", Val::Str("title".into())), ("new_name", Val::Str("name".into()))]), cx_aum).expect("rename");
+    let m = st.get("shop", "book").expect("model");
+    assert_eq!(m.fields[0].0, "name");
+    assert_eq!(m.fields[0].1.get("max_length"), Some(&Val::Int(20)));
+    assert!(apply(&mut st, "shop", &op("RemoveField", vec![("model_name", Val::Str("book".into())), ("name", Val::Str("nope".into()))]), cx_aum).is_err());
+}
+
+#[test]
+fn deconstruct_drops_defaults_and_normalises_relations() {
+    let cx = FieldCx { app_label: "shop", model_name: "Book", auth_user_model: "auth.User" };
+    let f = deconstruct(
+        "django.db.models.ForeignKey",
+        &[Val::Str("auth.User".into()), Val::Ref("django.db.models.deletion.CASCADE".into())],
+        &[("null".into(), Val::Bool(false)), ("db_index".into(), Val::Bool(true))],
+        &cx,
+    )
+    .expect("fk");
+    assert_eq!(f.kwargs.len(), 2);
+    assert_eq!(f.swappable_setting(), Some("AUTH_USER_MODEL"));
+    let e = deconstruct("django.db.models.EmailField", &[], &[], &cx).expect("email");
+    assert_eq!(e.get("max_length"), Some(&Val::Int(254)));
+}
+
+#[test]
+fn optimizer_folds_foreign_keys_into_create_model() {
+    let fk = deconstruct(
+        "django.db.models.ForeignKey",
+        &[],
+        &[("to".into(), Val::Str("shop.author".into())), ("on_delete".into(), Val::Ref("django.db.models.deletion.CASCADE".into()))],
+        &FieldCx { app_label: "shop", model_name: "Book", auth_user_model: "auth.User" },
+    )
+    .expect("fk");
+    let create = |n: &str| Op::CreateModel { name: n.into(), fields: vec![], options: vec![], bases: vec![], managers: vec![] };
+    let ops = vec![create("Author"), create("Book"), Op::AddField { model_name: "book".into(), name: "author".into(), field: fk }];
+    let out = optimize(ops, "shop");
+    assert_eq!(out.len(), 2);
+    let Op::CreateModel { name, fields, .. } = &out[1] else { panic!("create expected") };
+    assert_eq!(name, "Book");
+    assert_eq!(fields.len(), 1);
+}

@@ -1,0 +1,208 @@
+//! `djsa makemigrations`: what Django's `makemigrations` would print and write, from source.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use djsa_analysis::migrations::{self, PlanOptions, migration_analysis, migration_path, writer};
+use djsa_analysis::project::project_model;
+
+use crate::workspace::{Overrides, Workspace};
+
+#[derive(clap::Args, Debug)]
+pub struct MakemigrationsArgs {
+    /// Only these app labels.
+    pub apps: Vec<String>,
+    /// Exit with a non-zero status if model changes are missing migrations (writes nothing).
+    #[arg(long = "check")]
+    pub check: bool,
+    /// Show what migrations would be made; don't write them.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Use this name for the migration file(s).
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// Verbosity level (0-3, like Django's -v).
+    #[arg(short = 'v', long = "verbosity", default_value_t = 1)]
+    pub verbosity: u8,
+    /// Project directory (default: the current directory).
+    #[arg(long, default_value = ".")]
+    pub path: PathBuf,
+    /// Settings module (default: from manage.py or [tool.djsa]).
+    #[arg(long)]
+    pub settings: Option<String>,
+    /// Python interpreter or virtual environment of the project.
+    #[arg(long)]
+    pub python: Option<String>,
+}
+
+/// UTC now as (`%Y-%m-%d %H:%M`, `%Y%m%d_%H%M`).
+fn now_utc() -> (String, String) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (h, mi) = (rem / 3600, (rem % 3600) / 60);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    (
+        format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}"),
+        format!("{y:04}{m:02}{d:02}_{h:02}{mi:02}"),
+    )
+}
+
+fn relative_to_cwd(abs: &Path) -> String {
+    let Ok(cwd) = std::env::current_dir() else {
+        return abs.to_string_lossy().into_owned();
+    };
+    match abs.strip_prefix(&cwd) {
+        Ok(r) => r.to_string_lossy().into_owned(),
+        Err(_) => abs.to_string_lossy().into_owned(),
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+pub fn run(args: MakemigrationsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    if let Some(n) = &args.name
+        && !is_identifier(n)
+    {
+        writeln!(stderr, "CommandError: The migration name must be a valid Python identifier.")?;
+        return Ok(1);
+    }
+    let overrides = Overrides {
+        settings: args.settings.clone(),
+        python: args.python.as_ref().map(|p| match std::path::absolute(p) {
+            Ok(abs) if p != "none" && abs.exists() => abs.to_string_lossy().into_owned(),
+            _ => p.clone(),
+        }),
+        ..Default::default()
+    };
+    let ws = Workspace::load(&args.path, &overrides)?;
+    let db = &ws.db;
+    let pm = project_model(db, ws.project);
+    if pm.settings.installed_apps.is_none() {
+        writeln!(stderr, "djsa: INSTALLED_APPS could not be read statically; cannot make migrations")?;
+        return Ok(2);
+    }
+    let mut bad = false;
+    for a in &args.apps {
+        if pm.app(a).is_none() {
+            writeln!(stderr, "No installed app with label '{a}'.")?;
+            bad = true;
+        }
+    }
+    if bad {
+        return Ok(2);
+    }
+    let ma = migration_analysis(db, ws.project);
+    // Conflicts first, like Django.
+    let mut conflicts: Vec<String> = Vec::new();
+    let mut graph_apps: Vec<&String> = ma.graph.apps.iter().collect();
+    graph_apps.sort();
+    for a in graph_apps {
+        if !args.apps.is_empty() && !args.apps.contains(a) {
+            continue;
+        }
+        let leaves = ma.graph.leaf_nodes(a);
+        if leaves.len() > 1 {
+            let names: Vec<String> = leaves.iter().map(|l| l.1.clone()).collect();
+            conflicts.push(format!("{} in {a}", names.join(", ")));
+        }
+    }
+    if !conflicts.is_empty() {
+        writeln!(
+            stderr,
+            "CommandError: Conflicting migrations detected; multiple leaf nodes in the migration graph: ({}).\nTo fix them run 'python manage.py makemigrations --merge'",
+            conflicts.join("; ")
+        )?;
+        return Ok(1);
+    }
+    let (date, stamp) = now_utc();
+    let plan = migrations::plan(
+        db,
+        ws.project,
+        &PlanOptions {
+            apps: args.apps.clone(),
+            name: args.name.as_deref(),
+            timestamp: &stamp,
+        },
+    );
+    // What djsa could not decide.
+    let mut blocking = Vec::new();
+    for (app, why) in &plan.cannot {
+        let relevant = app == "*" || ma.project_apps.contains(app) && (args.apps.is_empty() || args.apps.contains(app));
+        if relevant {
+            blocking.push(format!("{app}: {why}"));
+        } else if args.verbosity >= 2 {
+            writeln!(stderr, "djsa: not compared: app '{app}': {why}")?;
+        }
+    }
+    if !blocking.is_empty() {
+        for b in &blocking {
+            let b = b.strip_prefix("*: ").unwrap_or(b);
+            writeln!(stderr, "djsa: cannot reproduce Django's migrations exactly: {b}")?;
+        }
+        writeln!(stderr, "djsa: nothing written; run Django's makemigrations for this change")?;
+        return Ok(2);
+    }
+    if plan.migrations.is_empty() {
+        if args.verbosity >= 1 {
+            match args.apps.as_slice() {
+                [] => writeln!(stdout, "No changes detected")?,
+                [one] => writeln!(stdout, "No changes detected in app '{one}'")?,
+                many => writeln!(stdout, "No changes detected in apps '{}'", many.join("', '"))?,
+            }
+        }
+        return Ok(0);
+    }
+    let dry_run = args.dry_run || args.check;
+    let version = env!("CARGO_PKG_VERSION");
+    let header = format!("Generated by djsa {version} on {date}");
+    let mut current_app = String::new();
+    for m in &plan.migrations {
+        let Some(rel) = migration_path(db, ma, &m.app_label, &m.name) else {
+            writeln!(stderr, "djsa: app '{}' has no migrations package djsa can locate", m.app_label)?;
+            return Ok(2);
+        };
+        let abs = ws.root.join(&rel);
+        let abs = if Path::new(&rel).is_absolute() { PathBuf::from(&rel) } else { abs };
+        if args.verbosity >= 1 {
+            if current_app != m.app_label {
+                writeln!(stdout, "Migrations for '{}':", m.app_label)?;
+                current_app = m.app_label.clone();
+            }
+            writeln!(stdout, "  {}", relative_to_cwd(&abs))?;
+            for op in &m.operations {
+                writeln!(stdout, "    {}", op.describe())?;
+            }
+        }
+        let text = writer::migration_text(m, Some(&header));
+        if !dry_run {
+            if abs.exists() {
+                writeln!(stderr, "djsa: {} already exists; not overwritten", abs.display())?;
+                return Ok(2);
+            }
+            std::fs::write(&abs, text)?;
+        } else if args.verbosity >= 3 {
+            writeln!(stdout, "Full migrations file '{}.py':", m.name)?;
+            stdout.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(if args.check { 1 } else { 0 })
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Headless Neovim 0.11 end-to-end test of `djsa server` through editors/nvim/lsp/djsa.lua:
+# diagnostics of a fixture model file, hover, go to definition, quick fixes, an edit.
+# Uses $NVIM if set, else the Neovim that scripts/setup-nvim.sh installs under target/.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+nvim="${NVIM_BIN:-}"
+if [[ -z "$nvim" ]]; then
+  "$repo/scripts/setup-nvim.sh" >/dev/null
+  nvim="$repo/target/editors/nvim-venv/bin/nvim"
+fi
+bin="${DJSA_BIN:-}"
+if [[ -z "$bin" ]]; then
+  (cd "$repo" && cargo build -q -p djsa --bin djsa)
+  bin="${CARGO_TARGET_DIR:-$repo/target}/debug/djsa"
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_STATE_HOME="$work/state" XDG_CACHE_HOME="$work/cache"
+cp -r "$repo/tests/lsp_fixtures/shop" "$work/proj"
+printf 'python = "none"\n' > "$work/proj/djsa.toml"
+cd "$work/proj"
+DJSA_BIN="$bin" DJSA_REPO="$repo" timeout 120 "$nvim" --headless -u "$repo/tests/editors/nvim_e2e.lua" shop/models.py
+grep -q '    sku = models.CharField' shop/models.py || { echo "FAIL: the edit was not saved"; exit 1; }
+echo "nvim e2e: ok"

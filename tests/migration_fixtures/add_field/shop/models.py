@@ -1,0 +1,7 @@
+from django.db import models
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    pages = models.IntegerField(default=0)
+    isbn = models.CharField("ISBN", max_length=13, blank=True)

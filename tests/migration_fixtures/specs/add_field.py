@@ -1,0 +1,10 @@
+B = '''from django.db import models
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    pages = models.IntegerField(default=0)
+'''
+APPS = ["shop"]
+BEFORE = {"shop": B}
+AFTER = {"shop": B + "    isbn = models.CharField(\"ISBN\", max_length=13, blank=True)\n"}

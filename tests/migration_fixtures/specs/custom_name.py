@@ -1,0 +1,10 @@
+B = '''from django.db import models
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+'''
+APPS = ["shop"]
+BEFORE = {"shop": B}
+AFTER = {"shop": B + "    rating = models.FloatField(null=True)\n"}
+MAKE_ARGS = ["--name", "add_rating"]

@@ -1,0 +1,9 @@
+from django.db import models
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    edition = models.IntegerField(default=1)
+
+    class Meta:
+        unique_together = [("title", "edition")]
