@@ -213,6 +213,9 @@ fn navigation_hover_definition_symbols_completion() {
     snapshot("lsp_workspace_symbols", &ws, root);
 
     // Completion inside a relation string and inside `class Meta:`, on an edited buffer.
+    let mut out = serde_json::Map::new();
+    out.insert("inside a closed string".into(), c.request("textDocument/completion", at("ForeignKey(\"crm.Company", 14)));
+    out.insert("same app".into(), c.request("textDocument/completion", at("ManyToManyField(\"Tag", 18)));
     let edited = text.replace(
         "    tags = ",
         "    owner = models.ForeignKey(\"cr\n    tags = ",
@@ -221,11 +224,9 @@ fn navigation_hover_definition_symbols_completion() {
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}),
     );
-    let mut out = serde_json::Map::new();
     let at2 = |needle: &str, delta: usize| json!({"textDocument": {"uri": uri}, "position": pos_utf8(&edited, needle, delta)});
     out.insert("relation string".into(), c.request("textDocument/completion", at2("owner = models.ForeignKey(\"cr", 29)));
-    out.insert("inside a closed string".into(), c.request("textDocument/completion", at2("ForeignKey(\"crm.Company", 14)));
-    out.insert("same app".into(), c.request("textDocument/completion", at2("ManyToManyField(\"Tag", 18)));
+
     out.insert("meta option".into(), c.request("textDocument/completion", at2("        verb", 12)));
     out.insert("elsewhere".into(), c.request("textDocument/completion", at2("from django", 4)));
     snapshot("lsp_completion", &Value::Object(out), root);

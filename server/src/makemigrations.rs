@@ -143,23 +143,22 @@ pub fn run(args: MakemigrationsArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
             timestamp: &stamp,
         },
     );
-    // What djsa could not decide.
-    let mut blocking = Vec::new();
+    // What djsa could not decide: a project app is left out (said every time), a library app
+    // only under -v 2; an error that is not about one app stops everything.
     for (app, why) in &plan.cannot {
-        let relevant = app == "*" || ma.project_apps.contains(app) && (args.apps.is_empty() || args.apps.contains(app));
-        if relevant {
-            blocking.push(format!("{app}: {why}"));
+        if app == "*" {
+            writeln!(stderr, "djsa: cannot reproduce Django's migrations exactly: {why}")?;
+            writeln!(stderr, "djsa: nothing written; run Django's makemigrations for this change")?;
+            return Ok(2);
+        }
+    }
+    for (app, why) in &plan.cannot {
+        let named = args.apps.is_empty() || args.apps.contains(app);
+        if ma.project_apps.contains(app) && named {
+            writeln!(stderr, "djsa: app '{app}' is not compared (djsa cannot reproduce it exactly): {why}")?;
         } else if args.verbosity >= 2 {
             writeln!(stderr, "djsa: not compared: app '{app}': {why}")?;
         }
-    }
-    if !blocking.is_empty() {
-        for b in &blocking {
-            let b = b.strip_prefix("*: ").unwrap_or(b);
-            writeln!(stderr, "djsa: cannot reproduce Django's migrations exactly: {b}")?;
-        }
-        writeln!(stderr, "djsa: nothing written; run Django's makemigrations for this change")?;
-        return Ok(2);
     }
     if plan.migrations.is_empty() {
         if args.verbosity >= 1 {

@@ -7,7 +7,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::checks::admin::{ClassAttr, MODEL_CLASS_ATTRS, Node};
+use crate::checks::admin::{ClassAttr, MODEL_CLASS_ATTRS, Node, SVal};
 use crate::checks::{Ctx, ModelField, Target};
 use crate::diagnostic::Severity;
 use crate::fields::FieldKind;
@@ -126,7 +126,7 @@ impl<'a> ModelIndex<'a> {
                         ix.any = true;
                     } else {
                         let model_name = ctx.model(idx).model_name();
-                        ix.call_names(ctx, &field.kwargs, false, &model_name, idx);
+                        ix.call_names(ctx, field.file, &field.kwargs, false, &model_name, idx);
                     }
                     continue;
                 }
@@ -213,7 +213,8 @@ impl<'a> ModelIndex<'a> {
                     {
                         continue;
                     }
-                    self.call_names(ctx, kwargs, *has_splat, &model_name, idx);
+                    let file = ctx.model(declaring).file;
+                    self.call_names(ctx, file, kwargs, *has_splat, &model_name, idx);
                 }
                 Stmt::If { body, orelse, .. } => {
                     self.scan_unknown(ctx, body, declaring, idx, depth + 1);
@@ -240,9 +241,11 @@ impl<'a> ModelIndex<'a> {
     }
 
     /// Reverse names a call that may build a relation field could add to some model.
+    #[allow(clippy::too_many_arguments)]
     fn call_names(
         &mut self,
         ctx: &Ctx<'a>,
+        file: crate::db::SourceFile,
         kwargs: &[crate::syntax::Keyword],
         has_splat: bool,
         model_name: &str,
@@ -256,12 +259,12 @@ impl<'a> ModelIndex<'a> {
         self.maybe_names.insert(format!("{model_name}_set"));
         for k in kwargs {
             if k.name == "related_name" || k.name == "related_query_name" {
-                match k.value.as_str() {
-                    Some(s) => {
-                        self.maybe_names.insert(fill_placeholders(s, ctx, idx));
+                match ctx.eval(file, &k.value, None, 0) {
+                    SVal::Str(s) => {
+                        self.maybe_names.insert(fill_placeholders(&s, ctx, idx));
                     }
-                    None if k.value.is_none() => {}
-                    None => self.any = true,
+                    SVal::None => {}
+                    _ => self.any = true,
                 }
             }
         }
@@ -418,14 +421,16 @@ fn reverse_names(ctx: &Ctx<'_>, f: &Field, idx: usize) -> Option<(String, Option
     if !f.options_known() {
         return None;
     }
+    let class = Some(ctx.model(f.declared_in).class);
     let lit = |key: &str| -> Result<Option<String>, ()> {
         match f.opt(key) {
             None => Ok(None),
             Some(e) if e.is_none() => Ok(None),
-            Some(e) => e
-                .as_str()
-                .map(|s| Some(fill_placeholders(s, ctx, idx)))
-                .ok_or(()),
+            Some(e) => match ctx.eval(f.file, e, class, 0) {
+                SVal::Str(s) => Ok(Some(fill_placeholders(&s, ctx, idx))),
+                SVal::None => Ok(None),
+                _ => Err(()),
+            },
         }
     };
     let related_query_name = lit("related_query_name").ok()?;
@@ -442,8 +447,11 @@ fn reverse_names(ctx: &Ctx<'_>, f: &Field, idx: usize) -> Option<(String, Option
         if meta.incomplete {
             return None;
         }
-        if let Some(e) = meta.get("default_related_name") {
-            related_name = Some(fill_placeholders(e.as_str()?, ctx, idx));
+        if let Some((e, file)) = meta.get_with_file("default_related_name") {
+            match ctx.eval(file, e, None, 0) {
+                SVal::Str(s) => related_name = Some(fill_placeholders(&s, ctx, idx)),
+                _ => return None,
+            }
         }
     }
     let query = related_query_name
@@ -848,7 +856,6 @@ fn check_user_model<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>) {
             _ => None,
         }
     };
-    use crate::checks::admin::SVal;
     let required = sval(ctx, "REQUIRED_FIELDS");
     let username = sval(ctx, "USERNAME_FIELD");
     // auth.E001

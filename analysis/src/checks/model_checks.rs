@@ -458,7 +458,7 @@ impl<'a> World<'a> {
 
     fn build_shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Shape<'a>> {
         let m = ctx.model(idx);
-        if !m.registered || m.abstract_ || ctx.incomplete(idx) {
+        if !m.registered || m.abstract_ || ctx.incomplete(idx) || custom_metaclass(ctx, idx, 0) {
             return None;
         }
         if m.proxy {
@@ -488,7 +488,12 @@ impl<'a> World<'a> {
             });
         }
         let (decl, ordered) = declared_fields(ctx, idx, 0);
-        let mut complete = true;
+        // django-modeltranslation adds `<field>_<language>` fields to registered models at start-up.
+        let mut complete = !ctx
+            .pm
+            .apps
+            .iter()
+            .any(|a| a.name == "modeltranslation" || a.name.starts_with("modeltranslation."));
         let mut local: Vec<FInfo<'a>> = Vec::new();
         let mut m2m = Vec::new();
         let mut private = Vec::new();
@@ -879,6 +884,25 @@ enum Lookup {
     Unknown,
 }
 
+/// The model or a model ancestor is built by a custom metaclass (django-mptt's `MPTTModelBase`
+/// adds its tree fields that way): its fields are not what the class bodies say.
+fn custom_metaclass(ctx: &Ctx<'_>, idx: usize, depth: u32) -> bool {
+    if depth > 30 {
+        return true;
+    }
+    let m = ctx.model(idx);
+    let Some(class) = ctx.resolver.class_def(m.class) else {
+        return true;
+    };
+    if class.keywords.iter().any(|k| k.name == "metaclass") {
+        return true;
+    }
+    m.parents.iter().any(|p| match p {
+        Parent::Model(p) => custom_metaclass(ctx, *p, depth + 1),
+        _ => false,
+    })
+}
+
 /// `to` of a relation field, as seen from the model it is attached to (`ForeignObject` takes it
 /// positionally first, unlike the parameter list djsa keeps for it).
 fn relation_target(ctx: &Ctx<'_>, decl: &Field, model: usize) -> Target {
@@ -920,8 +944,16 @@ fn hidden_models_possible(ctx: &Ctx<'_>) -> bool {
         }
     }
     const KNOWN: &[&str] = &[
-        "django.", "builtins.", "typing.", "enum.", "abc.", "collections.", "dataclasses.",
-        "datetime.", "decimal.", "uuid.",
+        "django.",
+        "builtins.",
+        "typing.",
+        "enum.",
+        "abc.",
+        "collections.",
+        "dataclasses.",
+        "datetime.",
+        "decimal.",
+        "uuid.",
     ];
     for f in files {
         for class in crate::resolve::module_classes(ctx.db, f) {
@@ -2869,9 +2901,12 @@ fn check_against_database<'a>(
     if let Some(e) = m.meta.get("required_db_features") {
         let names: Option<Vec<&str>> = match truthy(e) {
             Some(false) => Some(Vec::new()),
-            _ => e
-                .as_sequence()
-                .and_then(|v| v.iter().map(Expr::as_str).collect()),
+            _ => match &e.kind {
+                ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => {
+                    v.iter().map(Expr::as_str).collect()
+                }
+                _ => None,
+            },
         };
         match names {
             Some(names) => db.require(&names),

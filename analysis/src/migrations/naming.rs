@@ -59,7 +59,7 @@ mod tests {
         let many: Vec<Op> = (0..6).map(|i| add("book", &format!("field_{i}"))).collect();
         assert_eq!(
             suggest_name(&many, false, "x"),
-            "book_field_0_book_field_1_book_field_2_and_more"
+            "book_field_0_book_field_1_book_field_2_book_field_3_and_more"
         );
         assert_eq!(suggest_name(&[add("book", "isbn")], true, "x"), "initial");
     }

@@ -34,6 +34,9 @@ pub fn run_stdio() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Do not wait for blocking threads: one is still reading stdin (the client may keep it
+    // open after `exit`), others may be checking a project nobody waits for.
+    rt.shutdown_background();
     Ok(())
 }
 
