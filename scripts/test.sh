@@ -9,4 +9,5 @@ scripts/setup-venvs.sh
 cargo build -p djsa
 cargo test --workspace
 python3 tests/conformance/run_conformance.py
+python3 tests/conformance/run_migrations_conformance.py
 scripts/test-editors.sh

@@ -16,6 +16,7 @@ pub mod project;
 pub mod resolve;
 pub mod settings;
 pub mod span;
+pub mod sqla;
 pub mod syntax;
 
 pub use config::ProjectConfig;

@@ -31,6 +31,11 @@ pub enum Command {
     DebugIndex(DebugArgs),
     /// Write the migrations Django's `makemigrations` would write (from source, without Django).
     Makemigrations(crate::makemigrations::MakemigrationsArgs),
+    /// Generate Django models for SQLAlchemy tables (`--to django`) or SQLAlchemy Core tables for Django models (`--to sqlalchemy`).
+    Bridge(crate::bridge::BridgeArgs),
+    /// Print the SQLAlchemy table index as JSON (for debugging djsa and the conformance suite).
+    #[command(hide = true)]
+    DebugSqla(crate::bridge::DebugSqlaArgs),
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +91,8 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i
         }
         Command::DebugIndex(args) => debug_index(args, stdout),
         Command::Makemigrations(args) => crate::makemigrations::run(args, stdout, stderr),
+        Command::Bridge(args) => crate::bridge::run(args, stdout, stderr),
+        Command::DebugSqla(args) => crate::bridge::debug_sqla(args, stdout),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The djsa binary's library: CLI, workspace loading (the I/O edge) and renderers.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+pub mod bridge;
 pub mod cli;
 pub mod lsp;
 pub mod makemigrations;

@@ -25,6 +25,10 @@ pub struct MakemigrationsArgs {
     /// Verbosity level (0-3, like Django's -v).
     #[arg(short = 'v', long = "verbosity", default_value_t = 1)]
     pub verbosity: u8,
+    /// Treat a removed and an added field as a rename, as if Django's interactive questioner
+    /// was answered "yes": `APP.MODEL.OLD=NEW` (repeatable).
+    #[arg(long = "rename-field", value_name = "APP.MODEL.OLD=NEW")]
+    pub rename_field: Vec<String>,
     /// Project directory (default: the current directory).
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
@@ -119,8 +123,7 @@ pub fn run(args: MakemigrationsArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
         if !args.apps.is_empty() && !args.apps.contains(a) {
             continue;
         }
-        let leaves = ma.graph.leaf_nodes(a);
-        if leaves.len() > 1 {
+        if let Some(leaves) = ma.conflicts(a) {
             let names: Vec<String> = leaves.iter().map(|l| l.1.clone()).collect();
             conflicts.push(format!("{} in {a}", names.join(", ")));
         }
@@ -133,6 +136,20 @@ pub fn run(args: MakemigrationsArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
         )?;
         return Ok(1);
     }
+    let mut renames = Vec::new();
+    for r in &args.rename_field {
+        let parsed = r.split_once('=').and_then(|(lhs, new)| {
+            let mut it = lhs.splitn(3, '.');
+            Some((it.next()?.to_string(), it.next()?.to_string(), it.next()?.to_string(), new.to_string()))
+        });
+        match parsed {
+            Some(p) => renames.push(p),
+            None => {
+                writeln!(stderr, "djsa: --rename-field expects APP.MODEL.OLD=NEW, got {r:?}")?;
+                return Ok(2);
+            }
+        }
+    }
     let (date, stamp) = now_utc();
     let plan = migrations::plan(
         db,
@@ -141,6 +158,7 @@ pub fn run(args: MakemigrationsArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
             apps: args.apps.clone(),
             name: args.name.as_deref(),
             timestamp: &stamp,
+            renames,
         },
     );
     // What djsa could not decide: a project app is left out (said every time), a library app
@@ -193,6 +211,10 @@ pub fn run(args: MakemigrationsArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
         }
         let text = writer::migration_text(m, Some(&header));
         if !dry_run {
+            if !abs.starts_with(&ws.root) {
+                writeln!(stderr, "djsa: {} is outside the project; not written", abs.display())?;
+                return Ok(2);
+            }
             if abs.exists() {
                 writeln!(stderr, "djsa: {} already exists; not overwritten", abs.display())?;
                 return Ok(2);

@@ -53,7 +53,10 @@ pub(super) enum Node {
 pub(super) enum AttrValue<'a> {
     Expr(&'a Expr, SourceFile),
     /// A `def`: `property` when decorated with property/cached_property, `plain` when undecorated.
-    Method { property: bool, plain: bool },
+    Method {
+        property: bool,
+        plain: bool,
+    },
     NestedClass,
 }
 
@@ -195,9 +198,9 @@ fn body_binding<'b>(body: &'b [Stmt], name: &str) -> Result<Option<&'b Stmt>, ()
 }
 
 fn method_value(f: &FunctionDef) -> AttrValue<'_> {
-    let property = f.decorators.iter().any(|d| {
-        matches!(d.as_name(), Some(n) if n == "property" || n.ends_with("cached_property"))
-    });
+    let property = f.decorators.iter().any(
+        |d| matches!(d.as_name(), Some(n) if n == "property" || n.ends_with("cached_property")),
+    );
     AttrValue::Method {
         property,
         plain: f.decorators.is_empty(),
@@ -444,7 +447,13 @@ const MAX_EVAL_DEPTH: u32 = 24;
 
 impl<'a> Ctx<'a> {
     /// Evaluate an expression of `file`; `class` is the class whose body it appears in.
-    pub(super) fn eval(&self, file: SourceFile, e: &Expr, class: Option<ClassId>, depth: u32) -> SVal {
+    pub(super) fn eval(
+        &self,
+        file: SourceFile,
+        e: &Expr,
+        class: Option<ClassId>,
+        depth: u32,
+    ) -> SVal {
         if depth > MAX_EVAL_DEPTH {
             return SVal::Unknown;
         }
@@ -509,6 +518,32 @@ impl<'a> Ctx<'a> {
                 }
             }
             ExprKind::Name(n) => self.eval_name(file, n, class, depth),
+            ExprKind::Call {
+                func,
+                args,
+                kwargs,
+                has_splat: false,
+            } if kwargs.is_empty()
+                && args.len() == 3
+                && func.as_name() == Some("getattr")
+                && matches!(
+                    self.resolver.resolve_name(file, "getattr"),
+                    Resolved::Unknown
+                ) =>
+            {
+                // `getattr(settings, "NAME", default)`: the settings value, else the default.
+                let is_settings = matches!(
+                    self.resolver.resolve_expr(file, &args[0]),
+                    Resolved::External(q) if q == "django.conf.settings"
+                );
+                let Some(name) = args[1].as_str().filter(|_| is_settings) else {
+                    return SVal::Unknown;
+                };
+                match self.pm.settings.env.names.get(name) {
+                    Some(v) => located_sval(v),
+                    None => self.eval(file, &args[2], class, depth + 1),
+                }
+            }
             ExprKind::Call { .. } => match self.text_literal(file, e) {
                 Some(s) => SVal::Str(s),
                 None => SVal::Unknown,
@@ -517,7 +552,13 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn eval_name(&self, file: SourceFile, dotted: &str, class: Option<ClassId>, depth: u32) -> SVal {
+    fn eval_name(
+        &self,
+        file: SourceFile,
+        dotted: &str,
+        class: Option<ClassId>,
+        depth: u32,
+    ) -> SVal {
         let (first, rest) = match dotted.split_once('.') {
             Some((f, r)) => (f, Some(r)),
             None => (dotted, None),
@@ -623,6 +664,24 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A settings value as a static value.
+fn located_sval(v: &Located) -> SVal {
+    match &v.value {
+        Value::Str(s) => SVal::Str(s.clone()),
+        Value::Int(i) => SVal::Int(*i),
+        Value::Bool(b) => SVal::Bool(*b),
+        Value::None => SVal::None,
+        Value::List(items) => SVal::List(items.iter().map(located_sval).collect()),
+        Value::Dict(pairs) => SVal::Dict(
+            pairs
+                .iter()
+                .map(|(k, v)| (located_sval(k), located_sval(v)))
+                .collect(),
+        ),
+        Value::Unknown(_) => SVal::Unknown,
+    }
+}
+
 /// Defaults of Django's admin base classes that djsa knows (class attributes).
 pub(super) fn django_admin_default(node: &Node, name: &str) -> Option<SVal> {
     let Node::External(q) = node else {
@@ -631,9 +690,16 @@ pub(super) fn django_admin_default(node: &Node, name: &str) -> Option<SVal> {
     let t = |v: Vec<SVal>| SVal::Tuple(v);
     let base = || -> Option<SVal> {
         Some(match name {
-            "autocomplete_fields" | "raw_id_fields" | "filter_vertical" | "filter_horizontal"
+            "autocomplete_fields"
+            | "raw_id_fields"
+            | "filter_vertical"
+            | "filter_horizontal"
             | "readonly_fields" => t(vec![]),
-            "fields" | "exclude" | "fieldsets" | "ordering" | "sortable_by"
+            "fields"
+            | "exclude"
+            | "fieldsets"
+            | "ordering"
+            | "sortable_by"
             | "delete_confirmation_max_display" => SVal::None,
             "radio_fields" | "prepopulated_fields" | "formfield_overrides" => SVal::Dict(vec![]),
             "view_on_site" | "show_full_result_count" => SVal::Bool(true),
@@ -652,15 +718,22 @@ pub(super) fn django_admin_default(node: &Node, name: &str) -> Option<SVal> {
             "list_per_page" => SVal::Int(100),
             "list_max_show_all" => SVal::Int(200),
             "date_hierarchy" | "search_help_text" => SVal::None,
-            "save_as_continue" | "preserve_filters" | "actions_on_top"
+            "save_as_continue"
+            | "preserve_filters"
+            | "actions_on_top"
             | "actions_selection_counter" => SVal::Bool(true),
             _ => return base(),
         })
     };
     let inline = || -> Option<SVal> {
         Some(match name {
-            "model" | "fk_name" | "min_num" | "max_num" | "verbose_name"
-            | "verbose_name_plural" | "classes" => SVal::None,
+            "model"
+            | "fk_name"
+            | "min_num"
+            | "max_num"
+            | "verbose_name"
+            | "verbose_name_plural"
+            | "classes" => SVal::None,
             "extra" => SVal::Int(3),
             "can_delete" => SVal::Bool(true),
             "show_change_link" => SVal::Bool(false),
@@ -746,7 +819,6 @@ fn settings_location(ctx: &Ctx<'_>, loc: Option<&Located>) -> Option<(SourceFile
     }
     ctx.pm.settings.file.map(|f| (f, Span::new(0, 0)))
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // check_dependencies: the admin's settings requirements (admin.E401-E410, admin.W411).
@@ -860,7 +932,9 @@ fn check_dependencies(ctx: &mut Ctx<'_>) {
         (
             "django.contrib.sessions.middleware.SessionMiddleware",
             "admin.E410",
-            Some("Insert 'django.contrib.sessions.middleware.SessionMiddleware' before 'django.contrib.auth.middleware.AuthenticationMiddleware'."),
+            Some(
+                "Insert 'django.contrib.sessions.middleware.SessionMiddleware' before 'django.contrib.auth.middleware.AuthenticationMiddleware'.",
+            ),
         ),
     ] {
         if contains_subclass(ctx, &entries, class) == Some(false) {
@@ -868,7 +942,9 @@ fn check_dependencies(ctx: &mut Ctx<'_>) {
                 Diagnostic::new(
                     code,
                     Severity::Error,
-                    format!("'{class}' must be in MIDDLEWARE in order to use the admin application."),
+                    format!(
+                        "'{class}' must be in MIDDLEWARE in order to use the admin application."
+                    ),
                 )
                 .hint_opt(hint.map(str::to_string))
                 .at(mloc.0, mloc.1),
@@ -879,7 +955,12 @@ fn check_dependencies(ctx: &mut Ctx<'_>) {
 
 /// Whether the admin app's config runs `autodiscover()` (AdminConfig, not SimpleAdminConfig).
 fn admin_autodiscovers(ctx: &Ctx<'_>) -> bool {
-    let Some(app) = ctx.pm.apps.iter().find(|a| a.name == "django.contrib.admin") else {
+    let Some(app) = ctx
+        .pm
+        .apps
+        .iter()
+        .find(|a| a.name == "django.contrib.admin")
+    else {
         // Not loaded from the environment: trust the plain entry (AdminConfig is the default).
         return ctx
             .pm
@@ -911,7 +992,12 @@ fn installed_app_names(ctx: &Ctx<'_>) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for e in entries {
         let s = e.as_str()?;
-        match ctx.pm.apps.iter().find(|a| a.entry.span == e.span && a.entry.file == e.file) {
+        match ctx
+            .pm
+            .apps
+            .iter()
+            .find(|a| a.entry.span == e.span && a.entry.file == e.file)
+        {
             Some(a) => out.push(a.name.clone()),
             None => {
                 // Not loaded: a module path names itself; an AppConfig path may name anything.
@@ -965,7 +1051,8 @@ fn django_templates_engine(templates: Option<&Located>) -> EngineLookup {
                 };
                 return EngineLookup::Found(cps);
             }
-            "django.template.backends.jinja2.Jinja2" | "django.template.backends.dummy.TemplateStrings" => {}
+            "django.template.backends.jinja2.Jinja2"
+            | "django.template.backends.dummy.TemplateStrings" => {}
             // Another backend may subclass DjangoTemplates.
             _ => return EngineLookup::Unknown,
         }
@@ -997,7 +1084,10 @@ fn uses_model_backend(ctx: &Ctx<'_>) -> Option<bool> {
 /// project AdminSite subclass may turn it off (or replace the default site): then stay silent.
 fn nav_sidebar_enabled(ctx: &Ctx<'_>) -> bool {
     for file in ctx.project_files() {
-        for (i, c) in crate::resolve::module_classes(ctx.db, file).iter().enumerate() {
+        for (i, c) in crate::resolve::module_classes(ctx.db, file)
+            .iter()
+            .enumerate()
+        {
             let id = ClassId {
                 file,
                 index: i as u32,
@@ -1210,9 +1300,12 @@ impl Registry {
                         }
                         continue;
                     }
-                    let admin_expr = args
-                        .get(1)
-                        .or_else(|| kwargs.iter().find(|k| k.name == "admin_class").map(|k| &k.value));
+                    let admin_expr = args.get(1).or_else(|| {
+                        kwargs
+                            .iter()
+                            .find(|k| k.name == "admin_class")
+                            .map(|k| &k.value)
+                    });
                     let options = kwargs.iter().any(|k| k.name != "admin_class");
                     let admin = match admin_expr {
                         _ if options => AdminRef::Unknown,
@@ -1220,7 +1313,9 @@ impl Registry {
                         Some(a) if a.is_none() => AdminRef::Default,
                         Some(a) => match ctx.resolver.resolve_expr(file, a) {
                             Resolved::Class(id) => match ctx.class_node(id) {
-                                Node::External(q) if q == "django.contrib.admin.options.ModelAdmin" => {
+                                Node::External(q)
+                                    if q == "django.contrib.admin.options.ModelAdmin" =>
+                                {
                                     AdminRef::Default
                                 }
                                 _ => AdminRef::Class(id),
@@ -1338,7 +1433,12 @@ fn visit_admin_module(
             }
         }
     }
-    walk(db, file, &crate::db::module_syntax(db, file).body, &mut imported);
+    walk(
+        db,
+        file,
+        &crate::db::module_syntax(db, file).body,
+        &mut imported,
+    );
     for m in imported {
         let relevant = packages
             .iter()
@@ -1452,7 +1552,9 @@ fn model_refs(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Option<Vec<usize>> {
             }
             _ => None,
         },
-        ExprKind::Call { .. } if is_get_user_model(ctx, file, e) => ctx.user_model().map(|i| vec![i]),
+        ExprKind::Call { .. } if is_get_user_model(ctx, file, e) => {
+            ctx.user_model().map(|i| vec![i])
+        }
         _ => None,
     }
 }
@@ -1741,7 +1843,13 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         );
     }
 
-    fn must_inherit_from(&mut self, parent: &str, option: &str, code: &str, loc: (SourceFile, Span)) {
+    fn must_inherit_from(
+        &mut self,
+        parent: &str,
+        option: &str,
+        code: &str,
+        loc: (SourceFile, Span),
+    ) {
         self.err(
             code,
             format!("The value of '{option}' must inherit from '{parent}'."),
@@ -1753,7 +1861,9 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let label = self.ctx.model(self.ac.model).label();
         self.err(
             code,
-            format!("The value of '{option}' refers to '{field}', which is not a field of '{label}'."),
+            format!(
+                "The value of '{option}' refers to '{field}', which is not a field of '{label}'."
+            ),
             loc,
         );
     }
@@ -1826,7 +1936,12 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             let fk = is_fk(info);
             match (m2m, fk) {
                 (Some(false), Some(false)) => {
-                    self.must_be("a foreign key or a many-to-many field", &label, "admin.E038", loc);
+                    self.must_be(
+                        "a foreign key or a many-to-many field",
+                        &label,
+                        "admin.E038",
+                        loc,
+                    );
                     continue;
                 }
                 (Some(true), _) | (_, Some(true)) => {}
@@ -1873,7 +1988,10 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
     fn remote_model(&self, info: FInfo<'a>) -> Option<usize> {
         match info {
             FInfo::Declared { field, on } => {
-                match self.ctx.relation_target(crate::checks::ModelField { field, model: on }) {
+                match self
+                    .ctx
+                    .relation_target(crate::checks::ModelField { field, model: on })
+                {
                     crate::checks::Target::Model(t) => Some(t),
                     _ => None,
                 }
@@ -1926,7 +2044,11 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let (fieldsets, _) = self.attr("fieldsets");
         match fieldsets.truthy() {
             Some(true) => {
-                return self.err("admin.E005", "Both 'fieldsets' and 'fields' are specified.".into(), loc);
+                return self.err(
+                    "admin.E005",
+                    "Both 'fieldsets' and 'fields' are specified.".into(),
+                    loc,
+                );
             }
             Some(false) => {}
             None => return,
@@ -2008,7 +2130,9 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 );
                 continue;
             };
-            let Some(flat) = flatten(field_items) else { return };
+            let Some(flat) = flatten(field_items) else {
+                return;
+            };
             seen.extend(flat.iter().cloned());
             let has_dup = if self.ctx.pm.django_version >= (6, 0) {
                 let set: FxHashSet<&String> = flat.iter().collect();
@@ -2062,10 +2186,16 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let SVal::Str(name) = item else { return };
         let (ro, _) = self.attr("readonly_fields");
         let Some(ro_items) = ro.items() else { return };
-        if ro_items.iter().any(|r| !matches!(r, SVal::Str(_) | SVal::Callable | SVal::Class(_))) {
+        if ro_items
+            .iter()
+            .any(|r| !matches!(r, SVal::Str(_) | SVal::Callable | SVal::Class(_)))
+        {
             return;
         }
-        if ro_items.iter().any(|r| matches!(r, SVal::Str(s) if s == name)) {
+        if ro_items
+            .iter()
+            .any(|r| matches!(r, SVal::Str(s) if s == name))
+        {
             return;
         }
         if let Lookup::Found {
@@ -2531,7 +2661,10 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 loc,
             );
         }
-        for (option, code) in [("list_per_page", "admin.E118"), ("list_max_show_all", "admin.E119")] {
+        for (option, code) in [
+            ("list_per_page", "admin.E118"),
+            ("list_max_show_all", "admin.E119"),
+        ] {
             let (v, loc) = self.attr(option);
             if v.is_plain() && !matches!(v, SVal::Int(_) | SVal::Bool(_)) {
                 self.must_be("an integer", option, code, loc);
@@ -2559,7 +2692,12 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 SVal::Class(id) => id,
                 v if v.is_plain() => {
                     // No __module__/__name__: Django names the ModelAdmin instance.
-                    let app = self.ctx.model(self.ac.model).app_label.clone().unwrap_or_default();
+                    let app = self
+                        .ctx
+                        .model(self.ac.model)
+                        .app_label
+                        .clone()
+                        .unwrap_or_default();
                     let msg = format!(
                         "'{app}.{}' must inherit from 'InlineModelAdmin'.",
                         self.ac.name
@@ -2724,7 +2862,10 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         }
         for (i, item) in items.iter().enumerate() {
             let SVal::Str(name) = item else { continue };
-            if !ld_items.iter().any(|x| matches!(x, SVal::Str(s) if s == name)) {
+            if !ld_items
+                .iter()
+                .any(|x| matches!(x, SVal::Str(s) if s == name))
+            {
                 self.err(
                     "admin.E111",
                     format!("The value of 'list_display_links[{i}]' refers to '{name}', which is not defined in 'list_display'."),
@@ -2797,9 +2938,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 SVal::List(pair) | SVal::Tuple(pair) if pair.len() == 2 => {
                     let ok = match &pair[1] {
                         SVal::Class(id) => self.ctx.class_inherits(*id, FIELD_LIST_FILTERS),
-                        SVal::External(q) if FIELD_LIST_FILTERS.contains(&q.as_str()) => {
-                            Some(true)
-                        }
+                        SVal::External(q) if FIELD_LIST_FILTERS.contains(&q.as_str()) => Some(true),
                         v if v.is_plain() => Some(false),
                         _ => None,
                     };
@@ -2852,7 +2991,10 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             if !ld_items.iter().all(SVal::fully_known_or_callable) {
                 continue;
             }
-            if !ld_items.iter().any(|x| matches!(x, SVal::Str(s) if s == name)) {
+            if !ld_items
+                .iter()
+                .any(|x| matches!(x, SVal::Str(s) if s == name))
+            {
                 self.err(
                     "admin.E122",
                     format!("The value of '{label}' refers to '{name}', which is not contained in 'list_display'."),
@@ -2866,7 +3008,9 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 v if v.is_seq() => v.truthy(),
                 _ => None,
             };
-            let Some(links_truthy) = links_truthy else { continue };
+            let Some(links_truthy) = links_truthy else {
+                continue;
+            };
             if links_truthy {
                 // `field_name in obj.list_display_links` (a str: substring).
                 let contains = match &ldl {
@@ -3015,7 +3159,9 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 if let Some(items) = ex.items()
                     && items.iter().all(|i| matches!(i, SVal::Str(_)))
                     && flatten(items).is_some_and(|f| duplicates(&f).is_empty())
-                    && items.iter().any(|i| matches!(i, SVal::Str(s) if s == fk_name))
+                    && items
+                        .iter()
+                        .any(|i| matches!(i, SVal::Str(s) if s == fk_name))
                 {
                     let plabel = self.ctx.model(parent).label();
                     self.err(
@@ -3105,7 +3251,10 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let item_spans = self.item_spans("actions", names.len());
         let mut resolvable: Vec<String> = Vec::new();
         for (i, name) in names.iter().enumerate() {
-            let item_loc = item_spans.as_ref().and_then(|v| v.get(i).copied()).unwrap_or(loc);
+            let item_loc = item_spans
+                .as_ref()
+                .and_then(|v| v.get(i).copied())
+                .unwrap_or(loc);
             let Some(def) = self.method_def(name) else {
                 if name == "delete_selected" {
                     resolvable.push(name.clone());
@@ -3125,7 +3274,10 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 if self.ac.has_attr(self.ctx, &method) == Some(false) {
                     self.err(
                         "admin.E129",
-                        format!("{admin_name} must define a {method}() method for the {} action.", def.name),
+                        format!(
+                            "{admin_name} must define a {method}() method for the {} action.",
+                            def.name
+                        ),
                         item_loc,
                     );
                 }
@@ -3185,17 +3337,24 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let mut perms = Vec::new();
         for d in &def.decorators {
             let (func, kwargs) = match &d.kind {
-                ExprKind::Call { func, kwargs, has_splat: false, .. } => (func.as_ref(), kwargs.as_slice()),
+                ExprKind::Call {
+                    func,
+                    kwargs,
+                    has_splat: false,
+                    ..
+                } => (func.as_ref(), kwargs.as_slice()),
                 ExprKind::Call { .. } => return None,
                 _ => (d, &[][..]),
             };
             let is_action = match self.ctx.resolver.resolve_expr(file, func) {
                 Resolved::External(q) => {
-                    q == "django.contrib.admin.action" || q == "django.contrib.admin.decorators.action"
+                    q == "django.contrib.admin.action"
+                        || q == "django.contrib.admin.decorators.action"
                 }
                 Resolved::Function(f, n) => {
                     n == "action"
-                        && f.module(self.ctx.db).as_deref() == Some("django.contrib.admin.decorators")
+                        && f.module(self.ctx.db).as_deref()
+                            == Some("django.contrib.admin.decorators")
                 }
                 _ => return None,
             };
@@ -3376,7 +3535,11 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let mlabel = self.ctx.model(model).label();
         let loc = self.ac.loc;
         if gfks.is_empty() {
-            return self.err("admin.E301", format!("'{mlabel}' has no GenericForeignKey."), loc);
+            return self.err(
+                "admin.E301",
+                format!("'{mlabel}' has no GenericForeignKey."),
+                loc,
+            );
         }
         let (ct, ct_loc) = self.attr("ct_field");
         let (fk, fk_loc) = self.attr("ct_fk_field");
@@ -3417,7 +3580,10 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                     Some(e) => e.as_str().map(str::to_string),
                 }
             };
-            match (arg("ct_field", "content_type"), arg("fk_field", "object_id")) {
+            match (
+                arg("ct_field", "content_type"),
+                arg("fk_field", "object_id"),
+            ) {
                 (Some(c), Some(f)) => {
                     if c == ct && f == fk {
                         return;
@@ -3464,7 +3630,10 @@ impl<'a> AdminClass<'a> {
 fn to_many(info: FInfo<'_>) -> Option<bool> {
     match info {
         FInfo::Declared { field, .. } => {
-            if matches!(field.kind, FieldKind::ManyToManyField | FieldKind::GenericRelation) {
+            if matches!(
+                field.kind,
+                FieldKind::ManyToManyField | FieldKind::GenericRelation
+            ) {
                 Some(true)
             } else if unknown_kind(field) {
                 None
@@ -3505,97 +3674,374 @@ fn not_editable(info: FInfo<'_>) -> Option<bool> {
             let auto_now = matches!(
                 field.kind,
                 FieldKind::DateField | FieldKind::DateTimeField | FieldKind::TimeField
-            ) && (field.flag("auto_now", false)? || field.flag("auto_now_add", false)?);
+            ) && (field.flag("auto_now", false)?
+                || field.flag("auto_now_add", false)?);
             Some(!editable || pk || auto_now)
         }
         FInfo::AutoPk | FInfo::ParentLink { .. } | FInfo::Reverse { .. } => Some(true),
     }
 }
 pub(super) const MODEL_ADMIN_ATTRS: &[&str] = &[
-    "__class__", "__delattr__", "__dict__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__",
-    "__getattribute__", "__getstate__", "__gt__", "__hash__", "__init__", "__init_subclass__",
-    "__le__", "__lt__", "__module__", "__ne__", "__new__", "__reduce__", "__reduce_ex__",
-    "__repr__", "__setattr__", "__sizeof__", "__str__", "__subclasshook__", "__weakref__",
-    "_changeform_view", "_create_formsets", "_delete_view", "_filter_actions_by_permissions",
-    "_get_action_choices_with_action_location", "_get_action_description",
-    "_get_actions_with_action_location", "_get_base_actions", "_get_choice_description",
-    "_get_edited_object_pks", "_get_form_for_get_fields", "_get_formset_with_permissions",
-    "_get_list_editable_queryset", "_get_obj_does_not_exist_redirect", "_get_preserved_qsl",
-    "_response_post_save", "_save_formset", "action_checkbox", "action_form", "actions",
-    "actions_on_bottom", "actions_on_top", "actions_selection_counter", "add_form_template",
-    "add_view", "admin_site", "autocomplete_fields", "change_form_template",
-    "change_list_template", "change_view", "changeform_view", "changelist_view", "check",
-    "checks_class", "construct_change_message", "date_hierarchy",
-    "delete_confirmation_max_display", "delete_confirmation_template", "delete_model",
-    "delete_queryset", "delete_selected_confirmation_template", "delete_view", "exclude", "fields",
-    "fieldsets", "filter_horizontal", "filter_vertical", "form", "formfield_for_choice_field",
-    "formfield_for_dbfield", "formfield_for_foreignkey", "formfield_for_manytomany",
-    "formfield_overrides", "get_action", "get_action_choices", "get_actions",
-    "get_autocomplete_fields", "get_changeform_initial_data", "get_changelist",
-    "get_changelist_form", "get_changelist_formset", "get_changelist_instance",
-    "get_deleted_objects", "get_empty_value_display", "get_exclude", "get_field_queryset",
-    "get_fields", "get_fieldsets", "get_form", "get_formset_kwargs", "get_formsets_with_inlines",
-    "get_inline_formsets", "get_inline_instances", "get_inlines", "get_list_display",
-    "get_list_display_links", "get_list_filter", "get_list_select_related", "get_model_perms",
-    "get_object", "get_ordering", "get_paginator", "get_prepopulated_fields",
-    "get_preserved_filters", "get_queryset", "get_readonly_fields", "get_search_fields",
-    "get_search_results", "get_sortable_by", "get_urls", "get_view_on_site_url",
-    "has_add_permission", "has_change_permission", "has_delete_permission",
-    "has_module_permission", "has_view_or_change_permission", "has_view_permission",
-    "history_view", "inlines", "list_display", "list_display_links", "list_editable",
-    "list_filter", "list_max_show_all", "list_per_page", "list_select_related", "log_addition",
-    "log_change", "log_deletion", "log_deletions", "lookup_allowed", "media", "message_user",
-    "model", "object_history_template", "opts", "ordering", "paginator", "popup_response_template",
-    "prepopulated_fields", "preserve_filters", "radio_fields", "raw_id_fields", "readonly_fields",
-    "render_change_form", "render_delete_form", "response_action", "response_add",
-    "response_change", "response_delete", "response_post_save_add", "response_post_save_change",
-    "save_as", "save_as_continue", "save_form", "save_formset", "save_model", "save_on_top",
-    "save_related", "search_fields", "search_help_text", "show_facets", "show_full_result_count",
-    "sortable_by", "to_field_allowed", "urls", "view_on_site",
+    "__class__",
+    "__delattr__",
+    "__dict__",
+    "__dir__",
+    "__doc__",
+    "__eq__",
+    "__format__",
+    "__ge__",
+    "__getattribute__",
+    "__getstate__",
+    "__gt__",
+    "__hash__",
+    "__init__",
+    "__init_subclass__",
+    "__le__",
+    "__lt__",
+    "__module__",
+    "__ne__",
+    "__new__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__repr__",
+    "__setattr__",
+    "__sizeof__",
+    "__str__",
+    "__subclasshook__",
+    "__weakref__",
+    "_changeform_view",
+    "_create_formsets",
+    "_delete_view",
+    "_filter_actions_by_permissions",
+    "_get_action_choices_with_action_location",
+    "_get_action_description",
+    "_get_actions_with_action_location",
+    "_get_base_actions",
+    "_get_choice_description",
+    "_get_edited_object_pks",
+    "_get_form_for_get_fields",
+    "_get_formset_with_permissions",
+    "_get_list_editable_queryset",
+    "_get_obj_does_not_exist_redirect",
+    "_get_preserved_qsl",
+    "_response_post_save",
+    "_save_formset",
+    "action_checkbox",
+    "action_form",
+    "actions",
+    "actions_on_bottom",
+    "actions_on_top",
+    "actions_selection_counter",
+    "add_form_template",
+    "add_view",
+    "admin_site",
+    "autocomplete_fields",
+    "change_form_template",
+    "change_list_template",
+    "change_view",
+    "changeform_view",
+    "changelist_view",
+    "check",
+    "checks_class",
+    "construct_change_message",
+    "date_hierarchy",
+    "delete_confirmation_max_display",
+    "delete_confirmation_template",
+    "delete_model",
+    "delete_queryset",
+    "delete_selected_confirmation_template",
+    "delete_view",
+    "exclude",
+    "fields",
+    "fieldsets",
+    "filter_horizontal",
+    "filter_vertical",
+    "form",
+    "formfield_for_choice_field",
+    "formfield_for_dbfield",
+    "formfield_for_foreignkey",
+    "formfield_for_manytomany",
+    "formfield_overrides",
+    "get_action",
+    "get_action_choices",
+    "get_actions",
+    "get_autocomplete_fields",
+    "get_changeform_initial_data",
+    "get_changelist",
+    "get_changelist_form",
+    "get_changelist_formset",
+    "get_changelist_instance",
+    "get_deleted_objects",
+    "get_empty_value_display",
+    "get_exclude",
+    "get_field_queryset",
+    "get_fields",
+    "get_fieldsets",
+    "get_form",
+    "get_formset_kwargs",
+    "get_formsets_with_inlines",
+    "get_inline_formsets",
+    "get_inline_instances",
+    "get_inlines",
+    "get_list_display",
+    "get_list_display_links",
+    "get_list_filter",
+    "get_list_select_related",
+    "get_model_perms",
+    "get_object",
+    "get_ordering",
+    "get_paginator",
+    "get_prepopulated_fields",
+    "get_preserved_filters",
+    "get_queryset",
+    "get_readonly_fields",
+    "get_search_fields",
+    "get_search_results",
+    "get_sortable_by",
+    "get_urls",
+    "get_view_on_site_url",
+    "has_add_permission",
+    "has_change_permission",
+    "has_delete_permission",
+    "has_module_permission",
+    "has_view_or_change_permission",
+    "has_view_permission",
+    "history_view",
+    "inlines",
+    "list_display",
+    "list_display_links",
+    "list_editable",
+    "list_filter",
+    "list_max_show_all",
+    "list_per_page",
+    "list_select_related",
+    "log_addition",
+    "log_change",
+    "log_deletion",
+    "log_deletions",
+    "lookup_allowed",
+    "media",
+    "message_user",
+    "model",
+    "object_history_template",
+    "opts",
+    "ordering",
+    "paginator",
+    "popup_response_template",
+    "prepopulated_fields",
+    "preserve_filters",
+    "radio_fields",
+    "raw_id_fields",
+    "readonly_fields",
+    "render_change_form",
+    "render_delete_form",
+    "response_action",
+    "response_add",
+    "response_change",
+    "response_delete",
+    "response_post_save_add",
+    "response_post_save_change",
+    "save_as",
+    "save_as_continue",
+    "save_form",
+    "save_formset",
+    "save_model",
+    "save_on_top",
+    "save_related",
+    "search_fields",
+    "search_help_text",
+    "show_facets",
+    "show_full_result_count",
+    "sortable_by",
+    "to_field_allowed",
+    "urls",
+    "view_on_site",
 ];
 pub(super) const INLINE_ADMIN_ATTRS: &[&str] = &[
-    "__class__", "__delattr__", "__dict__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__",
-    "__getattribute__", "__getstate__", "__gt__", "__hash__", "__init__", "__init_subclass__",
-    "__le__", "__lt__", "__module__", "__ne__", "__new__", "__reduce__", "__reduce_ex__",
-    "__repr__", "__setattr__", "__sizeof__", "__str__", "__subclasshook__", "__weakref__",
-    "_get_form_for_get_fields", "_has_any_perms_for_target_model", "admin_site",
-    "autocomplete_fields", "can_delete", "check", "checks_class", "classes",
-    "delete_confirmation_max_display", "exclude", "extra", "fields", "fieldsets",
-    "filter_horizontal", "filter_vertical", "fk_name", "form", "formfield_for_choice_field",
-    "formfield_for_dbfield", "formfield_for_foreignkey", "formfield_for_manytomany",
-    "formfield_overrides", "formset", "get_autocomplete_fields", "get_empty_value_display",
-    "get_exclude", "get_extra", "get_field_queryset", "get_fields", "get_fieldsets", "get_formset",
-    "get_inlines", "get_max_num", "get_min_num", "get_ordering", "get_prepopulated_fields",
-    "get_queryset", "get_readonly_fields", "get_sortable_by", "get_view_on_site_url",
-    "has_add_permission", "has_change_permission", "has_delete_permission",
-    "has_module_permission", "has_registered_model", "has_view_or_change_permission",
-    "has_view_permission", "lookup_allowed", "max_num", "media", "min_num", "model", "opts",
-    "ordering", "parent_model", "prepopulated_fields", "radio_fields", "raw_id_fields",
-    "readonly_fields", "show_change_link", "show_full_result_count", "sortable_by", "template",
-    "to_field_allowed", "verbose_name", "verbose_name_plural", "view_on_site",
+    "__class__",
+    "__delattr__",
+    "__dict__",
+    "__dir__",
+    "__doc__",
+    "__eq__",
+    "__format__",
+    "__ge__",
+    "__getattribute__",
+    "__getstate__",
+    "__gt__",
+    "__hash__",
+    "__init__",
+    "__init_subclass__",
+    "__le__",
+    "__lt__",
+    "__module__",
+    "__ne__",
+    "__new__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__repr__",
+    "__setattr__",
+    "__sizeof__",
+    "__str__",
+    "__subclasshook__",
+    "__weakref__",
+    "_get_form_for_get_fields",
+    "_has_any_perms_for_target_model",
+    "admin_site",
+    "autocomplete_fields",
+    "can_delete",
+    "check",
+    "checks_class",
+    "classes",
+    "delete_confirmation_max_display",
+    "exclude",
+    "extra",
+    "fields",
+    "fieldsets",
+    "filter_horizontal",
+    "filter_vertical",
+    "fk_name",
+    "form",
+    "formfield_for_choice_field",
+    "formfield_for_dbfield",
+    "formfield_for_foreignkey",
+    "formfield_for_manytomany",
+    "formfield_overrides",
+    "formset",
+    "get_autocomplete_fields",
+    "get_empty_value_display",
+    "get_exclude",
+    "get_extra",
+    "get_field_queryset",
+    "get_fields",
+    "get_fieldsets",
+    "get_formset",
+    "get_inlines",
+    "get_max_num",
+    "get_min_num",
+    "get_ordering",
+    "get_prepopulated_fields",
+    "get_queryset",
+    "get_readonly_fields",
+    "get_sortable_by",
+    "get_view_on_site_url",
+    "has_add_permission",
+    "has_change_permission",
+    "has_delete_permission",
+    "has_module_permission",
+    "has_registered_model",
+    "has_view_or_change_permission",
+    "has_view_permission",
+    "lookup_allowed",
+    "max_num",
+    "media",
+    "min_num",
+    "model",
+    "opts",
+    "ordering",
+    "parent_model",
+    "prepopulated_fields",
+    "radio_fields",
+    "raw_id_fields",
+    "readonly_fields",
+    "show_change_link",
+    "show_full_result_count",
+    "sortable_by",
+    "template",
+    "to_field_allowed",
+    "verbose_name",
+    "verbose_name_plural",
+    "view_on_site",
 ];
-pub(super) const GENERIC_INLINE_EXTRA_ATTRS: &[&str] = &[
-    "ct_field", "ct_fk_field",
-];
+pub(super) const GENERIC_INLINE_EXTRA_ATTRS: &[&str] = &["ct_field", "ct_fk_field"];
 pub(super) const MODEL_CLASS_ATTRS: &[&str] = &[
-    "__class__", "__delattr__", "__dict__", "__dir__", "__doc__", "__eq__", "__format__", "__ge__",
-    "__getattribute__", "__getstate__", "__gt__", "__hash__", "__init__", "__init_subclass__",
-    "__le__", "__lt__", "__module__", "__ne__", "__new__", "__reduce__", "__reduce_ex__",
-    "__repr__", "__setattr__", "__setstate__", "__sizeof__", "__str__", "__subclasshook__",
-    "__weakref__", "_assign_returned_values", "_check_column_name_clashes", "_check_composite_pk",
-    "_check_constraints", "_check_db_table_comment", "_check_default_pk",
-    "_check_field_name_clashes", "_check_fields", "_check_id_field", "_check_indexes",
-    "_check_local_fields", "_check_long_column_names", "_check_m2m_through_same_relationship",
-    "_check_managers", "_check_model", "_check_model_name_db_lookup_clashes", "_check_ordering",
-    "_check_property_name_related_field_accessor_clashes", "_check_related_fields",
-    "_check_single_primary_key", "_check_swappable", "_check_unique_together", "_do_insert",
-    "_do_update", "_get_FIELD_display", "_get_expr_references", "_get_field_expression_map",
-    "_get_next_or_previous_by_FIELD", "_get_next_or_previous_in_order", "_get_pk_val",
-    "_get_unique_checks", "_is_pk_set", "_parse_save_params", "_perform_date_checks",
-    "_perform_unique_checks", "_prepare_related_fields_for_save", "_save_parents", "_save_table",
-    "_set_pk_val", "_validate_force_insert", "adelete", "arefresh_from_db", "asave", "check",
-    "clean", "clean_fields", "date_error_message", "delete", "from_db", "full_clean",
-    "get_constraints", "get_deferred_fields", "pk", "prepare_database_save", "refresh_from_db",
-    "save", "save_base", "serializable_value", "unique_error_message", "validate_constraints",
+    "__class__",
+    "__delattr__",
+    "__dict__",
+    "__dir__",
+    "__doc__",
+    "__eq__",
+    "__format__",
+    "__ge__",
+    "__getattribute__",
+    "__getstate__",
+    "__gt__",
+    "__hash__",
+    "__init__",
+    "__init_subclass__",
+    "__le__",
+    "__lt__",
+    "__module__",
+    "__ne__",
+    "__new__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__repr__",
+    "__setattr__",
+    "__setstate__",
+    "__sizeof__",
+    "__str__",
+    "__subclasshook__",
+    "__weakref__",
+    "_assign_returned_values",
+    "_check_column_name_clashes",
+    "_check_composite_pk",
+    "_check_constraints",
+    "_check_db_table_comment",
+    "_check_default_pk",
+    "_check_field_name_clashes",
+    "_check_fields",
+    "_check_id_field",
+    "_check_indexes",
+    "_check_local_fields",
+    "_check_long_column_names",
+    "_check_m2m_through_same_relationship",
+    "_check_managers",
+    "_check_model",
+    "_check_model_name_db_lookup_clashes",
+    "_check_ordering",
+    "_check_property_name_related_field_accessor_clashes",
+    "_check_related_fields",
+    "_check_single_primary_key",
+    "_check_swappable",
+    "_check_unique_together",
+    "_do_insert",
+    "_do_update",
+    "_get_FIELD_display",
+    "_get_expr_references",
+    "_get_field_expression_map",
+    "_get_next_or_previous_by_FIELD",
+    "_get_next_or_previous_in_order",
+    "_get_pk_val",
+    "_get_unique_checks",
+    "_is_pk_set",
+    "_parse_save_params",
+    "_perform_date_checks",
+    "_perform_unique_checks",
+    "_prepare_related_fields_for_save",
+    "_save_parents",
+    "_save_table",
+    "_set_pk_val",
+    "_validate_force_insert",
+    "adelete",
+    "arefresh_from_db",
+    "asave",
+    "check",
+    "clean",
+    "clean_fields",
+    "date_error_message",
+    "delete",
+    "from_db",
+    "full_clean",
+    "get_constraints",
+    "get_deferred_fields",
+    "pk",
+    "prepare_database_save",
+    "refresh_from_db",
+    "save",
+    "save_base",
+    "serializable_value",
+    "unique_error_message",
+    "validate_constraints",
     "validate_unique",
 ];

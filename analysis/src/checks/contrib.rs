@@ -41,13 +41,19 @@ pub(super) enum FInfo<'a> {
     /// The implicit `<parent>_ptr` OneToOneField of multi-table inheritance.
     ParentLink { parent: usize },
     /// The reverse side of a relation declared on model `from` (`None`: an implicit parent link).
-    Reverse { field: Option<&'a Field>, from: usize },
+    Reverse {
+        field: Option<&'a Field>,
+        from: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub(super) enum Lookup<'a> {
     /// Found; `name` is the field's name (differs from the query for an attname like `author_id`).
-    Found { info: FInfo<'a>, name: String },
+    Found {
+        info: FInfo<'a>,
+        name: String,
+    },
     Missing,
     /// djsa cannot tell (the model is not fully known, or an unknown relation may add the name).
     Unknown,
@@ -73,6 +79,8 @@ pub(super) struct ModelIndex<'a> {
     pub maybe_names: FxHashSet<String>,
     /// Some relation could add any name to any model.
     pub any: bool,
+    /// Concrete models a relation with unknown reverse names points at.
+    pub any_for: FxHashSet<usize>,
 }
 
 impl<'a> ModelIndex<'a> {
@@ -101,7 +109,8 @@ impl<'a> ModelIndex<'a> {
             let own = ctx.local_fields(idx);
             for p in ctx.concrete_parents(idx) {
                 let declared = own.iter().any(|f| {
-                    f.kind == FieldKind::OneToOneField && f.flag("parent_link", false) != Some(false)
+                    f.kind == FieldKind::OneToOneField
+                        && f.flag("parent_link", false) != Some(false)
                 });
                 if declared {
                     continue;
@@ -122,17 +131,36 @@ impl<'a> ModelIndex<'a> {
                 if !field.options_known() {
                     // A custom relation field that may do anything with its options: its
                     // reverse names are known only if given literally.
-                    if field.has_splat {
-                        ix.any = true;
-                    } else {
-                        let model_name = ctx.model(idx).model_name();
-                        ix.call_names(ctx, field.file, &field.kwargs, false, &model_name, idx);
+                    let model_name = ctx.model(idx).model_name();
+                    let unknown = field.has_splat
+                        || ix.call_names(ctx, field.file, &field.kwargs, &model_name, idx);
+                    if unknown {
+                        // Unknown reverse names: only the target (when known) can get them.
+                        match ctx.relation_target(mf) {
+                            Target::Model(t) => match ctx.concrete_of(t) {
+                                Some(ct) => {
+                                    ix.any_for.insert(ct);
+                                }
+                                None => ix.any = true,
+                            },
+                            Target::Missing { .. } => {}
+                            Target::Unknown => ix.any = true,
+                        }
                     }
                     continue;
                 }
                 let names = reverse_names(ctx, field, idx);
                 let Some((query_name, accessor)) = names else {
-                    ix.any = true;
+                    match ctx.relation_target(mf) {
+                        Target::Model(t) => match ctx.concrete_of(t) {
+                            Some(ct) => {
+                                ix.any_for.insert(ct);
+                            }
+                            None => ix.any = true,
+                        },
+                        Target::Missing { .. } => {}
+                        Target::Unknown => ix.any = true,
+                    }
                     continue;
                 };
                 match ctx.relation_target(mf) {
@@ -190,7 +218,14 @@ impl<'a> ModelIndex<'a> {
         }
     }
 
-    fn scan_unknown(&mut self, ctx: &Ctx<'a>, body: &[Stmt], declaring: usize, idx: usize, depth: u32) {
+    fn scan_unknown(
+        &mut self,
+        ctx: &Ctx<'a>,
+        body: &[Stmt],
+        declaring: usize,
+        idx: usize,
+        depth: u32,
+    ) {
         if depth > 10 {
             self.any = true;
             return;
@@ -214,7 +249,9 @@ impl<'a> ModelIndex<'a> {
                         continue;
                     }
                     let file = ctx.model(declaring).file;
-                    self.call_names(ctx, file, kwargs, *has_splat, &model_name, idx);
+                    if *has_splat || self.call_names(ctx, file, kwargs, &model_name, idx) {
+                        self.any = true;
+                    }
                 }
                 Stmt::If { body, orelse, .. } => {
                     self.scan_unknown(ctx, body, declaring, idx, depth + 1);
@@ -241,20 +278,17 @@ impl<'a> ModelIndex<'a> {
     }
 
     /// Reverse names a call that may build a relation field could add to some model.
-    #[allow(clippy::too_many_arguments)]
+    /// Adds the reverse names a relation-like call may create; returns true when one of them
+    /// cannot be known.
     fn call_names(
         &mut self,
         ctx: &Ctx<'a>,
         file: crate::db::SourceFile,
         kwargs: &[crate::syntax::Keyword],
-        has_splat: bool,
         model_name: &str,
         idx: usize,
-    ) {
-        if has_splat {
-            self.any = true;
-            return;
-        }
+    ) -> bool {
+        let mut unknown = false;
         self.maybe_names.insert(model_name.to_string());
         self.maybe_names.insert(format!("{model_name}_set"));
         for k in kwargs {
@@ -264,10 +298,11 @@ impl<'a> ModelIndex<'a> {
                         self.maybe_names.insert(fill_placeholders(&s, ctx, idx));
                     }
                     SVal::None => {}
-                    _ => self.any = true,
+                    _ => unknown = true,
                 }
             }
         }
+        unknown
     }
 
     /// Reverse relations seen by a model: those pointing at its concrete model or a concrete
@@ -280,6 +315,16 @@ impl<'a> ModelIndex<'a> {
             }
         }
         out
+    }
+
+    /// Some relation may give this model reverse names djsa cannot know.
+    fn unknown_names(&self, ctx: &Ctx<'a>, idx: usize) -> bool {
+        self.any
+            || (!self.any_for.is_empty()
+                && ctx
+                    .concrete_chain(idx)
+                    .iter()
+                    .any(|t| self.any_for.contains(t)))
     }
 
     /// `Model._meta.get_field(name)`.
@@ -312,7 +357,11 @@ impl<'a> ModelIndex<'a> {
                 };
             }
         }
-        if !complete || self.any || self.maybe_names.contains(name) {
+        if !complete
+            || self.unknown_names(ctx, idx)
+            || self.maybe_names.contains(name)
+            || (name == "id" && ctx.id_uncertain(idx))
+        {
             return Lookup::Unknown;
         }
         Lookup::Missing
@@ -323,8 +372,14 @@ impl<'a> ModelIndex<'a> {
         if MODEL_CLASS_ATTRS.contains(&name)
             || matches!(
                 name,
-                "objects" | "_default_manager" | "_base_manager" | "DoesNotExist"
-                    | "MultipleObjectsReturned" | "_meta" | "Meta" | "NotUpdated"
+                "objects"
+                    | "_default_manager"
+                    | "_base_manager"
+                    | "DoesNotExist"
+                    | "MultipleObjectsReturned"
+                    | "_meta"
+                    | "Meta"
+                    | "NotUpdated"
             )
         {
             return Some(true);
@@ -342,7 +397,8 @@ impl<'a> ModelIndex<'a> {
                     return Some(true);
                 }
                 if matches!(field.kind, FieldKind::DateField | FieldKind::DateTimeField)
-                    && (name == format!("get_next_by_{n}") || name == format!("get_previous_by_{n}"))
+                    && (name == format!("get_next_by_{n}")
+                        || name == format!("get_previous_by_{n}"))
                 {
                     return Some(true);
                 }
@@ -368,7 +424,11 @@ impl<'a> ModelIndex<'a> {
         if ctx.order_with_respect_to_names(idx, name) {
             return Some(true);
         }
-        if !complete || self.any || self.maybe_names.contains(name) {
+        if !complete
+            || self.unknown_names(ctx, idx)
+            || self.maybe_names.contains(name)
+            || (name == "id" && ctx.id_uncertain(idx))
+        {
             return None;
         }
         Some(false)
@@ -471,15 +531,20 @@ impl<'a> Ctx<'a> {
     /// `apps.is_installed(name)` (an entry djsa could not load counts by its literal path).
     pub(super) fn app_installed(&self, name: &str) -> bool {
         self.pm.apps.iter().any(|a| a.name == name)
-            || self.pm.settings.installed_apps.as_ref().is_some_and(|entries| {
-                entries.iter().any(|e| {
-                    e.as_str().is_some_and(|s| {
-                        s == name
-                            || s.strip_prefix(name)
-                                .is_some_and(|rest| rest.starts_with(".apps."))
+            || self
+                .pm
+                .settings
+                .installed_apps
+                .as_ref()
+                .is_some_and(|entries| {
+                    entries.iter().any(|e| {
+                        e.as_str().is_some_and(|s| {
+                            s == name
+                                || s.strip_prefix(name)
+                                    .is_some_and(|rest| rest.starts_with(".apps."))
+                        })
                     })
                 })
-            })
     }
 
     /// Some INSTALLED_APPS entry could not be loaded (its models are unknown).
@@ -551,7 +616,10 @@ impl<'a> Ctx<'a> {
                 let declared_link = own.iter().any(|f| {
                     f.kind == FieldKind::OneToOneField
                         && f.flag("parent_link", false) != Some(false)
-                        && match self.relation_target(ModelField { field: f, model: idx }) {
+                        && match self.relation_target(ModelField {
+                            field: f,
+                            model: idx,
+                        }) {
                             Target::Model(t) => t == p,
                             _ => true,
                         }
@@ -567,23 +635,42 @@ impl<'a> Ctx<'a> {
         }
         if parents.is_empty() && !m.proxy {
             let mut has_pk = false;
+            let mut uncertain = false;
             for f in &own {
                 match f.flag("primary_key", false) {
                     Some(true) => has_pk = true,
                     Some(false) => {}
-                    None => *complete = false,
+                    None => uncertain = true,
                 }
                 if f.kind == FieldKind::CompositePrimaryKey {
                     has_pk = true;
                 }
                 if !f.options_known() {
-                    *complete = false;
+                    uncertain = true;
                 }
             }
-            if !has_pk && !out.iter().any(|(n, _)| n == "id") {
+            // With a field whose primary_key djsa cannot read, `id` may or may not exist: it is
+            // left out, and lookups of `id` answer "unknown" (see `id_uncertain`).
+            if !has_pk && !uncertain && !out.iter().any(|(n, _)| n == "id") {
                 out.push(("id".into(), FInfo::AutoPk));
             }
         }
+    }
+
+    /// The automatic `id` of a model's root may exist but djsa cannot tell.
+    pub(super) fn id_uncertain(&mut self, idx: usize) -> bool {
+        let chain = self.concrete_chain(idx);
+        for m in chain {
+            if !self.concrete_parents(m).is_empty() {
+                continue;
+            }
+            for f in self.local_fields(m) {
+                if f.flag("primary_key", false).is_none() || !f.options_known() {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// `get_<x>_order`/`set_<x>_order` and `get_next_in_order` names added by
@@ -622,7 +709,11 @@ impl<'a> Ctx<'a> {
                         | "django.utils.translation.ugettext_lazy"
                         | "django.utils.translation.ugettext"
                 );
-                if ok { args[0].as_str().map(str::to_string) } else { None }
+                if ok {
+                    args[0].as_str().map(str::to_string)
+                } else {
+                    None
+                }
             }
             _ => None,
         }
@@ -685,7 +776,9 @@ fn check_gfk<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>, idx: usize, gfk: &Fi
             mf,
             "contenttypes.E001",
             Severity::Error,
-            format!("The GenericForeignKey object ID references the nonexistent field '{fk_field}'."),
+            format!(
+                "The GenericForeignKey object ID references the nonexistent field '{fk_field}'."
+            ),
         );
         ctx.emit(d);
     }
@@ -822,11 +915,7 @@ fn check_model_name_lengths(ctx: &mut Ctx<'_>) {
 // auth
 
 /// A class attribute of a model class along its MRO, as an expression (with its file).
-fn model_class_value<'a>(
-    ctx: &Ctx<'a>,
-    class: ClassId,
-    name: &str,
-) -> Option<ClassAttr<'a>> {
+fn model_class_value<'a>(ctx: &Ctx<'a>, class: ClassId, name: &str) -> Option<ClassAttr<'a>> {
     let r = ctx.class_attr(class, name, &leaf_stop);
     Some(r)
 }
@@ -944,9 +1033,16 @@ fn check_user_model<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>) {
         }
     }
     // auth.C009 / auth.C010
-    for (attr, code) in [("is_anonymous", "auth.C009"), ("is_authenticated", "auth.C010")] {
+    for (attr, code) in [
+        ("is_anonymous", "auth.C009"),
+        ("is_authenticated", "auth.C010"),
+    ] {
         if let Some(ClassAttr::Found {
-            value: crate::checks::admin::AttrValue::Method { property: false, plain: true },
+            value:
+                crate::checks::admin::AttrValue::Method {
+                    property: false,
+                    plain: true,
+                },
             ..
         }) = model_class_value(ctx, class, attr)
         {
@@ -1011,7 +1107,10 @@ fn username_unique<'a>(
             Resolved::External(q) if q.starts_with("django.db.models.") => continue,
             _ => return None,
         }
-        if !args.is_empty() || kwargs.iter().any(|k| k.name == "condition" && !k.value.is_none())
+        if !args.is_empty()
+            || kwargs
+                .iter()
+                .any(|k| k.name == "condition" && !k.value.is_none())
         {
             continue;
         }
@@ -1079,8 +1178,10 @@ fn check_models_permissions(ctx: &mut Ctx<'_>) {
         let Some(actions) = default_permissions else {
             continue;
         };
-        let builtin_codenames: Vec<String> =
-            actions.iter().map(|a| format!("{a}_{model_name}")).collect();
+        let builtin_codenames: Vec<String> = actions
+            .iter()
+            .map(|a| format!("{a}_{model_name}"))
+            .collect();
         if let Some(vn) = &verbose_name {
             let max_name = actions
                 .iter()
@@ -1167,7 +1268,9 @@ fn check_models_permissions(ctx: &mut Ctx<'_>) {
                     idx,
                     "auth.E006",
                     Severity::Error,
-                    format!("The permission codenamed '{codename}' is duplicated for model '{label}'."),
+                    format!(
+                        "The permission codenamed '{codename}' is duplicated for model '{label}'."
+                    ),
                 );
                 ctx.emit(d);
             }
@@ -1175,7 +1278,6 @@ fn check_models_permissions(ctx: &mut Ctx<'_>) {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

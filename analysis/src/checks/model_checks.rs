@@ -7,15 +7,18 @@
 //! This module rebuilds that list (a [`Shape`] per model, plus an index of reverse relations) and
 //! stays silent wherever a piece of it cannot be known statically.
 //!
-//! Not run, because `manage.py check` does not pass any database to the checks (Django only runs
-//! them with `check --database` or `migrate`): `models.E018`/`E019` (long column names), the
-//! index/constraint backend-feature warnings (`models.W027`, `W036`-`W040`, `W043`-`W047`),
-//! `models.E041` and constraint field references, `models.W046`, and in Django 6 all index checks
-//! (Django 5.2 still runs the index name and field checks without a database).
-//! `models.E001`/`E002` (swapped model missing) cannot fire either: `apps.get_models()` leaves
-//! swapped models out, so `check_all_models` never checks them. `models.E020` (a `check` that is
-//! not a classmethod) prints the function's repr with its memory address, which djsa cannot
-//! reproduce; models that override `check` at all are left alone, since their checks are their own.
+//! Checks Django runs against a database (`models.E018`/`E019`, `E041`, the backend-feature
+//! warnings `W036`-`W047`, and in Django 6 the index and constraint checks) run only for Django 6
+//! projects: since Django 6.0 `manage.py check` passes every configured database, while 5.2 passes
+//! none unless `--database` is given. djsa judges them for one `default` database whose backend it
+//! knows (SQLite, PostgreSQL, Oracle, the dummy backend; MySQL only where the server flavour does
+//! not matter), and never with `DATABASE_ROUTERS`.
+//!
+//! Not reported: `models.E001`/`E002` (a swapped model's target is missing) cannot fire in
+//! `manage.py check`, since `apps.get_models()` leaves swapped models out; `models.E020` (a `check`
+//! that is not a classmethod) prints the function's repr with its memory address, which djsa
+//! cannot reproduce; `models.W027` needs a backend without check constraints, which none is.
+//! Models that override `check` are left alone: what their `check` returns is their own.
 
 use std::rc::Rc;
 
@@ -534,7 +537,7 @@ impl<'a> World<'a> {
         }
         let mut parents: Vec<(usize, Option<String>)> = Vec::new();
         let mut ptrs: Vec<FInfo<'a>> = Vec::new();
-        for p in direct_concrete_parents(ctx, idx) {
+        for p in ctx.concrete_parents(idx) {
             let p = concrete_of(ctx, p)?;
             if parents.iter().any(|(q, _)| *q == p) {
                 continue;
@@ -1042,12 +1045,6 @@ fn concrete_of(ctx: &Ctx<'_>, idx: usize) -> Option<usize> {
         cur = *ctx.concrete_parents(cur).first()?;
     }
     None
-}
-
-/// `_meta.parents` keys before proxies are followed: concrete bases in MRO order, through
-/// abstract ones.
-fn direct_concrete_parents(ctx: &Ctx<'_>, idx: usize) -> Vec<usize> {
-    ctx.concrete_parents(idx)
 }
 
 /// Fields a concrete class gets from its own body and its abstract ancestors, in creation order;
@@ -1697,7 +1694,12 @@ fn check_unique_together<'a>(
     if items.is_empty() || items.iter().any(|i| matches!(i.kind, ExprKind::Starred(_))) {
         return;
     }
-    let mut groups: Vec<(Vec<Option<String>>, Loc)> = Vec::new();
+    let mut groups: Vec<Vec<(Option<String>, Loc)>> = Vec::new();
+    let each = |v: &[Expr]| -> Vec<(Option<String>, Loc)> {
+        v.iter()
+            .map(|x| (name_of_literal(x), Some((file, x.span))))
+            .collect()
+    };
     if items[0].as_sequence().is_none() {
         match &items[0].kind {
             ExprKind::Str(_)
@@ -1707,10 +1709,7 @@ fn check_unique_together<'a>(
             | ExprKind::Float(_) => {}
             _ => return,
         }
-        groups.push((
-            items.iter().map(name_of_literal).collect(),
-            Some((file, e.span)),
-        ));
+        groups.push(each(items));
     } else {
         let mut verbatim = false;
         for it in items {
@@ -1719,16 +1718,14 @@ fn check_unique_together<'a>(
                     if v.iter().any(|x| matches!(x.kind, ExprKind::Starred(_))) {
                         return;
                     }
-                    groups.push((
-                        v.iter().map(name_of_literal).collect(),
-                        Some((file, it.span)),
-                    ));
+                    groups.push(each(v));
                 }
                 ExprKind::Str(s) => {
-                    groups.push((
-                        s.chars().map(|c| Some(c.to_string())).collect(),
-                        Some((file, it.span)),
-                    ));
+                    groups.push(
+                        s.chars()
+                            .map(|c| (Some(c.to_string()), Some((file, it.span))))
+                            .collect(),
+                    );
                 }
                 ExprKind::Int(_) | ExprKind::None | ExprKind::Bool(_) | ExprKind::Float(_) => {
                     verbatim = true
@@ -1746,8 +1743,11 @@ fn check_unique_together<'a>(
             return;
         }
     }
-    for (g, loc) in groups {
-        let names: Vec<(String, Loc)> = g.into_iter().flatten().map(|n| (n, loc)).collect();
+    for g in groups {
+        let names: Vec<(String, Loc)> = g
+            .into_iter()
+            .filter_map(|(n, loc)| n.map(|n| (n, loc)))
+            .collect();
         check_local_fields(ctx, w, idx, &names, "unique_together", out);
     }
 }
@@ -1950,13 +1950,20 @@ fn check_indexes_52<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut 
             index_name_checks(ctx, idx, name, loc, out);
         }
         if let Some(fs) = call.kwarg("fields").and_then(Expr::as_sequence) {
-            for s in fs.iter().filter_map(Expr::as_str) {
-                fields.push((s.strip_prefix('-').unwrap_or(s).to_string(), loc));
+            for x in fs {
+                if let (Some(s), Some(f)) = (x.as_str(), file) {
+                    fields.push((
+                        s.strip_prefix('-').unwrap_or(s).to_string(),
+                        Some((f, x.span)),
+                    ));
+                }
             }
         }
         if let Some(inc) = call.kwarg("include").and_then(Expr::as_sequence) {
-            for s in inc.iter().filter_map(Expr::as_str) {
-                includes.push((s.to_string(), loc));
+            for x in inc {
+                if let (Some(s), Some(f)) = (x.as_str(), file) {
+                    includes.push((s.to_string(), Some((f, x.span))));
+                }
             }
         }
         for a in args {
@@ -2469,7 +2476,9 @@ fn lookup_or_transform<'a>(
 
 /// Django 5.2 models.W042: an auto-created primary key while no default is configured.
 fn check_default_pk<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Vec<Diagnostic>) {
-    if ctx.pm.settings.default_auto_field.is_some() {
+    if ctx.pm.settings.default_auto_field.is_some()
+        || !settings_fully_visible(ctx, "DEFAULT_AUTO_FIELD")
+    {
         return;
     }
     let Some(shape) = w.shape(ctx, idx) else {
@@ -2745,6 +2754,17 @@ fn on_delete_variant(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> OnDelete {
 // Checks against the database backend (Django 6: `run_checks` passes every alias by default).
 // ------------------------------------------------------------------------------------------
 
+/// A setting missing from what djsa evaluated is really unset: no settings file mentions it or
+/// pulls in names djsa cannot follow (a star import, `globals()`).
+fn settings_fully_visible(ctx: &Ctx<'_>, name: &str) -> bool {
+    let files = &ctx.pm.settings.env.files;
+    !files.is_empty()
+        && !files.iter().any(|f| {
+            let t = f.text(ctx.db);
+            t.contains(name) || t.contains("import *") || t.contains("globals()")
+        })
+}
+
 /// What djsa knows of the one configured database: its alias and the features the model checks
 /// ask about (`None`: depends on the server version or the flavour, e.g. MySQL vs MariaDB).
 struct Backend {
@@ -2776,16 +2796,47 @@ impl Backend {
                 }
             }
         }
-        let dbs = env.get("DATABASES")?;
-        let crate::settings::Value::Dict(entries) = &dbs.value else {
-            return None;
+        // No DATABASES (or an empty one): Django uses its dummy backend for 'default'.
+        let alias = match env.get("DATABASES") {
+            None => {
+                if !settings_fully_visible(ctx, "DATABASES") {
+                    return None;
+                }
+                None
+            }
+            Some(dbs) => {
+                let crate::settings::Value::Dict(entries) = &dbs.value else {
+                    return None;
+                };
+                match entries.as_slice() {
+                    [] => None,
+                    [(alias, _)] => Some(alias.as_str()?.to_string()),
+                    _ => return None,
+                }
+            }
         };
-        let [(alias, _)] = entries.as_slice() else {
-            return None;
+        let engine = ctx.pm.settings.engine.as_deref();
+        let dummy = match (&alias, engine) {
+            (_, Some(e)) => e.contains("dummy"),
+            (None, None) => true,
+            (Some(_), None) => return None,
         };
-        let alias = alias.as_str()?.to_string();
+        let alias = alias.unwrap_or_else(|| "default".to_string());
         if alias != "default" {
             return None;
+        }
+        if dummy {
+            return Some(Backend {
+                alias,
+                display: Some("unknown"),
+                max_name_length: None,
+                partial_indexes: Some(true),
+                covering_indexes: Some(false),
+                expression_indexes: Some(true),
+                deferrable_unique: Some(false),
+                comments: Some(false),
+                nulls_distinct: Some(false),
+            });
         }
         let vendor = ctx.vendor()?;
         Some(match vendor {

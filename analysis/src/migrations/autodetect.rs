@@ -28,6 +28,11 @@ pub enum Op {
         model_name: String,
         name: String,
     },
+    RenameField {
+        model_name: String,
+        old_name: String,
+        new_name: String,
+    },
     AlterField {
         model_name: String,
         name: String,
@@ -82,6 +87,7 @@ impl Op {
             Op::DeleteModel { .. } => "DeleteModel",
             Op::AddField { .. } => "AddField",
             Op::RemoveField { .. } => "RemoveField",
+            Op::RenameField { .. } => "RenameField",
             Op::AlterField { .. } => "AlterField",
             Op::AlterModelOptions { .. } => "AlterModelOptions",
             Op::AlterModelTable { .. } => "AlterModelTable",
@@ -103,6 +109,7 @@ impl Op {
             | Op::AlterUniqueTogether { name, .. } => name.to_lowercase(),
             Op::AddField { model_name, .. }
             | Op::RemoveField { model_name, .. }
+            | Op::RenameField { model_name, .. }
             | Op::AlterField { model_name, .. }
             | Op::AddIndex { model_name, .. }
             | Op::RemoveIndex { model_name, .. }
@@ -115,6 +122,7 @@ impl Op {
     pub fn field_name(&self) -> Option<&str> {
         match self {
             Op::AddField { name, .. } | Op::RemoveField { name, .. } | Op::AlterField { name, .. } => Some(name),
+            Op::RenameField { new_name, .. } => Some(new_name),
             _ => None,
         }
     }
@@ -130,6 +138,7 @@ impl Op {
             Op::AddField { model_name, name, .. } => format!("+ Add field {name} to {model_name}"),
             Op::RemoveField { model_name, name } => format!("- Remove field {name} from {model_name}"),
             Op::AlterField { model_name, name, .. } => format!("~ Alter field {name} on {model_name}"),
+            Op::RenameField { model_name, old_name, new_name } => format!("~ Rename field {old_name} on {model_name} to {new_name}"),
             Op::AlterModelOptions { name, .. } => format!("~ Change Meta options on {name}"),
             Op::AlterModelTable { name, table } => format!(
                 "~ Rename table for {name} to {}",
@@ -170,6 +179,12 @@ impl Op {
             Op::AddField { model_name, name, .. } => format!("{}_{}", model_name.to_lowercase(), name.to_lowercase()),
             Op::RemoveField { model_name, name } => format!("remove_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
             Op::AlterField { model_name, name, .. } => format!("alter_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
+            Op::RenameField { model_name, old_name, new_name } => format!(
+                "rename_{}_{}_{}",
+                old_name.to_lowercase(),
+                model_name.to_lowercase(),
+                new_name.to_lowercase()
+            ),
             Op::AlterModelOptions { name, .. } => format!("alter_{}_options", name.to_lowercase()),
             Op::AlterModelTable { name, .. } => format!("alter_{}_table", name.to_lowercase()),
             Op::AlterUniqueTogether { name, .. } => format!("alter_{}_unique_together", name.to_lowercase()),
@@ -214,7 +229,7 @@ impl Op {
             Op::AddField { model_name, field, .. } | Op::AlterField { model_name, field, .. } => {
                 model_name.to_lowercase() == n || field_refs(field, app, &target)
             }
-            Op::RemoveField { model_name, .. } => model_name.to_lowercase() == n,
+            Op::RemoveField { model_name, .. } | Op::RenameField { model_name, .. } => model_name.to_lowercase() == n,
             // IndexOperation keeps Operation's conservative default.
             Op::AddIndex { .. } | Op::RemoveIndex { .. } | Op::AddConstraint { .. } | Op::RemoveConstraint { .. } => true,
         }
@@ -228,6 +243,10 @@ impl Op {
                 (model_name.to_lowercase() == ml && name == field) || field_refs(f, app, &target)
             }
             Op::RemoveField { model_name, name } => model_name.to_lowercase() == ml && name == field,
+            Op::RenameField { model_name, old_name, new_name } => {
+                model_name.to_lowercase() == ml
+                    && (field.to_lowercase() == old_name.to_lowercase() || field.to_lowercase() == new_name.to_lowercase())
+            }
             Op::AlterUniqueTogether { name, value } => {
                 name.to_lowercase() == ml
                     && match value.items() {
@@ -389,6 +408,21 @@ fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
             Reduced::Ops(vec![b.clone()])
         }
         (RemoveField { model_name, .. }, DeleteModel { name }) if same(model_name, name) => Reduced::Ops(vec![b.clone()]),
+        (RenameField { model_name, old_name, new_name }, RenameField { model_name: m2, old_name: o2, new_name: n2 })
+            if same(model_name, m2) && new_name.to_lowercase() == o2.to_lowercase() =>
+        {
+            Reduced::Ops(vec![RenameField { model_name: model_name.clone(), old_name: old_name.clone(), new_name: n2.clone() }])
+        }
+        (RenameField { model_name, old_name, new_name }, _) => {
+            if !(b.references_field(model_name, old_name, app) || b.references_field(model_name, new_name, app)) {
+                Reduced::Through
+            } else {
+                Reduced::No
+            }
+        }
+        (AddField { model_name, name, field }, RenameField { model_name: m2, old_name, new_name }) if same(model_name, m2) && name == old_name => {
+            Reduced::Ops(vec![AddField { model_name: model_name.clone(), name: new_name.clone(), field: field.clone() }])
+        }
         (AddField { model_name, name, .. } | AlterField { model_name, name, .. } | RemoveField { model_name, name }, _) => {
             if !b.references_field(model_name, name, app) { Reduced::Through } else { Reduced::No }
         }
@@ -520,6 +554,8 @@ pub struct Input<'a> {
     pub migration_name: Option<&'a str>,
     /// Host-provided timestamp for `auto_<timestamp>` names (`%Y%m%d_%H%M`).
     pub timestamp: &'a str,
+    /// Renames the user confirmed (Django's questioner "yes"): (app, model lower, old, new).
+    pub renames: Vec<(String, String, String, String)>,
 }
 
 struct Gen<'a> {
@@ -566,7 +602,35 @@ fn option_eq(a: Option<&Val>, b: Option<&Val>) -> bool {
 
 /// Run the autodetector. `Err` when the changes include something djsa does not reproduce exactly.
 pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
-    let from = inp.from;
+    // Confirmed renames: the old field takes its new name in the old state (position kept).
+    let renamed_from;
+    let from = if inp.renames.is_empty() {
+        inp.from
+    } else {
+        let mut f = inp.from.clone();
+        for (app, model, old, new) in &inp.renames {
+            let (Some(o), Some(n)) = (inp.from.get(app, model), inp.to.get(app, model)) else {
+                return Err(format!("{app}.{model}: no such model to rename a field on"));
+            };
+            let (Some(of), Some(nf)) = (o.field(old), n.field(new)) else {
+                return Err(format!("{app}.{model}: {old} -> {new} is not a rename candidate"));
+            };
+            if of != nf || n.field(old).is_some() || o.field(new).is_some() {
+                return Err(format!("{app}.{model}: {old} -> {new} is not a rename Django would offer"));
+            }
+            for ((a, m), ms) in &mut f.models {
+                if a == app && m == model {
+                    for (fname, _) in &mut ms.fields {
+                        if fname == old {
+                            *fname = new.clone();
+                        }
+                    }
+                }
+            }
+        }
+        renamed_from = f;
+        &renamed_from
+    };
     let to = inp.to;
     let mut g = Gen { inp, ops: FxHashMap::default() };
     let key = |s: &ModelState| (s.app_label.clone(), s.name_lower());
@@ -579,7 +643,9 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
                 return Err(format!("{}.{}: proxy or unmanaged model changes are not reproduced by djsa yet", s.app_label, s.name));
             }
         }
-        if !s.bases.is_empty() && from.get(&s.app_label, &s.name).map(|m| &m.bases) != to.get(&s.app_label, &s.name).map(|m| &m.bases) {
+        if let (Some(a), Some(b)) = (from.get(&s.app_label, &s.name), to.get(&s.app_label, &s.name))
+            && a.bases != b.bases
+        {
             return Err(format!("{}.{}: model bases are not reproduced by djsa yet", s.app_label, s.name));
         }
     }
@@ -639,6 +705,25 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
             }
         }
         let mut deps = vec![dep(&k.0, &k.1, None, DepType::Remove)];
+        for b in &ms.bases {
+            if let Val::Str(b) = b
+                && let Some((ba, bn)) = b.split_once('.')
+            {
+                deps.push(dep(ba, bn, None, DepType::Create));
+                if let (Some(ob), Some(nb)) = (from.get(ba, bn), to.get(ba, bn)) {
+                    let mut removed: Vec<&String> = ob
+                        .fields
+                        .iter()
+                        .map(|(n, _)| n)
+                        .filter(|n| nb.field(n).is_none() && ms.field(n).is_some())
+                        .collect();
+                    removed.sort();
+                    for r in removed {
+                        deps.push(dep(ba, bn, Some(r), DepType::Remove));
+                    }
+                }
+            }
+        }
         if let Some(t) = pk_rel {
             let (a, m) = resolve(&t, &k.0);
             deps.push(dep(&a, &m, None, DepType::Create));
@@ -747,6 +832,11 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
         for r in removed {
             g.add(app, Op::RemoveIndex { model_name: model.clone(), name: item_name(r) }, Vec::new(), false);
         }
+    }
+    let mut renames = inp.renames.clone();
+    renames.sort_by(|a, b| (&a.0, &a.1, &a.3).cmp(&(&b.0, &b.1, &b.3)));
+    for (app, model, old, new) in &renames {
+        g.add(app, Op::RenameField { model_name: model.clone(), old_name: old.clone(), new_name: new.clone() }, Vec::new(), false);
     }
     // unique_together changes (removal part first).
     let mut together: Vec<((String, String), Vec<Val>, Vec<Val>, Vec<OpDep>)> = Vec::new();

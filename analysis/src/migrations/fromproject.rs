@@ -86,7 +86,8 @@ impl FromProject<'_, '_> {
                 Parent::Model(pidx) if self.pm.models[*pidx].abstract_ => {
                     self.local_fields(*pidx, out, depth + 1)?;
                 }
-                Parent::Model(_) => return Err("multi-table inheritance".into()),
+                Parent::Model(_) if depth == 0 => {}
+                Parent::Model(_) => return Err("multi-table inheritance through an abstract model".into()),
                 Parent::Mixin => return Err("a mixin base class".into()),
                 Parent::Unknown(b) => return Err(format!("base class {b} is not understood")),
             }
@@ -265,6 +266,43 @@ impl FromProject<'_, '_> {
                 fields.push((f.name.clone(), def));
             }
         }
+        // Multi-table inheritance: one concrete parent, linked by `<parent>_ptr`.
+        let concrete: Vec<usize> = m
+            .parents
+            .iter()
+            .filter_map(|p| match p {
+                Parent::Model(i) if !self.pm.models[*i].abstract_ => Some(*i),
+                _ => None,
+            })
+            .collect();
+        let mut bases = Vec::new();
+        if !concrete.is_empty() {
+            if concrete.len() > 1 || m.parents.len() > 1 {
+                return Err("several base classes with multi-table inheritance".into());
+            }
+            let parent = &self.pm.models[concrete[0]];
+            if parent.proxy || !parent.registered {
+                return Err("inherits from a proxy or unregistered model".into());
+            }
+            if fields.iter().any(|(_, d)| d.parent_link()) {
+                return Err("explicit parent_link field".into());
+            }
+            let label = parent.label_lower();
+            let ptr = FieldDef {
+                path: "django.db.models.OneToOneField".into(),
+                args: Vec::new(),
+                kwargs: vec![
+                    ("auto_created".into(), Val::Bool(true)),
+                    ("on_delete".into(), Val::Ref("django.db.models.deletion.CASCADE".into())),
+                    ("parent_link".into(), Val::Bool(true)),
+                    ("primary_key".into(), Val::Bool(true)),
+                    ("serialize".into(), Val::Bool(false)),
+                    ("to".into(), Val::Str(label.clone())),
+                ],
+            };
+            fields.insert(0, (format!("{}_ptr", parent.name.to_lowercase()), ptr));
+            bases.push(Val::Str(label));
+        }
         if !fields.iter().any(|(_, d)| d.primary_key()) {
             let pk = self.default_pk(m)?;
             let kind = FieldKind::from_qualified(&pk).filter(|k| k.is_auto()).ok_or_else(|| format!("default primary key {pk} is not a Django auto field"))?;
@@ -317,11 +355,20 @@ impl FromProject<'_, '_> {
                         let Val::Call { kwargs, .. } = i else {
                             return Err(format!("Meta.{name} item not understood"));
                         };
-                        if !kwargs.iter().any(|(k, v)| k == "name" && v.as_str().is_some()) {
+                        let named = kwargs.iter().any(|(k, v)| k == "name" && v.as_str().is_some());
+                        if !named && *name != "indexes" {
                             return Err(format!("Meta.{name}: an item without a literal name"));
                         }
                     }
-                    v = Val::List(items.into_iter().map(normalize_index).collect::<Result<_, _>>()?);
+                    let table = match m.meta.get("db_table").and_then(Expr::as_str) {
+                        Some(t) => t.to_string(),
+                        None => format!("{app}_{}", m.name.to_lowercase()),
+                    };
+                    let mut named = Vec::new();
+                    for i in items {
+                        named.push(self.with_index_name(i, &table, &fields_src, *name == "indexes")?);
+                    }
+                    v = Val::List(named.into_iter().map(normalize_index).collect::<Result<_, _>>()?);
                 }
                 _ => {}
             }
@@ -354,7 +401,7 @@ impl FromProject<'_, '_> {
             name: m.name.clone(),
             fields,
             options,
-            bases: Vec::new(),
+            bases,
             managers,
         })
     }
@@ -375,6 +422,65 @@ impl FromProject<'_, '_> {
             }
         }
         out
+    }
+
+    /// `Index.set_name_with_model`: the name Django generates for an index without one.
+    fn with_index_name(&self, v: Val, table: &str, fields: &[&Field], is_index: bool) -> Result<Val, String> {
+        let Val::Call { path, args, mut kwargs } = v else {
+            return Err("index not understood".into());
+        };
+        if !is_index || kwargs.iter().any(|(k, _)| k == "name") {
+            return Ok(Val::Call { path, args, kwargs });
+        }
+        if !args.is_empty() {
+            return Err("expression index without a name".into());
+        }
+        let names: Vec<String> = kwargs
+            .iter()
+            .find(|(k, _)| k == "fields")
+            .and_then(|(_, v)| v.items())
+            .ok_or("index without fields")?
+            .iter()
+            .map(|f| f.as_str().map(str::to_string).ok_or("index field is not a string"))
+            .collect::<Result<_, _>>()?;
+        if names.is_empty() {
+            return Err("index without fields".into());
+        }
+        let mut cols = Vec::new();
+        for n in &names {
+            let (desc, fname) = match n.strip_prefix('-') {
+                Some(f) => (true, f),
+                None => (false, n.as_str()),
+            };
+            let f = fields.iter().find(|f| f.name == fname).ok_or_else(|| format!("index field {fname} not found"))?;
+            let column = match f.opt("db_column") {
+                Some(e) if !e.is_none() => e.as_str().ok_or("db_column is not a literal")?.to_string(),
+                _ if matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField) => format!("{}_id", f.name),
+                _ => f.name.clone(),
+            };
+            cols.push((desc, column));
+        }
+        let mut data = String::new();
+        data.push_str(table);
+        for (desc, c) in &cols {
+            if *desc {
+                data.push('-');
+            }
+            data.push_str(c);
+        }
+        data.push_str("idx");
+        let digest: String = super::md5::md5_hex(data.as_bytes()).chars().take(6).collect();
+        let t: String = table.chars().take(11).collect();
+        let c: String = cols[0].1.chars().take(7).collect();
+        let mut name = format!("{t}_{c}_{digest}_idx");
+        if name.chars().count() > 30 {
+            return Err("generated index name too long".into());
+        }
+        if name.starts_with('_') || name.starts_with(|ch: char| ch.is_ascii_digit()) {
+            name = format!("D{}", &name[1..]);
+        }
+        kwargs.push(("name".into(), Val::Str(name)));
+        Ok(Val::Call { path, args, kwargs })
     }
 
     fn field_val(&self, cx: &ValCx<'_, '_>, e: &Expr) -> Result<Val, String> {

@@ -8,6 +8,7 @@
 pub mod autodetect;
 pub mod fromproject;
 pub mod graph;
+mod md5;
 pub mod naming;
 pub mod parse;
 pub mod state;
@@ -49,6 +50,19 @@ pub struct MigrationAnalysis {
     pub packages: Vec<(String, SourceFile)>,
     /// Labels of installed apps, project origin or not.
     pub project_apps: Vec<String>,
+    /// Apps with a migration djsa cannot read (their graph shape is unknown).
+    pub unreadable_apps: Vec<String>,
+}
+
+impl MigrationAnalysis {
+    /// Leaf nodes of an app when they are known, else nothing (unreadable migrations).
+    pub fn conflicts(&self, app: &str) -> Option<Vec<Key>> {
+        if self.unreadable_apps.iter().any(|a| a == app) {
+            return None;
+        }
+        let leaves = self.graph.leaf_nodes(app);
+        (leaves.len() > 1).then_some(leaves)
+    }
 }
 
 impl MigrationAnalysis {
@@ -107,7 +121,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
             }
             let syntax = module_syntax(db, f);
             let parsed = if let Some(e) = syntax.errors.first() {
-                Err(parse::Unreadable { span: *e, reason: "syntax error".into() })
+                Err(parse::Unreadable { span: *e, reason: "syntax error".into(), value_level: false })
             } else {
                 let cx = ValCx { resolver: &resolver, file: f, setting: &setting, opaque_ok: false };
                 parse::parse_migration(&cx, &syntax.body, &app.label)
@@ -121,11 +135,30 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         }
     }
     let files = out.files.clone();
+    // An unreadable migration still exists: a node with unknown dependencies (its app is not
+    // compared, and its graph is not judged for conflicts).
+    let empty = ParsedMigration {
+        dependencies: Vec::new(),
+        replaces: Vec::new(),
+        run_before: Vec::new(),
+        initial: None,
+        operations: Vec::new(),
+        class_span: Span::default(),
+    };
+    let nodes: Vec<(Key, &ParsedMigration)> = files
+        .iter()
+        .map(|f| ((f.app_label.clone(), f.name.clone()), f.parsed.as_ref().unwrap_or(&empty)))
+        .collect();
     let parsed: Vec<(Key, &ParsedMigration)> = files
         .iter()
         .filter_map(|f| f.parsed.as_ref().ok().map(|p| ((f.app_label.clone(), f.name.clone()), p)))
         .collect();
-    let graph = Graph::build(&parsed);
+    let graph = Graph::build(&nodes);
+    for f in &files {
+        if f.parsed.is_err() {
+            out.unreadable_apps.push(f.app_label.clone());
+        }
+    }
     for (node, _, dep) in &graph.missing {
         out.skip(&node.0, format!("migration {} depends on {}.{}, which does not exist", node.1, dep.0, dep.1));
     }
@@ -136,7 +169,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
     let mut apps_seen: Vec<String> = graph.apps.iter().cloned().collect();
     apps_seen.sort();
     for a in apps_seen {
-        if graph.leaf_nodes(&a).len() > 1 {
+        if graph.leaf_nodes(&a).len() > 1 && !out.unreadable_apps.contains(&a) {
             out.skip(&a, "conflicting migrations (several leaf nodes)".into());
         }
         if !apps_with_labels.contains(&&a) {
@@ -147,7 +180,8 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
     let by_key: FxHashMap<Key, &ParsedMigration> = parsed.iter().map(|(k, p)| (k.clone(), *p)).collect();
     let mut from = ProjectState::default();
     let aum = pm.settings.auth_user_model.clone();
-    let plan = if graph.cycles.is_empty() { graph.plan() } else { Vec::new() };
+    // Nodes on a cycle belong to skipped apps; the rest replays in plan order.
+    let plan = graph.plan();
     for node in plan {
         if out.skipped_reason(&node.0).is_some() {
             continue;
@@ -204,6 +238,9 @@ pub struct PlanOptions<'a> {
     pub apps: Vec<String>,
     pub name: Option<&'a str>,
     pub timestamp: &'a str,
+    /// Field renames to apply (Django's interactive questioner answered "yes"):
+    /// (app_label, model name, old field, new field).
+    pub renames: Vec<(String, String, String, String)>,
 }
 
 pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
@@ -226,6 +263,11 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
         django_version: pm.django_version,
         migration_name: opts.name,
         timestamp: opts.timestamp,
+        renames: opts
+            .renames
+            .iter()
+            .map(|(a, m, o, n)| (a.clone(), m.to_lowercase(), o.clone(), n.clone()))
+            .collect(),
     };
     let mut cannot: Vec<(String, String)> = ma.skipped.clone();
     let mut from = ma.from_state.clone();
@@ -258,6 +300,14 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
             }
         }
     }
+    // djsa never writes into installed packages.
+    migrations.retain(|m: &PlannedMigration| {
+        let keep = ma.project_apps.contains(&m.app_label);
+        if !keep {
+            cannot.push((m.app_label.clone(), "changes detected in an installed package's app; djsa does not write there".into()));
+        }
+        keep
+    });
     Plan { migrations, cannot }
 }
 
@@ -281,7 +331,9 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
         if !is_project(f.file) {
             continue;
         }
-        if let Err(u) = &f.parsed {
+        if let Err(u) = &f.parsed
+            && !u.value_level
+        {
             out.push(
                 Diagnostic::new(
                     "DJSA104",
@@ -323,9 +375,8 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     let mut apps: Vec<&String> = ma.graph.apps.iter().collect();
     apps.sort();
     for a in apps {
-        let leaves = ma.graph.leaf_nodes(a);
-        if leaves.len() > 1
-            && let Some(f) = file_of(a, &leaves[0].1).filter(|f| is_project(f.file))
+        let Some(leaves) = ma.conflicts(a) else { continue };
+        if let Some(f) = file_of(a, &leaves[0].1).filter(|f| is_project(f.file))
         {
             let names: Vec<String> = leaves.iter().map(|l| l.1.clone()).collect();
             let span = f.parsed.as_ref().map(|p| p.class_span).unwrap_or_default();
@@ -344,9 +395,10 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
         }
     }
     // Drift.
-    let p = plan(db, project, &PlanOptions { apps: Vec::new(), name: None, timestamp: "00000000_0000" });
+    let p = plan(db, project, &PlanOptions { apps: Vec::new(), name: None, timestamp: "00000000_0000", renames: Vec::new() });
     for m in &p.migrations {
-        if !ma.project_apps.contains(&m.app_label) {
+        // Apps without any migration yet: the first `makemigrations` creates them; not drift.
+        if !ma.project_apps.contains(&m.app_label) || !ma.graph.apps.contains(&m.app_label) {
             continue;
         }
         let Some(path) = migration_path(db, ma, &m.app_label, &m.name) else { continue };
@@ -362,7 +414,32 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
                 edits: vec![Edit::Create { path: path.clone(), text: writer::migration_text(m, Some("Generated by djsa")) }],
             }]
         };
+        let renames = rename_candidates(ma, m);
         for op in &m.operations {
+            let mut fixes = fixes.clone();
+            if let Op::AddField { model_name, name, .. } | Op::RemoveField { model_name, name } = op
+                && let Some((_, old, new)) = renames.iter().find(|(mm, o, n)| mm == model_name && (o == name || n == name))
+            {
+                let rp = plan(
+                    db,
+                    project,
+                    &PlanOptions {
+                        apps: vec![m.app_label.clone()],
+                        name: None,
+                        timestamp: "00000000_0000",
+                        renames: vec![(m.app_label.clone(), model_name.clone(), old.clone(), new.clone())],
+                    },
+                );
+                if let Some(rm) = rp.migrations.iter().find(|x| x.app_label == m.app_label)
+                    && let Some(rpath) = migration_path(db, ma, &rm.app_label, &rm.name)
+                    && !project.files(db).iter().any(|f| f.path(db) == &rpath)
+                {
+                    fixes.push(Fix {
+                        title: format!("Rename field {old} on {model_name} to {new}: create migration {rpath}"),
+                        edits: vec![Edit::Create { path: rpath, text: writer::migration_text(rm, Some("Generated by djsa")) }],
+                    });
+                }
+            }
             let (file, span) = locate(pm, ma, m, op);
             let Some(file) = file else { continue };
             let desc = op.describe();
@@ -374,8 +451,29 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
             )
             .hint(format!("Run 'python manage.py makemigrations {}'", m.app_label))
             .at(file, span);
-            d.fixes = fixes.clone();
+            d.fixes = fixes;
             out.push(d);
+        }
+    }
+    out
+}
+
+/// Removed/added field pairs on one model that Django's questioner would offer as a rename
+/// (equal deconstruction): (model, old, new), the first candidate per added field.
+pub fn rename_candidates(ma: &MigrationAnalysis, m: &PlannedMigration) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    for op in &m.operations {
+        let Op::AddField { model_name, name: new, field } = op else { continue };
+        for op2 in &m.operations {
+            let Op::RemoveField { model_name: m2, name: old } = op2 else { continue };
+            if m2 != model_name || out.iter().any(|(_, o, _)| o == old) {
+                continue;
+            }
+            let old_field = ma.from_state.get(&m.app_label, model_name).and_then(|s| s.field(old));
+            if old_field == Some(field) {
+                out.push((model_name.clone(), old.clone(), new.clone()));
+                break;
+            }
         }
     }
     out

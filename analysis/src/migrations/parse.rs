@@ -93,12 +93,24 @@ pub struct ParsedMigration {
 pub struct Unreadable {
     pub span: Span,
     pub reason: String,
+    /// A value inside an operation could not be evaluated (a name, a setting, a call): the file
+    /// itself is ordinary, djsa only cannot follow it. Reported under `-v 2`, not as a finding.
+    pub value_level: bool,
 }
 
 fn err<T>(span: Span, reason: impl Into<String>) -> Result<T, Unreadable> {
     Err(Unreadable {
         span,
         reason: reason.into(),
+        value_level: false,
+    })
+}
+
+fn verr<T>(span: Span, reason: impl Into<String>) -> Result<T, Unreadable> {
+    Err(Unreadable {
+        span,
+        reason: reason.into(),
+        value_level: true,
     })
 }
 
@@ -176,21 +188,21 @@ impl ValCx<'_, '_> {
 
     pub fn val(&self, e: &Expr, depth: u32) -> Result<Val, Unreadable> {
         if depth > 40 {
-            return err(e.span, "expression nested too deeply");
+            return verr(e.span, "expression nested too deeply");
         }
         Ok(match &e.kind {
             ExprKind::Str(s) => Val::Str(s.clone()),
             ExprKind::Int(i) => Val::Int(*i),
             ExprKind::Float(f) => match float_repr(f) {
                 Some(r) => Val::Float(r),
-                None => return err(e.span, format!("float literal {f}")),
+                None => return verr(e.span, format!("float literal {f}")),
             },
             ExprKind::Bool(b) => Val::Bool(*b),
             ExprKind::None => Val::None,
             ExprKind::Unary { op, operand } if op == "-" => match self.val(operand, depth + 1)? {
                 Val::Int(i) => Val::Int(-i),
                 Val::Float(f) => Val::Float(format!("-{f}")),
-                _ => return err(e.span, "negated non-number"),
+                _ => return verr(e.span, "negated non-number"),
             },
             ExprKind::List(items) => Val::List(self.vals(items, depth)?),
             ExprKind::Tuple(items) => Val::Tuple(self.vals(items, depth)?),
@@ -219,7 +231,7 @@ impl ValCx<'_, '_> {
                                 name: setting.to_string(),
                                 value: v,
                             }),
-                            None => err(e.span, format!("settings.{setting} is not known statically")),
+                            None => verr(e.span, format!("settings.{setting} is not known statically")),
                         };
                     }
                 }
@@ -235,7 +247,7 @@ impl ValCx<'_, '_> {
                     }
                     _ => match self.qualify(e) {
                         Some(q) => Val::Ref(q),
-                        None => return err(e.span, format!("name {n} cannot be resolved")),
+                        None => return verr(e.span, format!("name {n} cannot be resolved")),
                     },
                 }
             }
@@ -246,16 +258,16 @@ impl ValCx<'_, '_> {
                 has_splat,
             } => {
                 if *has_splat {
-                    return err(e.span, "call with *args/**kwargs");
+                    return verr(e.span, "call with *args/**kwargs");
                 }
                 let Some(path) = self.qualify(func) else {
-                    return err(func.span, "called object cannot be resolved");
+                    return verr(func.span, "called object cannot be resolved");
                 };
                 if LAZY_TEXT.contains(&path.as_str()) && args.len() == 1 && kwargs.is_empty() {
                     return self.val(&args[0], depth + 1);
                 }
                 if path == "django.db.migrations.swappable_dependency" {
-                    return err(e.span, "swappable_dependency outside dependencies");
+                    return verr(e.span, "swappable_dependency outside dependencies");
                 }
                 let args = self.vals(args, depth)?;
                 let mut kw = Vec::new();
@@ -269,7 +281,7 @@ impl ValCx<'_, '_> {
                 }
             }
             ExprKind::Lambda if self.opaque_ok => Val::Ref("<lambda>".into()),
-            _ => return err(e.span, "expression not understood statically"),
+            _ => return verr(e.span, "expression not understood statically"),
         })
     }
 

@@ -36,7 +36,7 @@ fn shop(db: &RootDatabase, models: &str, extra: &[(&str, &str, &str)]) -> Projec
 }
 
 fn opts() -> PlanOptions<'static> {
-    PlanOptions { apps: Vec::new(), name: None, timestamp: "20260101_0000" }
+    PlanOptions { apps: Vec::new(), name: None, timestamp: "20260101_0000", renames: Vec::new() }
 }
 
 #[test]

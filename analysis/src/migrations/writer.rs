@@ -91,6 +91,10 @@ pub fn serialize(v: &Val, imports: &mut BTreeSet<String>) -> String {
                 .collect();
             format!("{{{}}}", parts.join(", "))
         }
+        Val::Call { path, args, kwargs } if path == "decimal.Decimal" && kwargs.is_empty() && matches!(args.as_slice(), [Val::Str(_)]) => {
+            imports.insert("from decimal import Decimal".into());
+            format!("Decimal({})", serialize(&args[0], imports))
+        }
         Val::Call { path, args, kwargs } => deconstructed(path, args, kwargs, imports),
         Val::Ref(path) => {
             if path == "django.db.models.Model" {
@@ -156,11 +160,7 @@ pub fn serialize_op(op: &Op, imports: &mut BTreeSet<String>) -> String {
                 w.feed("},");
             }
             if !bases.is_empty() {
-                let mut b = bases.clone();
-                if !b.iter().any(|x| matches!(x, Val::Str(_))) {
-                    b.push(Val::Ref("django.db.models.Model".into()));
-                }
-                let v = s(&Val::Tuple(b), imports);
+                let v = s(&Val::Tuple(bases.clone()), imports);
                 w.arg("bases", &v);
             }
             if !managers.is_empty() {
@@ -184,6 +184,11 @@ pub fn serialize_op(op: &Op, imports: &mut BTreeSet<String>) -> String {
         Op::RemoveField { model_name, name } => {
             w.arg("model_name", &st(model_name));
             w.arg("name", &st(name));
+        }
+        Op::RenameField { model_name, old_name, new_name } => {
+            w.arg("model_name", &st(model_name));
+            w.arg("old_name", &st(old_name));
+            w.arg("new_name", &st(new_name));
         }
         Op::AlterModelOptions { name, options } => {
             w.arg("name", &st(name));

@@ -128,13 +128,13 @@ pub fn severity(s: Severity) -> lsp::DiagnosticSeverity {
     }
 }
 
-/// Where a code's documentation lives: Django's check reference for Django IDs, djsa's page for
-/// its own (`<docs_base><CODE>.md`, a configurable base or the repository's docs/checks/).
+/// Where a code's documentation lives: djsa's page (`<docs_base><CODE>.md`, a configurable base
+/// or the repository's docs/checks/); without a base, Django's check reference for Django IDs.
 pub fn docs_url(code: &str, docs_base: Option<&str>) -> Option<lsp::Uri> {
-    let url = if code.starts_with("DJSA") {
-        format!("{}{code}.md", docs_base?)
-    } else {
-        "https://docs.djangoproject.com/en/stable/ref/checks/".to_string()
+    let url = match docs_base {
+        Some(base) => format!("{base}{code}.md"),
+        None if code.starts_with("DJSA") => return None,
+        None => "https://docs.djangoproject.com/en/stable/ref/checks/".to_string(),
     };
     url.parse().ok()
 }
@@ -181,6 +181,7 @@ pub const CREATE_FILE_COMMAND: &str = "djsa.createFile";
 /// A fix as a quick-fix code action. Replacements become text edits; file creations become
 /// `CreateFile` + an insert when the client supports resource operations, else a
 /// [`CREATE_FILE_COMMAND`] the server runs itself.
+#[allow(clippy::too_many_arguments)]
 pub fn code_action(
     db: &dyn Db,
     fix: &Fix,
@@ -305,6 +306,62 @@ mod tests {
         // Inside a multi-byte character: moved back to its start.
         assert_eq!(u8map.offset(lsp::Position::new(0, 6)), 5);
         assert_eq!(u8map.position(6), lsp::Position::new(0, 5));
+    }
+
+    fn fix_case() -> (djsa_analysis::RootDatabase, Fix, SourceFile) {
+        let db = djsa_analysis::RootDatabase::default();
+        let file = SourceFile::new(
+            &db,
+            "shop/models.py".into(),
+            Some("shop.models".into()),
+            "# é\nx = 1\n".into(),
+            djsa_analysis::Origin::Project,
+            false,
+        );
+        let fix = Fix {
+            title: "Create migration shop/migrations/0002_x.py".into(),
+            edits: vec![
+                Edit::Create {
+                    path: "shop/migrations/0002_x.py".into(),
+                    text: "from django.db import migrations\n".into(),
+                },
+                Edit::Replace {
+                    file,
+                    span: Span::new(5, 6),
+                    text: "y".into(),
+                },
+            ],
+        };
+        (db, fix, file)
+    }
+
+    fn render(a: &lsp::CodeAction) -> String {
+        let v = serde_json::to_value(a).unwrap_or_default();
+        serde_json::to_string(&v).unwrap_or_default()
+    }
+
+    #[test]
+    fn fixes_become_workspace_edits_with_create_file() {
+        let (db, fix, file) = fix_case();
+        let root = Path::new("/proj");
+        let path_of = |f: SourceFile| (f == file).then(|| root.join("shop/models.py"));
+        let diag = lsp::Diagnostic::default();
+        let support = EditSupport { document_changes: true, create_files: true };
+        let a = code_action(&db, &fix, diag.clone(), root, &path_of, Encoding::Utf16, support, true);
+        let a = a.expect("action");
+        assert_eq!(
+            render(&a),
+            r#"{"diagnostics":[{"message":"","range":{"end":{"character":0,"line":0},"start":{"character":0,"line":0}}}],"edit":{"documentChanges":[{"kind":"create","options":{"ignoreIfExists":false,"overwrite":false},"uri":"file:///proj/shop/migrations/0002_x.py"},{"edits":[{"newText":"from django.db import migrations\n","range":{"end":{"character":0,"line":0},"start":{"character":0,"line":0}}}],"textDocument":{"uri":"file:///proj/shop/migrations/0002_x.py","version":null}},{"edits":[{"newText":"y","range":{"end":{"character":1,"line":1},"start":{"character":0,"line":1}}}],"textDocument":{"uri":"file:///proj/shop/models.py","version":null}}]},"isPreferred":true,"kind":"quickfix","title":"Create migration shop/migrations/0002_x.py"}"#
+        );
+
+        // Without resource operations: the replacement as a plain edit, the file through the
+        // server's command.
+        let support = EditSupport { document_changes: false, create_files: false };
+        let a = code_action(&db, &fix, diag, root, &path_of, Encoding::Utf16, support, false).expect("action");
+        assert_eq!(
+            render(&a),
+            r#"{"command":{"arguments":[{"path":"/proj/shop/migrations/0002_x.py","text":"from django.db import migrations\n"}],"command":"djsa.createFile","title":"Create migration shop/migrations/0002_x.py"},"diagnostics":[{"message":"","range":{"end":{"character":0,"line":0},"start":{"character":0,"line":0}}}],"edit":{"changes":{"file:///proj/shop/models.py":[{"newText":"y","range":{"end":{"character":1,"line":1},"start":{"character":0,"line":1}}}]}},"isPreferred":false,"kind":"quickfix","title":"Create migration shop/migrations/0002_x.py"}"#
+        );
     }
 
     #[test]

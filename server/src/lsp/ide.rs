@@ -480,7 +480,7 @@ mod tests {
     fn reference_strings() {
         assert_eq!(reference_string_start("    a = models.ForeignKey(\"sh"), Some(27));
         assert_eq!(reference_string_start("    a = ForeignKey(to='"), Some(23));
-        assert_eq!(reference_string_start("    a = models.ManyToManyField( 'x"), Some(32));
+        assert_eq!(reference_string_start("    a = models.ManyToManyField( 'x"), Some(33));
         assert_eq!(reference_string_start("    a = models.CharField(\"x"), None);
         assert_eq!(reference_string_start("    a = models.ForeignKey(\"a.B\", related_name=\"x"), None);
         assert_eq!(reference_string_start("    a = models.ForeignKey(\"a.B\")"), None);

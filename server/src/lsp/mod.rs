@@ -477,9 +477,13 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: lsp::InitializedParams) {
-        self.register_watchers().await;
+        // Requests to the client run in their own task: a handler waiting on the client would
+        // hold up `exit` when the client stops answering.
         let me = self.clone();
-        tokio::spawn(async move { me.index().await });
+        tokio::spawn(async move {
+            me.register_watchers().await;
+            me.index().await;
+        });
     }
 
     async fn shutdown(&self) -> Result<()> {
