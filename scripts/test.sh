@@ -10,4 +10,5 @@ cargo build -p djsa
 cargo test --workspace
 python3 tests/conformance/run_conformance.py
 python3 tests/conformance/run_migrations_conformance.py
+python3 tests/conformance/run_sqla_conformance.py
 scripts/test-editors.sh

@@ -39,4 +39,76 @@ pub const DJSA_CODES: &[CodeInfo] = &[
         code: "DJSA105",
         summary: "migration dependency cycle",
     },
+    CodeInfo {
+        code: "DJSA201",
+        summary: "SQLAlchemy foreign key to an unknown table or column",
+    },
+    CodeInfo {
+        code: "DJSA202",
+        summary: "SQLAlchemy relationship back_populates/backref names a missing or mismatched attribute",
+    },
+    CodeInfo {
+        code: "DJSA203",
+        summary: "SQLAlchemy table name defined twice in one MetaData",
+    },
+    CodeInfo {
+        code: "DJSA204",
+        summary: "SQLAlchemy mapped class without a primary key",
+    },
+    CodeInfo {
+        code: "DJSA205",
+        summary: "Mapped[...] annotation conflicts with the mapped_column type",
+    },
+    CodeInfo {
+        code: "DJSA221",
+        summary: "SQLAlchemy table without a primary key: no Django model possible",
+    },
+    CodeInfo {
+        code: "DJSA222",
+        summary: "SQLAlchemy table with a composite primary key: limited in Django",
+    },
+    CodeInfo {
+        code: "DJSA223",
+        summary: "SQLAlchemy column type with no Django model field",
+    },
+    CodeInfo {
+        code: "DJSA224",
+        summary: "SQLAlchemy column name is not a valid Django field name",
+    },
+    CodeInfo {
+        code: "DJSA225",
+        summary: "SQLAlchemy foreign key to a non-unique column",
+    },
+    CodeInfo {
+        code: "DJSA226",
+        summary: "SQLAlchemy multi-column foreign key",
+    },
+    CodeInfo {
+        code: "DJSA227",
+        summary: "SQLAlchemy association table with extra columns",
+    },
+    CodeInfo {
+        code: "DJSA241",
+        summary: "Django model and SQLAlchemy table disagree on a column's existence",
+    },
+    CodeInfo {
+        code: "DJSA242",
+        summary: "Django model and SQLAlchemy table disagree on a column's type",
+    },
+    CodeInfo {
+        code: "DJSA243",
+        summary: "Django model and SQLAlchemy table disagree on length or precision",
+    },
+    CodeInfo {
+        code: "DJSA244",
+        summary: "Django model and SQLAlchemy table disagree on nullability",
+    },
+    CodeInfo {
+        code: "DJSA245",
+        summary: "Django model and SQLAlchemy table disagree on primary key or uniqueness",
+    },
+    CodeInfo {
+        code: "DJSA246",
+        summary: "Django model and SQLAlchemy table disagree on a foreign key",
+    },
 ];

@@ -101,18 +101,19 @@ pub fn debug_sqla(args: DebugSqlaArgs, stdout: &mut dyn Write) -> Result<i32> {
                         sqla::SqlType::Numeric { precision, scale } => (*precision, *scale),
                         _ => (None, None),
                     };
-                    let fk = t
+                    let mut fk = t
                         .foreign_keys
                         .iter()
-                        .filter(|f| f.columns.len() == 1 && f.columns[0] == c.name)
-                        .map(|f| {
-                            format!(
+                        .filter_map(|f| {
+                            let i = f.columns.iter().position(|x| *x == c.name)?;
+                            Some(format!(
                                 "{}.{}",
                                 f.target_table.as_deref().unwrap_or("?"),
-                                f.target_columns.first().map(String::as_str).unwrap_or("?")
-                            )
+                                f.target_columns.get(i).map(String::as_str).unwrap_or("?")
+                            ))
                         })
                         .collect::<Vec<_>>();
+                    fk.sort();
                     serde_json::json!({
                         "name": c.name,
                         "attr": c.attr,

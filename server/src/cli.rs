@@ -173,6 +173,10 @@ fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
             let loc = n.file.map(|f| f.path(db).clone()).unwrap_or_default();
             writeln!(stderr, "djsa: skipped: {loc}: {}", n.message)?;
         }
+        for n in &djsa_analysis::sqla::sqla_tables(db, ws.project).notes {
+            let loc = n.file.map(|f| f.path(db).clone()).unwrap_or_default();
+            writeln!(stderr, "djsa: skipped (sqlalchemy): {loc}: {}", n.message)?;
+        }
     }
     Ok(if items.is_empty() || args.exit_zero {
         0

@@ -178,6 +178,16 @@ pub fn run(args: MakemigrationsArgs, stdout: &mut dyn Write, stderr: &mut dyn Wr
             writeln!(stderr, "djsa: not compared: app '{app}': {why}")?;
         }
     }
+    if args.verbosity >= 2 {
+        let mut compared: Vec<String> = Vec::new();
+        for ((a, _), _) in &ma.to_state.models {
+            if !compared.contains(a) && !plan.cannot.iter().any(|(c, _)| c == a) {
+                compared.push(a.clone());
+            }
+        }
+        compared.sort();
+        writeln!(stderr, "djsa: compared apps: {}", compared.join(", "))?;
+    }
     if plan.migrations.is_empty() {
         if args.verbosity >= 1 {
             match args.apps.as_slice() {

@@ -155,19 +155,18 @@ fn body_binding<'b>(body: &'b [Stmt], name: &str) -> Result<Option<&'b Stmt>, ()
                     return Err(());
                 }
             }
-            Stmt::ImportFrom { names, star, .. } => {
+            Stmt::ImportFrom { names, star, .. }
                 if *star
                     || names
                         .iter()
-                        .any(|(n, a)| a.as_deref().unwrap_or(n.as_str()) == name)
-                {
-                    return Err(());
-                }
+                        .any(|(n, a)| a.as_deref().unwrap_or(n.as_str()) == name) =>
+            {
+                return Err(());
             }
-            Stmt::If { body, orelse, .. } => {
-                if body_binding(body, name)?.is_some() || body_binding(orelse, name)?.is_some() {
-                    return Err(());
-                }
+            Stmt::If { body, orelse, .. }
+                if body_binding(body, name)?.is_some() || body_binding(orelse, name)?.is_some() =>
+            {
+                return Err(());
             }
             Stmt::Try {
                 body,
@@ -186,10 +185,8 @@ fn body_binding<'b>(body: &'b [Stmt], name: &str) -> Result<Option<&'b Stmt>, ()
                     return Err(());
                 }
             }
-            Stmt::Opaque { assigned, .. } => {
-                if assigned.iter().any(|n| n == name) {
-                    return Err(());
-                }
+            Stmt::Opaque { assigned, .. } if assigned.iter().any(|n| n == name) => {
+                return Err(());
             }
             _ => {}
         }
@@ -1278,9 +1275,7 @@ impl Registry {
                     if method != "register" && method != "unregister" {
                         continue;
                     }
-                    let site = match ctx.resolver.resolve_name(file, site_expr) {
-                        r => site_of_resolved(ctx, r),
-                    };
+                    let site = site_of_resolved(ctx, ctx.resolver.resolve_name(file, site_expr));
                     if site == SiteRef::Other {
                         continue;
                     }
@@ -1290,6 +1285,9 @@ impl Registry {
                     }
                     let models = args.first().and_then(|a| model_refs(ctx, file, a));
                     if method == "unregister" {
+                        if nested {
+                            self.complete = false;
+                        }
                         match models {
                             Some(ms) => {
                                 for m in ms {
@@ -1963,6 +1961,8 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                         );
                     }
                 }
+                // Registered under a condition: it may not exist at all.
+                Some(entry) if !entry.certain => {}
                 Some(entry) => {
                     let (cls_name, search) = match entry.admin {
                         AdminRef::Default => ("ModelAdmin".to_string(), SVal::Tuple(vec![])),
@@ -2165,8 +2165,8 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             if has_dup {
                 continue;
             }
-            for f in field_items.to_vec() {
-                self.check_field_spec(&f, &format!("{label}[1][\"fields\"]"), loc);
+            for f in field_items {
+                self.check_field_spec(f, &format!("{label}[1][\"fields\"]"), loc);
             }
         }
     }
@@ -2916,16 +2916,16 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                         Some(false) => {
                             self.must_inherit_from("ListFilter", &label, "admin.E113", loc)
                         }
-                        Some(true) => {
-                            if self.ctx.class_inherits(*id, FIELD_LIST_FILTERS) == Some(true) {
-                                self.err(
-                                    "admin.E114",
-                                    format!("The value of '{label}' must not inherit from 'FieldListFilter'."),
-                                    loc,
-                                );
-                            }
+                        Some(true)
+                            if self.ctx.class_inherits(*id, FIELD_LIST_FILTERS) == Some(true) =>
+                        {
+                            self.err(
+                                "admin.E114",
+                                format!("The value of '{label}' must not inherit from 'FieldListFilter'."),
+                                loc,
+                            );
                         }
-                        None => {}
+                        _ => {}
                     }
                 }
                 SVal::External(q) if FIELD_LIST_FILTERS.contains(&q.as_str()) => {

@@ -936,12 +936,11 @@ fn check_user_model<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>) {
     let cls_repr = format!("<class '{module}.{}'>", ctx.model(idx).name);
     let sval = |ctx: &Ctx<'_>, attr: &str| -> Option<crate::checks::admin::SVal> {
         match model_class_value(ctx, class, attr)? {
-            ClassAttr::Found { value, owner, .. } => match value {
-                crate::checks::admin::AttrValue::Expr(e, file) => {
-                    Some(ctx.eval(file, e, Some(owner), 0))
-                }
-                _ => None,
-            },
+            ClassAttr::Found {
+                value: crate::checks::admin::AttrValue::Expr(e, file),
+                owner,
+                ..
+            } => Some(ctx.eval(file, e, Some(owner), 0)),
             _ => None,
         }
     };
@@ -997,9 +996,9 @@ fn check_user_model<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>) {
             Some(v) => match &v.value {
                 Value::List(items) => {
                     let strs: Vec<Option<&str>> = items.iter().map(|i| i.as_str()).collect();
-                    if strs.iter().any(Option::is_none) {
-                        None
-                    } else if strs == [Some("django.contrib.auth.backends.ModelBackend")] {
+                    if strs.iter().any(Option::is_none)
+                        || strs == [Some("django.contrib.auth.backends.ModelBackend")]
+                    {
                         None
                     } else {
                         Some(false)

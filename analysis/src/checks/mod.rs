@@ -28,6 +28,7 @@ pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     let resolver = Resolver::new(db, project);
     let mut ctx = Ctx::new(db, pm, &resolver);
     source::check(&mut ctx, project);
+    ctx.out.extend(crate::sqla::checks::check(db, project)); // SQLAlchemy (DJSA2xx): runs without Django settings too
     if pm.settings.installed_apps.is_some() {
         model_checks::check(&mut ctx);
         field_checks::check(&mut ctx);

@@ -2760,8 +2760,10 @@ fn settings_fully_visible(ctx: &Ctx<'_>, name: &str) -> bool {
     let files = &ctx.pm.settings.env.files;
     !files.is_empty()
         && !files.iter().any(|f| {
-            let t = f.text(ctx.db);
-            t.contains(name) || t.contains("import *") || t.contains("globals()")
+            f.text(ctx.db).lines().any(|line| {
+                let code = line.split('#').next().unwrap_or("");
+                code.contains(name) || code.contains("import *") || code.contains("globals()")
+            })
         })
 }
 

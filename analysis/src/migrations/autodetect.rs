@@ -592,6 +592,25 @@ impl Gen<'_> {
 /// Why djsa cannot produce the migration exactly.
 pub type Cannot = String;
 
+/// Two model states equal for the autodetector (options as a map, empty lists as absent).
+fn same_model(a: Option<&ModelState>, b: Option<&ModelState>) -> bool {
+    let (Some(a), Some(b)) = (a, b) else { return false };
+    let opts = |m: &ModelState| {
+        let mut v: Vec<(String, Val)> = m
+            .options
+            .iter()
+            .filter(|(k, v)| {
+                !(matches!(k.as_str(), "indexes" | "constraints" | "unique_together")
+                    && v.items().is_some_and(<[Val]>::is_empty))
+            })
+            .cloned()
+            .collect();
+        v.sort();
+        v
+    };
+    a.fields == b.fields && a.bases == b.bases && a.managers == b.managers && opts(a) == opts(b)
+}
+
 fn option_eq(a: Option<&Val>, b: Option<&Val>) -> bool {
     match (a, b) {
         (None | Some(Val::None), None | Some(Val::None)) => true,
@@ -639,7 +658,7 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
     for (_, s) in from.models.iter().chain(to.models.iter()) {
         let managed = s.option("managed");
         if managed == Some(&Val::Bool(false)) || s.option("proxy") == Some(&Val::Bool(true)) {
-            if from.get(&s.app_label, &s.name) != to.get(&s.app_label, &s.name) {
+            if !same_model(from.get(&s.app_label, &s.name), to.get(&s.app_label, &s.name)) {
                 return Err(format!("{}.{}: proxy or unmanaged model changes are not reproduced by djsa yet", s.app_label, s.name));
             }
         }

@@ -205,8 +205,8 @@ impl FromProject<'_, '_> {
         if m.incomplete || m.meta.incomplete {
             return Err("the model is not fully understood statically".into());
         }
-        if m.proxy {
-            return Err("proxy models are not compared by djsa yet".into());
+        if m.proxy && !m.own_fields.is_empty() {
+            return Err("proxy model declaring fields".into());
         }
         let mut managers = Vec::new();
         self.check_body(idx, &mut managers, 0)?;
@@ -245,7 +245,9 @@ impl FromProject<'_, '_> {
                 }
             }
             for k in &f.kwargs {
-                let v = if k.name == "to" {
+                let v = if let Some(v) = self.enum_val(f, &k.value, &cx)? {
+                    v
+                } else if k.name == "to" {
                     self.target(f, &k.value, idx)?
                 } else if k.name == "through" {
                     self.target(f, &k.value, idx)?
@@ -276,7 +278,13 @@ impl FromProject<'_, '_> {
             })
             .collect();
         let mut bases = Vec::new();
-        if !concrete.is_empty() {
+        if m.proxy {
+            // A proxy: no fields of its own, its parent as base.
+            if concrete.len() != 1 || m.parents.len() != 1 {
+                return Err("proxy model with several bases".into());
+            }
+            bases.push(Val::Str(self.pm.models[concrete[0]].label_lower()));
+        } else if !concrete.is_empty() {
             if concrete.len() > 1 || m.parents.len() > 1 {
                 return Err("several base classes with multi-table inheritance".into());
             }
@@ -303,7 +311,7 @@ impl FromProject<'_, '_> {
             fields.insert(0, (format!("{}_ptr", parent.name.to_lowercase()), ptr));
             bases.push(Val::Str(label));
         }
-        if !fields.iter().any(|(_, d)| d.primary_key()) {
+        if !m.proxy && !fields.iter().any(|(_, d)| d.primary_key()) {
             let pk = self.default_pk(m)?;
             let kind = FieldKind::from_qualified(&pk).filter(|k| k.is_auto()).ok_or_else(|| format!("default primary key {pk} is not a Django auto field"))?;
             let def = FieldDef {
@@ -335,7 +343,7 @@ impl FromProject<'_, '_> {
             let Some((e, file)) = m.meta.get_with_file(name) else { continue };
             match *name {
                 "app_label" | "apps" => continue,
-                "proxy" | "order_with_respect_to" | "auto_created" | "index_together" => {
+                "order_with_respect_to" | "auto_created" | "index_together" => {
                     return Err(format!("Meta.{name} is not compared by djsa yet"));
                 }
                 _ => {}
@@ -404,6 +412,81 @@ impl FromProject<'_, '_> {
             bases,
             managers,
         })
+    }
+
+    /// `Status.choices` / `Status.DRAFT` for a `TextChoices`/`IntegerChoices` enum (nested in the
+    /// model class or at module level): the list of pairs / the member's value.
+    fn enum_val(&self, f: &Field, e: &Expr, cx: &ValCx<'_, '_>) -> Result<Option<Val>, String> {
+        let Some(name) = e.as_name() else { return Ok(None) };
+        let Some((cls, attr)) = name.rsplit_once('.') else { return Ok(None) };
+        let nested = self
+            .pm
+            .models
+            .get(f.declared_in)
+            .and_then(|m| self.resolver.class_def(m.class))
+            .and_then(|c| {
+                c.body.iter().find_map(|s| match s {
+                    Stmt::Class(inner) if inner.name == cls => Some((inner, f.file)),
+                    _ => None,
+                })
+            });
+        let class = match nested {
+            Some(c) => c,
+            None => match self.resolver.resolve_name(f.file, cls) {
+                Resolved::Class(id) => match self.resolver.class_def(id) {
+                    Some(c) => (c, id.file),
+                    None => return Ok(None),
+                },
+                _ => return Ok(None),
+            },
+        };
+        let (class, file) = class;
+        let kind = class.bases.iter().find_map(|b| match self.resolver.resolve_expr(file, b) {
+            Resolved::External(q) if q == "django.db.models.TextChoices" || q == "django.db.models.enums.TextChoices" => Some("text"),
+            Resolved::External(q) if q == "django.db.models.IntegerChoices" || q == "django.db.models.enums.IntegerChoices" => Some("int"),
+            _ => None,
+        });
+        let Some(kind) = kind else { return Ok(None) };
+        let mut members: Vec<(String, Val, Val)> = Vec::new();
+        let mcx = ValCx { resolver: self.resolver, file, setting: self.setting, opaque_ok: false };
+        for st in &class.body {
+            match st {
+                Stmt::Assign { targets, value, .. } => {
+                    let [Target::Name(n, _)] = targets.as_slice() else {
+                        return Err("enum member not understood".into());
+                    };
+                    if n.starts_with('_') {
+                        continue;
+                    }
+                    let (v, label) = match value.as_sequence() {
+                        Some([v, l]) if matches!(value.kind, ExprKind::Tuple(_)) => {
+                            (mcx.val(v, 0).map_err(|u| u.reason)?, Some(mcx.val(l, 0).map_err(|u| u.reason)?))
+                        }
+                        _ => (mcx.val(value, 0).map_err(|u| u.reason)?, None),
+                    };
+                    match (&v, kind) {
+                        (Val::Str(_), "text") | (Val::Int(_), "int") => {}
+                        _ => return Err("enum member value not understood".into()),
+                    }
+                    let label = match label {
+                        Some(Val::Str(l)) => Val::Str(l),
+                        Some(_) => return Err("enum label not understood".into()),
+                        None => Val::Str(py_title(&n.replace('_', " "))),
+                    };
+                    members.push((n.clone(), v, label));
+                }
+                Stmt::Function(_) => {}
+                _ => return Err("enum body not understood".into()),
+            }
+        }
+        let _ = cx;
+        if attr == "choices" {
+            return Ok(Some(Val::List(members.into_iter().map(|(_, v, l)| Val::Tuple(vec![v, l])).collect())));
+        }
+        match members.into_iter().find(|(n, _, _)| n == attr) {
+            Some((_, v, _)) => Ok(Some(v)),
+            None => Err(format!("{name} is not a member djsa can read")),
+        }
     }
 
     /// Names assigned in a model's class body (`username_validator = ...`), for field options
@@ -526,14 +609,17 @@ fn normalize_index(v: Val) -> Result<Val, String> {
         "django.db.models.Index" | "django.db.models.UniqueConstraint" | "django.db.models.CheckConstraint" => {}
         _ => return Err(format!("{path} is not compared by djsa yet")),
     }
-    if !args.is_empty() {
-        return Err("expression indexes are not compared by djsa yet".into());
+    for a in &args {
+        if !is_plain_expression(a) {
+            return Err("expression index/constraint djsa cannot read".into());
+        }
     }
     let mut out = Vec::new();
     for (k, v) in kwargs {
         match (k.as_str(), v) {
             ("fields", Val::Tuple(x) | Val::List(x)) => out.push((k, Val::List(x))),
             ("name", v @ Val::Str(_)) => out.push((k, v)),
+            ("violation_error_message", v @ Val::Str(_)) if path != "django.db.models.Index" => out.push((k, v)),
             ("condition", v @ Val::Call { .. }) if path != "django.db.models.Index" => out.push((k, normalize_q(v)?)),
             _ => return Err(format!("{path} argument {k} is not compared by djsa yet")),
         }
@@ -593,4 +679,36 @@ fn subst(e: &Expr, locals: &[(String, Expr)], depth: u32) -> Expr {
         _ => {}
     }
     out
+}
+
+/// Python's `str.title()`.
+fn py_title(s: &str) -> String {
+    let mut out = String::new();
+    let mut prev_cased = false;
+    for c in s.chars() {
+        if c.is_alphabetic() {
+            if prev_cased {
+                out.extend(c.to_lowercase());
+            } else {
+                out.extend(c.to_uppercase());
+            }
+            prev_cased = true;
+        } else {
+            out.push(c);
+            prev_cased = false;
+        }
+    }
+    out
+}
+
+/// A database function or `F()` over literals and field references.
+fn is_plain_expression(v: &Val) -> bool {
+    match v {
+        Val::Call { path, args, kwargs } => {
+            (path.starts_with("django.db.models.functions.") || path == "django.db.models.F")
+                && args.iter().all(|a| matches!(a, Val::Str(_) | Val::Int(_)) || is_plain_expression(a))
+                && kwargs.is_empty()
+        }
+        _ => false,
+    }
 }

@@ -307,17 +307,37 @@ pub fn canonical_path(q: &str) -> String {
         {
             return format!("django.db.models.deletion.{name}");
         }
+        if module == "django.db.models.functions" || module.starts_with("django.db.models.functions.") {
+            // Database functions deconstruct to the module that defines them.
+            const TEXT: &[&str] = &[
+                "Chr", "Concat", "ConcatPair", "Left", "Length", "Lower", "LPad", "LTrim", "MD5", "Ord", "Repeat",
+                "Replace", "Reverse", "Right", "RPad", "RTrim", "SHA1", "SHA224", "SHA256", "SHA384", "SHA512",
+                "StrIndex", "Substr", "Trim", "Upper",
+            ];
+            const COMPARISON: &[&str] = &["Cast", "Coalesce", "Collate", "Greatest", "Least", "NullIf", "JSONObject"];
+            const MATH: &[&str] = &[
+                "Abs", "ACos", "ASin", "ATan", "ATan2", "Ceil", "Cos", "Cot", "Degrees", "Exp", "Floor", "Ln", "Log",
+                "Mod", "Pi", "Power", "Radians", "Random", "Round", "Sign", "Sin", "Sqrt", "Tan",
+            ];
+            let sub = if TEXT.contains(&name) {
+                "text"
+            } else if COMPARISON.contains(&name) {
+                "comparison"
+            } else if MATH.contains(&name) {
+                "math"
+            } else if name.starts_with("Extract") || name.starts_with("Trunc") || name == "Now" {
+                "datetime"
+            } else {
+                return q.to_string();
+            };
+            return format!("django.db.models.functions.{sub}.{name}");
+        }
         if module.starts_with("django.db.models.fields")
             || module == "django.db.models.indexes"
             || module == "django.db.models.constraints"
             || module == "django.db.models.query_utils"
             || module == "django.db.models.expressions"
-            || module == "django.db.models.functions"
-            || module.starts_with("django.db.models.functions.")
         {
-            if module.starts_with("django.db.models.functions") {
-                return format!("django.db.models.functions.{name}");
-            }
             return format!("django.db.models.{name}");
         }
         if module == "django.db.migrations.operations"

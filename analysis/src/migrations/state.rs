@@ -209,6 +209,7 @@ pub fn deconstruct(
             allowed.extend_from_slice(&["swappable", "db_constraint", "to_field", "parent_link"])
         }
         ManyToManyField => allowed.push("swappable"),
+        ImageField => allowed.extend_from_slice(&["upload_to", "storage"]),
         _ => {}
     }
     if let Some((k, _)) = kw.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {

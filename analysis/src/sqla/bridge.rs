@@ -378,8 +378,10 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
         } else if c.server_default.is_some() && !single_pk {
             comments.push(format!("column {:?}: server default {:?} has no Django equivalent; not carried over", c.name, c.server_default.as_deref().unwrap_or("")));
         }
+        // The column comment becomes the form help text (db_comment would only warn on backends
+        // without comments, and managed=False models never emit DDL).
         if let Some(cm) = &c.comment {
-            opts.push(format!("db_comment={}", py_str(cm)));
+            opts.push(format!("help_text={}", py_str(cm)));
         }
         lines.push(format!("    {fname} = models.{class}({})", opts.join(", ")));
     }
@@ -406,6 +408,9 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
         comments.push("djsa could not read everything SQLAlchemy declares for this table (see `djsa check --verbose`); columns may be missing".into());
     }
     text.push_str(&format!("class {}(models.Model):\n", p.model));
+    if let Some(cm) = &t.comment {
+        text.push_str(&format!("    # Table comment: {}\n", cm.replace('\n', " ")));
+    }
     for c in &comments {
         text.push_str(&format!("    # {c}\n"));
     }
@@ -420,9 +425,6 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
             text.push_str(&format!("        db_table = {}\n", py_str(&format!("\"{s}\".\"{}\"", t.name))));
         }
         None => text.push_str(&format!("        db_table = {}\n", py_str(&t.name))),
-    }
-    if let Some(cm) = &t.comment {
-        text.push_str(&format!("        db_table_comment = {}\n", py_str(cm)));
     }
     let mut together: Vec<String> = Vec::new();
     for u in &t.uniques {

@@ -89,6 +89,8 @@ pub struct Table {
     pub core: bool,
     /// The Python variable a Core table is assigned to.
     pub var: Option<String>,
+    /// `extend_existing=`/`keep_existing=` given: a second definition of the name is allowed.
+    pub extend_existing: bool,
 }
 
 impl Table {
@@ -484,6 +486,7 @@ impl<'a> Builder<'a> {
             incomplete: *has_splat,
             core: true,
             var: var.map(str::to_string),
+            extend_existing: ["extend_existing", "keep_existing"].iter().any(|k| call.kwarg(k).is_some_and(|v| v.as_bool() != Some(false))),
         };
         if *has_splat {
             self.note(file, call.span, format!("Table '{name}': *args/**kwargs not followed; columns may be missing"));
@@ -557,6 +560,7 @@ impl<'a> Builder<'a> {
                     match k.as_str() {
                         Some("schema") => table.schema = v.as_str().map(str::to_string),
                         Some("comment") => table.comment = v.as_str().map(str::to_string),
+                        Some("extend_existing" | "keep_existing") => table.extend_existing |= v.as_bool() != Some(false),
                         _ => {}
                     }
                 }
@@ -1401,6 +1405,7 @@ impl<'a> Builder<'a> {
                         incomplete: unknown_base,
                         core: false,
                         var: None,
+                        extend_existing: false,
                     };
                     table_idx = Some(self.out.tables.len());
                     self.out.tables.push(t);
@@ -1757,6 +1762,7 @@ fn placeholder_table(file: SourceFile) -> Table {
         incomplete: false,
         core: false,
         var: None,
+        extend_existing: false,
     }
 }
 

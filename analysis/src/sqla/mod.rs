@@ -10,3 +10,6 @@ pub mod types;
 
 pub use index::{Column, ForeignKeyDef, MappedClass, SqlaIndex, Table, sqla_tables};
 pub use types::SqlType;
+
+#[cfg(test)]
+mod tests;

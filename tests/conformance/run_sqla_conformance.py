@@ -1,0 +1,510 @@
+#!/usr/bin/env python3
+"""SQLAlchemy conformance: djsa's SQLAlchemy index and its Django bridge against the real thing.
+
+For every case tests/sqla_fixtures/<case>/ (a Python tree with an ``app`` package) and the
+``sqla`` venv (SQLAlchemy 2.x, Alembic, Django 6.1; scripts/setup-venvs.sh sqla):
+
+  a. index accuracy: real Python imports every module of ``app``, runs configure_mappers(),
+     collects every MetaData, and compares tables, columns, types (category, length,
+     precision/scale, timezone), nullability (as the database sees it: primary key columns are
+     NOT NULL), primary keys, foreign keys, unique sets and index column sets with
+     ``djsa debug-sqla <case> --format json``; one result per table.
+  b. the bridge works for real (cases without a file ``no_bridge``):
+     metadata.create_all() on a fresh SQLite file; ``djsa bridge --to django <case> -o
+     <tmp>/bridged/models.py``; a temporary Django 6.1 project with that app, same database;
+     ``check`` must report nothing; for every model a ModelForm (fields="__all__") is filled,
+     must validate and save, and SQLAlchemy must read the row back by primary key with the same
+     values; every model the admin can register gets its changelist and change form rendered
+     by the Django test client (HTTP 200).
+  c. cases with ``expect_codes.txt`` (one code per line): ``djsa check`` must report those codes
+     (and no other DJSA2xx), and real SQLAlchemy must reject the case (import, configure_mappers
+     or create_all raises) unless the file also holds the line ``sqlalchemy-accepts``; such
+     accepted cases then also go through (a) and (b).
+
+Prints one line per result and ends with ``N passed, M failed``. Exit 1 if any failed. Stdlib only.
+
+Usage: run_sqla_conformance.py [CASE...] [--djsa PATH] [--venv DIR]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+CASES = os.path.join(REPO, "tests", "sqla_fixtures")
+TIMEOUT = 300
+
+# Runs inside the venv: prints the metadata of a case as JSON (same shape as djsa debug-sqla).
+INTROSPECT = textwrap.dedent(r'''
+    import importlib, json, pkgutil, sys
+    sys.path.insert(0, sys.argv[1])
+    import sqlalchemy as sa
+    from sqlalchemy.orm import configure_mappers
+    import app
+    mods = []
+    for m in pkgutil.walk_packages(app.__path__, "app."):
+        mods.append(importlib.import_module(m.name))
+    configure_mappers()
+    mds = []
+    for m in mods:
+        for v in list(vars(m).values()):
+            for cand in (v, getattr(v, "metadata", None)):
+                if isinstance(cand, sa.MetaData) and all(cand is not x for x in mds):
+                    mds.append(cand)
+
+    def category(t):
+        order = [(sa.Enum, "Enum"), (sa.Boolean, "Boolean"), (sa.BigInteger, "BigInteger"),
+                 (sa.SmallInteger, "SmallInteger"), (sa.Integer, "Integer"), (sa.Text, "Text"),
+                 (sa.String, "String"), (sa.Double, "Double"), (sa.Float, "Float"),
+                 (sa.Numeric, "Numeric"), (sa.DateTime, "DateTime"), (sa.Date, "Date"),
+                 (sa.Time, "Time"), (sa.Interval, "Interval"), (sa.LargeBinary, "LargeBinary"),
+                 (sa.Uuid, "Uuid"), (sa.JSON, "JSON")]
+        for cls, name in order:
+            if isinstance(t, cls):
+                return name
+        return type(t).__name__
+
+    out = []
+    for md in mds:
+        for t in md.tables.values():
+            cols = []
+            for c in t.columns:
+                cat = category(c.type)
+                cols.append({
+                    "name": c.name,
+                    "type": cat,
+                    "length": getattr(c.type, "length", None) if cat in ("String", "Enum") else None,
+                    "precision": getattr(c.type, "precision", None) if cat == "Numeric" else None,
+                    "scale": getattr(c.type, "scale", None) if cat == "Numeric" else None,
+                    "timezone": bool(getattr(c.type, "timezone", False)) if cat == "DateTime" else False,
+                    "nullable": bool(c.nullable) and not c.primary_key,
+                    "primary_key": bool(c.primary_key),
+                    "fk": sorted(fk.target_fullname for fk in c.foreign_keys),
+                })
+            uniques = [sorted(col.name for col in uc.columns) for uc in t.constraints
+                       if isinstance(uc, sa.UniqueConstraint)]
+            uniques += [sorted(col.name for col in ix.columns) for ix in t.indexes if ix.unique]
+            indexes = [sorted(col.name for col in ix.columns) for ix in t.indexes if not ix.unique]
+            out.append({
+                "name": t.name, "schema": t.schema, "columns": cols,
+                "primary_key": sorted(c.name for c in t.primary_key.columns),
+                "uniques": sorted(uniques), "indexes": sorted(indexes),
+            })
+    print(json.dumps({"tables": out}))
+''')
+
+# Runs inside the venv: the bridge, for real.
+BRIDGE = textwrap.dedent(r'''
+    import datetime, decimal, enum, importlib, json, os, pkgutil, sys, uuid
+    case, tmp = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, tmp)
+    sys.path.insert(1, case)
+    results = []
+    def result(ok, what, detail=""):
+        results.append((ok, what, detail))
+
+    import sqlalchemy as sa
+    import app
+    mods = [importlib.import_module(m.name) for m in pkgutil.walk_packages(app.__path__, "app.")]
+    from sqlalchemy.orm import configure_mappers
+    configure_mappers()
+    mds = []
+    for m in mods:
+        for v in list(vars(m).values()):
+            for cand in (v, getattr(v, "metadata", None)):
+                if isinstance(cand, sa.MetaData) and all(cand is not x for x in mds):
+                    mds.append(cand)
+    engine = sa.create_engine("sqlite:///" + os.path.join(tmp, "db.sqlite3"))
+    for md in mds:
+        md.create_all(engine)
+    sa_tables = {}
+    for md in mds:
+        for t in md.tables.values():
+            sa_tables.setdefault(t.name, t)
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bsettings"
+    import django
+    django.setup()
+    from django.apps import apps
+    from django.core import checks
+    from django.core.management import call_command
+    from django.db import models
+    from django.forms import modelform_factory
+    from django.test import Client
+    from django.urls import reverse
+    from django.contrib.auth.models import User
+
+    msgs = checks.run_checks()
+    result(not msgs, "django check is clean", "; ".join(str(m) for m in msgs))
+    call_command("migrate", verbosity=0)
+
+    bridged = list(apps.get_app_config("bridged").get_models())
+    created = {}
+
+    def composite(m):
+        return isinstance(m._meta.pk, models.CompositePrimaryKey)
+
+    by_table = {m._meta.db_table: m for m in bridged}
+
+    def sa_fk_targets(m):
+        # Foreign keys Django does not model (multi-column, non-unique target): column -> target column.
+        t = sa_tables.get(m._meta.db_table)
+        out = {}
+        if t is not None:
+            for fk in t.foreign_keys:
+                out[fk.parent.name] = fk.column
+        return out
+
+    def deps(m):
+        out = set()
+        for f in m._meta.get_fields():
+            if f.concrete and f.is_relation and f.related_model is not m:
+                if not f.many_to_many:
+                    out.add(f.related_model)
+        for col in sa_fk_targets(m).values():
+            target = by_table.get(col.table.name)
+            if target is not None and target is not m:
+                out.add(target)
+        return out
+
+    def value_for(m, f, n):
+        if f.choices:
+            return f.choices[0][0]
+        if f.is_relation:
+            target = created.get(f.related_model)
+            if target is None:
+                return None
+            return getattr(target, f.remote_field.field_name)
+        col = sa_fk_targets(m).get(getattr(f, "column", None))
+        if col is not None:
+            with engine.connect() as conn:
+                return conn.execute(sa.select(col).limit(1)).scalar()
+        it = f.get_internal_type()
+        if it in ("CharField",):
+            return ("v%d%s" % (n, m.__name__.lower()))[: f.max_length or 20]
+        if it == "TextField":
+            return "text %d" % n
+        if it in ("IntegerField", "SmallIntegerField", "BigIntegerField", "PositiveIntegerField"):
+            return 3 + n
+        if it == "BooleanField":
+            return True
+        if it == "FloatField":
+            return 1.5
+        if it == "DecimalField":
+            return "1.5" if f.decimal_places and f.max_digits - f.decimal_places >= 1 else "1"
+        if it == "DateField":
+            return "2024-01-02"
+        if it == "DateTimeField":
+            return "2024-01-02 03:04:05"
+        if it == "TimeField":
+            return "03:04:05"
+        if it == "DurationField":
+            return "01:02:03"
+        if it == "UUIDField":
+            return str(uuid.uuid4())
+        if it == "JSONField":
+            return '{"a": 1}'
+        if it == "GenericIPAddressField":
+            return "127.0.0.1"
+        return None
+
+    order = []
+    pending = list(bridged)
+    while pending:
+        ready = [m for m in pending if all(d in order or d not in pending for d in deps(m))]
+        if not ready:
+            ready = pending[:1]
+        for m in ready:
+            order.append(m)
+            pending.remove(m)
+
+    for n, m in enumerate(order):
+        form_class = modelform_factory(m, fields="__all__")
+        data = {}
+        for name, field in form_class.base_fields.items():
+            f = m._meta.get_field(name)
+            if f.many_to_many:
+                continue  # links are saved through the association model's own form
+            v = value_for(m, f, n)
+            if v is not None:
+                data[name] = v
+        form = form_class(data=data)
+        if not form.is_valid():
+            result(False, "ModelForm validates: %s" % m.__name__, form.errors.as_json())
+            continue
+        try:
+            obj = form.save()
+        except Exception as e:
+            result(False, "ModelForm saves: %s" % m.__name__, repr(e))
+            continue
+        created[m] = obj
+        # SQLAlchemy reads the row back.
+        t = sa_tables.get(m._meta.db_table)
+        if t is None:
+            result(False, "SQLAlchemy table for %s" % m.__name__, m._meta.db_table)
+            continue
+        pk_fields = list(m._meta.pk_fields)
+        cond = [t.c[f.column] == getattr(obj, f.attname) for f in pk_fields]
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(t).where(*cond)).mappings().first()
+        if row is None:
+            result(False, "SQLAlchemy reads back %s" % m.__name__, "no row for pk %r" % (obj.pk,))
+            continue
+        bad = []
+        for f in m._meta.concrete_fields:
+            if isinstance(f, models.CompositePrimaryKey):
+                continue
+            want = getattr(obj, f.attname)
+            got = row[f.column]
+            if isinstance(got, enum.Enum):
+                got = got.name  # SQLAlchemy stores an Enum member by name, as the bridge's choices do
+            if isinstance(want, decimal.Decimal) or isinstance(got, decimal.Decimal):
+                want, got = decimal.Decimal(str(want)), decimal.Decimal(str(got))
+            if isinstance(f, (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
+                              models.FloatField, models.DecimalField, models.DateField, models.UUIDField,
+                              models.ForeignKey)) and want is not None and want != got:
+                bad.append("%s: django %r, sqlalchemy %r" % (f.column, want, got))
+        result(not bad, "ModelForm row read back by SQLAlchemy: %s" % m.__name__, "; ".join(bad))
+
+    user = User.objects.create_superuser("admin", "a@example.com", "pw")
+    client = Client()
+    client.force_login(user)
+    from django.contrib import admin
+    for m in bridged:
+        if not admin.site.is_registered(m):
+            continue
+        name = m._meta.model_name
+        r = client.get(reverse("admin:bridged_%s_changelist" % name))
+        result(r.status_code == 200, "admin changelist: %s" % m.__name__, str(r.status_code))
+        obj = created.get(m)
+        if obj is not None:
+            r = client.get(reverse("admin:bridged_%s_change" % name, args=[obj.pk]))
+            result(r.status_code == 200 and b"errornote" not in r.content, "admin change form: %s" % m.__name__, str(r.status_code))
+    print(json.dumps(results))
+''')
+
+SETTINGS = textwrap.dedent('''
+    import os
+    BASE = os.path.dirname(os.path.abspath(__file__))
+    SECRET_KEY = "conformance"
+    DEBUG = False
+    ALLOWED_HOSTS = ["testserver"]
+    USE_TZ = False
+    INSTALLED_APPS = [
+        "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes",
+        "django.contrib.sessions", "django.contrib.messages", "bridged",
+    ]
+    MIDDLEWARE = [
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    ]
+    ROOT_URLCONF = "burls"
+    TEMPLATES = [{
+        "BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True,
+        "OPTIONS": {"context_processors": [
+            "django.template.context_processors.request",
+            "django.contrib.auth.context_processors.auth",
+            "django.contrib.messages.context_processors.messages",
+        ]},
+    }]
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(BASE, "db.sqlite3")}}
+    DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+''')
+
+ADMIN = textwrap.dedent('''
+    from django.apps import apps
+    from django.contrib import admin
+    from django.db import models
+
+    for m in apps.get_app_config("bridged").get_models():
+        if not isinstance(m._meta.pk, models.CompositePrimaryKey):
+            admin.site.register(m)
+''')
+
+URLS = textwrap.dedent('''
+    from django.contrib import admin
+    from django.urls import path
+    urlpatterns = [path("admin/", admin.site.urls)]
+''')
+
+
+def run(cmd, cwd=None, env=None):
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    return p.returncode, p.stdout, p.stderr
+
+
+def norm_table(t):
+    cols = {}
+    for c in t["columns"]:
+        cols[c["name"]] = {
+            "type": c["type"],
+            "length": c["length"],
+            "precision": c["precision"],
+            "scale": c["scale"],
+            "timezone": c["timezone"],
+            "nullable": c["nullable"],
+            "primary_key": c["primary_key"],
+            "fk": sorted(c["fk"]),
+        }
+    return cols
+
+
+def djsa_uniques(t):
+    u = [sorted(x) for x in t["uniques"]]
+    u += [sorted(i["columns"]) for i in t["indexes"] if i["unique"]]
+    # A unique=True + index=True column is one unique index in SQLAlchemy.
+    out = []
+    for x in u:
+        if x not in out:
+            out.append(x)
+    return sorted(out)
+
+
+def compare_index(case, venv_python, djsa, report):
+    code, out, err = run([venv_python, "-c", INTROSPECT, case])
+    if code != 0:
+        report(False, "import metadata", err.strip().splitlines()[-1:] if err else "")
+        return
+    real = {(t["schema"], t["name"]): t for t in json.loads(out)["tables"]}
+    code, out, err = run([djsa, "debug-sqla", case, "--format", "json"])
+    if code != 0:
+        report(False, "djsa debug-sqla", err)
+        return
+    mine_list = json.loads(out)["tables"]
+    mine = {}
+    for t in mine_list:
+        mine.setdefault((t["schema"], t["name"]), t)
+    for key in sorted(set(real) | set(mine), key=lambda k: (k[0] or "", k[1])):
+        label = ".".join(x for x in key if x)
+        if key not in real:
+            report(False, "table %s" % label, "djsa found a table SQLAlchemy does not have")
+            continue
+        if key not in mine:
+            report(False, "table %s" % label, "djsa did not find it")
+            continue
+        r, m = real[key], mine[key]
+        problems = []
+        rc, mc = norm_table(r), norm_table(m)
+        for c in sorted(set(rc) | set(mc)):
+            if c not in mc:
+                problems.append("column %s missing in djsa" % c)
+            elif c not in rc:
+                problems.append("column %s not in SQLAlchemy" % c)
+            elif rc[c] != mc[c]:
+                diffs = ["%s: sqlalchemy %r, djsa %r" % (k, rc[c][k], mc[c][k]) for k in rc[c] if rc[c][k] != mc[c][k]]
+                problems.append("column %s: %s" % (c, ", ".join(diffs)))
+        if sorted(r["primary_key"]) != sorted(m["primary_key"]):
+            problems.append("primary key: sqlalchemy %r, djsa %r" % (r["primary_key"], m["primary_key"]))
+        if r["uniques"] != djsa_uniques(m):
+            problems.append("unique sets: sqlalchemy %r, djsa %r" % (r["uniques"], djsa_uniques(m)))
+        mi = sorted(sorted(i["columns"]) for i in m["indexes"] if not i["unique"])
+        if r["indexes"] != mi:
+            problems.append("indexes: sqlalchemy %r, djsa %r" % (r["indexes"], mi))
+        ncols = len(rc)
+        report(not problems, "table %s (%d columns)" % (label, ncols), "; ".join(problems))
+
+
+def check_bridge(case, venv_python, djsa, report):
+    tmp = tempfile.mkdtemp(prefix="djsa-sqla-bridge-")
+    try:
+        app_dir = os.path.join(tmp, "bridged")
+        os.makedirs(app_dir)
+        open(os.path.join(app_dir, "__init__.py"), "w").close()
+        code, out, err = run([djsa, "bridge", "--to", "django", case, "-o", os.path.join(app_dir, "models.py")])
+        if code != 0:
+            report(False, "djsa bridge --to django", err)
+            return
+        with open(os.path.join(app_dir, "admin.py"), "w") as f:
+            f.write(ADMIN)
+        with open(os.path.join(tmp, "bsettings.py"), "w") as f:
+            f.write(SETTINGS)
+        with open(os.path.join(tmp, "burls.py"), "w") as f:
+            f.write(URLS)
+        env = dict(os.environ)
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        code, out, err = run([venv_python, "-c", BRIDGE, case, tmp], env=env)
+        if code != 0:
+            report(False, "bridge run", (err.strip().splitlines() or [""])[-1])
+            return
+        last = out.strip().splitlines()[-1]
+        for ok, what, detail in json.loads(last):
+            report(ok, "bridge: " + what, detail)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_expected(case, venv_python, djsa, report):
+    with open(os.path.join(case, "expect_codes.txt")) as f:
+        lines = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    accepts = "sqlalchemy-accepts" in lines
+    codes = [x for x in lines if x != "sqlalchemy-accepts"]
+    code, out, err = run([djsa, "check", case, "--output-format", "json", "--python", "none"])
+    try:
+        found = json.loads(out)
+    except ValueError:
+        report(False, "djsa check json", err or out[:200])
+        return
+    items = found if isinstance(found, list) else found.get("diagnostics", found.get("items", []))
+    got = sorted({d.get("code") for d in items})
+    for c in codes:
+        report(c in got, "djsa reports %s" % c, "djsa reported %r" % got)
+    unexpected = [c for c in got if c.startswith("DJSA2") and c not in codes]
+    report(not unexpected, "no other DJSA2xx findings", "unexpected %r" % unexpected)
+    script = INTROSPECT.replace("print(json.dumps", "import sqlalchemy as _s\n_e=_s.create_engine('sqlite://')\nfor _m in mds: _m.create_all(_e)\nprint(json.dumps")
+    code, out, err = run([venv_python, "-c", script, case])
+    if accepts:
+        report(code == 0, "SQLAlchemy accepts the case", (err.strip().splitlines() or [""])[-1])
+    else:
+        report(code != 0, "SQLAlchemy rejects the case", "it imported, mapped and created every table")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cases", nargs="*")
+    ap.add_argument("--djsa", default=os.path.join(REPO, "target", "debug", "djsa"))
+    ap.add_argument("--venv", default=os.path.join(os.environ.get("DJSA_VENV_DIR", os.path.join(REPO, "target", "venvs")), "sqla"))
+    args = ap.parse_args()
+    venv_python = os.path.join(args.venv, "bin", "python")
+    if not os.path.exists(venv_python):
+        print("missing venv %s (run scripts/setup-venvs.sh sqla)" % args.venv)
+        print("0 passed, 1 failed")
+        return 1
+    cases = args.cases or sorted(d for d in os.listdir(CASES) if os.path.isdir(os.path.join(CASES, d)))
+    passed = failed = 0
+    for name in cases:
+        case = os.path.join(CASES, name)
+
+        def report(ok, what, detail=""):
+            nonlocal passed, failed
+            if ok:
+                passed += 1
+                print("ok   %s: %s" % (name, what))
+            else:
+                failed += 1
+                print("FAIL %s: %s: %s" % (name, what, detail))
+
+        expect = os.path.join(case, "expect_codes.txt")
+        if os.path.exists(expect):
+            check_expected(case, venv_python, args.djsa, report)
+            with open(expect) as f:
+                if "sqlalchemy-accepts" not in f.read().split():
+                    continue
+        compare_index(case, venv_python, args.djsa, report)
+        if not os.path.exists(os.path.join(case, "no_bridge")):
+            check_bridge(case, venv_python, args.djsa, report)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
