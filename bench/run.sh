@@ -207,7 +207,7 @@ for what in ("check", "makemigrations"):
         continue
     lines += [
         f"| {what} | models | djsa median (min-max) | djsa first run | djsa peak RSS "
-        f"| Django median (min-max) | Django peak RSS | speedup | djsa findings |",
+        f"| Django median (min-max) | Django peak RSS | speedup | {'djsa findings' if what == 'check' else 'result'} |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in projects:
@@ -223,6 +223,10 @@ for what in ("check", "makemigrations"):
             f = "?" if d["findings"] is None else str(d["findings"])
             if d.get("finding_codes"):
                 f += " (" + ", ".join(f"{c}: {n}" for c, n in d["finding_codes"].items()) + ")"
+        if what == "makemigrations":
+            notes = [f"{who}: changes detected (exit 1)" for who, r in (("djsa", d), ("Django", j))
+                     if r and 1 in r["exit_codes"]]
+            f = "; ".join(notes) or ("no changes" if d or j else "-")
         lines.append(f"| {what} | {int(p):,} | {dd} | {ms(d, 'first_s') if d else '-'} | {mib(d)} "
                      f"| {dj} | {mib(j)} | {ratio} | {f} |")
     lines.append("")

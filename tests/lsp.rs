@@ -1,7 +1,7 @@
 //! Black-box tests of `djsa server`: the real binary over stdio, driven by a small Rust client
 //! (tests/lsp_support.rs). Exact responses are insta snapshots under snapshots/ (paths redacted
 //! to `$ROOT`); the project is tests/lsp_fixtures/shop copied to a temporary directory.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod lsp_support;
 

@@ -1,9 +1,9 @@
 //! A small, synchronous LSP test client: spawns the real `djsa server` binary and speaks
 //! JSON-RPC over its stdin/stdout. It answers the server's own requests (capability
 //! registration, progress creation, showDocument) and records every notification.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, clippy::unwrap_used, clippy::disallowed_methods, clippy::disallowed_types)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;

@@ -14,6 +14,7 @@ pub mod fields;
 pub mod migrations;
 pub mod project;
 pub mod resolve;
+pub mod schema;
 pub mod settings;
 pub mod span;
 pub mod sqla;

@@ -44,7 +44,10 @@ pub fn run(args: BridgeArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     let overrides = Overrides {
         settings: args.settings.clone(),
         // The Django direction reads only project files; the other one needs installed apps.
-        python: args.python.clone().or_else(|| (args.to == BridgeTarget::Django).then(|| "none".into())),
+        python: args
+            .python
+            .clone()
+            .or_else(|| (args.to == BridgeTarget::Django).then(|| "none".into())),
         ..Default::default()
     };
     let ws = Workspace::load(&args.path, &overrides)?;
@@ -66,7 +69,9 @@ pub fn run(args: BridgeArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         writeln!(stderr, "djsa: not bridged: {table}: {why}")?;
     }
     match &args.output {
-        Some(p) => std::fs::write(p, &out.text).with_context(|| format!("cannot write {}", p.display()))?,
+        Some(p) => {
+            std::fs::write(p, &out.text).with_context(|| format!("cannot write {}", p.display()))?
+        }
         None => stdout.write_all(out.text.as_bytes())?,
     }
     Ok(0)

@@ -97,7 +97,7 @@ pub fn full(items: &[Located<'_>], color: bool) -> String {
             );
         }
         if let Some(h) = &d.hint {
-            group = group.element(Level::HELP.message(format!("HINT: {h}")));
+            group = group.element(Level::HELP.message(h.as_str()));
         }
         let _ = writeln!(out, "{}\n", renderer.render(&[group]));
     }

@@ -21,6 +21,12 @@ For every case tests/sqla_fixtures/<case>/ (a Python tree with an ``app`` packag
      or create_all raises) unless the file also holds the line ``sqlalchemy-accepts``; such
      accepted cases then also go through (a) and (b).
 
+  d. cases with a file ``reverse_bridge`` (a Django project): real ``makemigrations`` +
+     ``migrate`` on SQLite, ``djsa bridge --to sqlalchemy``; the generated Core tables must be
+     exactly Django's tables (many-to-many join tables included) and match SQLAlchemy's reflection
+     of the database (columns, nullability, primary keys, foreign keys, lengths); rows Django
+     writes must read back through them, joins included.
+
 Prints one line per result and ends with ``N passed, M failed``. Exit 1 if any failed. Stdlib only.
 
 Usage: run_sqla_conformance.py [CASE...] [--djsa PATH] [--venv DIR]
@@ -289,6 +295,81 @@ BRIDGE = textwrap.dedent(r'''
     print(json.dumps(results))
 ''')
 
+# Runs inside the venv, in a migrated copy of a Django project: the reverse bridge, for real.
+REVERSE = textwrap.dedent(r'''
+    import decimal, json, os, sys, uuid
+    proj, generated = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, proj)
+    os.chdir(proj)
+    results = []
+    def result(ok, what, detail=""):
+        results.append((ok, what, detail))
+    import django
+    django.setup()
+    from django.apps import apps
+    from django.db import connection
+    import sqlalchemy as sa
+    ns = {}
+    exec(compile(open(generated).read(), generated, "exec"), ns)
+    md = ns["metadata"]
+    engine = sa.create_engine("sqlite:///" + os.path.abspath(connection.settings_dict["NAME"]))
+    reflected = sa.MetaData()
+    reflected.reflect(engine)
+    django_tables = {m._meta.db_table for m in apps.get_models() if m._meta.app_label not in ("contenttypes", "auth", "admin", "sessions")}
+    django_tables |= {f.remote_field.through._meta.db_table for m in apps.get_models() for f in m._meta.local_many_to_many}
+    result(set(md.tables) == django_tables, "generated tables = Django's tables", "%r vs %r" % (sorted(md.tables), sorted(django_tables)))
+    def cat(t):
+        for cls, name in ((sa.Boolean, "Boolean"), (sa.Integer, "Integer"), (sa.Text, "Text"), (sa.String, "String"),
+                          (sa.Float, "Float"), (sa.Numeric, "Numeric"), (sa.DateTime, "DateTime"), (sa.Date, "Date")):
+            if isinstance(t, cls):
+                return name
+        return type(t).__name__
+    for name, t in md.tables.items():
+        r = reflected.tables.get(name)
+        if r is None:
+            result(False, "table %s exists" % name)
+            continue
+        problems = []
+        if set(t.c.keys()) != set(r.c.keys()):
+            problems.append("columns %r vs reflected %r" % (sorted(t.c.keys()), sorted(r.c.keys())))
+        for c in t.columns:
+            rc = r.c.get(c.name)
+            if rc is None:
+                continue
+            if (bool(c.nullable) and not c.primary_key) != (bool(rc.nullable) and not rc.primary_key):
+                problems.append("%s nullable %r vs %r" % (c.name, c.nullable, rc.nullable))
+            if c.primary_key != rc.primary_key:
+                problems.append("%s primary key %r vs %r" % (c.name, c.primary_key, rc.primary_key))
+            mine = sorted(fk.target_fullname for fk in c.foreign_keys)
+            theirs = sorted(fk.target_fullname for fk in rc.foreign_keys)
+            if mine != theirs:
+                problems.append("%s fk %r vs %r" % (c.name, mine, theirs))
+            if isinstance(c.type, sa.String) and not isinstance(c.type, sa.Text) and isinstance(rc.type, sa.String) \
+                    and getattr(rc.type, "length", None) and c.type.length != rc.type.length:
+                problems.append("%s length %r vs %r" % (c.name, c.type.length, rc.type.length))
+        result(not problems, "generated table matches the database: %s" % name, "; ".join(problems))
+    # Rows written by Django, read through the generated tables.
+    from library.models import Author, Book, Genre, Profile, Tag
+    a = Author.objects.create(name="Ann", email="ann@example.com")
+    g = Genre.objects.create(code="sf", label="Science fiction")
+    b = Book.objects.create(author=a, genre=g, title="Dune", price=decimal.Decimal("9.99"), summary="s", rating=4.5, extra={"k": 1})
+    t = Tag.objects.create(name="classic")
+    b.tags.add(t)
+    Profile.objects.create(author=a, website="https://example.com", pages=3)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(md.tables["library_book"]).where(md.tables["library_book"].c.id == b.pk)).mappings().one()
+        ok = (row["title"] == "Dune" and row["author_id"] == a.pk and row["genre"] == "sf" and row["price"] == decimal.Decimal("9.99")
+              and row["isbn"] == b.isbn and row["extra"] == {"k": 1} and row["in_print"] is True)
+        result(ok, "SQLAlchemy reads a Django row through the generated table", repr(dict(row)))
+        bt = md.tables["library_book_tags"]
+        n = conn.execute(sa.select(sa.func.count()).select_from(bt).where(bt.c.book_id == b.pk, bt.c.tag_id == t.pk)).scalar()
+        result(n == 1, "SQLAlchemy reads the many-to-many join table", str(n))
+        at, pt = md.tables["library_author"], md.tables["library_profile"]
+        j = conn.execute(sa.select(at.c.name, pt.c.website).join_from(at, pt)).one()
+        result(tuple(j) == ("Ann", "https://example.com"), "SQLAlchemy joins through the generated foreign keys", repr(j))
+    print(json.dumps(results))
+''')
+
 SETTINGS = textwrap.dedent('''
     import os
     BASE = os.path.dirname(os.path.abspath(__file__))
@@ -443,6 +524,35 @@ def check_bridge(case, venv_python, djsa, report):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def check_reverse(case, venv_python, djsa, report):
+    tmp = tempfile.mkdtemp(prefix="djsa-sqla-reverse-")
+    try:
+        proj = os.path.join(tmp, "proj")
+        shutil.copytree(case, proj, ignore=shutil.ignore_patterns("__pycache__", "db.sqlite3"))
+        env = dict(os.environ)
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["DJANGO_SETTINGS_MODULE"] = "project.settings"
+        for cmd in (["makemigrations", "-v", "0"], ["migrate", "-v", "0"]):
+            code, out, err = run([venv_python, "manage.py"] + cmd, cwd=proj, env=env)
+            if code != 0:
+                report(False, "django %s" % cmd[0], err.strip()[-300:])
+                return
+        generated = os.path.join(tmp, "generated_tables.py")
+        code, out, err = run([djsa, "bridge", "--to", "sqlalchemy", proj, "--python", os.path.dirname(os.path.dirname(venv_python)), "-o", generated])
+        if code != 0:
+            report(False, "djsa bridge --to sqlalchemy", err)
+            return
+        code, out, err = run([venv_python, "-c", REVERSE, proj, generated], env=env)
+        if code != 0:
+            report(False, "reverse bridge run", (err.strip().splitlines() or [""])[-1])
+            return
+        for ok, what, detail in json.loads(out.strip().splitlines()[-1]):
+            report(ok, "reverse bridge: " + what, detail)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def check_expected(case, venv_python, djsa, report):
     with open(os.path.join(case, "expect_codes.txt")) as f:
         lines = [line.strip() for line in f if line.strip() and not line.startswith("#")]
@@ -499,6 +609,9 @@ def main():
             with open(expect) as f:
                 if "sqlalchemy-accepts" not in f.read().split():
                     continue
+        if os.path.exists(os.path.join(case, "reverse_bridge")):
+            check_reverse(case, venv_python, args.djsa, report)
+            continue
         compare_index(case, venv_python, args.djsa, report)
         if not os.path.exists(os.path.join(case, "no_bridge")):
             check_bridge(case, venv_python, args.djsa, report)

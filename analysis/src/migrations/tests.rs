@@ -173,3 +173,49 @@ fn optimizer_folds_foreign_keys_into_create_model() {
     assert_eq!(name, "Book");
     assert_eq!(fields.len(), 1);
 }
+
+#[test]
+fn dependency_cycle_is_reported_and_other_apps_still_replay() {
+    let db = RootDatabase::default();
+    let mig = |deps: &str| format!("from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [{deps}]\n    operations = []\n");
+    let a = mig("('shop', '0001_initial'), ('shop', '0003_b')");
+    let b = mig("('shop', '0002_a')");
+    let p = shop(
+        &db,
+        "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n",
+        &[
+            ("shop/migrations/0002_a.py", "shop.migrations.0002_a", &a),
+            ("shop/migrations/0003_b.py", "shop.migrations.0003_b", &b),
+        ],
+    );
+    let diags = super::diagnostics(&db, p);
+    assert_eq!(diags.iter().filter(|d| d.code == "DJSA105").count(), 2, "{diags:?}");
+    let pl = plan(&db, p, &opts());
+    assert!(pl.migrations.is_empty());
+    assert!(pl.cannot.iter().any(|(a, _)| a == "shop"));
+}
+
+#[test]
+fn library_apps_are_never_written() {
+    let db = RootDatabase::default();
+    let mut files: Vec<SourceFile> = Vec::new();
+    for (path, module, text) in [
+        ("proj/__init__.py", "proj", ""),
+        ("proj/settings.py", "proj.settings", "INSTALLED_APPS = ['lib']\n"),
+    ] {
+        files.push(SourceFile::new(&db, path.into(), Some(module.into()), text.into(), Origin::Project, false));
+    }
+    for (path, module, text) in [
+        ("/site/lib/__init__.py", "lib", ""),
+        ("/site/lib/models.py", "lib.models", "from django.db import models\n\nclass Thing(models.Model):\n    name = models.CharField(max_length=5)\n"),
+        ("/site/lib/migrations/__init__.py", "lib.migrations", ""),
+    ] {
+        files.push(SourceFile::new(&db, path.into(), Some(module.into()), text.into(), Origin::Library, false));
+    }
+    let config = ProjectConfig { settings_module: Some("proj.settings".into()), ..Default::default() };
+    let p = Project::new(&db, files, config);
+    let pl = plan(&db, p, &opts());
+    assert!(pl.migrations.is_empty());
+    assert!(pl.cannot.iter().any(|(a, _)| a == "lib"));
+    assert!(!super::diagnostics(&db, p).iter().any(|d| d.code == "DJSA101"));
+}

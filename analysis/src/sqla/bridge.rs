@@ -16,9 +16,10 @@ pub struct BridgeOutput {
 }
 
 const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 /// Django model class name for a table (`book_tags` -> `BookTags`), as inspectdb's table2model.
@@ -54,7 +55,16 @@ pub fn field_name_for(col: &str, is_relation: bool, is_pk: bool) -> (String, Opt
     if is_relation && name.len() > 3 && name.ends_with("_id") {
         name.truncate(name.len() - 3);
     }
-    let cleaned: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if cleaned != name {
         why = Some("Field renamed to remove unsuitable characters.");
         name = cleaned;
@@ -131,7 +141,8 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
             continue;
         }
         if !seen.insert(q.clone()) {
-            out.skipped.push((q, "defined twice; the first definition is bridged".into()));
+            out.skipped
+                .push((q, "defined twice; the first definition is bridged".into()));
             continue;
         }
         if let Some(why) = table_blocker(t) {
@@ -161,7 +172,10 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
     let find = |q: &str| -> Option<usize> {
         let ti = index.find_table(q)?;
         // find_table may pick a duplicate; the bridged one has the same qualified name.
-        selected.iter().copied().find(|&s| index.tables[s].qualified_name() == index.tables[ti].qualified_name())
+        selected
+            .iter()
+            .copied()
+            .find(|&s| index.tables[s].qualified_name() == index.tables[ti].qualified_name())
     };
     let mut plans: Vec<Plan<'_>> = Vec::new();
     for &i in &selected {
@@ -171,7 +185,8 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
             if fk.columns.len() != 1 {
                 continue;
             }
-            let (Some(tt), Some(tc)) = (fk.target_table.as_deref(), fk.target_columns.first()) else {
+            let (Some(tt), Some(tc)) = (fk.target_table.as_deref(), fk.target_columns.first())
+            else {
                 continue;
             };
             let Some(ti) = find(tt) else { continue };
@@ -179,7 +194,9 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
             if !target.is_unique_set(std::slice::from_ref(tc)) {
                 continue;
             }
-            let Some(tm) = model_of.get(&ti) else { continue };
+            let Some(tm) = model_of.get(&ti) else {
+                continue;
+            };
             rels.insert(
                 fk.columns[0].clone(),
                 Rel {
@@ -220,7 +237,8 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
             continue;
         }
         let (a, b) = (&p.rels[&t.primary_key[0]], &p.rels[&t.primary_key[1]]);
-        if a.target_model == b.target_model || a.target_model == "self" || b.target_model == "self" {
+        if a.target_model == b.target_model || a.target_model == "self" || b.target_model == "self"
+        {
             continue;
         }
         // The relationship attribute that uses this table as `secondary`, on the owner's class.
@@ -232,7 +250,12 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
             .find(|r| r.secondary.as_deref() == Some(t.name.as_str()))
             .map(|r| r.attr.clone());
         let field = rel_name.unwrap_or_else(|| format!("{}s", b.target_model.to_lowercase()));
-        adds.push((a.target_model.clone(), field, b.target_model.clone(), p.model.clone()));
+        adds.push((
+            a.target_model.clone(),
+            field,
+            b.target_model.clone(),
+            p.model.clone(),
+        ));
     }
     for (owner, field, target, through) in adds {
         if let Some(p) = plans.iter_mut().find(|p| p.model == owner) {
@@ -245,10 +268,17 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
     }
     // Reverse accessor clashes: several FKs from one model to the same target.
     let mut text = String::new();
-    text.push_str("# Django models for SQLAlchemy tables, generated by djsa (`djsa bridge --to django`).\n");
+    text.push_str(
+        "# Django models for SQLAlchemy tables, generated by djsa (`djsa bridge --to django`).\n",
+    );
     text.push_str("# managed = False: Django never creates, alters or drops these tables; SQLAlchemy owns them.\n");
     text.push_str("from django.db import models\n");
-    let needs_now = plans.iter().any(|p| p.table.columns.iter().any(|c| db_default(c.server_default.as_deref(), &c.ty).is_some_and(|d| d == "Now()")));
+    let needs_now = plans.iter().any(|p| {
+        p.table
+            .columns
+            .iter()
+            .any(|c| db_default(c.server_default.as_deref(), &c.ty).is_some_and(|d| d == "Now()"))
+    });
     if needs_now {
         text.push_str("from django.db.models.functions import Now\n");
     }
@@ -267,7 +297,15 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
 fn db_default(server_default: Option<&str>, ty: &SqlType) -> Option<String> {
     let sd = server_default?.trim();
     let lower = sd.to_ascii_lowercase();
-    if matches!(lower.as_str(), "func.now()" | "func.current_timestamp()" | "current_timestamp" | "now()" | "sa.func.now()" | "sqlalchemy.func.now()") {
+    if matches!(
+        lower.as_str(),
+        "func.now()"
+            | "func.current_timestamp()"
+            | "current_timestamp"
+            | "now()"
+            | "sa.func.now()"
+            | "sqlalchemy.func.now()"
+    ) {
         return matches!(ty, SqlType::DateTime { .. }).then(|| "Now()".to_string());
     }
     let unquoted = sd.trim_matches('\'');
@@ -278,7 +316,9 @@ fn db_default(server_default: Option<&str>, ty: &SqlType) -> Option<String> {
             _ => None,
         },
         t if t.is_integer() => unquoted.parse::<i64>().ok().map(|i| i.to_string()),
-        SqlType::Float | SqlType::Double => unquoted.parse::<f64>().ok().map(|_| unquoted.to_string()),
+        SqlType::Float | SqlType::Double => {
+            unquoted.parse::<f64>().ok().map(|_| unquoted.to_string())
+        }
         SqlType::String { .. } | SqlType::Text | SqlType::Enum { .. } => Some(py_str(unquoted)),
         _ => None,
     }
@@ -296,7 +336,11 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
     }
     let model_lower = p.model.to_lowercase();
     for c in &t.columns {
-        let fname = p.names.get(&c.name).cloned().unwrap_or_else(|| c.name.clone());
+        let fname = p
+            .names
+            .get(&c.name)
+            .cloned()
+            .unwrap_or_else(|| c.name.clone());
         let single_pk = t.primary_key.len() == 1 && t.primary_key[0] == c.name;
         if let Some(expr) = &c.computed {
             comments.push(format!("column {:?}: computed column (GENERATED ALWAYS AS ({expr})); not bridged, Django reads and writes it no more", c.name));
@@ -306,27 +350,51 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
         let class: String;
         if let Some(rel) = p.rels.get(&c.name) {
             let unique = single_pk || t.uniques.iter().any(|u| u.len() == 1 && u[0] == c.name);
-            class = if unique { "OneToOneField".into() } else { "ForeignKey".into() };
+            class = if unique {
+                "OneToOneField".into()
+            } else {
+                "ForeignKey".into()
+            };
             opts.push(py_str(&rel.target_model));
             opts.push("models.DO_NOTHING".into());
             if single_pk {
                 opts.push("primary_key=True".into());
             }
             if !rel.target_is_pk {
-                let target_plan = plans.iter().find(|x| x.model == rel.target_model || (rel.target_model == "self" && x.model == p.model));
-                let tf = target_plan.and_then(|x| x.names.get(&rel.target_col)).cloned().unwrap_or_else(|| rel.target_col.clone());
+                let target_plan = plans.iter().find(|x| {
+                    x.model == rel.target_model
+                        || (rel.target_model == "self" && x.model == p.model)
+                });
+                let tf = target_plan
+                    .and_then(|x| x.names.get(&rel.target_col))
+                    .cloned()
+                    .unwrap_or_else(|| rel.target_col.clone());
                 opts.push(format!("to_field={}", py_str(&tf)));
             }
             if format!("{fname}_id") != c.name {
                 opts.push(format!("db_column={}", py_str(&c.name)));
             }
-            let clash = per_target.get(rel.target_model.as_str()).copied().unwrap_or(0) > 1 || rel.target_model == "self";
+            let clash = per_target
+                .get(rel.target_model.as_str())
+                .copied()
+                .unwrap_or(0)
+                > 1
+                || rel.target_model == "self";
             if clash {
-                opts.push(format!("related_name={}", py_str(&format!("{model_lower}_{fname}_set"))));
-                opts.push(format!("related_query_name={}", py_str(&format!("{model_lower}_{fname}"))));
+                opts.push(format!(
+                    "related_name={}",
+                    py_str(&format!("{model_lower}_{fname}_set"))
+                ));
+                opts.push(format!(
+                    "related_query_name={}",
+                    py_str(&format!("{model_lower}_{fname}"))
+                ));
             }
         } else {
-            let auto = single_pk && c.ty.is_integer() && c.autoincrement != Some(false) && t.foreign_keys.iter().all(|f| !f.columns.contains(&c.name));
+            let auto = single_pk
+                && c.ty.is_integer()
+                && c.autoincrement != Some(false)
+                && t.foreign_keys.iter().all(|f| !f.columns.contains(&c.name));
             match types::django_field(&c.ty, auto) {
                 Ok((cls, type_opts)) => {
                     class = cls.to_string();
@@ -337,7 +405,10 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
                         opts.push(format!("{k}={v}"));
                     }
                     if let SqlType::Enum { values: Some(v) } = &c.ty {
-                        let ch: Vec<String> = v.iter().map(|x| format!("({}, {})", py_str(x), py_str(x))).collect();
+                        let ch: Vec<String> = v
+                            .iter()
+                            .map(|x| format!("({}, {})", py_str(x), py_str(x)))
+                            .collect();
                         opts.push(format!("choices=[{}]", ch.join(", ")));
                     }
                     if fname != c.name {
@@ -349,7 +420,11 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
                     comments.push(format!(
                         "column {:?}: {why}; not bridged{}",
                         c.name,
-                        if required { " (NOT NULL without a server default: inserts through Django will fail)" } else { "" }
+                        if required {
+                            " (NOT NULL without a server default: inserts through Django will fail)"
+                        } else {
+                            ""
+                        }
                     ));
                     continue;
                 }
@@ -368,15 +443,17 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
         {
             opts.push(format!("default={d}"));
         }
-        if !single_pk
-            && let Some(dd) = db_default(c.server_default.as_deref(), &c.ty)
-        {
+        if !single_pk && let Some(dd) = db_default(c.server_default.as_deref(), &c.ty) {
             if !c.nullable {
                 opts.push("blank=True".into());
             }
             opts.push(format!("db_default={dd}"));
         } else if c.server_default.is_some() && !single_pk {
-            comments.push(format!("column {:?}: server default {:?} has no Django equivalent; not carried over", c.name, c.server_default.as_deref().unwrap_or("")));
+            comments.push(format!(
+                "column {:?}: server default {:?} has no Django equivalent; not carried over",
+                c.name,
+                c.server_default.as_deref().unwrap_or("")
+            ));
         }
         // The column comment becomes the form help text (db_comment would only warn on backends
         // without comments, and managed=False models never emit DDL).
@@ -398,10 +475,17 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
             .iter()
             .map(|c| {
                 let n = p.names.get(c).cloned().unwrap_or_else(|| c.clone());
-                if p.rels.contains_key(c) { py_str(&format!("{n}_id")) } else { py_str(&n) }
+                if p.rels.contains_key(c) {
+                    py_str(&format!("{n}_id"))
+                } else {
+                    py_str(&n)
+                }
             })
             .collect();
-        lines.insert(0, format!("    pk = models.CompositePrimaryKey({})", fields.join(", ")));
+        lines.insert(
+            0,
+            format!("    pk = models.CompositePrimaryKey({})", fields.join(", ")),
+        );
         comments.push("composite primary key: the Django admin cannot register this model and no ForeignKey can point at it".into());
     }
     if t.incomplete {
@@ -421,23 +505,36 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
     text.push_str("\n    class Meta:\n        managed = False\n");
     match &t.schema {
         Some(s) => {
-            text.push_str("        # Schema-qualified table: this quoting works on PostgreSQL only.\n");
-            text.push_str(&format!("        db_table = {}\n", py_str(&format!("\"{s}\".\"{}\"", t.name))));
+            text.push_str(
+                "        # Schema-qualified table: this quoting works on PostgreSQL only.\n",
+            );
+            text.push_str(&format!(
+                "        db_table = {}\n",
+                py_str(&format!("\"{s}\".\"{}\"", t.name))
+            ));
         }
         None => text.push_str(&format!("        db_table = {}\n", py_str(&t.name))),
     }
     let mut together: Vec<String> = Vec::new();
     for u in &t.uniques {
-        if u.len() < 2 || (u.len() == t.primary_key.len() && u.iter().all(|c| t.primary_key.contains(c))) {
+        if u.len() < 2
+            || (u.len() == t.primary_key.len() && u.iter().all(|c| t.primary_key.contains(c)))
+        {
             continue;
         }
-        let names: Option<Vec<String>> = u.iter().map(|c| p.names.get(c).map(|n| py_str(n))).collect();
+        let names: Option<Vec<String>> = u
+            .iter()
+            .map(|c| p.names.get(c).map(|n| py_str(n)))
+            .collect();
         if let Some(n) = names {
             together.push(format!("({},)", n.join(", ")));
         }
     }
     if !together.is_empty() {
-        text.push_str(&format!("        unique_together = ({},)\n", together.join(", ")));
+        text.push_str(&format!(
+            "        unique_together = ({},)\n",
+            together.join(", ")
+        ));
     }
 }
 

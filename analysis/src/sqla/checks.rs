@@ -33,11 +33,19 @@ pub fn check(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
 }
 
 fn on_table(t: &Table, code: &str, sev: Severity, msg: String) -> Diagnostic {
-    Diagnostic::new(code, sev, msg).at(t.file, t.span).object(format!("sqlalchemy table {}", t.qualified_name()))
+    Diagnostic::new(code, sev, msg)
+        .at(t.file, t.span)
+        .object(format!("sqlalchemy table {}", t.qualified_name()))
 }
 
 fn on_column(t: &Table, c: &Column, code: &str, sev: Severity, msg: String) -> Diagnostic {
-    Diagnostic::new(code, sev, msg).at(c.file, c.span).object(format!("sqlalchemy column {}.{}", t.qualified_name(), c.name))
+    Diagnostic::new(code, sev, msg)
+        .at(c.file, c.span)
+        .object(format!(
+            "sqlalchemy column {}.{}",
+            t.qualified_name(),
+            c.name
+        ))
 }
 
 fn known_metadata(k: &str) -> bool {
@@ -49,7 +57,9 @@ fn known_metadata(k: &str) -> bool {
 fn foreign_keys(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
     for t in &index.tables {
         for fk in &t.foreign_keys {
-            let Some(target) = fk.target_table.as_deref() else { continue };
+            let Some(target) = fk.target_table.as_deref() else {
+                continue;
+            };
             let shown = format!("{target}.{}", fk.target_columns.join(", "));
             match index.find_table(target) {
                 None => {
@@ -73,7 +83,13 @@ fn foreign_keys(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
                 }
                 Some(ti) => {
                     let tt = &index.tables[ti];
-                    if known_metadata(&tt.metadata) && known_metadata(&t.metadata) && tt.metadata != t.metadata && !index.tables.iter().any(|x| x.metadata == t.metadata && x.qualified_name() == tt.qualified_name()) {
+                    if known_metadata(&tt.metadata)
+                        && known_metadata(&t.metadata)
+                        && tt.metadata != t.metadata
+                        && !index.tables.iter().any(|x| {
+                            x.metadata == t.metadata && x.qualified_name() == tt.qualified_name()
+                        })
+                    {
                         out.push(
                             Diagnostic::new(
                                 "DJSA201",
@@ -94,7 +110,12 @@ fn foreign_keys(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     for col in &fk.target_columns {
-                        if tt.column(col).is_none() && !tt.columns.iter().any(|c| c.attr.as_deref() == Some(col.as_str())) {
+                        if tt.column(col).is_none()
+                            && !tt
+                                .columns
+                                .iter()
+                                .any(|c| c.attr.as_deref() == Some(col.as_str()))
+                        {
                             out.push(
                                 Diagnostic::new(
                                     "DJSA201",
@@ -126,9 +147,17 @@ fn foreign_keys(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
 
 fn relationships(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
     let by_name = |n: &str| -> Option<usize> {
-        let mut it = index.classes.iter().enumerate().filter(|(_, c)| c.name == n);
+        let mut it = index
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.name == n);
         let first = it.next()?.0;
-        if it.next().is_some() { None } else { Some(first) }
+        if it.next().is_some() {
+            None
+        } else {
+            Some(first)
+        }
     };
     // Attribute names each class gets from other classes' backref=.
     let mut backrefs: FxHashMap<usize, Vec<String>> = FxHashMap::default();
@@ -141,13 +170,18 @@ fn relationships(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
     }
     for (ci, c) in index.classes.iter().enumerate() {
         for r in &c.relationships {
-            let Some(ti) = r.target.as_deref().and_then(by_name) else { continue };
+            let Some(ti) = r.target.as_deref().and_then(by_name) else {
+                continue;
+            };
             let target = &index.classes[ti];
             // Members inherited from mapped parents count too.
             let mut chain = vec![ti];
             let mut cur = ti;
             for _ in 0..20 {
-                match index.classes[cur].sti_parent.or(index.classes[cur].joined_parent) {
+                match index.classes[cur]
+                    .sti_parent
+                    .or(index.classes[cur].joined_parent)
+                {
                     Some(p) => {
                         chain.push(p);
                         cur = p;
@@ -156,14 +190,28 @@ fn relationships(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
                 }
             }
             let incomplete = chain.iter().any(|&x| index.classes[x].incomplete);
-            let find_rel = |name: &str| chain.iter().find_map(|&x| index.classes[x].relationships.iter().find(|o| o.attr == name));
-            let has_attr = |name: &str| chain.iter().any(|&x| index.classes[x].attrs.iter().any(|(a, _)| a == name));
+            let find_rel = |name: &str| {
+                chain.iter().find_map(|&x| {
+                    index.classes[x]
+                        .relationships
+                        .iter()
+                        .find(|o| o.attr == name)
+                })
+            };
+            let has_attr = |name: &str| {
+                chain
+                    .iter()
+                    .any(|&x| index.classes[x].attrs.iter().any(|(a, _)| a == name))
+            };
             if let Some(bp) = &r.back_populates {
                 if let Some(other) = find_rel(bp) {
                     let mut own_chain = vec![c.name.clone()];
                     let mut cur = ci;
                     for _ in 0..20 {
-                        match index.classes[cur].sti_parent.or(index.classes[cur].joined_parent) {
+                        match index.classes[cur]
+                            .sti_parent
+                            .or(index.classes[cur].joined_parent)
+                        {
                             Some(p) => {
                                 own_chain.push(index.classes[p].name.clone());
                                 cur = p;
@@ -273,8 +321,12 @@ fn primary_keys(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
         if c.sti_parent.is_some() || c.mapper_primary_key || c.incomplete {
             continue;
         }
-        let Some(t) = c.table.and_then(|i| index.tables.get(i)) else { continue };
-        if t.class.is_some_and(|own| index.classes.get(own).is_some_and(|o| o.id != c.id)) {
+        let Some(t) = c.table.and_then(|i| index.tables.get(i)) else {
+            continue;
+        };
+        if t.class
+            .is_some_and(|own| index.classes.get(own).is_some_and(|o| o.id != c.id))
+        {
             continue;
         }
         if t.incomplete || !t.primary_key.is_empty() {
@@ -358,10 +410,11 @@ fn meta_api(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
             if c.computed.is_some() {
                 continue;
             }
-            let is_rel_col = t.foreign_keys.iter().any(|f| f.columns.len() == 1 && f.columns[0] == c.name);
-            if !is_rel_col
-                && let Err(why) = types::django_field(&c.ty, false)
-            {
+            let is_rel_col = t
+                .foreign_keys
+                .iter()
+                .any(|f| f.columns.len() == 1 && f.columns[0] == c.name);
+            if !is_rel_col && let Err(why) = types::django_field(&c.ty, false) {
                 if matches!(c.ty, SqlType::Unknown(_)) {
                     continue; // not understood: not claimed either way (listed by --verbose)
                 }
@@ -400,8 +453,13 @@ fn meta_api(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
                 );
                 continue;
             }
-            let (Some(target), Some(tc)) = (fk.target_table.as_deref(), fk.target_columns.first()) else { continue };
-            let Some(ti) = index.find_table(target) else { continue };
+            let (Some(target), Some(tc)) = (fk.target_table.as_deref(), fk.target_columns.first())
+            else {
+                continue;
+            };
+            let Some(ti) = index.find_table(target) else {
+                continue;
+            };
             let tt = &index.tables[ti];
             if tt.incomplete || tt.column(tc).is_none() {
                 continue;
@@ -420,7 +478,12 @@ fn meta_api(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
             }
         }
         if is_association(t) {
-            let extra: Vec<&str> = t.columns.iter().filter(|c| !t.primary_key.contains(&c.name)).map(|c| c.name.as_str()).collect();
+            let extra: Vec<&str> = t
+                .columns
+                .iter()
+                .filter(|c| !t.primary_key.contains(&c.name))
+                .map(|c| c.name.as_str())
+                .collect();
             if !extra.is_empty() {
                 out.push(
                     on_table(
@@ -438,7 +501,11 @@ fn meta_api(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
 
 fn is_association(t: &Table) -> bool {
     t.primary_key.len() == 2
-        && t.primary_key.iter().all(|c| t.foreign_keys.iter().any(|f| f.columns.len() == 1 && f.columns[0] == *c))
+        && t.primary_key.iter().all(|c| {
+            t.foreign_keys
+                .iter()
+                .any(|f| f.columns.len() == 1 && f.columns[0] == *c)
+        })
 }
 
 // ------------------------------------------------------------------ DJSA24x
@@ -448,7 +515,9 @@ fn compatible(a: &SqlType, b: &SqlType) -> bool {
     match (a, b) {
         (T::Unknown(_), _) | (_, T::Unknown(_)) => true,
         (T::Float | T::Double, T::Float | T::Double) => true,
-        (T::String { length: None, .. } | T::Text, T::String { length: None, .. } | T::Text) => true,
+        (T::String { length: None, .. } | T::Text, T::String { length: None, .. } | T::Text) => {
+            true
+        }
         (T::String { .. } | T::Enum { .. }, T::String { .. } | T::Enum { .. }) => true,
         (T::DateTime { .. }, T::DateTime { .. }) => true,
         _ => a.category() == b.category(),
@@ -457,13 +526,34 @@ fn compatible(a: &SqlType, b: &SqlType) -> bool {
 
 fn drift(index: &SqlaIndex, dj: &super::django::DjangoTables, out: &mut Vec<Diagnostic>) {
     for d in &dj.tables {
-        let Some(ti) = index.tables.iter().position(|t| t.schema.is_none() && t.name == d.db_table) else { continue };
+        let Some(ti) = index
+            .tables
+            .iter()
+            .position(|t| t.schema.is_none() && t.name == d.db_table)
+        else {
+            continue;
+        };
         let t = &index.tables[ti];
-        let both = |out: &mut Vec<Diagnostic>, code: &str, sa_col: Option<&Column>, dj_col: Option<&DjColumn>, msg: String, hint: &str| {
+        let both = |out: &mut Vec<Diagnostic>,
+                    code: &str,
+                    sa_col: Option<&Column>,
+                    dj_col: Option<&DjColumn>,
+                    msg: String,
+                    hint: &str| {
             let (sf, ss) = sa_col.map(|c| (c.file, c.span)).unwrap_or((t.file, t.span));
-            out.push(Diagnostic::new(code, Severity::Warning, msg.clone()).at(sf, ss).hint(hint).object(format!("sqlalchemy table {}", t.qualified_name())));
+            out.push(
+                Diagnostic::new(code, Severity::Warning, msg.clone())
+                    .at(sf, ss)
+                    .hint(hint)
+                    .object(format!("sqlalchemy table {}", t.qualified_name())),
+            );
             let (df, ds) = dj_col.map(|c| (c.file, c.span)).unwrap_or((d.file, d.span));
-            out.push(Diagnostic::new(code, Severity::Warning, msg).at(df, ds).hint(hint).object(d.label.clone()));
+            out.push(
+                Diagnostic::new(code, Severity::Warning, msg)
+                    .at(df, ds)
+                    .hint(hint)
+                    .object(d.label.clone()),
+            );
         };
         for dc in &d.columns {
             match t.column(&dc.column) {
@@ -476,7 +566,10 @@ fn drift(index: &SqlaIndex, dj: &super::django::DjangoTables, out: &mut Vec<Diag
                         "DJSA241",
                         None,
                         Some(dc),
-                        format!("Django model {} maps column '{}' of table '{}', which the SQLAlchemy table does not declare.", d.label, dc.column, d.db_table),
+                        format!(
+                            "Django model {} maps column '{}' of table '{}', which the SQLAlchemy table does not declare.",
+                            d.label, dc.column, d.db_table
+                        ),
                         "The two ORMs disagree on the table's columns: one of them reads or writes a column the other does not know. Add the column on the SQLAlchemy side or remove the field.",
                     );
                 }
@@ -490,7 +583,12 @@ fn drift(index: &SqlaIndex, dj: &super::django::DjangoTables, out: &mut Vec<Diag
                     "DJSA241",
                     Some(sc),
                     None,
-                    format!("SQLAlchemy table '{}' declares column '{}', which Django model {} does not map.", t.qualified_name(), sc.name, d.label),
+                    format!(
+                        "SQLAlchemy table '{}' declares column '{}', which Django model {} does not map.",
+                        t.qualified_name(),
+                        sc.name,
+                        d.label
+                    ),
                     if !sc.nullable && sc.server_default.is_none() && !sc.identity {
                         "The column is NOT NULL without a server default: every insert through Django fails. Add the field to the Django model."
                     } else {
@@ -518,13 +616,25 @@ fn column_drift(
             "DJSA242",
             Some(sc),
             Some(dc),
-            format!("Column {tn}.{col}: Django says {} ({}), SQLAlchemy says {}.", dc.ty.category(), dc.kind.map(|k| k.name()).unwrap_or("?"), sc.ty.category()),
+            format!(
+                "Column {tn}.{col}: Django says {} ({}), SQLAlchemy says {}.",
+                dc.ty.category(),
+                dc.kind.map(|k| k.name()).unwrap_or("?"),
+                sc.ty.category()
+            ),
             "The two declarations of one column disagree on its type; whichever ORM created the table, the other one reads and writes values of the wrong type.",
         );
         return;
     }
     match (&dc.ty, &sc.ty) {
-        (SqlType::String { length: Some(a), .. }, SqlType::String { length: Some(b), .. }) if a != b => both(
+        (
+            SqlType::String {
+                length: Some(a), ..
+            },
+            SqlType::String {
+                length: Some(b), ..
+            },
+        ) if a != b => both(
             out,
             "DJSA243",
             Some(sc),
@@ -532,7 +642,16 @@ fn column_drift(
             format!("Column {tn}.{col}: Django max_length={a}, SQLAlchemy String({b})."),
             "Values valid for one side are rejected or truncated by the other (forms validate the Django length; the database enforces the one it was created with).",
         ),
-        (SqlType::Numeric { precision: Some(p1), scale: s1 }, SqlType::Numeric { precision: Some(p2), scale: s2 }) if p1 != p2 || s1 != s2 => both(
+        (
+            SqlType::Numeric {
+                precision: Some(p1),
+                scale: s1,
+            },
+            SqlType::Numeric {
+                precision: Some(p2),
+                scale: s2,
+            },
+        ) if p1 != p2 || s1 != s2 => both(
             out,
             "DJSA243",
             Some(sc),
@@ -554,7 +673,11 @@ fn column_drift(
             Some(dc),
             format!(
                 "Column {tn}.{col}: Django says {}, SQLAlchemy says {}.",
-                if dc.nullable { "NULL (null=True)" } else { "NOT NULL" },
+                if dc.nullable {
+                    "NULL (null=True)"
+                } else {
+                    "NOT NULL"
+                },
                 if sc.nullable { "NULL" } else { "NOT NULL" }
             ),
             "One side writes NULLs the other side's database constraint or code does not expect.",
@@ -566,7 +689,14 @@ fn column_drift(
             "DJSA245",
             Some(sc),
             Some(dc),
-            format!("Column {tn}.{col}: primary key on the {} side only.", if dc.primary_key { "Django" } else { "SQLAlchemy" }),
+            format!(
+                "Column {tn}.{col}: primary key on the {} side only.",
+                if dc.primary_key {
+                    "Django"
+                } else {
+                    "SQLAlchemy"
+                }
+            ),
             "The ORMs identify rows differently: updates and deletes issued by one side may hit other rows than the other side expects.",
         );
     } else if !dc.primary_key {
@@ -577,7 +707,10 @@ fn column_drift(
                 "DJSA245",
                 Some(sc),
                 Some(dc),
-                format!("Column {tn}.{col}: unique on the {} side only.", if dc.unique { "Django" } else { "SQLAlchemy" }),
+                format!(
+                    "Column {tn}.{col}: unique on the {} side only.",
+                    if dc.unique { "Django" } else { "SQLAlchemy" }
+                ),
                 "Only one side enforces uniqueness: forms validate it (or not) differently from what the database does.",
             );
         }
@@ -593,7 +726,9 @@ fn column_drift(
             "DJSA246",
             Some(sc),
             Some(dc),
-            format!("Column {tn}.{col}: Django's ForeignKey targets {a}.{ac}, SQLAlchemy's targets {b}.{bc}."),
+            format!(
+                "Column {tn}.{col}: Django's ForeignKey targets {a}.{ac}, SQLAlchemy's targets {b}.{bc}."
+            ),
             "The two ORMs join this column to different rows.",
         ),
         (Some((a, ac)), None) => both(

@@ -75,14 +75,32 @@ pub fn sql_type_of(kind: Option<FieldKind>, f: &FieldDef) -> SqlType {
     match kind {
         K::AutoField | K::IntegerField | K::PositiveIntegerField => SqlType::Integer,
         K::BigAutoField | K::BigIntegerField | K::PositiveBigIntegerField => SqlType::BigInteger,
-        K::SmallAutoField | K::SmallIntegerField | K::PositiveSmallIntegerField => SqlType::SmallInteger,
+        K::SmallAutoField | K::SmallIntegerField | K::PositiveSmallIntegerField => {
+            SqlType::SmallInteger
+        }
         K::BooleanField | K::NullBooleanField => SqlType::Boolean,
-        K::CharField | K::EmailField | K::SlugField | K::URLField | K::FileField | K::ImageField | K::FilePathField | K::CommaSeparatedIntegerField => SqlType::String {
-            length: int(f.get("max_length")).or_else(|| kind.default_max_length().and_then(|i| u32::try_from(i).ok())),
+        K::CharField
+        | K::EmailField
+        | K::SlugField
+        | K::URLField
+        | K::FileField
+        | K::ImageField
+        | K::FilePathField
+        | K::CommaSeparatedIntegerField => SqlType::String {
+            length: int(f.get("max_length")).or_else(|| {
+                kind.default_max_length()
+                    .and_then(|i| u32::try_from(i).ok())
+            }),
             fixed: false,
         },
-        K::GenericIPAddressField => SqlType::String { length: Some(39), fixed: false },
-        K::IPAddressField => SqlType::String { length: Some(15), fixed: false },
+        K::GenericIPAddressField => SqlType::String {
+            length: Some(39),
+            fixed: false,
+        },
+        K::IPAddressField => SqlType::String {
+            length: Some(15),
+            fixed: false,
+        },
         K::TextField => SqlType::Text,
         K::DecimalField => SqlType::Numeric {
             precision: int(f.get("max_digits")),
@@ -112,7 +130,12 @@ pub fn django_tables(db: &dyn Db, project: Project) -> DjangoTables {
         if name == "AUTH_USER_MODEL" {
             return Some(pm.settings.auth_user_model.clone());
         }
-        pm.settings.env.names.get(name).and_then(|v| v.as_str()).map(str::to_string)
+        pm.settings
+            .env
+            .names
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
     };
     let fp = FromProject {
         pm,
@@ -136,7 +159,8 @@ pub fn django_tables(db: &dyn Db, project: Project) -> DjangoTables {
         }
     };
     // label_lower -> (db_table, pk column, pk type)
-    let mut targets: FxHashMap<String, (String, String, SqlType, FxHashMap<String, String>)> = FxHashMap::default();
+    let mut targets: FxHashMap<String, (String, String, SqlType, FxHashMap<String, String>)> =
+        FxHashMap::default();
     for (_, s) in &states {
         let mut pk = ("id".to_string(), SqlType::Integer);
         let mut cols: FxHashMap<String, String> = FxHashMap::default();
@@ -151,7 +175,10 @@ pub fn django_tables(db: &dyn Db, project: Project) -> DjangoTables {
                 pk = (col, sql_type_of(f.kind(), f));
             }
         }
-        targets.insert(format!("{}.{}", s.app_label, s.name_lower()), (db_table(s), pk.0, pk.1, cols));
+        targets.insert(
+            format!("{}.{}", s.app_label, s.name_lower()),
+            (db_table(s), pk.0, pk.1, cols),
+        );
     }
     for (i, s) in &states {
         let m = &pm.models[*i];
@@ -167,7 +194,12 @@ pub fn django_tables(db: &dyn Db, project: Project) -> DjangoTables {
         };
         for (name, f) in &s.fields {
             let kind = f.kind();
-            let span = m.own_fields.iter().find(|x| x.name == *name).map(|x| x.name_span).unwrap_or(m.name_span);
+            let span = m
+                .own_fields
+                .iter()
+                .find(|x| x.name == *name)
+                .map(|x| x.name_span)
+                .unwrap_or(m.name_span);
             if f.is_m2m() {
                 if f.get("through").is_none()
                     && let Some(target) = f.target()
@@ -175,7 +207,11 @@ pub fn django_tables(db: &dyn Db, project: Project) -> DjangoTables {
                 {
                     let from = s.name_lower();
                     let to = target.rsplit('.').next().unwrap_or(&target).to_string();
-                    let (fc, tc) = if to == from { (format!("from_{from}_id"), format!("to_{to}_id")) } else { (format!("{from}_id"), format!("{to}_id")) };
+                    let (fc, tc) = if to == from {
+                        (format!("from_{from}_id"), format!("to_{to}_id"))
+                    } else {
+                        (format!("{from}_id"), format!("{to}_id"))
+                    };
                     let jt = match f.get("db_table") {
                         Some(Val::Str(x)) => x.clone(),
                         _ => format!("{}_{}", t.db_table, name),
@@ -184,7 +220,15 @@ pub fn django_tables(db: &dyn Db, project: Project) -> DjangoTables {
                 }
                 continue;
             }
-            if matches!(kind, Some(FieldKind::CompositePrimaryKey | FieldKind::GenericForeignKey | FieldKind::GenericRelation | FieldKind::ForeignObject)) {
+            if matches!(
+                kind,
+                Some(
+                    FieldKind::CompositePrimaryKey
+                        | FieldKind::GenericForeignKey
+                        | FieldKind::GenericRelation
+                        | FieldKind::ForeignObject
+                )
+            ) {
                 continue;
             }
             let column = match f.get("db_column") {
@@ -196,7 +240,10 @@ pub fn django_tables(db: &dyn Db, project: Project) -> DjangoTables {
                 match f.target().and_then(|tg| targets.get(&tg)) {
                     Some((tt, tpk, tty, tcols)) => {
                         let (tcol, tty2) = match f.get("to_field") {
-                            Some(Val::Str(tf)) => (tcols.get(tf).cloned().unwrap_or(tf.clone()), SqlType::Unknown("to_field".into())),
+                            Some(Val::Str(tf)) => (
+                                tcols.get(tf).cloned().unwrap_or(tf.clone()),
+                                SqlType::Unknown("to_field".into()),
+                            ),
                             _ => (tpk.clone(), tty.clone()),
                         };
                         // An FK column has its target's type, auto fields as plain integers.

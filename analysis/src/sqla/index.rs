@@ -183,7 +183,9 @@ impl SqlaIndex {
 pub fn imports_sqlalchemy(db: &dyn Db, file: SourceFile) -> bool {
     fn walk(stmts: &[Stmt]) -> bool {
         stmts.iter().any(|s| match s {
-            Stmt::Import { module, .. } => module == "sqlalchemy" || module.starts_with("sqlalchemy."),
+            Stmt::Import { module, .. } => {
+                module == "sqlalchemy" || module.starts_with("sqlalchemy.")
+            }
             Stmt::ImportFrom {
                 module: Some(m),
                 level: 0,
@@ -239,7 +241,10 @@ pub fn sqla_tables(db: &dyn Db, project: Project) -> SqlaIndex {
 /// Alembic revision files and Django migrations carry their own table snapshots.
 fn is_migration_file(path: &str) -> bool {
     let p = path.replace('\\', "/");
-    p.contains("/versions/") || p.starts_with("versions/") || p.contains("/migrations/") || p.starts_with("migrations/")
+    p.contains("/versions/")
+        || p.starts_with("versions/")
+        || p.contains("/migrations/")
+        || p.starts_with("migrations/")
 }
 
 /// A foreign key target before every table is known.
@@ -448,7 +453,13 @@ impl<'a> Builder<'a> {
     }
 
     /// A `Table("name", metadata, ...)` call. Returns the table index.
-    fn core_table(&mut self, file: SourceFile, call: &Expr, var: Option<&str>, class: Option<usize>) -> Option<usize> {
+    fn core_table(
+        &mut self,
+        file: SourceFile,
+        call: &Expr,
+        var: Option<&str>,
+        class: Option<usize>,
+    ) -> Option<usize> {
         if let Some(&i) = self.table_calls.get(&(file, call.span.start)) {
             return Some(i);
         }
@@ -467,12 +478,17 @@ impl<'a> Builder<'a> {
             return None;
         };
         let metadata = match args.get(1) {
-            Some(m) => self.metadata_key(file, m, 0).unwrap_or_else(|| format!("?{}", value_key(self.db, file, m))),
+            Some(m) => self
+                .metadata_key(file, m, 0)
+                .unwrap_or_else(|| format!("?{}", value_key(self.db, file, m))),
             None => "?".into(),
         };
         let mut table = Table {
             name: name.to_string(),
-            schema: call.kwarg("schema").and_then(Expr::as_str).map(str::to_string),
+            schema: call
+                .kwarg("schema")
+                .and_then(Expr::as_str)
+                .map(str::to_string),
             metadata,
             file,
             span: name_expr.span,
@@ -482,14 +498,23 @@ impl<'a> Builder<'a> {
             uniques: Vec::new(),
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
-            comment: call.kwarg("comment").and_then(Expr::as_str).map(str::to_string),
+            comment: call
+                .kwarg("comment")
+                .and_then(Expr::as_str)
+                .map(str::to_string),
             incomplete: *has_splat,
             core: true,
             var: var.map(str::to_string),
-            extend_existing: ["extend_existing", "keep_existing"].iter().any(|k| call.kwarg(k).is_some_and(|v| v.as_bool() != Some(false))),
+            extend_existing: ["extend_existing", "keep_existing"]
+                .iter()
+                .any(|k| call.kwarg(k).is_some_and(|v| v.as_bool() != Some(false))),
         };
         if *has_splat {
-            self.note(file, call.span, format!("Table '{name}': *args/**kwargs not followed; columns may be missing"));
+            self.note(
+                file,
+                call.span,
+                format!("Table '{name}': *args/**kwargs not followed; columns may be missing"),
+            );
         }
         let idx = self.out.tables.len();
         self.table_calls.insert((file, call.span.start), idx);
@@ -518,7 +543,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Add a parsed column to a table (skipping a name the table already has).
-    fn add_column(&mut self, table: &mut Table, d: ColDraft, pend: &mut Vec<(usize, Vec<FkSpec>)>, declared_by: Option<&str>) {
+    fn add_column(
+        &mut self,
+        table: &mut Table,
+        d: ColDraft,
+        pend: &mut Vec<(usize, Vec<FkSpec>)>,
+        declared_by: Option<&str>,
+    ) {
         if table.columns.iter().any(|c| c.name == d.col.name) {
             return;
         }
@@ -553,20 +584,33 @@ impl<'a> Builder<'a> {
 
     /// A positional `Table` argument or `__table_args__` element that is not a column.
     /// `attrs`: (attribute, column) of the class for name references.
-    fn constraint(&mut self, file: SourceFile, e: &Expr, table: &mut Table, pend: &mut Vec<(usize, Vec<FkSpec>)>, attrs: Option<&[(String, String)]>) {
+    fn constraint(
+        &mut self,
+        file: SourceFile,
+        e: &Expr,
+        table: &mut Table,
+        pend: &mut Vec<(usize, Vec<FkSpec>)>,
+        attrs: Option<&[(String, String)]>,
+    ) {
         let ExprKind::Call { args, .. } = &e.kind else {
             if let ExprKind::Dict(pairs) = &e.kind {
                 for (k, v) in pairs {
                     match k.as_str() {
                         Some("schema") => table.schema = v.as_str().map(str::to_string),
                         Some("comment") => table.comment = v.as_str().map(str::to_string),
-                        Some("extend_existing" | "keep_existing") => table.extend_existing |= v.as_bool() != Some(false),
+                        Some("extend_existing" | "keep_existing") => {
+                            table.extend_existing |= v.as_bool() != Some(false)
+                        }
                         _ => {}
                     }
                 }
                 return;
             }
-            self.note(file, e.span, format!("table '{}': argument not understood; skipped", table.name));
+            self.note(
+                file,
+                e.span,
+                format!("table '{}': argument not understood; skipped", table.name),
+            );
             table.incomplete = true;
             return;
         };
@@ -620,8 +664,14 @@ impl<'a> Builder<'a> {
                 }
             }
             Some("ForeignKeyConstraint") => {
-                let local: Option<Vec<String>> = args.first().and_then(Expr::as_sequence).and_then(|s| s.iter().map(colref).collect());
-                let remote: Option<Vec<FkSpec>> = args.get(1).and_then(Expr::as_sequence).and_then(|s| s.iter().map(|x| self.fk_spec(file, x)).collect());
+                let local: Option<Vec<String>> = args
+                    .first()
+                    .and_then(Expr::as_sequence)
+                    .and_then(|s| s.iter().map(colref).collect());
+                let remote: Option<Vec<FkSpec>> = args
+                    .get(1)
+                    .and_then(Expr::as_sequence)
+                    .and_then(|s| s.iter().map(|x| self.fk_spec(file, x)).collect());
                 match (local, remote) {
                     (Some(l), Some(r)) if l.len() == r.len() && !l.is_empty() => {
                         pend.push((table.foreign_keys.len(), r));
@@ -629,7 +679,10 @@ impl<'a> Builder<'a> {
                             columns: l,
                             target_table: None,
                             target_columns: Vec::new(),
-                            ondelete: e.kwarg("ondelete").and_then(Expr::as_str).map(str::to_string),
+                            ondelete: e
+                                .kwarg("ondelete")
+                                .and_then(Expr::as_str)
+                                .map(str::to_string),
                             file,
                             span: e.span,
                         });
@@ -642,7 +695,11 @@ impl<'a> Builder<'a> {
             }
             Some("CheckConstraint") => {}
             _ => {
-                self.note(file, e.span, format!("table '{}': argument not understood; skipped", table.name));
+                self.note(
+                    file,
+                    e.span,
+                    format!("table '{}': argument not understood; skipped", table.name),
+                );
                 table.incomplete = true;
             }
         }
@@ -653,7 +710,10 @@ impl<'a> Builder<'a> {
             ExprKind::Str(s) => Some(FkSpec::Str(s.clone())),
             ExprKind::Name(n) => {
                 let (prefix, col) = n.rsplit_once('.')?;
-                if let Some(var) = prefix.strip_suffix(".c").or_else(|| prefix.strip_suffix(".columns")) {
+                if let Some(var) = prefix
+                    .strip_suffix(".c")
+                    .or_else(|| prefix.strip_suffix(".columns"))
+                {
                     if let Resolved::Value(vf, v) = self.r.resolve_name(file, var)
                         && let Some(&t) = self.table_calls.get(&(vf, v.span.start))
                     {
@@ -676,7 +736,16 @@ impl<'a> Builder<'a> {
     /// annotation-only attribute: pass the annotation as `ann` and `ctor` MappedColumn with a
     /// dummy call).
     #[allow(clippy::too_many_arguments)]
-    fn column(&mut self, file: SourceFile, call: &Expr, attr: Option<&str>, span: Span, ann: Option<&Expr>, ctor: ColCtor, ctx: Option<&DeclCtx>) -> Option<ColDraft> {
+    fn column(
+        &mut self,
+        file: SourceFile,
+        call: &Expr,
+        attr: Option<&str>,
+        span: Span,
+        ann: Option<&Expr>,
+        ctor: ColCtor,
+        ctx: Option<&DeclCtx>,
+    ) -> Option<ColDraft> {
         let mut d = Draft::default();
         let mut ann_info: Option<AnnInfo> = None;
         if ctor == ColCtor::MappedColumn
@@ -700,7 +769,14 @@ impl<'a> Builder<'a> {
             self.parse_call_into(&mut d, file, call);
         }
         if d.unknown_args {
-            self.note(file, span, format!("column '{}': an argument was not understood; skipped", attr.or(d.name.as_deref()).unwrap_or("?")));
+            self.note(
+                file,
+                span,
+                format!(
+                    "column '{}': an argument was not understood; skipped",
+                    attr.or(d.name.as_deref()).unwrap_or("?")
+                ),
+            );
             return None;
         }
         let name = d.name.clone().or_else(|| attr.map(str::to_string))?;
@@ -737,7 +813,11 @@ impl<'a> Builder<'a> {
         if let SqlType::Unknown(why) = &ty
             && !type_from_fk
         {
-            self.note(file, span, format!("column '{name}': type not understood ({why})"));
+            self.note(
+                file,
+                span,
+                format!("column '{name}': type not understood ({why})"),
+            );
         }
         let ann_conflict = match (&ann_info, &d.ty) {
             (Some(a), Some(t)) => a.canonical.as_deref().and_then(|c| {
@@ -774,7 +854,10 @@ impl<'a> Builder<'a> {
 
     fn parse_call_into(&mut self, d: &mut Draft, file: SourceFile, call: &Expr) {
         let ExprKind::Call {
-            args, kwargs, has_splat, ..
+            args,
+            kwargs,
+            has_splat,
+            ..
         } = &call.kind
         else {
             return;
@@ -801,8 +884,15 @@ impl<'a> Builder<'a> {
                 // A project TypeDecorator or helper: the type is not known.
                 match self.r.resolve_expr(file, head) {
                     Resolved::Class(id) => {
-                        let n = self.r.class_def(id).map(|c| c.name.clone()).unwrap_or_default();
-                        d.ty = Some(self.project_type(id).unwrap_or(SqlType::Unknown(format!("custom type {n}"))));
+                        let n = self
+                            .r
+                            .class_def(id)
+                            .map(|c| c.name.clone())
+                            .unwrap_or_default();
+                        d.ty = Some(
+                            self.project_type(id)
+                                .unwrap_or(SqlType::Unknown(format!("custom type {n}"))),
+                        );
                     }
                     _ => d.unknown_args = true,
                 }
@@ -811,31 +901,47 @@ impl<'a> Builder<'a> {
             match last.as_str() {
                 "ForeignKey" if is_call => {
                     let spec = match &a.kind {
-                        ExprKind::Call { args: fa, .. } => fa.first().and_then(|x| self.fk_spec(file, x)),
+                        ExprKind::Call { args: fa, .. } => {
+                            fa.first().and_then(|x| self.fk_spec(file, x))
+                        }
                         _ => None,
                     };
                     match spec {
-                        Some(s) => d.fks.push((s, a.kwarg("ondelete").and_then(Expr::as_str).map(str::to_string), a.span)),
+                        Some(s) => d.fks.push((
+                            s,
+                            a.kwarg("ondelete")
+                                .and_then(Expr::as_str)
+                                .map(str::to_string),
+                            a.span,
+                        )),
                         None => d.unknown_args = true,
                     }
                 }
                 "Identity" => d.identity = true,
                 "Sequence" => {
                     d.sequence = match &a.kind {
-                        ExprKind::Call { args: sa, .. } => sa.first().and_then(Expr::as_str).map(str::to_string),
+                        ExprKind::Call { args: sa, .. } => {
+                            sa.first().and_then(Expr::as_str).map(str::to_string)
+                        }
                         _ => None,
                     }
                 }
                 "Computed" => {
                     d.computed = Some(match &a.kind {
-                        ExprKind::Call { args: ca, .. } => ca.first().and_then(Expr::as_str).unwrap_or("?").to_string(),
+                        ExprKind::Call { args: ca, .. } => {
+                            ca.first().and_then(Expr::as_str).unwrap_or("?").to_string()
+                        }
                         _ => "?".into(),
                     })
                 }
                 "FetchedValue" | "DefaultClause" => d.server_default = Some("(server side)".into()),
                 other => match types::from_sa_name(other, if is_call { Some(a) } else { None }) {
                     Some(t) => {
-                        let t = if let (SqlType::Enum { values: None }, ExprKind::Call { args: ea, .. }) = (&t, &a.kind) {
+                        let t = if let (
+                            SqlType::Enum { values: None },
+                            ExprKind::Call { args: ea, .. },
+                        ) = (&t, &a.kind)
+                        {
                             match ea.first() {
                                 Some(x) => SqlType::Enum {
                                     values: self.enum_members(file, x),
@@ -862,14 +968,45 @@ impl<'a> Builder<'a> {
                     };
                     d.ty = Some(
                         self.sa_name(file, head)
-                            .and_then(|n| types::from_sa_name(&n, matches!(v.kind, ExprKind::Call { .. }).then_some(v)))
+                            .and_then(|n| {
+                                types::from_sa_name(
+                                    &n,
+                                    matches!(v.kind, ExprKind::Call { .. }).then_some(v),
+                                )
+                            })
                             .unwrap_or(SqlType::Unknown("type_=".into())),
                     );
                 }
-                "primary_key" => d.primary_key = Some(v.as_bool().unwrap_or_else(|| { d.unknown_args = true; false })),
-                "nullable" => d.nullable = Some(v.as_bool().unwrap_or_else(|| { d.unknown_args = true; true })),
-                "unique" => d.unique = v.as_bool().or(if v.is_none() { Some(false) } else { None }).or_else(|| { d.unknown_args = true; None }),
-                "index" => d.index = v.as_bool().or(if v.is_none() { Some(false) } else { None }).or_else(|| { d.unknown_args = true; None }),
+                "primary_key" => {
+                    d.primary_key = Some(v.as_bool().unwrap_or_else(|| {
+                        d.unknown_args = true;
+                        false
+                    }))
+                }
+                "nullable" => {
+                    d.nullable = Some(v.as_bool().unwrap_or_else(|| {
+                        d.unknown_args = true;
+                        true
+                    }))
+                }
+                "unique" => {
+                    d.unique = v
+                        .as_bool()
+                        .or(if v.is_none() { Some(false) } else { None })
+                        .or_else(|| {
+                            d.unknown_args = true;
+                            None
+                        })
+                }
+                "index" => {
+                    d.index = v
+                        .as_bool()
+                        .or(if v.is_none() { Some(false) } else { None })
+                        .or_else(|| {
+                            d.unknown_args = true;
+                            None
+                        })
+                }
                 "autoincrement" => d.autoincrement = v.as_bool(),
                 "server_default" => {
                     d.server_default = Some(match &v.kind {
@@ -901,7 +1038,10 @@ impl<'a> Builder<'a> {
     /// A project class used as a column type: a `TypeDecorator` with a readable `impl`.
     fn project_type(&self, id: ClassId) -> Option<SqlType> {
         let c = self.r.class_def(id)?;
-        let is_decorator = c.bases.iter().any(|b| self.sa_name(id.file, b).as_deref() == Some("TypeDecorator"));
+        let is_decorator = c
+            .bases
+            .iter()
+            .any(|b| self.sa_name(id.file, b).as_deref() == Some("TypeDecorator"));
         if !is_decorator {
             return None;
         }
@@ -914,7 +1054,10 @@ impl<'a> Builder<'a> {
                     _ => value,
                 };
                 let n = self.sa_name(id.file, head)?;
-                return types::from_sa_name(&n, matches!(value.kind, ExprKind::Call { .. }).then_some(value));
+                return types::from_sa_name(
+                    &n,
+                    matches!(value.kind, ExprKind::Call { .. }).then_some(value),
+                );
             }
         }
         None
@@ -926,7 +1069,12 @@ impl<'a> Builder<'a> {
             return None;
         };
         let c = self.r.class_def(id)?;
-        let is_enum = c.bases.iter().any(|b| matches!(self.qualified(id.file, b).as_deref(), Some("enum.Enum" | "enum.StrEnum" | "enum.IntEnum")));
+        let is_enum = c.bases.iter().any(|b| {
+            matches!(
+                self.qualified(id.file, b).as_deref(),
+                Some("enum.Enum" | "enum.StrEnum" | "enum.IntEnum")
+            )
+        });
         if !is_enum {
             return None;
         }
@@ -966,7 +1114,12 @@ impl<'a> Builder<'a> {
     }
 
     /// `Mapped[X]` → what X says. `None`: not a `Mapped[...]` annotation.
-    fn mapped_annotation(&mut self, file: SourceFile, a: &Expr, ctx: Option<&DeclCtx>) -> Option<AnnInfo> {
+    fn mapped_annotation(
+        &mut self,
+        file: SourceFile,
+        a: &Expr,
+        ctx: Option<&DeclCtx>,
+    ) -> Option<AnnInfo> {
         let parsed = self.ann_expr(file, a)?;
         let a = match &parsed.kind {
             ExprKind::Str(s) => &parse_expr_text(s)?,
@@ -984,7 +1137,14 @@ impl<'a> Builder<'a> {
         Some(info)
     }
 
-    fn py_type(&mut self, file: SourceFile, e: &Expr, ctx: Option<&DeclCtx>, info: &mut AnnInfo, depth: u32) {
+    fn py_type(
+        &mut self,
+        file: SourceFile,
+        e: &Expr,
+        ctx: Option<&DeclCtx>,
+        info: &mut AnnInfo,
+        depth: u32,
+    ) {
         if depth > MAX_DEPTH {
             info.unknown = Some("annotation too deep".into());
             return;
@@ -1039,14 +1199,18 @@ impl<'a> Builder<'a> {
                             }
                         }
                     }
-                    "List" | "list" | "Set" | "set" | "Dict" | "dict" | "Sequence" | "Collection"
+                    "List" | "list" | "Set" | "set" | "Dict" | "dict" | "Sequence"
+                    | "Collection"
                         if is_typing_or_builtin(&q) =>
                     {
                         // A collection: relationship() targets.
                         info.relation = true;
                     }
                     "Literal" => {
-                        let vals: Option<Vec<String>> = items.iter().map(|x| x.as_str().map(str::to_string)).collect();
+                        let vals: Option<Vec<String>> = items
+                            .iter()
+                            .map(|x| x.as_str().map(str::to_string))
+                            .collect();
                         info.ty = Some(SqlType::Enum { values: vals });
                         info.canonical = Some("str".into());
                     }
@@ -1056,8 +1220,14 @@ impl<'a> Builder<'a> {
             ExprKind::Name(n) => {
                 let resolved = self.r.resolve_name(file, n);
                 let canonical = match &resolved {
-                    Resolved::External(q) => Some(q.strip_prefix("builtins.").unwrap_or(q).to_string()),
-                    Resolved::Unknown if matches!(n.as_str(), "bytes" | "int" | "str" | "float" | "bool") => Some(n.clone()),
+                    Resolved::External(q) => {
+                        Some(q.strip_prefix("builtins.").unwrap_or(q).to_string())
+                    }
+                    Resolved::Unknown
+                        if matches!(n.as_str(), "bytes" | "int" | "str" | "float" | "bool") =>
+                    {
+                        Some(n.clone())
+                    }
                     _ => None,
                 };
                 if let Some(c) = canonical {
@@ -1124,7 +1294,10 @@ impl<'a> Builder<'a> {
             ExprKind::Str(s) => self.target_of(&parse_expr_text(s)?),
             ExprKind::Name(n) => Some(n.rsplit('.').next().unwrap_or(n).to_string()),
             ExprKind::Subscript { index, .. } => match &index.kind {
-                ExprKind::Tuple(v) => v.iter().find(|x| !x.is_none()).and_then(|x| self.target_of(x)),
+                ExprKind::Tuple(v) => v
+                    .iter()
+                    .find(|x| !x.is_none())
+                    .and_then(|x| self.target_of(x)),
                 _ => self.target_of(index),
             },
             ExprKind::BinOp { left, right, .. } => {
@@ -1166,7 +1339,9 @@ impl<'a> Builder<'a> {
         // `@reg.mapped`
         for dec in &c.decorators {
             if let ExprKind::Name(n) = &dec.kind
-                && let Some(prefix) = n.strip_suffix(".mapped").or_else(|| n.strip_suffix(".mapped_as_dataclass"))
+                && let Some(prefix) = n
+                    .strip_suffix(".mapped")
+                    .or_else(|| n.strip_suffix(".mapped_as_dataclass"))
                 && let Some(key) = self.base_key_of_name(file, prefix, 0)
             {
                 ctx = Some(DeclCtx {
@@ -1263,7 +1438,9 @@ impl<'a> Builder<'a> {
         };
         for (k, v) in pairs {
             let key = match self.r.resolve_expr(file, k) {
-                Resolved::External(q) => Some(q.strip_prefix("builtins.").unwrap_or(&q).to_string()),
+                Resolved::External(q) => {
+                    Some(q.strip_prefix("builtins.").unwrap_or(&q).to_string())
+                }
                 Resolved::Unknown => k.as_name().filter(|n| *n == "bytes").map(str::to_string),
                 _ => None,
             };
@@ -1271,7 +1448,9 @@ impl<'a> Builder<'a> {
                 ExprKind::Call { func, .. } => func.as_ref(),
                 _ => v,
             };
-            let ty = self.sa_name(file, head).and_then(|n| types::from_sa_name(&n, matches!(v.kind, ExprKind::Call { .. }).then_some(v)));
+            let ty = self.sa_name(file, head).and_then(|n| {
+                types::from_sa_name(&n, matches!(v.kind, ExprKind::Call { .. }).then_some(v))
+            });
             match (key, ty) {
                 (Some(k), Some(t)) => ctx.typemap.push((k, t)),
                 _ => ctx.typemap_partial = true,
@@ -1302,7 +1481,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn mapped_class(&mut self, id: ClassId, c: &ClassDef, ctx: DeclCtx, mapped_parent: Option<usize>, unknown_base: bool) -> Kind {
+    fn mapped_class(
+        &mut self,
+        id: ClassId,
+        c: &ClassDef,
+        ctx: DeclCtx,
+        mapped_parent: Option<usize>,
+        unknown_base: bool,
+    ) -> Kind {
         let file = id.file;
         let mut sources = Vec::new();
         self.member_sources(id, &mut sources, 0);
@@ -1313,18 +1499,29 @@ impl<'a> Builder<'a> {
         let mut mapper_pk = false;
         let mut computed_name = false;
         for &(sid, own) in &sources {
-            let Some(sc) = self.r.class_def(sid) else { continue };
+            let Some(sc) = self.r.class_def(sid) else {
+                continue;
+            };
             for s in &sc.body {
                 match s {
                     Stmt::Assign { targets, value, .. } => {
-                        let Some(Target::Name(n, _)) = targets.first() else { continue };
+                        let Some(Target::Name(n, _)) = targets.first() else {
+                            continue;
+                        };
                         match n.as_str() {
-                            "__tablename__" if tablename.is_none() => tablename = Some(value.as_str().map(str::to_string)),
-                            "__table__" if table_call.is_none() && own => table_call = Some((sid.file, value.clone())),
-                            "__table_args__" if table_args.is_none() => table_args = Some((sid.file, value.clone())),
+                            "__tablename__" if tablename.is_none() => {
+                                tablename = Some(value.as_str().map(str::to_string))
+                            }
+                            "__table__" if table_call.is_none() && own => {
+                                table_call = Some((sid.file, value.clone()))
+                            }
+                            "__table_args__" if table_args.is_none() => {
+                                table_args = Some((sid.file, value.clone()))
+                            }
                             "__mapper_args__" if own => {
                                 if let ExprKind::Dict(p) = &value.kind {
-                                    mapper_pk = p.iter().any(|(k, _)| k.as_str() == Some("primary_key"));
+                                    mapper_pk =
+                                        p.iter().any(|(k, _)| k.as_str() == Some("primary_key"));
                                 } else {
                                     mapper_pk = true;
                                 }
@@ -1337,7 +1534,13 @@ impl<'a> Builder<'a> {
                         tablename = Some(None);
                     }
                     Stmt::Function(f) if f.name == "__table_args__" && table_args.is_none() => {
-                        table_args = Some((sid.file, Expr { kind: ExprKind::Other("declared_attr".into()), span: f.name_span }));
+                        table_args = Some((
+                            sid.file,
+                            Expr {
+                                kind: ExprKind::Other("declared_attr".into()),
+                                span: f.name_span,
+                            },
+                        ));
                     }
                     _ => {}
                 }
@@ -1359,10 +1562,20 @@ impl<'a> Builder<'a> {
             incomplete: unknown_base,
         };
         if unknown_base {
-            self.note(file, c.name_span, format!("class {}: a base class is not understood; its columns may be incomplete", c.name));
+            self.note(
+                file,
+                c.name_span,
+                format!(
+                    "class {}: a base class is not understood; its columns may be incomplete",
+                    c.name
+                ),
+            );
         }
         // Decide the table.
-        let own_tablename = own_assign(c, "__tablename__").is_some() || c.body.iter().any(|s| matches!(s, Stmt::Function(f) if f.name == "__tablename__"));
+        let own_tablename = own_assign(c, "__tablename__").is_some()
+            || c.body
+                .iter()
+                .any(|s| matches!(s, Stmt::Function(f) if f.name == "__tablename__"));
         let table_idx: Option<usize>;
         let mut sti = false;
         if let Some((tf, call)) = &table_call {
@@ -1374,7 +1587,14 @@ impl<'a> Builder<'a> {
                 }
             }
         } else if computed_name && (own_tablename || mapped_parent.is_none()) {
-            self.note(file, c.name_span, format!("class {}: __tablename__ is computed (declared_attr); table skipped", c.name));
+            self.note(
+                file,
+                c.name_span,
+                format!(
+                    "class {}: __tablename__ is computed (declared_attr); table skipped",
+                    c.name
+                ),
+            );
             self.out.incomplete = true;
             return Kind::Skipped;
         } else if let Some(parent) = mapped_parent.filter(|_| !own_tablename) {
@@ -1411,7 +1631,14 @@ impl<'a> Builder<'a> {
                     self.out.tables.push(t);
                 }
                 Some(None) => {
-                    self.note(file, c.name_span, format!("class {}: __tablename__ is not a string literal; table skipped", c.name));
+                    self.note(
+                        file,
+                        c.name_span,
+                        format!(
+                            "class {}: __tablename__ is not a string literal; table skipped",
+                            c.name
+                        ),
+                    );
                     self.out.incomplete = true;
                     return Kind::Skipped;
                 }
@@ -1438,10 +1665,28 @@ impl<'a> Builder<'a> {
             }
         } else {
             for &(sid, own) in &sources {
-                let Some(sc) = self.r.class_def(sid) else { continue };
-                let declared_by = if sti { Some(c.name.as_str()) } else if own { None } else { Some(sc.name.as_str()) };
+                let Some(sc) = self.r.class_def(sid) else {
+                    continue;
+                };
+                let declared_by = if sti {
+                    Some(c.name.as_str())
+                } else if own {
+                    None
+                } else {
+                    Some(sc.name.as_str())
+                };
                 for s in &sc.body {
-                    self.member(sid.file, s, &ctx, &mut table, &mut pend, &mut attrs, &mut rels, &mut incomplete, declared_by);
+                    self.member(
+                        sid.file,
+                        s,
+                        &ctx,
+                        &mut table,
+                        &mut pend,
+                        &mut attrs,
+                        &mut rels,
+                        &mut incomplete,
+                        declared_by,
+                    );
                 }
             }
         }
@@ -1450,7 +1695,14 @@ impl<'a> Builder<'a> {
                 ExprKind::Tuple(v) | ExprKind::List(v) => v.clone(),
                 ExprKind::Dict(_) => vec![args.clone()],
                 _ => {
-                    self.note(*af, args.span, format!("class {}: __table_args__ not understood; constraints skipped", c.name));
+                    self.note(
+                        *af,
+                        args.span,
+                        format!(
+                            "class {}: __table_args__ not understood; constraints skipped",
+                            c.name
+                        ),
+                    );
                     incomplete = true;
                     Vec::new()
                 }
@@ -1476,7 +1728,18 @@ impl<'a> Builder<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn member(&mut self, file: SourceFile, s: &Stmt, ctx: &DeclCtx, table: &mut Table, pend: &mut Vec<(usize, Vec<FkSpec>)>, attrs: &mut Vec<(String, String)>, rels: &mut Vec<Relationship>, incomplete: &mut bool, declared_by: Option<&str>) {
+    fn member(
+        &mut self,
+        file: SourceFile,
+        s: &Stmt,
+        ctx: &DeclCtx,
+        table: &mut Table,
+        pend: &mut Vec<(usize, Vec<FkSpec>)>,
+        attrs: &mut Vec<(String, String)>,
+        rels: &mut Vec<Relationship>,
+        incomplete: &mut bool,
+        declared_by: Option<&str>,
+    ) {
         match s {
             Stmt::Assign {
                 targets,
@@ -1484,13 +1747,24 @@ impl<'a> Builder<'a> {
                 annotation,
                 ..
             } => {
-                let Some(Target::Name(attr, aspan)) = targets.first() else { return };
-                if attr.starts_with("__") || attrs.iter().any(|(a, _)| a == attr) || rels.iter().any(|r| &r.attr == attr) {
+                let Some(Target::Name(attr, aspan)) = targets.first() else {
+                    return;
+                };
+                if attr.starts_with("__")
+                    || attrs.iter().any(|(a, _)| a == attr)
+                    || rels.iter().any(|r| &r.attr == attr)
+                {
                     return;
                 }
                 let ExprKind::Call { func, args, .. } = &value.kind else {
                     if annotation.as_ref().is_some_and(|a| self.is_mapped(file, a)) {
-                        self.note(file, *aspan, format!("attribute '{attr}': Mapped[...] with a non-call value; skipped"));
+                        self.note(
+                            file,
+                            *aspan,
+                            format!(
+                                "attribute '{attr}': Mapped[...] with a non-call value; skipped"
+                            ),
+                        );
                         *incomplete = true;
                     }
                     return;
@@ -1509,19 +1783,33 @@ impl<'a> Builder<'a> {
                     },
                     Some("relationship" | "relation") => {
                         let target = match args.first() {
-                            Some(Expr { kind: ExprKind::Str(s), .. }) => Some(s.rsplit('.').next().unwrap_or(s).to_string()),
-                            Some(Expr { kind: ExprKind::Name(n), .. }) => Some(n.rsplit('.').next().unwrap_or(n).to_string()),
-                            _ => annotation.as_ref().and_then(|a| self.annotation_target(file, a)),
+                            Some(Expr {
+                                kind: ExprKind::Str(s),
+                                ..
+                            }) => Some(s.rsplit('.').next().unwrap_or(s).to_string()),
+                            Some(Expr {
+                                kind: ExprKind::Name(n),
+                                ..
+                            }) => Some(n.rsplit('.').next().unwrap_or(n).to_string()),
+                            _ => annotation
+                                .as_ref()
+                                .and_then(|a| self.annotation_target(file, a)),
                         };
                         let backref = value.kwarg("backref").and_then(|b| match &b.kind {
                             ExprKind::Str(s) => Some(s.clone()),
-                            ExprKind::Call { args, .. } => args.first().and_then(Expr::as_str).map(str::to_string),
+                            ExprKind::Call { args, .. } => {
+                                args.first().and_then(Expr::as_str).map(str::to_string)
+                            }
                             _ => None,
                         });
                         let secondary = value.kwarg("secondary").and_then(|sx| match &sx.kind {
                             ExprKind::Str(s) => Some(s.clone()),
                             ExprKind::Name(n) => match self.r.resolve_name(file, n) {
-                                Resolved::Value(vf, v) => self.table_calls.get(&(vf, v.span.start)).and_then(|&t| self.out.tables.get(t)).map(|t| t.name.clone()),
+                                Resolved::Value(vf, v) => self
+                                    .table_calls
+                                    .get(&(vf, v.span.start))
+                                    .and_then(|&t| self.out.tables.get(t))
+                                    .map(|t| t.name.clone()),
                                 _ => None,
                             },
                             _ => None,
@@ -1529,7 +1817,10 @@ impl<'a> Builder<'a> {
                         rels.push(Relationship {
                             attr: attr.clone(),
                             target,
-                            back_populates: value.kwarg("back_populates").and_then(Expr::as_str).map(str::to_string),
+                            back_populates: value
+                                .kwarg("back_populates")
+                                .and_then(Expr::as_str)
+                                .map(str::to_string),
                             backref,
                             secondary,
                             file,
@@ -1549,23 +1840,46 @@ impl<'a> Builder<'a> {
                         return;
                     }
                 };
-                let Some(d) = self.column(file, call, Some(attr), *aspan, annotation.as_ref(), ctor, Some(ctx)) else {
+                let Some(d) = self.column(
+                    file,
+                    call,
+                    Some(attr),
+                    *aspan,
+                    annotation.as_ref(),
+                    ctor,
+                    Some(ctx),
+                ) else {
                     *incomplete = true;
                     return;
                 };
                 attrs.push((attr.clone(), d.col.name.clone()));
                 self.add_column(table, d, pend, declared_by);
             }
-            Stmt::AnnOnly { target, annotation, span } => {
+            Stmt::AnnOnly {
+                target,
+                annotation,
+                span,
+            } => {
                 if target.starts_with("__") || attrs.iter().any(|(a, _)| a == target) {
                     return;
                 }
                 if !self.is_mapped(file, annotation) {
                     return;
                 }
-                let dummy = Expr { kind: ExprKind::Other("annotation".into()), span: *span };
+                let dummy = Expr {
+                    kind: ExprKind::Other("annotation".into()),
+                    span: *span,
+                };
                 let aspan = Span::new(span.start, span.start + target.len() as u32);
-                let Some(d) = self.column(file, &dummy, Some(target), aspan, Some(annotation), ColCtor::MappedColumn, Some(ctx)) else {
+                let Some(d) = self.column(
+                    file,
+                    &dummy,
+                    Some(target),
+                    aspan,
+                    Some(annotation),
+                    ColCtor::MappedColumn,
+                    Some(ctx),
+                ) else {
                     *incomplete = true;
                     return;
                 };
@@ -1578,10 +1892,18 @@ impl<'a> Builder<'a> {
                         ExprKind::Call { func, .. } => func.as_ref(),
                         _ => d,
                     };
-                    self.qualified(file, e).is_some_and(|q| q.contains("declared_attr"))
+                    self.qualified(file, e)
+                        .is_some_and(|q| q.contains("declared_attr"))
                 });
                 if declared && !f.name.starts_with("__") {
-                    self.note(file, f.name_span, format!("attribute '{}': declared_attr function bodies are not read; skipped", f.name));
+                    self.note(
+                        file,
+                        f.name_span,
+                        format!(
+                            "attribute '{}': declared_attr function bodies are not read; skipped",
+                            f.name
+                        ),
+                    );
                     *incomplete = true;
                 }
             }
@@ -1629,8 +1951,18 @@ impl<'a> Builder<'a> {
                         };
                         match ci.and_then(|ci| self.out.classes.get(ci)) {
                             Some(mc) => {
-                                let col = mc.attrs.iter().find(|(a, _)| *a == attr).map(|(_, c)| c.clone()).unwrap_or(attr);
-                                (mc.table.and_then(|ti| self.out.tables.get(ti)).map(Table::qualified_name), col)
+                                let col = mc
+                                    .attrs
+                                    .iter()
+                                    .find(|(a, _)| *a == attr)
+                                    .map(|(_, c)| c.clone())
+                                    .unwrap_or(attr);
+                                (
+                                    mc.table
+                                        .and_then(|ti| self.out.tables.get(ti))
+                                        .map(Table::qualified_name),
+                                    col,
+                                )
                             }
                             None => (None, attr),
                         }
@@ -1644,7 +1976,12 @@ impl<'a> Builder<'a> {
                 }
                 cols.push(col);
             }
-            if let Some(f) = self.out.tables.get_mut(t).and_then(|tb| tb.foreign_keys.get_mut(fk)) {
+            if let Some(f) = self
+                .out
+                .tables
+                .get_mut(t)
+                .and_then(|tb| tb.foreign_keys.get_mut(fk))
+            {
                 f.target_table = if ok { target_table } else { None };
                 f.target_columns = cols;
             }
@@ -1654,13 +1991,19 @@ impl<'a> Builder<'a> {
             let mut changes = Vec::new();
             for (ti, t) in self.out.tables.iter().enumerate() {
                 for (ci, c) in t.columns.iter().enumerate() {
-                    if !matches!(&c.ty, SqlType::Unknown(w) if w == "type of the referenced column") {
+                    if !matches!(&c.ty, SqlType::Unknown(w) if w == "type of the referenced column")
+                    {
                         continue;
                     }
-                    let fk = t.foreign_keys.iter().find(|f| f.columns.len() == 1 && f.columns[0] == c.name);
+                    let fk = t
+                        .foreign_keys
+                        .iter()
+                        .find(|f| f.columns.len() == 1 && f.columns[0] == c.name);
                     let target = fk.and_then(|f| {
                         let tt = self.out.find_table(f.target_table.as_deref()?)?;
-                        self.out.tables[tt].column(f.target_columns.first()?).map(|x| x.ty.clone())
+                        self.out.tables[tt]
+                            .column(f.target_columns.first()?)
+                            .map(|x| x.ty.clone())
                     });
                     if let Some(ty) = target
                         && ty.is_known()
@@ -1727,7 +2070,10 @@ struct AnnInfo {
 }
 
 fn is_typing_or_builtin(q: &str) -> bool {
-    q.is_empty() || q.starts_with("typing.") || q.starts_with("builtins.") || q.starts_with("collections.abc.")
+    q.is_empty()
+        || q.starts_with("typing.")
+        || q.starts_with("builtins.")
+        || q.starts_with("collections.abc.")
 }
 
 fn own_assign<'c>(c: &'c ClassDef, name: &str) -> Option<&'c Expr> {
@@ -1742,7 +2088,11 @@ fn value_key(db: &dyn Db, file: SourceFile, e: &Expr) -> String {
 }
 
 fn value_key_span(db: &dyn Db, file: SourceFile, span: Span) -> String {
-    format!("{}@{}", file.module(db).as_deref().unwrap_or(file.path(db)), span.start)
+    format!(
+        "{}@{}",
+        file.module(db).as_deref().unwrap_or(file.path(db)),
+        span.start
+    )
 }
 
 fn placeholder_table(file: SourceFile) -> Table {
@@ -1793,7 +2143,9 @@ fn conv_type(node: tree_sitter::Node<'_>, src: &str, depth: u32) -> Option<Expr>
     let kind = match node.kind() {
         "parenthesized_expression" => {
             let mut c = node.walk();
-            let inner = node.named_children(&mut c).find(|n| n.kind() != "comment")?;
+            let inner = node
+                .named_children(&mut c)
+                .find(|n| n.kind() != "comment")?;
             return conv_type(inner, src, depth + 1);
         }
         "subscript" => {
@@ -1817,9 +2169,21 @@ fn conv_type(node: tree_sitter::Node<'_>, src: &str, depth: u32) -> Option<Expr>
             }
         }
         "binary_operator" => ExprKind::BinOp {
-            op: node.child_by_field_name("operator").and_then(|o| src.get(o.byte_range())).unwrap_or("").to_string(),
-            left: Box::new(conv_type(node.child_by_field_name("left")?, src, depth + 1)?),
-            right: Box::new(conv_type(node.child_by_field_name("right")?, src, depth + 1)?),
+            op: node
+                .child_by_field_name("operator")
+                .and_then(|o| src.get(o.byte_range()))
+                .unwrap_or("")
+                .to_string(),
+            left: Box::new(conv_type(
+                node.child_by_field_name("left")?,
+                src,
+                depth + 1,
+            )?),
+            right: Box::new(conv_type(
+                node.child_by_field_name("right")?,
+                src,
+                depth + 1,
+            )?),
         },
         "tuple" | "list" | "expression_list" => {
             let mut c = node.walk();
@@ -1828,7 +2192,11 @@ fn conv_type(node: tree_sitter::Node<'_>, src: &str, depth: u32) -> Option<Expr>
                 .filter(|n| n.kind() != "comment")
                 .filter_map(|n| conv_type(n, src, depth + 1))
                 .collect();
-            if node.kind() == "list" { ExprKind::List(items) } else { ExprKind::Tuple(items) }
+            if node.kind() == "list" {
+                ExprKind::List(items)
+            } else {
+                ExprKind::Tuple(items)
+            }
         }
         _ => return parse_expr_text(text),
     };
@@ -1864,7 +2232,13 @@ pub fn python_literal(e: &Expr) -> Option<String> {
         ExprKind::Str(s) => py_str(s),
         ExprKind::Int(i) => i.to_string(),
         ExprKind::Float(f) => f.clone(),
-        ExprKind::Bool(b) => if *b { "True".into() } else { "False".into() },
+        ExprKind::Bool(b) => {
+            if *b {
+                "True".into()
+            } else {
+                "False".into()
+            }
+        }
         ExprKind::Unary { op, operand } if op == "-" => format!("-{}", python_literal(operand)?),
         _ => return None,
     })

@@ -8,7 +8,16 @@ use super::index::py_str;
 use super::types::SqlType;
 
 fn var_name(table: &str) -> String {
-    let mut s: String = table.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
+    let mut s: String = table
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
         s.insert_str(0, "t_");
     }
@@ -39,12 +48,30 @@ pub fn sqlalchemy_tables(db: &dyn Db, project: Project, only: &[String]) -> Brid
             v.push('_');
         }
         used.push(v.clone());
-        text.push_str(&format!("\n# {} ({})\n{v} = sa.Table(\n    {},\n    metadata,\n", t.label, if t.managed { "managed" } else { "managed = False" }, py_str(&t.db_table)));
+        text.push_str(&format!(
+            "\n# {} ({})\n{v} = sa.Table(\n    {},\n    metadata,\n",
+            t.label,
+            if t.managed {
+                "managed"
+            } else {
+                "managed = False"
+            },
+            py_str(&t.db_table)
+        ));
         for c in &t.columns {
-            let auto = matches!(c.kind, Some(crate::fields::FieldKind::AutoField | crate::fields::FieldKind::BigAutoField | crate::fields::FieldKind::SmallAutoField));
+            let auto = matches!(
+                c.kind,
+                Some(
+                    crate::fields::FieldKind::AutoField
+                        | crate::fields::FieldKind::BigAutoField
+                        | crate::fields::FieldKind::SmallAutoField
+                )
+            );
             let ty = match (&c.ty, auto) {
                 // BIGINT primary keys autoincrement on SQLite only as INTEGER (Django does the same).
-                (SqlType::BigInteger, true) => "sa.BigInteger().with_variant(sa.Integer(), \"sqlite\")".to_string(),
+                (SqlType::BigInteger, true) => {
+                    "sa.BigInteger().with_variant(sa.Integer(), \"sqlite\")".to_string()
+                }
                 (t, _) => t.sa_source(),
             };
             let mut args = vec![py_str(&c.column)];
@@ -63,10 +90,17 @@ pub fn sqlalchemy_tables(db: &dyn Db, project: Project, only: &[String]) -> Brid
             if c.unique && !c.primary_key {
                 args.push("unique=True".into());
             }
-            args.push(format!("nullable={}", if c.nullable { "True" } else { "False" }));
+            args.push(format!(
+                "nullable={}",
+                if c.nullable { "True" } else { "False" }
+            ));
             let mut line = format!("    sa.Column({}),", args.join(", "));
             if comment_ty {
-                line.push_str(&format!("  # {}: {}", c.field, ty_comment.unwrap_or_default()));
+                line.push_str(&format!(
+                    "  # {}: {}",
+                    c.field,
+                    ty_comment.unwrap_or_default()
+                ));
             }
             text.push_str(&line);
             text.push('\n');
@@ -79,7 +113,12 @@ pub fn sqlalchemy_tables(db: &dyn Db, project: Project, only: &[String]) -> Brid
                 jv.push('_');
             }
             used.push(jv.clone());
-            let pk = t.columns.iter().find(|c| c.primary_key).map(|c| c.column.clone()).unwrap_or_else(|| "id".into());
+            let pk = t
+                .columns
+                .iter()
+                .find(|c| c.primary_key)
+                .map(|c| c.column.clone())
+                .unwrap_or_else(|| "id".into());
             text.push_str(&format!(
                 "\n# many-to-many join table of {}\n{jv} = sa.Table(\n    {},\n    metadata,\n    sa.Column(\"id\", sa.BigInteger().with_variant(sa.Integer(), \"sqlite\"), primary_key=True),\n    sa.Column({}, sa.ForeignKey({}), nullable=False),\n    sa.Column({}, sa.ForeignKey({}), nullable=False),\n    sa.UniqueConstraint({}, {}),\n)\n",
                 t.label,

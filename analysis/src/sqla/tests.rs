@@ -11,15 +11,29 @@ fn project(db: &RootDatabase, files: &[(&str, &str)]) -> Project {
     let files = files
         .iter()
         .map(|(path, text)| {
-            let module = path.trim_end_matches(".py").replace('/', ".").trim_end_matches(".__init__").to_string();
-            SourceFile::new(db, path.to_string(), Some(module), (*text).into(), Origin::Project, false)
+            let module = path
+                .trim_end_matches(".py")
+                .replace('/', ".")
+                .trim_end_matches(".__init__")
+                .to_string();
+            SourceFile::new(
+                db,
+                path.to_string(),
+                Some(module),
+                (*text).into(),
+                Origin::Project,
+                false,
+            )
         })
         .collect();
     Project::new(db, files, ProjectConfig::default())
 }
 
 fn codes(db: &RootDatabase, p: Project) -> Vec<String> {
-    let mut v: Vec<String> = super::checks::check(db, p).into_iter().map(|d| d.code).collect();
+    let mut v: Vec<String> = super::checks::check(db, p)
+        .into_iter()
+        .map(|d| d.code)
+        .collect();
     v.sort();
     v
 }
@@ -51,7 +65,11 @@ fn inheritance_mixins_and_fk_types() {
     let idx = sqla_tables(&db, p);
     let names: Vec<&str> = idx.tables.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, vec!["emp", "eng"]);
-    let emp: Vec<&str> = idx.tables[0].columns.iter().map(|c| c.name.as_str()).collect();
+    let emp: Vec<&str> = idx.tables[0]
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
     assert_eq!(emp, vec!["kind", "created", "id", "budget"]);
     let eng = &idx.tables[1];
     assert_eq!(eng.column("id").unwrap().ty, SqlType::Integer);
@@ -82,7 +100,10 @@ fn core_tables_and_metadata_identity() {
     let p = project(&db, &[("m.py", &src)]);
     let idx = sqla_tables(&db, p);
     assert_eq!(idx.tables[0].schema.as_deref(), Some("s"));
-    assert_eq!(idx.tables[1].foreign_keys[0].target_table.as_deref(), Some("s.a"));
+    assert_eq!(
+        idx.tables[1].foreign_keys[0].target_table.as_deref(),
+        Some("s.a")
+    );
     assert_eq!(idx.tables[2].column("b_id").unwrap().ty, SqlType::Integer);
     assert_eq!(codes(&db, p), vec!["DJSA201", "DJSA203", "DJSA221"]);
 }
@@ -94,7 +115,10 @@ fn check_codes_fire_on_small_cases() {
         "{HEAD}class Base(DeclarativeBase):\n    pass\nclass A(Base):\n    __tablename__ = 'a'\n    id: Mapped[int] = mapped_column(primary_key=True)\n    n: Mapped[int] = mapped_column(String(5))\n    bs = relationship('B', back_populates='nope')\nclass B(Base):\n    __tablename__ = 'b'\n    x: Mapped[int]\n    a_id = mapped_column(ForeignKey('a.missing'))\n"
     );
     let p = project(&db, &[("m.py", &src)]);
-    assert_eq!(codes(&db, p), vec!["DJSA201", "DJSA202", "DJSA204", "DJSA205"]);
+    assert_eq!(
+        codes(&db, p),
+        vec!["DJSA201", "DJSA202", "DJSA204", "DJSA205"]
+    );
 }
 
 #[test]

@@ -194,7 +194,9 @@ fn enum_literal_values(call: &Expr) -> Option<Vec<String>> {
     if args.is_empty() {
         return None;
     }
-    args.iter().map(|a| a.as_str().map(str::to_string)).collect()
+    args.iter()
+        .map(|a| a.as_str().map(str::to_string))
+        .collect()
 }
 
 /// The default SQLAlchemy type for a Python annotation type (SQLAlchemy 2.1 `_type_map`).
@@ -232,7 +234,10 @@ pub fn annotation_compatible(canonical: &str, ty: &SqlType) -> Option<bool> {
         "int" => ty.is_integer() || matches!(ty, T::Numeric { .. } | T::Enum { .. }),
         "float" => matches!(ty, T::Float | T::Double | T::Numeric { .. }),
         "bool" => matches!(ty, T::Boolean) || ty.is_integer(),
-        "str" => matches!(ty, T::String { .. } | T::Text | T::Enum { .. } | T::Uuid | T::Json),
+        "str" => matches!(
+            ty,
+            T::String { .. } | T::Text | T::Enum { .. } | T::Uuid | T::Json
+        ),
         "bytes" => matches!(ty, T::LargeBinary),
         "decimal.Decimal" => matches!(ty, T::Numeric { .. } | T::Float | T::Double),
         "datetime.datetime" => matches!(ty, T::DateTime { .. }),
@@ -246,7 +251,10 @@ pub fn annotation_compatible(canonical: &str, ty: &SqlType) -> Option<bool> {
 
 /// The Django field class and its type options for a column type, or why there is none.
 /// `auto_pk`: the column is a single-column integer primary key with autoincrement.
-pub fn django_field(ty: &SqlType, auto_pk: bool) -> Result<(&'static str, Vec<(String, String)>), String> {
+pub fn django_field(
+    ty: &SqlType,
+    auto_pk: bool,
+) -> Result<(&'static str, Vec<(String, String)>), String> {
     use SqlType as T;
     let none = Vec::new;
     Ok(match ty {
@@ -257,7 +265,9 @@ pub fn django_field(ty: &SqlType, auto_pk: bool) -> Result<(&'static str, Vec<(S
         T::BigInteger => ("BigIntegerField", none()),
         T::SmallInteger => ("SmallIntegerField", none()),
         T::Boolean => ("BooleanField", none()),
-        T::String { length: Some(n), .. } => ("CharField", vec![("max_length".into(), n.to_string())]),
+        T::String {
+            length: Some(n), ..
+        } => ("CharField", vec![("max_length".into(), n.to_string())]),
         // Unlimited VARCHAR: CharField(max_length=None) only on PostgreSQL/SQLite; TextField is
         // the portable field for an unbounded string.
         T::String { length: None, .. } => ("TextField", none()),
@@ -272,14 +282,19 @@ pub fn django_field(ty: &SqlType, auto_pk: bool) -> Result<(&'static str, Vec<(S
                 ("decimal_places".into(), s.to_string()),
             ],
         ),
-        T::Numeric { precision: Some(p), scale: None } => (
+        T::Numeric {
+            precision: Some(p),
+            scale: None,
+        } => (
             "DecimalField",
             vec![
                 ("max_digits".into(), p.to_string()),
                 ("decimal_places".into(), "0".into()),
             ],
         ),
-        T::Numeric { precision: None, .. } => {
+        T::Numeric {
+            precision: None, ..
+        } => {
             return Err("Numeric without precision and scale: Django's DecimalField requires max_digits and decimal_places".into());
         }
         T::Float | T::Double => ("FloatField", none()),
@@ -291,11 +306,18 @@ pub fn django_field(ty: &SqlType, auto_pk: bool) -> Result<(&'static str, Vec<(S
         T::Uuid => ("UUIDField", none()),
         T::Json => ("JSONField", none()),
         T::Enum { values: Some(v) } => {
-            let len = v.iter().map(|s| s.chars().count()).max().unwrap_or(1).max(1);
+            let len = v
+                .iter()
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(1)
+                .max(1);
             ("CharField", vec![("max_length".into(), len.to_string())])
         }
         T::Enum { values: None } => {
-            return Err("Enum whose members djsa could not read: no max_length and no choices".into());
+            return Err(
+                "Enum whose members djsa could not read: no max_length and no choices".into(),
+            );
         }
         T::Other(n) => return Err(format!("{n} has no generic Django model field")),
         T::Unknown(n) => return Err(format!("type not understood statically ({n})")),

@@ -52,13 +52,16 @@ where
     Server::new(input, output, socket).serve(service).await;
 }
 
+/// Per document: the version and diagnostics last sent.
+type Published = FxHashMap<lsp::Uri, (Option<i32>, Vec<lsp::Diagnostic>)>;
+
 struct Inner {
     client: Client,
     session: Mutex<Session>,
     /// Sends the revision after every input change; the diagnostics task waits on it.
     changed: watch::Sender<u64>,
     /// What was last published per document (version, diagnostics), to send only changes.
-    published: tokio::sync::Mutex<FxHashMap<lsp::Uri, (Option<i32>, Vec<lsp::Diagnostic>)>>,
+    published: tokio::sync::Mutex<Published>,
 }
 
 #[derive(Clone)]
