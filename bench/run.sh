@@ -36,6 +36,7 @@ DJSA_RUNS=5
 DJ_RUNS=3
 SEED=1
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/djsa"
+case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -107,6 +108,7 @@ fi
 
 OUT="bench/out"
 mkdir -p "$OUT"
+LOAD_BEFORE="$("$HOSTPY" -c 'import os; print(" ".join(f"{x:.2f}" for x in os.getloadavg()))' 2>/dev/null || echo '?')"
 RESULTS="$OUT/results.jsonl"
 : > "$RESULTS"
 TMP="$(mktemp -d)"
@@ -119,7 +121,7 @@ measure() {
     echo "  $kind: $*" >&2
     local line
     if line="$("$HOSTPY" bench/timeit.py --json --runs "$runs" --warmup "$warm" --ok-codes "$ok" \
-            --cwd "$cwd" --label "$kind" --stdout-to "$TMP/stdout" -- "$@")"; then
+            --cwd "$cwd" --label "$kind" --stdout-to "$TMP/stdout" -- "$@" 2>"$TMP/stderr")"; then
         "$HOSTPY" - "$line" "$proj" "$TMP/stdout" >>"$RESULTS" <<'EOF'
 import json, sys
 r = json.loads(sys.argv[1])
@@ -141,7 +143,19 @@ if r["label"] == "djsa check":
 print(json.dumps(r))
 EOF
     else
-        echo "  $kind failed (see above); skipped" >&2
+        tail -c 3000 "$TMP/stderr" >&2
+        echo "  $kind failed; not timed" >&2
+        "$HOSTPY" - "$kind" "$proj" "$TMP/stderr" >>"$RESULTS" <<'EOF'
+import json, sys
+lines = open(sys.argv[3], errors="replace").read().splitlines()
+import re
+m = re.search(r"exited (-?\d+)", lines[0]) if lines else None
+rest = [l for l in lines[1:] if l.strip()]
+why = next((l for l in rest if re.search(r"djsa:|error|Error|Traceback", l)), rest[0] if rest else "")
+first = (f"exit {m.group(1)}: " if m else "") + (why or (lines[0] if lines else "failed"))
+print(json.dumps({"label": sys.argv[1] + " failed", "project": sys.argv[2], "error": first,
+                  "stderr_tail": lines[-20:]}))
+EOF
     fi
 }
 
@@ -167,8 +181,9 @@ for spec in "${SPECS[@]}"; do
     fi
     if [ "$WITH_MM" = 1 ]; then
         if [ "$HAVE_DJSA_MM" = 1 ]; then
-            measure "djsa makemigrations" "$n" "$DJSA_RUNS" 1 0,1 "$ROOT" -- \
-                "$BIN" makemigrations "$proj" --check --dry-run ${DJSA_PY_ARGS[@]+"${DJSA_PY_ARGS[@]}"}
+            # Like manage.py: run in the project directory (positional arguments are app labels).
+            measure "djsa makemigrations" "$n" "$DJSA_RUNS" 1 0,1 "$proj" -- \
+                "$BIN" makemigrations --check --dry-run ${DJSA_PY_ARGS[@]+"${DJSA_PY_ARGS[@]}"}
         fi
         if [ -n "$PY" ]; then
             # exit 1 means "changes detected" (only expected with --migrations-per-app 0)
@@ -182,9 +197,11 @@ CPU="$( (grep -m1 'model name' /proc/cpuinfo 2>/dev/null || sysctl -n machdep.cp
 NCPU="$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo '?')"
 
 "$HOSTPY" - "$RESULTS" "$OUT/results.md" "$OUT/results.json" \
-    "$DJSA_VERSION" "$DJANGO_VERSION" "${PY:-none}" "$CPU" "$NCPU" "$MIGS" "$DJSA_RUNS" "$DJ_RUNS" <<'EOF'
+    "$DJSA_VERSION" "$DJANGO_VERSION" "${PY:-none}" "$CPU" "$NCPU" "$MIGS" "$DJSA_RUNS" "$DJ_RUNS" "$LOAD_BEFORE" <<'EOF'
 import json, sys, platform
-res_path, md_path, json_path, djsa_v, dj_v, py, cpu, ncpu, migs, djsa_runs, dj_runs = sys.argv[1:12]
+res_path, md_path, json_path, djsa_v, dj_v, py, cpu, ncpu, migs, djsa_runs, dj_runs, load = sys.argv[1:13]
+import os
+load_after = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 rows = [json.loads(l) for l in open(res_path) if l.strip()]
 by = {(r["project"], r["label"]): r for r in rows}
 projects = sorted({r["project"] for r in rows}, key=int)
@@ -199,25 +216,30 @@ def mib(r):
 lines = [
     f"djsa {djsa_v or '(not built)'} vs Django {dj_v or '(none)'} ({py})",
     f"{platform.system()} {platform.machine()}, {cpu}, {ncpu} CPUs; "
-    f"{migs} migrations per app; medians of {djsa_runs} djsa / {dj_runs} Django runs after a warm-up",
+    f"{migs} migrations per app; medians of {djsa_runs} djsa / {dj_runs} Django runs after a warm-up; "
+    f"load average {load} before, {load_after} after",
     "",
 ]
 for what in ("check", "makemigrations"):
-    if not any(r["label"].endswith(what) for r in timed):
+    if not any(r["label"].endswith(what) for r in timed) and not any(
+            r["label"].endswith(what + " failed") for r in rows):
         continue
     lines += [
-        f"| {what} | models | djsa median (min-max) | djsa first run | djsa peak RSS "
-        f"| Django median (min-max) | Django peak RSS | speedup | {'djsa findings' if what == 'check' else 'result'} |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {what} | models | djsa median (min-max) | djsa first run | djsa CPU | djsa peak RSS "
+        f"| Django median (min-max) | Django CPU | Django peak RSS | speedup (CPU) "
+        f"| {'djsa findings' if what == 'check' else 'result'} |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for p in projects:
         d = by.get((p, f"djsa {what}"))
         j = by.get((p, f"django {what}"))
-        if not d and not j:
+        if not d and not j and not any(by.get((p, f"{w} {what} failed")) for w in ("djsa", "django")):
             continue
         dj = f"{ms(j)} ({ms(j, 'min_s')}-{ms(j, 'max_s')})" if j else "-"
         dd = f"{ms(d)} ({ms(d, 'min_s')}-{ms(d, 'max_s')})" if d else "-"
         ratio = f"{j['median_s'] / d['median_s']:,.1f}x" if d and j and d["median_s"] > 0 else "-"
+        if d and j and d.get("cpu_median_s"):
+            ratio += f" ({j['cpu_median_s'] / d['cpu_median_s']:,.1f}x)"
         f = "-"
         if d and "findings" in d:
             f = "?" if d["findings"] is None else str(d["findings"])
@@ -227,8 +249,13 @@ for what in ("check", "makemigrations"):
             notes = [f"{who}: changes detected (exit 1)" for who, r in (("djsa", d), ("Django", j))
                      if r and 1 in r["exit_codes"]]
             f = "; ".join(notes) or ("no changes" if d or j else "-")
-        lines.append(f"| {what} | {int(p):,} | {dd} | {ms(d, 'first_s') if d else '-'} | {mib(d)} "
-                     f"| {dj} | {mib(j)} | {ratio} | {f} |")
+        for who in ("djsa", "django"):
+            fail = by.get((p, f"{who} {what} failed"))
+            if fail:
+                f = (f + "; " if f not in ("-", "no changes") else "") + f"{who} failed: {fail['error'][:160]}"
+        lines.append(f"| {what} | {int(p):,} | {dd} | {ms(d, 'first_s') if d else '-'} "
+                     f"| {ms(d, 'cpu_median_s')} | {mib(d)} | {dj} | {ms(j, 'cpu_median_s')} | {mib(j)} "
+                     f"| {ratio} | {f} |")
     lines.append("")
 for p in projects:
     seen = by.get((p, "djsa seen"))

@@ -4,7 +4,8 @@
     python3 bench/timeit.py [--runs N] [--warmup W] [--cwd DIR] [--ok-codes 0,1]
                             [--label NAME] [--json] [--stdout-to FILE] -- CMD [ARG ...]
 
-Wall time is measured around fork/exec/wait with time.perf_counter(); peak RSS is the
+Wall time is measured around fork/exec/wait with time.perf_counter(); CPU time is the user +
+system time wait4() reports (less sensitive to other load on the machine); peak RSS is the
 ru_maxrss that os.wait4() reports for each run's process (and the descendants it waited for),
 so every run is measured on its own. Warm-up runs are timed too and reported separately
 ("first"), which is the cold-process number (nothing of the command stays resident between
@@ -26,7 +27,7 @@ import time
 
 
 def run_once(cmd, cwd, env):
-    """Run cmd; return (wall seconds, max RSS in KiB, exit code, stdout bytes, stderr bytes)."""
+    """Run cmd; return (wall s, CPU s (user+sys), max RSS KiB, exit code, stdout, stderr)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
@@ -39,7 +40,8 @@ def run_once(cmd, cwd, env):
             rss //= 1024
         out.seek(0)
         err.seek(0)
-        return wall, rss, code, out.read(), err.read()
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, cpu, rss, code, out.read(), err.read()
 
 
 def main(argv=None):
@@ -61,11 +63,11 @@ def main(argv=None):
     ok = {int(c) for c in a.ok_codes.split(",") if c.strip()}
     env = dict(os.environ)
 
-    walls, rsss, codes, warm = [], [], [], []
+    walls, cpus, rsss, codes, warm = [], [], [], [], []
     out = b""
     for i in range(a.warmup + a.runs):
         try:
-            wall, rss, code, out, err = run_once(cmd, a.cwd, env)
+            wall, cpu, rss, code, out, err = run_once(cmd, a.cwd, env)
         except OSError as e:
             print(f"timeit: cannot run {cmd[0]}: {e}", file=sys.stderr)
             return 2
@@ -78,6 +80,7 @@ def main(argv=None):
             warm.append(wall)
         else:
             walls.append(wall)
+            cpus.append(cpu)
         rsss.append(rss)
         codes.append(code)
     if a.stdout_to:
@@ -94,6 +97,8 @@ def main(argv=None):
         "max_s": max(walls),
         "first_s": warm[0] if warm else walls[0],
         "walls_s": walls,
+        "cpu_median_s": statistics.median(cpus),
+        "cpus_s": cpus,
         "max_rss_kib": max(rsss),
         "exit_codes": sorted(set(codes)),
     }
@@ -102,6 +107,7 @@ def main(argv=None):
     else:
         print(f"{res['label']}: median {res['median_s']:.3f} s (min {res['min_s']:.3f}, "
               f"max {res['max_s']:.3f}, first {res['first_s']:.3f}; {a.runs} runs), "
+              f"CPU (user+sys) median {res['cpu_median_s']:.3f} s, "
               f"peak RSS {res['max_rss_kib'] / 1024:.1f} MiB, exit {res['exit_codes']}")
     return 0
 

@@ -11,4 +11,5 @@ cargo test --workspace
 python3 tests/conformance/run_conformance.py
 python3 tests/conformance/run_migrations_conformance.py
 python3 tests/conformance/run_sqla_conformance.py
+python3 tests/live/run_live_tests.py
 scripts/test-editors.sh

@@ -1,7 +1,11 @@
 //! Black-box tests of `djsa server`: the real binary over stdio, driven by a small Rust client
 //! (tests/lsp_support.rs). Exact responses are insta snapshots under snapshots/ (paths redacted
 //! to `$ROOT`); the project is tests/lsp_fixtures/shop copied to a temporary directory.
-#![allow(clippy::unwrap_used, clippy::disallowed_methods, clippy::disallowed_types)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::disallowed_methods,
+    clippy::disallowed_types
+)]
 
 mod lsp_support;
 
@@ -21,8 +25,14 @@ fn snapshot(name: &str, value: &Value, root: &Path) {
 }
 
 fn lsp_project() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix("djsa-lsp-").tempdir().unwrap();
-    copy_dir(&djsa_tests::repo_root().join("tests/lsp_fixtures/shop"), dir.path());
+    let dir = tempfile::Builder::new()
+        .prefix("djsa-lsp-")
+        .tempdir()
+        .unwrap();
+    copy_dir(
+        &djsa_tests::repo_root().join("tests/lsp_fixtures/shop"),
+        dir.path(),
+    );
     std::fs::write(dir.path().join("djsa.toml"), "python = \"none\"\n").unwrap();
     dir
 }
@@ -78,7 +88,11 @@ fn indexing_progress_and_workspace_diagnostics() {
     c.drain(Duration::from_millis(300));
     // Watched files were registered, indexing reported progress, and every project file with
     // findings got its diagnostics without being opened.
-    let reg = c.log.iter().find(|m| m["method"] == "client/registerCapability").expect("registration");
+    let reg = c
+        .log
+        .iter()
+        .find(|m| m["method"] == "client/registerCapability")
+        .expect("registration");
     snapshot("lsp_register_watchers", &reg["params"], root);
     let progress: Vec<Value> = c
         .log
@@ -86,7 +100,10 @@ fn indexing_progress_and_workspace_diagnostics() {
         .filter(|m| m["method"] == "$/progress")
         .map(|m| m["params"]["value"]["kind"].clone())
         .collect();
-    assert_eq!(progress, vec![json!("begin"), json!("report"), json!("end")]);
+    assert_eq!(
+        progress,
+        vec![json!("begin"), json!("report"), json!("end")]
+    );
     let latest = c.latest_diagnostics();
     let files: Vec<&String> = latest.keys().collect();
     assert_eq!(files.len(), 2, "{files:?}");
@@ -104,7 +121,10 @@ fn diagnostics_follow_edits() {
     c.wait_indexed();
     let uri = c.open(&models, 1);
     let d = c.wait_diagnostics(&uri, Some(1));
-    assert_eq!(codes(&d["diagnostics"]), ["fields.E001", "fields.E135", "models.E015"]);
+    assert_eq!(
+        codes(&d["diagnostics"]),
+        ["fields.E001", "fields.E135", "models.E015"]
+    );
     snapshot("lsp_diagnostics_on_open", &d, root);
 
     // Rename `sku_` to `sku` (incremental change, UTF-8 positions): fields.E001 goes away.
@@ -136,7 +156,9 @@ fn diagnostics_follow_edits() {
     let crm_uri = c.open(&crm, 1);
     let d = c.wait_diagnostics(&crm_uri, Some(1));
     assert_eq!(codes(&d["diagnostics"]), ["models.E004"]);
-    let crm_text = std::fs::read_to_string(&crm).unwrap().replace("IntegerField()", "IntegerField(primary_key=True)");
+    let crm_text = std::fs::read_to_string(&crm)
+        .unwrap()
+        .replace("IntegerField()", "IntegerField(primary_key=True)");
     c.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": crm_uri, "version": 2}, "contentChanges": [{"text": crm_text}]}),
@@ -145,8 +167,14 @@ fn diagnostics_follow_edits() {
     assert_eq!(codes(&d["diagnostics"]), Vec::<String>::new());
 
     // Saving and closing: the closed file falls back to the disk text (which still has E004).
-    c.notify("textDocument/didSave", json!({"textDocument": {"uri": crm_uri}}));
-    c.notify("textDocument/didClose", json!({"textDocument": {"uri": crm_uri}}));
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": crm_uri}}),
+    );
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": crm_uri}}),
+    );
     let d = c.wait_diagnostics(&crm_uri, None);
     assert_eq!(codes(&d["diagnostics"]), ["models.E004"]);
     c.shutdown();
@@ -175,7 +203,10 @@ fn watched_file_changes_are_reloaded() {
     assert_eq!(codes(&d["diagnostics"]), ["DJSA001"]);
     // And disappears again.
     std::fs::remove_file(&extra).unwrap();
-    c.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": uri(&extra), "type": 3}]}));
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&extra), "type": 3}]}),
+    );
     let d = c.wait_diagnostics(&uri(&extra), None);
     assert_eq!(d["diagnostics"], json!([]));
     c.shutdown();
@@ -195,40 +226,102 @@ fn navigation_hover_definition_symbols_completion() {
     let at = |needle: &str, delta: usize| json!({"textDocument": {"uri": uri}, "position": pos_utf8(&text, needle, delta)});
 
     let mut out = serde_json::Map::new();
-    out.insert("hover model".into(), c.request("textDocument/hover", at("class Product", 8)));
-    out.insert("hover field".into(), c.request("textDocument/hover", at("name = models.CharField(max_length=100", 1)));
-    out.insert("hover foreign key".into(), c.request("textDocument/hover", at("category = ", 2)));
-    out.insert("hover m2m".into(), c.request("textDocument/hover", at("tags = ", 1)));
-    out.insert("hover string reference".into(), c.request("textDocument/hover", at("\"crm.Company\"", 3)));
-    out.insert("hover nothing".into(), c.request("textDocument/hover", at("from django", 2)));
-    out.insert("definition class name".into(), c.request("textDocument/definition", at("ForeignKey(Category", 12)));
-    out.insert("definition app.Model".into(), c.request("textDocument/definition", at("\"crm.Company\"", 6)));
-    out.insert("definition Model".into(), c.request("textDocument/definition", at("\"Tag\"", 1)));
-    out.insert("definition self".into(), c.request("textDocument/definition", at("\"self\"", 2)));
+    out.insert(
+        "hover model".into(),
+        c.request("textDocument/hover", at("class Product", 8)),
+    );
+    out.insert(
+        "hover field".into(),
+        c.request(
+            "textDocument/hover",
+            at("name = models.CharField(max_length=100", 1),
+        ),
+    );
+    out.insert(
+        "hover foreign key".into(),
+        c.request("textDocument/hover", at("category = ", 2)),
+    );
+    out.insert(
+        "hover m2m".into(),
+        c.request("textDocument/hover", at("tags = ", 1)),
+    );
+    out.insert(
+        "hover string reference".into(),
+        c.request("textDocument/hover", at("\"crm.Company\"", 3)),
+    );
+    out.insert(
+        "hover nothing".into(),
+        c.request("textDocument/hover", at("from django", 2)),
+    );
+    out.insert(
+        "definition class name".into(),
+        c.request("textDocument/definition", at("ForeignKey(Category", 12)),
+    );
+    out.insert(
+        "definition app.Model".into(),
+        c.request("textDocument/definition", at("\"crm.Company\"", 6)),
+    );
+    out.insert(
+        "definition Model".into(),
+        c.request("textDocument/definition", at("\"Tag\"", 1)),
+    );
+    out.insert(
+        "definition self".into(),
+        c.request("textDocument/definition", at("\"self\"", 2)),
+    );
     snapshot("lsp_hover_definition", &Value::Object(out), root);
 
-    let syms = c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
+    let syms = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
     snapshot("lsp_document_symbols", &syms, root);
     let ws = c.request("workspace/symbol", json!({"query": "co"}));
     snapshot("lsp_workspace_symbols", &ws, root);
 
     // Completion inside a relation string and inside `class Meta:`, on an edited buffer.
     let mut out = serde_json::Map::new();
-    out.insert("inside a closed string".into(), c.request("textDocument/completion", at("ForeignKey(\"crm.Company", 14)));
-    out.insert("same app".into(), c.request("textDocument/completion", at("ManyToManyField(\"Tag", 18)));
-    let edited = text.replace(
-        "    tags = ",
-        "    owner = models.ForeignKey(\"cr\n    tags = ",
-    ).replace("        ordering = [\"-created\"]\n", "        ordering = [\"-created\"]\n        verb\n");
+    out.insert(
+        "inside a closed string".into(),
+        c.request(
+            "textDocument/completion",
+            at("ForeignKey(\"crm.Company", 14),
+        ),
+    );
+    out.insert(
+        "same app".into(),
+        c.request("textDocument/completion", at("ManyToManyField(\"Tag", 18)),
+    );
+    let edited = text
+        .replace(
+            "    tags = ",
+            "    owner = models.ForeignKey(\"cr\n    tags = ",
+        )
+        .replace(
+            "        ordering = [\"-created\"]\n",
+            "        ordering = [\"-created\"]\n        verb\n",
+        );
     c.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}),
     );
     let at2 = |needle: &str, delta: usize| json!({"textDocument": {"uri": uri}, "position": pos_utf8(&edited, needle, delta)});
-    out.insert("relation string".into(), c.request("textDocument/completion", at2("owner = models.ForeignKey(\"cr", 29)));
+    out.insert(
+        "relation string".into(),
+        c.request(
+            "textDocument/completion",
+            at2("owner = models.ForeignKey(\"cr", 29),
+        ),
+    );
 
-    out.insert("meta option".into(), c.request("textDocument/completion", at2("        verb", 12)));
-    out.insert("elsewhere".into(), c.request("textDocument/completion", at2("from django", 4)));
+    out.insert(
+        "meta option".into(),
+        c.request("textDocument/completion", at2("        verb", 12)),
+    );
+    out.insert(
+        "elsewhere".into(),
+        c.request("textDocument/completion", at2("from django", 4)),
+    );
     snapshot("lsp_completion", &Value::Object(out), root);
     c.shutdown();
 }
@@ -249,12 +342,29 @@ fn utf16_positions_with_non_ascii_text() {
         c.wait_indexed();
         let uri = c.open(&models, 1);
         let d = c.wait_diagnostics(&uri, Some(1));
-        let e001 = d["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "fields.E001").unwrap().clone();
-        let expect = if utf16 { pos_utf16(&text, "sku_", 0) } else { pos_utf8(&text, "sku_", 0) };
+        let e001 = d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "fields.E001")
+            .unwrap()
+            .clone();
+        let expect = if utf16 {
+            pos_utf16(&text, "sku_", 0)
+        } else {
+            pos_utf8(&text, "sku_", 0)
+        };
         assert_eq!(e001["range"]["start"], expect, "utf16={utf16}");
         // Hover at the same kind of position answers for the same field.
-        let p = if utf16 { pos_utf16(&text, "sku_", 2) } else { pos_utf8(&text, "sku_", 2) };
-        let h = c.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": p}));
+        let p = if utf16 {
+            pos_utf16(&text, "sku_", 2)
+        } else {
+            pos_utf8(&text, "sku_", 2)
+        };
+        let h = c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": p}),
+        );
         let value = h["contents"]["value"].as_str().unwrap();
         assert!(value.contains("Product.sku_"), "{value}");
         c.shutdown();
@@ -296,6 +406,167 @@ fn code_actions_are_quick_fixes_of_the_diagnostics() {
     c.shutdown();
 }
 
+#[test]
+fn create_file_command_for_clients_without_resource_operations() {
+    let proj = lsp_project();
+    let root = proj.path();
+    let mut c = Client::spawn();
+    c.initialize(root, plain_caps());
+    c.wait_indexed();
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({"command": "djsa.createFile", "arguments": []}),
+    );
+    assert_eq!(r, Value::Null);
+    let new = root.join("shop/migrations/0001_initial.py");
+    let args = json!([{"path": new.to_string_lossy(), "text": "from django.db import migrations\n\nx = (\n"}]);
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({"command": "djsa.createFile", "arguments": args}),
+    );
+    assert_eq!(r, Value::Null);
+    assert_eq!(
+        std::fs::read_to_string(&new).unwrap(),
+        "from django.db import migrations\n\nx = (\n"
+    );
+    // The server loads the new file at once (no watcher needed) and shows it.
+    let d = c.wait_diagnostics(&uri(&new), None);
+    assert_eq!(codes(&d["diagnostics"]), ["DJSA001"]);
+    assert!(
+        c.log
+            .iter()
+            .any(|m| m["method"] == "window/showDocument"
+                && m["params"]["uri"] == uri(&new).as_str())
+    );
+    // Never over an existing file.
+    let id = c.send_request(
+        "workspace/executeCommand",
+        json!({"command": "djsa.createFile", "arguments": args}),
+    );
+    let r = c.response(id, Duration::from_secs(30));
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot create"),
+        "{r}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&new).unwrap(),
+        "from django.db import migrations\n\nx = (\n"
+    );
+    c.shutdown();
+}
+
+fn migrate_project() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("djsa-lsp-")
+        .tempdir()
+        .unwrap();
+    copy_dir(
+        &djsa_tests::repo_root().join("tests/lsp_fixtures/migrate"),
+        dir.path(),
+    );
+    std::fs::write(dir.path().join("djsa.toml"), "python = \"none\"\n").unwrap();
+    dir
+}
+
+fn actions_for(c: &mut Client, uri: &str, diags: &Value) -> Value {
+    c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri},
+               "range": diags[0]["range"],
+               "context": {"diagnostics": diags, "only": ["quickfix"]}}),
+    )
+}
+
+fn wait_clean(c: &mut Client, uri: &str) {
+    let u = uri.to_string();
+    c.wait_notification(Duration::from_secs(60), move |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == u.as_str()
+            && m["params"]["diagnostics"] == json!([])
+    })
+    .expect("the finding did not go away");
+}
+
+/// The "Create migration" quick fix: a CreateFile + insert workspace edit; once the file exists
+/// the drift finding goes away.
+#[test]
+fn create_migration_quick_fix_with_resource_operations() {
+    let proj = migrate_project();
+    let root = proj.path();
+    let models = root.join("notes/models.py");
+    let mut c = Client::spawn();
+    c.initialize(root, nvim_like_caps());
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    let d = c.wait_diagnostics(&uri, Some(1));
+    assert_eq!(codes(&d["diagnostics"]), ["DJSA101"]);
+    let actions = actions_for(&mut c, &uri, &d["diagnostics"]);
+    snapshot("lsp_code_action_create_migration", &actions, root);
+
+    // Apply it as a client does: create the file, insert the text, tell the server.
+    let ops = actions[0]["edit"]["documentChanges"].as_array().unwrap();
+    assert_eq!(ops[0]["kind"], "create");
+    let new_uri = ops[0]["uri"].as_str().unwrap();
+    assert_eq!(ops[1]["textDocument"]["uri"], new_uri);
+    let text = ops[1]["edits"][0]["newText"].as_str().unwrap();
+    let path = root.join("notes/migrations/0002_note_body.py");
+    assert_eq!(new_uri, lsp_support::uri(&path));
+    assert!(text.contains("migrations.AddField("), "{text}");
+    std::fs::write(&path, text).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": new_uri, "type": 1}]}),
+    );
+    wait_clean(&mut c, &uri);
+
+    // Go to definition from the new migration's dependency to the migration it names.
+    let r = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": new_uri}, "position": pos_utf8(text, "'0001_initial'", 3)}),
+    );
+    assert_eq!(
+        r,
+        json!({"uri": lsp_support::uri(&root.join("notes/migrations/0001_initial.py")),
+               "range": {"start": {"line": 3, "character": 6}, "end": {"line": 3, "character": 15}}})
+    );
+    c.shutdown();
+}
+
+/// Without resource operations the same fix runs the server command that writes the file.
+#[test]
+fn create_migration_quick_fix_through_the_server_command() {
+    let proj = migrate_project();
+    let root = proj.path();
+    let models = root.join("notes/models.py");
+    let mut c = Client::spawn();
+    c.initialize(root, plain_caps());
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    let d = c.wait_diagnostics(&uri, Some(1));
+    let actions = actions_for(&mut c, &uri, &d["diagnostics"]);
+    let a = &actions[0];
+    assert_eq!(
+        a["title"],
+        "Create migration notes/migrations/0002_note_body.py"
+    );
+    assert!(a.get("edit").is_none(), "{a}");
+    assert_eq!(a["command"]["command"], "djsa.createFile");
+    c.request(
+        "workspace/executeCommand",
+        json!({"command": a["command"]["command"], "arguments": a["command"]["arguments"]}),
+    );
+    let path = root.join("notes/migrations/0002_note_body.py");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        a["command"]["arguments"][0]["text"].as_str().unwrap()
+    );
+    wait_clean(&mut c, &uri);
+    c.shutdown();
+}
+
 /// Deterministic pseudo-random numbers (xorshift64*).
 struct Rng(u64);
 impl Rng {
@@ -314,7 +585,10 @@ impl Rng {
 /// crashes nor stalls, and its final diagnostics equal a cold `djsa check` of the final text.
 #[test]
 fn stress_random_edits_match_a_cold_check() {
-    let dir = tempfile::Builder::new().prefix("djsa-lsp-stress-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("djsa-lsp-stress-")
+        .tempdir()
+        .unwrap();
     let root = dir.path().join("proj");
     let gen_script = djsa_tests::repo_root().join("bench/gen_project.py");
     let st = std::process::Command::new("python3")
@@ -345,7 +619,23 @@ fn stress_random_edits_match_a_cold_check() {
         .map(|p| (c.open(p, 1), std::fs::read_to_string(p).unwrap(), 1))
         .collect();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let snippets = ["x", "_", "(", ")", "\"", "\n", "    ", "models.", "ForeignKey(\"self\", on_delete=models.CASCADE)", "= models.CharField(", "max_length=", "1", "é", "#", ":"];
+    let snippets = [
+        "x",
+        "_",
+        "(",
+        ")",
+        "\"",
+        "\n",
+        "    ",
+        "models.",
+        "ForeignKey(\"self\", on_delete=models.CASCADE)",
+        "= models.CharField(",
+        "max_length=",
+        "1",
+        "é",
+        "#",
+        ":",
+    ];
     for i in 0..1000 {
         let d = rng.below(docs.len());
         let (uri, text, version) = &mut docs[d];
@@ -359,7 +649,11 @@ fn stress_random_edits_match_a_cold_check() {
             b -= 1;
         }
         let b = b.max(a);
-        let ins = if rng.below(3) == 0 { "" } else { snippets[rng.below(snippets.len())] };
+        let ins = if rng.below(3) == 0 {
+            ""
+        } else {
+            snippets[rng.below(snippets.len())]
+        };
         let to_pos = |t: &str, off: usize| {
             let line = t[..off].matches('\n').count();
             let col = off - t[..off].rfind('\n').map(|i| i + 1).unwrap_or(0);
@@ -374,7 +668,10 @@ fn stress_random_edits_match_a_cold_check() {
         );
         // Interleave requests, as an editor does while typing.
         if i % 50 == 0 {
-            c.send_request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": to_pos(text, a)}));
+            c.send_request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": uri}, "position": to_pos(text, a)}),
+            );
         }
     }
     // The server must still answer, and publish the final versions.
@@ -405,7 +702,13 @@ fn stress_random_edits_match_a_cold_check() {
                 msg.push_str("\nHINT: ");
                 msg.push_str(h);
             }
-            format!("{}:{}:{} {}", d["file"].as_str().unwrap(), d["line"], d["code"].as_str().unwrap(), msg)
+            format!(
+                "{}:{}:{} {}",
+                d["file"].as_str().unwrap(),
+                d["line"],
+                d["code"].as_str().unwrap(),
+                msg
+            )
         })
         .collect();
     expected.sort();

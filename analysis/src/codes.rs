@@ -111,4 +111,44 @@ pub const DJSA_CODES: &[CodeInfo] = &[
         code: "DJSA246",
         summary: "Django model and SQLAlchemy table disagree on a foreign key",
     },
+    CodeInfo {
+        code: "DJSA301",
+        summary: "live database: table missing",
+    },
+    CodeInfo {
+        code: "DJSA302",
+        summary: "live database: column missing",
+    },
+    CodeInfo {
+        code: "DJSA303",
+        summary: "live database: column not on the model",
+    },
+    CodeInfo {
+        code: "DJSA304",
+        summary: "live database: column type differs from the model",
+    },
+    CodeInfo {
+        code: "DJSA305",
+        summary: "live database: nullability differs from the model",
+    },
+    CodeInfo {
+        code: "DJSA306",
+        summary: "live database: unique constraint missing",
+    },
+    CodeInfo {
+        code: "DJSA307",
+        summary: "live database: index missing",
+    },
+    CodeInfo {
+        code: "DJSA308",
+        summary: "live database: foreign key constraint missing or pointing elsewhere",
+    },
+    CodeInfo {
+        code: "DJSA309",
+        summary: "live database: migration not applied",
+    },
+    CodeInfo {
+        code: "DJSA310",
+        summary: "live database: applied migration unknown to the project",
+    },
 ];

@@ -138,6 +138,7 @@ pub fn debug_sqla(args: DebugSqlaArgs, stdout: &mut dyn Write) -> Result<i32> {
                 .collect();
             serde_json::json!({
                 "name": t.name,
+                "file": t.file.path(db),
                 "schema": t.schema,
                 "metadata": t.metadata,
                 "core": t.core,

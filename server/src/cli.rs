@@ -75,6 +75,10 @@ pub struct CheckArgs {
     /// Exit 0 even when there are findings.
     #[arg(long)]
     pub exit_zero: bool,
+    /// Also compare the models with a live database, read-only (postgres://, mysql://, mariadb://,
+    /// sqlite://); default: the DJSA_DATABASE_URL environment variable.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
 }
 
 /// Exit codes: 0 clean, 1 findings, 2 usage or configuration error.
@@ -111,12 +115,15 @@ fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     }
     let db = &ws.db;
     let t = std::time::Instant::now();
-    let diags = check_project(db, ws.project);
+    let mut diags = check_project(db, ws.project).clone();
+    if let Some(url) = crate::live::database_url(args.database_url.as_deref()) {
+        diags.extend(crate::live::drift(db, ws.project, &url, args.verbose, stderr)?);
+    }
     if timing {
         eprintln!("djsa: timing: checks in {:?}", t.elapsed());
     }
     let root = ws.root.clone();
-    let items = render::locate(db, diags, |f| {
+    let items = render::locate(db, &diags, |f| {
         let p = f.path(db);
         match ws.files.get(&f) {
             Some(abs) => abs

@@ -3,6 +3,7 @@
 
 pub mod bridge;
 pub mod cli;
+pub mod live;
 pub mod lsp;
 pub mod makemigrations;
 pub mod render;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Headless Neovim 0.11 end-to-end test of `djsa server` through editors/nvim/lsp/djsa.lua:
-# diagnostics of a fixture model file, hover, go to definition, quick fixes, an edit.
+# diagnostics of a fixture model file, hover, go to definition, quick fixes, an edit; then the
+# "Create migration" quick fix written to disk.
 # Uses $NVIM if set, else the Neovim that scripts/setup-nvim.sh installs under target/.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -22,4 +23,11 @@ printf 'python = "none"\n' > "$work/proj/djsa.toml"
 cd "$work/proj"
 DJSA_BIN="$bin" DJSA_REPO="$repo" timeout 120 "$nvim" --headless -u "$repo/tests/editors/nvim_e2e.lua" shop/models.py
 grep -q '    sku = models.CharField' shop/models.py || { echo "FAIL: the edit was not saved"; exit 1; }
+
+# The "Create migration" quick fix, applied by Neovim's own workspace-edit code.
+cp -r "$repo/tests/lsp_fixtures/migrate" "$work/migrate"
+printf 'python = "none"\n' > "$work/migrate/djsa.toml"
+cd "$work/migrate"
+DJSA_BIN="$bin" DJSA_REPO="$repo" timeout 120 "$nvim" --headless -u "$repo/tests/editors/nvim_e2e_migration.lua" notes/models.py
+test -f notes/migrations/0002_note_body.py || { echo "FAIL: no migration on disk"; exit 1; }
 echo "nvim e2e: ok"

@@ -81,6 +81,8 @@ pub struct Ctx<'a> {
     pub resolver: &'a Resolver<'a>,
     pub out: Vec<Diagnostic>,
     local_fields_cache: FxHashMap<usize, Vec<&'a Field>>,
+    /// `swapped()` per model, computed once (checks ask for it in inner loops).
+    swapped_cache: Vec<Option<String>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -91,6 +93,7 @@ impl<'a> Ctx<'a> {
             resolver,
             out: Vec::new(),
             local_fields_cache: FxHashMap::default(),
+            swapped_cache: (0..pm.models.len()).map(|i| Ctx::compute_swapped(pm, i)).collect(),
         }
     }
 
@@ -107,12 +110,16 @@ impl<'a> Ctx<'a> {
 
     /// `Meta.swappable` names a setting that points at another model.
     pub fn swapped(&self, idx: usize) -> Option<String> {
-        let m = self.model(idx);
+        self.swapped_cache.get(idx).cloned().flatten()
+    }
+
+    fn compute_swapped(pm: &ProjectModel, idx: usize) -> Option<String> {
+        let m = &pm.models[idx];
         let setting = m.meta.get("swappable")?.as_str()?;
         let value = if setting == "AUTH_USER_MODEL" {
-            self.pm.settings.auth_user_model.clone()
+            pm.settings.auth_user_model.clone()
         } else {
-            self.pm
+            pm
                 .settings
                 .env
                 .names

@@ -200,6 +200,10 @@ struct Graph<'a> {
     /// Relations djsa could not resolve the target of, with the reverse names they may have
     /// (`None`: any name).
     untargeted: Vec<Option<Vec<String>>>,
+    /// Concrete, non-swapped models by their table name (for E340/W344 without a quadratic scan).
+    model_tables: FxHashMap<String, Vec<usize>>,
+    /// Auto-created many-to-many tables by name: indexes into `rels`.
+    auto_tables: FxHashMap<String, Vec<usize>>,
 }
 
 /// Reverse names a relation whose options djsa cannot fully read may have: `None` for any.
@@ -309,10 +313,34 @@ impl<'a> Graph<'a> {
                 by_target.entry(concrete_of(ctx, t)).or_default().push(i);
             }
         }
+        let mut model_tables: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for idx in ctx.concrete_models() {
+            if ctx.swapped(idx).is_some() {
+                continue;
+            }
+            if let Some(t) = db_table(ctx, idx) {
+                model_tables.entry(t).or_default().push(idx);
+            }
+        }
+        let mut auto_tables: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for (i, r) in rels.iter().enumerate() {
+            if r.kind != RelKind::ManyToMany || r.owner_swapped || !r.known {
+                continue;
+            }
+            let Some(f) = r.field else { continue };
+            if param(f, r.kind, "through").is_some_and(|e| !e.is_none()) {
+                continue;
+            }
+            if let Some(t) = m2m_auto_table(ctx, r) {
+                auto_tables.entry(t).or_default().push(i);
+            }
+        }
         Graph {
             rels,
             by_target,
             untargeted,
+            model_tables,
+            auto_tables,
         }
     }
 
@@ -2402,11 +2430,9 @@ fn check_table_uniqueness(
         _ => None,
     };
     let mut hits: Vec<(String, Ident)> = Vec::new();
-    for idx in ctx.concrete_models() {
-        if ctx.swapped(idx).is_some() || Some(idx) == through_model {
-            continue;
-        }
-        if db_table(ctx, idx).as_deref() != Some(my_table.as_str()) {
+    let same_table_models = graph.model_tables.get(&my_table).cloned().unwrap_or_default();
+    for idx in same_table_models {
+        if Some(idx) == through_model {
             continue;
         }
         match model_managed(ctx, idx) {
@@ -2415,18 +2441,10 @@ fn check_table_uniqueness(
             None => return,
         }
     }
-    for (i, other) in graph.rels.iter().enumerate() {
-        if other.kind != RelKind::ManyToMany || other.owner_swapped || !other.known {
-            continue;
-        }
+    let same_table_rels = graph.auto_tables.get(&my_table).cloned().unwrap_or_default();
+    for i in same_table_rels {
+        let other = &graph.rels[i];
         if std::ptr::eq(other, rel) {
-            continue;
-        }
-        let Some(of) = other.field else { continue };
-        if param(of, other.kind, "through").is_some_and(|e| !e.is_none()) {
-            continue;
-        }
-        if m2m_auto_table(ctx, other).as_deref() != Some(my_table.as_str()) {
             continue;
         }
         let managed = match (&other.to, model_managed(ctx, other.owner)) {

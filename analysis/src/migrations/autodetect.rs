@@ -121,7 +121,9 @@ impl Op {
     /// The field the operation is about, if any.
     pub fn field_name(&self) -> Option<&str> {
         match self {
-            Op::AddField { name, .. } | Op::RemoveField { name, .. } | Op::AlterField { name, .. } => Some(name),
+            Op::AddField { name, .. }
+            | Op::RemoveField { name, .. }
+            | Op::AlterField { name, .. } => Some(name),
             Op::RenameField { new_name, .. } => Some(new_name),
             _ => None,
         }
@@ -131,14 +133,26 @@ impl Op {
     pub fn describe(&self) -> String {
         match self {
             Op::CreateModel { name, options, .. } => {
-                let proxy = options.iter().any(|(k, v)| k == "proxy" && *v == Val::Bool(true));
+                let proxy = options
+                    .iter()
+                    .any(|(k, v)| k == "proxy" && *v == Val::Bool(true));
                 format!("+ Create {}model {name}", if proxy { "proxy " } else { "" })
             }
             Op::DeleteModel { name } => format!("- Delete model {name}"),
-            Op::AddField { model_name, name, .. } => format!("+ Add field {name} to {model_name}"),
-            Op::RemoveField { model_name, name } => format!("- Remove field {name} from {model_name}"),
-            Op::AlterField { model_name, name, .. } => format!("~ Alter field {name} on {model_name}"),
-            Op::RenameField { model_name, old_name, new_name } => format!("~ Rename field {old_name} on {model_name} to {new_name}"),
+            Op::AddField {
+                model_name, name, ..
+            } => format!("+ Add field {name} to {model_name}"),
+            Op::RemoveField { model_name, name } => {
+                format!("- Remove field {name} from {model_name}")
+            }
+            Op::AlterField {
+                model_name, name, ..
+            } => format!("~ Alter field {name} on {model_name}"),
+            Op::RenameField {
+                model_name,
+                old_name,
+                new_name,
+            } => format!("~ Rename field {old_name} on {model_name} to {new_name}"),
             Op::AlterModelOptions { name, .. } => format!("~ Change Meta options on {name}"),
             Op::AlterModelTable { name, table } => format!(
                 "~ Rename table for {name} to {}",
@@ -157,17 +171,35 @@ impl Op {
                         .iter()
                         .find(|(k, _)| k == "fields")
                         .and_then(|(_, v)| v.items())
-                        .map(|i| i.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                        .map(|i| {
+                            i.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
                         .unwrap_or_default(),
                     _ => Vec::new(),
                 };
-                format!("+ Create index {} on field(s) {} of model {model_name}", item_name(index), fields.join(", "))
+                format!(
+                    "+ Create index {} on field(s) {} of model {model_name}",
+                    item_name(index),
+                    fields.join(", ")
+                )
             }
-            Op::RemoveIndex { model_name, name } => format!("- Remove index {name} from {model_name}"),
-            Op::AddConstraint { model_name, constraint } => {
-                format!("+ Create constraint {} on model {model_name}", item_name(constraint))
+            Op::RemoveIndex { model_name, name } => {
+                format!("- Remove index {name} from {model_name}")
             }
-            Op::RemoveConstraint { model_name, name } => format!("- Remove constraint {name} from model {model_name}"),
+            Op::AddConstraint {
+                model_name,
+                constraint,
+            } => {
+                format!(
+                    "+ Create constraint {} on model {model_name}",
+                    item_name(constraint)
+                )
+            }
+            Op::RemoveConstraint { model_name, name } => {
+                format!("- Remove constraint {name} from model {model_name}")
+            }
         }
     }
 
@@ -176,10 +208,26 @@ impl Op {
         match self {
             Op::CreateModel { name, .. } => name.to_lowercase(),
             Op::DeleteModel { name } => format!("delete_{}", name.to_lowercase()),
-            Op::AddField { model_name, name, .. } => format!("{}_{}", model_name.to_lowercase(), name.to_lowercase()),
-            Op::RemoveField { model_name, name } => format!("remove_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
-            Op::AlterField { model_name, name, .. } => format!("alter_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
-            Op::RenameField { model_name, old_name, new_name } => format!(
+            Op::AddField {
+                model_name, name, ..
+            } => format!("{}_{}", model_name.to_lowercase(), name.to_lowercase()),
+            Op::RemoveField { model_name, name } => format!(
+                "remove_{}_{}",
+                model_name.to_lowercase(),
+                name.to_lowercase()
+            ),
+            Op::AlterField {
+                model_name, name, ..
+            } => format!(
+                "alter_{}_{}",
+                model_name.to_lowercase(),
+                name.to_lowercase()
+            ),
+            Op::RenameField {
+                model_name,
+                old_name,
+                new_name,
+            } => format!(
                 "rename_{}_{}_{}",
                 old_name.to_lowercase(),
                 model_name.to_lowercase(),
@@ -187,11 +235,32 @@ impl Op {
             ),
             Op::AlterModelOptions { name, .. } => format!("alter_{}_options", name.to_lowercase()),
             Op::AlterModelTable { name, .. } => format!("alter_{}_table", name.to_lowercase()),
-            Op::AlterUniqueTogether { name, .. } => format!("alter_{}_unique_together", name.to_lowercase()),
-            Op::AddIndex { model_name, index } => format!("{}_{}", model_name.to_lowercase(), item_name(index).to_lowercase()),
-            Op::RemoveIndex { model_name, name } => format!("remove_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
-            Op::AddConstraint { model_name, constraint } => format!("{}_{}", model_name.to_lowercase(), item_name(constraint).to_lowercase()),
-            Op::RemoveConstraint { model_name, name } => format!("remove_{}_{}", model_name.to_lowercase(), name.to_lowercase()),
+            Op::AlterUniqueTogether { name, .. } => {
+                format!("alter_{}_unique_together", name.to_lowercase())
+            }
+            Op::AddIndex { model_name, index } => format!(
+                "{}_{}",
+                model_name.to_lowercase(),
+                item_name(index).to_lowercase()
+            ),
+            Op::RemoveIndex { model_name, name } => format!(
+                "remove_{}_{}",
+                model_name.to_lowercase(),
+                name.to_lowercase()
+            ),
+            Op::AddConstraint {
+                model_name,
+                constraint,
+            } => format!(
+                "{}_{}",
+                model_name.to_lowercase(),
+                item_name(constraint).to_lowercase()
+            ),
+            Op::RemoveConstraint { model_name, name } => format!(
+                "remove_{}_{}",
+                model_name.to_lowercase(),
+                name.to_lowercase()
+            ),
         }
     }
 }
@@ -208,7 +277,10 @@ fn resolve(label: &str, app: &str) -> (String, String) {
 /// `field_references`: the field points at (app, model) by `to` or `through`.
 fn field_refs(field: &FieldDef, app: &str, target: &(String, String)) -> bool {
     let to = field.target().map(|t| resolve(&t, app));
-    let through = field.get("through").and_then(Val::as_str).map(|t| resolve(t, app));
+    let through = field
+        .get("through")
+        .and_then(Val::as_str)
+        .map(|t| resolve(t, app));
     to.as_ref() == Some(target) || through.as_ref() == Some(target)
 }
 
@@ -217,21 +289,36 @@ impl Op {
         let n = name.to_lowercase();
         let target = (app.to_string(), n.clone());
         match self {
-            Op::CreateModel { name: own, fields, bases, .. } => {
+            Op::CreateModel {
+                name: own,
+                fields,
+                bases,
+                ..
+            } => {
                 own.to_lowercase() == n
-                    || bases.iter().any(|b| matches!(b, Val::Str(s) if resolve(s, app) == target))
+                    || bases
+                        .iter()
+                        .any(|b| matches!(b, Val::Str(s) if resolve(s, app) == target))
                     || fields.iter().any(|(_, f)| field_refs(f, app, &target))
             }
             Op::DeleteModel { name: own }
             | Op::AlterModelOptions { name: own, .. }
             | Op::AlterModelTable { name: own, .. }
             | Op::AlterUniqueTogether { name: own, .. } => own.to_lowercase() == n,
-            Op::AddField { model_name, field, .. } | Op::AlterField { model_name, field, .. } => {
-                model_name.to_lowercase() == n || field_refs(field, app, &target)
+            Op::AddField {
+                model_name, field, ..
             }
-            Op::RemoveField { model_name, .. } | Op::RenameField { model_name, .. } => model_name.to_lowercase() == n,
+            | Op::AlterField {
+                model_name, field, ..
+            } => model_name.to_lowercase() == n || field_refs(field, app, &target),
+            Op::RemoveField { model_name, .. } | Op::RenameField { model_name, .. } => {
+                model_name.to_lowercase() == n
+            }
             // IndexOperation keeps Operation's conservative default.
-            Op::AddIndex { .. } | Op::RemoveIndex { .. } | Op::AddConstraint { .. } | Op::RemoveConstraint { .. } => true,
+            Op::AddIndex { .. }
+            | Op::RemoveIndex { .. }
+            | Op::AddConstraint { .. }
+            | Op::RemoveConstraint { .. } => true,
         }
     }
 
@@ -239,19 +326,36 @@ impl Op {
         let ml = model.to_lowercase();
         let target = (app.to_string(), ml.clone());
         match self {
-            Op::AddField { model_name, name, field: f, .. } | Op::AlterField { model_name, name, field: f, .. } => {
-                (model_name.to_lowercase() == ml && name == field) || field_refs(f, app, &target)
+            Op::AddField {
+                model_name,
+                name,
+                field: f,
+                ..
             }
-            Op::RemoveField { model_name, name } => model_name.to_lowercase() == ml && name == field,
-            Op::RenameField { model_name, old_name, new_name } => {
+            | Op::AlterField {
+                model_name,
+                name,
+                field: f,
+                ..
+            } => (model_name.to_lowercase() == ml && name == field) || field_refs(f, app, &target),
+            Op::RemoveField { model_name, name } => {
+                model_name.to_lowercase() == ml && name == field
+            }
+            Op::RenameField {
+                model_name,
+                old_name,
+                new_name,
+            } => {
                 model_name.to_lowercase() == ml
-                    && (field.to_lowercase() == old_name.to_lowercase() || field.to_lowercase() == new_name.to_lowercase())
+                    && (field.to_lowercase() == old_name.to_lowercase()
+                        || field.to_lowercase() == new_name.to_lowercase())
             }
             Op::AlterUniqueTogether { name, value } => {
                 name.to_lowercase() == ml
                     && match value.items() {
                         Some(groups) if !groups.is_empty() => groups.iter().any(|g| {
-                            g.items().is_some_and(|i| i.iter().any(|x| x.as_str() == Some(field)))
+                            g.items()
+                                .is_some_and(|i| i.iter().any(|x| x.as_str() == Some(field)))
                         }),
                         _ => true,
                     }
@@ -263,13 +367,6 @@ impl Op {
             }
             _ => self.references_model(model, app),
         }
-    }
-
-    fn is_model_op(&self) -> bool {
-        matches!(
-            self,
-            Op::CreateModel { .. } | Op::DeleteModel { .. } | Op::AlterModelOptions { .. } | Op::AlterModelTable { .. } | Op::AlterUniqueTogether { .. }
-        )
     }
 }
 
@@ -305,7 +402,16 @@ fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
     use Op::*;
     let same = |x: &str, y: &str| x.to_lowercase() == y.to_lowercase();
     match (a, b) {
-        (CreateModel { name, fields, options, bases, managers }, _) => {
+        (
+            CreateModel {
+                name,
+                fields,
+                options,
+                bases,
+                managers,
+            },
+            _,
+        ) => {
             let mk = |fields: Vec<(String, FieldDef)>, options: Vec<(String, Val)>| {
                 Reduced::Ops(vec![CreateModel {
                     name: name.clone(),
@@ -315,15 +421,24 @@ fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
                     managers: managers.clone(),
                 }])
             };
-            let proxy = options.iter().any(|(k, v)| k == "proxy" && *v == Val::Bool(true));
+            let proxy = options
+                .iter()
+                .any(|(k, v)| k == "proxy" && *v == Val::Bool(true));
             match b {
-                DeleteModel { name: n } if same(n, name) && !proxy => return Reduced::Ops(Vec::new()),
-                AlterModelOptions { name: n, options: o } if same(n, name) => {
+                DeleteModel { name: n } if same(n, name) && !proxy => {
+                    return Reduced::Ops(Vec::new());
+                }
+                AlterModelOptions {
+                    name: n,
+                    options: o,
+                } if same(n, name) => {
                     let mut opts = options.clone();
                     for (k, v) in o {
                         set_opt(&mut opts, k, v.clone());
                     }
-                    opts.retain(|(k, _)| !ALTER_OPTION_KEYS.contains(&k.as_str()) || o.iter().any(|(ok, _)| ok == k));
+                    opts.retain(|(k, _)| {
+                        !ALTER_OPTION_KEYS.contains(&k.as_str()) || o.iter().any(|(ok, _)| ok == k)
+                    });
                     return mk(fields.clone(), opts);
                 }
                 AlterModelTable { name: n, table } if same(n, name) => {
@@ -336,19 +451,36 @@ fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
                     set_opt(&mut opts, "unique_together", value.clone());
                     return mk(fields.clone(), opts);
                 }
-                AddField { model_name, name: f, field } if same(model_name, name) => {
+                AddField {
+                    model_name,
+                    name: f,
+                    field,
+                } if same(model_name, name) => {
                     let mut fs = fields.clone();
                     fs.push((f.clone(), field.clone()));
                     return mk(fs, options.clone());
                 }
-                AlterField { model_name, name: f, field } if same(model_name, name) => {
+                AlterField {
+                    model_name,
+                    name: f,
+                    field,
+                } if same(model_name, name) => {
                     let fs = fields
                         .iter()
-                        .map(|(n, d)| if n == f { (n.clone(), field.clone()) } else { (n.clone(), d.clone()) })
+                        .map(|(n, d)| {
+                            if n == f {
+                                (n.clone(), field.clone())
+                            } else {
+                                (n.clone(), d.clone())
+                            }
+                        })
                         .collect();
                     return mk(fs, options.clone());
                 }
-                RemoveField { model_name, name: f } if same(model_name, name) => {
+                RemoveField {
+                    model_name,
+                    name: f,
+                } if same(model_name, name) => {
                     let fs: Vec<_> = fields.iter().filter(|(n, _)| n != f).cloned().collect();
                     let mut opts = options.clone();
                     if let Some((_, v)) = opts.iter_mut().find(|(k, _)| k == "unique_together")
@@ -356,82 +488,207 @@ fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
                     {
                         let groups: Vec<Val> = groups
                             .into_iter()
-                            .map(|g| Val::Tuple(g.items().unwrap_or(&[]).iter().filter(|x| x.as_str() != Some(f)).cloned().collect()))
+                            .map(|g| {
+                                Val::Tuple(
+                                    g.items()
+                                        .unwrap_or(&[])
+                                        .iter()
+                                        .filter(|x| x.as_str() != Some(f))
+                                        .cloned()
+                                        .collect(),
+                                )
+                            })
                             .filter(|g| g.items().is_some_and(|i| !i.is_empty()))
                             .collect();
                         *v = Val::Set(groups);
                     }
-                    opts.retain(|(k, v)| !(k == "unique_together" && v.items().is_some_and(<[Val]>::is_empty)));
+                    opts.retain(|(k, v)| {
+                        !(k == "unique_together" && v.items().is_some_and(<[Val]>::is_empty))
+                    });
                     return mk(fs, opts);
                 }
                 AddIndex { model_name, index } if same(model_name, name) => {
                     let mut opts = options.clone();
-                    let mut l = opts.iter().find(|(k, _)| k == "indexes").and_then(|(_, v)| v.items().map(<[Val]>::to_vec)).unwrap_or_default();
+                    let mut l = opts
+                        .iter()
+                        .find(|(k, _)| k == "indexes")
+                        .and_then(|(_, v)| v.items().map(<[Val]>::to_vec))
+                        .unwrap_or_default();
                     l.push(index.clone());
                     set_opt(&mut opts, "indexes", Val::List(l));
                     return mk(fields.clone(), opts);
                 }
-                AddConstraint { model_name, constraint } if same(model_name, name) => {
+                AddConstraint {
+                    model_name,
+                    constraint,
+                } if same(model_name, name) => {
                     let mut opts = options.clone();
-                    let mut l = opts.iter().find(|(k, _)| k == "constraints").and_then(|(_, v)| v.items().map(<[Val]>::to_vec)).unwrap_or_default();
+                    let mut l = opts
+                        .iter()
+                        .find(|(k, _)| k == "constraints")
+                        .and_then(|(_, v)| v.items().map(<[Val]>::to_vec))
+                        .unwrap_or_default();
                     l.push(constraint.clone());
                     set_opt(&mut opts, "constraints", Val::List(l));
                     return mk(fields.clone(), opts);
                 }
                 _ => {}
             }
-            if !b.references_model(name, app) { Reduced::Through } else { Reduced::No }
-        }
-        (AlterModelOptions { name, .. }, AlterModelOptions { name: n, .. })
-        | (AlterModelTable { name, .. }, AlterModelTable { name: n, .. })
-        | (AlterUniqueTogether { name, .. }, AlterUniqueTogether { name: n, .. })
-        | (AlterModelOptions { name, .. } | AlterModelTable { name, .. } | AlterUniqueTogether { name, .. }, DeleteModel { name: n })
-            if same(name, n) =>
-        {
-            Reduced::Ops(vec![b.clone()])
-        }
-        (DeleteModel { name } | AlterModelOptions { name, .. } | AlterModelTable { name, .. }, _) => {
-            if !b.references_model(name, app) { Reduced::Through } else { Reduced::No }
-        }
-        (AlterUniqueTogether { name, .. }, _) => {
-            if !b.references_model(name, app) { Reduced::Through } else { Reduced::No }
-        }
-        (AddField { model_name, name, .. }, AlterField { model_name: m2, name: n2, field }) if same(model_name, m2) && name == n2 => {
-            Reduced::Ops(vec![AddField { model_name: model_name.clone(), name: name.clone(), field: field.clone() }])
-        }
-        (AddField { model_name, name, .. }, RemoveField { model_name: m2, name: n2 }) if same(model_name, m2) && name == n2 => {
-            Reduced::Ops(Vec::new())
-        }
-        (AlterField { model_name, name, .. }, AlterField { model_name: m2, name: n2, .. } | RemoveField { model_name: m2, name: n2 })
-            if same(model_name, m2) && name == n2 =>
-        {
-            Reduced::Ops(vec![b.clone()])
-        }
-        (RemoveField { model_name, .. }, DeleteModel { name }) if same(model_name, name) => Reduced::Ops(vec![b.clone()]),
-        (RenameField { model_name, old_name, new_name }, RenameField { model_name: m2, old_name: o2, new_name: n2 })
-            if same(model_name, m2) && new_name.to_lowercase() == o2.to_lowercase() =>
-        {
-            Reduced::Ops(vec![RenameField { model_name: model_name.clone(), old_name: old_name.clone(), new_name: n2.clone() }])
-        }
-        (RenameField { model_name, old_name, new_name }, _) => {
-            if !(b.references_field(model_name, old_name, app) || b.references_field(model_name, new_name, app)) {
+            if !b.references_model(name, app) {
                 Reduced::Through
             } else {
                 Reduced::No
             }
         }
-        (AddField { model_name, name, field }, RenameField { model_name: m2, old_name, new_name }) if same(model_name, m2) && name == old_name => {
-            Reduced::Ops(vec![AddField { model_name: model_name.clone(), name: new_name.clone(), field: field.clone() }])
+        (AlterModelOptions { name, .. }, AlterModelOptions { name: n, .. })
+        | (AlterModelTable { name, .. }, AlterModelTable { name: n, .. })
+        | (AlterUniqueTogether { name, .. }, AlterUniqueTogether { name: n, .. })
+        | (
+            AlterModelOptions { name, .. }
+            | AlterModelTable { name, .. }
+            | AlterUniqueTogether { name, .. },
+            DeleteModel { name: n },
+        ) if same(name, n) => Reduced::Ops(vec![b.clone()]),
+        (
+            DeleteModel { name } | AlterModelOptions { name, .. } | AlterModelTable { name, .. },
+            _,
+        ) => {
+            if !b.references_model(name, app) {
+                Reduced::Through
+            } else {
+                Reduced::No
+            }
         }
-        (AddField { model_name, name, .. } | AlterField { model_name, name, .. } | RemoveField { model_name, name }, _) => {
-            if !b.references_field(model_name, name, app) { Reduced::Through } else { Reduced::No }
+        (AlterUniqueTogether { name, .. }, _) => {
+            if !b.references_model(name, app) {
+                Reduced::Through
+            } else {
+                Reduced::No
+            }
         }
-        (AddIndex { model_name, index }, RemoveIndex { model_name: m2, name }) if same(model_name, m2) && item_name(index) == *name => {
-            Reduced::Ops(Vec::new())
+        (
+            AddField {
+                model_name, name, ..
+            },
+            AlterField {
+                model_name: m2,
+                name: n2,
+                field,
+            },
+        ) if same(model_name, m2) && name == n2 => Reduced::Ops(vec![AddField {
+            model_name: model_name.clone(),
+            name: name.clone(),
+            field: field.clone(),
+        }]),
+        (
+            AddField {
+                model_name, name, ..
+            },
+            RemoveField {
+                model_name: m2,
+                name: n2,
+            },
+        ) if same(model_name, m2) && name == n2 => Reduced::Ops(Vec::new()),
+        (
+            AlterField {
+                model_name, name, ..
+            },
+            AlterField {
+                model_name: m2,
+                name: n2,
+                ..
+            }
+            | RemoveField {
+                model_name: m2,
+                name: n2,
+            },
+        ) if same(model_name, m2) && name == n2 => Reduced::Ops(vec![b.clone()]),
+        (RemoveField { model_name, .. }, DeleteModel { name }) if same(model_name, name) => {
+            Reduced::Ops(vec![b.clone()])
         }
-        (AddConstraint { model_name, constraint }, RemoveConstraint { model_name: m2, name }) if same(model_name, m2) && item_name(constraint) == *name => {
-            Reduced::Ops(Vec::new())
+        (
+            RenameField {
+                model_name,
+                old_name,
+                new_name,
+            },
+            RenameField {
+                model_name: m2,
+                old_name: o2,
+                new_name: n2,
+            },
+        ) if same(model_name, m2) && new_name.to_lowercase() == o2.to_lowercase() => {
+            Reduced::Ops(vec![RenameField {
+                model_name: model_name.clone(),
+                old_name: old_name.clone(),
+                new_name: n2.clone(),
+            }])
         }
+        (
+            RenameField {
+                model_name,
+                old_name,
+                new_name,
+            },
+            _,
+        ) => {
+            if !(b.references_field(model_name, old_name, app)
+                || b.references_field(model_name, new_name, app))
+            {
+                Reduced::Through
+            } else {
+                Reduced::No
+            }
+        }
+        (
+            AddField {
+                model_name,
+                name,
+                field,
+            },
+            RenameField {
+                model_name: m2,
+                old_name,
+                new_name,
+            },
+        ) if same(model_name, m2) && name == old_name => Reduced::Ops(vec![AddField {
+            model_name: model_name.clone(),
+            name: new_name.clone(),
+            field: field.clone(),
+        }]),
+        (
+            AddField {
+                model_name, name, ..
+            }
+            | AlterField {
+                model_name, name, ..
+            }
+            | RemoveField { model_name, name },
+            _,
+        ) => {
+            if !b.references_field(model_name, name, app) {
+                Reduced::Through
+            } else {
+                Reduced::No
+            }
+        }
+        (
+            AddIndex { model_name, index },
+            RemoveIndex {
+                model_name: m2,
+                name,
+            },
+        ) if same(model_name, m2) && item_name(index) == *name => Reduced::Ops(Vec::new()),
+        (
+            AddConstraint {
+                model_name,
+                constraint,
+            },
+            RemoveConstraint {
+                model_name: m2,
+                name,
+            },
+        ) if same(model_name, m2) && item_name(constraint) == *name => Reduced::Ops(Vec::new()),
         _ => Reduced::No,
     }
 }
@@ -447,7 +704,10 @@ fn optimize_inner(ops: &[Op], app: &str) -> Vec<Op> {
                     if right {
                         new_ops.extend(in_between.iter().cloned());
                         new_ops.extend(result);
-                    } else if in_between.iter().all(|x| matches!(reduce(x, other, app), Reduced::Through)) {
+                    } else if in_between
+                        .iter()
+                        .all(|x| matches!(reduce(x, other, app), Reduced::Through))
+                    {
                         new_ops.extend(result);
                         new_ops.extend(in_between.iter().cloned());
                     } else {
@@ -483,7 +743,6 @@ pub fn optimize(mut ops: Vec<Op>, app: &str) -> Vec<Op> {
 enum DepType {
     Create,
     Remove,
-    Alter,
     AlterFooTogether,
     RemoveIndexOrConstraint,
 }
@@ -497,27 +756,38 @@ struct OpDep {
 }
 
 fn dep(app: &str, model: &str, field: Option<&str>, ty: DepType) -> OpDep {
-    OpDep { app: app.to_string(), model: model.to_string(), field: field.map(str::to_string), ty }
+    OpDep {
+        app: app.to_string(),
+        model: model.to_string(),
+        field: field.map(str::to_string),
+        ty,
+    }
 }
 
 fn check_dependency(op: &Op, d: &OpDep) -> bool {
     let ml = d.model.to_lowercase();
     match (d.ty, &d.field) {
-        (DepType::Create, None) => matches!(op, Op::CreateModel { name, .. } if name.to_lowercase() == ml),
+        (DepType::Create, None) => {
+            matches!(op, Op::CreateModel { name, .. } if name.to_lowercase() == ml)
+        }
         (DepType::Create, Some(f)) => match op {
-            Op::CreateModel { name, fields, .. } => name.to_lowercase() == ml && fields.iter().any(|(n, _)| n == f),
-            Op::AddField { model_name, name, .. } => model_name.to_lowercase() == ml && name.to_lowercase() == f.to_lowercase(),
+            Op::CreateModel { name, fields, .. } => {
+                name.to_lowercase() == ml && fields.iter().any(|(n, _)| n == f)
+            }
+            Op::AddField {
+                model_name, name, ..
+            } => model_name.to_lowercase() == ml && name.to_lowercase() == f.to_lowercase(),
             _ => false,
         },
-        (DepType::Remove, None) => matches!(op, Op::DeleteModel { name } if name.to_lowercase() == ml),
+        (DepType::Remove, None) => {
+            matches!(op, Op::DeleteModel { name } if name.to_lowercase() == ml)
+        }
         (DepType::Remove, Some(f)) => {
             matches!(op, Op::RemoveField { model_name, name } if model_name.to_lowercase() == ml && name.to_lowercase() == f.to_lowercase())
         }
-        (DepType::Alter, Some(f)) => {
-            matches!(op, Op::AlterField { model_name, name, .. } if model_name.to_lowercase() == ml && name.to_lowercase() == f.to_lowercase())
+        (DepType::AlterFooTogether, _) => {
+            matches!(op, Op::AlterUniqueTogether { name, .. } if name.to_lowercase() == ml)
         }
-        (DepType::Alter, None) => false,
-        (DepType::AlterFooTogether, _) => matches!(op, Op::AlterUniqueTogether { name, .. } if name.to_lowercase() == ml),
         (DepType::RemoveIndexOrConstraint, Some(_)) => matches!(
             op,
             Op::RemoveIndex { model_name, .. } | Op::RemoveConstraint { model_name, .. } if model_name.to_lowercase() == ml
@@ -558,12 +828,11 @@ pub struct Input<'a> {
     pub renames: Vec<(String, String, String, String)>,
 }
 
-struct Gen<'a> {
-    inp: &'a Input<'a>,
+struct Gen {
     ops: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>,
 }
 
-impl Gen<'_> {
+impl Gen {
     fn add(&mut self, app: &str, op: Op, deps: Vec<OpDep>, beginning: bool) {
         let v = self.ops.entry(app.to_string()).or_default();
         if beginning {
@@ -594,7 +863,9 @@ pub type Cannot = String;
 
 /// Two model states equal for the autodetector (options as a map, empty lists as absent).
 fn same_model(a: Option<&ModelState>, b: Option<&ModelState>) -> bool {
-    let (Some(a), Some(b)) = (a, b) else { return false };
+    let (Some(a), Some(b)) = (a, b) else {
+        return false;
+    };
     let opts = |m: &ModelState| {
         let mut v: Vec<(String, Val)> = m
             .options
@@ -632,10 +903,14 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
                 return Err(format!("{app}.{model}: no such model to rename a field on"));
             };
             let (Some(of), Some(nf)) = (o.field(old), n.field(new)) else {
-                return Err(format!("{app}.{model}: {old} -> {new} is not a rename candidate"));
+                return Err(format!(
+                    "{app}.{model}: {old} -> {new} is not a rename candidate"
+                ));
             };
             if of != nf || n.field(old).is_some() || o.field(new).is_some() {
-                return Err(format!("{app}.{model}: {old} -> {new} is not a rename Django would offer"));
+                return Err(format!(
+                    "{app}.{model}: {old} -> {new} is not a rename Django would offer"
+                ));
             }
             for ((a, m), ms) in &mut f.models {
                 if a == app && m == model {
@@ -651,64 +926,123 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
         &renamed_from
     };
     let to = inp.to;
-    let mut g = Gen { inp, ops: FxHashMap::default() };
+    let mut g = Gen {
+        ops: FxHashMap::default(),
+    };
     let key = |s: &ModelState| (s.app_label.clone(), s.name_lower());
-    let old_keys: Vec<(String, String)> = from.models.iter().map(|(k, _)| k.clone()).collect();
-    let new_keys: Vec<(String, String)> = to.models.iter().map(|(k, _)| k.clone()).collect();
+    let is_proxy = |s: &ModelState| s.option("proxy") == Some(&Val::Bool(true));
+    let old_keys: Vec<(String, String)> =
+        from.models.iter().filter(|(_, s)| !is_proxy(s)).map(|(k, _)| k.clone()).collect();
+    let new_keys: Vec<(String, String)> =
+        to.models.iter().filter(|(_, s)| !is_proxy(s)).map(|(k, _)| k.clone()).collect();
+    let old_proxies: Vec<(String, String)> =
+        from.models.iter().filter(|(_, s)| is_proxy(s)).map(|(k, _)| k.clone()).collect();
+    let new_proxies: Vec<(String, String)> =
+        to.models.iter().filter(|(_, s)| is_proxy(s)).map(|(k, _)| k.clone()).collect();
     for (_, s) in from.models.iter().chain(to.models.iter()) {
         let managed = s.option("managed");
-        if managed == Some(&Val::Bool(false)) || s.option("proxy") == Some(&Val::Bool(true)) {
-            if !same_model(from.get(&s.app_label, &s.name), to.get(&s.app_label, &s.name)) {
-                return Err(format!("{}.{}: proxy or unmanaged model changes are not reproduced by djsa yet", s.app_label, s.name));
-            }
-        }
-        if let (Some(a), Some(b)) = (from.get(&s.app_label, &s.name), to.get(&s.app_label, &s.name))
-            && a.bases != b.bases
+        let both = from.get(&s.app_label, &s.name).is_some() && to.get(&s.app_label, &s.name).is_some();
+        if (managed == Some(&Val::Bool(false)) || (s.option("proxy") == Some(&Val::Bool(true)) && both))
+            && !same_model(
+                from.get(&s.app_label, &s.name),
+                to.get(&s.app_label, &s.name),
+            )
         {
-            return Err(format!("{}.{}: model bases are not reproduced by djsa yet", s.app_label, s.name));
+            return Err(format!(
+                "{}.{}: proxy or unmanaged model changes are not reproduced by djsa yet",
+                s.app_label, s.name
+            ));
+        }
+        if let (Some(a), Some(b)) = (
+            from.get(&s.app_label, &s.name),
+            to.get(&s.app_label, &s.name),
+        ) && a.bases != b.bases
+        {
+            return Err(format!(
+                "{}.{}: model bases are not reproduced by djsa yet",
+                s.app_label, s.name
+            ));
         }
     }
     // Renamed models: Django asks; with --noinput it says no. Nothing to do.
     // Deleted models.
-    let mut deleted: Vec<&(String, String)> = old_keys.iter().filter(|k| !new_keys.contains(k)).collect();
+    let mut deleted: Vec<&(String, String)> =
+        old_keys.iter().filter(|k| !new_keys.contains(k)).collect();
     deleted.sort();
     for k in &deleted {
-        let Some(ms) = from.get(&k.0, &k.1) else { continue };
+        let Some(ms) = from.get(&k.0, &k.1) else {
+            continue;
+        };
         // Incoming relations from other models make Django add dependencies djsa does not model.
         for (ok, other) in &from.models {
             if ok == *k {
                 continue;
             }
-            if other.fields.iter().any(|(_, f)| f.target().map(|t| resolve(&t, &other.app_label)) == Some((*k).clone())) {
-                return Err(format!("{}.{}: deleting a model other models point at is not reproduced by djsa yet", k.0, ms.name));
+            if other.fields.iter().any(|(_, f)| {
+                f.target().map(|t| resolve(&t, &other.app_label)) == Some((*k).clone())
+            }) {
+                return Err(format!(
+                    "{}.{}: deleting a model other models point at is not reproduced by djsa yet",
+                    k.0, ms.name
+                ));
             }
         }
-        if ms.option("unique_together").and_then(Val::items).is_some_and(|i| !i.is_empty())
+        if ms
+            .option("unique_together")
+            .and_then(Val::items)
+            .is_some_and(|i| !i.is_empty())
             || !ms.list_option("indexes").is_empty()
             || !ms.list_option("constraints").is_empty()
         {
-            return Err(format!("{}.{}: deleting a model with indexes/constraints is not reproduced by djsa yet", k.0, ms.name));
+            return Err(format!(
+                "{}.{}: deleting a model with indexes/constraints is not reproduced by djsa yet",
+                k.0, ms.name
+            ));
         }
-        let mut related: Vec<&String> = ms.fields.iter().filter(|(_, f)| f.is_relation()).map(|(n, _)| n).collect();
+        let mut related: Vec<&String> = ms
+            .fields
+            .iter()
+            .filter(|(_, f)| f.is_relation())
+            .map(|(n, _)| n)
+            .collect();
         related.sort();
         let mut del_deps = Vec::new();
         for n in related {
-            g.add(&k.0, Op::RemoveField { model_name: k.1.clone(), name: n.clone() }, Vec::new(), false);
+            g.add(
+                &k.0,
+                Op::RemoveField {
+                    model_name: k.1.clone(),
+                    name: n.clone(),
+                },
+                Vec::new(),
+                false,
+            );
             del_deps.push(dep(&k.0, &k.1, Some(n), DepType::Remove));
         }
-        g.add(&k.0, Op::DeleteModel { name: ms.name.clone() }, del_deps, false);
+        g.add(
+            &k.0,
+            Op::DeleteModel {
+                name: ms.name.clone(),
+            },
+            del_deps,
+            false,
+        );
     }
     // Created models: reverse-sorted, each CreateModel inserted at the beginning.
-    let mut added: Vec<&(String, String)> = new_keys.iter().filter(|k| !old_keys.contains(k)).collect();
+    let mut added: Vec<&(String, String)> =
+        new_keys.iter().filter(|k| !old_keys.contains(k)).collect();
     added.sort();
     added.reverse();
     for k in added {
-        let Some(ms) = to.get(&k.0, &k.1) else { continue };
+        let Some(ms) = to.get(&k.0, &k.1) else {
+            continue;
+        };
         let mut ms = ms.clone();
         let indexes = ms.list_option("indexes");
         let constraints = ms.list_option("constraints");
         let unique_together = ms.option("unique_together").cloned();
-        ms.options.retain(|(n, _)| !matches!(n.as_str(), "indexes" | "constraints" | "unique_together"));
+        ms.options
+            .retain(|(n, _)| !matches!(n.as_str(), "indexes" | "constraints" | "unique_together"));
         let mut related: Vec<String> = Vec::new();
         let mut pk_rel: Option<String> = None;
         for (n, f) in &ms.fields {
@@ -751,7 +1085,12 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
             &k.0,
             Op::CreateModel {
                 name: ms.name.clone(),
-                fields: ms.fields.iter().filter(|(n, _)| !related.contains(n)).cloned().collect(),
+                fields: ms
+                    .fields
+                    .iter()
+                    .filter(|(n, _)| !related.contains(n))
+                    .cloned()
+                    .collect(),
                 options: ms.options.clone(),
                 bases: ms.bases.clone(),
                 managers: ms.managers.clone(),
@@ -773,68 +1112,192 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
                     uniq.push(x);
                 }
             }
-            g.add(&k.0, Op::AddField { model_name: k.1.clone(), name: n.clone(), field: f.clone() }, uniq, false);
+            g.add(
+                &k.0,
+                Op::AddField {
+                    model_name: k.1.clone(),
+                    name: n.clone(),
+                    field: f.clone(),
+                },
+                uniq,
+                false,
+            );
         }
-        let mut rel_deps: Vec<OpDep> = related.iter().map(|n| dep(&k.0, &k.1, Some(n), DepType::Create)).collect();
+        let mut rel_deps: Vec<OpDep> = related
+            .iter()
+            .map(|n| dep(&k.0, &k.1, Some(n), DepType::Create))
+            .collect();
         rel_deps.push(dep(&k.0, &k.1, None, DepType::Create));
         for i in indexes {
-            g.add(&k.0, Op::AddIndex { model_name: k.1.clone(), index: i }, rel_deps.clone(), false);
+            g.add(
+                &k.0,
+                Op::AddIndex {
+                    model_name: k.1.clone(),
+                    index: i,
+                },
+                rel_deps.clone(),
+                false,
+            );
         }
         for c in constraints {
-            g.add(&k.0, Op::AddConstraint { model_name: k.1.clone(), constraint: c }, rel_deps.clone(), false);
+            g.add(
+                &k.0,
+                Op::AddConstraint {
+                    model_name: k.1.clone(),
+                    constraint: c,
+                },
+                rel_deps.clone(),
+                false,
+            );
         }
         if let Some(ut) = unique_together
             && ut.items().is_some_and(|i| !i.is_empty())
         {
-            g.add(&k.0, Op::AlterUniqueTogether { name: k.1.clone(), value: ut }, rel_deps.clone(), false);
+            g.add(
+                &k.0,
+                Op::AlterUniqueTogether {
+                    name: k.1.clone(),
+                    value: ut,
+                },
+                rel_deps.clone(),
+                false,
+            );
         }
     }
+    // Proxies: deleted, then created.
+    let mut gone: Vec<&(String, String)> = old_proxies.iter().filter(|k| !new_proxies.contains(k) && !new_keys.contains(k)).collect();
+    gone.sort();
+    for k in gone {
+        if let Some(ms) = from.get(&k.0, &k.1) {
+            g.add(&k.0, Op::DeleteModel { name: ms.name.clone() }, Vec::new(), false);
+        }
+    }
+    let mut born: Vec<&(String, String)> = new_proxies.iter().filter(|k| !old_proxies.contains(k) && !old_keys.contains(k)).collect();
+    born.sort();
+    for k in born {
+        let Some(ms) = to.get(&k.0, &k.1) else { continue };
+        let mut deps = vec![dep(&k.0, &k.1, None, DepType::Remove)];
+        for b in &ms.bases {
+            if let Val::Str(b) = b
+                && let Some((ba, bn)) = b.split_once('.')
+            {
+                deps.push(dep(ba, bn, None, DepType::Create));
+            }
+        }
+        g.add(
+            &k.0,
+            Op::CreateModel {
+                name: ms.name.clone(),
+                fields: Vec::new(),
+                options: ms.options.clone(),
+                bases: ms.bases.clone(),
+                managers: ms.managers.clone(),
+            },
+            deps,
+            false,
+        );
+    }
+    // A model turning into a proxy or back is not reproduced.
+    if old_proxies.iter().any(|k| new_keys.contains(k)) || new_proxies.iter().any(|k| old_keys.contains(k)) {
+        return Err("a model changed between proxy and concrete; not reproduced by djsa yet".into());
+    }
     // Kept models.
-    let mut kept: Vec<&(String, String)> = new_keys.iter().filter(|k| old_keys.contains(k)).collect();
+    let mut kept: Vec<&(String, String)> =
+        new_keys.iter().filter(|k| old_keys.contains(k)).collect();
     kept.sort();
     let pair = |k: &(String, String)| (from.get(&k.0, &k.1), to.get(&k.0, &k.1));
     for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else { continue };
+        let (Some(o), Some(n)) = pair(k) else {
+            continue;
+        };
         let pick = |s: &ModelState| -> Vec<(String, Val)> {
-            s.options.iter().filter(|(k, _)| ALTER_OPTION_KEYS.contains(&k.as_str())).cloned().collect()
+            s.options
+                .iter()
+                .filter(|(k, _)| ALTER_OPTION_KEYS.contains(&k.as_str()))
+                .cloned()
+                .collect()
         };
         let (oo, no) = (pick(o), pick(n));
-        let same = oo.len() == no.len() && oo.iter().all(|(k, v)| no.iter().any(|(k2, v2)| k == k2 && v == v2));
+        let same = oo.len() == no.len()
+            && oo
+                .iter()
+                .all(|(k, v)| no.iter().any(|(k2, v2)| k == k2 && v == v2));
         if !same {
-            g.add(&k.0, Op::AlterModelOptions { name: k.1.clone(), options: no }, Vec::new(), false);
+            g.add(
+                &k.0,
+                Op::AlterModelOptions {
+                    name: k.1.clone(),
+                    options: no,
+                },
+                Vec::new(),
+                false,
+            );
         }
     }
     for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else { continue };
+        let (Some(o), Some(n)) = pair(k) else {
+            continue;
+        };
         if o.managers != n.managers {
-            return Err(format!("{}.{}: manager changes are not reproduced by djsa yet", k.0, n.name));
+            return Err(format!(
+                "{}.{}: manager changes are not reproduced by djsa yet",
+                k.0, n.name
+            ));
         }
         if !option_eq(o.option("db_table_comment"), n.option("db_table_comment")) {
-            return Err(format!("{}.{}: table comment changes are not reproduced by djsa yet", k.0, n.name));
+            return Err(format!(
+                "{}.{}: table comment changes are not reproduced by djsa yet",
+                k.0, n.name
+            ));
         }
-        if !option_eq(o.option("order_with_respect_to"), n.option("order_with_respect_to")) {
-            return Err(format!("{}.{}: order_with_respect_to changes are not reproduced by djsa yet", k.0, n.name));
+        if !option_eq(
+            o.option("order_with_respect_to"),
+            n.option("order_with_respect_to"),
+        ) {
+            return Err(format!(
+                "{}.{}: order_with_respect_to changes are not reproduced by djsa yet",
+                k.0, n.name
+            ));
         }
-        if o.option("index_together").and_then(Val::items).is_some_and(|i| !i.is_empty()) {
-            return Err(format!("{}.{}: index_together is not reproduced by djsa", k.0, n.name));
+        if o.option("index_together")
+            .and_then(Val::items)
+            .is_some_and(|i| !i.is_empty())
+        {
+            return Err(format!(
+                "{}.{}: index_together is not reproduced by djsa",
+                k.0, n.name
+            ));
         }
     }
     // Renamed fields: with --noinput Django never renames. Indexes and constraints.
     let mut idx_changes = Vec::new();
     for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else { continue };
+        let (Some(o), Some(n)) = pair(k) else {
+            continue;
+        };
         for key in ["indexes", "constraints"] {
             let (ol, nl) = (o.list_option(key), n.list_option(key));
             let added: Vec<Val> = nl.iter().filter(|i| !ol.contains(i)).cloned().collect();
             let removed: Vec<Val> = ol.iter().filter(|i| !nl.contains(i)).cloned().collect();
             let strip = |v: &Val| match v {
-                Val::Call { path, args, kwargs } => Val::Call { path: path.clone(), args: args.clone(), kwargs: kwargs.iter().filter(|(k, _)| k != "name").cloned().collect() },
+                Val::Call { path, args, kwargs } => Val::Call {
+                    path: path.clone(),
+                    args: args.clone(),
+                    kwargs: kwargs
+                        .iter()
+                        .filter(|(k, _)| k != "name")
+                        .cloned()
+                        .collect(),
+                },
                 v => v.clone(),
             };
             for a in &added {
                 for r in &removed {
                     if strip(a) == strip(r) || item_name(a) == item_name(r) {
-                        return Err(format!("{}.{}: renamed or altered {key} are not reproduced by djsa yet", k.0, n.name));
+                        return Err(format!(
+                            "{}.{}: renamed or altered {key} are not reproduced by djsa yet",
+                            k.0, n.name
+                        ));
                     }
                 }
             }
@@ -844,27 +1307,60 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
     for ((app, model), key, _, removed) in idx_changes.iter().filter(|c| c.1 == "constraints") {
         let _ = key;
         for r in removed {
-            g.add(app, Op::RemoveConstraint { model_name: model.clone(), name: item_name(r) }, Vec::new(), false);
+            g.add(
+                app,
+                Op::RemoveConstraint {
+                    model_name: model.clone(),
+                    name: item_name(r),
+                },
+                Vec::new(),
+                false,
+            );
         }
     }
     for ((app, model), _, _, removed) in idx_changes.iter().filter(|c| c.1 == "indexes") {
         for r in removed {
-            g.add(app, Op::RemoveIndex { model_name: model.clone(), name: item_name(r) }, Vec::new(), false);
+            g.add(
+                app,
+                Op::RemoveIndex {
+                    model_name: model.clone(),
+                    name: item_name(r),
+                },
+                Vec::new(),
+                false,
+            );
         }
     }
     let mut renames = inp.renames.clone();
     renames.sort_by(|a, b| (&a.0, &a.1, &a.3).cmp(&(&b.0, &b.1, &b.3)));
     for (app, model, old, new) in &renames {
-        g.add(app, Op::RenameField { model_name: model.clone(), old_name: old.clone(), new_name: new.clone() }, Vec::new(), false);
+        g.add(
+            app,
+            Op::RenameField {
+                model_name: model.clone(),
+                old_name: old.clone(),
+                new_name: new.clone(),
+            },
+            Vec::new(),
+            false,
+        );
     }
     // unique_together changes (removal part first).
-    let mut together: Vec<((String, String), Vec<Val>, Vec<Val>, Vec<OpDep>)> = Vec::new();
+    type Together = ((String, String), Vec<Val>, Vec<Val>, Vec<OpDep>);
+    let mut together: Vec<Together> = Vec::new();
     for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else { continue };
-        let norm = |v: Option<&Val>| -> Vec<Val> {
-            v.and_then(normalize_together).and_then(|s| s.items().map(<[Val]>::to_vec)).unwrap_or_default()
+        let (Some(o), Some(n)) = pair(k) else {
+            continue;
         };
-        let (ov, nv) = (norm(o.option("unique_together")), norm(n.option("unique_together")));
+        let norm = |v: Option<&Val>| -> Vec<Val> {
+            v.and_then(normalize_together)
+                .and_then(|s| s.items().map(<[Val]>::to_vec))
+                .unwrap_or_default()
+        };
+        let (ov, nv) = (
+            norm(o.option("unique_together")),
+            norm(n.option("unique_together")),
+        );
         if ov != nv {
             let mut deps = Vec::new();
             for g2 in &nv {
@@ -883,20 +1379,44 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
     for ((app, model), ov, nv, deps) in &together {
         let removal: Vec<Val> = nv.iter().filter(|x| ov.contains(x)).cloned().collect();
         if !removal.is_empty() || !ov.is_empty() {
-            g.add(app, Op::AlterUniqueTogether { name: model.clone(), value: Val::Set(removal) }, deps.clone(), false);
+            g.add(
+                app,
+                Op::AlterUniqueTogether {
+                    name: model.clone(),
+                    value: Val::Set(removal),
+                },
+                deps.clone(),
+                false,
+            );
         }
     }
     // Field keys.
     let mut old_fields: Vec<(String, String, String)> = Vec::new();
     let mut new_fields: Vec<(String, String, String)> = Vec::new();
     for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else { continue };
-        old_fields.extend(o.fields.iter().map(|(f, _)| (k.0.clone(), k.1.clone(), f.clone())));
-        new_fields.extend(n.fields.iter().map(|(f, _)| (k.0.clone(), k.1.clone(), f.clone())));
+        let (Some(o), Some(n)) = pair(k) else {
+            continue;
+        };
+        old_fields.extend(
+            o.fields
+                .iter()
+                .map(|(f, _)| (k.0.clone(), k.1.clone(), f.clone())),
+        );
+        new_fields.extend(
+            n.fields
+                .iter()
+                .map(|(f, _)| (k.0.clone(), k.1.clone(), f.clone())),
+        );
     }
-    let mut removed_f: Vec<&(String, String, String)> = old_fields.iter().filter(|f| !new_fields.contains(f)).collect();
+    let mut removed_f: Vec<&(String, String, String)> = old_fields
+        .iter()
+        .filter(|f| !new_fields.contains(f))
+        .collect();
     removed_f.sort();
-    let mut added_f: Vec<&(String, String, String)> = new_fields.iter().filter(|f| !old_fields.contains(f)).collect();
+    let mut added_f: Vec<&(String, String, String)> = new_fields
+        .iter()
+        .filter(|f| !old_fields.contains(f))
+        .collect();
     added_f.sort();
     // Rename candidates: Django's questioner would ask (and --noinput says no).
     for (app, model, name) in &removed_f {
@@ -905,77 +1425,161 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
             dep(app, model, Some(name), DepType::RemoveIndexOrConstraint),
             dep(app, model, Some(name), DepType::AlterFooTogether),
         ];
-        let deps = if inp.django_version >= (6, 0) { deps } else { deps[1..].to_vec() };
-        g.add(app, Op::RemoveField { model_name: model.clone(), name: name.clone() }, deps, false);
+        let deps = if inp.django_version >= (6, 0) {
+            deps
+        } else {
+            deps[1..].to_vec()
+        };
+        g.add(
+            app,
+            Op::RemoveField {
+                model_name: model.clone(),
+                name: name.clone(),
+            },
+            deps,
+            false,
+        );
     }
     for (app, model, name) in &added_f {
-        let Some(ms) = to.get(app, model) else { continue };
+        let Some(ms) = to.get(app, model) else {
+            continue;
+        };
         let Some(f) = ms.field(name) else { continue };
         let has_default = f.get("default").is_some() || f.get("db_default").is_some();
         let null = f.get("null") == Some(&Val::Bool(true));
         let blank_ok = f.get("blank") == Some(&Val::Bool(true))
             && matches!(f.kind(), Some(k) if k.is_char_like() || matches!(k, crate::fields::FieldKind::TextField));
-        let auto_now = f.get("auto_now") == Some(&Val::Bool(true)) || f.get("auto_now_add") == Some(&Val::Bool(true));
-        if f.is_m2m() {
-            return Err(format!("{app}.{model}.{name}: adding a many-to-many field is not reproduced by djsa yet"));
-        }
-        if !(null || has_default || blank_ok) {
+        let auto_now = f.get("auto_now") == Some(&Val::Bool(true))
+            || f.get("auto_now_add") == Some(&Val::Bool(true));
+        if !(null || has_default || blank_ok || f.is_m2m()) {
             // auto_now(_add) and plain NOT NULL additions go through the questioner.
             let _ = auto_now;
             return Err(format!(
                 "{app}.{model}.{name}: a non-nullable field without a default; Django would ask for a one-off default"
             ));
         }
-        if f.get("unique") == Some(&Val::Bool(true)) && matches!(f.get("default"), Some(Val::Ref(_))) {
-            return Err(format!("{app}.{model}.{name}: unique field with a callable default"));
+        if f.get("unique") == Some(&Val::Bool(true))
+            && matches!(f.get("default"), Some(Val::Ref(_)))
+        {
+            return Err(format!(
+                "{app}.{model}.{name}: unique field with a callable default"
+            ));
         }
         let mut deps = Vec::new();
         if f.is_relation() {
             deps.extend(g.fk_deps(app, f));
         }
-        g.add(app, Op::AddField { model_name: model.clone(), name: name.clone(), field: f.clone() }, deps, false);
+        g.add(
+            app,
+            Op::AddField {
+                model_name: model.clone(),
+                name: name.clone(),
+                field: f.clone(),
+            },
+            deps,
+            false,
+        );
     }
-    let mut common: Vec<&(String, String, String)> = old_fields.iter().filter(|f| new_fields.contains(f)).collect();
+    let mut common: Vec<&(String, String, String)> = old_fields
+        .iter()
+        .filter(|f| new_fields.contains(f))
+        .collect();
     common.sort();
     for (app, model, name) in common {
-        let (Some(o), Some(n)) = (from.get(app, model), to.get(app, model)) else { continue };
-        let (Some(of), Some(nf)) = (o.field(name), n.field(name)) else { continue };
+        let (Some(o), Some(n)) = (from.get(app, model), to.get(app, model)) else {
+            continue;
+        };
+        let (Some(of), Some(nf)) = (o.field(name), n.field(name)) else {
+            continue;
+        };
         if of != nf {
             if of.is_m2m() != nf.is_m2m() {
-                return Err(format!("{app}.{model}.{name}: changing to/from many-to-many is not reproduced by djsa yet"));
+                return Err(format!(
+                    "{app}.{model}.{name}: changing to/from many-to-many is not reproduced by djsa yet"
+                ));
             }
             let old_null = of.get("null") == Some(&Val::Bool(true));
             let new_null = nf.get("null") == Some(&Val::Bool(true));
-            if old_null && !new_null && nf.get("default").is_none() && nf.get("db_default").is_none() && !nf.is_m2m() {
-                return Err(format!("{app}.{model}.{name}: null to not-null without a default; Django would ask"));
+            if old_null
+                && !new_null
+                && nf.get("default").is_none()
+                && nf.get("db_default").is_none()
+                && !nf.is_m2m()
+            {
+                return Err(format!(
+                    "{app}.{model}.{name}: null to not-null without a default; Django would ask"
+                ));
             }
             let mut deps = Vec::new();
             if nf.is_relation() {
                 deps.extend(g.fk_deps(app, nf));
             }
-            g.add(app, Op::AlterField { model_name: model.clone(), name: name.clone(), field: nf.clone() }, deps, false);
+            g.add(
+                app,
+                Op::AlterField {
+                    model_name: model.clone(),
+                    name: name.clone(),
+                    field: nf.clone(),
+                },
+                deps,
+                false,
+            );
         }
     }
     for ((app, model), ov, nv, deps) in &together {
         let removal: Vec<Val> = nv.iter().filter(|x| ov.contains(x)).cloned().collect();
         if *nv != removal {
-            g.add(app, Op::AlterUniqueTogether { name: model.clone(), value: Val::Set(nv.clone()) }, deps.clone(), false);
+            g.add(
+                app,
+                Op::AlterUniqueTogether {
+                    name: model.clone(),
+                    value: Val::Set(nv.clone()),
+                },
+                deps.clone(),
+                false,
+            );
         }
     }
     for ((app, model), _, added, _) in idx_changes.iter().filter(|c| c.1 == "indexes") {
         for a in added {
-            g.add(app, Op::AddIndex { model_name: model.clone(), index: a.clone() }, Vec::new(), false);
+            g.add(
+                app,
+                Op::AddIndex {
+                    model_name: model.clone(),
+                    index: a.clone(),
+                },
+                Vec::new(),
+                false,
+            );
         }
     }
     for ((app, model), _, added, _) in idx_changes.iter().filter(|c| c.1 == "constraints") {
         for a in added {
-            g.add(app, Op::AddConstraint { model_name: model.clone(), constraint: a.clone() }, Vec::new(), false);
+            g.add(
+                app,
+                Op::AddConstraint {
+                    model_name: model.clone(),
+                    constraint: a.clone(),
+                },
+                Vec::new(),
+                false,
+            );
         }
     }
     for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else { continue };
+        let (Some(o), Some(n)) = pair(k) else {
+            continue;
+        };
         if !option_eq(o.option("db_table"), n.option("db_table")) {
-            g.add(&k.0, Op::AlterModelTable { name: k.1.clone(), table: n.option("db_table").cloned().unwrap_or(Val::None) }, Vec::new(), false);
+            g.add(
+                &k.0,
+                Op::AlterModelTable {
+                    name: k.1.clone(),
+                    table: n.option("db_table").cloned().unwrap_or(Val::None),
+                },
+                Vec::new(),
+                false,
+            );
         }
     }
     let _ = key;
@@ -996,10 +1600,22 @@ fn resolve_dep(d: &OpDep, auth_user_model: &str) -> (OpDep, bool) {
         return (d.clone(), false);
     }
     let (a, m) = auth_user_model.split_once('.').unwrap_or(("auth", "User"));
-    (OpDep { app: a.to_string(), model: m.to_lowercase(), field: d.field.clone(), ty: d.ty }, true)
+    (
+        OpDep {
+            app: a.to_string(),
+            model: m.to_lowercase(),
+            field: d.field.clone(),
+            ty: d.ty,
+        },
+        true,
+    )
 }
 
-fn topo_sort(ops: Vec<(Op, Vec<OpDep>)>, app: &str, aum: &str) -> Result<Vec<(Op, Vec<OpDep>)>, Cannot> {
+fn topo_sort(
+    ops: Vec<(Op, Vec<OpDep>)>,
+    app: &str,
+    aum: &str,
+) -> Result<Vec<(Op, Vec<OpDep>)>, Cannot> {
     // Port of graphlib.TopologicalSorter: node info in order of first mention.
     let n = ops.len();
     let mut order: Vec<usize> = Vec::new();
@@ -1019,7 +1635,9 @@ fn topo_sort(ops: Vec<(Op, Vec<OpDep>)>, app: &str, aum: &str) -> Result<Vec<(Op
             if d.app != app {
                 continue;
             }
-            let preds: Vec<usize> = (0..n).filter(|&x| check_dependency(&ops[x].0, &d)).collect();
+            let preds: Vec<usize> = (0..n)
+                .filter(|&x| check_dependency(&ops[x].0, &d))
+                .collect();
             mention(i, &mut order, &mut seen);
             npred[i] += preds.len();
             for p in preds {
@@ -1046,12 +1664,19 @@ fn topo_sort(ops: Vec<(Op, Vec<OpDep>)>, app: &str, aum: &str) -> Result<Vec<(Op
         return Err("operations depend on each other in a cycle".into());
     }
     let mut slots: Vec<Option<(Op, Vec<OpDep>)>> = ops.into_iter().map(Some).collect();
-    Ok(out_idx.into_iter().filter_map(|i| slots[i].take()).collect())
+    Ok(out_idx
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect())
 }
 
-fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
+fn build_list(
+    mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>,
+    inp: &Input<'_>,
+) -> Result<Vec<PlannedMigration>, Cannot> {
     let mut migrations: Vec<(String, Vec<PlannedMigration>)> = Vec::new();
-    let count = |g: &FxHashMap<String, Vec<(Op, Vec<OpDep>)>>| g.values().map(Vec::len).sum::<usize>();
+    let count =
+        |g: &FxHashMap<String, Vec<(Op, Vec<OpDep>)>>| g.values().map(Vec::len).sum::<usize>();
     let mut num_ops = count(&generated);
     let mut chop_mode = false;
     let leaf_of = |app: &str| inp.leaves.iter().find(|l| l.0 == app).cloned();
@@ -1061,8 +1686,7 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
         for app in apps {
             let mut chopped: Vec<(Op, Vec<OpDep>)> = Vec::new();
             let mut dependencies: Vec<(String, String)> = Vec::new();
-            loop {
-                let Some((op, deps)) = generated.get(&app).and_then(|v| v.first()).cloned() else { break };
+            while let Some((op, deps)) = generated.get(&app).and_then(|v| v.first()).cloned() {
                 let mut satisfied = true;
                 let mut op_deps: Vec<(String, String)> = Vec::new();
                 for d in &deps {
@@ -1070,7 +1694,10 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
                     if rd.app == app {
                         continue;
                     }
-                    if generated.get(&rd.app).is_some_and(|v| v.iter().any(|(o, _)| check_dependency(o, &rd))) {
+                    if generated
+                        .get(&rd.app)
+                        .is_some_and(|v| v.iter().any(|(o, _)| check_dependency(o, &rd)))
+                    {
                         satisfied = false;
                         break;
                     }
@@ -1143,7 +1770,9 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
     let mut out = Vec::new();
     for (app, ms) in migrations {
         if ms.len() > 1 {
-            return Err(format!("app {app} would need several migrations; djsa does not split migrations yet"));
+            return Err(format!(
+                "app {app} would need several migrations; djsa does not split migrations yet"
+            ));
         }
         for mut m in ms {
             m.operations = optimize(m.operations, &app);
@@ -1176,7 +1805,10 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
             && !inp.specified_apps.contains(&m.app_label)
             && !inp.apps_with_migrations_package.contains(&m.app_label)
         {
-            name_map.push(((m.app_label.clone(), m.name.clone()), (m.app_label.clone(), "__first__".into())));
+            name_map.push((
+                (m.app_label.clone(), m.name.clone()),
+                (m.app_label.clone(), "__first__".into()),
+            ));
             continue;
         }
         let next = match &app_leaf {
@@ -1189,10 +1821,16 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
         let suffix = match inp.migration_name {
             Some(n) => n.to_string(),
             None if app_leaf.is_none() => "initial".to_string(),
-            None => super::naming::suggest_name(&m.operations, m.initial, inp.timestamp).chars().take(100).collect(),
+            None => super::naming::suggest_name(&m.operations, m.initial, inp.timestamp)
+                .chars()
+                .take(100)
+                .collect(),
         };
         let new_name = format!("{next:04}_{suffix}");
-        name_map.push(((m.app_label.clone(), m.name.clone()), (m.app_label.clone(), new_name.clone())));
+        name_map.push((
+            (m.app_label.clone(), m.name.clone()),
+            (m.app_label.clone(), new_name.clone()),
+        ));
         m.name = new_name;
         arranged.push(m);
     }
@@ -1200,7 +1838,13 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
         m.dependencies = m
             .dependencies
             .iter()
-            .map(|d| name_map.iter().find(|(k, _)| k == d).map(|(_, v)| v.clone()).unwrap_or_else(|| d.clone()))
+            .map(|d| {
+                name_map
+                    .iter()
+                    .find(|(k, _)| k == d)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| d.clone())
+            })
             .collect();
         m.dependencies.sort();
         m.dependencies.dedup();
@@ -1211,11 +1855,18 @@ fn build_list(mut generated: FxHashMap<String, Vec<(Op, Vec<OpDep>)>>, inp: &Inp
 /// `MigrationAutodetector.parse_number`.
 pub fn parse_number(name: &str) -> Option<u64> {
     if let Some(idx) = name.rfind("_squashed_") {
-        let digits: String = name[idx + "_squashed_".len()..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = name[idx + "_squashed_".len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         if !digits.is_empty() {
             return digits.parse().ok();
         }
     }
     let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
-    if digits.is_empty() { None } else { digits.parse().ok() }
+    if digits.is_empty() {
+        None
+    } else {
+        digits.parse().ok()
+    }
 }

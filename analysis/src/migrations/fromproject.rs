@@ -7,7 +7,9 @@ use crate::resolve::{Resolved, Resolver};
 use crate::syntax::{Expr, ExprKind, Stmt, Target};
 
 use super::parse::{Val, ValCx};
-use super::state::{FieldCx, FieldDef, ModelState, deconstruct, normalize_calls, normalize_together};
+use super::state::{
+    FieldCx, FieldDef, ModelState, deconstruct, normalize_calls, normalize_together,
+};
 
 const DEFAULT_NAMES: &[&str] = &[
     "verbose_name",
@@ -75,7 +77,12 @@ impl FromProject<'_, '_> {
 
     /// Fields in Django's order (abstract ancestors' first, then own), with the model that
     /// declares each one.
-    fn local_fields<'m>(&'m self, idx: usize, out: &mut Vec<&'m Field>, depth: u32) -> Result<(), String> {
+    fn local_fields<'m>(
+        &'m self,
+        idx: usize,
+        out: &mut Vec<&'m Field>,
+        depth: u32,
+    ) -> Result<(), String> {
         if depth > 20 {
             return Err("inheritance too deep".into());
         }
@@ -87,7 +94,9 @@ impl FromProject<'_, '_> {
                     self.local_fields(*pidx, out, depth + 1)?;
                 }
                 Parent::Model(_) if depth == 0 => {}
-                Parent::Model(_) => return Err("multi-table inheritance through an abstract model".into()),
+                Parent::Model(_) => {
+                    return Err("multi-table inheritance through an abstract model".into());
+                }
                 Parent::Mixin => return Err("a mixin base class".into()),
                 Parent::Unknown(b) => return Err(format!("base class {b} is not understood")),
             }
@@ -104,12 +113,17 @@ impl FromProject<'_, '_> {
         if depth > 20 {
             return Err("manager class hierarchy too deep".into());
         }
-        let c = self.resolver.class_def(id).ok_or("manager class not found")?;
+        let c = self
+            .resolver
+            .class_def(id)
+            .ok_or("manager class not found")?;
         for s in &c.body {
             if let Stmt::Assign { targets, value, .. } = s
                 && matches!(targets.as_slice(), [Target::Name(n, _)] if n == "use_in_migrations")
             {
-                return value.as_bool().ok_or_else(|| "use_in_migrations is not a literal".into());
+                return value
+                    .as_bool()
+                    .ok_or_else(|| "use_in_migrations is not a literal".into());
             }
         }
         for b in &c.bases {
@@ -125,6 +139,28 @@ impl FromProject<'_, '_> {
             }
         }
         Ok(false)
+    }
+
+    /// The class (or a base in the files) defines `contribute_to_class`.
+    fn contributes(&self, id: crate::resolve::ClassId, depth: u32) -> bool {
+        if depth > 20 {
+            return true;
+        }
+        let Some(c) = self.resolver.class_def(id) else {
+            return true;
+        };
+        if c.body
+            .iter()
+            .any(|s| matches!(s, Stmt::Function(f) if f.name == "contribute_to_class"))
+        {
+            return true;
+        }
+        c.bases
+            .iter()
+            .any(|b| match self.resolver.resolve_expr(id.file, b) {
+                Resolved::Class(p) => self.contributes(p, depth + 1),
+                _ => false,
+            })
     }
 
     fn is_manager_class(&self, id: crate::resolve::ClassId, depth: u32) -> Result<bool, String> {
@@ -154,7 +190,12 @@ impl FromProject<'_, '_> {
     }
 
     /// Managers in declaration order (ancestors first): (name, manager value, use_in_migrations).
-    fn check_body(&self, idx: usize, managers: &mut Vec<(String, Val, bool)>, depth: u32) -> Result<(), String> {
+    fn check_body(
+        &self,
+        idx: usize,
+        managers: &mut Vec<(String, Val, bool)>,
+        depth: u32,
+    ) -> Result<(), String> {
         if depth > 20 {
             return Err("inheritance too deep".into());
         }
@@ -168,26 +209,68 @@ impl FromProject<'_, '_> {
             return Err("class not found".into());
         };
         for s in &class.body {
-            let Stmt::Assign { targets, value, .. } = s else { continue };
-            let [Target::Name(name, _)] = targets.as_slice() else { continue };
+            let Stmt::Assign { targets, value, .. } = s else {
+                continue;
+            };
+            let [Target::Name(name, _)] = targets.as_slice() else {
+                continue;
+            };
             if m.own_fields.iter().any(|f| &f.name == name) {
                 continue;
             }
-            if let ExprKind::Call { func, args, kwargs, .. } = &value.kind {
-                let plain = Val::Call { path: "django.db.models.manager.Manager".into(), args: Vec::new(), kwargs: Vec::new() };
+            if let ExprKind::Call {
+                func, args, kwargs, ..
+            } = &value.kind
+            {
+                let plain = Val::Call {
+                    path: "django.db.models.manager.Manager".into(),
+                    args: Vec::new(),
+                    kwargs: Vec::new(),
+                };
                 let entry = match self.resolver.resolve_expr(m.file, func) {
-                    Resolved::External(q) if q == "django.db.models.Manager" || q == "django.db.models.manager.Manager" => {
+                    Resolved::External(q)
+                        if q == "django.db.models.Manager"
+                            || q == "django.db.models.manager.Manager" =>
+                    {
                         (name.clone(), plain, false)
                     }
-                    Resolved::Class(id) if !self.is_manager_class(id, 0).map_err(|e| format!("class attribute {name}: {e}"))? => continue,
+                    Resolved::Class(id)
+                        if !self
+                            .is_manager_class(id, 0)
+                            .map_err(|e| format!("class attribute {name}: {e}"))? =>
+                    {
+                        if self.contributes(id, 0) {
+                            return Err(format!(
+                                "class attribute {name} may add fields or models at class creation (contribute_to_class)"
+                            ));
+                        }
+                        continue;
+                    }
                     Resolved::Class(id) => {
-                        let c = self.resolver.class_def(id).ok_or("manager class not found")?;
-                        let module = id.file.module(self.resolver.db()).clone().unwrap_or_default();
-                        let uim = self.use_in_migrations(id, 0).map_err(|e| format!("class attribute {name}: {e}"))?;
-                        let val = Val::Call { path: format!("{module}.{}", c.name), args: Vec::new(), kwargs: Vec::new() };
+                        let c = self
+                            .resolver
+                            .class_def(id)
+                            .ok_or("manager class not found")?;
+                        let module = id
+                            .file
+                            .module(self.resolver.db())
+                            .clone()
+                            .unwrap_or_default();
+                        let uim = self
+                            .use_in_migrations(id, 0)
+                            .map_err(|e| format!("class attribute {name}: {e}"))?;
+                        let val = Val::Call {
+                            path: format!("{module}.{}", c.name),
+                            args: Vec::new(),
+                            kwargs: Vec::new(),
+                        };
                         (name.clone(), if uim { val } else { plain }, uim)
                     }
-                    _ => return Err(format!("class attribute {name} may be a manager djsa cannot read")),
+                    _ => {
+                        return Err(format!(
+                            "class attribute {name} may be a manager djsa cannot read"
+                        ));
+                    }
                 };
                 if !args.is_empty() || !kwargs.is_empty() {
                     return Err(format!("manager {name} is built with arguments"));
@@ -220,7 +303,10 @@ impl FromProject<'_, '_> {
         let mut fields: Vec<(String, FieldDef)> = Vec::new();
         let mut m2m: Vec<(String, FieldDef)> = Vec::new();
         for f in &fields_src {
-            if matches!(f.kind, FieldKind::GenericForeignKey | FieldKind::GenericRelation) {
+            if matches!(
+                f.kind,
+                FieldKind::GenericForeignKey | FieldKind::GenericRelation
+            ) {
                 // Private fields: not part of the migration state.
                 continue;
             }
@@ -239,7 +325,7 @@ impl FromProject<'_, '_> {
             let to_pos = params.iter().position(|p| *p == "to");
             for (i, a) in f.args.iter().enumerate() {
                 if Some(i) == to_pos {
-                    args.push(self.target(f, a, idx)?);
+                    args.push(self.target(f, a, idx, false)?);
                 } else {
                     args.push(self.field_val(&cx, &subst(a, &locals, 0))?);
                 }
@@ -248,15 +334,16 @@ impl FromProject<'_, '_> {
                 let v = if let Some(v) = self.enum_val(f, &k.value, &cx)? {
                     v
                 } else if k.name == "to" {
-                    self.target(f, &k.value, idx)?
+                    self.target(f, &k.value, idx, false)?
                 } else if k.name == "through" {
-                    self.target(f, &k.value, idx)?
+                    self.target(f, &k.value, idx, true)?
                 } else {
                     self.field_val(&cx, &subst(&k.value, &locals, 0))?
                 };
                 kwargs.push((k.name.clone(), v));
             }
-            let mut def = deconstruct(&path, &args, &kwargs, &cx_f).map_err(|e| format!("field {}: {e}", f.name))?;
+            let mut def = deconstruct(&path, &args, &kwargs, &cx_f)
+                .map_err(|e| format!("field {}: {e}", f.name))?;
             if def.primary_key() {
                 def.kwargs.retain(|(k, _)| k != "serialize");
                 def.kwargs.push(("serialize".into(), Val::Bool(false)));
@@ -301,7 +388,10 @@ impl FromProject<'_, '_> {
                 args: Vec::new(),
                 kwargs: vec![
                     ("auto_created".into(), Val::Bool(true)),
-                    ("on_delete".into(), Val::Ref("django.db.models.deletion.CASCADE".into())),
+                    (
+                        "on_delete".into(),
+                        Val::Ref("django.db.models.deletion.CASCADE".into()),
+                    ),
                     ("parent_link".into(), Val::Bool(true)),
                     ("primary_key".into(), Val::Bool(true)),
                     ("serialize".into(), Val::Bool(false)),
@@ -313,7 +403,9 @@ impl FromProject<'_, '_> {
         }
         if !m.proxy && !fields.iter().any(|(_, d)| d.primary_key()) {
             let pk = self.default_pk(m)?;
-            let kind = FieldKind::from_qualified(&pk).filter(|k| k.is_auto()).ok_or_else(|| format!("default primary key {pk} is not a Django auto field"))?;
+            let kind = FieldKind::from_qualified(&pk)
+                .filter(|k| k.is_auto())
+                .ok_or_else(|| format!("default primary key {pk} is not a Django auto field"))?;
             let def = FieldDef {
                 path: format!("django.db.models.{}", kind.name()),
                 args: Vec::new(),
@@ -334,13 +426,17 @@ impl FromProject<'_, '_> {
         let mut options = Vec::new();
         // A model without its own Meta gets its abstract parent's (`abstract` reset to False).
         let inherits_abstract_meta = !m.has_own_meta
-            && m.parents.iter().any(|p| matches!(p, Parent::Model(i) if self.pm.models[*i].abstract_));
+            && m.parents
+                .iter()
+                .any(|p| matches!(p, Parent::Model(i) if self.pm.models[*i].abstract_));
         for name in DEFAULT_NAMES {
             if *name == "abstract" && inherits_abstract_meta {
                 options.push(("abstract".to_string(), Val::Bool(false)));
                 continue;
             }
-            let Some((e, file)) = m.meta.get_with_file(name) else { continue };
+            let Some((e, file)) = m.meta.get_with_file(name) else {
+                continue;
+            };
             match *name {
                 "app_label" | "apps" => continue,
                 "order_with_respect_to" | "auto_created" | "index_together" => {
@@ -352,18 +448,25 @@ impl FromProject<'_, '_> {
             if *name == "abstract" {
                 continue;
             }
-            let mut v = cx.val(e, 0).map_err(|u| format!("Meta.{name}: {}", u.reason))?;
+            let mut v = cx
+                .val(e, 0)
+                .map_err(|u| format!("Meta.{name}: {}", u.reason))?;
             match *name {
                 "unique_together" => {
                     v = normalize_together(&v).ok_or("Meta.unique_together not understood")?;
                 }
                 "indexes" | "constraints" => {
-                    let items = v.items().ok_or("Meta.indexes/constraints is not a list")?.to_vec();
+                    let items = v
+                        .items()
+                        .ok_or("Meta.indexes/constraints is not a list")?
+                        .to_vec();
                     for i in &items {
                         let Val::Call { kwargs, .. } = i else {
                             return Err(format!("Meta.{name} item not understood"));
                         };
-                        let named = kwargs.iter().any(|(k, v)| k == "name" && v.as_str().is_some());
+                        let named = kwargs
+                            .iter()
+                            .any(|(k, v)| k == "name" && v.as_str().is_some());
                         if !named && *name != "indexes" {
                             return Err(format!("Meta.{name}: an item without a literal name"));
                         }
@@ -374,17 +477,30 @@ impl FromProject<'_, '_> {
                     };
                     let mut named = Vec::new();
                     for i in items {
-                        named.push(self.with_index_name(i, &table, &fields_src, *name == "indexes")?);
+                        named.push(self.with_index_name(
+                            i,
+                            &table,
+                            &fields_src,
+                            *name == "indexes",
+                        )?);
                     }
-                    v = Val::List(named.into_iter().map(normalize_index).collect::<Result<_, _>>()?);
+                    v = Val::List(
+                        named
+                            .into_iter()
+                            .map(normalize_index)
+                            .collect::<Result<_, _>>()?,
+                    );
                 }
                 _ => {}
             }
             normalize_calls(&mut v);
             options.push((name.to_string(), v));
         }
-        if m.meta.get("default_manager_name").is_some() || m.meta.get("base_manager_name").is_some() {
-            return Err("default_manager_name/base_manager_name are not compared by djsa yet".into());
+        if m.meta.get("default_manager_name").is_some() || m.meta.get("base_manager_name").is_some()
+        {
+            return Err(
+                "default_manager_name/base_manager_name are not compared by djsa yet".into(),
+            );
         }
         // ModelState.from_model: managers with use_in_migrations, and a shim for the default one.
         let mut out_managers: Vec<(String, Val)> = Vec::new();
@@ -395,7 +511,11 @@ impl FromProject<'_, '_> {
             } else if i == 0 {
                 out_managers.push((
                     n.clone(),
-                    Val::Call { path: "django.db.models.manager.Manager".into(), args: Vec::new(), kwargs: Vec::new() },
+                    Val::Call {
+                        path: "django.db.models.manager.Manager".into(),
+                        args: Vec::new(),
+                        kwargs: Vec::new(),
+                    },
                 ));
                 shim_only = n == "objects";
             }
@@ -404,6 +524,12 @@ impl FromProject<'_, '_> {
             out_managers.clear();
         }
         let managers = out_managers;
+        // ModelState.__init__: indexes and constraints are always present.
+        for k in ["indexes", "constraints"] {
+            if !options.iter().any(|(n, _)| n == k) {
+                options.push((k.to_string(), Val::List(Vec::new())));
+            }
+        }
         Ok(ModelState {
             app_label: app,
             name: m.name.clone(),
@@ -417,8 +543,12 @@ impl FromProject<'_, '_> {
     /// `Status.choices` / `Status.DRAFT` for a `TextChoices`/`IntegerChoices` enum (nested in the
     /// model class or at module level): the list of pairs / the member's value.
     fn enum_val(&self, f: &Field, e: &Expr, cx: &ValCx<'_, '_>) -> Result<Option<Val>, String> {
-        let Some(name) = e.as_name() else { return Ok(None) };
-        let Some((cls, attr)) = name.rsplit_once('.') else { return Ok(None) };
+        let Some(name) = e.as_name() else {
+            return Ok(None);
+        };
+        let Some((cls, attr)) = name.rsplit_once('.') else {
+            return Ok(None);
+        };
         let nested = self
             .pm
             .models
@@ -441,14 +571,32 @@ impl FromProject<'_, '_> {
             },
         };
         let (class, file) = class;
-        let kind = class.bases.iter().find_map(|b| match self.resolver.resolve_expr(file, b) {
-            Resolved::External(q) if q == "django.db.models.TextChoices" || q == "django.db.models.enums.TextChoices" => Some("text"),
-            Resolved::External(q) if q == "django.db.models.IntegerChoices" || q == "django.db.models.enums.IntegerChoices" => Some("int"),
-            _ => None,
-        });
+        let kind = class
+            .bases
+            .iter()
+            .find_map(|b| match self.resolver.resolve_expr(file, b) {
+                Resolved::External(q)
+                    if q == "django.db.models.TextChoices"
+                        || q == "django.db.models.enums.TextChoices" =>
+                {
+                    Some("text")
+                }
+                Resolved::External(q)
+                    if q == "django.db.models.IntegerChoices"
+                        || q == "django.db.models.enums.IntegerChoices" =>
+                {
+                    Some("int")
+                }
+                _ => None,
+            });
         let Some(kind) = kind else { return Ok(None) };
         let mut members: Vec<(String, Val, Val)> = Vec::new();
-        let mcx = ValCx { resolver: self.resolver, file, setting: self.setting, opaque_ok: false };
+        let mcx = ValCx {
+            resolver: self.resolver,
+            file,
+            setting: self.setting,
+            opaque_ok: false,
+        };
         for st in &class.body {
             match st {
                 Stmt::Assign { targets, value, .. } => {
@@ -459,9 +607,10 @@ impl FromProject<'_, '_> {
                         continue;
                     }
                     let (v, label) = match value.as_sequence() {
-                        Some([v, l]) if matches!(value.kind, ExprKind::Tuple(_)) => {
-                            (mcx.val(v, 0).map_err(|u| u.reason)?, Some(mcx.val(l, 0).map_err(|u| u.reason)?))
-                        }
+                        Some([v, l]) if matches!(value.kind, ExprKind::Tuple(_)) => (
+                            mcx.val(v, 0).map_err(|u| u.reason)?,
+                            Some(mcx.val(l, 0).map_err(|u| u.reason)?),
+                        ),
                         _ => (mcx.val(value, 0).map_err(|u| u.reason)?, None),
                     };
                     match (&v, kind) {
@@ -481,7 +630,12 @@ impl FromProject<'_, '_> {
         }
         let _ = cx;
         if attr == "choices" {
-            return Ok(Some(Val::List(members.into_iter().map(|(_, v, l)| Val::Tuple(vec![v, l])).collect())));
+            return Ok(Some(Val::List(
+                members
+                    .into_iter()
+                    .map(|(_, v, l)| Val::Tuple(vec![v, l]))
+                    .collect(),
+            )));
         }
         match members.into_iter().find(|(n, _, _)| n == attr) {
             Some((_, v, _)) => Ok(Some(v)),
@@ -492,8 +646,12 @@ impl FromProject<'_, '_> {
     /// Names assigned in a model's class body (`username_validator = ...`), for field options
     /// that refer to them.
     fn class_locals(&self, idx: usize) -> Vec<(String, Expr)> {
-        let Some(m) = self.pm.models.get(idx) else { return Vec::new() };
-        let Some(class) = self.resolver.class_def(m.class) else { return Vec::new() };
+        let Some(m) = self.pm.models.get(idx) else {
+            return Vec::new();
+        };
+        let Some(class) = self.resolver.class_def(m.class) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for s in &class.body {
             if let Stmt::Assign { targets, value, .. } = s
@@ -508,8 +666,19 @@ impl FromProject<'_, '_> {
     }
 
     /// `Index.set_name_with_model`: the name Django generates for an index without one.
-    fn with_index_name(&self, v: Val, table: &str, fields: &[&Field], is_index: bool) -> Result<Val, String> {
-        let Val::Call { path, args, mut kwargs } = v else {
+    fn with_index_name(
+        &self,
+        v: Val,
+        table: &str,
+        fields: &[&Field],
+        is_index: bool,
+    ) -> Result<Val, String> {
+        let Val::Call {
+            path,
+            args,
+            mut kwargs,
+        } = v
+        else {
             return Err("index not understood".into());
         };
         if !is_index || kwargs.iter().any(|(k, _)| k == "name") {
@@ -524,7 +693,11 @@ impl FromProject<'_, '_> {
             .and_then(|(_, v)| v.items())
             .ok_or("index without fields")?
             .iter()
-            .map(|f| f.as_str().map(str::to_string).ok_or("index field is not a string"))
+            .map(|f| {
+                f.as_str()
+                    .map(str::to_string)
+                    .ok_or("index field is not a string")
+            })
             .collect::<Result<_, _>>()?;
         if names.is_empty() {
             return Err("index without fields".into());
@@ -535,10 +708,17 @@ impl FromProject<'_, '_> {
                 Some(f) => (true, f),
                 None => (false, n.as_str()),
             };
-            let f = fields.iter().find(|f| f.name == fname).ok_or_else(|| format!("index field {fname} not found"))?;
+            let f = fields
+                .iter()
+                .find(|f| f.name == fname)
+                .ok_or_else(|| format!("index field {fname} not found"))?;
             let column = match f.opt("db_column") {
-                Some(e) if !e.is_none() => e.as_str().ok_or("db_column is not a literal")?.to_string(),
-                _ if matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField) => format!("{}_id", f.name),
+                Some(e) if !e.is_none() => {
+                    e.as_str().ok_or("db_column is not a literal")?.to_string()
+                }
+                _ if matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField) => {
+                    format!("{}_id", f.name)
+                }
                 _ => f.name.clone(),
             };
             cols.push((desc, column));
@@ -552,7 +732,10 @@ impl FromProject<'_, '_> {
             data.push_str(c);
         }
         data.push_str("idx");
-        let digest: String = super::md5::md5_hex(data.as_bytes()).chars().take(6).collect();
+        let digest: String = super::md5::md5_hex(data.as_bytes())
+            .chars()
+            .take(6)
+            .collect();
         let t: String = table.chars().take(11).collect();
         let c: String = cols[0].1.chars().take(7).collect();
         let mut name = format!("{t}_{c}_{digest}_idx");
@@ -571,26 +754,55 @@ impl FromProject<'_, '_> {
     }
 
     /// A relation target as a lower-cased label string (or a swappable setting).
-    fn target(&self, f: &Field, e: &Expr, model: usize) -> Result<Val, String> {
+    fn target(&self, f: &Field, e: &Expr, model: usize, through: bool) -> Result<Val, String> {
         let m = &self.pm.models[model];
         let app = m.app_label.clone().unwrap_or_default();
+        let out = |t: &crate::project::Model| {
+            if through {
+                Val::Str(t.label())
+            } else {
+                Val::Str(t.label_lower())
+            }
+        };
+        let lazy = |s: &str| -> Result<Val, String> {
+            if s == "self" {
+                return Ok(out(m));
+            }
+            let (a, n) = match s.split_once('.') {
+                Some((a, n)) => (a.to_string(), n.to_string()),
+                None => (app.clone(), s.to_string()),
+            };
+            match self.pm.get_model(&a, &n) {
+                Some(idx) if !self.pm.models[idx].abstract_ => Ok(out(&self.pm.models[idx])),
+                _ => Err(format!(
+                    "relation to {s}, a model djsa cannot see (made at run time?)"
+                )),
+            }
+        };
         match &e.kind {
-            ExprKind::Str(s) => Ok(Val::Str(super::state::normalize_label(s, &app, &m.name))),
+            ExprKind::Str(s) => lazy(s),
             ExprKind::Name(_) => match self.resolver.resolve_expr(f.file, e) {
                 Resolved::Class(id) => {
-                    let idx = self.pm.model_by_class(id).ok_or("relation to a class that is not a model")?;
+                    let idx = self
+                        .pm
+                        .model_by_class(id)
+                        .ok_or("relation to a class that is not a model")?;
                     let t = &self.pm.models[idx];
                     if !t.registered || t.abstract_ {
                         return Err("relation to an abstract or unregistered model".into());
                     }
-                    Ok(Val::Str(t.label_lower()))
+                    Ok(out(t))
                 }
-                Resolved::External(q) if q == "django.conf.settings.AUTH_USER_MODEL" => Ok(Val::Setting {
-                    name: "AUTH_USER_MODEL".into(),
-                    value: self.pm.settings.auth_user_model.clone(),
-                }),
-                Resolved::Value(_, v) => match v.kind {
-                    ExprKind::Str(s) => Ok(Val::Str(super::state::normalize_label(&s, &app, &m.name))),
+                Resolved::External(q)
+                    if q == "django.conf.settings.AUTH_USER_MODEL" && !through =>
+                {
+                    Ok(Val::Setting {
+                        name: "AUTH_USER_MODEL".into(),
+                        value: self.pm.settings.auth_user_model.clone(),
+                    })
+                }
+                Resolved::Value(_, v) => match &v.kind {
+                    ExprKind::Str(s) => lazy(s),
                     _ => Err("relation target not understood statically".into()),
                 },
                 _ => Err("relation target not understood statically".into()),
@@ -606,7 +818,9 @@ fn normalize_index(v: Val) -> Result<Val, String> {
         return Err("index not understood".into());
     };
     match path.as_str() {
-        "django.db.models.Index" | "django.db.models.UniqueConstraint" | "django.db.models.CheckConstraint" => {}
+        "django.db.models.Index"
+        | "django.db.models.UniqueConstraint"
+        | "django.db.models.CheckConstraint" => {}
         _ => return Err(format!("{path} is not compared by djsa yet")),
     }
     for a in &args {
@@ -619,17 +833,27 @@ fn normalize_index(v: Val) -> Result<Val, String> {
         match (k.as_str(), v) {
             ("fields", Val::Tuple(x) | Val::List(x)) => out.push((k, Val::List(x))),
             ("name", v @ Val::Str(_)) => out.push((k, v)),
-            ("violation_error_message", v @ Val::Str(_)) if path != "django.db.models.Index" => out.push((k, v)),
-            ("condition", v @ Val::Call { .. }) if path != "django.db.models.Index" => out.push((k, normalize_q(v)?)),
+            ("violation_error_message", v @ Val::Str(_)) if path != "django.db.models.Index" => {
+                out.push((k, v))
+            }
+            ("condition", v @ Val::Call { .. }) if path != "django.db.models.Index" => {
+                out.push((k, normalize_q(v)?))
+            }
             _ => return Err(format!("{path} argument {k} is not compared by djsa yet")),
         }
     }
-    Ok(Val::Call { path, args, kwargs: out })
+    Ok(Val::Call {
+        path,
+        args,
+        kwargs: out,
+    })
 }
 
 /// `Q(a=1, b=2)` deconstructs to `Q(('a', 1), ('b', 2))` (keyword children sorted).
 fn normalize_q(v: Val) -> Result<Val, String> {
-    let Val::Call { path, args, kwargs } = v else { return Err("Q not understood".into()) };
+    let Val::Call { path, args, kwargs } = v else {
+        return Err("Q not understood".into());
+    };
     if path != "django.db.models.Q" || !args.is_empty() {
         return Err("condition is not a simple Q(...)".into());
     }
@@ -640,7 +864,10 @@ fn normalize_q(v: Val) -> Result<Val, String> {
     }
     Ok(Val::Call {
         path,
-        args: kw.into_iter().map(|(k, v)| Val::Tuple(vec![Val::Str(k), v])).collect(),
+        args: kw
+            .into_iter()
+            .map(|(k, v)| Val::Tuple(vec![Val::Str(k), v]))
+            .collect(),
         kwargs: Vec::new(),
     })
 }
@@ -706,7 +933,9 @@ fn is_plain_expression(v: &Val) -> bool {
     match v {
         Val::Call { path, args, kwargs } => {
             (path.starts_with("django.db.models.functions.") || path == "django.db.models.F")
-                && args.iter().all(|a| matches!(a, Val::Str(_) | Val::Int(_)) || is_plain_expression(a))
+                && args
+                    .iter()
+                    .all(|a| matches!(a, Val::Str(_) | Val::Int(_)) || is_plain_expression(a))
                 && kwargs.is_empty()
         }
         _ => false,

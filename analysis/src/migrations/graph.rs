@@ -51,7 +51,11 @@ impl Graph {
                 .collect();
             raw.push((k.clone(), deps));
         }
-        let first_last = |app: &str, first: bool, nodes: &FxHashSet<Key>, raw: &[(Key, Vec<(usize, Key)>)]| -> Option<Key> {
+        let first_last = |app: &str,
+                          first: bool,
+                          nodes: &FxHashSet<Key>,
+                          raw: &[(Key, Vec<(usize, Key)>)]|
+         -> Option<Key> {
             let mut own: Vec<&Key> = nodes.iter().filter(|k| k.0 == app).collect();
             own.sort();
             let has_in_app_parent = |k: &Key| {
@@ -60,10 +64,17 @@ impl Graph {
                     .is_some_and(|(_, d)| d.iter().any(|(_, p)| p.0 == app && nodes.contains(p)))
             };
             let has_in_app_child = |k: &Key| {
-                raw.iter().any(|(n, d)| n.0 == app && d.iter().any(|(_, p)| p == k))
+                raw.iter()
+                    .any(|(n, d)| n.0 == app && d.iter().any(|(_, p)| p == k))
             };
             own.into_iter()
-                .find(|k| if first { !has_in_app_parent(k) } else { !has_in_app_child(k) })
+                .find(|k| {
+                    if first {
+                        !has_in_app_parent(k)
+                    } else {
+                        !has_in_app_child(k)
+                    }
+                })
                 .cloned()
         };
         for (k, deps) in &raw {
@@ -150,7 +161,9 @@ impl Graph {
                 if i < ps.len() {
                     stack.push((n, i + 1));
                     let p = &ps[i];
-                    let Some((pk, _)) = self.parents.get_key_value(p) else { continue };
+                    let Some((pk, _)) = self.parents.get_key_value(p) else {
+                        continue;
+                    };
                     match state.get(pk) {
                         None => {
                             state.insert(pk, 1);

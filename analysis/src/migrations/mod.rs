@@ -67,7 +67,10 @@ impl MigrationAnalysis {
 
 impl MigrationAnalysis {
     pub fn skipped_reason(&self, app: &str) -> Option<&str> {
-        self.skipped.iter().find(|(a, _)| a == app).map(|(_, r)| r.as_str())
+        self.skipped
+            .iter()
+            .find(|(a, _)| a == app)
+            .map(|(_, r)| r.as_str())
     }
     fn skip(&mut self, app: &str, reason: String) {
         if self.skipped_reason(app).is_none() {
@@ -81,7 +84,12 @@ fn setting_fn(pm: &ProjectModel) -> impl Fn(&str) -> Option<String> + '_ {
         if name == "AUTH_USER_MODEL" {
             return Some(pm.settings.auth_user_model.clone());
         }
-        pm.settings.env.names.get(name).and_then(|v| v.as_str()).map(str::to_string)
+        pm.settings
+            .env
+            .names
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
     }
 }
 
@@ -97,7 +105,10 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
     }
     if pm.settings.env.names.contains_key("MIGRATION_MODULES") {
         for a in &pm.apps {
-            out.skip(&a.label, "MIGRATION_MODULES is set; djsa does not follow it yet".into());
+            out.skip(
+                &a.label,
+                "MIGRATION_MODULES is set; djsa does not follow it yet".into(),
+            );
         }
     }
     // Files per app.
@@ -115,23 +126,52 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         out.packages.push((app.label.clone(), init));
         let prefix = format!("{pkg}.");
         for &(m, &f) in &by_module {
-            let Some(name) = m.strip_prefix(&prefix) else { continue };
+            let Some(name) = m.strip_prefix(&prefix) else {
+                continue;
+            };
             if name.contains('.') || name.starts_with('_') || name.starts_with('~') {
                 continue;
             }
             let syntax = module_syntax(db, f);
-            let parsed = if let Some(e) = syntax.errors.first() {
-                Err(parse::Unreadable { span: *e, reason: "syntax error".into(), value_level: false })
+            let missing_import = missing_project_import(db, modules, f, &syntax.body);
+            let parsed = if let Some((span, m)) = missing_import {
+                Err(parse::Unreadable {
+                    span,
+                    reason: format!("it imports {m}, which does not exist in the project"),
+                    value_level: false,
+                })
+            } else if let Some(e) = syntax.errors.first() {
+                Err(parse::Unreadable {
+                    span: *e,
+                    reason: "syntax error".into(),
+                    value_level: false,
+                })
             } else {
-                let cx = ValCx { resolver: &resolver, file: f, setting: &setting, opaque_ok: false };
+                let cx = ValCx {
+                    resolver: &resolver,
+                    file: f,
+                    setting: &setting,
+                    opaque_ok: false,
+                };
                 parse::parse_migration(&cx, &syntax.body, &app.label)
             };
-            out.files.push(MigrationFile { app_label: app.label.clone(), name: name.to_string(), file: f, parsed });
+            out.files.push(MigrationFile {
+                app_label: app.label.clone(),
+                name: name.to_string(),
+                file: f,
+                parsed,
+            });
         }
     }
     for f in &out.files.clone() {
         if let Err(u) = &f.parsed {
-            out.skip(&f.app_label, format!("migration {} cannot be read statically: {}", f.name, u.reason));
+            out.skip(
+                &f.app_label,
+                format!(
+                    "migration {} cannot be read statically: {}",
+                    f.name, u.reason
+                ),
+            );
         }
     }
     let files = out.files.clone();
@@ -147,11 +187,21 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
     };
     let nodes: Vec<(Key, &ParsedMigration)> = files
         .iter()
-        .map(|f| ((f.app_label.clone(), f.name.clone()), f.parsed.as_ref().unwrap_or(&empty)))
+        .map(|f| {
+            (
+                (f.app_label.clone(), f.name.clone()),
+                f.parsed.as_ref().unwrap_or(&empty),
+            )
+        })
         .collect();
     let parsed: Vec<(Key, &ParsedMigration)> = files
         .iter()
-        .filter_map(|f| f.parsed.as_ref().ok().map(|p| ((f.app_label.clone(), f.name.clone()), p)))
+        .filter_map(|f| {
+            f.parsed
+                .as_ref()
+                .ok()
+                .map(|p| ((f.app_label.clone(), f.name.clone()), p))
+        })
         .collect();
     let graph = Graph::build(&nodes);
     for f in &files {
@@ -160,10 +210,19 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         }
     }
     for (node, _, dep) in &graph.missing {
-        out.skip(&node.0, format!("migration {} depends on {}.{}, which does not exist", node.1, dep.0, dep.1));
+        out.skip(
+            &node.0,
+            format!(
+                "migration {} depends on {}.{}, which does not exist",
+                node.1, dep.0, dep.1
+            ),
+        );
     }
     for node in &graph.cycles {
-        out.skip(&node.0, format!("migration {} is on a dependency cycle", node.1));
+        out.skip(
+            &node.0,
+            format!("migration {} is on a dependency cycle", node.1),
+        );
     }
     let apps_with_labels: Vec<&String> = pm.apps.iter().map(|a| &a.label).collect();
     let mut apps_seen: Vec<String> = graph.apps.iter().cloned().collect();
@@ -177,7 +236,8 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         }
     }
     // Replay.
-    let by_key: FxHashMap<Key, &ParsedMigration> = parsed.iter().map(|(k, p)| (k.clone(), *p)).collect();
+    let by_key: FxHashMap<Key, &ParsedMigration> =
+        parsed.iter().map(|(k, p)| (k.clone(), *p)).collect();
     let mut from = ProjectState::default();
     let aum = pm.settings.auth_user_model.clone();
     // Nodes on a cycle belong to skipped apps; the rest replays in plan order.
@@ -195,7 +255,11 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         }
     }
     // The models' state.
-    let fp = fromproject::FromProject { pm, resolver: &resolver, setting: &setting };
+    let fp = fromproject::FromProject {
+        pm,
+        resolver: &resolver,
+        setting: &setting,
+    };
     let mut to = ProjectState::default();
     for (idx, m) in pm.models.iter().enumerate() {
         if !m.registered || m.abstract_ {
@@ -224,6 +288,51 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
     out.from_state = from;
     out.to_state = to;
     out
+}
+
+/// An import of a module inside one of the project's own packages that does not exist (Django
+/// would fail with ImportError when loading the migration).
+fn missing_project_import(
+    db: &dyn Db,
+    modules: &rustc_hash::FxHashMap<String, SourceFile>,
+    file: SourceFile,
+    body: &[crate::syntax::Stmt],
+) -> Option<(Span, String)> {
+    use crate::syntax::Stmt;
+    let is_project_pkg = |m: &str| {
+        let top = m.split('.').next().unwrap_or(m);
+        modules
+            .get(top)
+            .is_some_and(|f| f.origin(db) == Origin::Project)
+    };
+    for s in body {
+        let (module, names, span) = match s {
+            Stmt::Import { module, span, .. } => (module.clone(), Vec::new(), *span),
+            Stmt::ImportFrom {
+                level,
+                module,
+                names,
+                span,
+                ..
+            } => {
+                let Some(abs) =
+                    crate::resolve::absolute_module(db, file, *level, module.as_deref())
+                else {
+                    continue;
+                };
+                (abs, names.iter().map(|(n, _)| n.clone()).collect(), *span)
+            }
+            _ => continue,
+        };
+        if !is_project_pkg(&module) {
+            continue;
+        }
+        if !modules.contains_key(&module) {
+            return Some((span, module));
+        }
+        let _ = names;
+    }
+    None
 }
 
 /// What `makemigrations` would do.
@@ -276,7 +385,11 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
     let mut migrations = Vec::new();
     // An app djsa cannot reproduce is left out and the rest detected again.
     for _ in 0..labels.len() + 1 {
-        let inp = Input { from: &from, to: &to, ..inp.clone() };
+        let inp = Input {
+            from: &from,
+            to: &to,
+            ..inp.clone()
+        };
         match autodetect::detect(&inp) {
             Ok(m) => {
                 migrations = m;
@@ -284,7 +397,8 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
             }
             Err(e) => {
                 let app = labels.iter().find(|l| {
-                    e.strip_prefix(l.as_str()).is_some_and(|r| r.starts_with('.') || r.starts_with(':'))
+                    e.strip_prefix(l.as_str())
+                        .is_some_and(|r| r.starts_with('.') || r.starts_with(':'))
                 });
                 match app {
                     Some(a) => {
@@ -304,7 +418,10 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
     migrations.retain(|m: &PlannedMigration| {
         let keep = ma.project_apps.contains(&m.app_label);
         if !keep {
-            cannot.push((m.app_label.clone(), "changes detected in an installed package's app; djsa does not write there".into()));
+            cannot.push((
+                m.app_label.clone(),
+                "changes detected in an installed package's app; djsa does not write there".into(),
+            ));
         }
         keep
     });
@@ -312,7 +429,12 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
 }
 
 /// Path of a new migration file of an app (next to its migrations package).
-pub fn migration_path(db: &dyn Db, ma: &MigrationAnalysis, app: &str, name: &str) -> Option<String> {
+pub fn migration_path(
+    db: &dyn Db,
+    ma: &MigrationAnalysis,
+    app: &str,
+    name: &str,
+) -> Option<String> {
     let (_, init) = ma.packages.iter().find(|(a, _)| a == app)?;
     let p = init.path(db);
     let dir = p.strip_suffix("__init__.py")?;
@@ -326,7 +448,11 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     let ma = migration_analysis(db, project);
     let mut out = Vec::new();
     let is_project = |f: SourceFile| f.origin(db) == Origin::Project;
-    let file_of = |app: &str, name: &str| ma.files.iter().find(|f| f.app_label == app && f.name == name);
+    let file_of = |app: &str, name: &str| {
+        ma.files
+            .iter()
+            .find(|f| f.app_label == app && f.name == name)
+    };
     for f in &ma.files {
         if !is_project(f.file) {
             continue;
@@ -367,17 +493,25 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
         if let Some(f) = file_of(&node.0, &node.1).filter(|f| is_project(f.file)) {
             let span = f.parsed.as_ref().map(|p| p.class_span).unwrap_or_default();
             out.push(
-                Diagnostic::new("DJSA105", Severity::Error, format!("Migration {}.{} is part of a dependency cycle.", node.0, node.1))
-                    .at(f.file, span),
+                Diagnostic::new(
+                    "DJSA105",
+                    Severity::Error,
+                    format!(
+                        "Migration {}.{} is part of a dependency cycle.",
+                        node.0, node.1
+                    ),
+                )
+                .at(f.file, span),
             );
         }
     }
     let mut apps: Vec<&String> = ma.graph.apps.iter().collect();
     apps.sort();
     for a in apps {
-        let Some(leaves) = ma.conflicts(a) else { continue };
-        if let Some(f) = file_of(a, &leaves[0].1).filter(|f| is_project(f.file))
-        {
+        let Some(leaves) = ma.conflicts(a) else {
+            continue;
+        };
+        if let Some(f) = file_of(a, &leaves[0].1).filter(|f| is_project(f.file)) {
             let names: Vec<String> = leaves.iter().map(|l| l.1.clone()).collect();
             let span = f.parsed.as_ref().map(|p| p.class_span).unwrap_or_default();
             out.push(
@@ -395,13 +529,24 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
         }
     }
     // Drift.
-    let p = plan(db, project, &PlanOptions { apps: Vec::new(), name: None, timestamp: "00000000_0000", renames: Vec::new() });
+    let p = plan(
+        db,
+        project,
+        &PlanOptions {
+            apps: Vec::new(),
+            name: None,
+            timestamp: "00000000_0000",
+            renames: Vec::new(),
+        },
+    );
     for m in &p.migrations {
         // Apps without any migration yet: the first `makemigrations` creates them; not drift.
         if !ma.project_apps.contains(&m.app_label) || !ma.graph.apps.contains(&m.app_label) {
             continue;
         }
-        let Some(path) = migration_path(db, ma, &m.app_label, &m.name) else { continue };
+        let Some(path) = migration_path(db, ma, &m.app_label, &m.name) else {
+            continue;
+        };
         if pm.apps.iter().all(|a| a.label != m.app_label) {
             continue;
         }
@@ -411,14 +556,22 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
         } else {
             vec![Fix {
                 title: format!("Create migration {path}"),
-                edits: vec![Edit::Create { path: path.clone(), text: writer::migration_text(m, Some("Generated by djsa")) }],
+                edits: vec![Edit::Create {
+                    path: path.clone(),
+                    text: writer::migration_text(m, Some("Generated by djsa")),
+                }],
             }]
         };
         let renames = rename_candidates(ma, m);
         for op in &m.operations {
             let mut fixes = fixes.clone();
-            if let Op::AddField { model_name, name, .. } | Op::RemoveField { model_name, name } = op
-                && let Some((_, old, new)) = renames.iter().find(|(mm, o, n)| mm == model_name && (o == name || n == name))
+            if let Op::AddField {
+                model_name, name, ..
+            }
+            | Op::RemoveField { model_name, name } = op
+                && let Some((_, old, new)) = renames
+                    .iter()
+                    .find(|(mm, o, n)| mm == model_name && (o == name || n == name))
             {
                 let rp = plan(
                     db,
@@ -427,7 +580,12 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
                         apps: vec![m.app_label.clone()],
                         name: None,
                         timestamp: "00000000_0000",
-                        renames: vec![(m.app_label.clone(), model_name.clone(), old.clone(), new.clone())],
+                        renames: vec![(
+                            m.app_label.clone(),
+                            model_name.clone(),
+                            old.clone(),
+                            new.clone(),
+                        )],
                     },
                 );
                 if let Some(rm) = rp.migrations.iter().find(|x| x.app_label == m.app_label)
@@ -435,8 +593,13 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
                     && !project.files(db).iter().any(|f| f.path(db) == &rpath)
                 {
                     fixes.push(Fix {
-                        title: format!("Rename field {old} on {model_name} to {new}: create migration {rpath}"),
-                        edits: vec![Edit::Create { path: rpath, text: writer::migration_text(rm, Some("Generated by djsa")) }],
+                        title: format!(
+                            "Rename field {old} on {model_name} to {new}: create migration {rpath}"
+                        ),
+                        edits: vec![Edit::Create {
+                            path: rpath,
+                            text: writer::migration_text(rm, Some("Generated by djsa")),
+                        }],
                     });
                 }
             }
@@ -447,9 +610,15 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
             let mut d = Diagnostic::new(
                 "DJSA101",
                 Severity::Warning,
-                format!("Model changes not reflected in a migration: {desc} (app '{}').", m.app_label),
+                format!(
+                    "Model changes not reflected in a migration: {desc} (app '{}').",
+                    m.app_label
+                ),
             )
-            .hint(format!("Run 'python manage.py makemigrations {}'", m.app_label))
+            .hint(format!(
+                "Run 'python manage.py makemigrations {}'",
+                m.app_label
+            ))
             .at(file, span);
             d.fixes = fixes;
             out.push(d);
@@ -460,16 +629,35 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
 
 /// Removed/added field pairs on one model that Django's questioner would offer as a rename
 /// (equal deconstruction): (model, old, new), the first candidate per added field.
-pub fn rename_candidates(ma: &MigrationAnalysis, m: &PlannedMigration) -> Vec<(String, String, String)> {
+pub fn rename_candidates(
+    ma: &MigrationAnalysis,
+    m: &PlannedMigration,
+) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = Vec::new();
     for op in &m.operations {
-        let Op::AddField { model_name, name: new, field } = op else { continue };
+        let Op::AddField {
+            model_name,
+            name: new,
+            field,
+        } = op
+        else {
+            continue;
+        };
         for op2 in &m.operations {
-            let Op::RemoveField { model_name: m2, name: old } = op2 else { continue };
+            let Op::RemoveField {
+                model_name: m2,
+                name: old,
+            } = op2
+            else {
+                continue;
+            };
             if m2 != model_name || out.iter().any(|(_, o, _)| o == old) {
                 continue;
             }
-            let old_field = ma.from_state.get(&m.app_label, model_name).and_then(|s| s.field(old));
+            let old_field = ma
+                .from_state
+                .get(&m.app_label, model_name)
+                .and_then(|s| s.field(old));
             if old_field == Some(field) {
                 out.push((model_name.clone(), old.clone(), new.clone()));
                 break;
@@ -479,10 +667,18 @@ pub fn rename_candidates(ma: &MigrationAnalysis, m: &PlannedMigration) -> Vec<(S
     out
 }
 
-fn locate(pm: &ProjectModel, ma: &MigrationAnalysis, m: &PlannedMigration, op: &Op) -> (Option<SourceFile>, Span) {
+fn locate(
+    pm: &ProjectModel,
+    ma: &MigrationAnalysis,
+    m: &PlannedMigration,
+    op: &Op,
+) -> (Option<SourceFile>, Span) {
     let model = op.model_lower();
     let model_idx = pm.models.iter().position(|x| {
-        x.registered && !x.abstract_ && x.app_label.as_deref() == Some(m.app_label.as_str()) && x.name.to_lowercase() == model
+        x.registered
+            && !x.abstract_
+            && x.app_label.as_deref() == Some(m.app_label.as_str())
+            && x.name.to_lowercase() == model
     });
     if let Some(idx) = model_idx {
         let mm = &pm.models[idx];
@@ -497,7 +693,10 @@ fn locate(pm: &ProjectModel, ma: &MigrationAnalysis, m: &PlannedMigration, op: &
     // A deleted model: point at the app's latest migration.
     let leaf = ma.graph.leaf_nodes(&m.app_label).into_iter().next();
     if let Some(l) = leaf
-        && let Some(f) = ma.files.iter().find(|f| f.app_label == l.0 && f.name == l.1)
+        && let Some(f) = ma
+            .files
+            .iter()
+            .find(|f| f.app_label == l.0 && f.name == l.1)
     {
         let span = f.parsed.as_ref().map(|p| p.class_span).unwrap_or_default();
         return (Some(f.file), span);

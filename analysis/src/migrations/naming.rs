@@ -7,7 +7,10 @@ pub fn suggest_name(ops: &[Op], initial: bool, timestamp: &str) -> String {
     if initial {
         return "initial".into();
     }
-    let fragments: Vec<String> = ops.iter().map(|o| non_word_to_underscore(&o.name_fragment())).collect();
+    let fragments: Vec<String> = ops
+        .iter()
+        .map(|o| non_word_to_underscore(&o.name_fragment()))
+        .collect();
     if fragments.is_empty() || fragments.iter().any(String::is_empty) {
         return format!("auto_{timestamp}");
     }
@@ -48,14 +51,24 @@ mod tests {
         Op::AddField {
             model_name: model.into(),
             name: name.into(),
-            field: FieldDef { path: "django.db.models.IntegerField".into(), args: vec![], kwargs: vec![] },
+            field: FieldDef {
+                path: "django.db.models.IntegerField".into(),
+                args: vec![],
+                kwargs: vec![],
+            },
         }
     }
 
     #[test]
     fn names_like_django() {
-        assert_eq!(suggest_name(&[add("book", "isbn")], false, "x"), "book_isbn");
-        assert_eq!(suggest_name(&[], false, "20260101_0000"), "auto_20260101_0000");
+        assert_eq!(
+            suggest_name(&[add("book", "isbn")], false, "x"),
+            "book_isbn"
+        );
+        assert_eq!(
+            suggest_name(&[], false, "20260101_0000"),
+            "auto_20260101_0000"
+        );
         let many: Vec<Op> = (0..6).map(|i| add("book", &format!("field_{i}"))).collect();
         assert_eq!(
             suggest_name(&many, false, "x"),

@@ -29,7 +29,10 @@ pub enum Val {
     /// A module-level object (function, class, constant) by qualified path.
     Ref(String),
     /// `settings.NAME` whose value is `value` (a lower-cased model label for swappable models).
-    Setting { name: String, value: String },
+    Setting {
+        name: String,
+        value: String,
+    },
 }
 
 impl Val {
@@ -52,7 +55,10 @@ impl Val {
 pub enum Dep {
     Node(String, String),
     /// `migrations.swappable_dependency(settings.NAME)`, resolved to the setting's app.
-    Swappable { setting: String, app: String },
+    Swappable {
+        setting: String,
+        app: String,
+    },
 }
 
 impl Dep {
@@ -178,9 +184,15 @@ impl ValCx<'_, '_> {
             Resolved::External(q) => Some(canonical_path(&q)),
             Resolved::Class(id) => {
                 let c = self.resolver.class_def(id)?;
-                Some(canonical_path(&format!("{}.{}", self.module_of(id.file), c.name)))
+                Some(canonical_path(&format!(
+                    "{}.{}",
+                    self.module_of(id.file),
+                    c.name
+                )))
             }
-            Resolved::Function(f, n) => Some(format!("{}.{n}", f.module(db).clone().unwrap_or_default())),
+            Resolved::Function(f, n) => {
+                Some(format!("{}.{n}", f.module(db).clone().unwrap_or_default()))
+            }
             Resolved::Module(m) => Some(m),
             _ => None,
         }
@@ -225,13 +237,17 @@ impl ValCx<'_, '_> {
             ExprKind::Name(n) => {
                 if let Some(setting) = n.strip_prefix("settings.") {
                     let r = self.resolver.resolve_expr(self.file, e);
-                    if matches!(&r, Resolved::External(q) if q.starts_with("django.conf.settings")) {
+                    if matches!(&r, Resolved::External(q) if q.starts_with("django.conf.settings"))
+                    {
                         return match (self.setting)(setting) {
                             Some(v) => Ok(Val::Setting {
                                 name: setting.to_string(),
                                 value: v,
                             }),
-                            None => verr(e.span, format!("settings.{setting} is not known statically")),
+                            None => verr(
+                                e.span,
+                                format!("settings.{setting} is not known statically"),
+                            ),
                         };
                     }
                 }
@@ -300,6 +316,9 @@ pub fn canonical_path(q: &str) -> String {
         "SET_DEFAULT",
         "DO_NOTHING",
         "SET",
+        "DB_CASCADE",
+        "DB_SET_DEFAULT",
+        "DB_SET_NULL",
     ];
     if let Some((module, name)) = q.rsplit_once('.') {
         if (module == "django.db.models" || module == "django.db.models.deletion")
@@ -307,17 +326,50 @@ pub fn canonical_path(q: &str) -> String {
         {
             return format!("django.db.models.deletion.{name}");
         }
-        if module == "django.db.models.functions" || module.starts_with("django.db.models.functions.") {
+        if module == "django.db.models.functions"
+            || module.starts_with("django.db.models.functions.")
+        {
             // Database functions deconstruct to the module that defines them.
             const TEXT: &[&str] = &[
-                "Chr", "Concat", "ConcatPair", "Left", "Length", "Lower", "LPad", "LTrim", "MD5", "Ord", "Repeat",
-                "Replace", "Reverse", "Right", "RPad", "RTrim", "SHA1", "SHA224", "SHA256", "SHA384", "SHA512",
-                "StrIndex", "Substr", "Trim", "Upper",
+                "Chr",
+                "Concat",
+                "ConcatPair",
+                "Left",
+                "Length",
+                "Lower",
+                "LPad",
+                "LTrim",
+                "MD5",
+                "Ord",
+                "Repeat",
+                "Replace",
+                "Reverse",
+                "Right",
+                "RPad",
+                "RTrim",
+                "SHA1",
+                "SHA224",
+                "SHA256",
+                "SHA384",
+                "SHA512",
+                "StrIndex",
+                "Substr",
+                "Trim",
+                "Upper",
             ];
-            const COMPARISON: &[&str] = &["Cast", "Coalesce", "Collate", "Greatest", "Least", "NullIf", "JSONObject"];
+            const COMPARISON: &[&str] = &[
+                "Cast",
+                "Coalesce",
+                "Collate",
+                "Greatest",
+                "Least",
+                "NullIf",
+                "JSONObject",
+            ];
             const MATH: &[&str] = &[
-                "Abs", "ACos", "ASin", "ATan", "ATan2", "Ceil", "Cos", "Cot", "Degrees", "Exp", "Floor", "Ln", "Log",
-                "Mod", "Pi", "Power", "Radians", "Random", "Round", "Sign", "Sin", "Sqrt", "Tan",
+                "Abs", "ACos", "ASin", "ATan", "ATan2", "Ceil", "Cos", "Cot", "Degrees", "Exp",
+                "Floor", "Ln", "Log", "Mod", "Pi", "Power", "Radians", "Random", "Round", "Sign",
+                "Sin", "Sqrt", "Tan",
             ];
             let sub = if TEXT.contains(&name) {
                 "text"
@@ -387,7 +439,10 @@ pub fn parse_migration(
             || cx.qualify(b).as_deref() == Some("django.db.migrations.migration.Migration")
     });
     if !base_ok {
-        return err(class.name_span, "Migration does not subclass migrations.Migration");
+        return err(
+            class.name_span,
+            "Migration does not subclass migrations.Migration",
+        );
     }
     let mut out = ParsedMigration {
         dependencies: Vec::new(),
@@ -439,7 +494,10 @@ pub fn parse_migration(
 
 fn pairs(value: &Expr) -> Result<Vec<(String, String)>, Unreadable> {
     let Some(items) = value.as_sequence() else {
-        return err(value.span, "expected a list of (app_label, migration_name) pairs");
+        return err(
+            value.span,
+            "expected a list of (app_label, migration_name) pairs",
+        );
     };
     let mut out = Vec::new();
     for i in items {
@@ -468,10 +526,16 @@ fn deps(cx: &ValCx<'_, '_>, value: &Expr) -> Result<Vec<Dep>, Unreadable> {
                 .and_then(Expr::as_name)
                 .and_then(|n| n.strip_prefix("settings."));
             let Some(setting) = setting else {
-                return err(i.span, "swappable_dependency of something other than a setting");
+                return err(
+                    i.span,
+                    "swappable_dependency of something other than a setting",
+                );
             };
             let Some(v) = (cx.setting)(setting) else {
-                return err(i.span, format!("settings.{setting} is not known statically"));
+                return err(
+                    i.span,
+                    format!("settings.{setting} is not known statically"),
+                );
             };
             let app = v.split('.').next().unwrap_or_default().to_string();
             out.push(Dep::Swappable {
@@ -507,7 +571,12 @@ fn operation(cx: &ValCx<'_, '_>, e: &Expr) -> Result<RawOp, Unreadable> {
     let path = cx.qualify(func).unwrap_or_default();
     let name = match path.strip_prefix("django.db.migrations.") {
         Some(n) if op_params(n).is_some() => n.to_string(),
-        _ => return err(func.span, "operation class not understood (custom operation?)"),
+        _ => {
+            return err(
+                func.span,
+                "operation class not understood (custom operation?)",
+            );
+        }
     };
     let params = op_params(&name).unwrap_or(&[]);
     let opaque = matches!(name.as_str(), "RunPython" | "RunSQL");

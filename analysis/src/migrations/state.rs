@@ -139,7 +139,9 @@ pub fn deconstruct(
 ) -> Result<FieldDef, String> {
     use FieldKind::*;
     let Some(kind) = FieldKind::from_qualified(path) else {
-        return Err(format!("field class {path} is not a Django field djsa can deconstruct"));
+        return Err(format!(
+            "field class {path} is not a Django field djsa can deconstruct"
+        ));
     };
     let supported = matches!(
         kind,
@@ -195,7 +197,8 @@ pub fn deconstruct(
         kw.retain(|(n, _)| n != k);
         kw.push((k.to_string(), v));
     };
-    let get = |kw: &Vec<(String, Val)>, k: &str| kw.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let get =
+        |kw: &Vec<(String, Val)>, k: &str| kw.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let del = |kw: &mut Vec<(String, Val)>, k: &str| kw.retain(|(n, _)| n != k);
     // Known keyword arguments only: anything else may change what the field does.
     let mut allowed: Vec<&str> = FIELD_KWARGS.to_vec();
@@ -274,10 +277,8 @@ pub fn deconstruct(
                 }
             }
         }
-        EmailField => {
-            if get(&kw, "max_length").is_none() {
-                set(&mut kw, "max_length", Val::Int(254));
-            }
+        EmailField if get(&kw, "max_length").is_none() => {
+            set(&mut kw, "max_length", Val::Int(254));
         }
         SlugField => {
             if get(&kw, "max_length") == Some(Val::Int(50)) {
@@ -341,10 +342,8 @@ pub fn deconstruct(
                 }
             }
         }
-        CharField | TextField => {
-            if get(&kw, "db_collation") == Some(Val::None) {
-                del(&mut kw, "db_collation");
-            }
+        CharField | TextField if get(&kw, "db_collation") == Some(Val::None) => {
+            del(&mut kw, "db_collation");
         }
         ForeignKey | OneToOneField | ManyToManyField => {
             let Some(to) = get(&kw, "to") else {
@@ -383,9 +382,8 @@ pub fn deconstruct(
                 }
                 if let Some(t) = get(&kw, "through") {
                     match t {
-                        Val::Str(s) => {
-                            set(&mut kw, "through", Val::Str(normalize_label(&s, cx.app_label, cx.model_name)))
-                        }
+                        // Kept as written (Django's deconstruct does not lower-case it).
+                        Val::Str(_) => {}
                         Val::None => del(&mut kw, "through"),
                         _ => return Err("through not understood statically".into()),
                     }
@@ -449,8 +447,12 @@ pub fn normalize_calls(v: &mut Val) {
             for (k, a) in kwargs.iter_mut() {
                 if k == "fields" {
                     match a {
-                        Val::Tuple(x) | Val::List(x) if as_list => *a = Val::List(std::mem::take(x)),
-                        Val::Tuple(x) | Val::List(x) if as_tuple => *a = Val::Tuple(std::mem::take(x)),
+                        Val::Tuple(x) | Val::List(x) if as_list => {
+                            *a = Val::List(std::mem::take(x))
+                        }
+                        Val::Tuple(x) | Val::List(x) if as_tuple => {
+                            *a = Val::Tuple(std::mem::take(x))
+                        }
                         _ => {}
                     }
                 }
@@ -522,10 +524,7 @@ pub fn normalize_together(v: &Val) -> Option<Val> {
     } else {
         items.iter().map(Val::items).collect::<Option<Vec<_>>>()?
     };
-    let mut out: Vec<Val> = groups
-        .into_iter()
-        .map(|g| Val::Tuple(g.to_vec()))
-        .collect();
+    let mut out: Vec<Val> = groups.into_iter().map(|g| Val::Tuple(g.to_vec())).collect();
     out.sort();
     out.dedup();
     Some(Val::Set(out))
@@ -579,12 +578,7 @@ fn s<'a>(op: &'a RawOp, k: &str) -> Result<&'a str, String> {
         .ok_or_else(|| format!("{}: {k} is not a string", op.name))
 }
 
-fn field_from(
-    v: &Val,
-    app: &str,
-    model: &str,
-    auth_user_model: &str,
-) -> Result<FieldDef, String> {
+fn field_from(v: &Val, app: &str, model: &str, auth_user_model: &str) -> Result<FieldDef, String> {
     let Val::Call { path, args, kwargs } = v else {
         return Err("field is not a field instance".into());
     };
@@ -650,12 +644,18 @@ pub fn apply(
                 Some(_) => return Err("CreateModel: options is not a dict".into()),
             }
             let bases = match op.get("bases") {
-                Some(b) => b.items().ok_or("CreateModel: bases is not a tuple")?.to_vec(),
+                Some(b) => b
+                    .items()
+                    .ok_or("CreateModel: bases is not a tuple")?
+                    .to_vec(),
                 None => Vec::new(),
             };
             let bases: Vec<Val> = bases
                 .into_iter()
-                .filter(|b| *b != Val::Ref("django.db.models.Model".into()) && *b != Val::Ref("django.db.models.base.Model".into()))
+                .filter(|b| {
+                    *b != Val::Ref("django.db.models.Model".into())
+                        && *b != Val::Ref("django.db.models.base.Model".into())
+                })
                 .map(|b| match b {
                     Val::Str(s) => Val::Str(s.to_lowercase()),
                     b => b,
@@ -689,7 +689,9 @@ pub fn apply(
             let old = s(op, "old_name")?.to_string();
             let new = s(op, "new_name")?.to_string();
             let mut m = state.get(app, &old).cloned().ok_or_else(|| missing(&old))?;
-            state.models.retain(|((a, k), _)| !(a == app && *k == old.to_lowercase()));
+            state
+                .models
+                .retain(|((a, k), _)| !(a == app && *k == old.to_lowercase()));
             m.name = new.clone();
             state.insert(m);
             let old_label = format!("{app}.{}", old.to_lowercase());
@@ -712,7 +714,10 @@ pub fn apply(
                 ("db_table_comment", "table_comment")
             };
             let v = op.get(param).cloned().unwrap_or(Val::None);
-            state.get_mut(app, &n).ok_or_else(|| missing(&n))?.set_option(key, v);
+            state
+                .get_mut(app, &n)
+                .ok_or_else(|| missing(&n))?
+                .set_option(key, v);
         }
         "AlterUniqueTogether" | "AlterIndexTogether" => {
             let n = s(op, "name")?.to_string();
@@ -723,7 +728,10 @@ pub fn apply(
             };
             let v = op.get(key).cloned().unwrap_or(Val::None);
             let v = normalize_together(&v).ok_or("together option not understood")?;
-            state.get_mut(app, &n).ok_or_else(|| missing(&n))?.set_option(key, v);
+            state
+                .get_mut(app, &n)
+                .ok_or_else(|| missing(&n))?
+                .set_option(key, v);
         }
         "AlterModelOptions" => {
             let n = s(op, "name")?.to_string();
@@ -759,7 +767,10 @@ pub fn apply(
         }
         "AlterOrderWithRespectTo" => {
             let n = s(op, "name")?.to_string();
-            let v = op.get("order_with_respect_to").cloned().unwrap_or(Val::None);
+            let v = op
+                .get("order_with_respect_to")
+                .cloned()
+                .unwrap_or(Val::None);
             let m = state.get_mut(app, &n).ok_or_else(|| missing(&n))?;
             if v == Val::None {
                 m.remove_option("order_with_respect_to");
@@ -774,7 +785,12 @@ pub fn apply(
                 .get(app, &model)
                 .map(|m| m.name.clone())
                 .ok_or_else(|| missing(&model))?;
-            let mut f = field_from(op.get("field").unwrap_or(&Val::None), app, &mname, auth_user_model)?;
+            let mut f = field_from(
+                op.get("field").unwrap_or(&Val::None),
+                app,
+                &mname,
+                auth_user_model,
+            )?;
             if op.get("preserve_default") == Some(&Val::Bool(false)) {
                 f.kwargs.retain(|(k, _)| k != "default");
             }
@@ -782,7 +798,12 @@ pub fn apply(
             match m.fields.iter_mut().find(|(n, _)| *n == name) {
                 Some(slot) if op.name == "AlterField" => slot.1 = f,
                 None if op.name == "AddField" => m.fields.push((name, f)),
-                _ => return Err(format!("{} on field {model}.{name} in an unexpected state", op.name)),
+                _ => {
+                    return Err(format!(
+                        "{} on field {model}.{name} in an unexpected state",
+                        op.name
+                    ));
+                }
             }
         }
         "RemoveField" => {
@@ -814,7 +835,13 @@ pub fn apply(
                             Val::Tuple(items) => Val::Tuple(
                                 items
                                     .into_iter()
-                                    .map(|i| if i == Val::Str(old.clone()) { Val::Str(new.clone()) } else { i })
+                                    .map(|i| {
+                                        if i == Val::Str(old.clone()) {
+                                            Val::Str(new.clone())
+                                        } else {
+                                            i
+                                        }
+                                    })
                                     .collect(),
                             ),
                             g => g,
@@ -845,7 +872,11 @@ pub fn apply(
         "RemoveIndex" | "RemoveConstraint" => {
             let model = s(op, "model_name")?.to_string();
             let name = s(op, "name")?.to_string();
-            let key = if op.name == "RemoveIndex" { "indexes" } else { "constraints" };
+            let key = if op.name == "RemoveIndex" {
+                "indexes"
+            } else {
+                "constraints"
+            };
             let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
             let mut list = m.list_option(key);
             list.retain(|i| with_name(i).as_deref() != Some(name.as_str()));
@@ -860,7 +891,13 @@ pub fn apply(
             let list: Vec<Val> = m
                 .list_option("constraints")
                 .into_iter()
-                .map(|c| if with_name(&c).as_deref() == Some(name.as_str()) { v.clone() } else { c })
+                .map(|c| {
+                    if with_name(&c).as_deref() == Some(name.as_str()) {
+                        v.clone()
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             m.set_option("constraints", Val::List(list));
         }
@@ -875,21 +912,37 @@ pub fn apply(
                 .list_option("indexes")
                 .into_iter()
                 .map(|i| match i {
-                    Val::Call { path, args, kwargs } if kwargs.iter().any(|(k, v)| k == "name" && v.as_str() == Some(old)) => Val::Call {
-                        path,
-                        args,
-                        kwargs: kwargs
-                            .into_iter()
-                            .map(|(k, v)| if k == "name" { (k, Val::Str(new.clone())) } else { (k, v) })
-                            .collect(),
-                    },
+                    Val::Call { path, args, kwargs }
+                        if kwargs
+                            .iter()
+                            .any(|(k, v)| k == "name" && v.as_str() == Some(old)) =>
+                    {
+                        Val::Call {
+                            path,
+                            args,
+                            kwargs: kwargs
+                                .into_iter()
+                                .map(|(k, v)| {
+                                    if k == "name" {
+                                        (k, Val::Str(new.clone()))
+                                    } else {
+                                        (k, v)
+                                    }
+                                })
+                                .collect(),
+                        }
+                    }
                     i => i,
                 })
                 .collect();
             m.set_option("indexes", Val::List(list));
         }
         "SeparateDatabaseAndState" | "RunSQL" => {
-            for sub in op.get("state_operations").and_then(Val::items).unwrap_or(&[]) {
+            for sub in op
+                .get("state_operations")
+                .and_then(Val::items)
+                .unwrap_or(&[])
+            {
                 let Val::Call { path, kwargs, .. } = sub else {
                     return Err("state operation not understood".into());
                 };

@@ -12,14 +12,25 @@ fn project(db: &RootDatabase, files: &[(&str, &str, &str)]) -> Project {
     let files: Vec<SourceFile> = files
         .iter()
         .map(|(path, module, text)| {
-            SourceFile::new(db, path.to_string(), Some(module.to_string()), (*text).into(), Origin::Project, false)
+            SourceFile::new(
+                db,
+                path.to_string(),
+                Some(module.to_string()),
+                (*text).into(),
+                Origin::Project,
+                false,
+            )
         })
         .collect();
-    let config = ProjectConfig { settings_module: Some("proj.settings".into()), ..Default::default() };
+    let config = ProjectConfig {
+        settings_module: Some("proj.settings".into()),
+        ..Default::default()
+    };
     Project::new(db, files, config)
 }
 
-const SETTINGS: &str = "INSTALLED_APPS = ['shop']\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n";
+const SETTINGS: &str =
+    "INSTALLED_APPS = ['shop']\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n";
 const INITIAL: &str = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name='Book',\n            fields=[\n                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),\n                ('title', models.CharField(max_length=100)),\n            ],\n        ),\n    ]\n";
 
 fn shop(db: &RootDatabase, models: &str, extra: &[(&str, &str, &str)]) -> Project {
@@ -29,20 +40,33 @@ fn shop(db: &RootDatabase, models: &str, extra: &[(&str, &str, &str)]) -> Projec
         ("shop/__init__.py", "shop", ""),
         ("shop/models.py", "shop.models", models),
         ("shop/migrations/__init__.py", "shop.migrations", ""),
-        ("shop/migrations/0001_initial.py", "shop.migrations.0001_initial", INITIAL),
+        (
+            "shop/migrations/0001_initial.py",
+            "shop.migrations.0001_initial",
+            INITIAL,
+        ),
     ];
     files.extend_from_slice(extra);
     project(db, &files)
 }
 
 fn opts() -> PlanOptions<'static> {
-    PlanOptions { apps: Vec::new(), name: None, timestamp: "20260101_0000", renames: Vec::new() }
+    PlanOptions {
+        apps: Vec::new(),
+        name: None,
+        timestamp: "20260101_0000",
+        renames: Vec::new(),
+    }
 }
 
 #[test]
 fn no_drift_when_models_match() {
     let db = RootDatabase::default();
-    let p = shop(&db, "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n", &[]);
+    let p = shop(
+        &db,
+        "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n",
+        &[],
+    );
     let ma = migration_analysis(&db, p);
     assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
     assert_eq!(ma.from_state, ma.to_state);
@@ -64,13 +88,22 @@ fn add_field_writes_djangos_migration() {
     assert_eq!(m.name, "0002_book_isbn");
     assert_eq!(m.operations[0].describe(), "+ Add field isbn to book");
     let text = writer::migration_text(m, None);
-    assert!(text.contains("field=models.CharField(blank=True, max_length=13, verbose_name='ISBN'),"), "{text}");
+    assert!(
+        text.contains("field=models.CharField(blank=True, max_length=13, verbose_name='ISBN'),"),
+        "{text}"
+    );
     assert!(text.contains("('shop', '0001_initial'),"));
     // The check reports it on the field, with a fix that creates the file.
     let diags = super::diagnostics(&db, p);
-    let d = diags.iter().find(|d| d.code == "DJSA101").expect("drift diagnostic");
+    let d = diags
+        .iter()
+        .find(|d| d.code == "DJSA101")
+        .expect("drift diagnostic");
     assert!(d.message.contains("Add field isbn to book"));
-    assert_eq!(d.fixes[0].title, "Create migration shop/migrations/0002_book_isbn.py");
+    assert_eq!(
+        d.fixes[0].title,
+        "Create migration shop/migrations/0002_book_isbn.py"
+    );
 }
 
 #[test]
@@ -93,7 +126,11 @@ fn unreadable_migration_skips_the_app_once() {
 #[test]
 fn missing_dependency_and_conflicts_are_reported() {
     let db = RootDatabase::default();
-    let m2 = |dep: &str| format!("from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '{dep}')]\n    operations = []\n");
+    let m2 = |dep: &str| {
+        format!(
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '{dep}')]\n    operations = []\n"
+        )
+    };
     let a = m2("0001_initial");
     let b = m2("0001_initial");
     let c = m2("0001_missing");
@@ -108,7 +145,11 @@ fn missing_dependency_and_conflicts_are_reported() {
     );
     let diags = super::diagnostics(&db, p);
     assert!(diags.iter().any(|d| d.code == "DJSA102"), "{diags:?}");
-    assert!(diags.iter().any(|d| d.code == "DJSA103" && d.message.contains("('shop', '0001_missing')")));
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.code == "DJSA103" && d.message.contains("('shop', '0001_missing')"))
+    );
 }
 
 #[test]
@@ -128,25 +169,84 @@ fn replay_applies_field_operations() {
     apply(
         &mut st,
         "shop",
-        &op("CreateModel", vec![("name", Val::Str("Book".into())), ("fields", Val::List(vec![Val::Tuple(vec![Val::Str("title".into()), field(10)])]))]),
+        &op(
+            "CreateModel",
+            vec![
+                ("name", Val::Str("Book".into())),
+                (
+                    "fields",
+                    Val::List(vec![Val::Tuple(vec![Val::Str("title".into()), field(10)])]),
+                ),
+            ],
+        ),
         cx_aum,
     )
     .expect("create");
-    apply(&mut st, "shop", &op("AlterField", vec![("model_name", Val::Str("book".into())), ("name", Val::Str("title".into())), ("field", field(20))]), cx_aum).expect("alter");
-    apply(&mut st, "shop", &op("RenameField", vec![("model_name", Val::Str("book".into())), ("old_name", Val::Str("title".into())), ("new_name", Val::Str("name".into()))]), cx_aum).expect("rename");
+    apply(
+        &mut st,
+        "shop",
+        &op(
+            "AlterField",
+            vec![
+                ("model_name", Val::Str("book".into())),
+                ("name", Val::Str("title".into())),
+                ("field", field(20)),
+            ],
+        ),
+        cx_aum,
+    )
+    .expect("alter");
+    apply(
+        &mut st,
+        "shop",
+        &op(
+            "RenameField",
+            vec![
+                ("model_name", Val::Str("book".into())),
+                ("old_name", Val::Str("title".into())),
+                ("new_name", Val::Str("name".into())),
+            ],
+        ),
+        cx_aum,
+    )
+    .expect("rename");
     let m = st.get("shop", "book").expect("model");
     assert_eq!(m.fields[0].0, "name");
     assert_eq!(m.fields[0].1.get("max_length"), Some(&Val::Int(20)));
-    assert!(apply(&mut st, "shop", &op("RemoveField", vec![("model_name", Val::Str("book".into())), ("name", Val::Str("nope".into()))]), cx_aum).is_err());
+    assert!(
+        apply(
+            &mut st,
+            "shop",
+            &op(
+                "RemoveField",
+                vec![
+                    ("model_name", Val::Str("book".into())),
+                    ("name", Val::Str("nope".into()))
+                ]
+            ),
+            cx_aum
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn deconstruct_drops_defaults_and_normalises_relations() {
-    let cx = FieldCx { app_label: "shop", model_name: "Book", auth_user_model: "auth.User" };
+    let cx = FieldCx {
+        app_label: "shop",
+        model_name: "Book",
+        auth_user_model: "auth.User",
+    };
     let f = deconstruct(
         "django.db.models.ForeignKey",
-        &[Val::Str("auth.User".into()), Val::Ref("django.db.models.deletion.CASCADE".into())],
-        &[("null".into(), Val::Bool(false)), ("db_index".into(), Val::Bool(true))],
+        &[
+            Val::Str("auth.User".into()),
+            Val::Ref("django.db.models.deletion.CASCADE".into()),
+        ],
+        &[
+            ("null".into(), Val::Bool(false)),
+            ("db_index".into(), Val::Bool(true)),
+        ],
         &cx,
     )
     .expect("fk");
@@ -161,15 +261,41 @@ fn optimizer_folds_foreign_keys_into_create_model() {
     let fk = deconstruct(
         "django.db.models.ForeignKey",
         &[],
-        &[("to".into(), Val::Str("shop.author".into())), ("on_delete".into(), Val::Ref("django.db.models.deletion.CASCADE".into()))],
-        &FieldCx { app_label: "shop", model_name: "Book", auth_user_model: "auth.User" },
+        &[
+            ("to".into(), Val::Str("shop.author".into())),
+            (
+                "on_delete".into(),
+                Val::Ref("django.db.models.deletion.CASCADE".into()),
+            ),
+        ],
+        &FieldCx {
+            app_label: "shop",
+            model_name: "Book",
+            auth_user_model: "auth.User",
+        },
     )
     .expect("fk");
-    let create = |n: &str| Op::CreateModel { name: n.into(), fields: vec![], options: vec![], bases: vec![], managers: vec![] };
-    let ops = vec![create("Author"), create("Book"), Op::AddField { model_name: "book".into(), name: "author".into(), field: fk }];
+    let create = |n: &str| Op::CreateModel {
+        name: n.into(),
+        fields: vec![],
+        options: vec![],
+        bases: vec![],
+        managers: vec![],
+    };
+    let ops = vec![
+        create("Author"),
+        create("Book"),
+        Op::AddField {
+            model_name: "book".into(),
+            name: "author".into(),
+            field: fk,
+        },
+    ];
     let out = optimize(ops, "shop");
     assert_eq!(out.len(), 2);
-    let Op::CreateModel { name, fields, .. } = &out[1] else { panic!("create expected") };
+    let Op::CreateModel { name, fields, .. } = &out[1] else {
+        panic!("create expected")
+    };
     assert_eq!(name, "Book");
     assert_eq!(fields.len(), 1);
 }
@@ -177,7 +303,11 @@ fn optimizer_folds_foreign_keys_into_create_model() {
 #[test]
 fn dependency_cycle_is_reported_and_other_apps_still_replay() {
     let db = RootDatabase::default();
-    let mig = |deps: &str| format!("from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [{deps}]\n    operations = []\n");
+    let mig = |deps: &str| {
+        format!(
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [{deps}]\n    operations = []\n"
+        )
+    };
     let a = mig("('shop', '0001_initial'), ('shop', '0003_b')");
     let b = mig("('shop', '0002_a')");
     let p = shop(
@@ -189,7 +319,11 @@ fn dependency_cycle_is_reported_and_other_apps_still_replay() {
         ],
     );
     let diags = super::diagnostics(&db, p);
-    assert_eq!(diags.iter().filter(|d| d.code == "DJSA105").count(), 2, "{diags:?}");
+    assert_eq!(
+        diags.iter().filter(|d| d.code == "DJSA105").count(),
+        2,
+        "{diags:?}"
+    );
     let pl = plan(&db, p, &opts());
     assert!(pl.migrations.is_empty());
     assert!(pl.cannot.iter().any(|(a, _)| a == "shop"));
@@ -201,21 +335,50 @@ fn library_apps_are_never_written() {
     let mut files: Vec<SourceFile> = Vec::new();
     for (path, module, text) in [
         ("proj/__init__.py", "proj", ""),
-        ("proj/settings.py", "proj.settings", "INSTALLED_APPS = ['lib']\n"),
+        (
+            "proj/settings.py",
+            "proj.settings",
+            "INSTALLED_APPS = ['lib']\n",
+        ),
     ] {
-        files.push(SourceFile::new(&db, path.into(), Some(module.into()), text.into(), Origin::Project, false));
+        files.push(SourceFile::new(
+            &db,
+            path.into(),
+            Some(module.into()),
+            text.into(),
+            Origin::Project,
+            false,
+        ));
     }
     for (path, module, text) in [
         ("/site/lib/__init__.py", "lib", ""),
-        ("/site/lib/models.py", "lib.models", "from django.db import models\n\nclass Thing(models.Model):\n    name = models.CharField(max_length=5)\n"),
+        (
+            "/site/lib/models.py",
+            "lib.models",
+            "from django.db import models\n\nclass Thing(models.Model):\n    name = models.CharField(max_length=5)\n",
+        ),
         ("/site/lib/migrations/__init__.py", "lib.migrations", ""),
     ] {
-        files.push(SourceFile::new(&db, path.into(), Some(module.into()), text.into(), Origin::Library, false));
+        files.push(SourceFile::new(
+            &db,
+            path.into(),
+            Some(module.into()),
+            text.into(),
+            Origin::Library,
+            false,
+        ));
     }
-    let config = ProjectConfig { settings_module: Some("proj.settings".into()), ..Default::default() };
+    let config = ProjectConfig {
+        settings_module: Some("proj.settings".into()),
+        ..Default::default()
+    };
     let p = Project::new(&db, files, config);
     let pl = plan(&db, p, &opts());
     assert!(pl.migrations.is_empty());
     assert!(pl.cannot.iter().any(|(a, _)| a == "lib"));
-    assert!(!super::diagnostics(&db, p).iter().any(|d| d.code == "DJSA101"));
+    assert!(
+        !super::diagnostics(&db, p)
+            .iter()
+            .any(|d| d.code == "DJSA101")
+    );
 }

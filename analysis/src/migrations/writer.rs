@@ -8,7 +8,11 @@ use super::state::FieldDef;
 
 /// Python's `repr()` of a str.
 pub fn py_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::new();
     out.push(quote);
     for c in s.chars() {
@@ -21,8 +25,12 @@ pub fn py_repr_str(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if (0x80..0xa0).contains(&(c as u32)) => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -44,7 +52,12 @@ fn serialize_path(path: &str, imports: &mut BTreeSet<String>) -> String {
     }
 }
 
-fn deconstructed(path: &str, args: &[Val], kwargs: &[(String, Val)], imports: &mut BTreeSet<String>) -> String {
+fn deconstructed(
+    path: &str,
+    args: &[Val],
+    kwargs: &[(String, Val)],
+    imports: &mut BTreeSet<String>,
+) -> String {
     let name = serialize_path(path, imports);
     let mut parts: Vec<String> = args.iter().map(|a| serialize(a, imports)).collect();
     let mut kw: Vec<&(String, Val)> = kwargs.iter().collect();
@@ -64,7 +77,14 @@ pub fn serialize(v: &Val, imports: &mut BTreeSet<String>) -> String {
         Val::Bool(true) => "True".into(),
         Val::Bool(false) => "False".into(),
         Val::None => "None".into(),
-        Val::List(items) => format!("[{}]", items.iter().map(|i| serialize(i, imports)).collect::<Vec<_>>().join(", ")),
+        Val::List(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| serialize(i, imports))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Val::Tuple(items) => {
             let parts: Vec<String> = items.iter().map(|i| serialize(i, imports)).collect();
             if parts.len() == 1 {
@@ -91,7 +111,11 @@ pub fn serialize(v: &Val, imports: &mut BTreeSet<String>) -> String {
                 .collect();
             format!("{{{}}}", parts.join(", "))
         }
-        Val::Call { path, args, kwargs } if path == "decimal.Decimal" && kwargs.is_empty() && matches!(args.as_slice(), [Val::Str(_)]) => {
+        Val::Call { path, args, kwargs }
+            if path == "decimal.Decimal"
+                && kwargs.is_empty()
+                && matches!(args.as_slice(), [Val::Str(_)]) =>
+        {
             imports.insert("from decimal import Decimal".into());
             format!("Decimal({})", serialize(&args[0], imports))
         }
@@ -124,7 +148,8 @@ struct OpWriter {
 
 impl OpWriter {
     fn feed(&mut self, line: &str) {
-        self.buf.push(format!("{}{line}", " ".repeat(self.indent * 4)));
+        self.buf
+            .push(format!("{}{line}", " ".repeat(self.indent * 4)));
     }
     fn arg(&mut self, name: &str, value: &str) {
         self.feed(&format!("{name}={value},"));
@@ -133,13 +158,22 @@ impl OpWriter {
 
 /// `OperationWriter(operation).serialize()`.
 pub fn serialize_op(op: &Op, imports: &mut BTreeSet<String>) -> String {
-    let mut w = OpWriter { buf: Vec::new(), indent: 2 };
+    let mut w = OpWriter {
+        buf: Vec::new(),
+        indent: 2,
+    };
     w.feed(&format!("migrations.{}(", op.class_name()));
     w.indent += 1;
     let s = |v: &Val, imports: &mut BTreeSet<String>| serialize(v, imports);
     let st = |x: &str| py_repr_str(x);
     match op {
-        Op::CreateModel { name, fields, options, bases, managers } => {
+        Op::CreateModel {
+            name,
+            fields,
+            options,
+            bases,
+            managers,
+        } => {
             w.arg("name", &st(name));
             w.feed("fields=[");
             w.indent += 1;
@@ -175,7 +209,16 @@ pub fn serialize_op(op: &Op, imports: &mut BTreeSet<String>) -> String {
             }
         }
         Op::DeleteModel { name } => w.arg("name", &st(name)),
-        Op::AddField { model_name, name, field } | Op::AlterField { model_name, name, field } => {
+        Op::AddField {
+            model_name,
+            name,
+            field,
+        }
+        | Op::AlterField {
+            model_name,
+            name,
+            field,
+        } => {
             w.arg("model_name", &st(model_name));
             w.arg("name", &st(name));
             let f = serialize_field(field, imports);
@@ -185,14 +228,23 @@ pub fn serialize_op(op: &Op, imports: &mut BTreeSet<String>) -> String {
             w.arg("model_name", &st(model_name));
             w.arg("name", &st(name));
         }
-        Op::RenameField { model_name, old_name, new_name } => {
+        Op::RenameField {
+            model_name,
+            old_name,
+            new_name,
+        } => {
             w.arg("model_name", &st(model_name));
             w.arg("old_name", &st(old_name));
             w.arg("new_name", &st(new_name));
         }
         Op::AlterModelOptions { name, options } => {
             w.arg("name", &st(name));
-            let d = Val::Dict(options.iter().map(|(k, v)| (Val::Str(k.clone()), v.clone())).collect());
+            let d = Val::Dict(
+                options
+                    .iter()
+                    .map(|(k, v)| (Val::Str(k.clone()), v.clone()))
+                    .collect(),
+            );
             let v = s(&d, imports);
             w.arg("options", &v);
         }
@@ -215,7 +267,10 @@ pub fn serialize_op(op: &Op, imports: &mut BTreeSet<String>) -> String {
             w.arg("model_name", &st(model_name));
             w.arg("name", &st(name));
         }
-        Op::AddConstraint { model_name, constraint } => {
+        Op::AddConstraint {
+            model_name,
+            constraint,
+        } => {
             w.arg("model_name", &st(model_name));
             let v = s(constraint, imports);
             w.arg("constraint", &v);
@@ -229,19 +284,33 @@ pub fn serialize_op(op: &Op, imports: &mut BTreeSet<String>) -> String {
 /// The whole file. `header` is the first comment line without the leading `# ` (or `None`).
 pub fn migration_text(m: &PlannedMigration, header: Option<&str>) -> String {
     let mut imports: BTreeSet<String> = BTreeSet::new();
-    let ops: Vec<String> = m.operations.iter().map(|o| serialize_op(o, &mut imports)).collect();
-    let operations = if ops.is_empty() { String::new() } else { ops.join("\n") + "\n" };
+    let ops: Vec<String> = m
+        .operations
+        .iter()
+        .map(|o| serialize_op(o, &mut imports))
+        .collect();
+    let operations = if ops.is_empty() {
+        String::new()
+    } else {
+        ops.join("\n") + "\n"
+    };
     let mut deps: Vec<String> = Vec::new();
     for (a, n) in &m.dependencies {
         if a == "__setting__" {
-            deps.push(format!("        migrations.swappable_dependency(settings.{n}),"));
+            deps.push(format!(
+                "        migrations.swappable_dependency(settings.{n}),"
+            ));
             imports.insert("from django.conf import settings".into());
         } else {
             deps.push(format!("        ({}, {}),", py_repr_str(a), py_repr_str(n)));
         }
     }
     deps.sort();
-    let dependencies = if deps.is_empty() { String::new() } else { deps.join("\n") + "\n" };
+    let dependencies = if deps.is_empty() {
+        String::new()
+    } else {
+        deps.join("\n") + "\n"
+    };
     if imports.remove("from django.db import models") {
         imports.insert("from django.db import migrations, models".into());
     } else {
@@ -257,12 +326,21 @@ pub fn migration_text(m: &PlannedMigration, header: Option<&str>) -> String {
         };
         key(a).cmp(&key(b))
     });
-    let imports_str = sorted.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n") + "\n";
+    let imports_str = sorted
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
     let header = match header {
         Some(h) => format!("# {h}\n\n"),
         None => String::new(),
     };
-    let initial = if m.initial { "\n    initial = True\n" } else { "" };
+    let initial = if m.initial {
+        "\n    initial = True\n"
+    } else {
+        ""
+    };
     format!(
         "{header}{imports_str}\n\nclass Migration(migrations.Migration):\n{initial}\n    dependencies = [\n{dependencies}    ]\n\n    operations = [\n{operations}    ]\n"
     )

@@ -13,7 +13,9 @@ use super::expected::{ExpectedTable, Loc};
 use super::{Backend, DbSchema, DbTable, LiveSchema, expected_schema};
 
 fn at(code: &str, severity: Severity, loc: &Loc, message: String) -> Diagnostic {
-    Diagnostic::new(code, severity, message).at(loc.file, loc.span).object(loc.object.clone())
+    Diagnostic::new(code, severity, message)
+        .at(loc.file, loc.span)
+        .object(loc.object.clone())
 }
 
 /// Every drift between the project and the live database, filtered like the system checks
@@ -51,7 +53,11 @@ pub fn compare(db: &dyn Db, project: Project, schema: &DbSchema) -> Vec<Diagnost
 }
 
 fn compare_table(schema: &DbSchema, t: &ExpectedTable, out: &mut Vec<Diagnostic>) {
-    let missing_sev = if t.managed { Severity::Error } else { Severity::Warning };
+    let missing_sev = if t.managed {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
     let Some(dt) = schema.table(&t.name) else {
         let mut d = at(
             "DJSA301",
@@ -76,7 +82,10 @@ fn compare_table(schema: &DbSchema, t: &ExpectedTable, out: &mut Vec<Diagnostic>
                     "DJSA302",
                     missing_sev,
                     &c.loc,
-                    format!("Column '{}' of table '{}' does not exist in the database.", c.column, t.name),
+                    format!(
+                        "Column '{}' of table '{}' does not exist in the database.",
+                        c.column, t.name
+                    ),
                 )
                 .hint("An unapplied migration, or a column dropped or renamed outside Django."),
             );
@@ -105,7 +114,10 @@ fn compare_table(schema: &DbSchema, t: &ExpectedTable, out: &mut Vec<Diagnostic>
                     "DJSA305",
                     Severity::Warning,
                     &c.loc,
-                    format!("Column '{}.{}' allows NULL in the database; the model field has null=False.", t.name, c.column),
+                    format!(
+                        "Column '{}.{}' allows NULL in the database; the model field has null=False.",
+                        t.name, c.column
+                    ),
                 )
             } else {
                 at(
@@ -119,7 +131,10 @@ fn compare_table(schema: &DbSchema, t: &ExpectedTable, out: &mut Vec<Diagnostic>
             out.push(d);
         }
         if let Some((tt, tc)) = &c.fk {
-            let found = dt.foreign_keys.iter().find(|fk| fk.columns.len() == 1 && fk.columns[0] == c.column);
+            let found = dt
+                .foreign_keys
+                .iter()
+                .find(|fk| fk.columns.len() == 1 && fk.columns[0] == c.column);
             match found {
                 None => out.push(at(
                     "DJSA308",
@@ -168,7 +183,11 @@ fn compare_table(schema: &DbSchema, t: &ExpectedTable, out: &mut Vec<Diagnostic>
             "DJSA306",
             Severity::Warning,
             loc,
-            format!("No UNIQUE constraint on '{}' ({}) in the database; the model declares one.", t.name, cols.join(", ")),
+            format!(
+                "No UNIQUE constraint on '{}' ({}) in the database; the model declares one.",
+                t.name,
+                cols.join(", ")
+            ),
         ));
     }
     for (cols, loc) in &t.indexes {
@@ -179,7 +198,11 @@ fn compare_table(schema: &DbSchema, t: &ExpectedTable, out: &mut Vec<Diagnostic>
             "DJSA307",
             Severity::Warning,
             loc,
-            format!("No index on '{}' ({}) in the database; the model declares one.", t.name, cols.join(", ")),
+            format!(
+                "No index on '{}' ({}) in the database; the model declares one.",
+                t.name,
+                cols.join(", ")
+            ),
         ));
     }
     let known: FxHashSet<&str> = t.columns.iter().map(|c| c.column.as_str()).collect();
@@ -190,9 +213,16 @@ fn compare_table(schema: &DbSchema, t: &ExpectedTable, out: &mut Vec<Diagnostic>
         let blocks_insert = !dc.nullable && dc.default.is_none() && !dc.is_identity;
         let mut d = at(
             "DJSA303",
-            if blocks_insert { Severity::Warning } else { Severity::Info },
+            if blocks_insert {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
             &t.loc,
-            format!("Column '{}.{}' ({}) exists in the database but not on the model.", t.name, dc.name, dc.raw_type),
+            format!(
+                "Column '{}.{}' ({}) exists in the database but not on the model.",
+                t.name, dc.name, dc.raw_type
+            ),
         );
         if blocks_insert {
             d = d.hint("It is NOT NULL without a default: inserts through Django will fail.");
@@ -209,17 +239,31 @@ fn has_unique(dt: &DbTable, cols: &[String]) -> bool {
     same_set(&dt.primary_key, cols)
         || dt.uniques.iter().any(|u| same_set(u, cols))
         || dt.indexes.iter().any(|i| {
-            i.unique && !i.partial && i.columns.len() == cols.len() && i.columns.iter().all(|c| c.as_ref().is_some_and(|c| cols.contains(c)))
+            i.unique
+                && !i.partial
+                && i.columns.len() == cols.len()
+                && i.columns
+                    .iter()
+                    .all(|c| c.as_ref().is_some_and(|c| cols.contains(c)))
         })
 }
 
 /// An index (unique or not, the PK included) whose leading columns are `cols`.
 fn has_index(dt: &DbTable, cols: &[String]) -> bool {
-    let leads = |ix: &[Option<String>]| ix.len() >= cols.len() && ix.iter().zip(cols).all(|(a, b)| a.as_deref() == Some(b.as_str()));
+    let leads = |ix: &[Option<String>]| {
+        ix.len() >= cols.len()
+            && ix
+                .iter()
+                .zip(cols)
+                .all(|(a, b)| a.as_deref() == Some(b.as_str()))
+    };
     let pk: Vec<Option<String>> = dt.primary_key.iter().cloned().map(Some).collect();
     leads(&pk)
         || dt.indexes.iter().any(|i| !i.partial && leads(&i.columns))
-        || dt.uniques.iter().any(|u| leads(&u.iter().cloned().map(Some).collect::<Vec<_>>()))
+        || dt
+            .uniques
+            .iter()
+            .any(|u| leads(&u.iter().cloned().map(Some).collect::<Vec<_>>()))
 }
 
 fn migrations(db: &dyn Db, project: Project, schema: &DbSchema, out: &mut Vec<Diagnostic>) {
@@ -232,7 +276,11 @@ fn migrations(db: &dyn Db, project: Project, schema: &DbSchema, out: &mut Vec<Di
         if !installed.contains(f.app_label.as_str()) {
             continue;
         }
-        let replaces = f.parsed.as_ref().map(|p| p.replaces.clone()).unwrap_or_default();
+        let replaces = f
+            .parsed
+            .as_ref()
+            .map(|p| p.replaces.clone())
+            .unwrap_or_default();
         let done = is_applied(&f.app_label, &f.name)
             || (!replaces.is_empty() && replaces.iter().all(|(a, n)| is_applied(a, n)))
             // A migration a squash replaces counts as applied once the squash is.
@@ -244,12 +292,19 @@ fn migrations(db: &dyn Db, project: Project, schema: &DbSchema, out: &mut Vec<Di
             continue;
         }
         let span = f.parsed.as_ref().map(|p| p.class_span).unwrap_or_default();
-        let why = if schema.applied_migrations.is_none() { " (the database has no django_migrations table)" } else { "" };
+        let why = if schema.applied_migrations.is_none() {
+            " (the database has no django_migrations table)"
+        } else {
+            ""
+        };
         out.push(
             Diagnostic::new(
                 "DJSA309",
                 Severity::Warning,
-                format!("Migration {}.{} is not applied to the database{why}.", f.app_label, f.name),
+                format!(
+                    "Migration {}.{} is not applied to the database{why}.",
+                    f.app_label, f.name
+                ),
             )
             .at(f.file, span)
             .object(format!("{}.{}", f.app_label, f.name))
@@ -258,12 +313,21 @@ fn migrations(db: &dyn Db, project: Project, schema: &DbSchema, out: &mut Vec<Di
     }
     for (app, name) in &applied {
         // Only apps whose whole migrations package djsa read.
-        let Some((_, init)) = ma.packages.iter().find(|(a, _)| a == app) else { continue };
+        let Some((_, init)) = ma.packages.iter().find(|(a, _)| a == app) else {
+            continue;
+        };
         if !installed.contains(app.as_str()) {
             continue;
         }
-        let known = ma.files.iter().any(|f| f.app_label == *app && f.name == *name)
-            || ma.files.iter().any(|f| f.parsed.as_ref().is_ok_and(|p| p.replaces.iter().any(|(a, n)| a == app && n == name)));
+        let known = ma
+            .files
+            .iter()
+            .any(|f| f.app_label == *app && f.name == *name)
+            || ma.files.iter().any(|f| {
+                f.parsed
+                    .as_ref()
+                    .is_ok_and(|p| p.replaces.iter().any(|(a, n)| a == app && n == name))
+            });
         if known {
             continue;
         }

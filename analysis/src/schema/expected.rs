@@ -64,13 +64,17 @@ pub struct ExpectedSchema {
 
 struct Target {
     table: String,
-    pk: String,
     /// Index into the model states.
     state: usize,
 }
 
 /// Django's `db_type` of a concrete (non-relation) field on a backend, as its DDL writes it.
-pub fn django_ddl_type(backend: Backend, mariadb: bool, kind: FieldKind, f: &FieldDef) -> Option<String> {
+pub fn django_ddl_type(
+    backend: Backend,
+    mariadb: bool,
+    kind: FieldKind,
+    f: &FieldDef,
+) -> Option<String> {
     use FieldKind as K;
     let int = |k: &str| match f.get(k) {
         Some(Val::Int(i)) => Some(*i),
@@ -90,10 +94,17 @@ pub fn django_ddl_type(backend: Backend, mariadb: bool, kind: FieldKind, f: &Fie
         Backend::Postgresql => match kind {
             K::AutoField | K::IntegerField | K::PositiveIntegerField => "integer".into(),
             K::BigAutoField | K::BigIntegerField | K::PositiveBigIntegerField => "bigint".into(),
-            K::SmallAutoField | K::SmallIntegerField | K::PositiveSmallIntegerField => "smallint".into(),
+            K::SmallAutoField | K::SmallIntegerField | K::PositiveSmallIntegerField => {
+                "smallint".into()
+            }
             K::BinaryField => "bytea".into(),
             K::BooleanField => "boolean".into(),
-            K::CharField | K::EmailField | K::SlugField | K::URLField | K::FileField | K::ImageField
+            K::CharField
+            | K::EmailField
+            | K::SlugField
+            | K::URLField
+            | K::FileField
+            | K::ImageField
             | K::FilePathField => varchar(),
             K::DateField => "date".into(),
             K::DateTimeField => "timestamp with time zone".into(),
@@ -116,7 +127,12 @@ pub fn django_ddl_type(backend: Backend, mariadb: bool, kind: FieldKind, f: &Fie
             K::PositiveSmallIntegerField => "smallint UNSIGNED".into(),
             K::BinaryField => "longblob".into(),
             K::BooleanField => "bool".into(),
-            K::CharField | K::EmailField | K::SlugField | K::URLField | K::FileField | K::ImageField
+            K::CharField
+            | K::EmailField
+            | K::SlugField
+            | K::URLField
+            | K::FileField
+            | K::ImageField
             | K::FilePathField => {
                 max_length?;
                 varchar()
@@ -136,7 +152,9 @@ pub fn django_ddl_type(backend: Backend, mariadb: bool, kind: FieldKind, f: &Fie
             _ => return None,
         },
         Backend::Sqlite => match kind {
-            K::AutoField | K::BigAutoField | K::SmallAutoField | K::IntegerField => "integer".into(),
+            K::AutoField | K::BigAutoField | K::SmallAutoField | K::IntegerField => {
+                "integer".into()
+            }
             K::BigIntegerField => "bigint".into(),
             K::SmallIntegerField => "smallint".into(),
             K::PositiveIntegerField => "integer unsigned".into(),
@@ -144,7 +162,12 @@ pub fn django_ddl_type(backend: Backend, mariadb: bool, kind: FieldKind, f: &Fie
             K::PositiveSmallIntegerField => "smallint unsigned".into(),
             K::BinaryField => "BLOB".into(),
             K::BooleanField => "bool".into(),
-            K::CharField | K::EmailField | K::SlugField | K::URLField | K::FileField | K::ImageField
+            K::CharField
+            | K::EmailField
+            | K::SlugField
+            | K::URLField
+            | K::FileField
+            | K::ImageField
             | K::FilePathField => varchar(),
             K::DateField => "date".into(),
             K::DateTimeField => "datetime".into(),
@@ -194,7 +217,10 @@ fn flag(f: &FieldDef, k: &str, default: bool) -> bool {
 }
 
 fn strs(v: &Val) -> Option<Vec<String>> {
-    v.items()?.iter().map(|x| x.as_str().map(str::to_string)).collect()
+    v.items()?
+        .iter()
+        .map(|x| x.as_str().map(str::to_string))
+        .collect()
 }
 
 /// Where a field is declared: the model or one of its abstract ancestors; else the model.
@@ -222,13 +248,22 @@ fn default_pk_kind(pm: &ProjectModel, app_label: &str) -> Option<FieldKind> {
         .and_then(|a| a.default_auto_field.clone())
         .or_else(|| pm.settings.default_auto_field.clone())
         .unwrap_or_else(|| {
-            if pm.django_version >= (6, 0) { "django.db.models.BigAutoField".into() } else { "django.db.models.AutoField".into() }
+            if pm.django_version >= (6, 0) {
+                "django.db.models.BigAutoField".into()
+            } else {
+                "django.db.models.AutoField".into()
+            }
         });
     FieldKind::from_qualified(&path).filter(|k| k.is_auto())
 }
 
 /// The schema the registered concrete models imply on `backend`.
-pub fn expected_schema(db: &dyn Db, project: Project, backend: Backend, mariadb: bool) -> ExpectedSchema {
+pub fn expected_schema(
+    db: &dyn Db,
+    project: Project,
+    backend: Backend,
+    mariadb: bool,
+) -> ExpectedSchema {
     let pm = project_model(db, project);
     let mut out = ExpectedSchema::default();
     if pm.settings.installed_apps.is_none() {
@@ -239,9 +274,18 @@ pub fn expected_schema(db: &dyn Db, project: Project, backend: Backend, mariadb:
         if name == "AUTH_USER_MODEL" {
             return Some(pm.settings.auth_user_model.clone());
         }
-        pm.settings.env.names.get(name).and_then(|v| v.as_str()).map(str::to_string)
+        pm.settings
+            .env
+            .names
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
     };
-    let fp = FromProject { pm, resolver: &resolver, setting: &setting };
+    let fp = FromProject {
+        pm,
+        resolver: &resolver,
+        setting: &setting,
+    };
     let mut states: Vec<(usize, ModelState)> = Vec::new();
     for (i, m) in pm.models.iter().enumerate() {
         if !m.registered || m.abstract_ || m.proxy {
@@ -267,9 +311,11 @@ pub fn expected_schema(db: &dyn Db, project: Project, backend: Backend, mariadb:
     let mut targets: FxHashMap<String, Target> = FxHashMap::default();
     for (si, (_, s)) in states.iter().enumerate() {
         let Some(table) = db_table(s) else { continue };
-        let pk = s.fields.iter().find(|(_, f)| f.primary_key()).map(|(n, f)| column_of(n, f));
-        if let Some(pk) = pk {
-            targets.insert(format!("{}.{}", s.app_label, s.name_lower()), Target { table, pk, state: si });
+        if s.fields.iter().any(|(_, f)| f.primary_key()) {
+            targets.insert(
+                format!("{}.{}", s.app_label, s.name_lower()),
+                Target { table, state: si },
+            );
         }
     }
     // The referencing type of a target model's field (following relation pks, e.g. MTI children).
@@ -280,15 +326,29 @@ pub fn expected_schema(db: &dyn Db, project: Project, backend: Backend, mariadb:
         let idx = *idx;
         let m = &pm.models[idx];
         let Some(table) = db_table(s) else {
-            out.skipped.push((m.label(), "db_table is quoted or longer than the backend allows".into()));
+            out.skipped.push((
+                m.label(),
+                "db_table is quoted or longer than the backend allows".into(),
+            ));
             continue;
         };
         let managed = s.option("managed") != Some(&Val::Bool(false));
-        let model_loc = Loc { file: m.file, span: m.name_span, object: m.label() };
+        let model_loc = Loc {
+            file: m.file,
+            span: m.name_span,
+            object: m.label(),
+        };
         let loc_of = |field: &str| -> Loc {
             match field_loc(pm, idx, field) {
-                Some((file, span)) => Loc { file, span, object: format!("{}.{field}", m.label()) },
-                None => Loc { object: format!("{}.{field}", m.label()), ..model_loc.clone() },
+                Some((file, span)) => Loc {
+                    file,
+                    span,
+                    object: format!("{}.{field}", m.label()),
+                },
+                None => Loc {
+                    object: format!("{}.{field}", m.label()),
+                    ..model_loc.clone()
+                },
             }
         };
         let mut t = ExpectedTable {
@@ -347,7 +407,10 @@ pub fn expected_schema(db: &dyn Db, project: Project, backend: Backend, mariadb:
             });
         }
         let cols_of = |names: &[String]| -> Option<Vec<String>> {
-            names.iter().map(|n| colmap.get(n.trim_start_matches('-')).cloned()).collect()
+            names
+                .iter()
+                .map(|n| colmap.get(n.trim_start_matches('-')).cloned())
+                .collect()
         };
         if let Some(ut) = s.option("unique_together").and_then(Val::items) {
             for group in ut {
@@ -360,8 +423,17 @@ pub fn expected_schema(db: &dyn Db, project: Project, backend: Backend, mariadb:
             if let Val::Call { path, args, kwargs } = &c
                 && path.ends_with("UniqueConstraint")
                 && args.is_empty()
-                && kwargs.iter().all(|(k, _)| matches!(k.as_str(), "fields" | "name" | "violation_error_message" | "violation_error_code"))
-                && let Some(cols) = kwargs.iter().find(|(k, _)| k == "fields").and_then(|(_, v)| strs(v)).and_then(|g| cols_of(&g))
+                && kwargs.iter().all(|(k, _)| {
+                    matches!(
+                        k.as_str(),
+                        "fields" | "name" | "violation_error_message" | "violation_error_code"
+                    )
+                })
+                && let Some(cols) = kwargs
+                    .iter()
+                    .find(|(k, _)| k == "fields")
+                    .and_then(|(_, v)| strs(v))
+                    .and_then(|g| cols_of(&g))
             {
                 t.uniques.push((cols, model_loc.clone()));
             }
@@ -370,8 +442,17 @@ pub fn expected_schema(db: &dyn Db, project: Project, backend: Backend, mariadb:
             if let Val::Call { path, args, kwargs } = &ix
                 && path.ends_with("Index")
                 && args.is_empty()
-                && kwargs.iter().all(|(k, _)| matches!(k.as_str(), "fields" | "name" | "db_tablespace" | "opclasses"))
-                && let Some(cols) = kwargs.iter().find(|(k, _)| k == "fields").and_then(|(_, v)| strs(v)).and_then(|g| cols_of(&g))
+                && kwargs.iter().all(|(k, _)| {
+                    matches!(
+                        k.as_str(),
+                        "fields" | "name" | "db_tablespace" | "opclasses"
+                    )
+                })
+                && let Some(cols) = kwargs
+                    .iter()
+                    .find(|(k, _)| k == "fields")
+                    .and_then(|(_, v)| strs(v))
+                    .and_then(|g| cols_of(&g))
             {
                 t.indexes.push((cols, model_loc.clone()));
             }
@@ -405,8 +486,22 @@ pub fn expected_schema(db: &dyn Db, project: Project, backend: Backend, mariadb:
             let own_label = format!("{}.{}", s.app_label, from);
             let from_t = rel_type(&own_label, None);
             let to_t = rel_type(&to, None);
-            let pk_ddl = default_pk_kind(pm, &s.app_label).and_then(|k| django_ddl_type(backend, mariadb, k, &FieldDef { path: String::new(), args: vec![], kwargs: vec![] }));
-            let col = |column: String, ddl: Option<String>, fk: Option<(String, String)>, pk: bool| ExpectedColumn {
+            let pk_ddl = default_pk_kind(pm, &s.app_label).and_then(|k| {
+                django_ddl_type(
+                    backend,
+                    mariadb,
+                    k,
+                    &FieldDef {
+                        path: String::new(),
+                        args: vec![],
+                        kwargs: vec![],
+                    },
+                )
+            });
+            let col = |column: String,
+                       ddl: Option<String>,
+                       fk: Option<(String, String)>,
+                       pk: bool| ExpectedColumn {
                 field: name.clone(),
                 data_type: ddl.as_deref().map(|d| normalize_type(backend, mariadb, d)),
                 ddl,
@@ -428,8 +523,18 @@ pub fn expected_schema(db: &dyn Db, project: Project, backend: Backend, mariadb:
                 managed,
                 columns: vec![
                     col("id".into(), pk_ddl, None, true),
-                    col(fc.clone(), from_t.as_ref().map(|x| x.0.clone()), fk_of(&own_label, &from_t), false),
-                    col(tc.clone(), to_t.as_ref().map(|x| x.0.clone()), fk_of(&to, &to_t), false),
+                    col(
+                        fc.clone(),
+                        from_t.as_ref().map(|x| x.0.clone()),
+                        fk_of(&own_label, &from_t),
+                        false,
+                    ),
+                    col(
+                        tc.clone(),
+                        to_t.as_ref().map(|x| x.0.clone()),
+                        fk_of(&to, &to_t),
+                        false,
+                    ),
                 ],
                 uniques: vec![(vec![fc.clone(), tc.clone()], loc.clone())],
                 indexes: vec![(vec![fc], loc.clone()), (vec![tc], loc.clone())],
@@ -467,7 +572,15 @@ fn rel_inner(
             Some(Val::Str(x)) => Some(x.clone()),
             _ => None,
         };
-        let (ty, _) = rel_inner(targets, states, &next, tf.as_deref(), backend, mariadb, depth + 1)?;
+        let (ty, _) = rel_inner(
+            targets,
+            states,
+            &next,
+            tf.as_deref(),
+            backend,
+            mariadb,
+            depth + 1,
+        )?;
         return Some((ty, col));
     }
     Some((rel_ddl_type(backend, mariadb, f.kind()?, f)?, col))

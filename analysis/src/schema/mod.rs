@@ -130,7 +130,11 @@ impl DbSchema {
         self.tables.iter().find(|t| t.name == name).or_else(|| {
             // MySQL on case-insensitive file systems / lower_case_table_names.
             (self.backend == Backend::Mysql)
-                .then(|| self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name)))
+                .then(|| {
+                    self.tables
+                        .iter()
+                        .find(|t| t.name.eq_ignore_ascii_case(name))
+                })
                 .flatten()
         })
     }
@@ -186,7 +190,11 @@ pub fn normalize_type(backend: Backend, mariadb: bool, raw: &str) -> String {
             };
             // `timestamp(6) with time zone`: precision before the suffix.
             if let Some(r) = rest.strip_suffix(" with time zone") {
-                let b = if base == "time" { "timetz" } else { "timestamptz" };
+                let b = if base == "time" {
+                    "timetz"
+                } else {
+                    "timestamptz"
+                };
                 return format!("{b}{r}");
             }
             if let Some(r) = rest.strip_suffix(" without time zone") {
@@ -214,7 +222,11 @@ pub fn normalize_type(backend: Backend, mariadb: bool, raw: &str) -> String {
                 "json" if mariadb => "longtext".to_string(),
                 _ => format!("{base}{rest}"),
             };
-            if unsigned { format!("{out} unsigned") } else { out }
+            if unsigned {
+                format!("{out} unsigned")
+            } else {
+                out
+            }
         }
         Backend::Sqlite => s,
     }

@@ -11,15 +11,30 @@ fn project(db: &RootDatabase, files: &[(&str, &str)]) -> Project {
     let files = files
         .iter()
         .map(|(path, text)| {
-            let module = path.trim_end_matches(".py").replace('/', ".").trim_end_matches(".__init__").to_string();
-            SourceFile::new(db, path.to_string(), Some(module), (*text).into(), Origin::Project, false)
+            let module = path
+                .trim_end_matches(".py")
+                .replace('/', ".")
+                .trim_end_matches(".__init__")
+                .to_string();
+            SourceFile::new(
+                db,
+                path.to_string(),
+                Some(module),
+                (*text).into(),
+                Origin::Project,
+                false,
+            )
         })
         .collect();
-    let config = ProjectConfig { settings_module: Some("mysite.settings".into()), ..Default::default() };
+    let config = ProjectConfig {
+        settings_module: Some("mysite.settings".into()),
+        ..Default::default()
+    };
     Project::new(db, files, config)
 }
 
-const SETTINGS: &str = "INSTALLED_APPS = ['shop']\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n";
+const SETTINGS: &str =
+    "INSTALLED_APPS = ['shop']\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n";
 const MODELS: &str = r#"
 from django.db import models
 
@@ -53,7 +68,10 @@ fn files() -> Vec<(&'static str, &'static str)> {
         ("shop/__init__.py", ""),
         ("shop/models.py", MODELS),
         ("shop/migrations/__init__.py", ""),
-        ("shop/migrations/0001_initial.py", "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = []\n"),
+        (
+            "shop/migrations/0001_initial.py",
+            "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = []\n",
+        ),
     ]
 }
 
@@ -83,18 +101,41 @@ fn table(name: &str, columns: Vec<DbColumn>) -> DbTable {
 }
 
 fn fk(col: &str, t: &str, c: &str) -> DbForeignKey {
-    DbForeignKey { name: format!("{col}_fk"), columns: vec![col.into()], ref_table: t.into(), ref_columns: vec![c.into()], on_delete: Some("NO ACTION".into()) }
+    DbForeignKey {
+        name: format!("{col}_fk"),
+        columns: vec![col.into()],
+        ref_table: t.into(),
+        ref_columns: vec![c.into()],
+        on_delete: Some("NO ACTION".into()),
+    }
 }
 
 fn ix(cols: &[&str]) -> DbIndex {
-    DbIndex { name: cols.join("_"), columns: cols.iter().map(|c| Some(c.to_string())).collect(), unique: false, partial: false }
+    DbIndex {
+        name: cols.join("_"),
+        columns: cols.iter().map(|c| Some(c.to_string())).collect(),
+        unique: false,
+        partial: false,
+    }
 }
 
 /// What `migrate` makes on PostgreSQL for [`MODELS`] (catalog spellings).
 fn pg_schema() -> DbSchema {
-    let mut author = table("shop_author", vec![col("id", "bigint", false), col("name", "character varying(100)", false)]);
+    let mut author = table(
+        "shop_author",
+        vec![
+            col("id", "bigint", false),
+            col("name", "character varying(100)", false),
+        ],
+    );
     author.uniques.push(vec!["name".into()]);
-    let tag = table("shop_tag", vec![col("id", "bigint", false), col("label", "character varying(50)", false)]);
+    let tag = table(
+        "shop_tag",
+        vec![
+            col("id", "bigint", false),
+            col("label", "character varying(50)", false),
+        ],
+    );
     let mut tag = tag;
     tag.indexes.push(ix(&["label"]));
     let mut book = table(
@@ -110,15 +151,33 @@ fn pg_schema() -> DbSchema {
     book.foreign_keys.push(fk("author_id", "shop_author", "id"));
     book.indexes.push(ix(&["author_id"]));
     book.indexes.push(ix(&["title"]));
-    let mut tags = table("shop_book_tags", vec![col("id", "bigint", false), col("book_id", "bigint", false), col("tag_id", "bigint", false)]);
+    let mut tags = table(
+        "shop_book_tags",
+        vec![
+            col("id", "bigint", false),
+            col("book_id", "bigint", false),
+            col("tag_id", "bigint", false),
+        ],
+    );
     tags.uniques.push(vec!["book_id".into(), "tag_id".into()]);
     tags.foreign_keys.push(fk("book_id", "shop_book", "id"));
     tags.foreign_keys.push(fk("tag_id", "shop_tag", "id"));
     tags.indexes.push(ix(&["book_id"]));
     tags.indexes.push(ix(&["tag_id"]));
-    let mut ebook = table("shop_ebook", vec![col("book_ptr_id", "bigint", false), col("url", "character varying(200)", false)]);
-    ebook.foreign_keys.push(fk("book_ptr_id", "shop_book", "id"));
-    let legacy = table("legacy_codes", vec![col("id", "bigint", false), col("code", "text", true)]);
+    let mut ebook = table(
+        "shop_ebook",
+        vec![
+            col("book_ptr_id", "bigint", false),
+            col("url", "character varying(200)", false),
+        ],
+    );
+    ebook
+        .foreign_keys
+        .push(fk("book_ptr_id", "shop_book", "id"));
+    let legacy = table(
+        "legacy_codes",
+        vec![col("id", "bigint", false), col("code", "text", true)],
+    );
     DbSchema {
         backend: Backend::Postgresql,
         mariadb: false,
@@ -132,24 +191,51 @@ fn drift(schema: DbSchema) -> Vec<String> {
     let db = RootDatabase::default();
     let p = project(&db, &files());
     let live = LiveSchema::new(&db, Some(schema));
-    live_drift(&db, p, live).iter().map(|d| format!("{} {}", d.code, d.message)).collect()
+    live_drift(&db, p, live)
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect()
 }
 
 #[test]
 fn normalize_types() {
     use Backend::*;
-    assert_eq!(normalize_type(Postgresql, false, "character varying(255)"), "varchar(255)");
-    assert_eq!(normalize_type(Postgresql, false, "varchar(255)"), "varchar(255)");
-    assert_eq!(normalize_type(Postgresql, false, "numeric(10, 2)"), "numeric(10,2)");
-    assert_eq!(normalize_type(Postgresql, false, "timestamp with time zone"), "timestamptz");
-    assert_eq!(normalize_type(Postgresql, false, "double precision"), "double");
-    assert_eq!(normalize_type(Postgresql, false, "time without time zone"), "time");
+    assert_eq!(
+        normalize_type(Postgresql, false, "character varying(255)"),
+        "varchar(255)"
+    );
+    assert_eq!(
+        normalize_type(Postgresql, false, "varchar(255)"),
+        "varchar(255)"
+    );
+    assert_eq!(
+        normalize_type(Postgresql, false, "numeric(10, 2)"),
+        "numeric(10,2)"
+    );
+    assert_eq!(
+        normalize_type(Postgresql, false, "timestamp with time zone"),
+        "timestamptz"
+    );
+    assert_eq!(
+        normalize_type(Postgresql, false, "double precision"),
+        "double"
+    );
+    assert_eq!(
+        normalize_type(Postgresql, false, "time without time zone"),
+        "time"
+    );
     assert_eq!(normalize_type(Mysql, true, "int(11)"), "int");
     assert_eq!(normalize_type(Mysql, true, "integer"), "int");
     assert_eq!(normalize_type(Mysql, true, "tinyint(1)"), "boolean");
     assert_eq!(normalize_type(Mysql, true, "bool"), "boolean");
-    assert_eq!(normalize_type(Mysql, true, "int(10) unsigned"), "int unsigned");
-    assert_eq!(normalize_type(Mysql, true, "integer UNSIGNED"), "int unsigned");
+    assert_eq!(
+        normalize_type(Mysql, true, "int(10) unsigned"),
+        "int unsigned"
+    );
+    assert_eq!(
+        normalize_type(Mysql, true, "integer UNSIGNED"),
+        "int unsigned"
+    );
     assert_eq!(normalize_type(Mysql, true, "numeric(8, 2)"), "decimal(8,2)");
     assert_eq!(normalize_type(Mysql, true, "json"), "longtext");
     assert_eq!(normalize_type(Mysql, false, "json"), "json");
@@ -163,12 +249,34 @@ fn expected_schema_names_and_types() {
     let p = project(&db, &files());
     let e = expected_schema(&db, p, Backend::Postgresql, false);
     let names: Vec<&str> = e.tables.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["shop_author", "shop_tag", "shop_book", "shop_book_tags", "shop_ebook", "legacy_codes"], "{:?}", e.skipped);
+    assert_eq!(
+        names,
+        [
+            "shop_author",
+            "shop_tag",
+            "shop_book",
+            "shop_book_tags",
+            "shop_ebook",
+            "legacy_codes"
+        ],
+        "{:?}",
+        e.skipped
+    );
     let book = &e.tables[2];
-    let cols: Vec<(&str, Option<&str>)> = book.columns.iter().map(|c| (c.column.as_str(), c.data_type.as_deref())).collect();
+    let cols: Vec<(&str, Option<&str>)> = book
+        .columns
+        .iter()
+        .map(|c| (c.column.as_str(), c.data_type.as_deref()))
+        .collect();
     assert_eq!(
         cols,
-        [("id", Some("bigint")), ("title", Some("varchar(200)")), ("price", Some("numeric(8,2)")), ("author_id", Some("bigint")), ("data", Some("jsonb"))]
+        [
+            ("id", Some("bigint")),
+            ("title", Some("varchar(200)")),
+            ("price", Some("numeric(8,2)")),
+            ("author_id", Some("bigint")),
+            ("data", Some("jsonb"))
+        ]
     );
     let ebook = &e.tables[4];
     assert_eq!(ebook.columns[0].column, "book_ptr_id");
@@ -192,10 +300,17 @@ fn each_change_is_reported() {
     book.columns[1] = col("title", "text", false);
     book.indexes.retain(|i| i.name != "title");
     book.columns.push(col("extra", "integer", false));
-    let author = s.tables.iter_mut().find(|t| t.name == "shop_author").unwrap();
+    let author = s
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "shop_author")
+        .unwrap();
     author.uniques.clear();
     s.tables.retain(|t| t.name != "shop_tag");
-    s.applied_migrations = Some(vec![("shop".into(), "0001_initial".into()), ("shop".into(), "0002_gone".into())]);
+    s.applied_migrations = Some(vec![
+        ("shop".into(), "0001_initial".into()),
+        ("shop".into(), "0002_gone".into()),
+    ]);
     let got = drift(s);
     assert_eq!(
         got,
@@ -217,7 +332,11 @@ fn unapplied_migration_and_nullability() {
     s.applied_migrations = Some(Vec::new());
     let book = s.tables.iter_mut().find(|t| t.name == "shop_book").unwrap();
     book.columns[2].nullable = false;
-    let legacy = s.tables.iter_mut().find(|t| t.name == "legacy_codes").unwrap();
+    let legacy = s
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "legacy_codes")
+        .unwrap();
     legacy.columns.retain(|c| c.name != "code");
     let got = drift(s);
     assert_eq!(

@@ -111,6 +111,8 @@ struct Plan<'a> {
     rels: FxHashMap<String, Rel>,
     /// association-table M2M fields to add: (field name, target model, through model)
     m2m: Vec<(String, String, String)>,
+    /// Foreign keys kept as plain fields, and why.
+    fk_notes: Vec<String>,
 }
 
 /// Why a table cannot become a Django model at all.
@@ -181,17 +183,40 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
     for &i in &selected {
         let t = &index.tables[i];
         let mut rels = FxHashMap::default();
+        let mut fk_notes: Vec<String> = Vec::new();
         for fk in &t.foreign_keys {
+            let shown = match fk.target_columns.as_slice() {
+                [one] => format!("{}.{one}", fk.target_table.as_deref().unwrap_or("?")),
+                many => format!(
+                    "{}({})",
+                    fk.target_table.as_deref().unwrap_or("?"),
+                    many.join(", ")
+                ),
+            };
             if fk.columns.len() != 1 {
+                fk_notes.push(format!(
+                    "columns ({}) reference {shown}: Django has no multi-column ForeignKey; kept as plain fields",
+                    fk.columns.join(", ")
+                ));
                 continue;
             }
             let (Some(tt), Some(tc)) = (fk.target_table.as_deref(), fk.target_columns.first())
             else {
                 continue;
             };
-            let Some(ti) = find(tt) else { continue };
+            let Some(ti) = find(tt) else {
+                fk_notes.push(format!(
+                    "column {:?} references {shown}, which is not bridged here; kept as a plain field",
+                    fk.columns[0]
+                ));
+                continue;
+            };
             let target = &index.tables[ti];
             if !target.is_unique_set(std::slice::from_ref(tc)) {
+                fk_notes.push(format!(
+                    "column {:?} references {shown}, which is not unique (Django requires a unique target); kept as a plain field",
+                    fk.columns[0]
+                ));
                 continue;
             }
             let Some(tm) = model_of.get(&ti) else {
@@ -210,7 +235,9 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
         let mut taken: FxHashSet<String> = FxHashSet::default();
         for c in &t.columns {
             let is_pk = t.primary_key.len() == 1 && t.primary_key[0] == c.name;
-            let (mut n, _) = field_name_for(&c.name, rels.contains_key(&c.name), is_pk);
+            // The mapped attribute name when there is one (`code = Column("dept_code", ...)`).
+            let base = c.attr.as_deref().unwrap_or(&c.name);
+            let (mut n, _) = field_name_for(base, rels.contains_key(&c.name), is_pk);
             if taken.contains(&n) {
                 let mut k = 2;
                 while taken.contains(&format!("{n}_{k}")) {
@@ -227,6 +254,7 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
             names,
             rels,
             m2m: Vec::new(),
+            fk_notes,
         });
     }
     // Association tables: composite pk made of two FKs to two other bridged models.
@@ -327,7 +355,7 @@ fn db_default(server_default: Option<&str>, ty: &SqlType) -> Option<String> {
 fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
     let t = p.table;
     let mut lines: Vec<String> = Vec::new();
-    let mut comments: Vec<String> = Vec::new();
+    let mut comments: Vec<String> = p.fk_notes.clone();
     let composite = t.primary_key.len() > 1;
     // Count FKs per target model to decide related_name.
     let mut per_target: FxHashMap<&str, usize> = FxHashMap::default();
@@ -432,6 +460,8 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
         }
         if !single_pk && c.unique && class != "OneToOneField" {
             opts.push("unique=True".into());
+        } else if !single_pk && c.index && class != "ForeignKey" && class != "OneToOneField" {
+            opts.push("db_index=True".into());
         }
         if c.nullable {
             opts.push("blank=True".into());

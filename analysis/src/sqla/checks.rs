@@ -429,7 +429,8 @@ fn meta_api(index: &SqlaIndex, out: &mut Vec<Diagnostic>) {
                 );
             }
             let is_pk = t.primary_key.len() == 1 && t.primary_key[0] == c.name;
-            let (name, why) = field_name_for(&c.name, is_rel_col, is_pk);
+            let (name, why) =
+                field_name_for(c.attr.as_deref().unwrap_or(&c.name), is_rel_col, is_pk);
             if let Some(why) = why
                 && why != "Field name made lowercase."
             {
@@ -600,12 +601,16 @@ fn drift(index: &SqlaIndex, dj: &super::django::DjangoTables, out: &mut Vec<Diag
     }
 }
 
+/// Emits one diagnostic on each side (SQLAlchemy column/table, Django field/model).
+type Both<'a> =
+    dyn Fn(&mut Vec<Diagnostic>, &str, Option<&Column>, Option<&DjColumn>, String, &str) + 'a;
+
 fn column_drift(
     d: &DjTable,
     t: &Table,
     dc: &DjColumn,
     sc: &Column,
-    both: &dyn Fn(&mut Vec<Diagnostic>, &str, Option<&Column>, Option<&DjColumn>, String, &str),
+    both: &Both<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
     let col = &dc.column;

@@ -469,9 +469,7 @@ impl<'a> Builder<'a> {
         else {
             return None;
         };
-        let Some(name_expr) = args.first() else {
-            return None;
-        };
+        let name_expr = args.first()?;
         let Some(name) = name_expr.as_str() else {
             self.note(file, call.span, "Table(...) with a computed name: skipped");
             self.out.incomplete = true;
@@ -653,15 +651,24 @@ impl<'a> Builder<'a> {
             }
             Some("Index") => {
                 let name = args.first().and_then(Expr::as_str).map(str::to_string);
-                let cols: Option<Vec<String>> = args.iter().skip(1).map(colref).collect();
-                match cols {
-                    Some(c) if !c.is_empty() => table.indexes.push(IndexDef {
-                        name,
-                        columns: c,
-                        unique: e.kwarg("unique").and_then(Expr::as_bool).unwrap_or(false),
-                    }),
-                    _ => {}
-                }
+                // Expression elements (`text("x DESC")`, `func.lower(...)`) are not columns; the
+                // index keeps its column elements, as SQLAlchemy's `Index.columns` does, and is
+                // not taken as a uniqueness guarantee for them.
+                let elems: Vec<Option<String>> = args
+                    .iter()
+                    .skip(1)
+                    .map(|x| match &x.kind {
+                        ExprKind::Str(_) | ExprKind::Name(_) => colref(x),
+                        _ => None,
+                    })
+                    .collect();
+                let all_columns = elems.iter().all(Option::is_some);
+                table.indexes.push(IndexDef {
+                    name,
+                    columns: elems.into_iter().flatten().collect(),
+                    unique: all_columns
+                        && e.kwarg("unique").and_then(Expr::as_bool).unwrap_or(false),
+                });
             }
             Some("ForeignKeyConstraint") => {
                 let local: Option<Vec<String>> = args
@@ -750,20 +757,23 @@ impl<'a> Builder<'a> {
         let mut ann_info: Option<AnnInfo> = None;
         if ctor == ColCtor::MappedColumn
             && let Some(a) = ann
+            && let Some(info) = self.mapped_annotation(file, a, ctx)
         {
-            match self.mapped_annotation(file, a, ctx) {
-                Some(info) => {
-                    if info.relation {
-                        self.note(file, span, format!("attribute '{}': Mapped[...] of a class without relationship(); skipped", attr.unwrap_or("?")));
-                        return None;
-                    }
-                    for (f, c) in &info.annotated_calls {
-                        self.parse_call_into(&mut d, *f, c);
-                    }
-                    ann_info = Some(info);
-                }
-                None => {}
+            if info.relation {
+                self.note(
+                    file,
+                    span,
+                    format!(
+                        "attribute '{}': Mapped[...] of a class without relationship(); skipped",
+                        attr.unwrap_or("?")
+                    ),
+                );
+                return None;
             }
+            for (f, c) in &info.annotated_calls {
+                self.parse_call_into(&mut d, *f, c);
+            }
+            ann_info = Some(info);
         }
         if let ExprKind::Call { .. } = &call.kind {
             self.parse_call_into(&mut d, file, call);
@@ -880,6 +890,13 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             };
+            // `Integer().with_variant(...)`, or a module-level alias of a type.
+            if self.sa_name(file, head).is_none()
+                && let Some(t) = self.type_from_expr(file, a, 0)
+            {
+                d.ty = Some(t);
+                continue;
+            }
             let Some(last) = self.sa_name(file, head) else {
                 // A project TypeDecorator or helper: the type is not known.
                 match self.r.resolve_expr(file, head) {
@@ -897,6 +914,11 @@ impl<'a> Builder<'a> {
                     _ => d.unknown_args = true,
                 }
                 continue;
+            };
+            let resolved_call = if is_call {
+                self.resolve_consts(file, a)
+            } else {
+                a.clone()
             };
             match last.as_str() {
                 "ForeignKey" if is_call => {
@@ -935,7 +957,10 @@ impl<'a> Builder<'a> {
                     })
                 }
                 "FetchedValue" | "DefaultClause" => d.server_default = Some("(server side)".into()),
-                other => match types::from_sa_name(other, if is_call { Some(a) } else { None }) {
+                other => match types::from_sa_name(
+                    other,
+                    if is_call { Some(&resolved_call) } else { None },
+                ) {
                     Some(t) => {
                         let t = if let (
                             SqlType::Enum { values: None },
@@ -1026,12 +1051,130 @@ impl<'a> Builder<'a> {
                 }
                 "default" | "insert_default" => {
                     d.has_default = true;
-                    d.default = python_literal(v);
+                    d.default = python_literal(v).or_else(|| {
+                        // `default=Status.active`: SQLAlchemy stores the member name.
+                        let ExprKind::Name(n) = &v.kind else {
+                            return None;
+                        };
+                        let (prefix, member) = n.rsplit_once('.')?;
+                        let enum_expr = Expr {
+                            kind: ExprKind::Name(prefix.to_string()),
+                            span: v.span,
+                        };
+                        let members = self.enum_members(file, &enum_expr)?;
+                        members.iter().any(|m| m == member).then(|| py_str(member))
+                    });
                 }
                 "default_factory" => d.has_default = true,
                 "comment" => d.comment = v.as_str().map(str::to_string),
                 _ => {}
             }
+        }
+    }
+
+    /// A column type given as an expression other than `Type`/`Type(...)`: a module-level alias
+    /// (`MyInt = sa.Integer().with_variant(sa.BigInteger, "mssql")`) or a `.with_variant(...)` chain.
+    fn type_from_expr(&self, file: SourceFile, e: &Expr, depth: u32) -> Option<SqlType> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match &e.kind {
+            ExprKind::Name(n) => match self.r.resolve_name(file, n) {
+                Resolved::Value(vf, v) => self.type_from_expr(vf, &v, depth + 1),
+                Resolved::External(_) => {
+                    let last = self.sa_name(file, e)?;
+                    types::from_sa_name(&last, None)
+                }
+                _ => None,
+            },
+            ExprKind::Call { func, args, .. } => match &func.kind {
+                // `MutableDict.as_mutable(JSON)` is the JSON type.
+                ExprKind::Name(n)
+                    if n.ends_with(".as_mutable")
+                        && self
+                            .qualified(file, func)
+                            .is_some_and(|q| q.starts_with("sqlalchemy.")) =>
+                {
+                    self.type_from_expr(file, args.first()?, depth + 1)
+                        .or_else(|| {
+                            let a0 = args.first()?;
+                            let head = match &a0.kind {
+                                ExprKind::Call { func, .. } => func.as_ref(),
+                                _ => a0,
+                            };
+                            let last = self.sa_name(file, head)?;
+                            types::from_sa_name(
+                                &last,
+                                matches!(a0.kind, ExprKind::Call { .. }).then_some(a0),
+                            )
+                        })
+                }
+                ExprKind::Attribute { value, attr }
+                    if attr == "with_variant" || attr == "evaluates_none" =>
+                {
+                    self.type_from_expr(file, value, depth + 1)
+                }
+                ExprKind::Name(n)
+                    if n.ends_with(".with_variant") || n.ends_with(".evaluates_none") =>
+                {
+                    let base = n.rsplit_once('.')?.0;
+                    let be = Expr {
+                        kind: ExprKind::Name(base.to_string()),
+                        span: e.span,
+                    };
+                    self.type_from_expr(file, &be, depth + 1)
+                }
+                _ => {
+                    let last = self.sa_name(file, func)?;
+                    types::from_sa_name(&last, Some(&self.resolve_consts(file, e)))
+                }
+            },
+            _ => None,
+        }
+    }
+
+    /// A call with module-level constant arguments (`String(MAX_LEN)`) replaced by their literal
+    /// values, so type parameters can be read.
+    fn resolve_consts(&self, file: SourceFile, call: &Expr) -> Expr {
+        let ExprKind::Call {
+            func,
+            args,
+            kwargs,
+            has_splat,
+        } = &call.kind
+        else {
+            return call.clone();
+        };
+        let lit = |e: &Expr| -> Expr {
+            if let ExprKind::Name(n) = &e.kind
+                && let Resolved::Value(_, v) = self.r.resolve_name(file, n)
+                && matches!(
+                    v.kind,
+                    ExprKind::Int(_) | ExprKind::Str(_) | ExprKind::Bool(_)
+                )
+            {
+                return Expr {
+                    kind: v.kind,
+                    span: e.span,
+                };
+            }
+            e.clone()
+        };
+        Expr {
+            kind: ExprKind::Call {
+                func: func.clone(),
+                args: args.iter().map(lit).collect(),
+                kwargs: kwargs
+                    .iter()
+                    .map(|k| crate::syntax::Keyword {
+                        name: k.name.clone(),
+                        name_span: k.name_span,
+                        value: lit(&k.value),
+                    })
+                    .collect(),
+                has_splat: *has_splat,
+            },
+            span: call.span,
         }
     }
 
@@ -1065,13 +1208,30 @@ impl<'a> Builder<'a> {
 
     /// Member names of a Python enum class (SQLAlchemy stores names, not values).
     fn enum_members(&self, file: SourceFile, e: &Expr) -> Option<Vec<String>> {
-        let Resolved::Class(id) = self.r.resolve_expr(file, e) else {
-            return None;
+        let (c, cfile) = match self.r.resolve_expr(file, e) {
+            Resolved::Class(id) => (self.r.class_def(id)?, id.file),
+            // A class nested in a class body (`class M(Base): class Kind(enum.Enum): ...`),
+            // referenced from that body: found when exactly one nested class has the name.
+            Resolved::Unknown => {
+                let name = e.as_name().filter(|n| !n.contains('.'))?;
+                let mut found = module_classes(self.db, file).into_iter().flat_map(|outer| {
+                    outer.body.iter().filter_map(move |s| match s {
+                        Stmt::Class(inner) if inner.name == name => Some(inner),
+                        _ => None,
+                    })
+                });
+                let first = found.next()?;
+                if found.next().is_some() {
+                    return None;
+                }
+                (first, file)
+            }
+            _ => return None,
         };
-        let c = self.r.class_def(id)?;
+        let id_file = cfile;
         let is_enum = c.bases.iter().any(|b| {
             matches!(
-                self.qualified(id.file, b).as_deref(),
+                self.qualified(id_file, b).as_deref(),
                 Some("enum.Enum" | "enum.StrEnum" | "enum.IntEnum")
             )
         });
@@ -1607,6 +1767,19 @@ impl<'a> Builder<'a> {
             mc.sti_parent = Some(parent);
         } else {
             match tablename {
+                Some(Some(name))
+                    if extends_existing(table_args.as_ref().map(|(_, e)| e))
+                        && let Some(existing) = self
+                            .out
+                            .tables
+                            .iter()
+                            .position(|t| t.name == name && t.metadata == ctx.metadata) =>
+                {
+                    // `extend_existing=True` on the same name: columns are added to that Table.
+                    mc.joined_parent = mapped_parent;
+                    table_idx = Some(existing);
+                    sti = true;
+                }
                 Some(Some(name)) => {
                     mc.joined_parent = mapped_parent;
                     let t = Table {
@@ -2067,6 +2240,20 @@ struct AnnInfo {
     relation: bool,
     unknown: Option<String>,
     annotated_calls: Vec<(SourceFile, Expr)>,
+}
+
+/// `__table_args__` (tuple ending in a dict, or a dict) with `extend_existing=True`.
+fn extends_existing(args: Option<&Expr>) -> bool {
+    let dict = match args.map(|e| &e.kind) {
+        Some(ExprKind::Dict(p)) => p,
+        Some(ExprKind::Tuple(v)) => match v.last().map(|e| &e.kind) {
+            Some(ExprKind::Dict(p)) => p,
+            _ => return false,
+        },
+        _ => return false,
+    };
+    dict.iter()
+        .any(|(k, v)| k.as_str() == Some("extend_existing") && v.as_bool() == Some(true))
 }
 
 fn is_typing_or_builtin(q: &str) -> bool {

@@ -40,7 +40,7 @@ pub fn sqlalchemy_tables(db: &dyn Db, project: Project, only: &[String]) -> Brid
     }
     let mut used: Vec<String> = Vec::new();
     for t in &dj.tables {
-        if !only.is_empty() && !only.iter().any(|o| *o == t.db_table) {
+        if !only.is_empty() && !only.contains(&t.db_table) {
             continue;
         }
         let mut v = var_name(&t.db_table);

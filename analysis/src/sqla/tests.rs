@@ -161,3 +161,24 @@ fn bridge_field_names() {
     assert_eq!(field_name_for("id", false, true).0, "id");
     assert_eq!(field_name_for("1st", false, false).0, "number_1st");
 }
+
+#[test]
+fn bad_input_does_not_panic() {
+    let db = RootDatabase::default();
+    let src = format!(
+        "{HEAD}t0 = Table()\nt1 = Table(name)\nt2 = Table('x', md, *cols, Column())\nclass Base(DeclarativeBase):\n    pass\nclass A(B):\n    __tablename__ = 5\nclass B(A, Base):\n    __tablename__ = 'b'\n    x: Mapped['int |']\n    y: Mapped[Optional[Optional[List[Dict]]]]\n    z = mapped_column(**kw)\n    w: Mapped[int] = mapped_column(ForeignKey())\n    v = Column(ForeignKey(A.id), ForeignKey('a.b.c.d'))\n    __table_args__ = (UniqueConstraint(), Index(), ForeignKeyConstraint([], ['x']), {{'schema': None}})\nclass C(Base):\n    __tablename__ = 'c'\n    id = Column(Integer, primary_key=True)\n    r = relationship()\n    s = relationship('Nope', back_populates='x', secondary=lambda: t0)\nclass D(C):\n    pass\nclass E(D):\n    __tablename__ = 'c'\n"
+    );
+    let p = project(
+        &db,
+        &[
+            ("m.py", &src),
+            (
+                "broken.py",
+                "from sqlalchemy import Column\nclass X(:\n  y = Column(\n",
+            ),
+        ],
+    );
+    let _ = sqla_tables(&db, p);
+    let _ = super::checks::check(&db, p);
+    let _ = super::bridge::django_models(sqla_tables(&db, p), &[]);
+}

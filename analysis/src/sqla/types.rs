@@ -62,6 +62,8 @@ impl SqlType {
             SqlType::Uuid => "Uuid".into(),
             SqlType::Json => "JSON".into(),
             SqlType::Enum { .. } => "Enum".into(),
+            // PickleType is a TypeDecorator over LargeBinary: that is the database type.
+            SqlType::Other(n) if n == "PickleType" => "LargeBinary".into(),
             SqlType::Other(n) => n.clone(),
             SqlType::Unknown(_) => "?".into(),
         }
@@ -251,10 +253,10 @@ pub fn annotation_compatible(canonical: &str, ty: &SqlType) -> Option<bool> {
 
 /// The Django field class and its type options for a column type, or why there is none.
 /// `auto_pk`: the column is a single-column integer primary key with autoincrement.
-pub fn django_field(
-    ty: &SqlType,
-    auto_pk: bool,
-) -> Result<(&'static str, Vec<(String, String)>), String> {
+/// A Django field class and its type options (`[("max_length", "50")]`).
+pub type DjangoField = (&'static str, Vec<(String, String)>);
+
+pub fn django_field(ty: &SqlType, auto_pk: bool) -> Result<DjangoField, String> {
     use SqlType as T;
     let none = Vec::new;
     Ok(match ty {

@@ -105,13 +105,20 @@ impl<'a> LineMap<'a> {
 }
 
 /// Apply one `contentChanges` entry to a document text.
-pub fn apply_change(text: &mut String, change: &lsp::TextDocumentContentChangeEvent, enc: Encoding) {
+pub fn apply_change(
+    text: &mut String,
+    change: &lsp::TextDocumentContentChangeEvent,
+    enc: Encoding,
+) {
     match change.range {
         None => *text = change.text.clone(),
         Some(range) => {
             let (start, end) = {
                 let map = LineMap::new(text, enc);
-                (map.offset(range.start) as usize, map.offset(range.end) as usize)
+                (
+                    map.offset(range.start) as usize,
+                    map.offset(range.end) as usize,
+                )
             };
             let end = end.max(start);
             text.replace_range(start..end, &change.text);
@@ -346,8 +353,20 @@ mod tests {
         let root = Path::new("/proj");
         let path_of = |f: SourceFile| (f == file).then(|| root.join("shop/models.py"));
         let diag = lsp::Diagnostic::default();
-        let support = EditSupport { document_changes: true, create_files: true };
-        let a = code_action(&db, &fix, diag.clone(), root, &path_of, Encoding::Utf16, support, true);
+        let support = EditSupport {
+            document_changes: true,
+            create_files: true,
+        };
+        let a = code_action(
+            &db,
+            &fix,
+            diag.clone(),
+            root,
+            &path_of,
+            Encoding::Utf16,
+            support,
+            true,
+        );
         let a = a.expect("action");
         assert_eq!(
             render(&a),
@@ -356,8 +375,21 @@ mod tests {
 
         // Without resource operations: the replacement as a plain edit, the file through the
         // server's command.
-        let support = EditSupport { document_changes: false, create_files: false };
-        let a = code_action(&db, &fix, diag, root, &path_of, Encoding::Utf16, support, false).expect("action");
+        let support = EditSupport {
+            document_changes: false,
+            create_files: false,
+        };
+        let a = code_action(
+            &db,
+            &fix,
+            diag,
+            root,
+            &path_of,
+            Encoding::Utf16,
+            support,
+            false,
+        )
+        .expect("action");
         assert_eq!(
             render(&a),
             r#"{"command":{"arguments":[{"path":"/proj/shop/migrations/0002_x.py","text":"from django.db import migrations\n"}],"command":"djsa.createFile","title":"Create migration shop/migrations/0002_x.py"},"diagnostics":[{"message":"","range":{"end":{"character":0,"line":0},"start":{"character":0,"line":0}}}],"edit":{"changes":{"file:///proj/shop/models.py":[{"newText":"y","range":{"end":{"character":1,"line":1},"start":{"character":0,"line":1}}}]}},"isPreferred":false,"kind":"quickfix","title":"Create migration shop/migrations/0002_x.py"}"#
@@ -368,7 +400,10 @@ mod tests {
     fn incremental_changes() {
         let mut t = String::from("héllo\nworld\n");
         let ch = lsp::TextDocumentContentChangeEvent {
-            range: Some(lsp::Range::new(lsp::Position::new(0, 2), lsp::Position::new(1, 1))),
+            range: Some(lsp::Range::new(
+                lsp::Position::new(0, 2),
+                lsp::Position::new(1, 1),
+            )),
             range_length: None,
             text: "X".into(),
         };

@@ -2,12 +2,13 @@
 //! go to definition, symbols and completion. Everything is a read of salsa queries, so it runs on
 //! a database snapshot and may unwind with `salsa::Cancelled`.
 
+use djsa_analysis::Span;
 use djsa_analysis::db::{Db, Origin, Project, SourceFile};
 use djsa_analysis::fields::FieldKind;
+use djsa_analysis::migrations::migration_analysis;
 use djsa_analysis::project::{Field, Model, ProjectModel, project_model};
 use djsa_analysis::resolve::{Resolved, Resolver};
-use djsa_analysis::syntax::{Expr, ExprKind};
-use djsa_analysis::Span;
+use djsa_analysis::syntax::{Expr, ExprKind, Stmt, Target as SyntaxTarget};
 
 fn contains(span: Span, offset: u32) -> bool {
     span.start <= offset && offset <= span.end
@@ -84,9 +85,21 @@ fn model_hover(pm: &ProjectModel, idx: usize) -> String {
     } else if let Some(t) = db_table(pm, idx) {
         out.push_str(&format!("- db table: `{t}`\n"));
     }
-    let fields: Vec<&str> = m.own_fields.iter().filter(|f| !f.auto_created).map(|f| f.name.as_str()).collect();
+    let fields: Vec<&str> = m
+        .own_fields
+        .iter()
+        .filter(|f| !f.auto_created)
+        .map(|f| f.name.as_str())
+        .collect();
     if !fields.is_empty() {
-        out.push_str(&format!("- fields: {}\n", fields.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")));
+        out.push_str(&format!(
+            "- fields: {}\n",
+            fields
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if !m.registered && !m.abstract_ {
         out.push_str("- not in an installed app\n");
@@ -94,13 +107,7 @@ fn model_hover(pm: &ProjectModel, idx: usize) -> String {
     out
 }
 
-fn field_hover(
-    db: &dyn Db,
-    project: Project,
-    pm: &ProjectModel,
-    idx: usize,
-    f: &Field,
-) -> String {
+fn field_hover(db: &dyn Db, project: Project, pm: &ProjectModel, idx: usize, f: &Field) -> String {
     let m = &pm.models[idx];
     let text = f.file.text(db);
     let class = match &f.custom {
@@ -132,7 +139,9 @@ fn field_hover(
             None => out.push_str(&format!("- column: `{column}`\n")),
         }
     } else {
-        out.push_str(&format!("- column: `{column}` (in each concrete subclass)\n"));
+        out.push_str(&format!(
+            "- column: `{column}` (in each concrete subclass)\n"
+        ));
     }
     let flag = |name: &str, default: bool| match f.opt(name) {
         None => default.to_string(),
@@ -159,16 +168,26 @@ fn field_hover(
         match resolve_reference(db, project, pm, f.file, idx, to) {
             Some(t) => {
                 let tm = &pm.models[t];
-                let table = db_table(pm, t).map(|t| format!(" (table `{t}`)")).unwrap_or_default();
+                let table = db_table(pm, t)
+                    .map(|t| format!(" (table `{t}`)"))
+                    .unwrap_or_default();
                 out.push_str(&format!("- related model: `{}`{table}\n", tm.label()));
             }
-            None => out.push_str(&format!("- related model: `{}` (not resolved)\n", short(source_of(text, to)))),
+            None => out.push_str(&format!(
+                "- related model: `{}` (not resolved)\n",
+                short(source_of(text, to))
+            )),
         }
     }
     let shown: Vec<String> = f
         .kwargs
         .iter()
-        .filter(|k| !matches!(k.name.as_str(), "to" | "null" | "unique" | "db_index" | "primary_key"))
+        .filter(|k| {
+            !matches!(
+                k.name.as_str(),
+                "to" | "null" | "unique" | "db_index" | "primary_key"
+            )
+        })
         .map(|k| format!("`{}={}`", k.name, short(source_of(text, &k.value))))
         .collect();
     if !shown.is_empty() {
@@ -185,7 +204,13 @@ enum Target<'a> {
     Reference(Span, Option<usize>),
 }
 
-fn find<'a>(db: &dyn Db, project: Project, pm: &'a ProjectModel, file: SourceFile, offset: u32) -> Option<Target<'a>> {
+fn find<'a>(
+    db: &dyn Db,
+    project: Project,
+    pm: &'a ProjectModel,
+    file: SourceFile,
+    offset: u32,
+) -> Option<Target<'a>> {
     for (i, m) in pm.models.iter().enumerate() {
         if m.file != file || !contains(m.span, offset) {
             continue;
@@ -204,7 +229,10 @@ fn find<'a>(db: &dyn Db, project: Project, pm: &'a ProjectModel, file: SourceFil
                 && let Some(to) = f.opt("to")
                 && contains(to.span, offset)
             {
-                return Some(Target::Reference(to.span, resolve_reference(db, project, pm, file, i, to)));
+                return Some(Target::Reference(
+                    to.span,
+                    resolve_reference(db, project, pm, file, i, to),
+                ));
             }
         }
     }
@@ -212,7 +240,12 @@ fn find<'a>(db: &dyn Db, project: Project, pm: &'a ProjectModel, file: SourceFil
 }
 
 /// Hover text (Markdown) and the span it is about.
-pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: u32) -> Option<(Span, String)> {
+pub fn hover(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    offset: u32,
+) -> Option<(Span, String)> {
     let pm = project_model(db, project);
     match find(db, project, pm, file, offset)? {
         Target::Model(i) => Some((pm.models[i].name_span, model_hover(pm, i))),
@@ -223,15 +256,111 @@ pub fn hover(db: &dyn Db, project: Project, file: SourceFile, offset: u32) -> Op
 }
 
 /// Definition of a model reference under the cursor: the origin span and the target.
-pub fn definition(db: &dyn Db, project: Project, file: SourceFile, offset: u32) -> Option<(Span, SourceFile, Span, Span)> {
+pub fn definition(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    offset: u32,
+) -> Option<(Span, SourceFile, Span, Span)> {
     let pm = project_model(db, project);
-    match find(db, project, pm, file, offset)? {
-        Target::Reference(span, Some(t)) => {
+    match find(db, project, pm, file, offset) {
+        Some(Target::Reference(span, Some(t))) => {
             let m = &pm.models[t];
-            Some((span, m.file, m.span, m.name_span))
+            return Some((span, m.file, m.span, m.name_span));
         }
+        Some(_) => return None,
+        None => {}
+    }
+    migration_definition(db, project, pm, file, offset)
+}
+
+/// The string literal under the cursor, searched through an expression.
+fn string_at(e: &Expr, offset: u32) -> Option<&Expr> {
+    if !contains(e.span, offset) {
+        return None;
+    }
+    match &e.kind {
+        ExprKind::Str(_) => Some(e),
+        ExprKind::Call {
+            func, args, kwargs, ..
+        } => std::iter::once(func.as_ref())
+            .chain(args.iter())
+            .chain(kwargs.iter().map(|k| &k.value))
+            .find_map(|x| string_at(x, offset)),
+        ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => {
+            v.iter().find_map(|x| string_at(x, offset))
+        }
+        ExprKind::Dict(v) => v
+            .iter()
+            .find_map(|(k, x)| string_at(k, offset).or_else(|| string_at(x, offset))),
         _ => None,
     }
+}
+
+/// In a migration file: `("app", "0001_initial")` in `dependencies`/`replaces`/`run_before` goes
+/// to that migration; an `"app_label.modelname"` string (`to=`) goes to the model.
+fn migration_definition(
+    db: &dyn Db,
+    project: Project,
+    pm: &ProjectModel,
+    file: SourceFile,
+    offset: u32,
+) -> Option<(Span, SourceFile, Span, Span)> {
+    let ma = migration_analysis(db, project);
+    if !ma.files.iter().any(|m| m.file == file) {
+        return None;
+    }
+    let syntax = djsa_analysis::db::module_syntax(db, file);
+    for stmt in &syntax.body {
+        let Stmt::Class(class) = stmt else { continue };
+        for s in &class.body {
+            let Stmt::Assign { targets, value, .. } = s else {
+                continue;
+            };
+            let is_deps = targets.iter().any(|t| {
+                matches!(t, SyntaxTarget::Name(n, _) if n == "dependencies" || n == "replaces" || n == "run_before")
+            });
+            if is_deps {
+                for item in value.as_sequence().unwrap_or_default() {
+                    if !contains(item.span, offset) {
+                        continue;
+                    }
+                    let pair = item.as_sequence().unwrap_or_default();
+                    let (Some(app), Some(name)) = (
+                        pair.first().and_then(Expr::as_str),
+                        pair.get(1).and_then(Expr::as_str),
+                    ) else {
+                        continue;
+                    };
+                    let mut of_app: Vec<_> =
+                        ma.files.iter().filter(|m| m.app_label == app).collect();
+                    of_app.sort_by(|a, b| a.name.cmp(&b.name));
+                    let target = if name == "__first__" {
+                        of_app.first()
+                    } else if name == "__latest__" {
+                        of_app.last()
+                    } else {
+                        of_app.iter().find(|m| m.name == name)
+                    }?;
+                    let span = target
+                        .parsed
+                        .as_ref()
+                        .map(|p| p.class_span)
+                        .unwrap_or_default();
+                    // `class_span` is the span of the class name (`Migration`).
+                    return Some((item.span, target.file, span, span));
+                }
+            }
+            if let Some(e) = string_at(value, offset)
+                && let Some((app, model)) = e.as_str().and_then(|s| s.split_once('.'))
+                && let Some(t) = pm.get_model(app, model)
+            {
+                let m = &pm.models[t];
+                return Some((e.span, m.file, m.span, m.name_span));
+            }
+        }
+    }
+    None
 }
 
 pub struct Symbol {
@@ -281,7 +410,11 @@ fn model_symbol(m: &Model, with_children: bool) -> Symbol {
 /// Models of a file with their fields.
 pub fn document_symbols(db: &dyn Db, project: Project, file: SourceFile) -> Vec<Symbol> {
     let pm = project_model(db, project);
-    pm.models.iter().filter(|m| m.file == file).map(|m| model_symbol(m, true)).collect()
+    pm.models
+        .iter()
+        .filter(|m| m.file == file)
+        .map(|m| model_symbol(m, true))
+        .collect()
 }
 
 fn fuzzy(query: &str, name: &str) -> bool {
@@ -371,7 +504,9 @@ fn reference_string_start(line: &str) -> Option<usize> {
         None => before,
     };
     let before = before.strip_suffix('(')?.trim_end();
-    let call = before.rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next()?;
+    let call = before
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()?;
     RELATION_CALLS.contains(&call).then_some(q + 1)
 }
 
@@ -381,7 +516,11 @@ fn indentation(line: &str) -> usize {
 
 /// The line being typed is a name at the start of a statement directly inside `class Meta:`.
 fn in_meta_body(text: &str, line_start: usize, prefix: &str) -> bool {
-    if !prefix.trim_start().chars().all(|c| c.is_alphanumeric() || c == '_') {
+    if !prefix
+        .trim_start()
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_')
+    {
         return false;
     }
     let indent = indentation(prefix);
@@ -422,13 +561,29 @@ pub fn completion(db: &dyn Db, project: Project, file: SourceFile, offset: u32) 
             .find(|m| m.file == file && contains(m.span, offset as u32))
             .and_then(|m| m.app_label.clone());
         // Replace the whole string content when the string is already closed on this line.
-        let line_end = text[offset..].find('\n').map(|i| offset + i).unwrap_or(text.len());
-        let quote = text.as_bytes().get(start as usize - 1).copied().unwrap_or(b'"') as char;
-        let end = text[offset..line_end].find(quote).map(|i| offset + i).unwrap_or(offset);
+        let line_end = text[offset..]
+            .find('\n')
+            .map(|i| offset + i)
+            .unwrap_or(text.len());
+        let quote = text
+            .as_bytes()
+            .get(start as usize - 1)
+            .copied()
+            .unwrap_or(b'"') as char;
+        let end = text[offset..line_end]
+            .find(quote)
+            .map(|i| offset + i)
+            .unwrap_or(offset);
         let replace = Span::new(start, end as u32);
         let mut out: Vec<Completion> = Vec::new();
         if "self".starts_with(typed) {
-            out.push(Completion { label: "self".into(), detail: Some("the model itself".into()), is_model: true, replace, insert: "self".into() });
+            out.push(Completion {
+                label: "self".into(),
+                detail: Some("the model itself".into()),
+                is_model: true,
+                replace,
+                insert: "self".into(),
+            });
         }
         for (mi, m) in pm.models.iter().enumerate() {
             if !m.registered || m.abstract_ {
@@ -436,10 +591,15 @@ pub fn completion(db: &dyn Db, project: Project, file: SourceFile, offset: u32) 
             }
             let label = m.label();
             let same_app = here.is_some() && m.app_label == here;
-            for cand in [Some(label.clone()), same_app.then(|| m.name.clone())].into_iter().flatten() {
+            for cand in [Some(label.clone()), same_app.then(|| m.name.clone())]
+                .into_iter()
+                .flatten()
+            {
                 let name_part = cand.rsplit('.').next().unwrap_or(&cand).to_lowercase();
                 let typed_lower = typed.to_lowercase();
-                if cand.to_lowercase().starts_with(&typed_lower) || name_part.starts_with(&typed_lower) {
+                if cand.to_lowercase().starts_with(&typed_lower)
+                    || name_part.starts_with(&typed_lower)
+                {
                     out.push(Completion {
                         label: cand.clone(),
                         detail: db_table(pm, mi).map(|t| format!("table {t}")),
@@ -478,12 +638,24 @@ mod tests {
 
     #[test]
     fn reference_strings() {
-        assert_eq!(reference_string_start("    a = models.ForeignKey(\"sh"), Some(27));
+        assert_eq!(
+            reference_string_start("    a = models.ForeignKey(\"sh"),
+            Some(27)
+        );
         assert_eq!(reference_string_start("    a = ForeignKey(to='"), Some(23));
-        assert_eq!(reference_string_start("    a = models.ManyToManyField( 'x"), Some(33));
+        assert_eq!(
+            reference_string_start("    a = models.ManyToManyField( 'x"),
+            Some(33)
+        );
         assert_eq!(reference_string_start("    a = models.CharField(\"x"), None);
-        assert_eq!(reference_string_start("    a = models.ForeignKey(\"a.B\", related_name=\"x"), None);
-        assert_eq!(reference_string_start("    a = models.ForeignKey(\"a.B\")"), None);
+        assert_eq!(
+            reference_string_start("    a = models.ForeignKey(\"a.B\", related_name=\"x"),
+            None
+        );
+        assert_eq!(
+            reference_string_start("    a = models.ForeignKey(\"a.B\")"),
+            None
+        );
     }
 
     #[test]

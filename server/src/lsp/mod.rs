@@ -171,7 +171,14 @@ impl Backend {
         };
         let token = lsp::ProgressToken::String("djsa/indexing".into());
         let mut progress = None;
-        if progress_ok && self.inner.client.create_work_done_progress(token.clone()).await.is_ok() {
+        if progress_ok
+            && self
+                .inner
+                .client
+                .create_work_done_progress(token.clone())
+                .await
+                .is_ok()
+        {
             progress = Some(
                 self.inner
                     .client
@@ -182,7 +189,8 @@ impl Backend {
             );
         }
         let r2 = root.clone();
-        let loaded = tokio::task::spawn_blocking(move || Workspace::load(&r2, &Overrides::default())).await;
+        let ov = self.session().client.overrides.clone();
+        let loaded = tokio::task::spawn_blocking(move || Workspace::load(&r2, &ov)).await;
         match loaded {
             Ok(Ok(ws)) => {
                 let n = ws.files.len();
@@ -196,7 +204,10 @@ impl Backend {
             Ok(Err(e)) => {
                 self.inner
                     .client
-                    .show_message(lsp::MessageType::ERROR, format!("djsa: cannot load the project at {}: {e:#}", root.display()))
+                    .show_message(
+                        lsp::MessageType::ERROR,
+                        format!("djsa: cannot load the project at {}: {e:#}", root.display()),
+                    )
                     .await;
             }
             Err(e) => log(&format!("indexing failed: {e}")),
@@ -226,17 +237,29 @@ impl Backend {
 
     /// Reload the whole workspace (configuration changed).
     async fn reload(&self) {
-        let root = match self.session().ws.as_ref().map(|w| w.root.clone()) {
-            Some(r) => r,
-            None => return,
+        let root = {
+            let s = self.session();
+            match s
+                .ws
+                .as_ref()
+                .map(|w| w.root.clone())
+                .or_else(|| s.client.root.clone())
+            {
+                Some(r) => r,
+                None => return,
+            }
         };
-        let loaded = tokio::task::spawn_blocking(move || Workspace::load(&root, &Overrides::default())).await;
+        let ov = self.session().client.overrides.clone();
+        let loaded = tokio::task::spawn_blocking(move || Workspace::load(&root, &ov)).await;
         match loaded {
             Ok(Ok(ws)) => self.mutate(|s| s.install(ws)),
             Ok(Err(e)) => {
                 self.inner
                     .client
-                    .show_message(lsp::MessageType::ERROR, format!("djsa: cannot reload the project: {e:#}"))
+                    .show_message(
+                        lsp::MessageType::ERROR,
+                        format!("djsa: cannot reload the project: {e:#}"),
+                    )
                     .await
             }
             Err(e) => log(&format!("reload failed: {e}")),
@@ -252,7 +275,9 @@ fn compute_diagnostics(snap: &Snapshot) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::
     let mut maps: FxHashMap<SourceFile, LineMap<'_>> = FxHashMap::default();
     for d in diags {
         let Some(f) = d.file else { continue };
-        let map = maps.entry(f).or_insert_with(|| LineMap::new(f.text(db), snap.enc));
+        let map = maps
+            .entry(f)
+            .or_insert_with(|| LineMap::new(f.text(db), snap.enc));
         per_file
             .entry(f)
             .or_default()
@@ -266,8 +291,12 @@ fn compute_diagnostics(snap: &Snapshot) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::
     }
     let mut out = Vec::new();
     for (f, list) in per_file {
-        let Some(path) = snap.paths.get(&f) else { continue };
-        let Some(uri) = convert::uri(path) else { continue };
+        let Some(path) = snap.paths.get(&f) else {
+            continue;
+        };
+        let Some(uri) = convert::uri(path) else {
+            continue;
+        };
         out.push((uri, snap.versions.get(path).copied(), list));
     }
     out.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
@@ -309,21 +338,33 @@ async fn publish_current(inner: &Arc<Inner>) -> bool {
     let mut seen: FxHashMap<lsp::Uri, ()> = FxHashMap::default();
     for (uri, version, diags) in results {
         seen.insert(uri.clone(), ());
-        let same = published.get(&uri).is_some_and(|(v, d)| *v == version && *d == diags);
+        let same = published
+            .get(&uri)
+            .is_some_and(|(v, d)| *v == version && *d == diags);
         if same {
             continue;
         }
         if diags.is_empty() && version.is_none() && !published.contains_key(&uri) {
             continue;
         }
-        inner.client.publish_diagnostics(uri.clone(), diags.clone(), version).await;
+        inner
+            .client
+            .publish_diagnostics(uri.clone(), diags.clone(), version)
+            .await;
         published.insert(uri, (version, diags));
     }
     // Files that had findings and have none now (and are not open): clear them.
-    let stale: Vec<lsp::Uri> = published.keys().filter(|u| !seen.contains_key(*u)).cloned().collect();
+    let stale: Vec<lsp::Uri> = published
+        .keys()
+        .filter(|u| !seen.contains_key(*u))
+        .cloned()
+        .collect();
     for uri in stale {
         if published.get(&uri).is_some_and(|(_, d)| !d.is_empty()) {
-            inner.client.publish_diagnostics(uri.clone(), Vec::new(), None).await;
+            inner
+                .client
+                .publish_diagnostics(uri.clone(), Vec::new(), None)
+                .await;
         }
         published.remove(&uri);
     }
@@ -350,21 +391,41 @@ fn client_info(params: &lsp::InitializeParams) -> ClientInfo {
             #[allow(deprecated)]
             params.root_uri.as_ref().and_then(path_of_uri)
         });
-    let enc = Encoding::negotiate(caps.general.as_ref().and_then(|g| g.position_encodings.as_deref()));
-    let ws_edit = caps.workspace.as_ref().and_then(|w| w.workspace_edit.as_ref());
+    let enc = Encoding::negotiate(
+        caps.general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_deref()),
+    );
+    let ws_edit = caps
+        .workspace
+        .as_ref()
+        .and_then(|w| w.workspace_edit.as_ref());
+    let create_files = ws_edit
+        .and_then(|e| e.resource_operations.as_ref())
+        .is_some_and(|ops| ops.contains(&lsp::ResourceOperationKind::Create));
     let edits = EditSupport {
-        document_changes: ws_edit.and_then(|e| e.document_changes).unwrap_or(false),
-        create_files: ws_edit
-            .and_then(|e| e.resource_operations.as_ref())
-            .is_some_and(|ops| ops.contains(&lsp::ResourceOperationKind::Create)),
+        // Resource operations only exist inside `documentChanges`, so a client that offers them
+        // takes `documentChanges` (Neovim 0.11 advertises the one without the other).
+        document_changes: ws_edit.and_then(|e| e.document_changes).unwrap_or(false) || create_files,
+        create_files,
     };
     let td = caps.text_document.as_ref();
     let opts = params.initialization_options.as_ref();
+    let opt_str = |k: &str| {
+        opts.and_then(|o| o.get(k))
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
     ClientInfo {
         root,
         enc: Some(enc),
         edits,
-        work_done_progress: caps.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false),
+        work_done_progress: caps
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false),
         watch_registration: caps
             .workspace
             .as_ref()
@@ -379,6 +440,12 @@ fn client_info(params: &lsp::InitializeParams) -> ClientInfo {
             .and_then(|t| t.document_symbol.as_ref())
             .and_then(|d| d.hierarchical_document_symbol_support)
             .unwrap_or(false),
+        overrides: Overrides {
+            settings: opt_str("settings"),
+            python: opt_str("python"),
+            select: Vec::new(),
+            ignore: Vec::new(),
+        },
         docs_base: opts
             .and_then(|o| o.get("docsBaseUrl"))
             .and_then(Value::as_str)
@@ -389,7 +456,10 @@ fn client_info(params: &lsp::InitializeParams) -> ClientInfo {
 
 /// The repository's docs/checks/ as a file URL, when it exists (a development build).
 fn default_docs_base() -> Option<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?.join("docs").join("checks");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()?
+        .join("docs")
+        .join("checks");
     if !dir.is_dir() {
         return None;
     }
@@ -407,7 +477,11 @@ fn symbol_information(snap: &Snapshot, s: &ide::Symbol) -> Option<lsp::SymbolInf
     let map = LineMap::new(s.file.text(&snap.db), snap.enc);
     Some(lsp::SymbolInformation {
         name: s.name.clone(),
-        kind: if s.is_model { lsp::SymbolKind::CLASS } else { lsp::SymbolKind::FIELD },
+        kind: if s.is_model {
+            lsp::SymbolKind::CLASS
+        } else {
+            lsp::SymbolKind::FIELD
+        },
         tags: None,
         deprecated: None,
         location: lsp::Location::new(convert::uri(path)?, map.range(s.name_span)),
@@ -420,7 +494,11 @@ fn document_symbol(map: &LineMap<'_>, s: &ide::Symbol) -> lsp::DocumentSymbol {
     lsp::DocumentSymbol {
         name: s.name.clone(),
         detail: s.detail.clone(),
-        kind: if s.is_model { lsp::SymbolKind::CLASS } else { lsp::SymbolKind::FIELD },
+        kind: if s.is_model {
+            lsp::SymbolKind::CLASS
+        } else {
+            lsp::SymbolKind::FIELD
+        },
         tags: None,
         deprecated: None,
         range: map.range(s.span),
@@ -451,9 +529,11 @@ impl LanguageServer for Backend {
                         change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
                         will_save: None,
                         will_save_wait_until: None,
-                        save: Some(lsp::TextDocumentSyncSaveOptions::SaveOptions(lsp::SaveOptions {
-                            include_text: Some(false),
-                        })),
+                        save: Some(lsp::TextDocumentSyncSaveOptions::SaveOptions(
+                            lsp::SaveOptions {
+                                include_text: Some(false),
+                            },
+                        )),
                     },
                 )),
                 hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
@@ -464,11 +544,13 @@ impl LanguageServer for Backend {
                     trigger_characters: Some(vec!["\"".into(), "'".into(), ".".into()]),
                     ..Default::default()
                 }),
-                code_action_provider: Some(lsp::CodeActionProviderCapability::Options(lsp::CodeActionOptions {
-                    code_action_kinds: Some(vec![lsp::CodeActionKind::QUICKFIX]),
-                    work_done_progress_options: Default::default(),
-                    resolve_provider: Some(false),
-                })),
+                code_action_provider: Some(lsp::CodeActionProviderCapability::Options(
+                    lsp::CodeActionOptions {
+                        code_action_kinds: Some(vec![lsp::CodeActionKind::QUICKFIX]),
+                        work_done_progress_options: Default::default(),
+                        resolve_provider: Some(false),
+                    },
+                )),
                 execute_command_provider: Some(lsp::ExecuteCommandOptions {
                     commands: vec![CREATE_FILE_COMMAND.into()],
                     work_done_progress_options: Default::default(),
@@ -495,19 +577,31 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        let Some(path) = path_of_uri(&doc.uri) else { return };
+        let Some(path) = path_of_uri(&doc.uri) else {
+            return;
+        };
         self.mutate(|s| {
-            s.open.insert(path.clone(), session::OpenDoc { text: doc.text, version: doc.version });
+            s.open.insert(
+                path.clone(),
+                session::OpenDoc {
+                    text: doc.text,
+                    version: doc.version,
+                },
+            );
             s.sync_path(&path);
         });
     }
 
     async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
-        let Some(path) = path_of_uri(&params.text_document.uri) else { return };
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return;
+        };
         let version = params.text_document.version;
         self.mutate(|s| {
             let enc = s.enc();
-            let Some(doc) = s.open.get_mut(&path) else { return };
+            let Some(doc) = s.open.get_mut(&path) else {
+                return;
+            };
             for ch in &params.content_changes {
                 convert::apply_change(&mut doc.text, ch, enc);
             }
@@ -517,7 +611,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, params: lsp::DidSaveTextDocumentParams) {
-        let Some(path) = path_of_uri(&params.text_document.uri) else { return };
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return;
+        };
         self.mutate(|s| {
             if let (Some(text), Some(doc)) = (params.text, s.open.get_mut(&path)) {
                 doc.text = text;
@@ -528,7 +624,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
-        let Some(path) = path_of_uri(&params.text_document.uri) else { return };
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return;
+        };
         self.mutate(|s| {
             s.open.remove(&path);
             s.sync_path(&path);
@@ -539,7 +637,9 @@ impl LanguageServer for Backend {
         let mut config_changed = false;
         self.mutate(|s| {
             for ev in &params.changes {
-                let Some(path) = path_of_uri(&ev.uri) else { continue };
+                let Some(path) = path_of_uri(&ev.uri) else {
+                    continue;
+                };
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 if name == "pyproject.toml" || name == "djsa.toml" {
                     config_changed = true;
@@ -558,30 +658,54 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn code_action(&self, params: lsp::CodeActionParams) -> Result<Option<lsp::CodeActionResponse>> {
-        let Some(path) = path_of_uri(&params.text_document.uri) else { return Ok(None) };
+    async fn code_action(
+        &self,
+        params: lsp::CodeActionParams,
+    ) -> Result<Option<lsp::CodeActionResponse>> {
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return Ok(None);
+        };
         let range = params.range;
         let only = params.context.only.clone();
         if let Some(only) = &only
-            && !only.iter().any(|k| k.as_str() == "quickfix" || "quickfix".starts_with(&format!("{}.", k.as_str())) || k.as_str().is_empty())
+            && !only.iter().any(|k| {
+                k.as_str() == "quickfix"
+                    || "quickfix".starts_with(&format!("{}.", k.as_str()))
+                    || k.as_str().is_empty()
+            })
         {
             return Ok(None);
         }
         let out = self
             .read(move |snap| {
-                let Some(file) = snap.file(&path) else { return Vec::new() };
+                let Some(file) = snap.file(&path) else {
+                    return Vec::new();
+                };
                 let db = &snap.db;
                 let map = LineMap::new(file.text(db), snap.enc);
                 let (lo, hi) = (map.offset(range.start), map.offset(range.end));
                 let path_of = |f: SourceFile| snap.paths.get(&f).cloned();
                 let mut actions = Vec::new();
                 for d in check_project(db, snap.project) {
-                    if d.file != Some(file) || d.fixes.is_empty() || d.span.end < lo || d.span.start > hi {
+                    if d.file != Some(file)
+                        || d.fixes.is_empty()
+                        || d.span.end < lo
+                        || d.span.start > hi
+                    {
                         continue;
                     }
                     let ld = convert::diagnostic(d, &map, snap.docs_base.as_deref());
                     for (i, fix) in d.fixes.iter().enumerate() {
-                        if let Some(a) = convert::code_action(db, fix, ld.clone(), &snap.root, &path_of, snap.enc, snap.edits, i == 0) {
+                        if let Some(a) = convert::code_action(
+                            db,
+                            fix,
+                            ld.clone(),
+                            &snap.root,
+                            &path_of,
+                            snap.enc,
+                            snap.edits,
+                            i == 0,
+                        ) {
                             actions.push(lsp::CodeActionOrCommand::CodeAction(a));
                         }
                     }
@@ -594,11 +718,17 @@ impl LanguageServer for Backend {
 
     async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<Value>> {
         if params.command != CREATE_FILE_COMMAND {
-            return Err(Error::invalid_params(format!("unknown command {}", params.command)));
+            return Err(Error::invalid_params(format!(
+                "unknown command {}",
+                params.command
+            )));
         }
         let mut created = Vec::new();
         for arg in &params.arguments {
-            let (Some(path), Some(text)) = (arg.get("path").and_then(Value::as_str), arg.get("text").and_then(Value::as_str)) else {
+            let (Some(path), Some(text)) = (
+                arg.get("path").and_then(Value::as_str),
+                arg.get("text").and_then(Value::as_str),
+            ) else {
                 return Err(Error::invalid_params("expected {path, text}"));
             };
             let path = PathBuf::from(path);
@@ -606,12 +736,19 @@ impl LanguageServer for Backend {
                 let _ = std::fs::create_dir_all(dir);
             }
             // Never overwrite: create_new fails when the file exists.
-            let res = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).and_then(|mut f| {
-                use std::io::Write;
-                f.write_all(text.as_bytes())
-            });
+            let res = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .and_then(|mut f| {
+                    use std::io::Write;
+                    f.write_all(text.as_bytes())
+                });
             if let Err(e) = res {
-                return Err(Error::invalid_params(format!("cannot create {}: {e}", path.display())));
+                return Err(Error::invalid_params(format!(
+                    "cannot create {}: {e}",
+                    path.display()
+                )));
             }
             created.push(path);
         }
@@ -626,14 +763,21 @@ impl LanguageServer for Backend {
             let _ = self
                 .inner
                 .client
-                .show_document(lsp::ShowDocumentParams { uri, external: None, take_focus: Some(true), selection: None })
+                .show_document(lsp::ShowDocumentParams {
+                    uri,
+                    external: None,
+                    take_focus: Some(true),
+                    selection: None,
+                })
                 .await;
         }
         Ok(None)
     }
 
     async fn hover(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
-        let Some(path) = position_params(&params.text_document_position_params) else { return Ok(None) };
+        let Some(path) = position_params(&params.text_document_position_params) else {
+            return Ok(None);
+        };
         let pos = params.text_document_position_params.position;
         let out = self
             .read(move |snap| {
@@ -641,50 +785,76 @@ impl LanguageServer for Backend {
                 let map = LineMap::new(file.text(&snap.db), snap.enc);
                 let (span, md) = ide::hover(&snap.db, snap.project, file, map.offset(pos))?;
                 let contents = if snap.markdown_hover {
-                    lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value: md })
+                    lsp::HoverContents::Markup(lsp::MarkupContent {
+                        kind: lsp::MarkupKind::Markdown,
+                        value: md,
+                    })
                 } else {
                     lsp::HoverContents::Markup(lsp::MarkupContent {
                         kind: lsp::MarkupKind::PlainText,
                         value: md.replace(['*', '`'], ""),
                     })
                 };
-                Some(lsp::Hover { contents, range: Some(map.range(span)) })
+                Some(lsp::Hover {
+                    contents,
+                    range: Some(map.range(span)),
+                })
             })
             .await?;
         Ok(out.flatten())
     }
 
-    async fn goto_definition(&self, params: lsp::GotoDefinitionParams) -> Result<Option<lsp::GotoDefinitionResponse>> {
-        let Some(path) = position_params(&params.text_document_position_params) else { return Ok(None) };
+    async fn goto_definition(
+        &self,
+        params: lsp::GotoDefinitionParams,
+    ) -> Result<Option<lsp::GotoDefinitionResponse>> {
+        let Some(path) = position_params(&params.text_document_position_params) else {
+            return Ok(None);
+        };
         let pos = params.text_document_position_params.position;
         let out = self
             .read(move |snap| {
                 let file = snap.file(&path)?;
                 let db = &snap.db;
                 let map = LineMap::new(file.text(db), snap.enc);
-                let (_origin, tfile, _span, name_span) = ide::definition(db, snap.project, file, map.offset(pos))?;
+                let (_origin, tfile, _span, name_span) =
+                    ide::definition(db, snap.project, file, map.offset(pos))?;
                 let tpath = snap.paths.get(&tfile)?;
                 let tmap = LineMap::new(tfile.text(db), snap.enc);
-                Some(lsp::GotoDefinitionResponse::Scalar(lsp::Location::new(convert::uri(tpath)?, tmap.range(name_span))))
+                Some(lsp::GotoDefinitionResponse::Scalar(lsp::Location::new(
+                    convert::uri(tpath)?,
+                    tmap.range(name_span),
+                )))
             })
             .await?;
         Ok(out.flatten())
     }
 
-    async fn document_symbol(&self, params: lsp::DocumentSymbolParams) -> Result<Option<lsp::DocumentSymbolResponse>> {
-        let Some(path) = path_of_uri(&params.text_document.uri) else { return Ok(None) };
+    async fn document_symbol(
+        &self,
+        params: lsp::DocumentSymbolParams,
+    ) -> Result<Option<lsp::DocumentSymbolResponse>> {
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return Ok(None);
+        };
         let out = self
             .read(move |snap| {
                 let file = snap.file(&path)?;
                 let syms = ide::document_symbols(&snap.db, snap.project, file);
                 if snap.hierarchical_symbols {
                     let map = LineMap::new(file.text(&snap.db), snap.enc);
-                    Some(lsp::DocumentSymbolResponse::Nested(syms.iter().map(|s| document_symbol(&map, s)).collect()))
+                    Some(lsp::DocumentSymbolResponse::Nested(
+                        syms.iter().map(|s| document_symbol(&map, s)).collect(),
+                    ))
                 } else {
                     let mut flat = Vec::new();
                     for s in &syms {
                         flat.extend(symbol_information(snap, s));
-                        flat.extend(s.children.iter().filter_map(|c| symbol_information(snap, c)));
+                        flat.extend(
+                            s.children
+                                .iter()
+                                .filter_map(|c| symbol_information(snap, c)),
+                        );
                     }
                     Some(lsp::DocumentSymbolResponse::Flat(flat))
                 }
@@ -693,19 +863,31 @@ impl LanguageServer for Backend {
         Ok(out.flatten())
     }
 
-    async fn symbol(&self, params: lsp::WorkspaceSymbolParams) -> Result<Option<lsp::WorkspaceSymbolResponse>> {
+    async fn symbol(
+        &self,
+        params: lsp::WorkspaceSymbolParams,
+    ) -> Result<Option<lsp::WorkspaceSymbolResponse>> {
         let query = params.query;
         let out = self
             .read(move |snap| {
                 let syms = ide::workspace_symbols(&snap.db, snap.project, &query);
-                lsp::WorkspaceSymbolResponse::Flat(syms.iter().filter_map(|s| symbol_information(snap, s)).collect())
+                lsp::WorkspaceSymbolResponse::Flat(
+                    syms.iter()
+                        .filter_map(|s| symbol_information(snap, s))
+                        .collect(),
+                )
             })
             .await?;
         Ok(out)
     }
 
-    async fn completion(&self, params: lsp::CompletionParams) -> Result<Option<lsp::CompletionResponse>> {
-        let Some(path) = position_params(&params.text_document_position) else { return Ok(None) };
+    async fn completion(
+        &self,
+        params: lsp::CompletionParams,
+    ) -> Result<Option<lsp::CompletionResponse>> {
+        let Some(path) = position_params(&params.text_document_position) else {
+            return Ok(None);
+        };
         let pos = params.text_document_position.position;
         let out = self
             .read(move |snap| {
@@ -720,15 +902,25 @@ impl LanguageServer for Backend {
                     .enumerate()
                     .map(|(i, c)| lsp::CompletionItem {
                         label: c.label.clone(),
-                        kind: Some(if c.is_model { lsp::CompletionItemKind::CLASS } else { lsp::CompletionItemKind::PROPERTY }),
+                        kind: Some(if c.is_model {
+                            lsp::CompletionItemKind::CLASS
+                        } else {
+                            lsp::CompletionItemKind::PROPERTY
+                        }),
                         detail: c.detail,
                         sort_text: Some(format!("{i:05}")),
                         filter_text: Some(c.label),
-                        text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit::new(map.range(c.replace), c.insert))),
+                        text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit::new(
+                            map.range(c.replace),
+                            c.insert,
+                        ))),
                         ..Default::default()
                     })
                     .collect();
-                Some(lsp::CompletionResponse::List(lsp::CompletionList { is_incomplete: false, items }))
+                Some(lsp::CompletionResponse::List(lsp::CompletionList {
+                    is_incomplete: false,
+                    items,
+                }))
             })
             .await?;
         Ok(out.flatten())

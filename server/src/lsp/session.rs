@@ -13,7 +13,7 @@ use djsa_analysis::db::{Project, RootDatabase, SourceFile};
 use rustc_hash::FxHashMap;
 
 use super::convert::{EditSupport, Encoding};
-use crate::workspace::{Workspace, read_text};
+use crate::workspace::{Overrides, Workspace, read_text};
 
 pub struct OpenDoc {
     pub text: String,
@@ -31,6 +31,8 @@ pub struct ClientInfo {
     pub markdown_hover: bool,
     pub hierarchical_symbols: bool,
     pub docs_base: Option<String>,
+    /// `initializationOptions.settings` / `.python`, as `djsa check --settings/--python`.
+    pub overrides: Overrides,
 }
 
 pub struct Session {
@@ -142,7 +144,11 @@ impl Session {
             root: ws.root.clone(),
             paths: Arc::new(ws.files.clone()),
             by_path: self.by_path.clone(),
-            versions: self.open.iter().map(|(p, d)| (p.clone(), d.version)).collect(),
+            versions: self
+                .open
+                .iter()
+                .map(|(p, d)| (p.clone(), d.version))
+                .collect(),
             revision: self.revision,
             enc: self.enc(),
             edits: self.client.edits,

@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class Shelf(models.Model):
+    label = models.CharField(max_length=20, unique=True)
+    capacity = models.PositiveSmallIntegerField(default=10)

@@ -1,0 +1,13 @@
+from django.db import models
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    published = models.BooleanField(default=False)
+
+
+class PublishedBook(Book):
+    class Meta:
+        proxy = True
+        ordering = ["title"]
+        verbose_name = "published book"
