@@ -1021,11 +1021,6 @@ def render_migrations(app, events, K):
     auto_id = (f'("id", models.{app.auto_field}(auto_created=True, primary_key=True, '
                f'serialize=False, verbose_name="ID"))')
 
-    def dep_of(label):
-        if label == "AUTH":
-            return "migrations.swappable_dependency(settings.AUTH_USER_MODEL)"
-        return f"({q(label)}, \"0001_initial\")"
-
     def collect_deps(deps, owner, f):
         lab = f.target_label(owner)
         if lab and lab != app.label:

@@ -5,9 +5,9 @@ use djsa_tests::repo_root;
 
 #[test]
 fn every_code_has_a_doc_page() {
-    let checks = repo_root().join("analysis/src/checks");
     let mut codes = std::collections::BTreeSet::new();
-    for entry in std::fs::read_dir(&checks).unwrap() {
+    let dirs = ["analysis/src/checks", "analysis/src/schema"];
+    for entry in dirs.iter().flat_map(|d| std::fs::read_dir(repo_root().join(d)).unwrap()) {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         let bytes = text.as_bytes();
         let mut i = 0;

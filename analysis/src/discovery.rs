@@ -6,13 +6,13 @@
 use rustc_hash::FxHashSet;
 
 use crate::db::{Db, Project, SourceFile, module_syntax};
-use crate::project::project_model;
+use crate::project::app_registry;
 use crate::resolve::{absolute_module, module_map};
 use crate::syntax::Stmt;
 
 #[salsa::tracked(returns(ref))]
 pub fn wanted_modules(db: &dyn Db, project: Project) -> Vec<String> {
-    let pm = project_model(db, project);
+    let pm = app_registry(db, project);
     let modules = module_map(db, project);
     let mut wanted: Vec<String> = Vec::new();
     let mut seen: FxHashSet<String> = FxHashSet::default();

@@ -214,6 +214,45 @@ impl ProjectModel {
 
 #[salsa::tracked(returns(ref))]
 pub fn project_model(db: &dyn Db, project: Project) -> ProjectModel {
+    let registry = app_registry(db, project);
+    let resolver = Resolver::new(db, project);
+    let config = project.config(db);
+    let mut b = Builder {
+        resolver: &resolver,
+        notes: registry.notes.clone(),
+        models: Vec::new(),
+        by_class: FxHashMap::default(),
+    };
+    let settings = registry.settings.clone();
+    let apps = registry.apps.clone();
+    b.models(&apps);
+    let opaque_relations = b.models.iter().any(|m| {
+        m.registered
+            && m.own_fields
+                .iter()
+                .any(|f| f.kind.is_relation() && f.custom.as_ref().is_some_and(|c| c.opaque))
+    }) || b.models.iter().any(|m| m.registered && m.incomplete);
+    ProjectModel {
+        settings,
+        apps,
+        models: b.models,
+        notes: b.notes,
+        opaque_relations,
+        django_version: config.django(),
+    }
+}
+
+/// Settings and the app registry, without the model index: what discovery needs to decide which
+/// modules to load next (so each loading round does not rebuild every model).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppRegistry {
+    pub settings: ProjectSettings,
+    pub apps: Vec<App>,
+    pub notes: Vec<Note>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn app_registry(db: &dyn Db, project: Project) -> AppRegistry {
     let resolver = Resolver::new(db, project);
     let config = project.config(db);
     let mut b = Builder {
@@ -222,27 +261,12 @@ pub fn project_model(db: &dyn Db, project: Project) -> ProjectModel {
         models: Vec::new(),
         by_class: FxHashMap::default(),
     };
-    let settings = b.settings(config.settings_module.as_deref());
+    let mut settings = b.settings(config.settings_module.as_deref());
     let apps = b.apps(&settings);
-    b.models(&apps);
-    let opaque_relations = b.models.iter().any(|m| {
-        m.registered
-            && m.own_fields
-                .iter()
-                .any(|f| f.kind.is_relation() && f.custom.as_ref().is_some_and(|c| c.opaque))
-    }) || b.models.iter().any(|m| m.registered && m.incomplete);
-    let mut engine = settings.engine.clone();
     if let Some(e) = &config.database_engine {
-        engine = Some(e.clone());
+        settings.engine = Some(e.clone());
     }
-    ProjectModel {
-        settings: ProjectSettings { engine, ..settings },
-        apps,
-        models: b.models,
-        notes: b.notes,
-        opaque_relations,
-        django_version: config.django(),
-    }
+    AppRegistry { settings, apps, notes: b.notes }
 }
 
 struct Builder<'r, 'db> {

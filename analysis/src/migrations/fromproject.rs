@@ -344,6 +344,20 @@ impl FromProject<'_, '_> {
             }
             let mut def = deconstruct(&path, &args, &kwargs, &cx_f)
                 .map_err(|e| format!("field {}: {e}", f.name))?;
+            // `to_field` naming the target's primary key is left out by deconstruct().
+            if let Some(Val::Str(tf)) = def.get("to_field").cloned() {
+                let target = def.target().and_then(|t| {
+                    let (a, n) = t.split_once('.')?;
+                    self.pm.get_model(a, n)
+                });
+                let Some(tidx) = target else {
+                    return Err(format!("field {}: to_field on a model djsa cannot see", f.name));
+                };
+                match self.pk_name(tidx)? {
+                    pk if pk == tf => def.kwargs.retain(|(k, _)| k != "to_field"),
+                    _ => {}
+                }
+            }
             if def.primary_key() {
                 def.kwargs.retain(|(k, _)| k != "serialize");
                 def.kwargs.push(("serialize".into(), Val::Bool(false)));
@@ -538,6 +552,24 @@ impl FromProject<'_, '_> {
             bases,
             managers,
         })
+    }
+
+    /// The name of a model's primary key field (`id` when implicit).
+    fn pk_name(&self, idx: usize) -> Result<String, String> {
+        let mut fields: Vec<&Field> = Vec::new();
+        self.local_fields(idx, &mut fields, 0)?;
+        if let Some(f) = fields.iter().find(|f| f.is_primary_key()) {
+            return Ok(f.name.clone());
+        }
+        let m = &self.pm.models[idx];
+        for p in &m.parents {
+            if let Parent::Model(pi) = p
+                && !self.pm.models[*pi].abstract_
+            {
+                return Ok(format!("{}_ptr", self.pm.models[*pi].name.to_lowercase()));
+            }
+        }
+        Ok("id".into())
     }
 
     /// `Status.choices` / `Status.DRAFT` for a `TextChoices`/`IntegerChoices` enum (nested in the

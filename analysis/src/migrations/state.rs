@@ -404,8 +404,9 @@ pub fn deconstruct(
                 if get(&kw, "to_field") == Some(Val::None) {
                     del(&mut kw, "to_field");
                 }
-                if get(&kw, "to_field").is_some() {
-                    return Err("to_field".into());
+                match get(&kw, "to_field") {
+                    None | Some(Val::Str(_)) => {}
+                    Some(_) => return Err("to_field is not a literal".into()),
                 }
                 if get(&kw, "parent_link") == Some(Val::Bool(false)) {
                     del(&mut kw, "parent_link");
@@ -666,6 +667,11 @@ pub fn apply(
                 match m.items() {
                     Some([Val::Str(n), v]) => managers.push((n.clone(), v.clone())),
                     _ => return Err("CreateModel: a manager is not a (name, manager) pair".into()),
+                }
+            }
+            for k in ["indexes", "constraints"] {
+                if !options.iter().any(|(n, _)| n == k) {
+                    options.push((k.to_string(), Val::List(Vec::new())));
                 }
             }
             state.insert(ModelState {

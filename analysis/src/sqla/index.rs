@@ -208,13 +208,7 @@ pub fn imports_sqlalchemy(db: &dyn Db, file: SourceFile) -> bool {
 #[salsa::tracked(returns(ref))]
 pub fn sqla_tables(db: &dyn Db, project: Project) -> SqlaIndex {
     let resolver = Resolver::new(db, project);
-    let files: Vec<SourceFile> = project
-        .files(db)
-        .iter()
-        .copied()
-        .filter(|f| f.origin(db) == crate::db::Origin::Project && imports_sqlalchemy(db, *f))
-        .filter(|f| !is_migration_file(f.path(db)))
-        .collect();
+    let files = discovered_files(db, project);
     let mut b = Builder {
         db,
         r: &resolver,
@@ -236,6 +230,92 @@ pub fn sqla_tables(db: &dyn Db, project: Project) -> SqlaIndex {
     }
     b.finish();
     b.out
+}
+
+/// Project files read for SQLAlchemy declarations: those that import `sqlalchemy`, plus (to a fixed
+/// point) those that import from such a project module (`from .db import Base, Column`).
+pub fn discovered_files(db: &dyn Db, project: Project) -> Vec<SourceFile> {
+    let candidates: Vec<SourceFile> = project
+        .files(db)
+        .iter()
+        .copied()
+        .filter(|f| f.origin(db) == crate::db::Origin::Project && !is_migration_file(f.path(db)))
+        .collect();
+    let mut on: Vec<bool> = candidates
+        .iter()
+        .map(|f| imports_sqlalchemy(db, *f))
+        .collect();
+    let imported = |f: SourceFile| -> Vec<String> {
+        let mut out = Vec::new();
+        fn walk(db: &dyn Db, f: SourceFile, stmts: &[Stmt], out: &mut Vec<String>) {
+            for s in stmts {
+                match s {
+                    Stmt::Import { module, .. } => out.push(module.clone()),
+                    Stmt::ImportFrom {
+                        level,
+                        module,
+                        names,
+                        ..
+                    } => {
+                        if let Some(m) =
+                            crate::resolve::absolute_module(db, f, *level, module.as_deref())
+                        {
+                            for (n, _) in names {
+                                out.push(format!("{m}.{n}"));
+                            }
+                            out.push(m);
+                        }
+                    }
+                    Stmt::If { body, orelse, .. } => {
+                        walk(db, f, body, out);
+                        walk(db, f, orelse, out);
+                    }
+                    Stmt::Try {
+                        body,
+                        handlers,
+                        orelse,
+                        finalbody,
+                        ..
+                    } => {
+                        walk(db, f, body, out);
+                        for h in handlers {
+                            walk(db, f, h, out);
+                        }
+                        walk(db, f, orelse, out);
+                        walk(db, f, finalbody, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        walk(db, f, &module_syntax(db, f).body, &mut out);
+        out
+    };
+    let imports: Vec<Vec<String>> = candidates.iter().map(|f| imported(*f)).collect();
+    for _ in 0..10 {
+        let names: rustc_hash::FxHashSet<&str> = candidates
+            .iter()
+            .zip(&on)
+            .filter(|(_, o)| **o)
+            .filter_map(|(f, _)| f.module(db).as_deref())
+            .collect();
+        let mut changed = false;
+        for (i, imps) in imports.iter().enumerate() {
+            if !on[i] && imps.iter().any(|m| names.contains(m.as_str())) {
+                on[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    candidates
+        .into_iter()
+        .zip(on)
+        .filter(|(_, o)| *o)
+        .map(|(f, _)| f)
+        .collect()
 }
 
 /// Alembic revision files and Django migrations carry their own table snapshots.
@@ -1052,6 +1132,13 @@ impl<'a> Builder<'a> {
                 "default" | "insert_default" => {
                     d.has_default = true;
                     d.default = python_literal(v).or_else(|| {
+                        // `default=uuid.uuid4` (a callable Django can use as is).
+                        if let ExprKind::Name(n) = &v.kind
+                            && let Resolved::External(q) = self.r.resolve_name(file, n)
+                            && q == "uuid.uuid4"
+                        {
+                            return Some("uuid.uuid4".into());
+                        }
                         // `default=Status.active`: SQLAlchemy stores the member name.
                         let ExprKind::Name(n) = &v.kind else {
                             return None;

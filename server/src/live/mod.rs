@@ -409,6 +409,16 @@ pub fn drift(
     stderr: &mut dyn std::io::Write,
 ) -> Result<Vec<djsa_analysis::Diagnostic>> {
     let shown = redact_url(url);
+    if verbose
+        && let Ok(parts) = parse_url(url)
+        && !tls_required(&parts)
+    {
+        writeln!(
+            stderr,
+            "djsa: live: note: {} is not on loopback and the URL does not require TLS (sslmode=verify-full / ssl-mode=VERIFY_IDENTITY)",
+            parts.target
+        )?;
+    }
     let t = Instant::now();
     let intro = introspect_blocking(url)?;
     let introspect_time = t.elapsed();
@@ -444,6 +454,33 @@ pub fn drift(
 
 #[cfg(test)]
 mod tests;
+
+/// Loopback, a local file, or a URL that insists on TLS.
+fn tls_required(parts: &UrlParts) -> bool {
+    let host = parts
+        .target
+        .rsplit_once(':')
+        .map(|(h, _)| h)
+        .unwrap_or(&parts.target);
+    let q = parts
+        .sqlx_url
+        .split_once('?')
+        .map(|(_, q)| q.to_ascii_lowercase())
+        .unwrap_or_default();
+    parts.backend == Backend::Sqlite
+        || matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1")
+        || q.split('&').any(|kv| {
+            matches!(
+                kv,
+                "sslmode=require"
+                    | "sslmode=verify-ca"
+                    | "sslmode=verify-full"
+                    | "ssl-mode=required"
+                    | "ssl-mode=verify_ca"
+                    | "ssl-mode=verify_identity"
+            )
+        })
+}
 
 /// `--database-url`, else `DJSA_DATABASE_URL` (read here, not by clap, so `--help` never shows
 /// its value).
