@@ -115,6 +115,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     }
     let db = &ws.db;
     let t = std::time::Instant::now();
+    crate::workspace::prewarm_checks(db, ws.project);
     let mut diags = check_project(db, ws.project).clone();
     if let Some(url) = crate::live::database_url(args.database_url.as_deref()) {
         diags.extend(crate::live::drift(db, ws.project, &url, args.verbose, stderr)?);

@@ -506,6 +506,13 @@ fn prewarm(db: &RootDatabase, files: &[SourceFile]) {
     });
 }
 
+/// Compute the independent check families on all cores (each worker with its own database
+/// handle, all dropped before returning); `check_project` then only collects their results.
+pub fn prewarm_checks(db: &RootDatabase, project: Project) {
+    use rayon::prelude::*;
+    djsa_analysis::checks::CHECK_FAMILIES.par_iter().for_each_with(db.clone(), |db, family| family(db, project));
+}
+
 /// Modules worth loading from site-packages: not Django's own core (djsa knows it), but contrib apps.
 fn is_library_candidate(m: &str) -> bool {
     if m == "django" || m.starts_with("django.") {

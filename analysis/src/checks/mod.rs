@@ -21,6 +21,77 @@ use crate::resolve::{Resolved, Resolver};
 use crate::span::Span;
 use crate::syntax::{Expr, ExprKind};
 
+/// Run one family of checks with its own context.
+fn run_family(db: &dyn Db, project: Project, family: impl FnOnce(&mut Ctx<'_>)) -> Vec<Diagnostic> {
+    let pm = project_model(db, project);
+    if pm.settings.installed_apps.is_none() {
+        return Vec::new();
+    }
+    let resolver = Resolver::new(db, project);
+    let mut ctx = Ctx::new(db, pm, &resolver);
+    family(&mut ctx);
+    ctx.out
+}
+
+/// Model- and field-level checks (`models.*`, `fields.E0xx`-`E2xx`).
+#[salsa::tracked(returns(ref))]
+pub fn model_and_field_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
+    run_family(db, project, |ctx| {
+        model_checks::check(ctx);
+        field_checks::check(ctx);
+    })
+}
+
+/// Related-field checks and lazy references (`fields.E3xx`).
+#[salsa::tracked(returns(ref))]
+pub fn related_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
+    run_family(db, project, related::check)
+}
+
+/// contrib (contenttypes, auth) and admin checks.
+#[salsa::tracked(returns(ref))]
+pub fn contrib_and_admin_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
+    run_family(db, project, |ctx| {
+        contrib::check(ctx);
+        admin::check(ctx);
+    })
+}
+
+/// SQLAlchemy checks (DJSA2xx); they run without Django settings too.
+#[salsa::tracked(returns(ref))]
+pub fn sqlalchemy_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
+    crate::sqla::checks::check(db, project)
+}
+
+/// Model-vs-migration drift and migration graph problems (DJSA1xx).
+#[salsa::tracked(returns(ref))]
+pub fn migration_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
+    if project_model(db, project).settings.installed_apps.is_none() {
+        return Vec::new();
+    }
+    crate::migrations::diagnostics(db, project)
+}
+
+/// The independent check families. They are salsa queries, so a host with several cores can
+/// compute them in parallel on database clones before asking for [`check_project`].
+pub const CHECK_FAMILIES: &[fn(&dyn Db, Project)] = &[
+    |db, p| {
+        model_and_field_checks(db, p);
+    },
+    |db, p| {
+        related_checks(db, p);
+    },
+    |db, p| {
+        contrib_and_admin_checks(db, p);
+    },
+    |db, p| {
+        sqlalchemy_checks(db, p);
+    },
+    |db, p| {
+        migration_checks(db, p);
+    },
+];
+
 /// All diagnostics of the project, filtered by SILENCED_SYSTEM_CHECKS and select/ignore.
 #[salsa::tracked(returns(ref))]
 pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
@@ -28,14 +99,14 @@ pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     let resolver = Resolver::new(db, project);
     let mut ctx = Ctx::new(db, pm, &resolver);
     source::check(&mut ctx, project);
-    ctx.out.extend(crate::sqla::checks::check(db, project)); // SQLAlchemy (DJSA2xx): runs without Django settings too
-    if pm.settings.installed_apps.is_some() {
-        model_checks::check(&mut ctx);
-        field_checks::check(&mut ctx);
-        related::check(&mut ctx);
-        contrib::check(&mut ctx);
-        admin::check(&mut ctx);
-        ctx.out.extend(crate::migrations::diagnostics(db, project));
+    for family in [
+        model_and_field_checks(db, project),
+        related_checks(db, project),
+        contrib_and_admin_checks(db, project),
+        sqlalchemy_checks(db, project),
+        migration_checks(db, project),
+    ] {
+        ctx.out.extend(family.iter().cloned());
     }
     let config = project.config(db);
     let mut out: Vec<Diagnostic> = ctx
