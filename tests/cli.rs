@@ -86,8 +86,14 @@ fn json_output_is_machine_readable() {
     assert_eq!(d["severity"], "error");
     assert_eq!(d["object"], "shop.Product.name");
     assert_eq!(d["file"], "shop/models.py");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(4), Some(5)));
-    assert_eq!((d["end_line"].as_u64(), d["end_column"].as_u64()), (Some(4), Some(9)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(4), Some(5))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(4), Some(9))
+    );
     assert!(d["hint"].is_null());
 }
 
@@ -100,7 +106,10 @@ fn sarif_and_github_formats() {
     let res = &v["runs"][0]["results"];
     assert_eq!(res.as_array().unwrap().len(), 2);
     assert_eq!(res[0]["ruleId"], "fields.E120");
-    assert_eq!(res[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 4);
+    assert_eq!(
+        res[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        4
+    );
     let r = check(p.path(), &["--output-format", "github"]);
     let first = r.stdout.lines().next().unwrap();
     assert_eq!(
@@ -112,22 +121,46 @@ fn sarif_and_github_formats() {
 #[test]
 fn select_ignore_and_silenced_checks() {
     let p = project(BAD, "");
-    let r = check(p.path(), &["--select", "fields.E0", "--output-format", "concise"]);
-    assert_eq!(r.stdout, "shop/models.py:5:5: fields.E001 shop.Product.sku_: Field names must not end with an underscore.\n");
+    let r = check(
+        p.path(),
+        &["--select", "fields.E0", "--output-format", "concise"],
+    );
+    assert_eq!(
+        r.stdout,
+        "shop/models.py:5:5: fields.E001 shop.Product.sku_: Field names must not end with an underscore.\n"
+    );
     let r = check(p.path(), &["--ignore", "fields.E001,fields.E120"]);
     assert_eq!(r.code, 0);
     let p = project(BAD, "SILENCED_SYSTEM_CHECKS = ['fields.E120']\n");
     let r = check(p.path(), &["--output-format", "concise"]);
-    assert_eq!(r.stdout, "shop/models.py:5:5: fields.E001 shop.Product.sku_: Field names must not end with an underscore.\n");
+    assert_eq!(
+        r.stdout,
+        "shop/models.py:5:5: fields.E001 shop.Product.sku_: Field names must not end with an underscore.\n"
+    );
 }
 
 #[test]
 fn pyproject_configuration_is_read() {
     let p = project(BAD, "");
-    write(p.path(), &[("pyproject.toml", "[tool.djsa]\nignore = [\"fields.E001\"]\npython = \"none\"\n")]);
-    let r = djsa(&["check", p.path().to_str().unwrap(), "--output-format", "concise"]);
+    write(
+        p.path(),
+        &[(
+            "pyproject.toml",
+            "[tool.djsa]\nignore = [\"fields.E001\"]\npython = \"none\"\n",
+        )],
+    );
+    let r = djsa(&[
+        "check",
+        p.path().to_str().unwrap(),
+        "--output-format",
+        "concise",
+    ]);
     assert_eq!(r.code, 1);
-    assert!(r.stdout.contains("fields.E120") && !r.stdout.contains("fields.E001"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("fields.E120") && !r.stdout.contains("fields.E001"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -143,7 +176,12 @@ fn configuration_errors_exit_two_with_a_clear_message() {
     assert!(r.stderr.contains("invalid [tool.djsa]"), "{}", r.stderr);
 
     let p = project(GOOD, "");
-    let r = djsa(&["check", p.path().to_str().unwrap(), "--python", "nowhere/bin/python"]);
+    let r = djsa(&[
+        "check",
+        p.path().to_str().unwrap(),
+        "--python",
+        "nowhere/bin/python",
+    ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("was not found"), "{}", r.stderr);
 
@@ -158,7 +196,12 @@ fn verbose_lists_what_was_skipped() {
         "import os\nINSTALLED_APPS = INSTALLED_APPS + os.environ.get('EXTRA', [])\n",
     );
     let r = check(p.path(), &["--verbose"]);
-    assert!(r.stderr.contains("INSTALLED_APPS not understood statically"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("INSTALLED_APPS not understood statically"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -169,16 +212,38 @@ fn settings_split_over_modules_and_appconfig_paths() {
         &[
             ("manage.py", MANAGE),
             ("site_cfg/__init__.py", ""),
-            ("site_cfg/base.py", "DJANGO_APPS = ('django.contrib.contenttypes',)\nLOCAL_APPS = ['shop.apps.ShopConfig']\nINSTALLED_APPS = [*DJANGO_APPS, *LOCAL_APPS]\nDATABASES = {'default': {'ENGINE': 'django.db.backends.mysql'}}\n"),
-            ("site_cfg/settings.py", "from .base import *\nINSTALLED_APPS += ['billing']\ntry:\n    from .local import *\nexcept ImportError:\n    pass\n"),
+            (
+                "site_cfg/base.py",
+                "DJANGO_APPS = ('django.contrib.contenttypes',)\nLOCAL_APPS = ['shop.apps.ShopConfig']\nINSTALLED_APPS = [*DJANGO_APPS, *LOCAL_APPS]\nDATABASES = {'default': {'ENGINE': 'django.db.backends.mysql'}}\n",
+            ),
+            (
+                "site_cfg/settings.py",
+                "from .base import *\nINSTALLED_APPS += ['billing']\ntry:\n    from .local import *\nexcept ImportError:\n    pass\n",
+            ),
             ("shop/__init__.py", ""),
-            ("shop/apps.py", "from django.apps import AppConfig\nclass ShopConfig(AppConfig):\n    name = 'shop'\n    label = 'store'\n"),
-            ("shop/models.py", "from django.db import models as m\nclass Item(m.Model):\n    title = m.CharField()\n"),
+            (
+                "shop/apps.py",
+                "from django.apps import AppConfig\nclass ShopConfig(AppConfig):\n    name = 'shop'\n    label = 'store'\n",
+            ),
+            (
+                "shop/models.py",
+                "from django.db import models as m\nclass Item(m.Model):\n    title = m.CharField()\n",
+            ),
             ("billing/__init__.py", ""),
-            ("billing/models.py", "from django.db.models import Model, CharField\nclass Invoice(Model):\n    number_ = CharField(max_length=3)\n"),
+            (
+                "billing/models.py",
+                "from django.db.models import Model, CharField\nclass Invoice(Model):\n    number_ = CharField(max_length=3)\n",
+            ),
         ],
     );
-    let r = djsa(&["check", dir.path().to_str().unwrap(), "--python", "none", "--output-format", "concise"]);
+    let r = djsa(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--python",
+        "none",
+        "--output-format",
+        "concise",
+    ]);
     assert_eq!(
         r.stdout,
         "billing/models.py:3:5: fields.E001 billing.Invoice.number_: Field names must not end with an underscore.\nshop/models.py:3:5: fields.E120 store.Item.title: CharFields must define a 'max_length' attribute.\n"

@@ -7,13 +7,18 @@ use djsa_tests::repo_root;
 fn every_code_has_a_doc_page() {
     let mut codes = std::collections::BTreeSet::new();
     let dirs = ["analysis/src/checks", "analysis/src/schema"];
-    for entry in dirs.iter().flat_map(|d| std::fs::read_dir(repo_root().join(d)).unwrap()) {
+    for entry in dirs
+        .iter()
+        .flat_map(|d| std::fs::read_dir(repo_root().join(d)).unwrap())
+    {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         let bytes = text.as_bytes();
         let mut i = 0;
         while let Some(pos) = text[i..].find('"') {
             let start = i + pos + 1;
-            let Some(len) = text[start..].find('"') else { break };
+            let Some(len) = text[start..].find('"') else {
+                break;
+            };
             let lit = &text[start..start + len];
             let is_django = lit.split_once('.').is_some_and(|(ns, id)| {
                 ["fields", "models", "admin", "auth", "contenttypes"].contains(&ns)
@@ -21,7 +26,9 @@ fn every_code_has_a_doc_page() {
                     && matches!(id.as_bytes()[0], b'E' | b'W' | b'C' | b'I')
                     && id[1..].bytes().all(|b| b.is_ascii_digit())
             });
-            let is_djsa = lit.len() == 7 && lit.starts_with("DJSA") && lit[4..].bytes().all(|b| b.is_ascii_digit());
+            let is_djsa = lit.len() == 7
+                && lit.starts_with("DJSA")
+                && lit[4..].bytes().all(|b| b.is_ascii_digit());
             if is_django || is_djsa {
                 codes.insert(lit.to_string());
             }
@@ -30,7 +37,17 @@ fn every_code_has_a_doc_page() {
         }
     }
     assert!(codes.len() >= 3);
-    let missing: Vec<_> =
-        codes.iter().filter(|c| !repo_root().join("docs/checks").join(format!("{c}.md")).exists()).collect();
-    assert!(missing.is_empty(), "codes without a docs/checks page: {missing:?}");
+    let missing: Vec<_> = codes
+        .iter()
+        .filter(|c| {
+            !repo_root()
+                .join("docs/checks")
+                .join(format!("{c}.md"))
+                .exists()
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a docs/checks page: {missing:?}"
+    );
 }

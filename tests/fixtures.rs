@@ -19,8 +19,18 @@ fn fixture_snapshots() {
     assert!(cases.len() >= 3, "fixtures missing");
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let run = djsa(&["check", case.to_str().unwrap(), "--python", venv.to_str().unwrap()]);
-        assert!(run.code == 0 || run.code == 1, "{name}: exit {} stderr {}", run.code, run.stderr);
+        let run = djsa(&[
+            "check",
+            case.to_str().unwrap(),
+            "--python",
+            venv.to_str().unwrap(),
+        ]);
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{name}: exit {} stderr {}",
+            run.code,
+            run.stderr
+        );
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path("../snapshots");
         settings.set_prepend_module_to_snapshot(false);

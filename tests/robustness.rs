@@ -5,32 +5,67 @@
 
 use std::path::Path;
 
+use djsa_analysis::ProjectConfig;
 use djsa_analysis::checks::check_project;
 use djsa_analysis::db::{Origin, Project, RootDatabase, SourceFile};
-use djsa_analysis::ProjectConfig;
 use djsa_tests::djsa;
 
-const SETTINGS: &str = "INSTALLED_APPS = ['shop']\nDATABASES = {'default': {'ENGINE': 'django.db.backends.mysql'}}\n";
+const SETTINGS: &str =
+    "INSTALLED_APPS = ['shop']\nDATABASES = {'default': {'ENGINE': 'django.db.backends.mysql'}}\n";
 
 /// Run the full analysis over an in-memory project; returns the diagnostic codes.
 fn analyse(files: &[(&str, &str)]) -> Vec<String> {
     let db = RootDatabase::default();
     let mut inputs = vec![
-        SourceFile::new(&db, "cfg/settings.py".into(), Some("cfg.settings".into()), SETTINGS.into(), Origin::Project, false),
-        SourceFile::new(&db, "shop/__init__.py".into(), Some("shop".into()), "".into(), Origin::Project, false),
+        SourceFile::new(
+            &db,
+            "cfg/settings.py".into(),
+            Some("cfg.settings".into()),
+            SETTINGS.into(),
+            Origin::Project,
+            false,
+        ),
+        SourceFile::new(
+            &db,
+            "shop/__init__.py".into(),
+            Some("shop".into()),
+            "".into(),
+            Origin::Project,
+            false,
+        ),
     ];
     for (path, text) in files {
-        let module = path.trim_end_matches(".py").replace('/', ".").trim_end_matches(".__init__").to_string();
-        inputs.push(SourceFile::new(&db, path.to_string(), Some(module), (*text).into(), Origin::Project, false));
+        let module = path
+            .trim_end_matches(".py")
+            .replace('/', ".")
+            .trim_end_matches(".__init__")
+            .to_string();
+        inputs.push(SourceFile::new(
+            &db,
+            path.to_string(),
+            Some(module),
+            (*text).into(),
+            Origin::Project,
+            false,
+        ));
     }
-    let config = ProjectConfig { settings_module: Some("cfg.settings".into()), ..Default::default() };
+    let config = ProjectConfig {
+        settings_module: Some("cfg.settings".into()),
+        ..Default::default()
+    };
     let project = Project::new(&db, inputs, config);
-    check_project(&db, project).iter().map(|d| d.code.clone()).collect()
+    check_project(&db, project)
+        .iter()
+        .map(|d| d.code.clone())
+        .collect()
 }
 
 #[test]
 fn syntax_errors_and_half_typed_code() {
-    let codes = analyse(&[("shop/models.py", "from django.db import models\nclass Book(models.Model:\n    title = models.CharField(max_length=\n")]);
+    let codes = analyse(&[(
+        "shop/models.py",
+        "from django.db import models\nclass Book(models.Model:\n    title = models.CharField(max_length=\n",
+    )]);
     assert!(codes.contains(&"DJSA001".to_string()), "{codes:?}");
     for src in [
         "class",
@@ -52,8 +87,14 @@ fn syntax_errors_and_half_typed_code() {
 fn cycles_terminate() {
     // Import cycles, star-import cycles and inheritance cycles across modules.
     let codes = analyse(&[
-        ("shop/models.py", "from shop.a import *\nfrom django.db import models\nclass A(B):\n    pass\nclass B(A):\n    pass\nclass C(models.Model):\n    x = models.CharField(max_length=3)\n"),
-        ("shop/a.py", "from shop.models import *\nfrom shop.b import *\n"),
+        (
+            "shop/models.py",
+            "from shop.a import *\nfrom django.db import models\nclass A(B):\n    pass\nclass B(A):\n    pass\nclass C(models.Model):\n    x = models.CharField(max_length=3)\n",
+        ),
+        (
+            "shop/a.py",
+            "from shop.models import *\nfrom shop.b import *\n",
+        ),
         ("shop/b.py", "from shop.a import *\nfrom shop.b import *\n"),
     ]);
     assert!(!codes.iter().any(|c| c == "DJSA001"), "{codes:?}");
@@ -67,7 +108,11 @@ fn cycles_terminate() {
 fn deep_nesting_does_not_overflow_the_stack() {
     let deep = format!("X = {}1{}\n", "[".repeat(5000), "]".repeat(5000));
     let _ = analyse(&[("shop/models.py", &deep)]);
-    let deep_if: String = (0..300).map(|i| format!("{}if x:\n", "    ".repeat(i))).collect::<String>() + &"    ".repeat(300) + "pass\n";
+    let deep_if: String = (0..300)
+        .map(|i| format!("{}if x:\n", "    ".repeat(i)))
+        .collect::<String>()
+        + &"    ".repeat(300)
+        + "pass\n";
     let _ = analyse(&[("shop/models.py", &deep_if)]);
 }
 
@@ -84,7 +129,9 @@ fn non_utf8_empty_and_huge_files_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let mut huge = b"from django.db import models\n".to_vec();
     while huge.len() < 5 * 1024 * 1024 {
-        huge.extend_from_slice(b"class M(models.Model):\n    title = models.CharField(max_length=10)\n");
+        huge.extend_from_slice(
+            b"class M(models.Model):\n    title = models.CharField(max_length=10)\n",
+        );
     }
     write(
         dir.path(),
@@ -98,7 +145,14 @@ fn non_utf8_empty_and_huge_files_through_the_cli() {
             ("shop/huge.py", &huge),
         ],
     );
-    let r = djsa(&["check", dir.path().to_str().unwrap(), "--python", "none", "--output-format", "concise"]);
+    let r = djsa(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--python",
+        "none",
+        "--output-format",
+        "concise",
+    ]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stdout.contains("DJSA002"), "{}", r.stdout);
     assert!(r.stdout.contains("fields.E001"), "{}", r.stdout);
@@ -114,14 +168,48 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 
 const TOKENS: &[&str] = &[
-    "(", ")", "[", "]", ":", ",", "=", "\n", "    ", "class ", "Meta", "models.", "ForeignKey(", "'self'", "\"app.Model\"",
-    "from . import *\n", "import ", "primary_key=True", "null=True", "**kw", "*args", "lambda: 0", "f'{x}'", "\\", "#", "\"\"\"",
-    "é", "\u{0}", "max_length=-1", "choices=[('a',)]", "on_delete=models.SET_NULL", "related_name='+'", "abstract = True",
+    "(",
+    ")",
+    "[",
+    "]",
+    ":",
+    ",",
+    "=",
+    "\n",
+    "    ",
+    "class ",
+    "Meta",
+    "models.",
+    "ForeignKey(",
+    "'self'",
+    "\"app.Model\"",
+    "from . import *\n",
+    "import ",
+    "primary_key=True",
+    "null=True",
+    "**kw",
+    "*args",
+    "lambda: 0",
+    "f'{x}'",
+    "\\",
+    "#",
+    "\"\"\"",
+    "é",
+    "\u{0}",
+    "max_length=-1",
+    "choices=[('a',)]",
+    "on_delete=models.SET_NULL",
+    "related_name='+'",
+    "abstract = True",
 ];
 
 fn mutate(rng: &mut Rng, src: &str) -> String {
@@ -164,18 +252,32 @@ fn mutate(rng: &mut Rng, src: &str) -> String {
 
 #[test]
 fn random_mutations_of_real_models_never_panic() {
-    let seeds: Vec<String> = ["basic_errors/shop/models.py", "clean_contrib/library/models.py"]
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(djsa_tests::fixtures_dir().join(p)).ok())
-        .collect();
+    let seeds: Vec<String> = [
+        "basic_errors/shop/models.py",
+        "clean_contrib/library/models.py",
+    ]
+    .iter()
+    .filter_map(|p| std::fs::read_to_string(djsa_tests::fixtures_dir().join(p)).ok())
+    .collect();
     assert!(!seeds.is_empty());
     let mut rng = Rng(0x5eed_1234_abcd_0001);
-    let iterations: usize = std::env::var("DJSA_FUZZ_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
+    let iterations: usize = std::env::var("DJSA_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
     for i in 0..iterations {
         let seed = &seeds[i % seeds.len()];
         let mutated = mutate(&mut rng, seed);
-        let other = mutate(&mut rng, "from .models import *\nfrom django.db import models\nclass Extra(Book):\n    pass\n");
-        let result = std::panic::catch_unwind(|| analyse(&[("shop/models.py", &mutated), ("shop/extra.py", &other)]));
-        assert!(result.is_ok(), "panic on iteration {i} with input:\n{mutated}\n---\n{other}");
+        let other = mutate(
+            &mut rng,
+            "from .models import *\nfrom django.db import models\nclass Extra(Book):\n    pass\n",
+        );
+        let result = std::panic::catch_unwind(|| {
+            analyse(&[("shop/models.py", &mutated), ("shop/extra.py", &other)])
+        });
+        assert!(
+            result.is_ok(),
+            "panic on iteration {i} with input:\n{mutated}\n---\n{other}"
+        );
     }
 }

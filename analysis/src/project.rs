@@ -266,7 +266,11 @@ pub fn app_registry(db: &dyn Db, project: Project) -> AppRegistry {
     if let Some(e) = &config.database_engine {
         settings.engine = Some(e.clone());
     }
-    AppRegistry { settings, apps, notes: b.notes }
+    AppRegistry {
+        settings,
+        apps,
+        notes: b.notes,
+    }
 }
 
 struct Builder<'r, 'db> {

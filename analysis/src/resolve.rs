@@ -164,7 +164,9 @@ impl<'db> Resolver<'db> {
     }
 
     pub fn class_def(&self, id: ClassId) -> Option<&'db ClassDef> {
-        module_classes(self.db, id.file).get(id.index as usize).copied()
+        module_classes(self.db, id.file)
+            .get(id.index as usize)
+            .copied()
     }
 
     fn scope(&self, file: SourceFile) -> std::rc::Rc<Scope> {

@@ -118,7 +118,13 @@ fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     crate::workspace::prewarm_checks(db, ws.project);
     let mut diags = check_project(db, ws.project).clone();
     if let Some(url) = crate::live::database_url(args.database_url.as_deref()) {
-        diags.extend(crate::live::drift(db, ws.project, &url, args.verbose, stderr)?);
+        diags.extend(crate::live::drift(
+            db,
+            ws.project,
+            &url,
+            args.verbose,
+            stderr,
+        )?);
     }
     if timing {
         eprintln!("djsa: timing: checks in {:?}", t.elapsed());
@@ -202,14 +208,25 @@ pub struct DebugArgs {
 }
 
 fn debug_index(args: DebugArgs, out: &mut dyn Write) -> Result<i32> {
-    let overrides = Overrides { python: args.python.clone(), ..Default::default() };
+    let overrides = Overrides {
+        python: args.python.clone(),
+        ..Default::default()
+    };
     let ws = Workspace::load(&args.path, &overrides)?;
     let pm = project_model(&ws.db, ws.project);
     for app in &pm.apps {
-        writeln!(out, "app {} label={} auto_field={:?}", app.name, app.label, app.default_auto_field)?;
+        writeln!(
+            out,
+            "app {} label={} auto_field={:?}",
+            app.name, app.label, app.default_auto_field
+        )?;
     }
     for m in &pm.models {
-        let fields: Vec<String> = m.own_fields.iter().map(|f| format!("{}:{}", f.name, f.kind.name())).collect();
+        let fields: Vec<String> = m
+            .own_fields
+            .iter()
+            .map(|f| format!("{}:{}", f.name, f.kind.name()))
+            .collect();
         writeln!(
             out,
             "model {} registered={} abstract={} proxy={} incomplete={} module={} parents={:?} fields=[{}]",

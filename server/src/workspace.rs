@@ -294,11 +294,18 @@ impl Workspace {
         // The Python environment.
         // A path on the command line is relative to the current directory (in configuration
         // files, to the project root).
-        let cli_python = overrides.python.as_ref().map(|p| match std::path::absolute(p) {
-            Ok(abs) if p != "none" && abs.exists() => abs.to_string_lossy().into_owned(),
-            _ => p.clone(),
-        });
-        let python = find_python(&root, cli_python.as_deref().or(fc.python.as_deref()), &mut notes)?;
+        let cli_python = overrides
+            .python
+            .as_ref()
+            .map(|p| match std::path::absolute(p) {
+                Ok(abs) if p != "none" && abs.exists() => abs.to_string_lossy().into_owned(),
+                _ => p.clone(),
+            });
+        let python = find_python(
+            &root,
+            cli_python.as_deref().or(fc.python.as_deref()),
+            &mut notes,
+        )?;
         let sys_path = python
             .as_ref()
             .map(|p| python_sys_path(p, &mut notes))
@@ -343,7 +350,11 @@ impl Workspace {
         let t = std::time::Instant::now();
         prewarm(&db, &inputs);
         if std::env::var_os("DJSA_TIMING").is_some() {
-            eprintln!("djsa: timing: parsed {} project files in {:?}", inputs.len(), t.elapsed());
+            eprintln!(
+                "djsa: timing: parsed {} project files in {:?}",
+                inputs.len(),
+                t.elapsed()
+            );
         }
         let project = Project::new(&db, inputs.clone(), config);
         let mut ws = Workspace {
@@ -440,7 +451,10 @@ impl Workspace {
 
     /// The input of a loaded file, by absolute path.
     pub fn file_by_path(&self, path: &Path) -> Option<SourceFile> {
-        self.files.iter().find(|(_, p)| p.as_path() == path).map(|(f, _)| *f)
+        self.files
+            .iter()
+            .find(|(_, p)| p.as_path() == path)
+            .map(|(f, _)| *f)
     }
 
     /// Add a new project file (absolute path) to the project; returns its input.
@@ -510,7 +524,17 @@ fn prewarm(db: &RootDatabase, files: &[SourceFile]) {
 /// handle, all dropped before returning); `check_project` then only collects their results.
 pub fn prewarm_checks(db: &RootDatabase, project: Project) {
     use rayon::prelude::*;
-    djsa_analysis::checks::CHECK_FAMILIES.par_iter().for_each_with(db.clone(), |db, family| family(db, project));
+    let timing = std::env::var_os("DJSA_TIMING").is_some();
+    djsa_analysis::checks::CHECK_FAMILIES
+        .par_iter()
+        .enumerate()
+        .for_each_with(db.clone(), |db, (i, family)| {
+            let t = std::time::Instant::now();
+            family(db, project);
+            if timing {
+                eprintln!("djsa: timing: check family {i} in {:?}", t.elapsed());
+            }
+        });
 }
 
 /// Modules worth loading from site-packages: not Django's own core (djsa knows it), but contrib apps.
@@ -587,7 +611,11 @@ fn locate_package(site_dirs: &[PathBuf], pkg: &str) -> Vec<(String, PathBuf)> {
 
 /// The project's interpreter: configured (`none` disables the environment), `VIRTUAL_ENV`, a
 /// `.venv`/`venv`/`env` directory in the root, or `python3` on PATH.
-fn find_python(root: &Path, configured: Option<&str>, notes: &mut Vec<String>) -> Result<Option<PathBuf>> {
+fn find_python(
+    root: &Path,
+    configured: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Result<Option<PathBuf>> {
     let from_venv = |dir: &Path| -> Option<PathBuf> {
         for cand in ["bin/python", "bin/python3", "Scripts/python.exe"] {
             let p = dir.join(cand);
@@ -599,7 +627,8 @@ fn find_python(root: &Path, configured: Option<&str>, notes: &mut Vec<String>) -
     };
     if let Some(c) = configured {
         if c == "none" {
-            notes.push("python = none: installed apps (django.contrib, ...) are not indexed".into());
+            notes
+                .push("python = none: installed apps (django.contrib, ...) are not indexed".into());
             return Ok(None);
         }
         let p = root.join(c);
@@ -632,7 +661,9 @@ fn find_python(root: &Path, configured: Option<&str>, notes: &mut Vec<String>) -
             }
         }
     }
-    notes.push("no Python interpreter found: installed apps (django.contrib, ...) are not indexed".into());
+    notes.push(
+        "no Python interpreter found: installed apps (django.contrib, ...) are not indexed".into(),
+    );
     Ok(None)
 }
 

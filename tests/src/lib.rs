@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
 }
 
 pub fn fixtures_dir() -> PathBuf {
@@ -15,7 +18,9 @@ pub fn fixtures_dir() -> PathBuf {
 
 /// The Django 6.1 venv the conformance suite uses; the snapshot tests follow the same environment.
 pub fn venv(name: &str) -> PathBuf {
-    let dir = std::env::var_os("DJSA_VENV_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target").join("venvs"));
+    let dir = std::env::var_os("DJSA_VENV_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target").join("venvs"));
     let v = dir.join(name);
     assert!(
         v.join("bin").join("python").exists(),
@@ -51,5 +56,9 @@ pub fn djsa(args: &[&str]) -> Run {
             if e.use_stderr() { 2 } else { 0 }
         }
     };
-    Run { code, stdout: String::from_utf8_lossy(&out).into_owned(), stderr: String::from_utf8_lossy(&err).into_owned() }
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+    }
 }

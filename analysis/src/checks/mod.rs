@@ -164,7 +164,9 @@ impl<'a> Ctx<'a> {
             resolver,
             out: Vec::new(),
             local_fields_cache: FxHashMap::default(),
-            swapped_cache: (0..pm.models.len()).map(|i| Ctx::compute_swapped(pm, i)).collect(),
+            swapped_cache: (0..pm.models.len())
+                .map(|i| Ctx::compute_swapped(pm, i))
+                .collect(),
         }
     }
 
@@ -190,13 +192,7 @@ impl<'a> Ctx<'a> {
         let value = if setting == "AUTH_USER_MODEL" {
             pm.settings.auth_user_model.clone()
         } else {
-            pm
-                .settings
-                .env
-                .names
-                .get(setting)?
-                .as_str()?
-                .to_string()
+            pm.settings.env.names.get(setting)?.as_str()?.to_string()
         };
         if value.eq_ignore_ascii_case(&m.label()) || value == m.label_lower() {
             None
@@ -401,7 +397,9 @@ impl<'a> Ctx<'a> {
     /// with this label: a module entry's label is its last component (contrib apps keep theirs);
     /// an AppConfig path could carry any label.
     fn unloaded_app_may_have_label(&self, label: &str) -> bool {
-        let Some(entries) = &self.pm.settings.installed_apps else { return true };
+        let Some(entries) = &self.pm.settings.installed_apps else {
+            return true;
+        };
         entries.iter().filter_map(|e| e.as_str()).any(|entry| {
             let loaded = self.pm.apps.iter().any(|a| a.entry.as_str() == Some(entry));
             if loaded {

@@ -2430,7 +2430,11 @@ fn check_table_uniqueness(
         _ => None,
     };
     let mut hits: Vec<(String, Ident)> = Vec::new();
-    let same_table_models = graph.model_tables.get(&my_table).cloned().unwrap_or_default();
+    let same_table_models = graph
+        .model_tables
+        .get(&my_table)
+        .cloned()
+        .unwrap_or_default();
     for idx in same_table_models {
         if Some(idx) == through_model {
             continue;
@@ -2441,7 +2445,11 @@ fn check_table_uniqueness(
             None => return,
         }
     }
-    let same_table_rels = graph.auto_tables.get(&my_table).cloned().unwrap_or_default();
+    let same_table_rels = graph
+        .auto_tables
+        .get(&my_table)
+        .cloned()
+        .unwrap_or_default();
     for i in same_table_rels {
         let other = &graph.rels[i];
         if std::ptr::eq(other, rel) {

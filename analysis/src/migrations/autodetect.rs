@@ -931,18 +931,36 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
     };
     let key = |s: &ModelState| (s.app_label.clone(), s.name_lower());
     let is_proxy = |s: &ModelState| s.option("proxy") == Some(&Val::Bool(true));
-    let old_keys: Vec<(String, String)> =
-        from.models.iter().filter(|(_, s)| !is_proxy(s)).map(|(k, _)| k.clone()).collect();
-    let new_keys: Vec<(String, String)> =
-        to.models.iter().filter(|(_, s)| !is_proxy(s)).map(|(k, _)| k.clone()).collect();
-    let old_proxies: Vec<(String, String)> =
-        from.models.iter().filter(|(_, s)| is_proxy(s)).map(|(k, _)| k.clone()).collect();
-    let new_proxies: Vec<(String, String)> =
-        to.models.iter().filter(|(_, s)| is_proxy(s)).map(|(k, _)| k.clone()).collect();
+    let old_keys: Vec<(String, String)> = from
+        .models
+        .iter()
+        .filter(|(_, s)| !is_proxy(s))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let new_keys: Vec<(String, String)> = to
+        .models
+        .iter()
+        .filter(|(_, s)| !is_proxy(s))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let old_proxies: Vec<(String, String)> = from
+        .models
+        .iter()
+        .filter(|(_, s)| is_proxy(s))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let new_proxies: Vec<(String, String)> = to
+        .models
+        .iter()
+        .filter(|(_, s)| is_proxy(s))
+        .map(|(k, _)| k.clone())
+        .collect();
     for (_, s) in from.models.iter().chain(to.models.iter()) {
         let managed = s.option("managed");
-        let both = from.get(&s.app_label, &s.name).is_some() && to.get(&s.app_label, &s.name).is_some();
-        if (managed == Some(&Val::Bool(false)) || (s.option("proxy") == Some(&Val::Bool(true)) && both))
+        let both =
+            from.get(&s.app_label, &s.name).is_some() && to.get(&s.app_label, &s.name).is_some();
+        if (managed == Some(&Val::Bool(false))
+            || (s.option("proxy") == Some(&Val::Bool(true)) && both))
             && !same_model(
                 from.get(&s.app_label, &s.name),
                 to.get(&s.app_label, &s.name),
@@ -1165,17 +1183,32 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
         }
     }
     // Proxies: deleted, then created.
-    let mut gone: Vec<&(String, String)> = old_proxies.iter().filter(|k| !new_proxies.contains(k) && !new_keys.contains(k)).collect();
+    let mut gone: Vec<&(String, String)> = old_proxies
+        .iter()
+        .filter(|k| !new_proxies.contains(k) && !new_keys.contains(k))
+        .collect();
     gone.sort();
     for k in gone {
         if let Some(ms) = from.get(&k.0, &k.1) {
-            g.add(&k.0, Op::DeleteModel { name: ms.name.clone() }, Vec::new(), false);
+            g.add(
+                &k.0,
+                Op::DeleteModel {
+                    name: ms.name.clone(),
+                },
+                Vec::new(),
+                false,
+            );
         }
     }
-    let mut born: Vec<&(String, String)> = new_proxies.iter().filter(|k| !old_proxies.contains(k) && !old_keys.contains(k)).collect();
+    let mut born: Vec<&(String, String)> = new_proxies
+        .iter()
+        .filter(|k| !old_proxies.contains(k) && !old_keys.contains(k))
+        .collect();
     born.sort();
     for k in born {
-        let Some(ms) = to.get(&k.0, &k.1) else { continue };
+        let Some(ms) = to.get(&k.0, &k.1) else {
+            continue;
+        };
         let mut deps = vec![dep(&k.0, &k.1, None, DepType::Remove)];
         for b in &ms.bases {
             if let Val::Str(b) = b
@@ -1198,8 +1231,12 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
         );
     }
     // A model turning into a proxy or back is not reproduced.
-    if old_proxies.iter().any(|k| new_keys.contains(k)) || new_proxies.iter().any(|k| old_keys.contains(k)) {
-        return Err("a model changed between proxy and concrete; not reproduced by djsa yet".into());
+    if old_proxies.iter().any(|k| new_keys.contains(k))
+        || new_proxies.iter().any(|k| old_keys.contains(k))
+    {
+        return Err(
+            "a model changed between proxy and concrete; not reproduced by djsa yet".into(),
+        );
     }
     // Kept models.
     let mut kept: Vec<&(String, String)> =

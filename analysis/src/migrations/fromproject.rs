@@ -351,7 +351,10 @@ impl FromProject<'_, '_> {
                     self.pm.get_model(a, n)
                 });
                 let Some(tidx) = target else {
-                    return Err(format!("field {}: to_field on a model djsa cannot see", f.name));
+                    return Err(format!(
+                        "field {}: to_field on a model djsa cannot see",
+                        f.name
+                    ));
                 };
                 match self.pk_name(tidx)? {
                     pk if pk == tf => def.kwargs.retain(|(k, _)| k != "to_field"),

@@ -528,7 +528,10 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
             );
         }
     }
-    // Drift.
+    // Drift: only apps that already have migrations can drift; skip the autodetector when none do.
+    if !ma.project_apps.iter().any(|a| ma.graph.apps.contains(a)) {
+        return out;
+    }
     let p = plan(
         db,
         project,
