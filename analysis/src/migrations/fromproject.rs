@@ -1,8 +1,8 @@
 //! The "to" state: `ModelState.from_model` for every model of an app, built from the project model.
 
-use crate::db::SourceFile;
+use crate::db::{Db, Project, SourceFile};
 use crate::fields::FieldKind;
-use crate::project::{Field, Model, Parent, ProjectModel};
+use crate::project::{Field, Model, Parent, ProjectModel, project_model};
 use crate::resolve::{Resolved, Resolver};
 use crate::syntax::{Expr, ExprKind, Stmt, Target};
 
@@ -975,4 +975,42 @@ fn is_plain_expression(v: &Val) -> bool {
         }
         _ => false,
     }
+}
+
+/// The state of every registered, concrete, non-proxy model, as `makemigrations` would build it;
+/// models djsa cannot reproduce exactly are returned with the reason instead.
+pub fn concrete_model_states(
+    db: &dyn Db,
+    project: Project,
+) -> (Vec<(usize, ModelState)>, Vec<(String, String)>) {
+    let pm = project_model(db, project);
+    let resolver = Resolver::new(db, project);
+    let setting = |name: &str| -> Option<String> {
+        if name == "AUTH_USER_MODEL" {
+            return Some(pm.settings.auth_user_model.clone());
+        }
+        pm.settings
+            .env
+            .names
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let fp = FromProject {
+        pm,
+        resolver: &resolver,
+        setting: &setting,
+    };
+    let mut states = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, m) in pm.models.iter().enumerate() {
+        if !m.registered || m.abstract_ || m.proxy {
+            continue;
+        }
+        match fp.model_state(i) {
+            Ok(s) => states.push((i, s)),
+            Err(why) => skipped.push((m.label(), why)),
+        }
+    }
+    (states, skipped)
 }

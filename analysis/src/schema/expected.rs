@@ -8,11 +8,9 @@ use rustc_hash::FxHashMap;
 
 use crate::db::{Db, Project, SourceFile};
 use crate::fields::FieldKind;
-use crate::migrations::fromproject::FromProject;
 use crate::migrations::parse::Val;
 use crate::migrations::state::{FieldDef, ModelState};
 use crate::project::{Parent, ProjectModel, project_model};
-use crate::resolve::Resolver;
 use crate::span::Span;
 
 use super::{Backend, normalize_type};
@@ -269,33 +267,8 @@ pub fn expected_schema(
     if pm.settings.installed_apps.is_none() {
         return out;
     }
-    let resolver = Resolver::new(db, project);
-    let setting = |name: &str| -> Option<String> {
-        if name == "AUTH_USER_MODEL" {
-            return Some(pm.settings.auth_user_model.clone());
-        }
-        pm.settings
-            .env
-            .names
-            .get(name)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
-    let fp = FromProject {
-        pm,
-        resolver: &resolver,
-        setting: &setting,
-    };
-    let mut states: Vec<(usize, ModelState)> = Vec::new();
-    for (i, m) in pm.models.iter().enumerate() {
-        if !m.registered || m.abstract_ || m.proxy {
-            continue;
-        }
-        match fp.model_state(i) {
-            Ok(s) => states.push((i, s)),
-            Err(why) => out.skipped.push((m.label(), why)),
-        }
-    }
+    let (states, skipped) = crate::migrations::fromproject::concrete_model_states(db, project);
+    out.skipped.extend(skipped);
     let max = backend.max_name_length();
     let db_table = |s: &ModelState| -> Option<String> {
         match s.option("db_table") {
