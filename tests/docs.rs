@@ -6,7 +6,7 @@ use djsa_tests::repo_root;
 #[test]
 fn every_code_has_a_doc_page() {
     let mut codes = std::collections::BTreeSet::new();
-    let dirs = ["analysis/src/checks", "analysis/src/schema"];
+    let dirs = ["analysis/src/checks", "analysis/src/schema", "analysis/src/sqla", "analysis/src/migrations"];
     for entry in dirs
         .iter()
         .flat_map(|d| std::fs::read_dir(repo_root().join(d)).unwrap())
@@ -50,4 +50,14 @@ fn every_code_has_a_doc_page() {
         missing.is_empty(),
         "codes without a docs/checks page: {missing:?}"
     );
+}
+
+#[test]
+fn docs_index_is_current() {
+    let status = std::process::Command::new("python3")
+        .arg(repo_root().join("scripts/gen-docs-index.py"))
+        .arg("--check")
+        .status()
+        .unwrap();
+    assert!(status.success(), "docs/checks/README.md is out of date: run scripts/gen-docs-index.py");
 }
