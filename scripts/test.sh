@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: Rust unit/integration/snapshot tests, then the conformance suite that runs
-# real Django 5.2 LTS and 6.1 (from PyPI, in venvs this script creates) on every fixture project
-# and compares their findings with djsa's.
+# The whole test suite: Rust unit/integration/snapshot/LSP tests, then the conformance suites that
+# run real Django 5.2 LTS and 6.1 (and SQLAlchemy) from PyPI, in venvs this script creates, on every
+# fixture project and compare with djsa; the live-database tests (PostgreSQL, MariaDB, SQLite); and
+# the editor clients (headless Neovim, the VS Code extension).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,3 +14,5 @@ python3 tests/conformance/run_migrations_conformance.py
 python3 tests/conformance/run_sqla_conformance.py
 python3 tests/live/run_live_tests.py
 scripts/test-editors.sh
+# Reached only when every suite above passed (set -e).
+echo "suites: 7 passed, 0 failed"
