@@ -6,7 +6,12 @@ use djsa_tests::repo_root;
 #[test]
 fn every_code_has_a_doc_page() {
     let mut codes = std::collections::BTreeSet::new();
-    let dirs = ["analysis/src/checks", "analysis/src/schema", "analysis/src/sqla", "analysis/src/migrations"];
+    let dirs = [
+        "analysis/src/checks",
+        "analysis/src/schema",
+        "analysis/src/sqla",
+        "analysis/src/migrations",
+    ];
     for entry in dirs
         .iter()
         .flat_map(|d| std::fs::read_dir(repo_root().join(d)).unwrap())
@@ -59,5 +64,8 @@ fn docs_index_is_current() {
         .arg("--check")
         .status()
         .unwrap();
-    assert!(status.success(), "docs/checks/README.md is out of date: run scripts/gen-docs-index.py");
+    assert!(
+        status.success(),
+        "docs/checks/README.md is out of date: run scripts/gen-docs-index.py"
+    );
 }
