@@ -5,10 +5,9 @@
 
 use rustc_hash::FxHashSet;
 
-use crate::db::{Db, Project, SourceFile, module_syntax};
+use crate::db::{Db, Project, SourceFile};
 use crate::project::app_registry;
-use crate::resolve::{absolute_module, module_map};
-use crate::syntax::Stmt;
+use crate::resolve::module_map;
 
 #[salsa::tracked(returns(ref))]
 pub fn wanted_modules(db: &dyn Db, project: Project) -> Vec<String> {
@@ -67,44 +66,8 @@ pub fn wanted_modules(db: &dyn Db, project: Project) -> Vec<String> {
 }
 
 fn imports(db: &dyn Db, file: SourceFile) -> Vec<String> {
-    fn walk(db: &dyn Db, file: SourceFile, stmts: &[Stmt], out: &mut Vec<String>) {
-        for s in stmts {
-            match s {
-                Stmt::Import { module, .. } => out.push(module.clone()),
-                Stmt::ImportFrom {
-                    level,
-                    module,
-                    names,
-                    ..
-                } => {
-                    if let Some(abs) = absolute_module(db, file, *level, module.as_deref()) {
-                        for (n, _) in names {
-                            out.push(format!("{abs}.{n}"));
-                        }
-                        out.push(abs);
-                    }
-                }
-                Stmt::If { body, orelse, .. } => {
-                    walk(db, file, body, out);
-                    walk(db, file, orelse, out);
-                }
-                Stmt::Try {
-                    body,
-                    orelse,
-                    handlers,
-                    ..
-                } => {
-                    walk(db, file, body, out);
-                    walk(db, file, orelse, out);
-                    for h in handlers {
-                        walk(db, file, h, out);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(db, file, &module_syntax(db, file).body, &mut out);
-    out
+    crate::resolve::module_imports(db, file)
+        .iter()
+        .map(|i| i.module.clone())
+        .collect()
 }

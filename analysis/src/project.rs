@@ -574,43 +574,14 @@ impl Builder<'_, '_> {
         }
     }
 
-    /// Modules a file imports (absolute names), for following a models package.
+    /// Modules a file imports (absolute names), for following a models package. Imports in
+    /// `except` handlers are left out: Django runs them only when the `try` body failed.
     fn imported_modules(&self, file: SourceFile) -> Vec<String> {
-        let db = self.resolver.db();
-        let mut out = Vec::new();
-        fn walk(db: &dyn Db, file: SourceFile, stmts: &[Stmt], out: &mut Vec<String>) {
-            for s in stmts {
-                match s {
-                    Stmt::Import { module, .. } => out.push(module.clone()),
-                    Stmt::ImportFrom {
-                        level,
-                        module,
-                        names,
-                        ..
-                    } => {
-                        if let Some(abs) =
-                            crate::resolve::absolute_module(db, file, *level, module.as_deref())
-                        {
-                            for (n, _) in names {
-                                out.push(format!("{abs}.{n}"));
-                            }
-                            out.push(abs);
-                        }
-                    }
-                    Stmt::If { body, orelse, .. } => {
-                        walk(db, file, body, out);
-                        walk(db, file, orelse, out);
-                    }
-                    Stmt::Try { body, orelse, .. } => {
-                        walk(db, file, body, out);
-                        walk(db, file, orelse, out);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        walk(db, file, &crate::db::module_syntax(db, file).body, &mut out);
-        out
+        crate::resolve::module_imports(self.resolver.db(), file)
+            .iter()
+            .filter(|i| !i.in_handler)
+            .map(|i| i.module.clone())
+            .collect()
     }
 
     /// The model built from a class, if the class is a Django model. Memoized.

@@ -95,6 +95,77 @@ pub fn module_classes(db: &dyn Db, file: SourceFile) -> Vec<&ClassDef> {
     out
 }
 
+/// A module-level import of a file, as an absolute module name. `from m import n` gives both
+/// `m.n` (it may be a submodule) and `m`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedModule {
+    pub module: String,
+    /// The import stands only in an `except` handler (it runs only when the `try` body failed).
+    pub in_handler: bool,
+}
+
+/// Every module a file imports at module level (including inside `if`/`try`), cached per file.
+#[salsa::tracked(returns(ref))]
+pub fn module_imports(db: &dyn Db, file: SourceFile) -> Vec<ImportedModule> {
+    fn walk(
+        db: &dyn Db,
+        file: SourceFile,
+        stmts: &[Stmt],
+        in_handler: bool,
+        out: &mut Vec<ImportedModule>,
+    ) {
+        for s in stmts {
+            match s {
+                Stmt::Import { module, .. } => out.push(ImportedModule {
+                    module: module.clone(),
+                    in_handler,
+                }),
+                Stmt::ImportFrom {
+                    level,
+                    module,
+                    names,
+                    ..
+                } => {
+                    if let Some(abs) = absolute_module(db, file, *level, module.as_deref()) {
+                        for (n, _) in names {
+                            out.push(ImportedModule {
+                                module: format!("{abs}.{n}"),
+                                in_handler,
+                            });
+                        }
+                        out.push(ImportedModule {
+                            module: abs,
+                            in_handler,
+                        });
+                    }
+                }
+                Stmt::If { body, orelse, .. } => {
+                    walk(db, file, body, in_handler, out);
+                    walk(db, file, orelse, in_handler, out);
+                }
+                Stmt::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                    ..
+                } => {
+                    walk(db, file, body, in_handler, out);
+                    walk(db, file, orelse, in_handler, out);
+                    walk(db, file, finalbody, in_handler, out);
+                    for h in handlers {
+                        walk(db, file, h, true, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(db, file, &module_syntax(db, file).body, false, &mut out);
+    out
+}
+
 pub fn is_package(db: &dyn Db, file: SourceFile) -> bool {
     let p = file.path(db);
     p.ends_with("__init__.py") || p.ends_with("__init__.pyi")

@@ -59,53 +59,17 @@ impl RelKind {
         })
     }
 
-    /// Positional parameters of the field class's `__init__`, after `self`.
+    /// Positional parameters of the field class's `__init__`, after `self` (one table for the
+    /// whole crate: `FieldKind::positional_params`).
     fn params(self) -> &'static [&'static str] {
         match self {
-            RelKind::ForeignKey => &[
-                "to",
-                "on_delete",
-                "related_name",
-                "related_query_name",
-                "limit_choices_to",
-                "parent_link",
-                "to_field",
-                "db_constraint",
-            ],
-            RelKind::OneToOne => &["to", "on_delete", "to_field"],
-            RelKind::ManyToMany => &[
-                "to",
-                "related_name",
-                "related_query_name",
-                "limit_choices_to",
-                "symmetrical",
-                "through",
-                "through_fields",
-                "db_constraint",
-                "db_table",
-                "swappable",
-            ],
-            RelKind::ForeignObject => &[
-                "to",
-                "on_delete",
-                "from_fields",
-                "to_fields",
-                "rel",
-                "related_name",
-                "related_query_name",
-                "limit_choices_to",
-                "parent_link",
-                "swappable",
-            ],
-            RelKind::GenericRelation => &[
-                "to",
-                "object_id_field",
-                "content_type_field",
-                "for_concrete_model",
-                "related_query_name",
-                "limit_choices_to",
-            ],
+            RelKind::ForeignKey => FieldKind::ForeignKey,
+            RelKind::OneToOne => FieldKind::OneToOneField,
+            RelKind::ManyToMany => FieldKind::ManyToManyField,
+            RelKind::ForeignObject => FieldKind::ForeignObject,
+            RelKind::GenericRelation => FieldKind::GenericRelation,
         }
+        .positional_params()
     }
 
     /// Reverse relation is "multiple" (accessor `<model>_set`).

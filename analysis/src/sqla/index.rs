@@ -246,50 +246,10 @@ pub fn discovered_files(db: &dyn Db, project: Project) -> Vec<SourceFile> {
         .map(|f| imports_sqlalchemy(db, *f))
         .collect();
     let imported = |f: SourceFile| -> Vec<String> {
-        let mut out = Vec::new();
-        fn walk(db: &dyn Db, f: SourceFile, stmts: &[Stmt], out: &mut Vec<String>) {
-            for s in stmts {
-                match s {
-                    Stmt::Import { module, .. } => out.push(module.clone()),
-                    Stmt::ImportFrom {
-                        level,
-                        module,
-                        names,
-                        ..
-                    } => {
-                        if let Some(m) =
-                            crate::resolve::absolute_module(db, f, *level, module.as_deref())
-                        {
-                            for (n, _) in names {
-                                out.push(format!("{m}.{n}"));
-                            }
-                            out.push(m);
-                        }
-                    }
-                    Stmt::If { body, orelse, .. } => {
-                        walk(db, f, body, out);
-                        walk(db, f, orelse, out);
-                    }
-                    Stmt::Try {
-                        body,
-                        handlers,
-                        orelse,
-                        finalbody,
-                        ..
-                    } => {
-                        walk(db, f, body, out);
-                        for h in handlers {
-                            walk(db, f, h, out);
-                        }
-                        walk(db, f, orelse, out);
-                        walk(db, f, finalbody, out);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        walk(db, f, &module_syntax(db, f).body, &mut out);
-        out
+        crate::resolve::module_imports(db, f)
+            .iter()
+            .map(|i| i.module.clone())
+            .collect()
     };
     let imports: Vec<Vec<String>> = candidates.iter().map(|f| imported(*f)).collect();
     for _ in 0..10 {
