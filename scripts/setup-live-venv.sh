@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Create the Python venvs the live-database tests run real Django `migrate` in:
-#   target/venvs/live    (Python 3.12+, Django 6.1,     psycopg[binary], PyMySQL)
+#   target/venvs/live    (Python 3.12+, Django 6.1,     psycopg[binary], PyMySQL, SQLAlchemy, Alembic)
 #   target/venvs/live52  (Python 3.12+, Django 5.2 LTS, psycopg[binary], PyMySQL)
 #   scripts/setup-live-venv.sh [live|live52]   (default: both)
 # Separate from dj52/dj61 (those hold the conformance pins and are not touched here).
-# Idempotent: a marker holds a hash of the requirements and the Python version.
+# Idempotent: a marker holds a hash of the requirements and the Python version; a changed
+# requirement file (or Python) reinstalls.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,7 +50,11 @@ setup() {
     WANT="$( { cat "$REQ"; printf 'python %s\n' "$PYVER"; } | sha256sum | cut -d' ' -f1)"
     HAVE=""
     [ -f "$MARKER" ] && HAVE="$(cat "$MARKER")"
-    if [ "$HAVE" = "$WANT" ] && "$VENV/bin/python" -c 'import django, psycopg, pymysql' >/dev/null 2>&1; then
+    # Every package the requirement file names must import (SQLAlchemy and Alembic in `live`).
+    local IMPORTS="import django, psycopg, pymysql"
+    grep -qi '^sqlalchemy==' "$REQ" && IMPORTS="$IMPORTS, sqlalchemy"
+    grep -qi '^alembic==' "$REQ" && IMPORTS="$IMPORTS, alembic"
+    if [ "$HAVE" = "$WANT" ] && "$VENV/bin/python" -c "$IMPORTS" >/dev/null 2>&1; then
         say "$name: up to date ($VENV)"
         return 0
     fi

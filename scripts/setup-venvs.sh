@@ -8,6 +8,7 @@
 #   dj52  Python 3.10+ (the default python3; 3.11 here), Django 5.2 LTS
 #   dj61  Python 3.12+ (pyenv's 3.12, else python3.12/python3.13 on PATH), Django 6.1
 #   sqla  Python 3.12+ (same interpreter as dj61), SQLAlchemy 2.x, Alembic, Django 6.1
+#   sqla52  Python 3.10+ (same interpreter as dj52), SQLAlchemy 2.x, Django 5.2 LTS
 # Each gets the exact pins in tests/conformance/requirements-<name>.txt (Django,
 # django-taggit, django-allauth, wagtail and their dependencies).
 #
@@ -115,14 +116,15 @@ setup_venv() {
 
 main() {
     local names=("$@")
-    [ ${#names[@]} -eq 0 ] && names=(dj52 dj61 sqla)
+    [ ${#names[@]} -eq 0 ] && names=(dj52 dj61 sqla sqla52)
     local name python
     for name in "${names[@]}"; do
         case "$name" in
             dj52) python="$(find_python_dj52)" || die "dj52 needs Python >= 3.10 (python3 or \$DJSA_PYTHON_DJ52)" ;;
             dj61) python="$(find_python_dj61)" || die "dj61 needs Python >= 3.12 (pyenv 3.12.x, python3.12/3.13 on PATH, or \$DJSA_PYTHON_DJ61)" ;;
             sqla) python="$(find_python_dj61)" || die "sqla needs Python >= 3.12 (pyenv 3.12.x, python3.12/3.13 on PATH, or \$DJSA_PYTHON_DJ61)" ;;
-            *) die "unknown venv '$name' (known: dj52 dj61 sqla)" ;;
+            sqla52) python="$(find_python_dj52)" || die "sqla52 needs Python >= 3.10 (python3 or \$DJSA_PYTHON_DJ52)" ;;
+            *) die "unknown venv '$name' (known: dj52 dj61 sqla sqla52)" ;;
         esac
         setup_venv "$name" "$python"
     done

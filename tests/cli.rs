@@ -249,3 +249,180 @@ fn settings_split_over_modules_and_appconfig_paths() {
         "billing/models.py:3:5: fields.E001 billing.Invoice.number_: Field names must not end with an underscore.\nshop/models.py:3:5: fields.E120 store.Item.title: CharFields must define a 'max_length' attribute.\n"
     );
 }
+
+#[test]
+fn gitlab_code_quality_report_with_stable_fingerprints() {
+    let p = project(BAD, "");
+    let r = check(p.path(), &["--output-format", "gitlab"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let issues = v.as_array().unwrap();
+    assert_eq!(issues.len(), 2);
+    let first = &issues[0];
+    assert_eq!(first["check_name"], "fields.E120");
+    assert_eq!(
+        first["description"],
+        "shop.Product.name: CharFields must define a 'max_length' attribute."
+    );
+    assert_eq!(first["severity"], "major");
+    assert_eq!(first["location"]["path"], "shop/models.py");
+    assert_eq!(first["location"]["lines"]["begin"], 4);
+    let allowed = ["info", "minor", "major", "critical", "blocker"];
+    let fingerprints: Vec<String> = issues
+        .iter()
+        .map(|i| {
+            assert!(allowed.contains(&i["severity"].as_str().unwrap()));
+            assert!(i["description"].as_str().is_some_and(|d| !d.is_empty()));
+            assert!(i["location"]["path"].is_string());
+            let fp = i["fingerprint"].as_str().unwrap().to_string();
+            assert_eq!(fp.len(), 32);
+            assert!(fp.chars().all(|c| c.is_ascii_hexdigit()));
+            fp
+        })
+        .collect();
+    assert_ne!(fingerprints[0], fingerprints[1]);
+    // The same findings give the same fingerprints on another run and after the code above them
+    // moved (GitLab compares them between the base and the merge request).
+    let again = check(p.path(), &["--output-format", "gitlab"]);
+    assert_eq!(again.stdout, r.stdout);
+    let moved = format!("# a comment\n\n{BAD}");
+    write(p.path(), &[("shop/models.py", &moved)]);
+    let r2 = check(p.path(), &["--output-format", "gitlab"]);
+    let v2: serde_json::Value = serde_json::from_str(&r2.stdout).unwrap();
+    assert_eq!(v2[0]["location"]["lines"]["begin"], 6);
+    let fps2: Vec<&str> = v2
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fps2, fingerprints);
+    // Two identical findings in one file still get distinct fingerprints.
+    let twice = "from django.db import models\n\nclass A(models.Model):\n    x_ = models.IntegerField()\n\nclass B(models.Model):\n    x_ = models.IntegerField()\n";
+    write(p.path(), &[("shop/models.py", twice)]);
+    let r3 = check(p.path(), &["--output-format", "gitlab"]);
+    let v3: serde_json::Value = serde_json::from_str(&r3.stdout).unwrap();
+    let fps3: std::collections::HashSet<&str> = v3
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fps3.len(), v3.as_array().unwrap().len());
+    // A clean project is an empty report, not an empty output.
+    write(p.path(), &[("shop/models.py", GOOD)]);
+    let clean = check(p.path(), &["--output-format", "gitlab"]);
+    assert_eq!((clean.code, clean.stdout.trim()), (0, "[]"));
+}
+
+#[test]
+fn sarif_is_ready_for_github_code_scanning() {
+    let p = project(BAD, "");
+    let r = check(p.path(), &["--output-format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "djsa");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            // helpUri, when present, must be an absolute URI.
+            if let Some(u) = r["helpUri"].as_str() {
+                assert!(u.starts_with("https://"), "{u}");
+            }
+            assert!(r["shortDescription"]["text"].is_string());
+            r["id"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(rules, ["fields.E001", "fields.E120"]);
+    for res in run["results"].as_array().unwrap() {
+        assert!(rules.contains(&res["ruleId"].as_str().unwrap()));
+        assert!(["error", "warning", "note"].contains(&res["level"].as_str().unwrap()));
+        assert!(!res["message"]["text"].as_str().unwrap().is_empty());
+        let loc = &res["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert_eq!(uri, "shop/models.py");
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[path = "lsp_support.rs"]
+mod lsp_support;
+
+/// Runs the real binary (the progress display writes to the process's own stderr).
+#[allow(clippy::disallowed_methods)]
+fn run_binary(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(lsp_support::djsa_bin());
+    cmd.args(args).env_remove("CI").env("TERM", "xterm");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(std::process::Stdio::null()).output().unwrap()
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn no_progress_display_in_pipes_or_ci() {
+    let p = project(BAD, "");
+    let dir = p.path().to_str().unwrap();
+    for env in [&[][..], &[("CI", "true")][..]] {
+        for format in ["full", "concise"] {
+            let out = run_binary(
+                &["check", dir, "--python", "none", "--output-format", format],
+                env,
+            );
+            assert_eq!(out.status.code(), Some(1));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                !stderr.contains('\x1b') && !stderr.contains('\r') && stderr.is_empty(),
+                "progress escapes in piped stderr: {stderr:?}"
+            );
+            assert!(!stdout.contains('\x1b') && !stdout.contains("parsing files"));
+        }
+    }
+    // On a terminal (a pseudo-terminal from util-linux `script`) the same command draws it, and
+    // clears it before the results; not with CI set. Skipped where `script` is missing.
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("skipped the terminal half: no `script` command");
+        return;
+    }
+    let bin = lsp_support::djsa_bin();
+    let cmdline = format!(
+        "{} check {dir} --python none --output-format concise >/dev/null",
+        bin.display()
+    );
+    let on_tty = |ci: bool| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-q", "-e", "-c", &cmdline, "/dev/null"])
+            .env_remove("CI")
+            .env("TERM", "xterm");
+        if ci {
+            cmd.env("CI", "true");
+        }
+        let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let tty = on_tty(false);
+    assert!(
+        tty.contains("\x1b[2K"),
+        "no progress drawn on a terminal: {tty:?}"
+    );
+    assert!(
+        tty.contains("discovering files") || tty.contains("checking"),
+        "{tty:?}"
+    );
+    let tty_ci = on_tty(true);
+    assert!(
+        !tty_ci.contains('\x1b'),
+        "progress drawn with CI set: {tty_ci:?}"
+    );
+}

@@ -729,3 +729,561 @@ fn stress_random_edits_match_a_cold_check() {
     assert_eq!(got, expected);
     c.shutdown();
 }
+
+fn library_project() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("djsa-lsp-")
+        .tempdir()
+        .unwrap();
+    copy_dir(
+        &djsa_tests::repo_root().join("tests/lsp_fixtures/library"),
+        dir.path(),
+    );
+    std::fs::write(dir.path().join("djsa.toml"), "python = \"none\"\n").unwrap();
+    dir
+}
+
+fn refs(c: &mut Client, uri: &str, pos: Value, decl: bool) -> Value {
+    c.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri}, "position": pos, "context": {"includeDeclaration": decl}}),
+    )
+}
+
+/// References of a model, a field and a SQLAlchemy column across models, imports, migrations,
+/// Meta options and the other ORM.
+#[test]
+fn find_references_across_models_migrations_and_sqlalchemy() {
+    let proj = library_project();
+    let root = proj.path();
+    let models = root.join("library/models.py");
+    let tables = root.join("warehouse/tables.py");
+    let mig1 = root.join("library/migrations/0001_initial.py");
+    let text = std::fs::read_to_string(&models).unwrap();
+    let ttext = std::fs::read_to_string(&tables).unwrap();
+    let mtext = std::fs::read_to_string(&mig1).unwrap();
+    let mut c = Client::spawn();
+    let caps = c.initialize(root, nvim_like_caps());
+    assert_eq!(caps["capabilities"]["referencesProvider"], true);
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    c.wait_diagnostics(&uri, Some(1));
+    let turi = lsp_support::uri(&tables);
+    let muri = lsp_support::uri(&mig1);
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "model Author with declaration".into(),
+        refs(&mut c, &uri, pos_utf8(&text, "class Author", 7), true),
+    );
+    out.insert(
+        "model Book without declaration".into(),
+        refs(&mut c, &uri, pos_utf8(&text, "class Book", 7), false),
+    );
+    out.insert(
+        "field title".into(),
+        refs(&mut c, &uri, pos_utf8(&text, "title = ", 1), true),
+    );
+    out.insert(
+        "field from a migration operation".into(),
+        refs(&mut c, &muri, pos_utf8(&mtext, "(\"name\"", 2), true),
+    );
+    out.insert(
+        "relation target".into(),
+        refs(
+            &mut c,
+            &uri,
+            pos_utf8(&text, "ForeignKey(Author", 12),
+            false,
+        ),
+    );
+    out.insert(
+        "sqlalchemy column".into(),
+        refs(
+            &mut c,
+            &turi,
+            pos_utf8(&ttext, "Column(\"id\", BigInteger", 9),
+            true,
+        ),
+    );
+    out.insert(
+        "sqlalchemy table".into(),
+        refs(
+            &mut c,
+            &turi,
+            pos_utf8(&ttext, "\"library_book\",", 3),
+            true,
+        ),
+    );
+    out.insert(
+        "nothing".into(),
+        refs(&mut c, &uri, pos_utf8(&text, "from django", 2), true),
+    );
+    snapshot("lsp_references", &Value::Object(out), root);
+    c.shutdown();
+}
+
+/// Hover shows the last migration, the type per backend and the other ORM's column; hover on
+/// SQLAlchemy code; completion of field options and of Meta options not set yet.
+#[test]
+fn hover_cross_orm_and_option_completion() {
+    let proj = library_project();
+    let root = proj.path();
+    let models = root.join("library/models.py");
+    let tables = root.join("warehouse/tables.py");
+    let text = std::fs::read_to_string(&models).unwrap();
+    let ttext = std::fs::read_to_string(&tables).unwrap();
+    let mut c = Client::spawn();
+    c.initialize(root, nvim_like_caps());
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    c.wait_diagnostics(&uri, Some(1));
+    let turi = lsp_support::uri(&tables);
+    let at = |u: &str, t: &str, needle: &str, delta: usize| json!({"textDocument": {"uri": u}, "position": pos_utf8(t, needle, delta)});
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "field title".into(),
+        c.request("textDocument/hover", at(&uri, &text, "title = ", 1)),
+    );
+    out.insert(
+        "model Book".into(),
+        c.request("textDocument/hover", at(&uri, &text, "class Book", 7)),
+    );
+    out.insert(
+        "sqlalchemy column".into(),
+        c.request(
+            "textDocument/hover",
+            at(&turi, &ttext, "Column(\"title\"", 9),
+        ),
+    );
+    out.insert(
+        "sqlalchemy table".into(),
+        c.request("textDocument/hover", at(&turi, &ttext, "\"stock\"", 2)),
+    );
+    snapshot("lsp_hover_cross_orm", &Value::Object(out), root);
+
+    let edited = text
+        .replace(
+            "    isbn = models.CharField(max_length=13, default=\"\")\n",
+            "    isbn = models.CharField(max_length=13, default=\"\", n)\n    pages = models.IntegerField()\n",
+        )
+        .replace(
+            "        ordering = [\"-title\"]\n",
+            "        ordering = [\"-title\"]\n        ord\n",
+        );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}),
+    );
+    let mut out = serde_json::Map::new();
+    out.insert(
+        "char field option".into(),
+        c.request(
+            "textDocument/completion",
+            at(&uri, &edited, "default=\"\", n)", 13),
+        ),
+    );
+    let labels = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = c.request(
+        "textDocument/completion",
+        at(&uri, &edited, "IntegerField()", 13),
+    );
+    let all = labels(&all);
+    assert!(all.contains(&"null".to_string()), "{all:?}");
+    assert!(!all.contains(&"max_length".to_string()), "{all:?}");
+    let fk = c.request(
+        "textDocument/completion",
+        at(&uri, &edited, "ForeignKey(Author, ", 19),
+    );
+    let fk = labels(&fk);
+    assert!(fk.contains(&"related_query_name".to_string()), "{fk:?}");
+    assert!(
+        !fk.contains(&"on_delete".to_string()),
+        "given already: {fk:?}"
+    );
+    assert!(
+        !fk.contains(&"related_name".to_string()),
+        "given already: {fk:?}"
+    );
+    out.insert(
+        "meta option not set yet".into(),
+        c.request(
+            "textDocument/completion",
+            at(&uri, &edited, "        ord\n", 11),
+        ),
+    );
+    snapshot("lsp_completion_options", &Value::Object(out), root);
+    c.shutdown();
+}
+
+/// The code lens on a drifting model, its command writing the migration, and the source actions
+/// (make migrations, bridge a SQLAlchemy table to Django).
+#[test]
+fn code_lens_and_source_actions() {
+    let proj = library_project();
+    let root = proj.path();
+    let models = root.join("library/models.py");
+    let tables = root.join("warehouse/tables.py");
+    let ttext = std::fs::read_to_string(&tables).unwrap();
+    let mut c = Client::spawn();
+    let init = c.initialize(root, nvim_like_caps());
+    assert_eq!(
+        init["capabilities"]["codeLensProvider"],
+        json!({"resolveProvider": false})
+    );
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    c.wait_diagnostics(&uri, Some(1));
+    let lenses = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let source = |c: &mut Client, u: &str, range: Value| {
+        c.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": u}, "range": range,
+                   "context": {"diagnostics": [], "only": ["source"]}}),
+        )
+    };
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}});
+    let make = source(&mut c, &uri, whole.clone());
+    let turi = lsp_support::uri(&tables);
+    let stock = pos_utf8(&ttext, "\"stock\"", 2);
+    let bridge = source(&mut c, &turi, json!({"start": stock, "end": stock}));
+    let mut out = serde_json::Map::new();
+    out.insert("code lens".into(), lenses.clone());
+    out.insert("source actions in models.py".into(), make.clone());
+    out.insert("source actions in tables.py".into(), bridge.clone());
+    snapshot("lsp_code_lens_source_actions", &Value::Object(out), root);
+
+    // The make-migrations action creates exactly what `djsa makemigrations library` writes.
+    let ops = make[0]["edit"]["documentChanges"].as_array().unwrap();
+    let new_path = root.join("library/migrations/0003_book_isbn.py");
+    assert_eq!(ops[0]["uri"], lsp_support::uri(&new_path));
+    let out = std::process::Command::new(djsa_bin())
+        .args(["makemigrations", "--dry-run", "-v", "3", "library"])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let cli = String::from_utf8_lossy(&out.stdout).to_string();
+    let body = ops[1]["edits"][0]["newText"].as_str().unwrap();
+    let body_ops = &body[body.find("operations").unwrap()..];
+    assert!(cli.contains(body_ops), "{cli}\n---\n{body}");
+
+    // The lens command writes the migration; the drift, the lens and the action go away.
+    let cmd = &lenses[0]["command"];
+    c.request(
+        "workspace/executeCommand",
+        json!({"command": cmd["command"], "arguments": cmd["arguments"]}),
+    );
+    assert_eq!(std::fs::read_to_string(&new_path).unwrap(), body);
+    let u = uri.clone();
+    c.wait_notification(Duration::from_secs(60), move |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == u.as_str()
+            && !codes(&m["params"]["diagnostics"]).contains(&"DJSA101".to_string())
+    })
+    .expect("DJSA101 did not go away");
+    let lenses = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(lenses, Value::Null);
+    assert_eq!(source(&mut c, &uri, whole), Value::Null);
+
+    // Bridging writes a new module; once the model is there the action is not offered again;
+    // an existing module of that name gets the model appended.
+    let ops = bridge[0]["edit"]["documentChanges"].as_array().unwrap();
+    let bridged = root.join("warehouse/django_models_stock.py");
+    assert_eq!(ops[0]["uri"], lsp_support::uri(&bridged));
+    let written = ops[1]["edits"][0]["newText"].as_str().unwrap();
+    assert!(written.contains("class Stock(models.Model):"), "{written}");
+    std::fs::write(&bridged, written).unwrap();
+    let mine = root.join("warehouse/django_models_library_book.py");
+    std::fs::write(&mine, "from django.db import models\n\n# mine\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": lsp_support::uri(&bridged), "type": 1}, {"uri": lsp_support::uri(&mine), "type": 1}]}),
+    );
+    c.drain(Duration::from_millis(300));
+    assert_eq!(
+        source(&mut c, &turi, json!({"start": stock, "end": stock})),
+        Value::Null
+    );
+    let lb = pos_utf8(&ttext, "\"library_book\",", 2);
+    let again = source(&mut c, &turi, json!({"start": lb, "end": lb}));
+    snapshot("lsp_source_action_bridge_append", &again, root);
+    c.shutdown();
+}
+
+/// With a database URL, the live drift (DJSA30x) is published with the other findings; a
+/// connection failure is one warning without the password, and the live findings go away.
+#[test]
+fn live_drift_from_a_database_url() {
+    let proj = library_project();
+    let root = proj.path();
+    let db = root.join("live.sqlite3");
+    let made = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1])\n\
+             c.execute('CREATE TABLE library_author (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, name varchar(100) NOT NULL)')\n\
+             c.commit()\n",
+        )
+        .arg(&db)
+        .status()
+        .expect("python3 is needed to make the SQLite database");
+    assert!(made.success());
+    let models = root.join("library/models.py");
+    let mut c = Client::spawn();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": lsp_support::uri(root),
+               "workspaceFolders": [{"uri": lsp_support::uri(root), "name": "proj"}],
+               "capabilities": nvim_like_caps(),
+               "initializationOptions": {"databaseUrl": format!("sqlite://{}", db.display()),
+                                         "liveIntervalSeconds": 0}}),
+    );
+    c.notify("initialized", json!({}));
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    let u = uri.clone();
+    let live = c
+        .wait_notification(Duration::from_secs(60), move |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == u.as_str()
+                && codes(&m["params"]["diagnostics"])
+                    .iter()
+                    .any(|c| c.starts_with("DJSA30"))
+        })
+        .expect("no live drift published");
+    let live_codes: Vec<String> = codes(&live["params"]["diagnostics"])
+        .into_iter()
+        .filter(|c| c.starts_with("DJSA30"))
+        .collect();
+    assert!(!live_codes.is_empty());
+    let book_missing = live["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| {
+            d["code"].as_str().unwrap().starts_with("DJSA30")
+                && d["message"].as_str().unwrap().contains("library_book")
+        });
+    assert!(book_missing, "{live}");
+
+    // A server that cannot be reached: one warning, no password, the live findings dropped.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"djsa": {"databaseUrl": "postgres://djsa:s3cr3t-pw@127.0.0.1:1/nothing"}}}),
+    );
+    let warn = c
+        .wait_notification(Duration::from_secs(60), |m| {
+            m["method"] == "window/showMessage"
+        })
+        .expect("no warning for an unreachable database");
+    assert_eq!(warn["params"]["type"], 2, "{warn}");
+    let text = warn["params"]["message"].as_str().unwrap();
+    assert!(text.contains("live database"), "{text}");
+    assert!(!text.contains("s3cr3t-pw"), "password leaked: {text}");
+    let u = uri.clone();
+    c.wait_notification(Duration::from_secs(60), move |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == u.as_str()
+            && !codes(&m["params"]["diagnostics"])
+                .iter()
+                .any(|c| c.starts_with("DJSA30"))
+    })
+    .expect("live findings not dropped");
+    // The same failure again (a save) is not announced twice.
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    c.drain(Duration::from_millis(1500));
+    let warnings = c
+        .log
+        .iter()
+        .filter(|m| m["method"] == "window/showMessage")
+        .count();
+    assert_eq!(warnings, 1);
+    c.shutdown();
+}
+
+/// Go to definition from `related_name`, SQLAlchemy `ForeignKey("table.column")`,
+/// `relationship("Class")` and `back_populates`.
+#[test]
+fn definition_from_related_name_and_sqlalchemy_strings() {
+    let proj = library_project();
+    let root = proj.path();
+    let models = root.join("library/models.py");
+    let orm = root.join("warehouse/orm.py");
+    let tables = root.join("warehouse/tables.py");
+    let text = std::fs::read_to_string(&models).unwrap();
+    let otext = std::fs::read_to_string(&orm).unwrap();
+    let ttext = std::fs::read_to_string(&tables).unwrap();
+    let mut c = Client::spawn();
+    c.initialize(root, nvim_like_caps());
+    c.wait_indexed();
+    let uri = lsp_support::uri(&models);
+    let ouri = lsp_support::uri(&orm);
+    let turi = lsp_support::uri(&tables);
+    let def = |c: &mut Client, u: &str, t: &str, needle: &str, delta: usize| {
+        c.request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": u}, "position": pos_utf8(t, needle, delta)}),
+        )
+    };
+    let loc = |path: &Path, t: &str, needle: &str, len: usize| {
+        let start = pos_utf8(t, needle, 0);
+        let end = pos_utf8(t, needle, len);
+        json!({"uri": lsp_support::uri(path), "range": {"start": start, "end": end}})
+    };
+    assert_eq!(
+        def(&mut c, &uri, &text, "related_name=\"books\"", 16),
+        loc(&models, &text, "Author(models", 6)
+    );
+    assert_eq!(
+        def(&mut c, &ouri, &otext, "ForeignKey(\"parent.id\")", 20),
+        loc(
+            &orm,
+            &otext,
+            "id: Mapped[int] = mapped_column(primary_key=True)\n    children",
+            2
+        )
+    );
+    assert_eq!(
+        def(&mut c, &turi, &ttext, "ForeignKey(\"library_book.id\")", 15),
+        loc(
+            &tables,
+            &ttext,
+            "Column(\"id\", BigInteger, primary_key=True)",
+            42
+        )
+    );
+    assert_eq!(
+        def(&mut c, &ouri, &otext, "relationship(\"Child\"", 15),
+        loc(&orm, &otext, "Child(Base)", 5)
+    );
+    assert_eq!(
+        def(&mut c, &ouri, &otext, "back_populates=\"parent\"", 17),
+        loc(&orm, &otext, "parent: Mapped[\"Parent\"]", 6)
+    );
+    assert_eq!(
+        def(&mut c, &ouri, &otext, "back_populates=\"children\"", 17),
+        loc(&orm, &otext, "children: Mapped", 8)
+    );
+    assert_eq!(
+        def(&mut c, &ouri, &otext, "__tablename__ = \"child\"", 18),
+        Value::Null
+    );
+    c.shutdown();
+}
+
+/// Several workspace folders: each is its own project (database, diagnostics, lenses), requests
+/// go to the folder holding the file, workspace symbols cover all, a removed folder's
+/// diagnostics are withdrawn.
+#[test]
+fn multi_root_workspace_folders_are_separate_projects() {
+    let lib = library_project();
+    let mig = migrate_project();
+    let (lroot, mroot) = (lib.path(), mig.path());
+    let mut c = Client::spawn();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": lsp_support::uri(lroot),
+               "workspaceFolders": [{"uri": lsp_support::uri(lroot), "name": "library"},
+                                    {"uri": lsp_support::uri(mroot), "name": "migrate"}],
+               "capabilities": nvim_like_caps()}),
+    );
+    c.notify("initialized", json!({}));
+    c.wait_indexed();
+    assert_eq!(c.request("djsa/status", Value::Null)["roots"], 2);
+    let lmodels = lroot.join("library/models.py");
+    let mmodels = mroot.join("notes/models.py");
+    let luri = c.open(&lmodels, 1);
+    let muri = c.open(&mmodels, 1);
+    let ld = c.wait_diagnostics(&luri, Some(1));
+    let md = c.wait_diagnostics(&muri, Some(1));
+    assert!(codes(&ld["diagnostics"]).contains(&"DJSA101".to_string()));
+    assert_eq!(codes(&md["diagnostics"]), ["DJSA101"]);
+    // Each folder's lens names its own app, and the command runs in that folder.
+    let lens = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": muri}}),
+    );
+    assert_eq!(
+        lens[0]["command"]["title"],
+        "1 pending migration operation: Add field body to note"
+    );
+    let lens_l = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": luri}}),
+    );
+    assert_eq!(lens_l[0]["command"]["arguments"][0]["app"], "library");
+    let mtext = std::fs::read_to_string(&mmodels).unwrap();
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": muri}, "position": pos_utf8(&mtext, "class Note", 7)}),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("notes_note"),
+        "{hover}"
+    );
+    let syms = c.request("workspace/symbol", json!({"query": ""}));
+    let names: Vec<&str> = syms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Note") && names.contains(&"Book"),
+        "{names:?}"
+    );
+    c.request(
+        "workspace/executeCommand",
+        json!({"command": lens[0]["command"]["command"], "arguments": lens[0]["command"]["arguments"]}),
+    );
+    assert!(mroot.join("notes/migrations/0002_note_body.py").exists());
+    wait_clean(&mut c, &muri);
+    // The library folder still drifts: the command did not run there.
+    assert!(!lroot.join("library/migrations/0003_book_isbn.py").exists());
+
+    // Removing a folder withdraws its findings (make the notes model drift again first).
+    std::fs::remove_file(mroot.join("notes/migrations/0002_note_body.py")).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": lsp_support::uri(&mroot.join("notes/migrations/0002_note_body.py")), "type": 3}]}),
+    );
+    let u = muri.clone();
+    c.wait_notification(Duration::from_secs(60), move |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == u.as_str()
+            && m["params"]["diagnostics"] != json!([])
+    })
+    .expect("DJSA101 did not come back");
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [{"uri": lsp_support::uri(mroot), "name": "migrate"}]}}),
+    );
+    let u = muri.clone();
+    c.wait_notification(Duration::from_secs(60), move |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == u.as_str()
+            && m["params"]["diagnostics"] == json!([])
+    })
+    .expect("the removed folder's diagnostics stayed");
+    assert_eq!(c.request("djsa/status", Value::Null)["roots"], 1);
+    c.shutdown();
+}

@@ -112,6 +112,26 @@ pub const DJSA_CODES: &[CodeInfo] = &[
         summary: "Django model and SQLAlchemy table disagree on a foreign key",
     },
     CodeInfo {
+        code: "DJSA261",
+        summary: "SQLAlchemy metadata differs from the Alembic revisions (what `alembic check` reports)",
+    },
+    CodeInfo {
+        code: "DJSA262",
+        summary: "Alembic: multiple head revisions",
+    },
+    CodeInfo {
+        code: "DJSA263",
+        summary: "Alembic: down_revision or depends_on names a revision that does not exist",
+    },
+    CodeInfo {
+        code: "DJSA264",
+        summary: "Alembic revision not understood statically",
+    },
+    CodeInfo {
+        code: "DJSA265",
+        summary: "Alembic: revision cycle",
+    },
+    CodeInfo {
         code: "DJSA301",
         summary: "live database: table missing",
     },
@@ -150,5 +170,81 @@ pub const DJSA_CODES: &[CodeInfo] = &[
     CodeInfo {
         code: "DJSA310",
         summary: "live database: applied migration unknown to the project",
+    },
+    CodeInfo {
+        code: "DJSA311",
+        summary: "live database: table of the applied migrations missing",
+    },
+    CodeInfo {
+        code: "DJSA312",
+        summary: "live database: column of the applied migrations missing",
+    },
+    CodeInfo {
+        code: "DJSA313",
+        summary: "live database: column not in the applied migrations",
+    },
+    CodeInfo {
+        code: "DJSA314",
+        summary: "live database: column type differs from the applied migrations",
+    },
+    CodeInfo {
+        code: "DJSA315",
+        summary: "live database: nullability differs from the applied migrations",
+    },
+    CodeInfo {
+        code: "DJSA316",
+        summary: "live database: constraint or index of the applied migrations missing",
+    },
+    CodeInfo {
+        code: "DJSA317",
+        summary: "live database: column default differs from the model's db_default",
+    },
+    CodeInfo {
+        code: "DJSA318",
+        summary: "live database: comment differs from db_comment / db_table_comment",
+    },
+    CodeInfo {
+        code: "DJSA319",
+        summary: "live database: check constraint missing",
+    },
+    CodeInfo {
+        code: "DJSA321",
+        summary: "live database: SQLAlchemy table missing",
+    },
+    CodeInfo {
+        code: "DJSA322",
+        summary: "live database: SQLAlchemy column missing",
+    },
+    CodeInfo {
+        code: "DJSA323",
+        summary: "live database: column not in the SQLAlchemy table",
+    },
+    CodeInfo {
+        code: "DJSA324",
+        summary: "live database: column type differs from the SQLAlchemy column",
+    },
+    CodeInfo {
+        code: "DJSA325",
+        summary: "live database: nullability differs from the SQLAlchemy column",
+    },
+    CodeInfo {
+        code: "DJSA326",
+        summary: "live database: SQLAlchemy primary key, unique constraint, index or foreign key differs",
+    },
+    CodeInfo {
+        code: "DJSA327",
+        summary: "live database: SQLAlchemy server_default or comment differs",
+    },
+    CodeInfo {
+        code: "DJSA331",
+        summary: "live database: alembic_version at a revision not in the scripts",
+    },
+    CodeInfo {
+        code: "DJSA332",
+        summary: "live database: Alembic revision not applied",
+    },
+    CodeInfo {
+        code: "DJSA333",
+        summary: "live database: Alembic tables present but no alembic_version table",
     },
 ];

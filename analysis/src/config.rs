@@ -14,6 +14,8 @@ pub struct ProjectConfig {
     pub ignore: Vec<String>,
     /// Database engine override (`django.db.backends.postgresql`), else taken from settings.
     pub database_engine: Option<String>,
+    /// Alembic environments found by the host (from `alembic.ini` files).
+    pub alembic: Vec<crate::alembic::EnvSpec>,
 }
 
 impl ProjectConfig {

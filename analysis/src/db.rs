@@ -49,6 +49,16 @@ pub struct RootDatabase {
     storage: salsa::Storage<Self>,
 }
 
+impl RootDatabase {
+    /// A database that reports every salsa event to `callback` (the hosts use it to trace which
+    /// queries re-execute after an edit).
+    pub fn with_event_callback(callback: Box<dyn Fn(salsa::Event) + Send + Sync + 'static>) -> Self {
+        RootDatabase {
+            storage: salsa::Storage::new(Some(callback)),
+        }
+    }
+}
+
 #[salsa::db]
 impl salsa::Database for RootDatabase {}
 

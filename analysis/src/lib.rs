@@ -4,6 +4,7 @@
 //! ([`db::SourceFile`], [`db::Project`]); everything here is a function of those inputs.
 #![warn(clippy::disallowed_methods, clippy::disallowed_types)]
 
+pub mod alembic;
 pub mod checks;
 pub mod codes;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod db;
 pub mod diagnostic;
 pub mod discovery;
 pub mod fields;
+pub mod graph;
 pub mod migrations;
 pub mod project;
 pub mod resolve;

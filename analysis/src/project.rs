@@ -193,14 +193,39 @@ pub struct ProjectModel {
     /// A relation field whose target djsa cannot know exists somewhere in the project.
     pub opaque_relations: bool,
     pub django_version: (u32, u32),
+    /// Lookup indexes over `models` (registered models by `(app_label, lowercased name)`, and
+    /// every model by class); checks ask for them in inner loops.
+    by_label: FxHashMap<(String, String), usize>,
+    by_class: FxHashMap<ClassId, usize>,
 }
 
 impl ProjectModel {
+    fn index(&mut self) {
+        self.by_label.clear();
+        self.by_class.clear();
+        for (i, m) in self.models.iter().enumerate() {
+            self.by_class.entry(m.class).or_insert(i);
+            if m.registered
+                && let Some(app) = &m.app_label
+            {
+                self.by_label
+                    .entry((app.clone(), m.name.to_ascii_lowercase()))
+                    .or_insert(i);
+            }
+        }
+    }
+
     pub fn app(&self, label: &str) -> Option<&App> {
         self.apps.iter().find(|a| a.label == label)
     }
     /// A registered model by app label and (case-insensitive) name, as `apps.get_model` finds it.
     pub fn get_model(&self, app_label: &str, name: &str) -> Option<usize> {
+        // Django compares model names case-insensitively (ASCII in practice: the index holds
+        // `to_lowercase`, so fall back to a scan for names with non-ASCII letters).
+        if name.is_ascii() {
+            let key = (app_label.to_string(), name.to_ascii_lowercase());
+            return self.by_label.get(&key).copied();
+        }
         self.models.iter().position(|m| {
             m.registered
                 && m.app_label.as_deref() == Some(app_label)
@@ -208,7 +233,7 @@ impl ProjectModel {
         })
     }
     pub fn model_by_class(&self, class: ClassId) -> Option<usize> {
-        self.models.iter().position(|m| m.class == class)
+        self.by_class.get(&class).copied()
     }
 }
 
@@ -232,14 +257,18 @@ pub fn project_model(db: &dyn Db, project: Project) -> ProjectModel {
                 .iter()
                 .any(|f| f.kind.is_relation() && f.custom.as_ref().is_some_and(|c| c.opaque))
     }) || b.models.iter().any(|m| m.registered && m.incomplete);
-    ProjectModel {
+    let mut pm = ProjectModel {
         settings,
         apps,
         models: b.models,
         notes: b.notes,
         opaque_relations,
         django_version: config.django(),
-    }
+        by_label: FxHashMap::default(),
+        by_class: FxHashMap::default(),
+    };
+    pm.index();
+    pm
 }
 
 /// Settings and the app registry, without the model index: what discovery needs to decide which
@@ -553,7 +582,7 @@ impl Builder<'_, '_> {
                         queue.push(mf);
                     }
                 }
-                let n = module_classes(r.db(), f).len();
+                let n = crate::resolve::class_paths(r.db(), f).len();
                 for i in 0..n {
                     let id = ClassId {
                         file: f,

@@ -42,7 +42,7 @@ pub enum Resolved {
     Unknown,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Binding {
     Class(u32),
     Function,
@@ -56,10 +56,83 @@ enum Binding {
     Opaque,
 }
 
-#[derive(Debug, Default)]
-struct Scope {
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Scope {
     names: FxHashMap<String, Binding>,
     stars: Vec<String>,
+}
+
+/// Where each module-level class of a file sits in its syntax tree (cached per file, so finding
+/// one class by [`ClassId`] does not walk the whole module). A path alternates statement indexes
+/// and block selectors: `if` 0 body, 1 else; `try` 0 body, 1..=n handlers, n+1 else, n+2 finally.
+#[salsa::tracked(returns(ref))]
+pub fn class_paths(db: &dyn Db, file: SourceFile) -> Vec<Vec<u32>> {
+    fn walk(stmts: &[Stmt], prefix: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
+        for (i, s) in stmts.iter().enumerate() {
+            prefix.push(i as u32);
+            match s {
+                Stmt::Class(_) => out.push(prefix.clone()),
+                Stmt::If { body, orelse, .. } => {
+                    for (sel, block) in [body, orelse].into_iter().enumerate() {
+                        prefix.push(sel as u32);
+                        walk(block, prefix, out);
+                        prefix.pop();
+                    }
+                }
+                Stmt::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                    ..
+                } => {
+                    let blocks = std::iter::once(body)
+                        .chain(handlers.iter())
+                        .chain([orelse, finalbody]);
+                    for (sel, block) in blocks.enumerate() {
+                        prefix.push(sel as u32);
+                        walk(block, prefix, out);
+                        prefix.pop();
+                    }
+                }
+                _ => {}
+            }
+            prefix.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(&module_syntax(db, file).body, &mut Vec::new(), &mut out);
+    out
+}
+
+/// The `index`-th module-level class of a file (as [`module_classes`] orders them).
+pub fn nth_class(db: &dyn Db, file: SourceFile, index: usize) -> Option<&ClassDef> {
+    let path = class_paths(db, file).get(index)?;
+    let mut stmts: &[Stmt] = &module_syntax(db, file).body;
+    let mut steps = path.iter();
+    loop {
+        let stmt = stmts.get(*steps.next()? as usize)?;
+        let Some(&sel) = steps.next() else {
+            return match stmt {
+                Stmt::Class(c) => Some(c),
+                _ => None,
+            };
+        };
+        stmts = match stmt {
+            Stmt::If { body, orelse, .. } => [body, orelse].into_iter().nth(sel as usize)?,
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            } => std::iter::once(body)
+                .chain(handlers.iter())
+                .chain([orelse, finalbody])
+                .nth(sel as usize)?,
+            _ => return None,
+        };
+    }
 }
 
 /// Classes at module level of a file, in source order, including those nested in `if`/`try`.
@@ -201,10 +274,135 @@ pub fn absolute_module(
     if base.is_empty() { None } else { Some(base) }
 }
 
+/// The module-level names of a file (what `from file import name` and lookups inside the file
+/// see), cached per file and shared by every project-level computation.
+#[salsa::tracked(returns(ref))]
+pub fn module_scope(db: &dyn Db, file: SourceFile) -> Scope {
+    build_scope(db, file)
+}
+
+fn build_scope(db: &dyn Db, file: SourceFile) -> Scope {
+    let mut scope = Scope::default();
+    let mut class_index = 0u32;
+    // Classes get their index in the same order as `module_classes`.
+    fn walk(
+        db: &dyn Db,
+        file: SourceFile,
+        stmts: &[Stmt],
+        scope: &mut Scope,
+        class_index: &mut u32,
+    ) {
+        for s in stmts {
+            match s {
+                Stmt::Import { module, alias, .. } => match alias {
+                    Some(a) => {
+                        scope
+                            .names
+                            .insert(a.clone(), Binding::Module(module.clone()));
+                    }
+                    None => {
+                        let first = module.split('.').next().unwrap_or(module).to_string();
+                        scope.names.insert(first.clone(), Binding::Module(first));
+                    }
+                },
+                Stmt::ImportFrom {
+                    level,
+                    module,
+                    names,
+                    star,
+                    ..
+                } => {
+                    let Some(abs) = absolute_module(db, file, *level, module.as_deref())
+                    else {
+                        continue;
+                    };
+                    if *star {
+                        scope.stars.push(abs.clone());
+                    }
+                    for (name, alias) in names {
+                        let key = alias.clone().unwrap_or_else(|| name.clone());
+                        scope.names.insert(
+                            key,
+                            Binding::From {
+                                module: abs.clone(),
+                                name: name.clone(),
+                            },
+                        );
+                    }
+                }
+                Stmt::Class(c) => {
+                    scope
+                        .names
+                        .insert(c.name.clone(), Binding::Class(*class_index));
+                    *class_index += 1;
+                }
+                Stmt::Function(f) => {
+                    scope.names.insert(f.name.clone(), Binding::Function);
+                }
+                Stmt::Assign { targets, value, .. } => {
+                    for t in targets {
+                        match t {
+                            Target::Name(n, _) => {
+                                scope.names.insert(n.clone(), Binding::Value(value.clone()));
+                            }
+                            Target::Complex(names, _) => {
+                                for n in names {
+                                    scope.names.insert(n.clone(), Binding::Opaque);
+                                }
+                            }
+                        }
+                    }
+                }
+                Stmt::AugAssign { target, .. } => {
+                    scope.names.insert(target.clone(), Binding::Opaque);
+                }
+                Stmt::If { body, orelse, .. } => {
+                    walk(db, file, body, scope, class_index);
+                    walk(db, file, orelse, scope, class_index);
+                }
+                Stmt::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                    ..
+                } => {
+                    // `try: from x import y except ImportError: y = None`: the try body is
+                    // what a working environment runs; handlers only fill names still unbound.
+                    walk(db, file, body, scope, class_index);
+                    for h in handlers {
+                        let mut hs = Scope::default();
+                        walk(db, file, h, &mut hs, class_index);
+                        for (k, v) in hs.names {
+                            scope.names.entry(k).or_insert(v);
+                        }
+                    }
+                    walk(db, file, orelse, scope, class_index);
+                    walk(db, file, finalbody, scope, class_index);
+                }
+                Stmt::Opaque { assigned, .. } => {
+                    for n in assigned {
+                        scope.names.insert(n.clone(), Binding::Opaque);
+                    }
+                }
+                Stmt::AnnOnly { .. } | Stmt::Expr(_) => {}
+            }
+        }
+    }
+    walk(
+        db,
+        file,
+        &module_syntax(db, file).body,
+        &mut scope,
+        &mut class_index,
+    );
+    scope
+}
+
+
 pub struct Resolver<'db> {
     db: &'db dyn Db,
     modules: &'db FxHashMap<String, SourceFile>,
-    scopes: RefCell<FxHashMap<SourceFile, std::rc::Rc<Scope>>>,
     /// Memoized lookups; `None` marks a lookup in progress (an import cycle resolves to unknown).
     lookups: RefCell<FxHashMap<(SourceFile, String), Option<Resolved>>>,
 }
@@ -216,7 +414,6 @@ impl<'db> Resolver<'db> {
         Resolver {
             db,
             modules: module_map(db, project),
-            scopes: RefCell::default(),
             lookups: RefCell::default(),
         }
     }
@@ -235,137 +432,11 @@ impl<'db> Resolver<'db> {
     }
 
     pub fn class_def(&self, id: ClassId) -> Option<&'db ClassDef> {
-        module_classes(self.db, id.file)
-            .get(id.index as usize)
-            .copied()
+        nth_class(self.db, id.file, id.index as usize)
     }
 
-    fn scope(&self, file: SourceFile) -> std::rc::Rc<Scope> {
-        if let Some(s) = self.scopes.borrow().get(&file) {
-            return s.clone();
-        }
-        let scope = std::rc::Rc::new(self.build_scope(file));
-        self.scopes.borrow_mut().insert(file, scope.clone());
-        scope
-    }
-
-    fn build_scope(&self, file: SourceFile) -> Scope {
-        let db = self.db;
-        let mut scope = Scope::default();
-        let mut class_index = 0u32;
-        // Classes get their index in the same order as `module_classes`.
-        fn walk(
-            r: &Resolver<'_>,
-            file: SourceFile,
-            stmts: &[Stmt],
-            scope: &mut Scope,
-            class_index: &mut u32,
-        ) {
-            for s in stmts {
-                match s {
-                    Stmt::Import { module, alias, .. } => match alias {
-                        Some(a) => {
-                            scope
-                                .names
-                                .insert(a.clone(), Binding::Module(module.clone()));
-                        }
-                        None => {
-                            let first = module.split('.').next().unwrap_or(module).to_string();
-                            scope.names.insert(first.clone(), Binding::Module(first));
-                        }
-                    },
-                    Stmt::ImportFrom {
-                        level,
-                        module,
-                        names,
-                        star,
-                        ..
-                    } => {
-                        let Some(abs) = absolute_module(r.db, file, *level, module.as_deref())
-                        else {
-                            continue;
-                        };
-                        if *star {
-                            scope.stars.push(abs.clone());
-                        }
-                        for (name, alias) in names {
-                            let key = alias.clone().unwrap_or_else(|| name.clone());
-                            scope.names.insert(
-                                key,
-                                Binding::From {
-                                    module: abs.clone(),
-                                    name: name.clone(),
-                                },
-                            );
-                        }
-                    }
-                    Stmt::Class(c) => {
-                        scope
-                            .names
-                            .insert(c.name.clone(), Binding::Class(*class_index));
-                        *class_index += 1;
-                    }
-                    Stmt::Function(f) => {
-                        scope.names.insert(f.name.clone(), Binding::Function);
-                    }
-                    Stmt::Assign { targets, value, .. } => {
-                        for t in targets {
-                            match t {
-                                Target::Name(n, _) => {
-                                    scope.names.insert(n.clone(), Binding::Value(value.clone()));
-                                }
-                                Target::Complex(names, _) => {
-                                    for n in names {
-                                        scope.names.insert(n.clone(), Binding::Opaque);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    Stmt::AugAssign { target, .. } => {
-                        scope.names.insert(target.clone(), Binding::Opaque);
-                    }
-                    Stmt::If { body, orelse, .. } => {
-                        walk(r, file, body, scope, class_index);
-                        walk(r, file, orelse, scope, class_index);
-                    }
-                    Stmt::Try {
-                        body,
-                        handlers,
-                        orelse,
-                        finalbody,
-                        ..
-                    } => {
-                        // `try: from x import y except ImportError: y = None`: the try body is
-                        // what a working environment runs; handlers only fill names still unbound.
-                        walk(r, file, body, scope, class_index);
-                        for h in handlers {
-                            let mut hs = Scope::default();
-                            walk(r, file, h, &mut hs, class_index);
-                            for (k, v) in hs.names {
-                                scope.names.entry(k).or_insert(v);
-                            }
-                        }
-                        walk(r, file, orelse, scope, class_index);
-                        walk(r, file, finalbody, scope, class_index);
-                    }
-                    Stmt::Opaque { assigned, .. } => {
-                        for n in assigned {
-                            scope.names.insert(n.clone(), Binding::Opaque);
-                        }
-                    }
-                    Stmt::AnnOnly { .. } | Stmt::Expr(_) => {}
-                }
-            }
-        }
-        walk(
-            self,
-            file,
-            &module_syntax(db, file).body,
-            &mut scope,
-            &mut class_index,
-        );
-        scope
+    fn scope(&self, file: SourceFile) -> &'db Scope {
+        module_scope(self.db, file)
     }
 
     /// Resolve a (possibly dotted) name as seen from module-level code in `file`.

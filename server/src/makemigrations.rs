@@ -29,6 +29,10 @@ pub struct MakemigrationsArgs {
     /// was answered "yes": `APP.MODEL.OLD=NEW` (repeatable).
     #[arg(long = "rename-field", value_name = "APP.MODEL.OLD=NEW")]
     pub rename_field: Vec<String>,
+    /// Treat a deleted and a created model as a rename ("yes" to Django's "Was the model
+    /// APP.OLD renamed to NEW?"): `APP.OLD=NEW` (repeatable).
+    #[arg(long = "rename-model", value_name = "APP.OLD=NEW")]
+    pub rename_model: Vec<String>,
     /// Project directory (default: the current directory).
     #[arg(long, default_value = ".")]
     pub path: PathBuf,
@@ -168,6 +172,29 @@ pub fn run(
             }
         }
     }
+    for r in &args.rename_model {
+        let parsed = r.split_once('=').and_then(|(lhs, new)| {
+            let (app, old) = lhs.split_once('.')?;
+            (!app.is_empty() && is_identifier(old) && is_identifier(new)).then(|| {
+                (
+                    app.to_string(),
+                    String::new(),
+                    old.to_string(),
+                    new.to_string(),
+                )
+            })
+        });
+        match parsed {
+            Some(p) => renames.push(p),
+            None => {
+                writeln!(
+                    stderr,
+                    "djsa: --rename-model expects APP.OLD=NEW, got {r:?}"
+                )?;
+                return Ok(2);
+            }
+        }
+    }
     let (date, stamp) = now_utc();
     let plan = migrations::plan(
         db,
@@ -193,6 +220,18 @@ pub fn run(
             )?;
             return Ok(2);
         }
+    }
+    // Django's non-interactive questioner (`--noinput`): its lines come first; adding a
+    // NOT NULL field without a default stops the command with status 3.
+    for (i, line) in plan.log.iter().enumerate() {
+        // The line before exiting is only printed with verbosity > 0.
+        let abort_line = plan.abort.is_some() && i + 1 == plan.log.len();
+        if !abort_line || args.verbosity > 0 {
+            writeln!(stdout, "{line}")?;
+        }
+    }
+    if plan.abort.is_some() {
+        return Ok(3);
     }
     let mut unchecked_project_app = false;
     for (app, why) in &plan.cannot {

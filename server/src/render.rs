@@ -150,6 +150,25 @@ pub fn json(items: &[Located<'_>]) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
+/// A SARIF rule: djsa's own codes carry their summary; Django's IDs link to Django's reference
+/// (`helpUri` must be an absolute URI, and djsa's pages have no public address yet).
+fn sarif_rule(code: &str) -> Value {
+    if let Some(info) = djsa_analysis::codes::DJSA_CODES
+        .iter()
+        .find(|c| c.code == code)
+    {
+        return json!({
+            "id": code,
+            "shortDescription": { "text": info.summary },
+        });
+    }
+    json!({
+        "id": code,
+        "shortDescription": { "text": format!("Django system check {code}") },
+        "helpUri": "https://docs.djangoproject.com/en/stable/ref/checks/",
+    })
+}
+
 /// SARIF 2.1.0 for GitHub code scanning.
 pub fn sarif(items: &[Located<'_>]) -> String {
     let mut rules: Vec<&str> = items.iter().map(|i| i.diag.code.as_str()).collect();
@@ -194,8 +213,10 @@ pub fn sarif(items: &[Located<'_>]) -> String {
             "tool": { "driver": {
                 "name": "djsa",
                 "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules.iter().map(|r| json!({"id": r, "helpUri": format!("docs/checks/{r}.md")})).collect::<Vec<_>>(),
+                "rules": rules.iter().map(|r| sarif_rule(r)).collect::<Vec<_>>(),
             }},
+            // Columns count characters, as everywhere in the CLI.
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     });
@@ -250,4 +271,63 @@ pub fn github(items: &[Located<'_>]) -> String {
         );
     }
     out
+}
+
+/// A stable 128-bit FNV-1a digest as 32 hex digits (the same on every platform and Rust version,
+/// unlike `std`'s hashers).
+fn stable_digest(parts: &[&str]) -> String {
+    let mut h: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0xff)) {
+            h ^= u128::from(b);
+            h = h.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
+        }
+    }
+    format!("{h:032x}")
+}
+
+/// GitLab Code Quality report (`artifacts:reports:codequality`): a JSON array of issues.
+/// Fingerprints hash the code, file, object and message, not the line, so an issue keeps its
+/// identity when code above it moves; repeated identical findings are told apart by their order.
+pub fn gitlab(items: &[Located<'_>]) -> String {
+    let mut seen: rustc_hash::FxHashMap<String, usize> = Default::default();
+    let issues: Vec<Value> = items
+        .iter()
+        .map(|it| {
+            let d = it.diag;
+            let severity = match d.severity {
+                Severity::Critical => "critical",
+                Severity::Error => "major",
+                Severity::Warning => "minor",
+                Severity::Info | Severity::Debug => "info",
+            };
+            let description = match &d.object {
+                Some(o) => format!("{o}: {}", d.message),
+                None => d.message.clone(),
+            };
+            let path = it.path.as_deref().unwrap_or(".");
+            let object = d.object.as_deref().unwrap_or("");
+            let base = stable_digest(&[d.code.as_str(), path, object, &d.message]);
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            let fingerprint = if *n == 1 {
+                base
+            } else {
+                stable_digest(&[&base, &n.to_string()])
+            };
+            let mut issue = json!({
+                "type": "issue",
+                "check_name": d.code,
+                "description": description,
+                "fingerprint": fingerprint,
+                "severity": severity,
+                "location": { "path": path, "lines": { "begin": it.start.0, "end": it.end.0 } },
+            });
+            if let Some(h) = &d.hint {
+                issue["content"] = json!({ "body": h });
+            }
+            issue
+        })
+        .collect();
+    serde_json::to_string_pretty(&issues).unwrap_or_default() + "\n"
 }

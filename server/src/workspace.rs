@@ -30,6 +30,8 @@ pub struct FileConfig {
     /// Database engine for backend-specific checks (`postgresql`, `mysql`, `sqlite`, `oracle` or a
     /// full `django.db.backends.*` path); default: DATABASES['default']['ENGINE'] from settings.
     pub database_engine: Option<String>,
+    /// Directory of an Alembic environment or its alembic.ini (default: alembic.ini at the root).
+    pub alembic: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -240,13 +242,14 @@ impl Workspace {
         let exclude = exclude.build().context("invalid exclude patterns")?;
         let src_roots: Vec<PathBuf> = src_roots;
 
-        let db = RootDatabase::default();
+        let db = crate::debug_edit::new_database();
         let mut files: FxHashMap<SourceFile, PathBuf> = FxHashMap::default();
         let mut inputs: Vec<SourceFile> = Vec::new();
         let mut loaded_paths: FxHashSet<PathBuf> = FxHashSet::default();
         let mut loaded_modules: FxHashSet<String> = FxHashSet::default();
 
         // Project files: every .py under the source roots.
+        crate::progress::phase("discovering files");
         for src in &src_roots {
             let walker = ignore::WalkBuilder::new(src)
                 .hidden(true)
@@ -346,8 +349,10 @@ impl Workspace {
                 .cloned()
                 .collect(),
             database_engine: engine,
+            alembic: crate::alembic::discover_envs(&root, fc.alembic.as_deref(), &mut notes),
         };
         let t = std::time::Instant::now();
+        crate::progress::counted("parsing files", inputs.len());
         prewarm(&db, &inputs);
         if std::env::var_os("DJSA_TIMING").is_some() {
             eprintln!(
@@ -371,6 +376,7 @@ impl Workspace {
             loaded_paths,
             loaded_modules,
         };
+        crate::progress::phase("indexing installed apps");
         ws.load_libraries();
         Ok(ws)
     }
@@ -517,6 +523,7 @@ fn prewarm(db: &RootDatabase, files: &[SourceFile]) {
     use rayon::prelude::*;
     files.par_iter().for_each_with(db.clone(), |db, &f| {
         let _ = djsa_analysis::db::module_syntax(db, f);
+        crate::progress::tick();
     });
 }
 

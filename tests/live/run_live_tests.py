@@ -18,6 +18,7 @@ Last line: `N passed, M failed`.
 import json
 import os
 import secrets
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -150,7 +151,18 @@ def expected_drift(backend):
         ("DJSA310", "warning", "shop/migrations/__init__.py", "Migration shop.0099_phantom is recorded as applied in django_migrations but has no file in the project."),
         ("DJSA309", "warning", "shop/migrations/0002_author_email.py", "Migration shop.0002_author_email is not applied to the database."),
     ]
+    email = {"postgresql": "character varying(254)", "mysql": "varchar(254)", "sqlite": "varchar(254)"}[backend]
+    # 0002 is not recorded as applied, but its column is there: `migrate` would fail on it.
+    want.append(("DJSA313", "warning", "shop/migrations/0002_author_email.py", f"Column 'shop_author.email' ({email}) exists in the database but not in the applied migrations."))
     want.append(("DJSA301", "error", MODELS, "Table 'shop_book_tags' does not exist in the database."))
+    # Defaults, comments and check constraints (Coupon).
+    old = {"postgresql": "'OLD'::character varying", "mysql": "'OLD'", "sqlite": "'OLD'"}[backend]
+    want.append(("DJSA317", "warning", MODELS, f"Column 'shop_coupon.code' has default {old} in the database; the model field has db_default=\"NEW\"."))
+    want.append(("DJSA317", "warning", MODELS, "Column 'shop_coupon.uses' has no default in the database; the model field has db_default=0."))
+    want.append(("DJSA319", "warning", MODELS, "No CHECK constraint 'coupon_uses_gte_0' on 'shop_coupon' in the database; the model declares it."))
+    if backend != "sqlite":
+        want.append(("DJSA318", "info", MODELS, "Column 'shop_coupon.code' has no comment in the database; the model field has db_comment=\"coupon code\"."))
+        want.append(("DJSA318", "info", MODELS, "Table 'shop_coupon' has the comment \"coupons\" in the database; the model has db_table_comment=\"discount coupons\"."))
     if backend != "sqlite":
         # SQLite cannot drop the index behind a UNIQUE column constraint, nor a foreign key.
         want.append(("DJSA306", "warning", MODELS, "No UNIQUE constraint on 'shop_author' (name) in the database; the model declares one."))
@@ -174,6 +186,11 @@ def alterations(backend):
             "ALTER TABLE shop_book ALTER COLUMN price SET NOT NULL",
             "ALTER TABLE shop_author DROP CONSTRAINT shop_author_name_key",
             "ALTER TABLE shop_author ADD COLUMN nickname varchar(20) NULL",
+            "ALTER TABLE shop_coupon ALTER COLUMN code SET DEFAULT 'OLD'",
+            "ALTER TABLE shop_coupon ALTER COLUMN uses DROP DEFAULT",
+            "COMMENT ON COLUMN shop_coupon.code IS NULL",
+            "COMMENT ON TABLE shop_coupon IS 'coupons'",
+            "ALTER TABLE shop_coupon DROP CONSTRAINT coupon_uses_gte_0",
         ] + common_tail
     if backend == "mysql":
         return [
@@ -183,6 +200,10 @@ def alterations(backend):
             "ALTER TABLE shop_book MODIFY price numeric(8, 2) NOT NULL",
             "ALTER TABLE shop_author DROP INDEX name",
             "ALTER TABLE shop_author ADD COLUMN nickname varchar(20) NULL",
+            "ALTER TABLE shop_coupon MODIFY code varchar(20) NOT NULL DEFAULT 'OLD'",
+            "ALTER TABLE shop_coupon ALTER uses DROP DEFAULT",
+            "ALTER TABLE shop_coupon COMMENT = 'coupons'",
+            "ALTER TABLE shop_coupon DROP CONSTRAINT coupon_uses_gte_0",
         ] + common_tail
     return [
         "ALTER TABLE shop_book DROP COLUMN pages",
@@ -192,6 +213,9 @@ def alterations(backend):
         "ALTER TABLE shop_book DROP COLUMN price",
         "ALTER TABLE shop_book ADD COLUMN price decimal NOT NULL DEFAULT 0",
         "ALTER TABLE shop_author ADD COLUMN nickname varchar(20) NULL",
+        # SQLite cannot alter defaults or drop a constraint: the table is made again without them.
+        "DROP TABLE shop_coupon",
+        'CREATE TABLE "shop_coupon" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "code" varchar(20) DEFAULT \'OLD\' NOT NULL, "uses" integer NOT NULL, "active" bool DEFAULT 1 NOT NULL, "created" datetime DEFAULT (CURRENT_TIMESTAMP) NOT NULL)',
     ] + common_tail
 
 
@@ -221,6 +245,76 @@ def scenario(backend, url, env, apply_sql, shown_url, django, python):
         [f"missing:    {w}" for w in want if got is None or w not in got] + [f"unexpected: {g}" for g in (got or []) if g not in want]
     )
     report(f"{tag} exact diagnostics for each change ({len(want)})", rc == 1 and got == want, detail)
+    migration_state_step(backend, apply_sql, url, tag, want)
+
+
+def migration_state_step(backend, apply_sql, url, tag, before):
+    """The migration state against the database: 0002 fake-applied (recorded, its column gone),
+    and a model that no longer has `pages` (no migration yet) while the database already lost the
+    column: models and database agree there, the applied migrations do not."""
+    now = {"postgresql": "now()", "mysql": "NOW(6)", "sqlite": "CURRENT_TIMESTAMP"}[backend]
+    apply_sql([
+        f"INSERT INTO django_migrations (app, name, applied) VALUES ('shop', '0002_author_email', {now})",
+        "ALTER TABLE shop_author DROP COLUMN email",
+    ])
+    with tempfile.TemporaryDirectory(prefix="djsa_live_copy_") as d:
+        root = Path(d) / "shop"
+        shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+        models = root / "shop" / "models.py"
+        text = models.read_text()
+        models.write_text(text.replace("    pages = models.PositiveIntegerField(default=0)\n", ""))
+        cmd = [str(DJSA), "check", str(root), "--python", "none", "--output-format", "json", "--database-url", url]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        try:
+            diags = json.loads(p.stdout)["diagnostics"]
+            got = sorted((d["code"], d["severity"], d["file"], d["message"]) for d in diags if d["code"].startswith("DJSA3"))
+            hints = {(d["code"], d["message"]): d.get("hint") for d in diags}
+        except (ValueError, KeyError):
+            got, hints = None, {}
+    gone = {"DJSA309", "DJSA313"}
+    want = [w for w in before if w[0] not in gone and "'pages'" not in w[3]]
+    email_missing = ("DJSA302", "error", MODELS, "Column 'email' of table 'shop_author' does not exist in the database.")
+    want += [
+        email_missing,
+        ("DJSA312", "error", "shop/migrations/0001_initial.py", "Column 'pages' of table 'shop_book' does not exist in the database; the applied migrations add it."),
+    ]
+    want = sorted(want)
+    hint = hints.get((email_missing[0], email_missing[3])) or ""
+    detail = f"rc={p.returncode}\nstderr: {p.stderr}\nhint: {hint}\n" + "\n".join(
+        [f"missing:    {w}" for w in want if got is None or w not in got] + [f"unexpected: {g}" for g in (got or []) if g not in want]
+    )
+    ok = got == want and "Migration shop.0002_author_email is recorded as applied" in hint
+    report(f"{tag} migration state: a fake-applied migration, and migrations that disagree with models and database ({len(want)})", ok, detail)
+
+
+def contrib_no_drift(tag, url, env, python):
+    """django.contrib apps (auth, contenttypes, sessions) indexed from the venv: their migrations
+    are replayed too, and `migrate` leaves no drift (auth's many-to-many tables get
+    DEFAULT_AUTO_FIELD, not AuthConfig's AutoField)."""
+    with tempfile.TemporaryDirectory(prefix="djsa_live_contrib_") as d:
+        root = Path(d) / "shop"
+        shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3"))
+        settings = root / "mysite" / "settings.py"
+        text = settings.read_text()
+        settings.write_text(text.replace(
+            'INSTALLED_APPS = ["shop"]',
+            'INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions", "shop"]',
+        ))
+        e = dict(os.environ)
+        e.update(env)
+        e["PYTHONDONTWRITEBYTECODE"] = "1"
+        p = subprocess.run([str(python), "manage.py", "migrate", "-v", "0"], cwd=root, capture_output=True, text=True, env=e, timeout=300)
+        if p.returncode != 0:
+            report(f"{tag} contrib apps: migrate", False, p.stderr[-3000:])
+            return
+        e.pop("DJSA_DATABASE_URL", None)
+        cmd = [str(DJSA), "check", str(root), "--python", str(python), "--output-format", "json", "--database-url", url]
+        p = subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=120)
+        try:
+            diags = json.loads(p.stdout)["diagnostics"]
+        except (ValueError, KeyError):
+            diags = None
+        report(f"{tag} contrib apps (auth, contenttypes, sessions) from the venv: no drift right after `migrate`", p.returncode == 0 and diags == [], f"rc={p.returncode}\n{p.stdout[:3000]}\n{p.stderr[-2000:]}")
 
 
 def case_postgres():
@@ -243,6 +337,13 @@ def case_postgres():
             scenario("postgresql", url, env, lambda stmts: sql("postgresql", db, stmts), f"postgres://{user}:***@127.0.0.1:5432/{name}", django, python)
         finally:
             sql("postgresql", admin, [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
+    name = f"djsa_live_{secrets.token_hex(4)}"
+    sql("postgresql", admin, [f"CREATE DATABASE {name}"])
+    try:
+        env = {"DJSA_LIVE_ENGINE": "django.db.backends.postgresql", "DJSA_LIVE_NAME": name, "DJSA_LIVE_USER": user, "DJSA_LIVE_HOST": "127.0.0.1", "DJSA_LIVE_PORT": "5432"}
+        contrib_no_drift("[postgresql, Django 6.1]", f"postgres://{user}@127.0.0.1:5432/{name}?sslmode=disable", env, DJANGOS[0][1])
+    finally:
+        sql("postgresql", admin, [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"])
     bad_input("postgresql", [
         (f"postgres://{user}:{SECRET}@127.0.0.1:5432/djsa_no_such_db_{secrets.token_hex(3)}", "database does not exist"),
         (f"postgres://djsa_no_such_role:{SECRET}@127.0.0.1:5432/test?sslmode=disable", "authentication failed"),
@@ -267,6 +368,13 @@ def case_mysql():
                 scenario("mysql", url, env, lambda stmts: sql("mysql", db, stmts), f"mariadb://root@127.0.0.1:3306/{name}", django, python)
             finally:
                 sql("mysql", admin, [f"DROP DATABASE IF EXISTS {name}"])
+        name = f"djsa_live_{secrets.token_hex(4)}"
+        sql("mysql", admin, [f"CREATE DATABASE {name}"])
+        try:
+            env = {"DJSA_LIVE_ENGINE": "django.db.backends.mysql", "DJSA_LIVE_NAME": name, "DJSA_LIVE_USER": "root", "DJSA_LIVE_HOST": "127.0.0.1", "DJSA_LIVE_PORT": "3306"}
+            contrib_no_drift("[mysql, Django 6.1]", f"mariadb://root@127.0.0.1:3306/{name}?ssl-mode=disabled", env, DJANGOS[0][1])
+        finally:
+            sql("mysql", admin, [f"DROP DATABASE IF EXISTS {name}"])
         bad_input("mysql", [
             (f"mysql://root:{SECRET}@127.0.0.1:3306/test?ssl-mode=disabled", "authentication failed"),
             (f"mysql://root@127.0.0.1:3306/djsa_no_such_db_{secrets.token_hex(3)}?ssl-mode=disabled", "database does not exist"),
@@ -295,9 +403,13 @@ def case_sqlite():
             scenario("sqlite", url, env, apply, url, django, python)
             if django != DJANGOS[0][0]:
                 continue
+            contrib_path = Path(d) / "contrib.sqlite3"
+            contrib_no_drift("[sqlite, Django 6.1]", f"sqlite://{contrib_path}", {"DJSA_LIVE_ENGINE": "django.db.backends.sqlite3", "DJSA_LIVE_NAME": str(contrib_path)}, python)
             # The URL may also come from DJSA_DATABASE_URL.
             rc, out, err, _ = run_djsa(None, env={"DJSA_DATABASE_URL": url})
-            report("[sqlite] DJSA_DATABASE_URL is read like --database-url", rc == 1 and len(json.loads(out)["diagnostics"]) == len(expected_drift("sqlite")), f"rc={rc}\n{err}")
+            _, by_flag, _, _ = run_djsa(url)
+            same = json.loads(out)["diagnostics"] == json.loads(by_flag)["diagnostics"]
+            report("[sqlite] DJSA_DATABASE_URL is read like --database-url", rc == 1 and same and any(d["code"].startswith("DJSA3") for d in json.loads(out)["diagnostics"]), f"rc={rc}\n{err}")
             before = path.stat().st_mtime_ns, sorted(os.listdir(d))
             run_djsa(url)
             report("[sqlite] djsa leaves the database file and its directory untouched", (path.stat().st_mtime_ns, sorted(os.listdir(d))) == before, before)

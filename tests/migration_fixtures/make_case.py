@@ -4,7 +4,8 @@
     make_case.py SPEC.py OUTDIR PYTHON
 
 SPEC.py defines APPS (list of app labels), BEFORE and AFTER: dicts app -> models.py source,
-optionally SETTINGS_EXTRA (appended to settings.py) and MAKE_ARGS (extra args for djsa/Django).
+optionally SETTINGS_EXTRA (appended to settings.py), MAKE_ARGS (extra args for djsa/Django) and
+EXTRA_FILES (path in the case -> text, e.g. an app's fields.py, written before both states).
 The "before" models get their migrations from real Django (PYTHON is a venv interpreter), then
 the "after" models are written: the case's migrations are behind its models by one change.
 """
@@ -62,6 +63,9 @@ def main():
         open(os.path.join(d, "migrations", "__init__.py"), "w").close()
         with open(os.path.join(d, "models.py"), "w") as f:
             f.write(spec["BEFORE"].get(app, "from django.db import models\n"))
+    for rel, text in spec.get("EXTRA_FILES", {}).items():
+        with open(os.path.join(out, rel), "w") as f:
+            f.write(text)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     if spec.get("BEFORE_MIGRATE", True):
         subprocess.run([python, "manage.py", "makemigrations", "--noinput", "-v", "0"], cwd=out, check=True, env=env)

@@ -63,6 +63,12 @@ pub fn sqlalchemy_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     crate::sqla::checks::check(db, project)
 }
 
+/// Alembic revisions vs SQLAlchemy metadata, and the revision graph (DJSA26x).
+#[salsa::tracked(returns(ref))]
+pub fn alembic_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
+    crate::alembic::diagnostics(db, project)
+}
+
 /// Model-vs-migration drift and migration graph problems (DJSA1xx).
 #[salsa::tracked(returns(ref))]
 pub fn migration_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
@@ -90,6 +96,9 @@ pub const CHECK_FAMILIES: &[fn(&dyn Db, Project)] = &[
     |db, p| {
         migration_checks(db, p);
     },
+    |db, p| {
+        alembic_checks(db, p);
+    },
 ];
 
 /// All diagnostics of the project, filtered by SILENCED_SYSTEM_CHECKS and select/ignore.
@@ -105,6 +114,7 @@ pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
         contrib_and_admin_checks(db, project),
         sqlalchemy_checks(db, project),
         migration_checks(db, project),
+        alembic_checks(db, project),
     ] {
         ctx.out.extend(family.iter().cloned());
     }

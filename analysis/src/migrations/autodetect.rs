@@ -66,6 +66,51 @@ pub enum Op {
         model_name: String,
         name: String,
     },
+    AlterModelTableComment {
+        name: String,
+        table_comment: Val,
+    },
+    AlterModelManagers {
+        name: String,
+        managers: Vec<(String, Val)>,
+    },
+    AlterOrderWithRespectTo {
+        name: String,
+        order_with_respect_to: Val,
+    },
+    RenameIndex {
+        model_name: String,
+        new_name: String,
+        old_name: String,
+    },
+    AlterConstraint {
+        model_name: String,
+        name: String,
+        constraint: Val,
+    },
+    RenameModel {
+        old_name: String,
+        new_name: String,
+    },
+    /// `RenameIndex(old_fields=...)`: an `index_together` entry becoming a named index.
+    RenameIndexFields {
+        model_name: String,
+        new_name: String,
+        old_fields: Vec<String>,
+    },
+}
+
+/// Python's repr of a tuple of strings.
+fn py_tuple(items: &[String]) -> String {
+    let parts: Vec<String> = items
+        .iter()
+        .map(|s| super::writer::py_repr_str(s))
+        .collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(", "))
+    }
 }
 
 fn item_name(v: &Val) -> String {
@@ -96,6 +141,13 @@ impl Op {
             Op::RemoveIndex { .. } => "RemoveIndex",
             Op::AddConstraint { .. } => "AddConstraint",
             Op::RemoveConstraint { .. } => "RemoveConstraint",
+            Op::AlterModelTableComment { .. } => "AlterModelTableComment",
+            Op::AlterModelManagers { .. } => "AlterModelManagers",
+            Op::AlterOrderWithRespectTo { .. } => "AlterOrderWithRespectTo",
+            Op::RenameIndex { .. } => "RenameIndex",
+            Op::AlterConstraint { .. } => "AlterConstraint",
+            Op::RenameModel { .. } => "RenameModel",
+            Op::RenameIndexFields { .. } => "RenameIndex",
         }
     }
 
@@ -106,7 +158,15 @@ impl Op {
             | Op::DeleteModel { name }
             | Op::AlterModelOptions { name, .. }
             | Op::AlterModelTable { name, .. }
-            | Op::AlterUniqueTogether { name, .. } => name.to_lowercase(),
+            | Op::AlterUniqueTogether { name, .. }
+            | Op::AlterModelTableComment { name, .. }
+            | Op::AlterModelManagers { name, .. }
+            | Op::AlterOrderWithRespectTo { name, .. } => name.to_lowercase(),
+            Op::RenameIndex { model_name, .. } | Op::AlterConstraint { model_name, .. } => {
+                model_name.to_lowercase()
+            }
+            Op::RenameModel { new_name, .. } => new_name.to_lowercase(),
+            Op::RenameIndexFields { model_name, .. } => model_name.to_lowercase(),
             Op::AddField { model_name, .. }
             | Op::RemoveField { model_name, .. }
             | Op::RenameField { model_name, .. }
@@ -200,6 +260,39 @@ impl Op {
             Op::RemoveConstraint { model_name, name } => {
                 format!("- Remove constraint {name} from model {model_name}")
             }
+            Op::AlterModelTableComment { name, .. } => format!("~ Alter {name} table comment"),
+            Op::AlterModelManagers { name, .. } => format!("~ Change managers on {name}"),
+            Op::AlterOrderWithRespectTo {
+                name,
+                order_with_respect_to,
+            } => format!(
+                "~ Set order_with_respect_to on {name} to {}",
+                match order_with_respect_to {
+                    Val::Str(s) => s.clone(),
+                    _ => "None".into(),
+                }
+            ),
+            Op::RenameIndex {
+                model_name,
+                new_name,
+                old_name,
+            } => format!("~ Rename index {old_name} on {model_name} to {new_name}"),
+            Op::AlterConstraint {
+                model_name, name, ..
+            } => {
+                format!("~ Alter constraint {name} on {model_name}")
+            }
+            Op::RenameModel { old_name, new_name } => {
+                format!("~ Rename model {old_name} to {new_name}")
+            }
+            Op::RenameIndexFields {
+                model_name,
+                new_name,
+                old_fields,
+            } => format!(
+                "~ Rename unnamed index for {} on {model_name} to {new_name}",
+                py_tuple(old_fields)
+            ),
         }
     }
 
@@ -261,6 +354,46 @@ impl Op {
                 model_name.to_lowercase(),
                 name.to_lowercase()
             ),
+            Op::AlterModelTableComment { name, .. } => {
+                format!("alter_{}_table_comment", name.to_lowercase())
+            }
+            Op::AlterModelManagers { name, .. } => {
+                format!("alter_{}_managers", name.to_lowercase())
+            }
+            Op::AlterOrderWithRespectTo { name, .. } => {
+                format!("alter_{}_order_with_respect_to", name.to_lowercase())
+            }
+            Op::RenameIndex {
+                new_name, old_name, ..
+            } => format!(
+                "rename_{}_{}",
+                old_name.to_lowercase(),
+                new_name.to_lowercase()
+            ),
+            Op::AlterConstraint {
+                model_name,
+                constraint,
+                ..
+            } => format!(
+                "alter_{}_{}",
+                model_name.to_lowercase(),
+                item_name(constraint).to_lowercase()
+            ),
+            Op::RenameModel { old_name, new_name } => format!(
+                "rename_{}_{}",
+                old_name.to_lowercase(),
+                new_name.to_lowercase()
+            ),
+            Op::RenameIndexFields {
+                model_name,
+                new_name,
+                old_fields,
+            } => format!(
+                "rename_{}_{}_{}",
+                model_name.to_lowercase(),
+                old_fields.join("_"),
+                new_name.to_lowercase()
+            ),
         }
     }
 }
@@ -304,7 +437,10 @@ impl Op {
             Op::DeleteModel { name: own }
             | Op::AlterModelOptions { name: own, .. }
             | Op::AlterModelTable { name: own, .. }
-            | Op::AlterUniqueTogether { name: own, .. } => own.to_lowercase() == n,
+            | Op::AlterUniqueTogether { name: own, .. }
+            | Op::AlterModelTableComment { name: own, .. }
+            | Op::AlterModelManagers { name: own, .. }
+            | Op::AlterOrderWithRespectTo { name: own, .. } => own.to_lowercase() == n,
             Op::AddField {
                 model_name, field, ..
             }
@@ -318,7 +454,13 @@ impl Op {
             Op::AddIndex { .. }
             | Op::RemoveIndex { .. }
             | Op::AddConstraint { .. }
-            | Op::RemoveConstraint { .. } => true,
+            | Op::RemoveConstraint { .. }
+            | Op::RenameIndex { .. }
+            | Op::RenameIndexFields { .. }
+            | Op::AlterConstraint { .. } => true,
+            Op::RenameModel { old_name, new_name } => {
+                old_name.to_lowercase() == n || new_name.to_lowercase() == n
+            }
         }
     }
 
@@ -357,6 +499,16 @@ impl Op {
                             g.items()
                                 .is_some_and(|i| i.iter().any(|x| x.as_str() == Some(field)))
                         }),
+                        _ => true,
+                    }
+            }
+            Op::AlterOrderWithRespectTo {
+                name,
+                order_with_respect_to,
+            } => {
+                name.to_lowercase() == ml
+                    && match order_with_respect_to {
+                        Val::Str(s) => s == field,
                         _ => true,
                     }
             }
@@ -445,6 +597,35 @@ fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
                     let mut opts = options.clone();
                     set_opt(&mut opts, "db_table", table.clone());
                     return mk(fields.clone(), opts);
+                }
+                AlterModelTableComment {
+                    name: n,
+                    table_comment,
+                } if same(n, name) => {
+                    let mut opts = options.clone();
+                    set_opt(&mut opts, "db_table_comment", table_comment.clone());
+                    return mk(fields.clone(), opts);
+                }
+                AlterOrderWithRespectTo {
+                    name: n,
+                    order_with_respect_to,
+                } if same(n, name) => {
+                    let mut opts = options.clone();
+                    set_opt(
+                        &mut opts,
+                        "order_with_respect_to",
+                        order_with_respect_to.clone(),
+                    );
+                    return mk(fields.clone(), opts);
+                }
+                AlterModelManagers { name: n, managers } if same(n, name) => {
+                    return Reduced::Ops(vec![CreateModel {
+                        name: name.clone(),
+                        fields: fields.clone(),
+                        options: options.clone(),
+                        bases: bases.clone(),
+                        managers: managers.clone(),
+                    }]);
                 }
                 AlterUniqueTogether { name: n, value } if same(n, name) => {
                     let mut opts = options.clone();
@@ -541,6 +722,15 @@ fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
             }
         }
         (AlterModelOptions { name, .. }, AlterModelOptions { name: n, .. })
+        | (AlterModelTableComment { name, .. }, AlterModelTableComment { name: n, .. })
+        | (AlterModelManagers { name, .. }, AlterModelManagers { name: n, .. })
+        | (AlterOrderWithRespectTo { name, .. }, AlterOrderWithRespectTo { name: n, .. })
+        | (
+            AlterModelTableComment { name, .. }
+            | AlterModelManagers { name, .. }
+            | AlterOrderWithRespectTo { name, .. },
+            DeleteModel { name: n },
+        )
         | (AlterModelTable { name, .. }, AlterModelTable { name: n, .. })
         | (AlterUniqueTogether { name, .. }, AlterUniqueTogether { name: n, .. })
         | (
@@ -550,7 +740,12 @@ fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
             DeleteModel { name: n },
         ) if same(name, n) => Reduced::Ops(vec![b.clone()]),
         (
-            DeleteModel { name } | AlterModelOptions { name, .. } | AlterModelTable { name, .. },
+            DeleteModel { name }
+            | AlterModelOptions { name, .. }
+            | AlterModelTable { name, .. }
+            | AlterModelTableComment { name, .. }
+            | AlterModelManagers { name, .. }
+            | AlterOrderWithRespectTo { name, .. },
             _,
         ) => {
             if !b.references_model(name, app) {
@@ -689,6 +884,45 @@ fn reduce(a: &Op, b: &Op, app: &str) -> Reduced {
                 name,
             },
         ) if same(model_name, m2) && item_name(constraint) == *name => Reduced::Ops(Vec::new()),
+        (
+            AlterConstraint {
+                model_name, name, ..
+            },
+            AlterConstraint {
+                model_name: m2,
+                name: n2,
+                ..
+            }
+            | RemoveConstraint {
+                model_name: m2,
+                name: n2,
+            },
+        ) if same(model_name, m2) && name == n2 => Reduced::Ops(vec![b.clone()]),
+        (
+            RenameIndex {
+                model_name,
+                new_name,
+                old_name,
+            },
+            RenameIndex {
+                model_name: m2,
+                old_name: o2,
+                new_name: n2,
+            },
+        ) if same(model_name, m2) && new_name.to_lowercase() == o2.to_lowercase() => {
+            Reduced::Ops(vec![RenameIndex {
+                model_name: model_name.clone(),
+                new_name: n2.clone(),
+                old_name: old_name.clone(),
+            }])
+        }
+        (RenameModel { new_name, .. }, _) => {
+            if !b.references_model(new_name, app) {
+                Reduced::Through
+            } else {
+                Reduced::No
+            }
+        }
         _ => Reduced::No,
     }
 }
@@ -745,6 +979,7 @@ enum DepType {
     Remove,
     AlterFooTogether,
     RemoveIndexOrConstraint,
+    RemoveOrderWrt,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -793,6 +1028,18 @@ fn check_dependency(op: &Op, d: &OpDep) -> bool {
             Op::RemoveIndex { model_name, .. } | Op::RemoveConstraint { model_name, .. } if model_name.to_lowercase() == ml
         ),
         (DepType::RemoveIndexOrConstraint, None) => false,
+        (DepType::RemoveOrderWrt, Some(f)) => match op {
+            Op::AlterOrderWithRespectTo {
+                name,
+                order_with_respect_to,
+            } => {
+                name.to_lowercase() == ml
+                    && order_with_respect_to.as_str().unwrap_or("").to_lowercase()
+                        != f.to_lowercase()
+            }
+            _ => false,
+        },
+        (DepType::RemoveOrderWrt, None) => false,
     }
 }
 
@@ -890,15 +1137,79 @@ fn option_eq(a: Option<&Val>, b: Option<&Val>) -> bool {
     }
 }
 
+/// Where Django's non-interactive questioner stops `makemigrations` (exit status 3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionerAbort {
+    pub app_label: String,
+    pub model: String,
+    pub field: String,
+    /// The field has `auto_now_add=True` (Django asks a different question).
+    pub auto_now_add: bool,
+}
+
+/// The autodetector's result: the migrations, the lines Django's non-interactive questioner
+/// prints while detecting, and where it would stop.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Detected {
+    pub migrations: Vec<PlannedMigration>,
+    pub log: Vec<String>,
+    pub abort: Option<QuestionerAbort>,
+}
+
 /// Run the autodetector. `Err` when the changes include something djsa does not reproduce exactly.
 pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
+    detect_full(inp).map(|d| d.migrations)
+}
+
+/// [`detect`] with the questioner's output.
+pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
+    let mut log: Vec<String> = Vec::new();
     // Confirmed renames: the old field takes its new name in the old state (position kept).
     let renamed_from;
+    let mut model_renames: Vec<(String, Op)> = Vec::new();
     let from = if inp.renames.is_empty() {
         inp.from
     } else {
         let mut f = inp.from.clone();
-        for (app, model, old, new) in &inp.renames {
+        // Model renames (an empty model name): generate_renamed_models with a "yes" answer.
+        for (app, _, old, new) in inp.renames.iter().filter(|r| r.1.is_empty()) {
+            let (ol, nl) = (old.to_lowercase(), new.to_lowercase());
+            let (Some(o), Some(n)) = (inp.from.get(app, &ol), inp.to.get(app, &nl)) else {
+                return Err(format!("{app}.{old}: no such model to rename"));
+            };
+            let same_fields =
+                o.fields.len() == n.fields.len() && o.fields.iter().all(|x| n.fields.contains(x));
+            if !same_fields || inp.to.get(app, &ol).is_some() || inp.from.get(app, &nl).is_some() {
+                return Err(format!(
+                    "{app}.{old} -> {new} is not a model rename Django would offer"
+                ));
+            }
+            let pointed_at = inp.from.models.iter().any(|(_, other)| {
+                other.fields.iter().any(|(_, fd)| {
+                    fd.target().map(|t| resolve(&t, &other.app_label))
+                        == Some((app.clone(), ol.clone()))
+                })
+            });
+            if pointed_at || o.fields.iter().any(|(_, fd)| fd.is_relation()) {
+                return Err(format!(
+                    "{app}.{old}: renaming a model with relations is not reproduced by djsa yet"
+                ));
+            }
+            for ((a, m), ms) in &mut f.models {
+                if a == app && *m == ol {
+                    *m = nl.clone();
+                    ms.name = n.name.clone();
+                }
+            }
+            model_renames.push((
+                app.clone(),
+                Op::RenameModel {
+                    old_name: o.name.clone(),
+                    new_name: n.name.clone(),
+                },
+            ));
+        }
+        for (app, model, old, new) in inp.renames.iter().filter(|r| !r.1.is_empty()) {
             let (Some(o), Some(n)) = (inp.from.get(app, model), inp.to.get(app, model)) else {
                 return Err(format!("{app}.{model}: no such model to rename a field on"));
             };
@@ -929,6 +1240,9 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
     let mut g = Gen {
         ops: FxHashMap::default(),
     };
+    for (app, op) in model_renames {
+        g.add(&app, op, Vec::new(), false);
+    }
     let key = |s: &ModelState| (s.app_label.clone(), s.name_lower());
     let is_proxy = |s: &ModelState| s.option("proxy") == Some(&Val::Bool(true));
     let old_keys: Vec<(String, String)> = from
@@ -1059,8 +1373,16 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
         let indexes = ms.list_option("indexes");
         let constraints = ms.list_option("constraints");
         let unique_together = ms.option("unique_together").cloned();
-        ms.options
-            .retain(|(n, _)| !matches!(n.as_str(), "indexes" | "constraints" | "unique_together"));
+        let order_wrt = ms
+            .option("order_with_respect_to")
+            .filter(|v| **v != Val::None)
+            .cloned();
+        ms.options.retain(|(n, _)| {
+            !matches!(
+                n.as_str(),
+                "indexes" | "constraints" | "unique_together" | "order_with_respect_to"
+            )
+        });
         let mut related: Vec<String> = Vec::new();
         let mut pk_rel: Option<String> = None;
         for (n, f) in &ms.fields {
@@ -1138,6 +1460,20 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
                     field: f.clone(),
                 },
                 uniq,
+                false,
+            );
+        }
+        if let Some(ow) = &order_wrt {
+            g.add(
+                &k.0,
+                Op::AlterOrderWithRespectTo {
+                    name: k.1.clone(),
+                    order_with_respect_to: ow.clone(),
+                },
+                vec![
+                    dep(&k.0, &k.1, ow.as_str(), DepType::Create),
+                    dep(&k.0, &k.1, None, DepType::Create),
+                ],
                 false,
             );
         }
@@ -1276,67 +1612,144 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
             continue;
         };
         if o.managers != n.managers {
-            return Err(format!(
-                "{}.{}: manager changes are not reproduced by djsa yet",
-                k.0, n.name
-            ));
+            g.add(
+                &k.0,
+                Op::AlterModelManagers {
+                    name: k.1.clone(),
+                    managers: n.managers.clone(),
+                },
+                Vec::new(),
+                false,
+            );
         }
+    }
+    for k in &kept {
+        let (Some(o), Some(n)) = pair(k) else {
+            continue;
+        };
         if !option_eq(o.option("db_table_comment"), n.option("db_table_comment")) {
-            return Err(format!(
-                "{}.{}: table comment changes are not reproduced by djsa yet",
-                k.0, n.name
-            ));
-        }
-        if !option_eq(
-            o.option("order_with_respect_to"),
-            n.option("order_with_respect_to"),
-        ) {
-            return Err(format!(
-                "{}.{}: order_with_respect_to changes are not reproduced by djsa yet",
-                k.0, n.name
-            ));
-        }
-        if o.option("index_together")
-            .and_then(Val::items)
-            .is_some_and(|i| !i.is_empty())
-        {
-            return Err(format!(
-                "{}.{}: index_together is not reproduced by djsa",
-                k.0, n.name
-            ));
+            g.add(
+                &k.0,
+                Op::AlterModelTableComment {
+                    name: k.1.clone(),
+                    table_comment: n.option("db_table_comment").cloned().unwrap_or(Val::None),
+                },
+                Vec::new(),
+                false,
+            );
         }
     }
     // Renamed fields: with --noinput Django never renames. Indexes and constraints.
     let mut idx_changes = Vec::new();
+    let mut renamed_indexes: Vec<((String, String), String, String)> = Vec::new();
+    let mut renamed_together: Vec<((String, String), Vec<String>, String)> = Vec::new();
+    let mut altered_constraints: Vec<((String, String), Val)> = Vec::new();
+    let strip_kw = |v: &Val, drop: &[&str]| match v {
+        Val::Call { path, args, kwargs } => Val::Call {
+            path: path.clone(),
+            args: args.clone(),
+            kwargs: kwargs
+                .iter()
+                .filter(|(k, _)| !drop.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+        },
+        v => v.clone(),
+    };
     for k in &kept {
         let (Some(o), Some(n)) = pair(k) else {
             continue;
         };
         for key in ["indexes", "constraints"] {
             let (ol, nl) = (o.list_option(key), n.list_option(key));
-            let added: Vec<Val> = nl.iter().filter(|i| !ol.contains(i)).cloned().collect();
-            let removed: Vec<Val> = ol.iter().filter(|i| !nl.contains(i)).cloned().collect();
-            let strip = |v: &Val| match v {
-                Val::Call { path, args, kwargs } => Val::Call {
-                    path: path.clone(),
-                    args: args.clone(),
-                    kwargs: kwargs
-                        .iter()
-                        .filter(|(k, _)| k != "name")
-                        .cloned()
-                        .collect(),
-                },
-                v => v.clone(),
-            };
-            for a in &added {
-                for r in &removed {
-                    if strip(a) == strip(r) || item_name(a) == item_name(r) {
-                        return Err(format!(
-                            "{}.{}: renamed or altered {key} are not reproduced by djsa yet",
-                            k.0, n.name
-                        ));
+            let mut added: Vec<Val> = nl.iter().filter(|i| !ol.contains(i)).cloned().collect();
+            let mut removed: Vec<Val> = ol.iter().filter(|i| !nl.contains(i)).cloned().collect();
+            if key == "indexes" {
+                // create_altered_indexes: equal apart from the name is a rename.
+                let mut from_added = Vec::new();
+                let mut from_removed = Vec::new();
+                for a in &added {
+                    for r in &removed {
+                        if strip_kw(a, &["name"]) == strip_kw(r, &["name"])
+                            && item_name(a) != item_name(r)
+                        {
+                            renamed_indexes.push(((*k).clone(), item_name(r), item_name(a)));
+                            from_added.push(a.clone());
+                            from_removed.push(r.clone());
+                        }
                     }
                 }
+                // index_together entries (old migrations) matched by exactly one new index on
+                // the same fields with only `fields` and `name`.
+                let groups: Vec<Vec<String>> = o
+                    .option("index_together")
+                    .and_then(normalize_together)
+                    .and_then(|v| v.items().map(<[Val]>::to_vec))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|g| {
+                        g.items()
+                            .unwrap_or(&[])
+                            .iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .collect();
+                let mut converted = 0;
+                for group in &groups {
+                    let matching: Vec<&Val> = added
+                        .iter()
+                        .filter(|a| match a {
+                            Val::Call { args, kwargs, .. } => {
+                                args.is_empty()
+                                    && kwargs.len() == 2
+                                    && !item_name(a).is_empty()
+                                    && kwargs.iter().any(|(k, v)| {
+                                        k == "fields"
+                                            && v.items().is_some_and(|i| {
+                                                i.iter().map(|x| x.as_str()).collect::<Vec<_>>()
+                                                    == group
+                                                        .iter()
+                                                        .map(|x| Some(x.as_str()))
+                                                        .collect::<Vec<_>>()
+                                            })
+                                    })
+                            }
+                            _ => false,
+                        })
+                        .collect();
+                    if let [one] = matching.as_slice() {
+                        converted += 1;
+                        renamed_together.push(((*k).clone(), group.clone(), item_name(one)));
+                        from_added.push((*one).clone());
+                    }
+                }
+                if converted > 1 {
+                    // Django walks a set here: its order is not known.
+                    return Err(format!(
+                        "{}.{}: several index_together entries turned into indexes at once",
+                        k.0, n.name
+                    ));
+                }
+                added.retain(|a| !from_added.contains(a));
+                removed.retain(|r| !from_removed.contains(r));
+            } else {
+                // create_altered_constraints: same name, only non-database attributes differ.
+                let non_db = ["violation_error_code", "violation_error_message"];
+                let mut names = Vec::new();
+                for oc in &ol {
+                    for nc in &nl {
+                        if oc != nc
+                            && item_name(oc) == item_name(nc)
+                            && strip_kw(oc, &non_db) == strip_kw(nc, &non_db)
+                        {
+                            altered_constraints.push(((*k).clone(), nc.clone()));
+                            names.push(item_name(nc));
+                        }
+                    }
+                }
+                added.retain(|a| !names.contains(&item_name(a)));
+                removed.retain(|r| !names.contains(&item_name(r)));
             }
             idx_changes.push(((*k).clone(), key, added, removed));
         }
@@ -1368,7 +1781,12 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
             );
         }
     }
-    let mut renames = inp.renames.clone();
+    let mut renames: Vec<_> = inp
+        .renames
+        .iter()
+        .filter(|r| !r.1.is_empty())
+        .cloned()
+        .collect();
     renames.sort_by(|a, b| (&a.0, &a.1, &a.3).cmp(&(&b.0, &b.1, &b.3)));
     for (app, model, old, new) in &renames {
         g.add(
@@ -1381,6 +1799,32 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
             Vec::new(),
             false,
         );
+    }
+    for k in &kept {
+        for ((app, model), old, new) in renamed_indexes.iter().filter(|r| r.0 == **k) {
+            g.add(
+                app,
+                Op::RenameIndex {
+                    model_name: model.clone(),
+                    new_name: new.clone(),
+                    old_name: old.clone(),
+                },
+                Vec::new(),
+                false,
+            );
+        }
+        for ((app, model), fields, new) in renamed_together.iter().filter(|r| r.0 == **k) {
+            g.add(
+                app,
+                Op::RenameIndexFields {
+                    model_name: model.clone(),
+                    new_name: new.clone(),
+                    old_fields: fields.clone(),
+                },
+                Vec::new(),
+                false,
+            );
+        }
     }
     // unique_together changes (removal part first).
     type Together = ((String, String), Vec<Val>, Vec<Val>, Vec<OpDep>);
@@ -1458,15 +1902,18 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
     // Rename candidates: Django's questioner would ask (and --noinput says no).
     for (app, model, name) in &removed_f {
         let _ = (app, model, name);
-        let deps = vec![
-            dep(app, model, Some(name), DepType::RemoveIndexOrConstraint),
+        let mut deps = vec![
+            dep(app, model, Some(name), DepType::RemoveOrderWrt),
             dep(app, model, Some(name), DepType::AlterFooTogether),
         ];
-        let deps = if inp.django_version >= (6, 0) {
-            deps
-        } else {
-            deps[1..].to_vec()
-        };
+        if inp.django_version >= (6, 0) {
+            deps.push(dep(
+                app,
+                model,
+                Some(name),
+                DepType::RemoveIndexOrConstraint,
+            ));
+        }
         g.add(
             app,
             Op::RemoveField {
@@ -1484,27 +1931,66 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
         let Some(f) = ms.field(name) else { continue };
         let has_default = f.get("default").is_some() || f.get("db_default").is_some();
         let null = f.get("null") == Some(&Val::Bool(true));
-        let blank_ok = f.get("blank") == Some(&Val::Bool(true))
-            && matches!(f.kind(), Some(k) if k.is_char_like() || matches!(k, crate::fields::FieldKind::TextField));
-        let auto_now = f.get("auto_now") == Some(&Val::Bool(true))
-            || f.get("auto_now_add") == Some(&Val::Bool(true));
-        if !(null || has_default || blank_ok || f.is_m2m()) {
-            // auto_now(_add) and plain NOT NULL additions go through the questioner.
-            let _ = auto_now;
-            return Err(format!(
-                "{app}.{model}.{name}: a non-nullable field without a default; Django would ask for a one-off default"
+        // GeneratedField is always blank and allows empty strings.
+        let blank_ok = f.kind() == Some(crate::fields::FieldKind::GeneratedField)
+            || (f.get("blank") == Some(&Val::Bool(true))
+                && matches!(f.kind(), Some(k) if k.is_char_like() || matches!(k, crate::fields::FieldKind::TextField)));
+        let time_field = matches!(
+            f.path.as_str(),
+            "django.db.models.DateField"
+                | "django.db.models.DateTimeField"
+                | "django.db.models.TimeField"
+        );
+        let auto_now = time_field && f.get("auto_now") == Some(&Val::Bool(true));
+        let auto_now_add = time_field && f.get("auto_now_add") == Some(&Val::Bool(true));
+        if !(null || has_default || blank_ok || f.is_m2m() || auto_now) {
+            // `blank=True` keeps the default only for fields allowing empty strings, and auto
+            // fields always keep it: djsa does not know those for every class.
+            let known = f.get("blank") != Some(&Val::Bool(true))
+                && !f.path.ends_with("AutoField")
+                && !f.path.ends_with(".GeneratedField");
+            if !known {
+                return Err(format!(
+                    "{app}.{model}.{name}: whether Django asks for a default for this field is not known to djsa"
+                ));
+            }
+            // NonInteractiveMigrationQuestioner: log and sys.exit(3).
+            let reason = if auto_now_add {
+                "it is impossible to add a field with 'auto_now_add=True' without specifying a default"
+            } else {
+                "it is impossible to add a non-nullable field without specifying a default"
+            };
+            log.push(format!(
+                "Field '{name}' on model '{model}' not migrated: {reason}."
             ));
-        }
-        if f.get("unique") == Some(&Val::Bool(true))
-            && matches!(f.get("default"), Some(Val::Ref(_)))
-        {
-            return Err(format!(
-                "{app}.{model}.{name}: unique field with a callable default"
-            ));
+            return Ok(Detected {
+                migrations: Vec::new(),
+                log,
+                abort: Some(QuestionerAbort {
+                    app_label: app.clone(),
+                    model: model.clone(),
+                    field: name.clone(),
+                    auto_now_add,
+                }),
+            });
         }
         let mut deps = Vec::new();
         if f.is_relation() {
             deps.extend(g.fk_deps(app, f));
+        }
+        if let Some(expr) = f.get("expression") {
+            // _get_dependencies_for_generated_field: every newly added relation, and every
+            // newly added field named in the expression.
+            let mut refs = Vec::new();
+            expression_refs(expr, &mut refs);
+            for (a2, m2, n2) in &added_f {
+                let Some(nf) = to.get(a2, m2).and_then(|s| s.field(n2)) else {
+                    continue;
+                };
+                if nf.is_relation() || refs.contains(n2) {
+                    deps.push(dep(a2, m2, Some(n2), DepType::Create));
+                }
+            }
         }
         g.add(
             app,
@@ -1543,8 +2029,10 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
                 && nf.get("db_default").is_none()
                 && !nf.is_m2m()
             {
-                return Err(format!(
-                    "{app}.{model}.{name}: null to not-null without a default; Django would ask"
+                // NonInteractiveMigrationQuestioner.ask_not_null_alteration: a log line, and the
+                // field is altered as it is.
+                log.push(format!(
+                    "Field '{name}' on model '{model}' given a default of NOT PROVIDED and must be corrected."
                 ));
             }
             let mut deps = Vec::new();
@@ -1557,6 +2045,31 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
                     model_name: model.clone(),
                     name: name.clone(),
                     field: nf.clone(),
+                },
+                deps,
+                false,
+            );
+        }
+    }
+    for k in &kept {
+        let (Some(o), Some(n)) = pair(k) else {
+            continue;
+        };
+        let (ow_old, ow_new) = (
+            o.option("order_with_respect_to"),
+            n.option("order_with_respect_to"),
+        );
+        if !option_eq(ow_old, ow_new) {
+            let new = ow_new.cloned().unwrap_or(Val::None);
+            let deps = match new.as_str() {
+                Some(f) if !f.is_empty() => vec![dep(&k.0, &k.1, Some(f), DepType::Create)],
+                _ => Vec::new(),
+            };
+            g.add(
+                &k.0,
+                Op::AlterOrderWithRespectTo {
+                    name: k.1.clone(),
+                    order_with_respect_to: new,
                 },
                 deps,
                 false,
@@ -1577,31 +2090,58 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
             );
         }
     }
+    // `_get_dependencies_for_model`: every relation of the new model state.
+    let model_deps = |g: &Gen, app: &str, model: &str| -> Vec<OpDep> {
+        let mut out = Vec::new();
+        if let Some(ms) = to.get(app, model) {
+            for (_, f) in &ms.fields {
+                if f.is_relation() {
+                    out.extend(g.fk_deps(app, f));
+                }
+            }
+        }
+        out
+    };
     for ((app, model), _, added, _) in idx_changes.iter().filter(|c| c.1 == "indexes") {
         for a in added {
+            let deps = model_deps(&g, app, model);
             g.add(
                 app,
                 Op::AddIndex {
                     model_name: model.clone(),
                     index: a.clone(),
                 },
-                Vec::new(),
+                deps,
                 false,
             );
         }
     }
     for ((app, model), _, added, _) in idx_changes.iter().filter(|c| c.1 == "constraints") {
         for a in added {
+            let deps = model_deps(&g, app, model);
             g.add(
                 app,
                 Op::AddConstraint {
                     model_name: model.clone(),
                     constraint: a.clone(),
                 },
-                Vec::new(),
+                deps,
                 false,
             );
         }
+    }
+    for ((app, model), c) in &altered_constraints {
+        let deps = model_deps(&g, app, model);
+        g.add(
+            app,
+            Op::AlterConstraint {
+                model_name: model.clone(),
+                name: item_name(c),
+                constraint: c.clone(),
+            },
+            deps,
+            false,
+        );
     }
     for k in &kept {
         let (Some(o), Some(n)) = pair(k) else {
@@ -1629,7 +2169,11 @@ pub fn detect(inp: &Input<'_>) -> Result<Vec<PlannedMigration>, Cannot> {
         sorted.insert(app.clone(), topo_sort(ops, app, inp.auth_user_model)?);
     }
     let migrations = build_list(sorted, inp)?;
-    Ok(migrations)
+    Ok(Detected {
+        migrations,
+        log,
+        abort: None,
+    })
 }
 
 fn resolve_dep(d: &OpDep, auth_user_model: &str) -> (OpDep, bool) {
@@ -1887,6 +2431,35 @@ fn build_list(
         m.dependencies.dedup();
     }
     Ok(arranged)
+}
+
+/// Field names an expression refers to (`F("a__b")` -> `a`), like `Model._get_expr_references`.
+fn expression_refs(v: &Val, out: &mut Vec<String>) {
+    match v {
+        Val::Call { path, args, kwargs } => {
+            if path == "django.db.models.F"
+                && let [Val::Str(n)] = args.as_slice()
+            {
+                out.push(n.split("__").next().unwrap_or(n).to_string());
+                return;
+            }
+            for a in args {
+                if path.starts_with("django.db.models.functions.")
+                    && let Val::Str(n) = a
+                {
+                    out.push(n.split("__").next().unwrap_or(n).to_string());
+                }
+                expression_refs(a, out);
+            }
+            for (_, a) in kwargs {
+                expression_refs(a, out);
+            }
+        }
+        Val::List(x) | Val::Tuple(x) | Val::Set(x) => {
+            x.iter().for_each(|i| expression_refs(i, out))
+        }
+        _ => {}
+    }
 }
 
 /// `MigrationAutodetector.parse_number`.

@@ -313,9 +313,19 @@ impl FromProject<'_, '_> {
             if f.has_splat {
                 return Err(format!("field {} is built with *args/**kwargs", f.name));
             }
-            if f.custom.is_some() {
-                return Err(format!("field {} has a custom field class", f.name));
+            if let Some(def) = self.taggable(f, idx)? {
+                m2m.push((f.name.clone(), def));
+                continue;
             }
+            // A subclass keeping its base's `__init__`/`deconstruct`: the base's deconstruction
+            // under the subclass's own path.
+            let custom_path = match &f.custom {
+                None => None,
+                Some(_) => match super::custom_field_path(self.resolver.db(), f) {
+                    Some(p) => Some(p),
+                    None => return Err(format!("field {} has a custom field class", f.name)),
+                },
+            };
             let cx = self.cx(f.file);
             let locals = self.class_locals(f.declared_in);
             let path = format!("django.db.models.{}", f.kind.name());
@@ -344,6 +354,9 @@ impl FromProject<'_, '_> {
             }
             let mut def = deconstruct(&path, &args, &kwargs, &cx_f)
                 .map_err(|e| format!("field {}: {e}", f.name))?;
+            if let Some(p) = custom_path {
+                def.path = p;
+            }
             // `to_field` naming the target's primary key is left out by deconstruct().
             if let Some(Val::Str(tf)) = def.get("to_field").cloned() {
                 let target = def.target().and_then(|t| {
@@ -456,7 +469,10 @@ impl FromProject<'_, '_> {
             };
             match *name {
                 "app_label" | "apps" => continue,
-                "order_with_respect_to" | "auto_created" | "index_together" => {
+                "order_with_respect_to" if e.as_str().is_none() => {
+                    return Err("Meta.order_with_respect_to is not a literal field name".into());
+                }
+                "auto_created" | "index_together" => {
                     return Err(format!("Meta.{name} is not compared by djsa yet"));
                 }
                 _ => {}
@@ -555,6 +571,104 @@ impl FromProject<'_, '_> {
             bases,
             managers,
         })
+    }
+
+    /// django-taggit's `TaggableManager` (and modelcluster's subclass, which keeps its
+    /// `__init__` and `deconstruct`): what its `deconstruct()` gives.
+    fn taggable(&self, f: &Field, model: usize) -> Result<Option<FieldDef>, String> {
+        let Some(c) = &f.custom else {
+            return Ok(None);
+        };
+        let db = self.resolver.db();
+        let Some(module) = c.class.file.module(db).clone() else {
+            return Ok(None);
+        };
+        let path = format!("{module}.{}", c.name);
+        if !super::state::TAGGABLE_MANAGERS.contains(&path.as_str()) {
+            return Ok(None);
+        }
+        if !f.args.is_empty() {
+            return Err(format!(
+                "field {}: TaggableManager with positional arguments",
+                f.name
+            ));
+        }
+        let cx = self.cx(f.file);
+        let mut kwargs: Vec<(String, Val)> = vec![
+            ("verbose_name".into(), Val::Str("Tags".into())),
+            (
+                "help_text".into(),
+                Val::Str("A comma-separated list of tags.".into()),
+            ),
+            ("through".into(), Val::Str("taggit.TaggedItem".into())),
+        ];
+        let mut to: Option<Val> = None;
+        let mut through_model: Option<Val> = None;
+        for k in &f.kwargs {
+            match k.name.as_str() {
+                "verbose_name" | "help_text" => {
+                    let v = self.field_val(&cx, &k.value)?;
+                    kwargs.retain(|(n, _)| *n != k.name);
+                    kwargs.push((k.name.clone(), v));
+                }
+                "blank" => match self.field_val(&cx, &k.value)? {
+                    Val::Bool(true) => kwargs.push(("blank".into(), Val::Bool(true))),
+                    Val::Bool(false) => {}
+                    _ => return Err(format!("field {}: blank is not a literal", f.name)),
+                },
+                "through" => {
+                    let t = self.target(f, &k.value, model, true)?;
+                    kwargs.retain(|(n, _)| n != "through");
+                    kwargs.push(("through".into(), t.clone()));
+                    through_model = Some(t);
+                }
+                "to" => to = Some(self.target(f, &k.value, model, true)?),
+                // Not part of the deconstruction.
+                "related_name" | "ordering" | "manager" => {}
+                other => {
+                    return Err(format!(
+                        "field {}: TaggableManager argument {other} is not compared by djsa yet",
+                        f.name
+                    ));
+                }
+            }
+        }
+        let to = match (to, through_model) {
+            (Some(t), _) => t,
+            (None, None) => Val::Str("taggit.Tag".into()),
+            (None, Some(Val::Str(label))) => {
+                // The through model's `tag` foreign key names the tag model.
+                let (a, n) = label
+                    .split_once('.')
+                    .ok_or("through label not understood")?;
+                let tidx = self
+                    .pm
+                    .get_model(a, n)
+                    .ok_or("TaggableManager through a model djsa cannot see")?;
+                let mut tf: Vec<&Field> = Vec::new();
+                self.local_fields(tidx, &mut tf, 0)?;
+                let tag = tf
+                    .iter()
+                    .find(|x| x.name == "tag")
+                    .ok_or("TaggableManager through model without a tag field")?;
+                let expr = tag
+                    .kwargs
+                    .iter()
+                    .find(|k| k.name == "to")
+                    .map(|k| &k.value)
+                    .or(tag.args.first())
+                    .ok_or("tag field without a target")?;
+                self.target(tag, expr, tidx, true)?
+            }
+            (None, Some(_)) => return Err("TaggableManager through not understood".into()),
+        };
+        kwargs.push(("to".into(), to));
+        kwargs.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Some(FieldDef {
+            path,
+            args: Vec::new(),
+            kwargs,
+        }))
     }
 
     /// The name of a model's primary key field (`id` when implicit).
@@ -868,7 +982,9 @@ fn normalize_index(v: Val) -> Result<Val, String> {
         match (k.as_str(), v) {
             ("fields", Val::Tuple(x) | Val::List(x)) => out.push((k, Val::List(x))),
             ("name", v @ Val::Str(_)) => out.push((k, v)),
-            ("violation_error_message", v @ Val::Str(_)) if path != "django.db.models.Index" => {
+            ("violation_error_message" | "violation_error_code", v @ Val::Str(_))
+                if path != "django.db.models.Index" =>
+            {
                 out.push((k, v))
             }
             ("condition", v @ Val::Call { .. }) if path != "django.db.models.Index" => {
@@ -884,27 +1000,12 @@ fn normalize_index(v: Val) -> Result<Val, String> {
     })
 }
 
-/// `Q(a=1, b=2)` deconstructs to `Q(('a', 1), ('b', 2))` (keyword children sorted).
+/// A condition: a `Q` (already normalized to its deconstruction when it was read).
 fn normalize_q(v: Val) -> Result<Val, String> {
-    let Val::Call { path, args, kwargs } = v else {
-        return Err("Q not understood".into());
-    };
-    if path != "django.db.models.Q" || !args.is_empty() {
-        return Err("condition is not a simple Q(...)".into());
+    if super::parse::q_parts(&v).is_none() {
+        return Err("condition is not a Q(...)".into());
     }
-    let mut kw = kwargs;
-    kw.sort_by(|a, b| a.0.cmp(&b.0));
-    if kw.iter().any(|(k, _)| k.starts_with('_')) {
-        return Err("Q with connector/negation".into());
-    }
-    Ok(Val::Call {
-        path,
-        args: kw
-            .into_iter()
-            .map(|(k, v)| Val::Tuple(vec![Val::Str(k), v]))
-            .collect(),
-        kwargs: Vec::new(),
-    })
+    Ok(v)
 }
 
 /// Replace bare names bound in the class body by their values.

@@ -84,12 +84,13 @@ fn setting_fn(pm: &ProjectModel) -> impl Fn(&str) -> Option<String> + '_ {
         if name == "AUTH_USER_MODEL" {
             return Some(pm.settings.auth_user_model.clone());
         }
-        pm.settings
-            .env
-            .names
-            .get(name)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
+        let set = pm.settings.env.names.get(name);
+        if set.is_none() && name == "WAGTAIL_PAGE_MODEL" {
+            // swapper.swappable_setting() sets an unset swappable setting to its default model
+            // when wagtail's models are imported (before any migration is loaded).
+            return Some("wagtailcore.Page".into());
+        }
+        set.and_then(|v| v.as_str()).map(str::to_string)
     }
 }
 
@@ -240,6 +241,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         parsed.iter().map(|(k, p)| (k.clone(), *p)).collect();
     let mut from = ProjectState::default();
     let aum = pm.settings.auth_user_model.clone();
+    let custom = custom_fields(db, pm);
     // Nodes on a cycle belong to skipped apps; the rest replays in plan order.
     let plan = graph.plan();
     for node in plan {
@@ -248,7 +250,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         }
         let Some(m) = by_key.get(&node) else { continue };
         for op in &m.operations {
-            if let Err(e) = state::apply(&mut from, &node.0, op, &aum) {
+            if let Err(e) = state::apply_with(&mut from, &node.0, op, &aum, &custom) {
                 out.skip(&node.0, format!("migration {}: {e}", node.1));
                 break;
             }
@@ -288,6 +290,43 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
     out.from_state = from;
     out.to_state = to;
     out
+}
+
+/// Field classes of the project that deconstruct like their Django base class (they override
+/// neither `__init__` nor `deconstruct`), by the path `deconstruct()` reports.
+pub fn custom_fields(db: &dyn Db, pm: &ProjectModel) -> Vec<(String, crate::fields::FieldKind)> {
+    let mut out: Vec<(String, crate::fields::FieldKind)> = Vec::new();
+    for m in &pm.models {
+        for f in &m.own_fields {
+            if let Some(path) = custom_field_path(db, f)
+                && !out.iter().any(|(p, _)| *p == path)
+            {
+                out.push((path, f.kind));
+            }
+        }
+    }
+    out
+}
+
+/// The `deconstruct()` path of a field whose class is a plain subclass of a non-relational
+/// Django field; `None` for Django's own classes and anything djsa cannot vouch for.
+pub fn custom_field_path(db: &dyn Db, f: &crate::project::Field) -> Option<String> {
+    use crate::fields::FieldKind;
+    let c = f.custom.as_ref()?;
+    if c.opaque
+        || matches!(
+            f.kind,
+            FieldKind::ForeignKey
+                | FieldKind::OneToOneField
+                | FieldKind::ManyToManyField
+                | FieldKind::Field
+                | FieldKind::RelatedField
+        )
+    {
+        return None;
+    }
+    let module = c.class.file.module(db).clone()?;
+    Some(format!("{module}.{}", c.name))
 }
 
 /// An import of a module inside one of the project's own packages that does not exist (Django
@@ -341,6 +380,10 @@ pub struct Plan {
     pub migrations: Vec<PlannedMigration>,
     /// Apps djsa could not decide for, with the reason.
     pub cannot: Vec<(String, String)>,
+    /// Lines Django's non-interactive questioner prints (stdout, before anything else).
+    pub log: Vec<String>,
+    /// Django's non-interactive questioner stops here (`makemigrations` exits with status 3).
+    pub abort: Option<autodetect::QuestionerAbort>,
 }
 
 pub struct PlanOptions<'a> {
@@ -348,7 +391,8 @@ pub struct PlanOptions<'a> {
     pub name: Option<&'a str>,
     pub timestamp: &'a str,
     /// Field renames to apply (Django's interactive questioner answered "yes"):
-    /// (app_label, model name, old field, new field).
+    /// (app_label, model name, old field, new field). With an empty model name, a model
+    /// rename: (app_label, "", old model name, new model name).
     pub renames: Vec<(String, String, String, String)>,
 }
 
@@ -383,6 +427,8 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
     let mut to = ma.to_state.clone();
     let labels: Vec<String> = pm.apps.iter().map(|a| a.label.clone()).collect();
     let mut migrations = Vec::new();
+    let mut log = Vec::new();
+    let mut abort = None;
     // An app djsa cannot reproduce is left out and the rest detected again.
     for _ in 0..labels.len() + 1 {
         let inp = Input {
@@ -390,9 +436,11 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
             to: &to,
             ..inp.clone()
         };
-        match autodetect::detect(&inp) {
-            Ok(m) => {
-                migrations = m;
+        match autodetect::detect_full(&inp) {
+            Ok(d) => {
+                migrations = d.migrations;
+                log = d.log;
+                abort = d.abort;
                 break;
             }
             Err(e) => {
@@ -425,7 +473,12 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
         }
         keep
     });
-    Plan { migrations, cannot }
+    Plan {
+        migrations,
+        cannot,
+        log,
+        abort,
+    }
 }
 
 /// Path of a new migration file of an app (next to its migrations package).
@@ -542,6 +595,46 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
             renames: Vec::new(),
         },
     );
+    if let Some(a) = &p.abort
+        && ma.project_apps.contains(&a.app_label)
+        && ma.graph.apps.contains(&a.app_label)
+        && let Some(mm) = pm.models.iter().find(|x| {
+            x.registered
+                && !x.abstract_
+                && x.app_label.as_deref() == Some(a.app_label.as_str())
+                && x.name.to_lowercase() == a.model
+        })
+    {
+        let (file, span) = match mm.own_fields.iter().find(|f| f.name == a.field) {
+            Some(f) => (f.file, f.name_span),
+            None => (mm.file, mm.name_span),
+        };
+        let question = if a.auto_now_add {
+            format!(
+                "It is impossible to add the field '{}' with 'auto_now_add=True' to {} without providing a default.",
+                a.field, a.model
+            )
+        } else {
+            format!(
+                "It is impossible to add a non-nullable field '{}' to {} without specifying a default.",
+                a.field, a.model
+            )
+        };
+        out.push(
+            Diagnostic::new(
+                "DJSA101",
+                Severity::Warning,
+                format!(
+                    "Model changes not reflected in a migration: Add field {} to {} (app '{}'); makemigrations will ask: {question}",
+                    a.field, a.model, a.app_label
+                ),
+            )
+            .hint(
+                "Give the field a default (or null=True), or run 'python manage.py makemigrations' interactively and provide a one-off default",
+            )
+            .at(file, span),
+        );
+    }
     for m in &p.migrations {
         // Apps without any migration yet: the first `makemigrations` creates them; not drift.
         if !ma.project_apps.contains(&m.app_label) || !ma.graph.apps.contains(&m.app_label) {
@@ -566,8 +659,40 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
             }]
         };
         let renames = rename_candidates(ma, m);
+        let model_renames = model_rename_candidates(ma, m);
         for op in &m.operations {
             let mut fixes = fixes.clone();
+            if let Op::CreateModel { name, .. } | Op::DeleteModel { name } = op
+                && let Some((old, new)) = model_renames.iter().find(|(o, n)| o == name || n == name)
+            {
+                let rp = plan(
+                    db,
+                    project,
+                    &PlanOptions {
+                        apps: vec![m.app_label.clone()],
+                        name: None,
+                        timestamp: "00000000_0000",
+                        renames: vec![(
+                            m.app_label.clone(),
+                            String::new(),
+                            old.clone(),
+                            new.clone(),
+                        )],
+                    },
+                );
+                if let Some(rm) = rp.migrations.iter().find(|x| x.app_label == m.app_label)
+                    && let Some(rpath) = migration_path(db, ma, &rm.app_label, &rm.name)
+                    && !project.files(db).iter().any(|f| f.path(db) == &rpath)
+                {
+                    fixes.push(Fix {
+                        title: format!("Rename model {old} to {new}: create migration {rpath}"),
+                        edits: vec![Edit::Create {
+                            path: rpath,
+                            text: writer::migration_text(rm, Some("Generated by djsa")),
+                        }],
+                    });
+                }
+            }
             if let Op::AddField {
                 model_name, name, ..
             }
@@ -610,11 +735,33 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
             let Some(file) = file else { continue };
             let desc = op.describe();
             let desc = desc.get(2..).unwrap_or(&desc);
+            // Django's interactive questioner asks about a nullable field made NOT NULL.
+            let question = match op {
+                Op::AlterField {
+                    model_name,
+                    name,
+                    field,
+                } if field.get("null") != Some(&parse::Val::Bool(true))
+                    && field.get("default").is_none()
+                    && field.get("db_default").is_none()
+                    && !field.is_m2m()
+                    && ma
+                        .from_state
+                        .get(&m.app_label, model_name)
+                        .and_then(|s| s.field(name))
+                        .is_some_and(|f| f.get("null") == Some(&parse::Val::Bool(true))) =>
+                {
+                    format!(
+                        "; makemigrations will ask: It is impossible to change a nullable field '{name}' on {model_name} to non-nullable without providing a default"
+                    )
+                }
+                _ => String::new(),
+            };
             let mut d = Diagnostic::new(
                 "DJSA101",
                 Severity::Warning,
                 format!(
-                    "Model changes not reflected in a migration: {desc} (app '{}').",
+                    "Model changes not reflected in a migration: {desc} (app '{}'){question}.",
                     m.app_label
                 ),
             )
@@ -663,6 +810,42 @@ pub fn rename_candidates(
                 .and_then(|s| s.field(old));
             if old_field == Some(field) {
                 out.push((model_name.clone(), old.clone(), new.clone()));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Deleted/created model pairs of one app that Django's questioner would offer as a rename
+/// (same fields, no relations djsa would have to follow): (old name, new name).
+pub fn model_rename_candidates(
+    ma: &MigrationAnalysis,
+    m: &PlannedMigration,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for op in &m.operations {
+        let Op::CreateModel { name: new, .. } = op else {
+            continue;
+        };
+        let Some(n) = ma.to_state.get(&m.app_label, &new.to_lowercase()) else {
+            continue;
+        };
+        for op2 in &m.operations {
+            let Op::DeleteModel { name: old } = op2 else {
+                continue;
+            };
+            if out.iter().any(|(o, _)| o == old) {
+                continue;
+            }
+            let Some(o) = ma.from_state.get(&m.app_label, &old.to_lowercase()) else {
+                continue;
+            };
+            if o.fields.len() == n.fields.len()
+                && o.fields.iter().all(|x| n.fields.contains(x))
+                && !o.fields.iter().any(|(_, f)| f.is_relation())
+            {
+                out.push((old.clone(), new.clone()));
                 break;
             }
         }

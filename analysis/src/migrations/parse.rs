@@ -282,6 +282,15 @@ impl ValCx<'_, '_> {
                 if LAZY_TEXT.contains(&path.as_str()) && args.len() == 1 && kwargs.is_empty() {
                     return self.val(&args[0], depth + 1);
                 }
+                // pgettext(context, message): the message, as the serializer writes it.
+                if matches!(
+                    path.as_str(),
+                    "django.utils.translation.pgettext_lazy" | "django.utils.translation.pgettext"
+                ) && args.len() == 2
+                    && kwargs.is_empty()
+                {
+                    return self.val(&args[1], depth + 1);
+                }
                 if path == "django.db.migrations.swappable_dependency" {
                     return verr(e.span, "swappable_dependency outside dependencies");
                 }
@@ -290,10 +299,73 @@ impl ValCx<'_, '_> {
                 for k in kwargs {
                     kw.push((k.name.clone(), self.val(&k.value, depth + 1)?));
                 }
+                if path == Q_PATH {
+                    return match q_new(args, kw) {
+                        Some(q) => Ok(q),
+                        None => verr(e.span, "Q() with an argument djsa cannot read"),
+                    };
+                }
                 Val::Call {
                     path,
                     args,
                     kwargs: kw,
+                }
+            }
+            ExprKind::BinOp { op, left, right } if matches!(op.as_str(), "|" | "&" | "^") => {
+                let l = self.val(left, depth + 1)?;
+                let r = self.val(right, depth + 1)?;
+                let conn = match op.as_str() {
+                    "|" => "OR",
+                    "&" => "AND",
+                    _ => "XOR",
+                };
+                match q_combine(l, r, conn) {
+                    Some(v) => v,
+                    None => return verr(e.span, format!("`{op}` of values other than Q()")),
+                }
+            }
+            ExprKind::BinOp { op, left, right }
+                if matches!(op.as_str(), "+" | "-" | "*" | "/" | "%" | "**") =>
+            {
+                // Combinable: `F("a") * 2` is CombinedExpression(F("a"), "*", Value(2)).
+                let l = self.val(left, depth + 1)?;
+                let r = self.val(right, depth + 1)?;
+                let connector = match op.as_str() {
+                    "%" => "%%",
+                    "**" => "^",
+                    o => o,
+                };
+                match (is_expression(&l), is_expression(&r)) {
+                    (false, false) => {
+                        return verr(e.span, format!("`{op}` computed at import time"));
+                    }
+                    (le, re) => {
+                        let wrap = |v: Val, is_expr: bool| -> Option<Val> {
+                            if is_expr {
+                                return Some(v);
+                            }
+                            matches!(v, Val::Int(_) | Val::Float(_) | Val::Str(_) | Val::Bool(_))
+                                .then(|| Val::Call {
+                                    path: "django.db.models.Value".into(),
+                                    args: vec![v],
+                                    kwargs: Vec::new(),
+                                })
+                        };
+                        match (wrap(l, le), wrap(r, re)) {
+                            (Some(l), Some(r)) => Val::Call {
+                                path: "django.db.models.expressions.CombinedExpression".into(),
+                                args: vec![l, Val::Str(connector.into()), r],
+                                kwargs: Vec::new(),
+                            },
+                            _ => return verr(e.span, format!("`{op}` of values djsa cannot read")),
+                        }
+                    }
+                }
+            }
+            ExprKind::Unary { op, operand } if op == "~" => {
+                match q_parts(&self.val(operand, depth + 1)?) {
+                    Some((children, conn, neg)) => q_make(children, &conn, !neg),
+                    None => return verr(e.span, "`~` of a value other than Q()"),
                 }
             }
             ExprKind::Lambda if self.opaque_ok => Val::Ref("<lambda>".into()),
@@ -304,6 +376,115 @@ impl ValCx<'_, '_> {
     fn vals(&self, items: &[Expr], depth: u32) -> Result<Vec<Val>, Unreadable> {
         items.iter().map(|i| self.val(i, depth + 1)).collect()
     }
+}
+
+const Q_PATH: &str = "django.db.models.Q";
+
+/// A query expression (`F()`, `Value()`, a database function, a combination of them).
+fn is_expression(v: &Val) -> bool {
+    match v {
+        Val::Call { path, .. } => {
+            matches!(
+                path.as_str(),
+                "django.db.models.F"
+                    | "django.db.models.Value"
+                    | "django.db.models.Func"
+                    | "django.db.models.ExpressionWrapper"
+                    | "django.db.models.Case"
+                    | "django.db.models.expressions.CombinedExpression"
+            ) || path.starts_with("django.db.models.functions.")
+        }
+        _ => false,
+    }
+}
+
+/// `Q(*args, _connector=None, _negated=False, **kwargs)` as `Q.deconstruct()` gives it back:
+/// the children (positional, then keyword pairs sorted by name) as arguments, `_connector` only
+/// when it is not AND, `_negated` only when true.
+fn q_new(args: Vec<Val>, kwargs: Vec<(String, Val)>) -> Option<Val> {
+    let mut children = args;
+    let mut conn = "AND".to_string();
+    let mut neg = false;
+    let mut pairs: Vec<(String, Val)> = Vec::new();
+    for (k, v) in kwargs {
+        match (k.as_str(), v) {
+            ("_connector", Val::Str(c)) if matches!(c.as_str(), "AND" | "OR" | "XOR") => conn = c,
+            ("_connector", Val::None) => {}
+            ("_negated", Val::Bool(b)) => neg = b,
+            (k, _) if k.starts_with('_') => return None,
+            (_, v) => pairs.push((k, v)),
+        }
+    }
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    children.extend(
+        pairs
+            .into_iter()
+            .map(|(k, v)| Val::Tuple(vec![Val::Str(k), v])),
+    );
+    Some(q_make(children, &conn, neg))
+}
+
+fn q_make(children: Vec<Val>, conn: &str, neg: bool) -> Val {
+    let mut kwargs = Vec::new();
+    if conn != "AND" {
+        kwargs.push(("_connector".to_string(), Val::Str(conn.to_string())));
+    }
+    if neg {
+        kwargs.push(("_negated".to_string(), Val::Bool(true)));
+    }
+    Val::Call {
+        path: Q_PATH.to_string(),
+        args: children,
+        kwargs,
+    }
+}
+
+/// (children, connector, negated) of a normalized Q value.
+pub fn q_parts(v: &Val) -> Option<(Vec<Val>, String, bool)> {
+    let Val::Call { path, args, kwargs } = v else {
+        return None;
+    };
+    if path != Q_PATH {
+        return None;
+    }
+    let mut conn = "AND".to_string();
+    let mut neg = false;
+    for (k, v) in kwargs {
+        match (k.as_str(), v) {
+            ("_connector", Val::Str(c)) => conn = c.clone(),
+            ("_negated", Val::Bool(b)) => neg = *b,
+            _ => return None,
+        }
+    }
+    Some((args.clone(), conn, neg))
+}
+
+/// `tree.Node.add(data, conn_type)` on a node whose connector is already `conn`.
+fn q_add(children: &mut Vec<Val>, data: Val, conn: &str) {
+    if let Some((dc, dconn, dneg)) = q_parts(&data)
+        && !dneg
+        && (dconn == conn || dc.len() == 1)
+    {
+        children.extend(dc);
+        return;
+    }
+    children.push(data);
+}
+
+/// `Q._combine(other, conn)`: `a | b`, `a & b`, `a ^ b`.
+fn q_combine(a: Val, b: Val, conn: &str) -> Option<Val> {
+    let (ac, _, _) = q_parts(&a)?;
+    let (bc, _, _) = q_parts(&b)?;
+    if ac.is_empty() {
+        return Some(b);
+    }
+    if bc.is_empty() {
+        return Some(a);
+    }
+    let mut children = Vec::new();
+    q_add(&mut children, a, conn);
+    q_add(&mut children, b, conn);
+    Some(q_make(children, conn, false))
 }
 
 /// Django's own modules by the path its deconstruct methods report.
@@ -388,7 +569,17 @@ pub fn canonical_path(q: &str) -> String {
             || module == "django.db.models.indexes"
             || module == "django.db.models.constraints"
             || module == "django.db.models.query_utils"
-            || module == "django.db.models.expressions"
+            || (module == "django.db.models.expressions"
+                && matches!(
+                    name,
+                    "F" | "Func"
+                        | "Value"
+                        | "JSONNull"
+                        | "ExpressionWrapper"
+                        | "When"
+                        | "Case"
+                        | "OrderBy"
+                ))
         {
             return format!("django.db.models.{name}");
         }

@@ -45,6 +45,7 @@ impl FieldDef {
     }
     pub fn is_m2m(&self) -> bool {
         self.kind() == Some(FieldKind::ManyToManyField)
+            || TAGGABLE_MANAGERS.contains(&self.path.as_str())
     }
     /// The lower-cased `app.model` label of the related model.
     pub fn target(&self) -> Option<String> {
@@ -175,6 +176,7 @@ pub fn deconstruct(
             | ForeignKey
             | OneToOneField
             | ManyToManyField
+            | GeneratedField
     );
     if !supported {
         return Err(format!("{} is not deconstructed by djsa yet", kind.name()));
@@ -212,6 +214,7 @@ pub fn deconstruct(
             allowed.extend_from_slice(&["swappable", "db_constraint", "to_field", "parent_link"])
         }
         ManyToManyField => allowed.push("swappable"),
+        GeneratedField => allowed.extend_from_slice(&["expression", "output_field", "db_persist"]),
         ImageField => allowed.extend_from_slice(&["upload_to", "storage"]),
         _ => {}
     }
@@ -341,6 +344,34 @@ pub fn deconstruct(
                     del(&mut kw, k);
                 }
             }
+        }
+        GeneratedField => {
+            // GeneratedField.deconstruct(): blank/editable are forced, the rest as given, the
+            // output field deconstructed in turn.
+            del(&mut kw, "blank");
+            del(&mut kw, "editable");
+            if !matches!(get(&kw, "db_persist"), Some(Val::Bool(_))) {
+                return Err("GeneratedField db_persist is not a literal bool".into());
+            }
+            if !matches!(get(&kw, "expression"), Some(Val::Call { .. })) {
+                return Err("GeneratedField expression not understood".into());
+            }
+            let Some(Val::Call { path, args, kwargs }) = get(&kw, "output_field") else {
+                return Err("GeneratedField output_field not understood".into());
+            };
+            let inner = deconstruct(&path, &args, &kwargs, cx)?;
+            if inner.kind() == Some(GeneratedField) || inner.is_relation() {
+                return Err("GeneratedField output_field not understood".into());
+            }
+            set(
+                &mut kw,
+                "output_field",
+                Val::Call {
+                    path: inner.path,
+                    args: inner.args,
+                    kwargs: inner.kwargs,
+                },
+            );
         }
         CharField | TextField if get(&kw, "db_collation") == Some(Val::None) => {
             del(&mut kw, "db_collation");
@@ -579,20 +610,61 @@ fn s<'a>(op: &'a RawOp, k: &str) -> Result<&'a str, String> {
         .ok_or_else(|| format!("{}: {k} is not a string", op.name))
 }
 
-fn field_from(v: &Val, app: &str, model: &str, auth_user_model: &str) -> Result<FieldDef, String> {
+/// django-taggit's many-to-many manager field and modelcluster's subclass of it: their migration
+/// form is their `deconstruct()` output, kept as written.
+pub const TAGGABLE_MANAGERS: &[&str] = &[
+    "taggit.managers.TaggableManager",
+    "modelcluster.contrib.taggit.ClusterTaggableManager",
+];
+
+/// Field subclasses of the project that keep their Django base class's `__init__` and
+/// `deconstruct` (path -> base kind): they deconstruct like the base, under their own path.
+pub type CustomFields = [(String, FieldKind)];
+
+fn field_from(
+    v: &Val,
+    app: &str,
+    model: &str,
+    auth_user_model: &str,
+    custom: &CustomFields,
+) -> Result<FieldDef, String> {
     let Val::Call { path, args, kwargs } = v else {
         return Err("field is not a field instance".into());
     };
-    deconstruct(
-        path,
-        args,
-        kwargs,
-        &FieldCx {
-            app_label: app,
-            model_name: model,
-            auth_user_model,
-        },
-    )
+    let cx = FieldCx {
+        app_label: app,
+        model_name: model,
+        auth_user_model,
+    };
+    if TAGGABLE_MANAGERS.contains(&path.as_str()) {
+        if !args.is_empty() {
+            return Err("TaggableManager with positional arguments".into());
+        }
+        let mut kwargs = kwargs.to_vec();
+        kwargs.sort_by(|a, b| a.0.cmp(&b.0));
+        if !matches!(
+            kwargs.iter().find(|(k, _)| k == "to"),
+            Some((_, Val::Str(_)))
+        ) {
+            return Err("TaggableManager without a literal `to`".into());
+        }
+        return Ok(FieldDef {
+            path: path.clone(),
+            args: Vec::new(),
+            kwargs,
+        });
+    }
+    if let Some((_, kind)) = custom.iter().find(|(p, _)| p == path) {
+        let mut def = deconstruct(
+            &format!("django.db.models.{}", kind.name()),
+            args,
+            kwargs,
+            &cx,
+        )?;
+        def.path = path.clone();
+        return Ok(def);
+    }
+    deconstruct(path, args, kwargs, &cx)
 }
 
 fn with_name(v: &Val) -> Option<String> {
@@ -613,6 +685,17 @@ pub fn apply(
     op: &RawOp,
     auth_user_model: &str,
 ) -> Result<(), String> {
+    apply_with(state, app, op, auth_user_model, &[])
+}
+
+/// [`apply`], knowing the project's custom field classes.
+pub fn apply_with(
+    state: &mut ProjectState,
+    app: &str,
+    op: &RawOp,
+    auth_user_model: &str,
+    custom: &CustomFields,
+) -> Result<(), String> {
     let missing = |m: &str| format!("{}: model {app}.{m} is not in the migration state", op.name);
     match op.name.as_str() {
         "CreateModel" => {
@@ -620,9 +703,10 @@ pub fn apply(
             let mut fields = Vec::new();
             for f in op.get("fields").and_then(Val::items).unwrap_or(&[]) {
                 match f.items() {
-                    Some([Val::Str(n), v]) => {
-                        fields.push((n.clone(), field_from(v, app, &name, auth_user_model)?))
-                    }
+                    Some([Val::Str(n), v]) => fields.push((
+                        n.clone(),
+                        field_from(v, app, &name, auth_user_model, custom)?,
+                    )),
                     _ => return Err("CreateModel: a field is not a (name, field) pair".into()),
                 }
             }
@@ -796,6 +880,7 @@ pub fn apply(
                 app,
                 &mname,
                 auth_user_model,
+                custom,
             )?;
             if op.get("preserve_default") == Some(&Val::Bool(false)) {
                 f.kwargs.retain(|(k, _)| k != "default");
@@ -910,8 +995,34 @@ pub fn apply(
         "RenameIndex" => {
             let model = s(op, "model_name")?.to_string();
             let new = s(op, "new_name")?.to_string();
-            let Some(Val::Str(old)) = op.get("old_name") else {
-                return Err("RenameIndex from index_together fields".into());
+            let old = match (op.get("old_name"), op.get("old_fields")) {
+                (Some(Val::Str(old)), None | Some(Val::None)) => old,
+                (None | Some(Val::None), Some(fields)) if fields.items().is_some() => {
+                    // An unnamed index_together entry becomes a named index.
+                    let fields = fields.items().unwrap_or(&[]).to_vec();
+                    let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
+                    let mut list = m.list_option("indexes");
+                    let mut index = Val::Call {
+                        path: "django.db.models.Index".into(),
+                        args: Vec::new(),
+                        kwargs: vec![
+                            ("fields".into(), Val::List(fields.clone())),
+                            ("name".into(), Val::Str(new.clone())),
+                        ],
+                    };
+                    normalize_calls(&mut index);
+                    list.push(index);
+                    m.set_option("indexes", Val::List(list));
+                    if let Some(Val::Set(groups)) = m.option("index_together").cloned() {
+                        let kept: Vec<Val> = groups
+                            .into_iter()
+                            .filter(|g| g.items() != Some(fields.as_slice()))
+                            .collect();
+                        m.set_option("index_together", Val::Set(kept));
+                    }
+                    return Ok(());
+                }
+                _ => return Err("RenameIndex: old_name or old_fields not understood".into()),
             };
             let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
             let list: Vec<Val> = m
@@ -957,7 +1068,7 @@ pub fn apply(
                     kwargs: kwargs.clone(),
                     span: op.span,
                 };
-                apply(state, app, &raw, auth_user_model)?;
+                apply_with(state, app, &raw, auth_user_model, custom)?;
             }
         }
         "RunPython" => {}

@@ -382,3 +382,81 @@ fn library_apps_are_never_written() {
             .any(|d| d.code == "DJSA101")
     );
 }
+
+#[test]
+fn combined_q_conditions_are_written_as_django_deconstructs_them() {
+    let db = RootDatabase::default();
+    let p = shop(
+        &db,
+        "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n\n    class Meta:\n        constraints = [models.CheckConstraint(condition=(models.Q(title='a') | models.Q(title__startswith='b')) & ~models.Q(title='c'), name='c1')]\n",
+        &[],
+    );
+    let pl = plan(&db, p, &opts());
+    assert_eq!(pl.migrations.len(), 1, "{:?}", pl.cannot);
+    let text = writer::migration_text(&pl.migrations[0], None);
+    assert!(
+        text.contains("condition=models.Q(models.Q(('title', 'a'), ('title__startswith', 'b'), _connector='OR'), models.Q(('title', 'c'), _negated=True)), name='c1')"),
+        "{text}"
+    );
+}
+
+#[test]
+fn not_null_field_without_default_stops_like_the_noninteractive_questioner() {
+    let db = RootDatabase::default();
+    let p = shop(
+        &db,
+        "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n    isbn = models.CharField(max_length=13)\n",
+        &[],
+    );
+    let pl = plan(&db, p, &opts());
+    assert!(pl.migrations.is_empty());
+    assert_eq!(
+        pl.log,
+        vec!["Field 'isbn' on model 'book' not migrated: it is impossible to add a non-nullable field without specifying a default.".to_string()]
+    );
+    assert!(pl.abort.is_some());
+    let diags = super::diagnostics(&db, p);
+    let d = diags
+        .iter()
+        .find(|d| d.code == "DJSA101")
+        .expect("drift diagnostic");
+    assert!(
+        d.message
+            .contains("It is impossible to add a non-nullable field 'isbn' to book"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
+fn table_comment_and_renamed_model_are_detected() {
+    let db = RootDatabase::default();
+    let p = shop(
+        &db,
+        "from django.db import models\n\nclass Volume(models.Model):\n    title = models.CharField(max_length=100)\n",
+        &[],
+    );
+    // --noinput: delete + create; the rename is offered as a second fix.
+    let pl = plan(&db, p, &opts());
+    let ops: Vec<String> = pl.migrations[0]
+        .operations
+        .iter()
+        .map(|o| o.describe())
+        .collect();
+    assert_eq!(ops, vec!["+ Create model Volume", "- Delete model Book"]);
+    let mut o = opts();
+    o.renames = vec![("shop".into(), String::new(), "Book".into(), "Volume".into())];
+    let pl = plan(&db, p, &o);
+    assert_eq!(pl.migrations[0].name, "0002_rename_book_volume");
+    let text = writer::migration_text(&pl.migrations[0], None);
+    assert!(
+        text.contains("migrations.RenameModel(\n            old_name='Book',\n            new_name='Volume',\n        ),"),
+        "{text}"
+    );
+    let diags = super::diagnostics(&db, p);
+    assert!(diags.iter().any(|d| {
+        d.fixes
+            .iter()
+            .any(|f| f.title.starts_with("Rename model Book to Volume"))
+    }));
+}

@@ -275,6 +275,69 @@ pub fn serialize_op(op: &Op, imports: &mut BTreeSet<String>) -> String {
             let v = s(constraint, imports);
             w.arg("constraint", &v);
         }
+        Op::AlterModelTableComment {
+            name,
+            table_comment,
+        } => {
+            w.arg("name", &st(name));
+            let v = s(table_comment, imports);
+            w.arg("table_comment", &v);
+        }
+        Op::AlterModelManagers { name, managers } => {
+            w.arg("name", &st(name));
+            w.feed("managers=[");
+            w.indent += 1;
+            for (n, m) in managers {
+                let line = format!("({}, {}),", st(n), s(m, imports));
+                w.feed(&line);
+            }
+            w.indent -= 1;
+            w.feed("],");
+        }
+        Op::AlterOrderWithRespectTo {
+            name,
+            order_with_respect_to,
+        } => {
+            w.arg("name", &st(name));
+            let v = s(order_with_respect_to, imports);
+            w.arg("order_with_respect_to", &v);
+        }
+        Op::RenameIndex {
+            model_name,
+            new_name,
+            old_name,
+        } => {
+            w.arg("model_name", &st(model_name));
+            w.arg("new_name", &st(new_name));
+            w.arg("old_name", &st(old_name));
+        }
+        Op::RenameIndexFields {
+            model_name,
+            new_name,
+            old_fields,
+        } => {
+            w.arg("model_name", &st(model_name));
+            w.arg("new_name", &st(new_name));
+            let v = s(
+                &Val::Tuple(old_fields.iter().map(|f| Val::Str(f.clone())).collect()),
+                imports,
+            );
+            w.arg("old_fields", &v);
+        }
+        Op::RenameModel { old_name, new_name } => {
+            w.arg("old_name", &st(old_name));
+            w.arg("new_name", &st(new_name));
+        }
+        Op::AlterConstraint {
+            model_name,
+            name,
+            constraint,
+        } => {
+            w.arg("model_name", &st(model_name));
+            w.arg("name", &st(name));
+            let v = s(constraint, imports);
+            w.arg("constraint", &v);
+        }
     }
     w.indent -= 1;
     w.feed("),");

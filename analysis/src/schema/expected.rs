@@ -22,6 +22,9 @@ pub struct Loc {
     pub span: Span,
     /// Django-style object label (`shop.Book.title`).
     pub object: String,
+    /// The migration (`shop.0002_author_email`) whose operation this points at, when the
+    /// expectation comes from the migration state rather than the models.
+    pub migration: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +40,10 @@ pub struct ExpectedColumn {
     /// (target table, target column) when Django creates a FOREIGN KEY constraint; `None` when
     /// there is none or the target is not known.
     pub fk: Option<(String, String)>,
+    /// `db_default=` as the state holds it (compared where the database shows a default).
+    pub db_default: Option<Val>,
+    /// `db_comment=`.
+    pub comment: Option<String>,
     pub loc: Loc,
 }
 
@@ -50,6 +57,10 @@ pub struct ExpectedTable {
     pub uniques: Vec<(Vec<String>, Loc)>,
     /// Column sets Django creates an index on (db_index, ForeignKey, plain `Meta.indexes`).
     pub indexes: Vec<(Vec<String>, Loc)>,
+    /// Names of `CheckConstraint`s in `Meta.constraints`.
+    pub checks: Vec<(String, Loc)>,
+    /// `Meta.db_table_comment`.
+    pub comment: Option<String>,
     pub loc: Loc,
 }
 
@@ -239,12 +250,15 @@ fn field_loc(pm: &ProjectModel, idx: usize, field: &str) -> Option<(SourceFile, 
     walk(pm, idx, field, 0)
 }
 
-/// The default primary key class of a model's app, as Django picks it.
-fn default_pk_kind(pm: &ProjectModel, app_label: &str) -> Option<FieldKind> {
+/// The primary key class of an auto-created many-to-many table as `migrate` creates it: the
+/// migration state's app configs are stubs without an overridden `default_auto_field`, so the
+/// table gets `settings.DEFAULT_AUTO_FIELD` whatever the app's AppConfig says (seen on
+/// `auth_user_groups.id`: bigint under a BigAutoField setting although AuthConfig says AutoField).
+fn m2m_pk_kind(pm: &ProjectModel) -> Option<FieldKind> {
     let path = pm
-        .app(app_label)
-        .and_then(|a| a.default_auto_field.clone())
-        .or_else(|| pm.settings.default_auto_field.clone())
+        .settings
+        .default_auto_field
+        .clone()
         .unwrap_or_else(|| {
             if pm.django_version >= (6, 0) {
                 "django.db.models.BigAutoField".into()
@@ -269,6 +283,45 @@ pub fn expected_schema(
     }
     let (states, skipped) = crate::migrations::fromproject::concrete_model_states(db, project);
     out.skipped.extend(skipped);
+    let locate = |idx: usize, _: &ModelState, field: Option<&str>| -> Loc {
+        let m = &pm.models[idx];
+        let model_loc = Loc {
+            file: m.file,
+            span: m.name_span,
+            object: m.label(),
+            migration: None,
+        };
+        let Some(field) = field else { return model_loc };
+        match field_loc(pm, idx, field) {
+            Some((file, span)) => Loc {
+                file,
+                span,
+                object: format!("{}.{field}", m.label()),
+                migration: None,
+            },
+            None => Loc {
+                object: format!("{}.{field}", m.label()),
+                ..model_loc
+            },
+        }
+    };
+    let built = expected_from_states(pm, &states, backend, mariadb, &locate);
+    out.tables = built.tables;
+    out.skipped.extend(built.skipped);
+    out
+}
+
+/// The schema a list of model states implies on `backend` (the models' states, or the state the
+/// applied migrations give). `locate(key, state, field)` says where a model (`None`) or one of its
+/// fields points; `key` is the caller's first tuple element.
+pub fn expected_from_states(
+    pm: &ProjectModel,
+    states: &[(usize, ModelState)],
+    backend: Backend,
+    mariadb: bool,
+    locate: &dyn Fn(usize, &ModelState, Option<&str>) -> Loc,
+) -> ExpectedSchema {
+    let mut out = ExpectedSchema::default();
     let max = backend.max_name_length();
     let db_table = |s: &ModelState| -> Option<String> {
         match s.option("db_table") {
@@ -293,43 +346,34 @@ pub fn expected_schema(
     }
     // The referencing type of a target model's field (following relation pks, e.g. MTI children).
     let rel_type = |label: &str, to_field: Option<&str>| {
-        rel_inner(&targets, &states, label, to_field, backend, mariadb, 0)
+        rel_inner(&targets, states, label, to_field, backend, mariadb, 0)
     };
-    for (idx, s) in &states {
+    for (idx, s) in states {
         let idx = *idx;
-        let m = &pm.models[idx];
+        if s.option("proxy") == Some(&Val::Bool(true)) {
+            continue;
+        }
         let Some(table) = db_table(s) else {
             out.skipped.push((
-                m.label(),
+                format!("{}.{}", s.app_label, s.name),
                 "db_table is quoted or longer than the backend allows".into(),
             ));
             continue;
         };
         let managed = s.option("managed") != Some(&Val::Bool(false));
-        let model_loc = Loc {
-            file: m.file,
-            span: m.name_span,
-            object: m.label(),
-        };
-        let loc_of = |field: &str| -> Loc {
-            match field_loc(pm, idx, field) {
-                Some((file, span)) => Loc {
-                    file,
-                    span,
-                    object: format!("{}.{field}", m.label()),
-                },
-                None => Loc {
-                    object: format!("{}.{field}", m.label()),
-                    ..model_loc.clone()
-                },
-            }
-        };
+        let model_loc = locate(idx, s, None);
+        let loc_of = |field: &str| -> Loc { locate(idx, s, Some(field)) };
         let mut t = ExpectedTable {
             name: table.clone(),
             managed,
             columns: Vec::new(),
             uniques: Vec::new(),
             indexes: Vec::new(),
+            checks: Vec::new(),
+            comment: match s.option("db_table_comment") {
+                Some(Val::Str(c)) => Some(c.clone()),
+                _ => None,
+            },
             loc: model_loc.clone(),
         };
         let mut colmap: FxHashMap<&str, String> = FxHashMap::default();
@@ -376,6 +420,11 @@ pub fn expected_schema(
                 nullable: !pk && flag(f, "null", false),
                 primary_key: pk,
                 fk,
+                db_default: f.get("db_default").cloned(),
+                comment: match f.get("db_comment") {
+                    Some(Val::Str(c)) => Some(c.clone()),
+                    _ => None,
+                },
                 loc,
             });
         }
@@ -393,6 +442,12 @@ pub fn expected_schema(
             }
         }
         for c in s.list_option("constraints") {
+            if let Val::Call { path, kwargs, .. } = &c
+                && path.ends_with("CheckConstraint")
+                && let Some(Val::Str(n)) = kwargs.iter().find(|(k, _)| k == "name").map(|(_, v)| v)
+            {
+                t.checks.push((n.clone(), model_loc.clone()));
+            }
             if let Val::Call { path, args, kwargs } = &c
                 && path.ends_with("UniqueConstraint")
                 && args.is_empty()
@@ -459,7 +514,7 @@ pub fn expected_schema(
             let own_label = format!("{}.{}", s.app_label, from);
             let from_t = rel_type(&own_label, None);
             let to_t = rel_type(&to, None);
-            let pk_ddl = default_pk_kind(pm, &s.app_label).and_then(|k| {
+            let pk_ddl = m2m_pk_kind(pm).and_then(|k| {
                 django_ddl_type(
                     backend,
                     mariadb,
@@ -482,6 +537,8 @@ pub fn expected_schema(
                 nullable: false,
                 primary_key: pk,
                 fk,
+                db_default: None,
+                comment: None,
                 loc: loc.clone(),
             };
             let constraint = flag(f, "db_constraint", true);
@@ -511,6 +568,8 @@ pub fn expected_schema(
                 ],
                 uniques: vec![(vec![fc.clone(), tc.clone()], loc.clone())],
                 indexes: vec![(vec![fc], loc.clone()), (vec![tc], loc.clone())],
+                checks: Vec::new(),
+                comment: None,
                 loc,
             });
         }

@@ -1,12 +1,23 @@
 //! Live-database drift (DJSA3xx): the schema a real database has ([`DbSchema`], plain data the
-//! host fills from catalog queries), the schema the Django models imply ([`expected_schema`]),
-//! and the diff between the two ([`live_drift`]).
+//! host fills from catalog queries), compared with
+//! - the schema the Django models imply ([`expected_schema`]; DJSA301-DJSA308, defaults/comments/
+//!   checks DJSA317-DJSA319 in [`extras`]),
+//! - the state of the migrations recorded as applied ([`migstate`]; DJSA311-DJSA316),
+//! - `django_migrations` against the migration files (DJSA309, DJSA310),
+//! - the SQLAlchemy tables ([`sqla`]; DJSA321-DJSA327),
+//! - `alembic_version` against the Alembic revision scripts ([`alembic_version`]; DJSA331-DJSA333),
+//!
+//! all through [`live_drift`].
 //!
 //! PURE like the rest of the crate: the host introspects the database and pushes the result in
 //! through the [`LiveSchema`] input; nothing here talks to a database.
 
+pub mod alembic_version;
 pub mod diff;
 pub mod expected;
+pub mod extras;
+pub mod migstate;
+pub mod sqla;
 #[cfg(test)]
 mod tests;
 
@@ -64,6 +75,8 @@ pub struct DbColumn {
     pub default: Option<String>,
     /// Identity / AUTO_INCREMENT / serial / SQLite AUTOINCREMENT.
     pub is_identity: bool,
+    /// Column comment (PostgreSQL `col_description`, MySQL `COLUMN_COMMENT`; SQLite has none).
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, salsa::SalsaValue)]
@@ -123,6 +136,8 @@ pub struct DbSchema {
     pub tables: Vec<DbTable>,
     /// Rows of `django_migrations` as (app, name); `None` when the table does not exist.
     pub applied_migrations: Option<Vec<(String, String)>>,
+    /// `version_num` rows of `alembic_version`; `None` when the table does not exist.
+    pub alembic_versions: Option<Vec<String>>,
 }
 
 impl DbSchema {

@@ -83,6 +83,7 @@ fn col(name: &str, ty: &str, nullable: bool) -> DbColumn {
         nullable,
         default: None,
         is_identity: name == "id",
+        comment: None,
     }
 }
 
@@ -184,6 +185,7 @@ fn pg_schema() -> DbSchema {
         server_version: "15".into(),
         tables: vec![author, tag, book, tags, ebook, legacy],
         applied_migrations: Some(vec![("shop".into(), "0001_initial".into())]),
+        alembic_versions: None,
     }
 }
 
@@ -347,4 +349,283 @@ fn unapplied_migration_and_nullability() {
             "DJSA302 Column 'code' of table 'legacy_codes' does not exist in the database.",
         ]
     );
+}
+
+// --- The applied migration state against the database (DJSA311-DJSA316) ------------------------
+
+const MIG_MODELS: &str = r#"
+from django.db import models
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+    email = models.EmailField(default="")
+"#;
+const MIG_0001: &str = r#"
+from django.db import migrations, models
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name='Author',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100)),
+            ],
+        ),
+    ]
+"#;
+const MIG_0002: &str = r#"
+from django.db import migrations, models
+
+class Migration(migrations.Migration):
+    dependencies = [('shop', '0001_initial')]
+    operations = [
+        migrations.AddField(
+            model_name='author',
+            name='email',
+            field=models.EmailField(default='', max_length=254),
+        ),
+    ]
+"#;
+
+fn mig_drift(models: &str, schema: DbSchema) -> Vec<String> {
+    let db = RootDatabase::default();
+    let p = project(
+        &db,
+        &[
+            ("mysite/__init__.py", ""),
+            ("mysite/settings.py", SETTINGS),
+            ("shop/__init__.py", ""),
+            ("shop/models.py", models),
+            ("shop/migrations/__init__.py", ""),
+            ("shop/migrations/0001_initial.py", MIG_0001),
+            ("shop/migrations/0002_author_email.py", MIG_0002),
+        ],
+    );
+    let live = LiveSchema::new(&db, Some(schema));
+    live_drift(&db, p, live)
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} [{}] {}",
+                d.code,
+                d.file.map(|f| f.path(&db).to_string()).unwrap_or_default(),
+                d.message,
+                d.hint.clone().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+fn author_schema(cols: Vec<DbColumn>, applied: &[&str]) -> DbSchema {
+    DbSchema {
+        backend: Backend::Postgresql,
+        mariadb: false,
+        server_version: "15".into(),
+        tables: vec![table("shop_author", cols)],
+        applied_migrations: Some(
+            applied
+                .iter()
+                .map(|n| ("shop".to_string(), n.to_string()))
+                .collect(),
+        ),
+        alembic_versions: None,
+    }
+}
+
+fn author_cols() -> Vec<DbColumn> {
+    vec![
+        col("id", "bigint", false),
+        col("name", "character varying(100)", false),
+        col("email", "character varying(254)", false),
+    ]
+}
+
+const BOTH: &[&str] = &["0001_initial", "0002_author_email"];
+
+#[test]
+fn migration_state_matching_database_is_silent() {
+    assert_eq!(
+        mig_drift(MIG_MODELS, author_schema(author_cols(), BOTH)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn faked_migration_is_one_model_diagnostic_naming_the_migration() {
+    let mut cols = author_cols();
+    cols.pop();
+    assert_eq!(
+        mig_drift(MIG_MODELS, author_schema(cols, BOTH)),
+        [
+            "DJSA302 shop/models.py [Column 'email' of table 'shop_author' does not exist in the database.] Migration shop.0002_author_email is recorded as applied in django_migrations, but the database does not have what it does: it was faked (`migrate --fake`) or changed outside Django."
+        ]
+    );
+}
+
+#[test]
+fn unrecorded_migration_whose_change_is_in_the_database() {
+    assert_eq!(
+        mig_drift(MIG_MODELS, author_schema(author_cols(), &["0001_initial"])),
+        [
+            "DJSA309 shop/migrations/0002_author_email.py [Migration shop.0002_author_email is not applied to the database.] Run `manage.py migrate`.",
+            "DJSA313 shop/migrations/0002_author_email.py [Column 'shop_author.email' (character varying(254)) exists in the database but not in the applied migrations.] Migration shop.0002_author_email adds it and is not applied: `migrate` will fail with \"column already exists\" (use `migrate --fake` only if the whole migration is in the database).",
+        ]
+    );
+}
+
+#[test]
+fn unapplied_migration_not_in_database_is_not_schema_drift() {
+    let mut cols = author_cols();
+    cols.pop();
+    assert_eq!(
+        mig_drift(MIG_MODELS, author_schema(cols, &["0001_initial"])),
+        [
+            "DJSA309 shop/migrations/0002_author_email.py [Migration shop.0002_author_email is not applied to the database.] Run `manage.py migrate`.",
+            "DJSA302 shop/models.py [Column 'email' of table 'shop_author' does not exist in the database.] An unapplied migration, or a column dropped or renamed outside Django.",
+        ]
+    );
+}
+
+#[test]
+fn migrations_and_database_disagree_where_the_model_does_not_say_the_same() {
+    // The model dropped `email` (no migration yet) and someone dropped the column by hand: the
+    // model and the database agree, the applied migrations do not.
+    let models = "from django.db import models\n\nclass Author(models.Model):\n    name = models.CharField(max_length=100)\n";
+    let mut cols = author_cols();
+    cols.pop();
+    // Three different types for `name`: one diagnostic per disagreement.
+    cols[1] = col("name", "character varying(80)", false);
+    let models3 = models.replace("max_length=100", "max_length=120");
+    assert_eq!(
+        mig_drift(&models3, author_schema(cols, BOTH)),
+        [
+            "DJSA314 shop/migrations/0001_initial.py [Column 'shop_author.name' has type character varying(80) in the database; the applied migrations imply varchar(100).] Migration shop.0001_initial is recorded as applied in django_migrations, but the database does not have what it does: it was faked (`migrate --fake`) or changed outside Django.",
+            "DJSA312 shop/migrations/0002_author_email.py [Column 'email' of table 'shop_author' does not exist in the database; the applied migrations add it.] Migration shop.0002_author_email is recorded as applied in django_migrations, but the database does not have what it does: it was faked (`migrate --fake`) or changed outside Django.",
+            "DJSA304 shop/models.py [Column 'shop_author.name' has type character varying(80) in the database; the model field implies varchar(120).] ",
+        ]
+    );
+}
+
+// --- SQLAlchemy tables against the database (DJSA321-DJSA327) ----------------------------------
+
+const SA_TABLES: &str = r#"
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+account = sa.Table(
+    "sa_account",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(50), nullable=False),
+    sa.Column("score", sa.Float),
+)
+event = sa.Table(
+    "sa_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("sa_account.id", ondelete="CASCADE")),
+)
+"#;
+
+fn sa_drift(tables: Vec<DbTable>) -> Vec<String> {
+    let db = RootDatabase::default();
+    let p = project(&db, &[("app/__init__.py", ""), ("app/db.py", SA_TABLES)]);
+    let schema = DbSchema {
+        backend: Backend::Postgresql,
+        mariadb: false,
+        server_version: "15".into(),
+        tables,
+        applied_migrations: None,
+        alembic_versions: None,
+    };
+    let live = LiveSchema::new(&db, Some(schema));
+    live_drift(&db, p, live)
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect()
+}
+
+fn sa_account() -> DbTable {
+    table(
+        "sa_account",
+        vec![
+            col("id", "integer", false),
+            col("name", "character varying(50)", false),
+            col("score", "double precision", true),
+        ],
+    )
+}
+
+fn sa_event() -> DbTable {
+    let mut t = table(
+        "sa_event",
+        vec![col("id", "integer", false), col("account_id", "integer", true)],
+    );
+    let mut f = fk("account_id", "sa_account", "id");
+    f.on_delete = Some("CASCADE".into());
+    t.foreign_keys.push(f);
+    t
+}
+
+#[test]
+fn sqla_tables_matching_database_and_unrelated_database() {
+    assert_eq!(sa_drift(vec![sa_account(), sa_event()]), Vec::<String>::new());
+    // None of the MetaData's tables: another database, nothing compared.
+    assert_eq!(
+        sa_drift(vec![table("other", vec![col("id", "integer", false)])]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn sqla_each_change_is_reported() {
+    let mut account = sa_account();
+    account.columns[1] = col("name", "text", false);
+    account.columns[2].nullable = false;
+    let mut event = sa_event();
+    event.foreign_keys[0].on_delete = Some("NO ACTION".into());
+    assert_eq!(
+        sa_drift(vec![account.clone(), event]),
+        [
+            "DJSA324 Column 'sa_account.name' has type text in the database; the SQLAlchemy column implies varchar(50).",
+            "DJSA325 Column 'sa_account.score' is NOT NULL in the database; the SQLAlchemy column is nullable.",
+            "DJSA326 Foreign key 'account_id_fk' on 'sa_event.account_id' has ON DELETE NO ACTION in the database; the SQLAlchemy table declares ondelete=\"CASCADE\".",
+        ]
+    );
+    assert_eq!(
+        sa_drift(vec![sa_account()]),
+        ["DJSA321 Table 'sa_event' does not exist in the database; other tables of its SQLAlchemy MetaData do."]
+    );
+}
+
+#[test]
+fn sqla_types_per_backend() {
+    use crate::sqla::SqlType as T;
+    use Backend::*;
+    let s = |b, m, t: &T| sqla::sqla_db_types(b, m, t);
+    let v50 = T::String {
+        length: Some(50),
+        fixed: false,
+    };
+    assert_eq!(s(Postgresql, false, &v50), ["varchar(50)"]);
+    assert_eq!(s(Mysql, true, &T::Boolean), ["boolean"]);
+    assert_eq!(s(Mysql, true, &T::Uuid), ["uuid"]);
+    assert_eq!(s(Mysql, false, &T::Uuid), ["char(32)"]);
+    assert_eq!(s(Mysql, true, &T::Json), ["longtext"]);
+    assert_eq!(s(Postgresql, false, &T::Json), ["json", "jsonb"]);
+    assert_eq!(
+        s(Sqlite, false, &T::Numeric {
+            precision: Some(10),
+            scale: Some(2)
+        }),
+        ["numeric(10,2)"]
+    );
+    assert_eq!(
+        s(Postgresql, false, &T::DateTime { timezone: true }),
+        ["timestamptz"]
+    );
+    assert!(s(Postgresql, false, &T::Enum { values: None }).is_empty());
 }

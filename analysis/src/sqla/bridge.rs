@@ -322,6 +322,31 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
     for (q, why) in &out.skipped {
         text.push_str(&format!("\n# Table {q} is not bridged: {why}.\n"));
     }
+    if plans.iter().any(|p| {
+        p.table
+            .columns
+            .iter()
+            .any(|c| matches!(c.ty, SqlType::Json) && c.computed.is_none() && !p.rels.contains_key(&c.name))
+    }) {
+        text.push_str(&format!(
+            "\n\nclass {JSON_FIELD}(models.JSONField):\n    \"\"\"A JSONField that also reads PostgreSQL `json` columns (SQLAlchemy's JSON type), which the\n    driver returns decoded; Django's own JSONField expects `jsonb`.\"\"\"\n\n    def from_db_value(self, value, expression, connection):\n        if not isinstance(value, str):\n            return value\n        return super().from_db_value(value, expression, connection)\n"
+        ));
+    }
+    // Primary keys fed by a client-side `Sequence` (SQLAlchemy runs `nextval` itself before each
+    // INSERT; the column has no server default): Django must do the same where sequences exist.
+    let mut sequences: Vec<&str> = plans
+        .iter()
+        .flat_map(|p| p.table.columns.iter().filter_map(|c| sequence_pk(p, c)))
+        .collect();
+    sequences.sort_unstable();
+    sequences.dedup();
+    for seq in sequences {
+        text.push_str(&format!(
+            "\n\ndef {}():\n    \"\"\"Next value of the sequence {seq}, which SQLAlchemy fetches before each INSERT on\n    PostgreSQL (other databases number the row themselves).\"\"\"\n    from django.db import connection\n\n    if connection.vendor != \"postgresql\":\n        return None\n    with connection.cursor() as cursor:\n        cursor.execute(\"SELECT nextval(%s)\", [{}])\n        return cursor.fetchone()[0]\n",
+            nextval_fn(seq),
+            py_str(seq)
+        ));
+    }
     for p in &plans {
         text.push_str("\n\n");
         render_model(&mut text, p, &plans);
@@ -329,6 +354,36 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
     }
     out.text = text;
     out
+}
+
+/// The JSONField subclass a generated module defines for SQLAlchemy JSON columns.
+const JSON_FIELD: &str = "SQLAlchemyJSONField";
+
+/// Whether a column becomes Django's auto primary key (an integer primary key the database numbers).
+fn is_auto_pk(p: &Plan<'_>, c: &super::index::Column) -> bool {
+    let t = p.table;
+    t.primary_key.len() == 1
+        && t.primary_key[0] == c.name
+        && !p.rels.contains_key(&c.name)
+        && c.computed.is_none()
+        && c.ty.is_integer()
+        && c.autoincrement != Some(false)
+        && t.foreign_keys.iter().all(|f| !f.columns.contains(&c.name))
+}
+
+/// The sequence of an auto primary key that SQLAlchemy fires client-side (no server default).
+fn sequence_pk<'a>(p: &Plan<'_>, c: &'a super::index::Column) -> Option<&'a str> {
+    let seq = c.sequence.as_deref()?;
+    (is_auto_pk(p, c) && c.server_default.is_none() && !c.identity).then_some(seq)
+}
+
+/// The generated module-level function that fetches the next value of a sequence.
+fn nextval_fn(seq: &str) -> String {
+    let ident: String = seq
+        .chars()
+        .map(|ch| if ch.is_ascii_alphanumeric() { ch.to_ascii_lowercase() } else { '_' })
+        .collect();
+    format!("nextval_{ident}")
 }
 
 fn db_default(server_default: Option<&str>, ty: &SqlType) -> Option<String> {
@@ -428,15 +483,15 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
                 ));
             }
         } else {
-            let auto = single_pk
-                && c.ty.is_integer()
-                && c.autoincrement != Some(false)
-                && t.foreign_keys.iter().all(|f| !f.columns.contains(&c.name));
+            let auto = is_auto_pk(p, c);
             match types::django_field(&c.ty, auto) {
                 Ok((cls, type_opts)) => {
                     class = cls.to_string();
                     if single_pk {
                         opts.push("primary_key=True".into());
+                    }
+                    if let Some(seq) = sequence_pk(p, c) {
+                        opts.push(format!("default={}", nextval_fn(seq)));
                     }
                     for (k, v) in type_opts {
                         opts.push(format!("{k}={v}"));
@@ -499,7 +554,14 @@ fn render_model(text: &mut String, p: &Plan<'_>, plans: &[Plan<'_>]) {
         if let Some(cm) = &c.comment {
             opts.push(format!("help_text={}", py_str(cm)));
         }
-        lines.push(format!("    {fname} = models.{class}({})", opts.join(", ")));
+        // SQLAlchemy's JSON is `json` on PostgreSQL, which the driver decodes itself; Django's
+        // JSONField expects `jsonb` text, so the module defines a field that reads both.
+        let class = if class == "JSONField" {
+            JSON_FIELD.to_string()
+        } else {
+            format!("models.{class}")
+        };
+        lines.push(format!("    {fname} = {class}({})", opts.join(", ")));
     }
     for (f, target, through) in &p.m2m {
         lines.push(format!(

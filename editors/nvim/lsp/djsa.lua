@@ -15,7 +15,17 @@ return {
   filetypes = { 'python' },
   -- The project root: where manage.py, djsa.toml or pyproject.toml lives.
   root_markers = { 'manage.py', 'djsa.toml', 'pyproject.toml', '.git' },
-  -- Optional: where djsa's own codes (DJSA001...) are documented; Django's IDs link to
-  -- Django's system check reference.
+  -- Optional settings, read at startup:
+  --   docsBaseUrl: where djsa's own codes (DJSA001...) are documented; Django's IDs link to
+  --     Django's system check reference.
+  --   databaseUrl: compare the models with a live database (DJSA30x findings, read-only, read
+  --     again after each save, at most every liveIntervalSeconds, default 30). It holds
+  --     credentials: take it from the environment, never write it into a file you commit.
+  --     Without it the server uses $DJSA_DATABASE_URL when set.
+  -- For example:
+  --   init_options = { databaseUrl = vim.env.DATABASE_URL },
+  -- Change it while running with
+  --   :lua vim.lsp.get_clients({ name = 'djsa' })[1]:notify('workspace/didChangeConfiguration',
+  --     { settings = { djsa = { databaseUrl = '...' } } })
   init_options = {},
 }

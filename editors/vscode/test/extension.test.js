@@ -5,10 +5,13 @@ const assert = require('node:assert');
 const Module = require('node:module');
 const path = require('node:path');
 
-const calls = { clients: [], commands: {}, configListeners: [] };
+const calls = { clients: [], commands: {}, configListeners: [], errors: [], executed: [] };
 let settings = {};
+let pythonExtension; // the ms-python.python extension's exports, when "installed"
+let errorChoice; // the button the user clicks on an error message
 const vscodeMock = {
   workspace: {
+    workspaceFolders: [{ uri: { fsPath: '/home/u/proj' } }],
     getConfiguration: (section) => ({ get: (k, d) => settings[`${section}.${k}`] ?? d }),
     onDidChangeConfiguration: (fn) => {
       calls.configListeners.push(fn);
@@ -20,6 +23,21 @@ const vscodeMock = {
       calls.commands[id] = fn;
       return { dispose() {} };
     },
+    executeCommand: async (...args) => {
+      calls.executed.push(args);
+    },
+  },
+  window: {
+    showErrorMessage: async (message, ...items) => {
+      calls.errors.push({ message, items });
+      return errorChoice;
+    },
+  },
+  extensions: {
+    getExtension: (id) =>
+      id === 'ms-python.python' && pythonExtension
+        ? { isActive: false, activate: async () => pythonExtension, exports: pythonExtension }
+        : undefined,
   },
 };
 class FakeLanguageClient {
@@ -42,11 +60,21 @@ Module._load = function (request, parent, isMain) {
 const ext = require(path.join(__dirname, '..', 'out', 'extension.js'));
 const pkg = require('../package.json');
 
+// A fake machine: these files exist, PATH is this, the platform is that.
+let files = new Set();
 beforeEach(() => {
   calls.clients = [];
   calls.commands = {};
   calls.configListeners = [];
+  calls.errors = [];
+  calls.executed = [];
   settings = {};
+  pythonExtension = undefined;
+  errorChoice = undefined;
+  files = new Set(['/opt/djsa/bin/djsa', '/new/djsa', '/usr/local/bin/djsa']);
+  ext.host.exists = (p) => files.has(p);
+  ext.host.env = { PATH: '/usr/bin:/usr/local/bin' };
+  ext.host.platform = 'linux';
 });
 
 const context = () => ({ extensionPath: '/nonexistent', subscriptions: [] });
@@ -74,9 +102,18 @@ test('djsa.docsBaseUrl is passed as an initialization option', async () => {
   await ext.deactivate();
 });
 
+test('djsa.databaseUrl is passed as an initialization option and djsa.* settings are synchronized', async () => {
+  settings['djsa.databaseUrl'] = 'sqlite:///tmp/db.sqlite3';
+  await ext.activate(context());
+  const opts = calls.clients[0].clientOptions;
+  assert.deepStrictEqual(opts.initializationOptions, { databaseUrl: 'sqlite:///tmp/db.sqlite3' });
+  assert.deepStrictEqual(opts.synchronize, { configurationSection: 'djsa' });
+  await ext.deactivate();
+});
+
 test('changing djsa.path restarts the server with the new binary', async () => {
   await ext.activate(context());
-  assert.strictEqual(calls.clients[0].serverOptions.command, 'djsa');
+  assert.strictEqual(calls.clients[0].serverOptions.command, '/usr/local/bin/djsa');
   settings['djsa.path'] = '/new/djsa';
   await calls.configListeners[0]({ affectsConfiguration: (s) => s === 'djsa.path' });
   assert.strictEqual(calls.clients.length, 2);
@@ -96,17 +133,6 @@ test('commands: restart and show output', async () => {
   calls.commands['djsa.showOutput']();
   assert.ok(calls.clients[1].outputChannel.shown);
   await ext.deactivate();
-});
-
-test('binary resolution: setting, bundled per-platform, bundled flat, PATH', () => {
-  const none = () => false;
-  assert.strictEqual(ext.resolveServerPath('/ext', '/x/djsa', 'linux', 'x64', none), '/x/djsa');
-  assert.strictEqual(ext.resolveServerPath('/ext', '  ', 'linux', 'x64', none), 'djsa');
-  assert.strictEqual(ext.resolveServerPath('/ext', null, 'win32', 'x64', none), 'djsa.exe');
-  const perPlatform = (p) => p === path.join('/ext', 'bin', 'linux-arm64', 'djsa');
-  assert.strictEqual(ext.resolveServerPath('/ext', null, 'linux', 'arm64', perPlatform), path.join('/ext', 'bin', 'linux-arm64', 'djsa'));
-  const flat = (p) => p === path.join('/ext', 'bin', 'djsa');
-  assert.strictEqual(ext.resolveServerPath('/ext', undefined, 'darwin', 'arm64', flat), path.join('/ext', 'bin', 'djsa'));
 });
 
 test('every registered command is declared in contributes.commands and vice versa', async () => {
@@ -131,5 +157,118 @@ test('package.json contributes are well-formed', () => {
   }
   assert.ok(props['djsa.path'] && props['djsa.trace.server']);
   assert.strictEqual(props['djsa.path'].scope, 'machine-overridable');
-  assert.deepStrictEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['djsa.path']);
+  assert.deepStrictEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['djsa.path', 'djsa.databaseUrl']);
+  assert.strictEqual(props['djsa.databaseUrl'].scope, 'machine-overridable');
+});
+
+// ---- Binary resolution: the djsa.path setting, then the Python environment, then PATH.
+
+const resolve = (input) => ext.resolveServer({ exists: (p) => files.has(p), pathEnv: '/usr/bin:/usr/local/bin', platform: 'linux', ...input });
+
+test('resolution: the djsa.path setting wins over the Python environment and PATH', () => {
+  files.add('/home/u/proj/.venv/bin/djsa');
+  assert.deepStrictEqual(resolve({ configured: '/opt/djsa/bin/djsa', interpreter: '/home/u/proj/.venv/bin/python' }), {
+    found: true, command: '/opt/djsa/bin/djsa', source: 'setting',
+  });
+  // A bare command name is the user's choice and is run as given; blank means unset.
+  assert.deepStrictEqual(resolve({ configured: 'djsa-nightly' }), { found: true, command: 'djsa-nightly', source: 'setting' });
+  assert.strictEqual(resolve({ configured: '   ' }).command, '/usr/local/bin/djsa');
+  // A path that does not exist is an error naming it, not a silent fallback.
+  const r = resolve({ configured: '/nope/djsa', interpreter: '/home/u/proj/.venv/bin/python' });
+  assert.strictEqual(r.found, false);
+  assert.match(r.message, /djsa\.path setting names \/nope\/djsa, which does not exist/);
+});
+
+test('resolution: djsa beside the Python interpreter comes before PATH', () => {
+  files.add('/home/u/proj/.venv/bin/djsa');
+  assert.deepStrictEqual(resolve({ interpreter: '/home/u/proj/.venv/bin/python' }), {
+    found: true, command: '/home/u/proj/.venv/bin/djsa', source: 'python',
+  });
+  // An environment directory instead of an interpreter.
+  assert.strictEqual(resolve({ interpreter: '/home/u/proj/.venv' }).command, '/home/u/proj/.venv/bin/djsa');
+  // An interpreter whose environment has no djsa: PATH.
+  assert.deepStrictEqual(resolve({ interpreter: '/usr/bin/python3' }), { found: true, command: '/usr/local/bin/djsa', source: 'path' });
+});
+
+test('resolution on Windows: Scripts\\djsa.exe of a venv or a base/conda interpreter, PATH with ;', () => {
+  files = new Set(['C:\\proj\\.venv\\Scripts\\djsa.exe', 'C:\\Miniconda3\\Scripts\\djsa.exe', 'C:\\tools\\djsa.exe']);
+  const win = (input) => ext.resolveServer({ exists: (p) => files.has(p), platform: 'win32', pathEnv: 'C:\\Windows;C:\\tools', ...input });
+  assert.strictEqual(win({ interpreter: 'C:\\proj\\.venv\\Scripts\\python.exe' }).command, 'C:\\proj\\.venv\\Scripts\\djsa.exe');
+  assert.strictEqual(win({ interpreter: 'C:\\Miniconda3\\python.exe' }).command, 'C:\\Miniconda3\\Scripts\\djsa.exe');
+  assert.deepStrictEqual(win({}), { found: true, command: 'C:\\tools\\djsa.exe', source: 'path' });
+});
+
+test('resolution: nothing found names the three places', () => {
+  files = new Set();
+  const r = resolve({ interpreter: '/home/u/proj/.venv/bin/python', interpreterSource: 'the Python extension' });
+  assert.strictEqual(r.found, false);
+  assert.match(r.message, /no djsa executable found/);
+  assert.match(r.message, /djsa\.path setting \(not set\)/);
+  assert.match(r.message, /Python environment of \/home\/u\/proj\/\.venv\/bin\/python \(the Python extension\)/);
+  assert.match(r.message, /PATH/);
+  assert.match(r.message, /pip install djsa/);
+  assert.match(resolve({ pathEnv: '' }).message, /the Python environment \(no interpreter selected\), PATH/);
+});
+
+test('activation: the Python extension\'s active environment provides djsa', async () => {
+  files.add('/home/u/proj/.venv/bin/djsa');
+  let changed;
+  pythonExtension = {
+    environments: {
+      getActiveEnvironmentPath: () => ({ path: '/home/u/proj/.venv', id: 'x' }),
+      resolveEnvironment: async (env) => {
+        assert.strictEqual(env.path, '/home/u/proj/.venv');
+        return { executable: { uri: { fsPath: '/home/u/proj/.venv/bin/python' } } };
+      },
+      onDidChangeActiveEnvironmentPath: (fn) => {
+        changed = fn;
+        return { dispose() {} };
+      },
+    },
+  };
+  const ctx = context();
+  await ext.activate(ctx);
+  assert.strictEqual(calls.clients[0].serverOptions.command, '/home/u/proj/.venv/bin/djsa');
+  assert.strictEqual(ctx.subscriptions.length, 4);
+  // Another interpreter selected: a new server from that environment.
+  files.add('/other/env/bin/djsa');
+  pythonExtension.environments.getActiveEnvironmentPath = () => ({ path: '/other/env/bin/python' });
+  pythonExtension.environments.resolveEnvironment = async () => undefined;
+  await changed();
+  assert.ok(calls.clients[0].stopped);
+  assert.strictEqual(calls.clients[1].serverOptions.command, '/other/env/bin/djsa');
+  await ext.deactivate();
+});
+
+test('activation: an older Python extension (execution details) provides the interpreter', async () => {
+  files.add('/envs/a/bin/djsa');
+  pythonExtension = { settings: { getExecutionDetails: () => ({ execCommand: ['/envs/a/bin/python'] }) } };
+  await ext.activate(context());
+  assert.strictEqual(calls.clients[0].serverOptions.command, '/envs/a/bin/djsa');
+  await ext.deactivate();
+});
+
+test('activation: without the Python extension, python.defaultInterpreterPath is used', async () => {
+  files.add('/home/u/proj/venv/bin/djsa');
+  settings['python.defaultInterpreterPath'] = '${workspaceFolder}/venv/bin/python';
+  await ext.activate(context());
+  assert.strictEqual(calls.clients[0].serverOptions.command, '/home/u/proj/venv/bin/djsa');
+  await ext.deactivate();
+});
+
+test('activation: no binary anywhere shows one clear error and starts nothing', async () => {
+  files = new Set();
+  errorChoice = 'Open Settings';
+  await ext.activate(context());
+  assert.strictEqual(calls.clients.length, 0);
+  assert.strictEqual(calls.errors.length, 1);
+  assert.match(calls.errors[0].message, /Looked in: the djsa\.path setting \(not set\), the Python environment \(no interpreter selected\), PATH/);
+  assert.deepStrictEqual(calls.errors[0].items, ['Open Settings']);
+  assert.deepStrictEqual(calls.executed, [['workbench.action.openSettings', 'djsa.path']]);
+  // Installing it and restarting then works.
+  files.add('/usr/local/bin/djsa');
+  await calls.commands['djsa.restartServer']();
+  assert.strictEqual(calls.clients.length, 1);
+  assert.ok(calls.clients[0].started);
+  await ext.deactivate();
 });

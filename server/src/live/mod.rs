@@ -399,6 +399,21 @@ pub(crate) struct Counter {
 /// Rows of `django_migrations`, as (app, name).
 pub(crate) type Applied = Option<Vec<(String, String)>>;
 
+/// The live-database diagnostics of a project, for the language server (and any other caller):
+/// introspect the database behind `url` on a private runtime (blocking: call it from a blocking
+/// task), then compare it with the models, the applied migrations, the SQLAlchemy tables and the
+/// Alembic head (DJSA301-DJSA333), filtered like the other checks. The error is one
+/// password-free line.
+pub fn live_diagnostics(
+    db: &djsa_analysis::RootDatabase,
+    project: djsa_analysis::Project,
+    url: &str,
+) -> Result<Vec<djsa_analysis::Diagnostic>, LiveError> {
+    let intro = introspect_blocking(url)?;
+    let live = djsa_analysis::schema::LiveSchema::new(db, Some(intro.schema));
+    Ok(djsa_analysis::schema::live_drift(db, project, live).clone())
+}
+
 /// The live drift of a project: introspect, then diff in analysis. Prints a summary on
 /// `--verbose`. Errors are one line, password-free.
 pub fn drift(
@@ -447,6 +462,14 @@ pub fn drift(
                 stderr,
                 "djsa: skipped (live): model {label} not compared: {why}"
             )?;
+        }
+        if let Some(applied) = djsa_analysis::schema::migstate::applied_schema(db, project, s) {
+            for (app, why) in &applied.skipped {
+                writeln!(
+                    stderr,
+                    "djsa: skipped (live): app {app} not compared with its applied migrations: {why}"
+                )?;
+            }
         }
     }
     Ok(diags)

@@ -12,13 +12,13 @@ use sqlx::{Connection, Executor, Row};
 
 use super::{Applied, Counter, Introspection, LiveError, STATEMENT_TIMEOUT_SECS, UrlParts, within};
 
-/// Catalog queries: 8 always, +1 when `django_migrations` exists.
-pub const CATALOG_QUERIES: u32 = 9;
+/// Catalog queries: 8 always, +1 when `django_migrations` exists, +1 when `alembic_version` exists.
+pub const CATALOG_QUERIES: u32 = 10;
 
 const SERVER: &str = "SELECT VERSION() AS version, DATABASE() AS db";
 const TABLES: &str = "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT FROM information_schema.TABLES
 WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME";
-const COLUMNS: &str = "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA
+const COLUMNS: &str = "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION";
 const INDEXES: &str = "SELECT TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS CHAR) AS NON_UNIQUE, COLUMN_NAME
 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
@@ -46,7 +46,8 @@ JOIN information_schema.CHECK_CONSTRAINTS cc
 WHERE tc.TABLE_SCHEMA = DATABASE() AND tc.CONSTRAINT_TYPE = 'CHECK'
 ORDER BY tc.TABLE_NAME, tc.CONSTRAINT_NAME";
 const MIGRATION_TABLES: &str = "SELECT TABLE_NAME FROM information_schema.TABLES
-WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'django_migrations'";
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('django_migrations', 'alembic_version')";
+const ALEMBIC_VERSION: &str = "SELECT version_num FROM alembic_version";
 const DJANGO_MIGRATIONS: &str = "SELECT app, name FROM django_migrations ORDER BY id";
 
 /// Open the configured read-only session. The session characteristic (`SET SESSION TRANSACTION
@@ -159,7 +160,9 @@ pub(crate) async fn introspect(
         "reading check constraints"
     );
     let mt = fetch!(MIGRATION_TABLES, "looking for django_migrations");
-    let applied: Applied = if mt.is_empty() {
+    let has = |name: &str| mt.iter().any(|r| s(r, 0).as_deref() == Some(name));
+    let (has_dm, has_av) = (has("django_migrations"), has("alembic_version"));
+    let applied: Applied = if !has_dm {
         None
     } else {
         let rows = fetch!(DJANGO_MIGRATIONS, "reading django_migrations");
@@ -168,6 +171,12 @@ pub(crate) async fn introspect(
                 .filter_map(|r| Some((s(r, 0)?, s(r, 1)?)))
                 .collect(),
         )
+    };
+    let alembic_versions = if has_av {
+        let rows = fetch!(ALEMBIC_VERSION, "reading alembic_version");
+        Some(rows.iter().filter_map(|r| s(r, 0)).collect())
+    } else {
+        None
     };
     n.statements += 1;
     let _ = conn.execute(sqlx::raw_sql("ROLLBACK")).await;
@@ -205,6 +214,7 @@ pub(crate) async fn introspect(
             nullable: s(r, 3).as_deref() == Some("YES"),
             default,
             is_identity: s(r, 5).is_some_and(|e| e.to_ascii_lowercase().contains("auto_increment")),
+            comment: s(r, 6).filter(|c| !c.is_empty()),
         });
     }
     let mut ix: Vec<(usize, DbIndex)> = Vec::new();
@@ -294,6 +304,7 @@ pub(crate) async fn introspect(
             server_version: version,
             tables: out,
             applied_migrations: applied,
+            alembic_versions,
         },
         catalog_queries: n.catalog,
         statements: n.statements,

@@ -13,8 +13,9 @@ use sqlx::{Connection, Executor, Row};
 
 use super::{Applied, Counter, Introspection, LiveError, STATEMENT_TIMEOUT_SECS, UrlParts, within};
 
-/// Catalog queries: 6 always, +1 when `django_migrations` exists (`migration_tables` decides).
-pub const CATALOG_QUERIES: u32 = 7;
+/// Catalog queries: 6 always, +1 when `django_migrations` exists, +1 when `alembic_version`
+/// exists (`migration_tables` decides).
+pub const CATALOG_QUERIES: u32 = 8;
 
 const SERVER: &str = "SELECT current_setting('server_version') AS version, current_setting('transaction_read_only') AS ro";
 const TABLES: &str = "SELECT c.relname::text AS table_name, c.relkind::text AS kind, obj_description(c.oid, 'pg_class') AS comment
@@ -23,7 +24,8 @@ WHERE c.relkind IN ('r','p','v','m','f') AND n.nspname = ANY (current_schemas(fa
 ORDER BY array_position(current_schemas(false), n.nspname::name), 1";
 const COLUMNS: &str = "SELECT c.relname::text AS table_name, a.attname::text AS column_name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull AS not_null,
-       pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attidentity::text AS identity
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attidentity::text AS identity,
+       pg_catalog.col_description(a.attrelid, a.attnum) AS comment
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -59,7 +61,8 @@ JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
 WHERE n.nspname = ANY (current_schemas(false))
 ORDER BY 1, 2";
-const MIGRATION_TABLES: &str = "SELECT to_regclass('django_migrations')::text AS django_migrations";
+const MIGRATION_TABLES: &str = "SELECT to_regclass('django_migrations')::text AS django_migrations, to_regclass('alembic_version')::text AS alembic_version";
+const ALEMBIC_VERSION: &str = "SELECT version_num::text AS version_num FROM alembic_version";
 const DJANGO_MIGRATIONS: &str = "SELECT app::text, name::text FROM django_migrations ORDER BY id";
 
 /// Open the configured read-only session: connect (bounded by `timeout`), make the session and
@@ -167,6 +170,13 @@ pub(crate) async fn introspect(
     } else {
         None
     };
+    let has_av = mt.first().and_then(|r| s(r, "alembic_version")).is_some();
+    let alembic_versions = if has_av {
+        let rows = fetch!(ALEMBIC_VERSION, "reading alembic_version");
+        Some(rows.iter().filter_map(|r| s(r, "version_num")).collect())
+    } else {
+        None
+    };
     n.statements += 1;
     // Nothing was written; end the transaction anyway, then close.
     let _ = conn.execute(sqlx::raw_sql("ROLLBACK")).await;
@@ -218,6 +228,7 @@ pub(crate) async fn introspect(
             nullable: !b(r, "not_null"),
             default,
             is_identity: identity,
+            comment: s(r, "comment"),
         });
     }
     for r in &constraints {
@@ -277,6 +288,7 @@ pub(crate) async fn introspect(
             server_version: version,
             tables: out,
             applied_migrations: applied,
+            alembic_versions,
         },
         catalog_queries: n.catalog,
         statements: n.statements,

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use djsa_analysis::schema::{
-    Backend, DbColumn, DbForeignKey, DbIndex, DbSchema, DbTable, normalize_type,
+    Backend, DbCheck, DbColumn, DbForeignKey, DbIndex, DbSchema, DbTable, normalize_type,
 };
 use rustc_hash::FxHashMap;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
@@ -14,8 +14,8 @@ use sqlx::{Connection, Row};
 
 use super::{Applied, Counter, Introspection, LiveError, UrlParts, within};
 
-/// Catalog queries: 6 always, +1 when `django_migrations` exists.
-pub const CATALOG_QUERIES: u32 = 7;
+/// Catalog queries: 6 always, +1 when `django_migrations` exists, +1 when `alembic_version` exists.
+pub const CATALOG_QUERIES: u32 = 8;
 
 const SERVER: &str = "SELECT sqlite_version() AS version";
 const SCHEMA: &str = "SELECT type, name, tbl_name, sql FROM sqlite_schema
@@ -40,8 +40,8 @@ const FOREIGN_KEYS: &str =
 FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) fk
 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
 ORDER BY m.name, fk.id, fk.seq";
-const MIGRATION_TABLES: &str =
-    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'django_migrations'";
+const MIGRATION_TABLES: &str = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('django_migrations', 'alembic_version')";
+const ALEMBIC_VERSION: &str = "SELECT version_num FROM alembic_version";
 const DJANGO_MIGRATIONS: &str = "SELECT app, name FROM django_migrations ORDER BY id";
 
 /// Open the database file read-only. It must exist: nothing is ever created.
@@ -114,7 +114,15 @@ pub(crate) async fn introspect(
     let indexes = fetch!(INDEXES, "reading indexes");
     let fks = fetch!(FOREIGN_KEYS, "reading foreign keys");
     let mt = fetch!(MIGRATION_TABLES, "looking for django_migrations");
-    let applied: Applied = if mt.is_empty() {
+    let has = |name: &str| mt.iter().any(|r| s(r, "name").as_deref() == Some(name));
+    let (has_dm, has_av) = (has("django_migrations"), has("alembic_version"));
+    let alembic_versions = if has_av {
+        let rows = fetch!(ALEMBIC_VERSION, "reading alembic_version");
+        Some(rows.iter().filter_map(|r| s(r, "version_num")).collect())
+    } else {
+        None
+    };
+    let applied: Applied = if !has_dm {
         None
     } else {
         let rows = fetch!(DJANGO_MIGRATIONS, "reading django_migrations");
@@ -146,7 +154,7 @@ pub(crate) async fn introspect(
             uniques: Vec::new(),
             indexes: Vec::new(),
             foreign_keys: Vec::new(),
-            checks: Vec::new(),
+            checks: named_checks(&sql),
             comment: None,
         });
     }
@@ -168,6 +176,7 @@ pub(crate) async fn introspect(
             nullable: i(r, "not_null") == 0 && pk == 0,
             default: s(r, "dflt_value"),
             is_identity: pk > 0 && autoinc.get(&ti).copied().unwrap_or(false),
+            comment: None,
         });
     }
     pks.sort();
@@ -253,10 +262,105 @@ pub(crate) async fn introspect(
             server_version: version,
             tables: out,
             applied_migrations: applied,
+            alembic_versions,
         },
         catalog_queries: n.catalog,
         statements: n.statements,
         connect_time,
         query_time,
     })
+}
+
+/// Named CHECK constraints of a `CREATE TABLE` statement (`CONSTRAINT "name" CHECK (...)`): SQLite
+/// keeps them only in the SQL text. Names only, with the parenthesised condition as written;
+/// unnamed checks are left out (there is nothing to match them by).
+pub(crate) fn named_checks(sql: &str) -> Vec<DbCheck> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    // Skip string literals; find the keyword CONSTRAINT outside them.
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            c if c.is_ascii_alphabetic() => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                if !sql[start..i].eq_ignore_ascii_case("constraint") {
+                    continue;
+                }
+                let rest = &sql[i..];
+                let (name, after) = match ident(rest.trim_start()) {
+                    Some(x) => x,
+                    None => continue,
+                };
+                let after = after.trim_start();
+                if let (Some(kw), Some(rest)) = (after.get(..5), after.get(5..))
+                    && kw.eq_ignore_ascii_case("check")
+                {
+                    let cond = rest.trim_start();
+                    let def = balanced(cond).unwrap_or(cond);
+                    out.push(DbCheck {
+                        name,
+                        definition: format!("CHECK {def}"),
+                    });
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// A quoted (`"x"`, `` `x` ``, `[x]`) or bare identifier at the start of `s`, and the rest.
+fn ident(s: &str) -> Option<(String, &str)> {
+    let first = s.chars().next()?;
+    let close = match first {
+        '"' => '"',
+        '`' => '`',
+        '[' => ']',
+        c if c.is_alphanumeric() || c == '_' => {
+            let end = s
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(s.len());
+            return Some((s[..end].to_string(), &s[end..]));
+        }
+        _ => return None,
+    };
+    let inner = &s[1..];
+    let end = inner.find(close)?;
+    Some((inner[..end].to_string(), &inner[end + 1..]))
+}
+
+/// The balanced `( ... )` group at the start of `s`.
+fn balanced(s: &str) -> Option<&str> {
+    if !s.starts_with('(') {
+        return None;
+    }
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&s[..=i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }

@@ -232,8 +232,23 @@ fn introspection_uses_a_constant_number_of_queries() {
             assert_eq!(i.schema.tables.len(), (k + 1) * 10);
             counts.push(i.catalog_queries);
         }
-        assert_eq!(counts, [sqlite::CATALOG_QUERIES - 1; 3]);
+        // Neither django_migrations nor alembic_version: two queries fewer.
+        assert_eq!(counts, [sqlite::CATALOG_QUERIES - 2; 3]);
+        for sql in [
+            "CREATE TABLE django_migrations (id integer PRIMARY KEY, app varchar(255), name varchar(255), applied datetime)",
+            "INSERT INTO django_migrations (app, name, applied) VALUES ('shop', '0001_initial', '2026-01-01')",
+            "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY)",
+            "INSERT INTO alembic_version VALUES ('a1b2')",
+        ] {
+            w.execute(sqlx::raw_sql(sql)).await.unwrap();
+        }
         let i = introspect(&format!("sqlite://{}", path.display())).await.unwrap();
+        assert_eq!(i.catalog_queries, sqlite::CATALOG_QUERIES);
+        assert_eq!(i.schema.alembic_versions, Some(vec!["a1b2".to_string()]));
+        assert_eq!(
+            i.schema.applied_migrations,
+            Some(vec![("shop".to_string(), "0001_initial".to_string())])
+        );
         let t = i.schema.table("t0_0").unwrap();
         assert_eq!(t.primary_key, ["id"]);
         assert_eq!(t.uniques, [vec!["name".to_string()]]);
@@ -275,4 +290,41 @@ fn stalled_server_times_out() {
             assert!(!e.0.contains("topsecret"), "{e}");
         }
     });
+}
+
+#[test]
+fn sqlite_named_checks_survive_odd_text() {
+    for sql in [
+        "CREATE TABLE t (a int, CONSTRAINT x ché",
+        "CREATE TABLE t (CONSTRAINT \"é\" CHECK (a > 'é'",
+        "CONSTRAINT",
+        "CONSTRAINT [unterminated",
+        "'unterminated",
+    ] {
+        let _ = super::sqlite::named_checks(sql);
+    }
+    assert_eq!(
+        super::sqlite::named_checks("CREATE TABLE t (a int, CONSTRAINT \"é\" CHECK (a > 'é'))")[0]
+            .name,
+        "é"
+    );
+}
+
+#[test]
+fn sqlite_named_checks_come_from_the_create_table_sql() {
+    let sql = r#"CREATE TABLE "shop_book" ("id" integer NOT NULL PRIMARY KEY, "note" varchar(10) NOT NULL DEFAULT 'constraint x check (1)', "pages" integer unsigned NOT NULL CHECK ("pages" >= 0), CONSTRAINT "price_positive" CHECK (("price" >= 0 AND ("x" IN ('(', ')')))), constraint [other] check(a>1), CONSTRAINT "u" UNIQUE ("note"))"#;
+    let got: Vec<(String, String)> = super::sqlite::named_checks(sql)
+        .into_iter()
+        .map(|c| (c.name, c.definition))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "price_positive".to_string(),
+                r#"CHECK (("price" >= 0 AND ("x" IN ('(', ')'))))"#.to_string()
+            ),
+            ("other".to_string(), "CHECK (a>1)".to_string()),
+        ]
+    );
 }

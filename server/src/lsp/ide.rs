@@ -8,6 +8,10 @@ use djsa_analysis::fields::FieldKind;
 use djsa_analysis::migrations::migration_analysis;
 use djsa_analysis::project::{Field, Model, ProjectModel, project_model};
 use djsa_analysis::resolve::{Resolved, Resolver};
+use djsa_analysis::schema::Backend;
+use djsa_analysis::schema::expected::django_ddl_type;
+use djsa_analysis::sqla::django::{DjTable, django_tables};
+use djsa_analysis::sqla::sqla_tables;
 use djsa_analysis::syntax::{Expr, ExprKind, Stmt, Target as SyntaxTarget};
 
 fn contains(span: Span, offset: u32) -> bool {
@@ -107,6 +111,58 @@ fn model_hover(pm: &ProjectModel, idx: usize) -> String {
     out
 }
 
+/// Model hover plus what needs the whole project: the last migration and the SQLAlchemy side.
+fn model_hover_full(db: &dyn Db, project: Project, pm: &ProjectModel, idx: usize) -> String {
+    let mut out = model_hover(pm, idx);
+    let m = &pm.models[idx];
+    if let Some(mig) = super::references::last_touched(db, project, pm, idx, None) {
+        out.push_str(&format!(
+            "- last migration: `{}.{mig}`\n",
+            m.app_label.as_deref().unwrap_or("?")
+        ));
+    }
+    if !m.abstract_
+        && let Some(table) = db_table(pm, idx)
+    {
+        let index = sqla_tables(db, project);
+        for t in index
+            .tables
+            .iter()
+            .filter(|t| t.name == table && t.schema.is_none())
+        {
+            out.push_str(&format!(
+                "- SQLAlchemy: table `{}` in `{}`\n",
+                t.name,
+                t.file.path(db)
+            ));
+        }
+    }
+    out
+}
+
+/// Django's column type of a field on each backend (non-relation fields the state knows).
+fn backend_types(db: &dyn Db, project: Project, m: &Model, f: &Field) -> Option<String> {
+    if f.kind.is_relation() {
+        return None;
+    }
+    let ma = migration_analysis(db, project);
+    let def = ma
+        .to_state
+        .get(m.app_label.as_deref()?, &m.model_name())?
+        .field(&f.name)?;
+    let mut parts = Vec::new();
+    for (backend, mariadb, name) in [
+        (Backend::Postgresql, false, "PostgreSQL"),
+        (Backend::Mysql, false, "MySQL"),
+        (Backend::Sqlite, false, "SQLite"),
+    ] {
+        if let Some(t) = django_ddl_type(backend, mariadb, f.kind, def) {
+            parts.push(format!("{name} `{t}`"));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
 fn field_hover(db: &dyn Db, project: Project, pm: &ProjectModel, idx: usize, f: &Field) -> String {
     let m = &pm.models[idx];
     let text = f.file.text(db);
@@ -193,18 +249,120 @@ fn field_hover(db: &dyn Db, project: Project, pm: &ProjectModel, idx: usize, f: 
     if !shown.is_empty() {
         out.push_str(&format!("- options: {}\n", shown.join(", ")));
     }
+    if let Some(types) = backend_types(db, project, m, f) {
+        out.push_str(&format!("- type: {types}\n"));
+    }
+    if let Some(mig) = super::references::last_touched(db, project, pm, idx, Some(&f.name)) {
+        out.push_str(&format!(
+            "- last migration: `{}.{mig}`\n",
+            m.app_label.as_deref().unwrap_or("?")
+        ));
+    }
+    if !is_m2m
+        && !m.abstract_
+        && let Some(table) = db_table(pm, idx)
+    {
+        let index = sqla_tables(db, project);
+        for t in index
+            .tables
+            .iter()
+            .filter(|t| t.name == table && t.schema.is_none())
+        {
+            if let Some(c) = t.column(&column) {
+                out.push_str(&format!(
+                    "- SQLAlchemy: column `{}.{}` (`{}`{}) in `{}`\n",
+                    t.name,
+                    c.name,
+                    c.ty.category(),
+                    if c.nullable { ", nullable" } else { "" },
+                    c.file.path(db)
+                ));
+            }
+        }
+    }
     out
 }
 
+/// Hover on a SQLAlchemy table or column: its database shape and the Django side.
+fn sqla_hover(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    offset: u32,
+) -> Option<(Span, String)> {
+    let index = sqla_tables(db, project);
+    let dj = django_tables(db, project);
+    for t in &index.tables {
+        let same = |d: &&DjTable| t.schema.is_none() && d.db_table == t.name;
+        for c in &t.columns {
+            if c.file != file || !contains(c.span, offset) {
+                continue;
+            }
+            let mut out = format!(
+                "**{}.{}**: SQLAlchemy column `{}`\n\n",
+                t.qualified_name(),
+                c.name,
+                c.ty.category()
+            );
+            out.push_str(&format!(
+                "- null: {} · unique: {} · index: {}{}\n",
+                c.nullable,
+                c.unique,
+                c.index,
+                if c.primary_key { " · primary key" } else { "" }
+            ));
+            for fk in t
+                .foreign_keys
+                .iter()
+                .filter(|k| k.columns.contains(&c.name))
+            {
+                out.push_str(&format!(
+                    "- references `{}({})`\n",
+                    fk.target_table.as_deref().unwrap_or("?"),
+                    fk.target_columns.join(", ")
+                ));
+            }
+            for d in dj.tables.iter().filter(same) {
+                match d.column(&c.name) {
+                    Some(dc) => out.push_str(&format!(
+                        "- Django: `{}.{}` ({}{})\n",
+                        d.label,
+                        dc.field,
+                        dc.kind.map(FieldKind::name).unwrap_or("field"),
+                        if dc.nullable { ", null=True" } else { "" }
+                    )),
+                    None => out.push_str(&format!(
+                        "- Django: no field of `{}` has this column\n",
+                        d.label
+                    )),
+                }
+            }
+            return Some((c.span, out));
+        }
+        if t.file == file && contains(t.span, offset) {
+            let mut out = format!("**{}** (SQLAlchemy table)\n\n", t.qualified_name());
+            let cols: Vec<String> = t.columns.iter().map(|c| format!("`{}`", c.name)).collect();
+            if !cols.is_empty() {
+                out.push_str(&format!("- columns: {}\n", cols.join(", ")));
+            }
+            for d in dj.tables.iter().filter(same) {
+                out.push_str(&format!("- Django: model `{}`\n", d.label));
+            }
+            return Some((t.span, out));
+        }
+    }
+    None
+}
+
 /// What is under the cursor.
-enum Target<'a> {
+pub(crate) enum Target<'a> {
     Model(usize),
     Field(usize, &'a Field),
     /// The `to` of a relation field, resolved (or not) to a model.
     Reference(Span, Option<usize>),
 }
 
-fn find<'a>(
+pub(crate) fn find<'a>(
     db: &dyn Db,
     project: Project,
     pm: &'a ProjectModel,
@@ -247,10 +405,13 @@ pub fn hover(
     offset: u32,
 ) -> Option<(Span, String)> {
     let pm = project_model(db, project);
-    match find(db, project, pm, file, offset)? {
-        Target::Model(i) => Some((pm.models[i].name_span, model_hover(pm, i))),
+    let Some(target) = find(db, project, pm, file, offset) else {
+        return sqla_hover(db, project, file, offset);
+    };
+    match target {
+        Target::Model(i) => Some((pm.models[i].name_span, model_hover_full(db, project, pm, i))),
         Target::Field(i, f) => Some((f.name_span, field_hover(db, project, pm, i, f))),
-        Target::Reference(span, Some(t)) => Some((span, model_hover(pm, t))),
+        Target::Reference(span, Some(t)) => Some((span, model_hover_full(db, project, pm, t))),
         Target::Reference(_, None) => None,
     }
 }
@@ -477,6 +638,225 @@ pub const META_OPTIONS: &[&str] = &[
 
 const RELATION_CALLS: &[&str] = &["ForeignKey", "ManyToManyField", "OneToOneField"];
 
+/// `Field.__init__` keyword options a model field call may give (internal ones left out).
+const FIELD_OPTIONS: &[&str] = &[
+    "verbose_name",
+    "primary_key",
+    "max_length",
+    "unique",
+    "blank",
+    "null",
+    "db_index",
+    "default",
+    "editable",
+    "unique_for_date",
+    "unique_for_month",
+    "unique_for_year",
+    "choices",
+    "help_text",
+    "db_column",
+    "db_tablespace",
+    "validators",
+    "error_messages",
+    "db_comment",
+    "db_default",
+];
+
+/// The keyword options of a field class: its own parameters, then `Field`'s.
+pub fn field_options(kind: FieldKind) -> Vec<&'static str> {
+    use FieldKind as K;
+    let own: &[&str] = match kind {
+        // OneToOneField passes its keywords on to ForeignKey.
+        K::OneToOneField => K::ForeignKey.positional_params(),
+        K::CharField | K::TextField => &["db_collation"],
+        K::SlugField => &["allow_unicode"],
+        K::GeneratedField => &["expression", "output_field", "db_persist"],
+        K::CompositePrimaryKey => return Vec::new(),
+        K::GenericForeignKey => return kind.positional_params().to_vec(),
+        _ => kind.positional_params(),
+    };
+    let takes_length = kind.is_char_like() || kind.default_max_length().is_some();
+    let mut out: Vec<&'static str> = Vec::new();
+    for o in own.iter().chain(FIELD_OPTIONS) {
+        let internal = matches!(*o, "name" | "rel" | "auto_created" | "serialize");
+        if internal || out.contains(o) || (*o == "max_length" && !takes_length) {
+            continue;
+        }
+        out.push(o);
+    }
+    out
+}
+
+/// Inside the argument list of a call: (start of the arguments, callee's last name component).
+/// Read from the text (the line may not parse yet); `None` inside a string or a nested bracket.
+fn call_at(text: &str, offset: usize) -> Option<(usize, &str)> {
+    let window_start = offset.saturating_sub(4000);
+    let mut start = window_start;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let bytes = text.as_bytes();
+    // Scan forward, tracking brackets and strings, to know the state at `offset`.
+    let mut stack: Vec<usize> = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut i = start;
+    while i < offset {
+        let b = bytes[i];
+        match quote {
+            Some(q) => {
+                if b == b'\\' {
+                    i += 1;
+                } else if b == q || b == b'\n' {
+                    quote = None;
+                }
+            }
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'#' => {
+                    while i < offset && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'(' | b'[' | b'{' => stack.push(i),
+                b')' | b']' | b'}' => {
+                    stack.pop();
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    if quote.is_some() {
+        return None;
+    }
+    let open = *stack.last()?;
+    if bytes[open] != b'(' {
+        return None;
+    }
+    let before = text[..open].trim_end();
+    let callee = before
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+        .next()?;
+    let last = callee.rsplit('.').next()?;
+    (!last.is_empty()).then_some((open + 1, last))
+}
+
+/// Keyword names already given in an argument list (`name=` at the top level).
+fn given_keywords(args: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut current = String::new();
+    for ch in args.chars() {
+        if let Some(q) = quote {
+            if ch == q {
+                quote = None;
+            }
+            continue;
+        }
+        match ch {
+            '"' | '\'' => quote = Some(ch),
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth -= 1;
+                if depth < 0 {
+                    break;
+                }
+            }
+            ',' if depth == 0 => current.clear(),
+            '=' if depth == 0 => {
+                let name = current.trim();
+                if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    out.push(name.to_string());
+                }
+                current.clear();
+            }
+            c if depth == 0 => current.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Completion of keyword options inside `models.CharField(|)`.
+fn field_option_completion(text: &str, offset: usize) -> Option<Vec<Completion>> {
+    let (args_start, callee) = call_at(text, offset)?;
+    let kind = FieldKind::from_django_name(callee)?;
+    // What is typed since the last `,` / `(`: an identifier prefix, or nothing.
+    let since = &text[args_start..offset];
+    let typed_from = since
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let typed = &since[typed_from..];
+    let before_typed = since[..typed_from].trim_end();
+    if !(before_typed.is_empty() || before_typed.ends_with(',')) {
+        return None;
+    }
+    let rest_end = text[offset..]
+        .find(['\n'])
+        .map(|i| offset + i)
+        .unwrap_or(text.len());
+    let mut given = given_keywords(since);
+    given.extend(given_keywords(&text[offset..rest_end]));
+    let start = (args_start + typed_from) as u32;
+    Some(
+        field_options(kind)
+            .into_iter()
+            .filter(|o| o.starts_with(typed) && !given.iter().any(|g| g == o))
+            .map(|o| Completion {
+                label: o.to_string(),
+                detail: Some(format!("{} option", kind.name())),
+                is_model: false,
+                replace: Span::new(start, offset as u32),
+                insert: format!("{o}="),
+            })
+            .collect(),
+    )
+}
+
+/// Names assigned directly in the `class Meta:` body around `line_start`.
+fn meta_names_set(text: &str, line_start: usize) -> Vec<String> {
+    let mut meta_line = None;
+    let here = indentation(text[line_start..].lines().next().unwrap_or(""));
+    let mut end = line_start;
+    while end > 0 {
+        let pos = text[..end - 1].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let line = &text[pos..end];
+        end = pos;
+        if line.trim().is_empty() {
+            continue;
+        }
+        if indentation(line) < here {
+            let t = line.trim();
+            if t.starts_with("class Meta") {
+                meta_line = Some((pos, indentation(line)));
+            }
+            break;
+        }
+    }
+    let Some((start, meta_indent)) = meta_line else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, line) in text[start..].lines().enumerate() {
+        if i == 0 || line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        if indentation(line) <= meta_indent {
+            break;
+        }
+        let t = line.trim_start();
+        if let Some((name, _)) = t.split_once('=') {
+            let name = name.trim();
+            if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// Inside the string of `ForeignKey("…`: the offset where the string's content starts.
 /// Read from the text, so it works while the line does not parse yet.
 fn reference_string_start(line: &str) -> Option<usize> {
@@ -614,12 +994,21 @@ pub fn completion(db: &dyn Db, project: Project, file: SourceFile, offset: u32) 
         out.dedup_by(|a, b| a.label == b.label);
         return out;
     }
+    if let Some(items) = field_option_completion(text, offset) {
+        return items;
+    }
     if in_meta_body(text, line_start, prefix) {
         let typed = prefix.trim_start();
         let start = (offset - typed.len()) as u32;
-        return META_OPTIONS
-            .iter()
-            .filter(|o| o.starts_with(typed))
+        let set = meta_names_set(text, line_start);
+        let version = project_model(db, project).django_version;
+        // `index_together` left DEFAULT_NAMES in Django 5.1.
+        let old = (version < (5, 1)).then_some("index_together");
+        let mut names: Vec<&str> = META_OPTIONS.iter().copied().chain(old).collect();
+        names.sort_unstable();
+        return names
+            .into_iter()
+            .filter(|o| o.starts_with(typed) && !set.iter().any(|s| s == o))
             .map(|o| Completion {
                 label: (*o).to_string(),
                 detail: Some("Meta option".into()),
@@ -656,6 +1045,41 @@ mod tests {
             reference_string_start("    a = models.ForeignKey(\"a.B\")"),
             None
         );
+    }
+
+    #[test]
+    fn field_call_contexts() {
+        let t = "    a = models.CharField(max_length=3, ";
+        assert_eq!(call_at(t, t.len()), Some((25, "CharField")));
+        let t = "    a = models.CharField(choices=f(";
+        assert_eq!(call_at(t, t.len()).map(|c| c.1), Some("f"));
+        let t = "    a = models.CharField(help_text=\"(";
+        assert_eq!(call_at(t, t.len()), None);
+        assert_eq!(
+            given_keywords("max_length=3, default=f(a=1), null"),
+            ["max_length", "default"]
+        );
+        let t = "    a = models.CharField(max_length=3, nu";
+        let items = field_option_completion(t, t.len()).unwrap_or_default();
+        let labels: Vec<&str> = items.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["null"]);
+        assert_eq!(items[0].insert, "null=");
+        assert_eq!(items[0].replace, Span::new(39, 41));
+        let t = "    a = models.IntegerField(";
+        let items = field_option_completion(t, t.len()).unwrap_or_default();
+        assert!(items.iter().any(|c| c.label == "null"));
+        assert!(!items.iter().any(|c| c.label == "max_length"));
+        assert!(field_options(FieldKind::ForeignKey).starts_with(&["to", "on_delete"]));
+        assert!(field_options(FieldKind::OneToOneField).contains(&"related_name"));
+        let t = "    a = models.CharField(max_length=3 ";
+        assert!(field_option_completion(t, t.len()).is_none());
+    }
+
+    #[test]
+    fn meta_names_already_set() {
+        let t = "class A(models.Model):\n    class Meta:\n        ordering = []\n        \n        db_table = 'x'\n\n    x = 1\n";
+        let ls = t.find("        \n").unwrap_or(0);
+        assert_eq!(meta_names_set(t, ls), ["ordering", "db_table"]);
     }
 
     #[test]

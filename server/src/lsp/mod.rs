@@ -5,8 +5,13 @@
 //! - [`convert`]: byte spans <-> positions in the negotiated encoding, diagnostics, fixes.
 //! - [`ide`]: hover, definition, symbols, completion over the project model.
 
+pub mod actions;
 pub mod convert;
+pub mod definition;
 pub mod ide;
+pub mod lens;
+pub mod livedb;
+pub mod references;
 pub mod session;
 
 use std::panic::AssertUnwindSafe;
@@ -62,11 +67,18 @@ struct Inner {
     changed: watch::Sender<u64>,
     /// What was last published per document (version, diagnostics), to send only changes.
     published: tokio::sync::Mutex<Published>,
+    /// Database URL for live drift, and the live task's wake-up.
+    live: Mutex<livedb::LiveConfig>,
+    live_kick: watch::Sender<u64>,
 }
 
 #[derive(Clone)]
 pub struct Backend {
     inner: Arc<Inner>,
+    /// Multi-root workspaces: one more backend (session, database, diagnostics and live tasks)
+    /// per workspace folder after the first; requests go to the folder holding the file
+    /// ([`Backend::route`]). Empty in those backends themselves.
+    roots: Arc<Mutex<Vec<Backend>>>,
 }
 
 fn log(msg: &str) {
@@ -93,14 +105,21 @@ fn content_modified() -> Error {
 impl Backend {
     fn new(client: Client) -> Self {
         let (tx, rx) = watch::channel(0u64);
+        let (kick, kick_rx) = watch::channel(0u64);
         let inner = Arc::new(Inner {
             client,
             session: Mutex::new(Session::new()),
             changed: tx,
             published: tokio::sync::Mutex::new(FxHashMap::default()),
+            live: Mutex::new(livedb::LiveConfig::default()),
+            live_kick: kick,
         });
         tokio::spawn(diagnostics_task(inner.clone(), rx));
-        Backend { inner }
+        tokio::spawn(livedb::live_task(inner.clone(), kick_rx));
+        Backend {
+            inner,
+            roots: Arc::default(),
+        }
     }
 
     fn session(&self) -> MutexGuard<'_, Session> {
@@ -150,13 +169,142 @@ impl Backend {
         Err(content_modified())
     }
 
-    /// Custom request `djsa/status`: whether indexing finished, the revision and file count.
+    fn root(&self) -> Option<PathBuf> {
+        self.session().client.root.clone()
+    }
+
+    /// This backend and those of the other workspace folders.
+    fn all_roots(&self) -> Vec<Backend> {
+        let mut out = vec![self.clone()];
+        out.extend(
+            self.roots
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .cloned(),
+        );
+        out
+    }
+
+    /// The backend of the workspace folder holding a path (the innermost one), else this one.
+    fn route_path(&self, path: &Path) -> Backend {
+        let mut best: Option<(usize, Backend)> = None;
+        for b in self.all_roots() {
+            if let Some(r) = b.root()
+                && path.starts_with(&r)
+            {
+                let n = r.components().count();
+                if best.as_ref().is_none_or(|(m, _)| n > *m) {
+                    best = Some((n, b));
+                }
+            }
+        }
+        best.map(|(_, b)| b).unwrap_or_else(|| self.clone())
+    }
+
+    fn route(&self, uri: &lsp::Uri) -> Backend {
+        match path_of_uri(uri) {
+            Some(p) => self.route_path(&p),
+            None => self.clone(),
+        }
+    }
+
+    /// Commands name their file in the first argument (`path`, or `uri` for the lens command).
+    fn route_command(&self, params: &lsp::ExecuteCommandParams) -> Backend {
+        let arg = params.arguments.first();
+        if let Some(p) = arg.and_then(|a| a.get("path")).and_then(Value::as_str) {
+            return self.route_path(Path::new(p));
+        }
+        match arg
+            .and_then(|a| a.get("uri"))
+            .and_then(Value::as_str)
+            .and_then(|u| u.parse::<lsp::Uri>().ok())
+        {
+            Some(u) => self.route(&u),
+            None => self.clone(),
+        }
+    }
+
+    /// File events grouped by the backend that owns them.
+    fn split_events(&self, changes: Vec<lsp::FileEvent>) -> Vec<(Backend, Vec<lsp::FileEvent>)> {
+        let roots = self.all_roots();
+        let mut groups: Vec<Vec<lsp::FileEvent>> = vec![Vec::new(); roots.len()];
+        for ev in changes {
+            let target = path_of_uri(&ev.uri).map(|p| self.route_path(&p));
+            let i = target
+                .and_then(|t| roots.iter().position(|r| Arc::ptr_eq(&r.inner, &t.inner)))
+                .unwrap_or(0);
+            groups[i].push(ev);
+        }
+        roots
+            .into_iter()
+            .zip(groups)
+            .filter(|(_, g)| !g.is_empty())
+            .collect()
+    }
+
+    /// A backend for another workspace folder, configured like this one.
+    fn add_root(&self, folder: PathBuf) -> Backend {
+        let b = Backend::new(self.inner.client.clone());
+        let mut info = self.session().client.clone();
+        info.root = Some(folder);
+        b.session().client = info;
+        let live = self
+            .inner
+            .live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        *b.inner.live.lock().unwrap_or_else(|e| e.into_inner()) = live;
+        self.roots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(b.clone());
+        b
+    }
+
+    /// Forget a workspace folder's backend and withdraw its diagnostics.
+    async fn remove_root(&self, folder: &Path) {
+        let removed: Vec<Backend> = {
+            let mut roots = self.roots.lock().unwrap_or_else(|e| e.into_inner());
+            let (gone, keep): (Vec<Backend>, Vec<Backend>) = roots
+                .drain(..)
+                .partition(|b| b.root().as_deref() == Some(folder));
+            *roots = keep;
+            gone
+        };
+        for b in removed {
+            let published: Vec<lsp::Uri> = b.inner.published.lock().await.keys().cloned().collect();
+            for uri in published {
+                self.inner
+                    .client
+                    .publish_diagnostics(uri, Vec::new(), None)
+                    .await;
+            }
+        }
+    }
+
+    /// Wake the live-drift task (it decides whether a database is configured).
+    fn kick_live(&self) {
+        self.inner.live_kick.send_modify(|n| *n += 1);
+    }
+
+    /// Custom request `djsa/status`: whether indexing finished (every workspace folder), the
+    /// revision (of the first folder), the file count and the number of folders.
     async fn status(&self) -> Result<Value> {
-        let s = self.session();
+        let roots = self.all_roots();
+        let mut indexed = true;
+        let mut files = 0;
+        for b in &roots {
+            let s = b.session();
+            indexed &= s.ws.is_some();
+            files += s.ws.as_ref().map(|w| w.files.len()).unwrap_or(0);
+        }
         Ok(serde_json::json!({
-            "indexed": s.ws.is_some(),
-            "revision": s.revision,
-            "files": s.ws.as_ref().map(|w| w.files.len()).unwrap_or(0),
+            "indexed": indexed,
+            "revision": self.session().revision,
+            "files": files,
+            "roots": roots.len(),
         }))
     }
 
@@ -195,6 +343,7 @@ impl Backend {
             Ok(Ok(ws)) => {
                 let n = ws.files.len();
                 self.mutate(|s| s.install(ws));
+                self.kick_live();
                 if let Some(p) = &progress {
                     p.report(format!("Checking {n} files")).await;
                 }
@@ -252,7 +401,10 @@ impl Backend {
         let ov = self.session().client.overrides.clone();
         let loaded = tokio::task::spawn_blocking(move || Workspace::load(&root, &ov)).await;
         match loaded {
-            Ok(Ok(ws)) => self.mutate(|s| s.install(ws)),
+            Ok(Ok(ws)) => {
+                self.mutate(|s| s.install(ws));
+                self.kick_live();
+            }
             Ok(Err(e)) => {
                 self.inner
                     .client
@@ -270,7 +422,15 @@ impl Backend {
 /// All diagnostics of the project, per file, converted for the client.
 fn compute_diagnostics(snap: &Snapshot) -> Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> {
     let db = &snap.db;
-    let diags = check_project(db, snap.project);
+    // The check families are independent queries: compute them on all cores first (an edit
+    // cancels the workers like any other query; the panic reaches `Cancelled::catch` above).
+    crate::workspace::prewarm_checks(db, snap.project);
+    let live = snap
+        .live
+        .map(|l| djsa_analysis::schema::live_drift(db, snap.project, l));
+    let diags = check_project(db, snap.project)
+        .iter()
+        .chain(live.into_iter().flatten());
     let mut per_file: FxHashMap<SourceFile, Vec<lsp::Diagnostic>> = FxHashMap::default();
     let mut maps: FxHashMap<SourceFile, LineMap<'_>> = FxHashMap::default();
     for d in diags {
@@ -511,220 +671,12 @@ fn document_symbol(map: &LineMap<'_>, s: &ide::Symbol) -> lsp::DocumentSymbol {
     }
 }
 
-impl LanguageServer for Backend {
-    async fn initialize(&self, params: lsp::InitializeParams) -> Result<lsp::InitializeResult> {
-        let info = client_info(&params);
-        let enc = info.enc.unwrap_or(Encoding::Utf16);
-        self.session().client = info;
-        Ok(lsp::InitializeResult {
-            server_info: Some(lsp::ServerInfo {
-                name: "djsa".into(),
-                version: Some(env!("CARGO_PKG_VERSION").into()),
-            }),
-            capabilities: lsp::ServerCapabilities {
-                position_encoding: Some(enc.kind()),
-                text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
-                    lsp::TextDocumentSyncOptions {
-                        open_close: Some(true),
-                        change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
-                        will_save: None,
-                        will_save_wait_until: None,
-                        save: Some(lsp::TextDocumentSyncSaveOptions::SaveOptions(
-                            lsp::SaveOptions {
-                                include_text: Some(false),
-                            },
-                        )),
-                    },
-                )),
-                hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
-                definition_provider: Some(lsp::OneOf::Left(true)),
-                document_symbol_provider: Some(lsp::OneOf::Left(true)),
-                workspace_symbol_provider: Some(lsp::OneOf::Left(true)),
-                completion_provider: Some(lsp::CompletionOptions {
-                    trigger_characters: Some(vec!["\"".into(), "'".into(), ".".into()]),
-                    ..Default::default()
-                }),
-                code_action_provider: Some(lsp::CodeActionProviderCapability::Options(
-                    lsp::CodeActionOptions {
-                        code_action_kinds: Some(vec![lsp::CodeActionKind::QUICKFIX]),
-                        work_done_progress_options: Default::default(),
-                        resolve_provider: Some(false),
-                    },
-                )),
-                execute_command_provider: Some(lsp::ExecuteCommandOptions {
-                    commands: vec![CREATE_FILE_COMMAND.into()],
-                    work_done_progress_options: Default::default(),
-                }),
-                ..Default::default()
-            },
-            offset_encoding: None,
-        })
-    }
-
-    async fn initialized(&self, _: lsp::InitializedParams) {
-        // Requests to the client run in their own task: a handler waiting on the client would
-        // hold up `exit` when the client stops answering.
-        let me = self.clone();
-        tokio::spawn(async move {
-            me.register_watchers().await;
-            me.index().await;
-        });
-    }
-
-    async fn shutdown(&self) -> Result<()> {
-        Ok(())
-    }
-
-    async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
-        let doc = params.text_document;
-        let Some(path) = path_of_uri(&doc.uri) else {
-            return;
-        };
-        self.mutate(|s| {
-            s.open.insert(
-                path.clone(),
-                session::OpenDoc {
-                    text: doc.text,
-                    version: doc.version,
-                },
-            );
-            s.sync_path(&path);
-        });
-    }
-
-    async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
-        let Some(path) = path_of_uri(&params.text_document.uri) else {
-            return;
-        };
-        let version = params.text_document.version;
-        self.mutate(|s| {
-            let enc = s.enc();
-            let Some(doc) = s.open.get_mut(&path) else {
-                return;
-            };
-            for ch in &params.content_changes {
-                convert::apply_change(&mut doc.text, ch, enc);
-            }
-            doc.version = version;
-            s.sync_path(&path);
-        });
-    }
-
-    async fn did_save(&self, params: lsp::DidSaveTextDocumentParams) {
-        let Some(path) = path_of_uri(&params.text_document.uri) else {
-            return;
-        };
-        self.mutate(|s| {
-            if let (Some(text), Some(doc)) = (params.text, s.open.get_mut(&path)) {
-                doc.text = text;
-            }
-            s.sync_path(&path);
-            s.load_libraries();
-        });
-    }
-
-    async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
-        let Some(path) = path_of_uri(&params.text_document.uri) else {
-            return;
-        };
-        self.mutate(|s| {
-            s.open.remove(&path);
-            s.sync_path(&path);
-        });
-    }
-
-    async fn did_change_watched_files(&self, params: lsp::DidChangeWatchedFilesParams) {
-        let mut config_changed = false;
-        self.mutate(|s| {
-            for ev in &params.changes {
-                let Some(path) = path_of_uri(&ev.uri) else {
-                    continue;
-                };
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if name == "pyproject.toml" || name == "djsa.toml" {
-                    config_changed = true;
-                    continue;
-                }
-                // An open document's text is the editor's, not the disk's.
-                if s.open.contains_key(&path) {
-                    continue;
-                }
-                s.sync_path(&path);
-            }
-            s.load_libraries();
-        });
-        if config_changed {
-            self.reload().await;
-        }
-    }
-
-    async fn code_action(
-        &self,
-        params: lsp::CodeActionParams,
-    ) -> Result<Option<lsp::CodeActionResponse>> {
-        let Some(path) = path_of_uri(&params.text_document.uri) else {
-            return Ok(None);
-        };
-        let range = params.range;
-        let only = params.context.only.clone();
-        if let Some(only) = &only
-            && !only.iter().any(|k| {
-                k.as_str() == "quickfix"
-                    || "quickfix".starts_with(&format!("{}.", k.as_str()))
-                    || k.as_str().is_empty()
-            })
-        {
-            return Ok(None);
-        }
-        let out = self
-            .read(move |snap| {
-                let Some(file) = snap.file(&path) else {
-                    return Vec::new();
-                };
-                let db = &snap.db;
-                let map = LineMap::new(file.text(db), snap.enc);
-                let (lo, hi) = (map.offset(range.start), map.offset(range.end));
-                let path_of = |f: SourceFile| snap.paths.get(&f).cloned();
-                let mut actions = Vec::new();
-                for d in check_project(db, snap.project) {
-                    if d.file != Some(file)
-                        || d.fixes.is_empty()
-                        || d.span.end < lo
-                        || d.span.start > hi
-                    {
-                        continue;
-                    }
-                    let ld = convert::diagnostic(d, &map, snap.docs_base.as_deref());
-                    for (i, fix) in d.fixes.iter().enumerate() {
-                        if let Some(a) = convert::code_action(
-                            db,
-                            fix,
-                            ld.clone(),
-                            &snap.root,
-                            &path_of,
-                            snap.enc,
-                            snap.edits,
-                            i == 0,
-                        ) {
-                            actions.push(lsp::CodeActionOrCommand::CodeAction(a));
-                        }
-                    }
-                }
-                actions
-            })
-            .await?;
-        Ok(out.filter(|v| !v.is_empty()))
-    }
-
-    async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<Value>> {
-        if params.command != CREATE_FILE_COMMAND {
-            return Err(Error::invalid_params(format!(
-                "unknown command {}",
-                params.command
-            )));
-        }
+impl Backend {
+    /// [`CREATE_FILE_COMMAND`]: create each `{path, text}` (never overwriting), tell the session,
+    /// and open the first file in the editor.
+    async fn create_files(&self, arguments: &[Value]) -> Result<Option<Value>> {
         let mut created = Vec::new();
-        for arg in &params.arguments {
+        for arg in arguments {
             let (Some(path), Some(text)) = (
                 arg.get("path").and_then(Value::as_str),
                 arg.get("text").and_then(Value::as_str),
@@ -773,8 +725,220 @@ impl LanguageServer for Backend {
         }
         Ok(None)
     }
+}
 
-    async fn hover(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
+impl Backend {
+    async fn did_open_here(&self, params: lsp::DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let Some(path) = path_of_uri(&doc.uri) else {
+            return;
+        };
+        self.mutate(|s| {
+            s.open.insert(
+                path.clone(),
+                session::OpenDoc {
+                    text: doc.text,
+                    version: doc.version,
+                },
+            );
+            s.sync_path(&path);
+        });
+    }
+
+    async fn did_change_here(&self, params: lsp::DidChangeTextDocumentParams) {
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return;
+        };
+        let version = params.text_document.version;
+        self.mutate(|s| {
+            let enc = s.enc();
+            let Some(doc) = s.open.get_mut(&path) else {
+                return;
+            };
+            for ch in &params.content_changes {
+                convert::apply_change(&mut doc.text, ch, enc);
+            }
+            doc.version = version;
+            s.sync_path(&path);
+        });
+    }
+
+    async fn did_save_here(&self, params: lsp::DidSaveTextDocumentParams) {
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return;
+        };
+        self.mutate(|s| {
+            if let (Some(text), Some(doc)) = (params.text, s.open.get_mut(&path)) {
+                doc.text = text;
+            }
+            s.sync_path(&path);
+            s.load_libraries();
+        });
+        if path.extension().is_some_and(|e| e == "py") {
+            self.kick_live();
+        }
+    }
+
+    async fn did_change_configuration_here(&self, params: lsp::DidChangeConfigurationParams) {
+        let url = livedb::url_from_settings(&params.settings);
+        let interval = livedb::interval_from_settings(&params.settings);
+        {
+            let mut live = self.inner.live.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(url) = url {
+                live.url = url.or_else(|| crate::live::database_url(None));
+            }
+            if interval.is_some() {
+                live.interval = interval;
+            }
+        }
+        self.kick_live();
+    }
+
+    async fn did_close_here(&self, params: lsp::DidCloseTextDocumentParams) {
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return;
+        };
+        self.mutate(|s| {
+            s.open.remove(&path);
+            s.sync_path(&path);
+        });
+    }
+
+    async fn did_change_watched_files_here(&self, params: lsp::DidChangeWatchedFilesParams) {
+        let mut config_changed = false;
+        self.mutate(|s| {
+            for ev in &params.changes {
+                let Some(path) = path_of_uri(&ev.uri) else {
+                    continue;
+                };
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name == "pyproject.toml" || name == "djsa.toml" {
+                    config_changed = true;
+                    continue;
+                }
+                // An open document's text is the editor's, not the disk's.
+                if s.open.contains_key(&path) {
+                    continue;
+                }
+                s.sync_path(&path);
+            }
+            s.load_libraries();
+        });
+        if config_changed {
+            self.reload().await;
+        }
+    }
+
+    async fn code_action_here(
+        &self,
+        params: lsp::CodeActionParams,
+    ) -> Result<Option<lsp::CodeActionResponse>> {
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let range = params.range;
+        let only = params.context.only.clone();
+        let quickfix = actions::admits(only.as_deref(), "quickfix");
+        if !quickfix
+            && !actions::admits(only.as_deref(), actions::MAKE_MIGRATIONS_KIND)
+            && !actions::admits(only.as_deref(), actions::BRIDGE_TABLE_KIND)
+        {
+            return Ok(None);
+        }
+        let out = self
+            .read(move |snap| {
+                let Some(file) = snap.file(&path) else {
+                    return Vec::new();
+                };
+                let db = &snap.db;
+                let map = LineMap::new(file.text(db), snap.enc);
+                let (lo, hi) = (map.offset(range.start), map.offset(range.end));
+                let path_of = |f: SourceFile| snap.paths.get(&f).cloned();
+                let mut actions = Vec::new();
+                for d in check_project(db, snap.project).iter().filter(|_| quickfix) {
+                    if d.file != Some(file)
+                        || d.fixes.is_empty()
+                        || d.span.end < lo
+                        || d.span.start > hi
+                    {
+                        continue;
+                    }
+                    let ld = convert::diagnostic(d, &map, snap.docs_base.as_deref());
+                    for (i, fix) in d.fixes.iter().enumerate() {
+                        if let Some(a) = convert::code_action(
+                            db,
+                            fix,
+                            ld.clone(),
+                            &snap.root,
+                            &path_of,
+                            snap.enc,
+                            snap.edits,
+                            i == 0,
+                        ) {
+                            actions.push(lsp::CodeActionOrCommand::CodeAction(a));
+                        }
+                    }
+                }
+                actions.extend(actions::source_actions(snap, file, range, only.as_deref()));
+                actions
+            })
+            .await?;
+        Ok(out.filter(|v| !v.is_empty()))
+    }
+
+    async fn execute_command_here(
+        &self,
+        params: lsp::ExecuteCommandParams,
+    ) -> Result<Option<Value>> {
+        if params.command == lens::MAKE_MIGRATIONS_COMMAND {
+            return self.make_migrations_command(params).await;
+        }
+        if params.command != CREATE_FILE_COMMAND {
+            return Err(Error::invalid_params(format!(
+                "unknown command {}",
+                params.command
+            )));
+        }
+        self.create_files(&params.arguments).await
+    }
+
+    async fn references_here(
+        &self,
+        params: lsp::ReferenceParams,
+    ) -> Result<Option<Vec<lsp::Location>>> {
+        let Some(path) = position_params(&params.text_document_position) else {
+            return Ok(None);
+        };
+        let pos = params.text_document_position.position;
+        let decl = params.context.include_declaration;
+        let out = self
+            .read(move |snap| {
+                let file = snap.file(&path)?;
+                let locs = references::locations(snap, file, pos, decl);
+                (!locs.is_empty()).then_some(locs)
+            })
+            .await?;
+        Ok(out.flatten())
+    }
+
+    async fn code_lens_here(
+        &self,
+        params: lsp::CodeLensParams,
+    ) -> Result<Option<Vec<lsp::CodeLens>>> {
+        let Some(path) = path_of_uri(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let out = self
+            .read(move |snap| {
+                let file = snap.file(&path)?;
+                let lenses = lens::code_lenses(snap, file);
+                (!lenses.is_empty()).then_some(lenses)
+            })
+            .await?;
+        Ok(out.flatten())
+    }
+
+    async fn hover_here(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
         let Some(path) = position_params(&params.text_document_position_params) else {
             return Ok(None);
         };
@@ -804,7 +968,7 @@ impl LanguageServer for Backend {
         Ok(out.flatten())
     }
 
-    async fn goto_definition(
+    async fn goto_definition_here(
         &self,
         params: lsp::GotoDefinitionParams,
     ) -> Result<Option<lsp::GotoDefinitionResponse>> {
@@ -817,8 +981,13 @@ impl LanguageServer for Backend {
                 let file = snap.file(&path)?;
                 let db = &snap.db;
                 let map = LineMap::new(file.text(db), snap.enc);
-                let (_origin, tfile, _span, name_span) =
-                    ide::definition(db, snap.project, file, map.offset(pos))?;
+                let offset = map.offset(pos);
+                let (tfile, name_span) = ide::definition(db, snap.project, file, offset)
+                    .map(|(_, f, _, n)| (f, n))
+                    .or_else(|| {
+                        definition::definition(db, snap.project, file, offset)
+                            .map(|(_, f, s)| (f, s))
+                    })?;
                 let tpath = snap.paths.get(&tfile)?;
                 let tmap = LineMap::new(tfile.text(db), snap.enc);
                 Some(lsp::GotoDefinitionResponse::Scalar(lsp::Location::new(
@@ -830,7 +999,7 @@ impl LanguageServer for Backend {
         Ok(out.flatten())
     }
 
-    async fn document_symbol(
+    async fn document_symbol_here(
         &self,
         params: lsp::DocumentSymbolParams,
     ) -> Result<Option<lsp::DocumentSymbolResponse>> {
@@ -863,7 +1032,7 @@ impl LanguageServer for Backend {
         Ok(out.flatten())
     }
 
-    async fn symbol(
+    async fn symbol_here(
         &self,
         params: lsp::WorkspaceSymbolParams,
     ) -> Result<Option<lsp::WorkspaceSymbolResponse>> {
@@ -881,7 +1050,7 @@ impl LanguageServer for Backend {
         Ok(out)
     }
 
-    async fn completion(
+    async fn completion_here(
         &self,
         params: lsp::CompletionParams,
     ) -> Result<Option<lsp::CompletionResponse>> {
@@ -924,5 +1093,234 @@ impl LanguageServer for Backend {
             })
             .await?;
         Ok(out.flatten())
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: lsp::InitializeParams) -> Result<lsp::InitializeResult> {
+        let info = client_info(&params);
+        *self.inner.live.lock().unwrap_or_else(|e| e.into_inner()) =
+            livedb::initial_config(params.initialization_options.as_ref());
+        let enc = info.enc.unwrap_or(Encoding::Utf16);
+        self.session().client = info;
+        // Each further workspace folder is its own project.
+        for folder in params.workspace_folders.iter().flatten().skip(1) {
+            if let Some(p) = path_of_uri(&folder.uri) {
+                self.add_root(p);
+            }
+        }
+        Ok(lsp::InitializeResult {
+            server_info: Some(lsp::ServerInfo {
+                name: "djsa".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            capabilities: lsp::ServerCapabilities {
+                position_encoding: Some(enc.kind()),
+                text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(
+                    lsp::TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
+                        will_save: None,
+                        will_save_wait_until: None,
+                        save: Some(lsp::TextDocumentSyncSaveOptions::SaveOptions(
+                            lsp::SaveOptions {
+                                include_text: Some(false),
+                            },
+                        )),
+                    },
+                )),
+                hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+                definition_provider: Some(lsp::OneOf::Left(true)),
+                document_symbol_provider: Some(lsp::OneOf::Left(true)),
+                workspace_symbol_provider: Some(lsp::OneOf::Left(true)),
+                completion_provider: Some(lsp::CompletionOptions {
+                    trigger_characters: Some(vec!["\"".into(), "'".into(), ".".into()]),
+                    ..Default::default()
+                }),
+                references_provider: Some(lsp::OneOf::Left(true)),
+                workspace: Some(lsp::WorkspaceServerCapabilities {
+                    workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(lsp::OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
+                code_lens_provider: Some(lsp::CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                code_action_provider: Some(lsp::CodeActionProviderCapability::Options(
+                    lsp::CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            lsp::CodeActionKind::QUICKFIX,
+                            lsp::CodeActionKind::from(actions::MAKE_MIGRATIONS_KIND.to_string()),
+                            lsp::CodeActionKind::from(actions::BRIDGE_TABLE_KIND.to_string()),
+                        ]),
+                        work_done_progress_options: Default::default(),
+                        resolve_provider: Some(false),
+                    },
+                )),
+                execute_command_provider: Some(lsp::ExecuteCommandOptions {
+                    commands: vec![
+                        CREATE_FILE_COMMAND.into(),
+                        lens::MAKE_MIGRATIONS_COMMAND.into(),
+                    ],
+                    work_done_progress_options: Default::default(),
+                }),
+                ..Default::default()
+            },
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: lsp::InitializedParams) {
+        // Requests to the client run in their own task: a handler waiting on the client would
+        // hold up `exit` when the client stops answering.
+        let me = self.clone();
+        tokio::spawn(async move {
+            me.register_watchers().await;
+            me.index().await;
+        });
+        // The other workspace folders.
+        for b in self.all_roots().into_iter().skip(1) {
+            tokio::spawn(async move { b.index().await });
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: lsp::DidOpenTextDocumentParams) {
+        self.route(&params.text_document.uri)
+            .did_open_here(params)
+            .await
+    }
+
+    async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
+        self.route(&params.text_document.uri)
+            .did_change_here(params)
+            .await
+    }
+
+    async fn did_save(&self, params: lsp::DidSaveTextDocumentParams) {
+        self.route(&params.text_document.uri)
+            .did_save_here(params)
+            .await
+    }
+
+    async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {
+        for f in &params.event.removed {
+            if let Some(p) = path_of_uri(&f.uri) {
+                self.remove_root(&p).await;
+            }
+        }
+        for f in &params.event.added {
+            let Some(p) = path_of_uri(&f.uri) else {
+                continue;
+            };
+            if self
+                .all_roots()
+                .iter()
+                .any(|b| b.root().as_deref() == Some(p.as_path()))
+            {
+                continue;
+            }
+            let b = self.add_root(p);
+            tokio::spawn(async move { b.index().await });
+        }
+    }
+
+    async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        for b in self.all_roots() {
+            b.did_change_configuration_here(params.clone()).await;
+        }
+    }
+
+    async fn did_close(&self, params: lsp::DidCloseTextDocumentParams) {
+        self.route(&params.text_document.uri)
+            .did_close_here(params)
+            .await
+    }
+
+    async fn did_change_watched_files(&self, params: lsp::DidChangeWatchedFilesParams) {
+        for (b, changes) in self.split_events(params.changes) {
+            b.did_change_watched_files_here(lsp::DidChangeWatchedFilesParams { changes })
+                .await;
+        }
+    }
+
+    async fn code_action(
+        &self,
+        params: lsp::CodeActionParams,
+    ) -> Result<Option<lsp::CodeActionResponse>> {
+        self.route(&params.text_document.uri)
+            .code_action_here(params)
+            .await
+    }
+
+    async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<Value>> {
+        self.route_command(&params)
+            .execute_command_here(params)
+            .await
+    }
+
+    async fn references(&self, params: lsp::ReferenceParams) -> Result<Option<Vec<lsp::Location>>> {
+        self.route(&params.text_document_position.text_document.uri)
+            .references_here(params)
+            .await
+    }
+
+    async fn code_lens(&self, params: lsp::CodeLensParams) -> Result<Option<Vec<lsp::CodeLens>>> {
+        self.route(&params.text_document.uri)
+            .code_lens_here(params)
+            .await
+    }
+
+    async fn hover(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
+        self.route(&params.text_document_position_params.text_document.uri)
+            .hover_here(params)
+            .await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: lsp::GotoDefinitionParams,
+    ) -> Result<Option<lsp::GotoDefinitionResponse>> {
+        self.route(&params.text_document_position_params.text_document.uri)
+            .goto_definition_here(params)
+            .await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: lsp::DocumentSymbolParams,
+    ) -> Result<Option<lsp::DocumentSymbolResponse>> {
+        self.route(&params.text_document.uri)
+            .document_symbol_here(params)
+            .await
+    }
+
+    async fn symbol(
+        &self,
+        params: lsp::WorkspaceSymbolParams,
+    ) -> Result<Option<lsp::WorkspaceSymbolResponse>> {
+        let mut all = Vec::new();
+        for b in self.all_roots() {
+            if let Some(lsp::WorkspaceSymbolResponse::Flat(v)) =
+                b.symbol_here(params.clone()).await?
+            {
+                all.extend(v);
+            }
+        }
+        Ok(Some(lsp::WorkspaceSymbolResponse::Flat(all)))
+    }
+
+    async fn completion(
+        &self,
+        params: lsp::CompletionParams,
+    ) -> Result<Option<lsp::CompletionResponse>> {
+        self.route(&params.text_document_position.text_document.uri)
+            .completion_here(params)
+            .await
     }
 }

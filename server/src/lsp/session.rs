@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use djsa_analysis::db::{Project, RootDatabase, SourceFile};
+use djsa_analysis::schema::{DbSchema, LiveSchema};
 use rustc_hash::FxHashMap;
+use salsa::Setter;
 
 use super::convert::{EditSupport, Encoding};
 use crate::workspace::{Overrides, Workspace, read_text};
@@ -42,6 +44,10 @@ pub struct Session {
     pub open: FxHashMap<PathBuf, OpenDoc>,
     /// Bumped on every input change; results computed for an older revision are dropped.
     pub revision: u64,
+    /// The live database's schema last read (a database URL is configured), and its input in
+    /// the current database (recreated when a workspace is installed).
+    pub live_schema: Option<DbSchema>,
+    pub live: Option<LiveSchema>,
 }
 
 /// Everything a background computation needs, detached from the session.
@@ -58,6 +64,8 @@ pub struct Snapshot {
     pub docs_base: Option<String>,
     pub markdown_hover: bool,
     pub hierarchical_symbols: bool,
+    /// Set when a live schema was read: the DJSA30x drift is published with the rest.
+    pub live: Option<LiveSchema>,
 }
 
 impl Snapshot {
@@ -74,6 +82,8 @@ impl Session {
             by_path: Arc::default(),
             open: FxHashMap::default(),
             revision: 0,
+            live_schema: None,
+            live: None,
         }
     }
 
@@ -84,6 +94,10 @@ impl Session {
     /// Install a freshly loaded workspace and lay the open documents over it.
     pub fn install(&mut self, ws: Workspace) {
         self.ws = Some(ws);
+        self.live = None;
+        if let Some(schema) = self.live_schema.take() {
+            self.set_live_schema(Some(schema));
+        }
         self.rebuild_paths();
         let open: Vec<PathBuf> = self.open.keys().cloned().collect();
         for p in open {
@@ -136,6 +150,21 @@ impl Session {
         }
     }
 
+    /// Install the live database's schema (or drop it: `None`) as the database input.
+    pub fn set_live_schema(&mut self, schema: Option<DbSchema>) {
+        self.live_schema = schema.clone();
+        if let Some(ws) = self.ws.as_mut() {
+            match self.live {
+                Some(input) => {
+                    input.set_schema(&mut ws.db).to(schema);
+                }
+                None if schema.is_some() => self.live = Some(LiveSchema::new(&ws.db, schema)),
+                None => {}
+            }
+        }
+        self.revision += 1;
+    }
+
     pub fn snapshot(&self) -> Option<Snapshot> {
         let ws = self.ws.as_ref()?;
         Some(Snapshot {
@@ -155,6 +184,7 @@ impl Session {
             docs_base: self.client.docs_base.clone(),
             markdown_hover: self.client.markdown_hover,
             hierarchical_symbols: self.client.hierarchical_symbols,
+            live: self.live,
         })
     }
 }

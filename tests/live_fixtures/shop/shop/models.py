@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models.functions import Now
 
 
 class Author(models.Model):
@@ -32,3 +33,14 @@ class Book(models.Model):
 class Ebook(Book):
     url = models.URLField()
     size = models.FloatField(null=True)
+
+
+class Coupon(models.Model):
+    code = models.CharField(max_length=20, db_default="NEW", db_comment="coupon code")
+    uses = models.IntegerField(db_default=0)
+    active = models.BooleanField(db_default=True)
+    created = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        db_table_comment = "discount coupons"
+        constraints = [models.CheckConstraint(condition=models.Q(uses__gte=0), name="coupon_uses_gte_0")]

@@ -31,7 +31,7 @@ authors = Table(
     Column("name", String(100), nullable=False),
     Column("email", String(254), unique=True),
     Column("bio", Text),
-    Column("active", Boolean, nullable=False, server_default=text("1")),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("created", DateTime, server_default=func.now(), nullable=False),
     comment="People who write",
 )

@@ -1,0 +1,12 @@
+from django.db import models
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    published = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["title", "-published"], name="book_title_published_idx"),
+            models.Index(fields=["published"], name="book_pub_idx"),
+        ]

@@ -1,0 +1,27 @@
+B = '''from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE)
+%s
+'''
+C = '''
+
+class Chapter(models.Model):
+    book = models.ForeignKey(Book, on_delete=models.CASCADE)
+    title = models.CharField(max_length=100)
+
+    class Meta:
+        order_with_respect_to = "book"
+'''
+APPS = ["shop"]
+BEFORE = {"shop": B % ""}
+AFTER = {"shop": B % '''
+    class Meta:
+        order_with_respect_to = "author"
+''' + C}

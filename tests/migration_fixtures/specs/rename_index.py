@@ -1,0 +1,16 @@
+B = '''from django.db import models
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    published = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["title", "-published"], name="%s"),
+            models.Index(fields=["published"], name="book_pub_idx"),
+        ]
+'''
+APPS = ["shop"]
+BEFORE = {"shop": B % "book_title_pub_idx"}
+AFTER = {"shop": B % "book_title_published_idx"}
