@@ -426,3 +426,63 @@ fn no_progress_display_in_pipes_or_ci() {
         "progress drawn with CI set: {tty_ci:?}"
     );
 }
+
+/// Under pre-commit (or any tool that runs djsa from its own virtual environment), VIRTUAL_ENV
+/// names an environment without Django: the project's `.venv` with Django is used instead.
+#[test]
+fn an_active_environment_without_django_yields_to_the_project_venv() {
+    let p = project(GOOD, "");
+    let venv_files: &[(&str, &str)] = &[
+        (".venv/pyvenv.cfg", "home = /usr/bin\n"),
+        (".venv/bin/python", ""),
+        (
+            ".venv/lib/python3.12/site-packages/django/__init__.py",
+            "VERSION = (6, 1, 3, 'final', 0)\n",
+        ),
+    ];
+    write(p.path(), venv_files);
+    let tool = tempfile::tempdir().unwrap();
+    write(
+        tool.path(),
+        &[
+            ("pyvenv.cfg", "home = /usr/bin\n"),
+            ("bin/python", ""),
+            ("lib/python3.12/site-packages/identify/__init__.py", ""),
+        ],
+    );
+    let dir = p.path().to_str().unwrap();
+    let out = run_binary(
+        &["check", dir, "--verbose"],
+        &[("VIRTUAL_ENV", tool.path().to_str().unwrap())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("has no Django; using the project's .venv instead"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(".venv/bin/python"), "{stderr}");
+    // With Django in the active environment, it stays the one used.
+    let out = run_binary(
+        &["check", dir, "--verbose"],
+        &[("VIRTUAL_ENV", p.path().join(".venv").to_str().unwrap())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("has no Django"), "{stderr}");
+}
+
+/// `sqlalchemy-modules` in `[tool.djsa]` replaces SQLAlchemy discovery.
+#[test]
+fn sqlalchemy_modules_setting_replaces_discovery() {
+    let p = project(GOOD, "");
+    let broken = "import sqlalchemy as sa\nmd = sa.MetaData()\nt = sa.Table('t', md, sa.Column('id', sa.Integer, primary_key=True), sa.Column('u', sa.ForeignKey('nowhere.id')))\n";
+    write(p.path(), &[("scripts/adhoc.py", broken)]);
+    let run = check(p.path(), &["--output-format", "concise"]);
+    assert!(run.stdout.contains("DJSA201"), "{}", run.stdout);
+    write(
+        p.path(),
+        &[("pyproject.toml", "[tool.djsa]\nsqlalchemy-modules = [\"shop.*\"]\n")],
+    );
+    let run = check(p.path(), &["--output-format", "concise"]);
+    assert!(!run.stdout.contains("DJSA201"), "{}", run.stdout);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}

@@ -16,6 +16,19 @@ pub struct ProjectConfig {
     pub database_engine: Option<String>,
     /// Alembic environments found by the host (from `alembic.ini` files).
     pub alembic: Vec<crate::alembic::EnvSpec>,
+    /// `sqlalchemy-modules`: the modules to read for SQLAlchemy declarations instead of
+    /// discovering them (`pkg.tables`, or `pkg.*` for a package and its submodules; empty: none).
+    pub sqlalchemy_modules: Option<Vec<String>>,
+}
+
+/// Whether a dotted module matches a `sqlalchemy-modules` pattern (`a.b` or `a.*`).
+pub fn module_matches(module: &str, pattern: &str) -> bool {
+    match pattern.strip_suffix(".*") {
+        Some(pkg) => {
+            module == pkg || module.strip_prefix(pkg).is_some_and(|r| r.starts_with('.'))
+        }
+        None => module == pattern,
+    }
 }
 
 impl ProjectConfig {

@@ -32,6 +32,9 @@ pub struct FileConfig {
     pub database_engine: Option<String>,
     /// Directory of an Alembic environment or its alembic.ini (default: alembic.ini at the root).
     pub alembic: Option<String>,
+    /// Modules to read for SQLAlchemy declarations (`pkg.tables`, `pkg.*`), instead of every
+    /// module that imports sqlalchemy; `[]` turns the SQLAlchemy index off.
+    pub sqlalchemy_modules: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -350,6 +353,7 @@ impl Workspace {
                 .collect(),
             database_engine: engine,
             alembic: crate::alembic::discover_envs(&root, fc.alembic.as_deref(), &mut notes),
+            sqlalchemy_modules: fc.sqlalchemy_modules.clone(),
         };
         let t = std::time::Instant::now();
         crate::progress::counted("parsing files", inputs.len());
@@ -650,9 +654,36 @@ fn find_python(
             "the configured Python environment {c:?} was not found (give an interpreter, a virtual environment directory, or `none`)"
         );
     }
+    // An active virtual environment wins, unless it has no Django while the project's own
+    // `.venv` has: tools such as pre-commit run djsa inside their own environment.
+    let has_django = |dir: &Path| -> bool {
+        if dir.join("Lib/site-packages/django/__init__.py").is_file() {
+            return true;
+        }
+        std::fs::read_dir(dir.join("lib")).is_ok_and(|rd| {
+            rd.flatten().any(|e| {
+                e.path()
+                    .join("site-packages/django/__init__.py")
+                    .is_file()
+            })
+        })
+    };
     if let Ok(v) = std::env::var("VIRTUAL_ENV")
         && let Some(py) = from_venv(Path::new(&v))
     {
+        if !has_django(Path::new(&v)) {
+            for d in [".venv", "venv", "env"] {
+                let dir = root.join(d);
+                if has_django(&dir)
+                    && let Some(own) = from_venv(&dir)
+                {
+                    notes.push(format!(
+                        "VIRTUAL_ENV ({v}) has no Django; using the project's {d} instead"
+                    ));
+                    return Ok(Some(own));
+                }
+            }
+        }
         return Ok(Some(py));
     }
     for d in [".venv", "venv", "env"] {

@@ -116,6 +116,20 @@ pub fn compare(db: &dyn Db, project: Project, schema: &DbSchema) -> Vec<Diagnost
                 m.diag.hint = g.diag.hint.clone().or(m.diag.hint.take());
             }
         }
+        // A column the models expect that an unapplied migration adds: name that migration.
+        for m in &mut model {
+            if let Some(col) = m.key.strip_prefix("column ")
+                && !mig.iter().any(|g| g.key == m.key)
+                && let Some((_, (_, _, name))) = applied
+                    .pending_columns
+                    .iter()
+                    .find(|((t, c), _)| format!("{t}.{c}") == col)
+            {
+                m.diag.hint = Some(format!(
+                    "Migration {name} adds it and is not applied: run `manage.py migrate`."
+                ));
+            }
+        }
         let model_keys: FxHashSet<&str> = model.iter().map(|f| f.key.as_str()).collect();
         for mut g in mig {
             if model_keys.contains(g.key.as_str()) {

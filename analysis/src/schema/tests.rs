@@ -484,7 +484,7 @@ fn unapplied_migration_not_in_database_is_not_schema_drift() {
         mig_drift(MIG_MODELS, author_schema(cols, &["0001_initial"])),
         [
             "DJSA309 shop/migrations/0002_author_email.py [Migration shop.0002_author_email is not applied to the database.] Run `manage.py migrate`.",
-            "DJSA302 shop/models.py [Column 'email' of table 'shop_author' does not exist in the database.] An unapplied migration, or a column dropped or renamed outside Django.",
+            "DJSA302 shop/models.py [Column 'email' of table 'shop_author' does not exist in the database.] Migration shop.0002_author_email adds it and is not applied: run `manage.py migrate`.",
         ]
     );
 }
@@ -562,7 +562,10 @@ fn sa_account() -> DbTable {
 fn sa_event() -> DbTable {
     let mut t = table(
         "sa_event",
-        vec![col("id", "integer", false), col("account_id", "integer", true)],
+        vec![
+            col("id", "integer", false),
+            col("account_id", "integer", true),
+        ],
     );
     let mut f = fk("account_id", "sa_account", "id");
     f.on_delete = Some("CASCADE".into());
@@ -572,7 +575,10 @@ fn sa_event() -> DbTable {
 
 #[test]
 fn sqla_tables_matching_database_and_unrelated_database() {
-    assert_eq!(sa_drift(vec![sa_account(), sa_event()]), Vec::<String>::new());
+    assert_eq!(
+        sa_drift(vec![sa_account(), sa_event()]),
+        Vec::<String>::new()
+    );
     // None of the MetaData's tables: another database, nothing compared.
     assert_eq!(
         sa_drift(vec![table("other", vec![col("id", "integer", false)])]),
@@ -597,7 +603,9 @@ fn sqla_each_change_is_reported() {
     );
     assert_eq!(
         sa_drift(vec![sa_account()]),
-        ["DJSA321 Table 'sa_event' does not exist in the database; other tables of its SQLAlchemy MetaData do."]
+        [
+            "DJSA321 Table 'sa_event' does not exist in the database; other tables of its SQLAlchemy MetaData do."
+        ]
     );
 }
 
@@ -617,10 +625,14 @@ fn sqla_types_per_backend() {
     assert_eq!(s(Mysql, true, &T::Json), ["longtext"]);
     assert_eq!(s(Postgresql, false, &T::Json), ["json", "jsonb"]);
     assert_eq!(
-        s(Sqlite, false, &T::Numeric {
-            precision: Some(10),
-            scale: Some(2)
-        }),
+        s(
+            Sqlite,
+            false,
+            &T::Numeric {
+                precision: Some(10),
+                scale: Some(2)
+            }
+        ),
         ["numeric(10,2)"]
     );
     assert_eq!(

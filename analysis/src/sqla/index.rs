@@ -235,6 +235,22 @@ pub fn sqla_tables(db: &dyn Db, project: Project) -> SqlaIndex {
 /// Project files read for SQLAlchemy declarations: those that import `sqlalchemy`, plus (to a fixed
 /// point) those that import from such a project module (`from .db import Base, Column`).
 pub fn discovered_files(db: &dyn Db, project: Project) -> Vec<SourceFile> {
+    if let Some(patterns) = &project.config(db).sqlalchemy_modules {
+        // Configured: exactly these modules, whatever they import.
+        return project
+            .files(db)
+            .iter()
+            .copied()
+            .filter(|f| {
+                f.origin(db) == crate::db::Origin::Project
+                    && f.module(db).as_deref().is_some_and(|m| {
+                        patterns
+                            .iter()
+                            .any(|p| crate::config::module_matches(m, p))
+                    })
+            })
+            .collect();
+    }
     let candidates: Vec<SourceFile> = project
         .files(db)
         .iter()

@@ -182,3 +182,47 @@ fn bad_input_does_not_panic() {
     let _ = super::checks::check(&db, p);
     let _ = super::bridge::django_models(sqla_tables(&db, p), &[]);
 }
+
+#[test]
+fn configured_modules_replace_discovery() {
+    use salsa::Setter;
+    let mut db = RootDatabase::default();
+    let core = "import sqlalchemy as sa\nmd = sa.MetaData()\nt = sa.Table('core_t', md, sa.Column('id', sa.Integer, primary_key=True))\n";
+    let other = "import sqlalchemy as sa\nmd = sa.MetaData()\nu = sa.Table('other_t', md, sa.Column('id', sa.Integer, primary_key=True))\n";
+    let p = project(
+        &db,
+        &[
+            ("analytics/__init__.py", ""),
+            ("analytics/tables.py", core),
+            ("scripts/adhoc.py", other),
+        ],
+    );
+    let names = |db: &RootDatabase| -> Vec<String> {
+        let mut v: Vec<String> = sqla_tables(db, p).tables.iter().map(|t| t.name.clone()).collect();
+        v.sort();
+        v
+    };
+    // Discovery: every module that imports sqlalchemy.
+    assert_eq!(names(&db), ["core_t", "other_t"]);
+    // `sqlalchemy-modules = ["analytics.*"]`: the package and its submodules only.
+    let config = ProjectConfig {
+        sqlalchemy_modules: Some(vec!["analytics.*".into()]),
+        ..ProjectConfig::default()
+    };
+    p.set_config(&mut db).to(config);
+    assert_eq!(names(&db), ["core_t"]);
+    // An exact module name, and `[]` (the index off).
+    for (patterns, want) in [
+        (vec!["scripts.adhoc".to_string()], vec!["other_t"]),
+        (Vec::new(), Vec::new()),
+    ] {
+        let config = ProjectConfig {
+            sqlalchemy_modules: Some(patterns),
+            ..ProjectConfig::default()
+        };
+        p.set_config(&mut db).to(config);
+        assert_eq!(names(&db), want);
+    }
+    assert!(crate::config::module_matches("analytics", "analytics.*"));
+    assert!(!crate::config::module_matches("analyticsx.t", "analytics.*"));
+}

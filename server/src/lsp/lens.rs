@@ -6,9 +6,7 @@
 use djsa_analysis::Span;
 use djsa_analysis::db::{Db, Project, SourceFile};
 use djsa_analysis::migrations::autodetect::PlannedMigration;
-use djsa_analysis::migrations::{
-    Plan, PlanOptions, migration_analysis, migration_path, plan, writer,
-};
+use djsa_analysis::migrations::{PlanOptions, migration_analysis, migration_path, plan, writer};
 use djsa_analysis::project::project_model;
 
 /// The server command behind the lens: arguments `[{"app": <label>, "uri": <a file of the
@@ -40,15 +38,12 @@ fn options(apps: Vec<String>) -> PlanOptions<'static> {
 /// What a plain `makemigrations` would write, memoized per revision: lenses are requested on
 /// every change and the autodetector is not cheap on large projects.
 #[salsa::tracked(returns(ref))]
-fn full_plan(db: &dyn Db, project: Project) -> Plan {
+fn full_plan(db: &dyn Db, project: Project) -> Vec<PlannedMigration> {
     let ma = migration_analysis(db, project);
     if !ma.project_apps.iter().any(|a| ma.graph.apps.contains(a)) {
-        return Plan {
-            migrations: Vec::new(),
-            cannot: Vec::new(),
-        };
+        return Vec::new();
     }
-    plan(db, project, &options(Vec::new()))
+    plan(db, project, &options(Vec::new())).migrations
 }
 
 /// Project apps that drift: they have migrations and a model change none records (DJSA101's
@@ -56,7 +51,6 @@ fn full_plan(db: &dyn Db, project: Project) -> Plan {
 fn drifting(db: &dyn Db, project: Project) -> Vec<PlannedMigration> {
     let ma = migration_analysis(db, project);
     full_plan(db, project)
-        .migrations
         .iter()
         .filter(|m| ma.project_apps.contains(&m.app_label) && ma.graph.apps.contains(&m.app_label))
         .cloned()
@@ -75,21 +69,27 @@ pub fn drifting_apps(db: &dyn Db, project: Project) -> Vec<String> {
 
 /// The planned migrations of `app` and, transitively, of the apps they depend on: what
 /// `makemigrations <app>` keeps of the whole plan (Django's `_trim_to_apps`).
-fn trim_to_app<'p>(p: &'p Plan, app: &str) -> Vec<&'p PlannedMigration> {
+fn trim_to_app<'p>(p: &'p [PlannedMigration], app: &str) -> Vec<&'p PlannedMigration> {
     let mut apps: Vec<&str> = vec![app];
     let mut i = 0;
     while i < apps.len() {
-        for m in p.migrations.iter().filter(|m| m.app_label == apps[i]) {
+        let current = apps[i];
+        let mut found: Vec<&'p str> = Vec::new();
+        for m in p.iter().filter(|m| m.app_label == current) {
             for (dep, _) in &m.dependencies {
-                if !apps.contains(&dep.as_str()) && p.migrations.iter().any(|x| &x.app_label == dep) {
-                    apps.push(dep);
+                if p.iter().any(|x| &x.app_label == dep) {
+                    found.push(dep);
                 }
+            }
+        }
+        for d in found {
+            if !apps.contains(&d) {
+                apps.push(d);
             }
         }
         i += 1;
     }
-    p.migrations
-        .iter()
+    p.iter()
         .filter(|m| apps.contains(&m.app_label.as_str()))
         .collect()
 }

@@ -158,8 +158,11 @@ fn operations(db: &dyn Db, file: SourceFile) -> Vec<Expr> {
     out
 }
 
-/// Every model/field mention in the project's migration files, in migration-name order per app.
-pub fn migration_mentions(db: &dyn Db, project: Project, pm: &ProjectModel) -> Vec<Mention> {
+/// Every model/field mention in the project's migration files, in migration-name order per app
+/// (memoized per revision: hover and references read it on every request).
+#[salsa::tracked(returns(ref))]
+pub fn migration_mentions(db: &dyn Db, project: Project) -> Vec<Mention> {
+    let pm = project_model(db, project);
     let ma = migration_analysis(db, project);
     let mut files: Vec<_> = ma
         .files
@@ -282,10 +285,10 @@ pub fn last_touched(
     model: usize,
     field: Option<&str>,
 ) -> Option<String> {
-    migration_mentions(db, project, pm)
-        .into_iter()
+    migration_mentions(db, project)
+        .iter()
         .filter(|m| mention_is(pm, m, model, field))
-        .map(|m| m.migration)
+        .map(|m| m.migration.clone())
         .max()
 }
 
@@ -342,12 +345,12 @@ pub fn subject_at(db: &dyn Db, project: Project, file: SourceFile, offset: u32) 
         None => {}
     }
     // A migration operation naming a model or field.
-    for m in migration_mentions(db, project, pm) {
+    for m in migration_mentions(db, project) {
         if m.file != file || !contains(m.span, offset) {
             continue;
         }
         let idx = pm.get_model(&m.app_label, &m.model)?;
-        return Some(match m.field {
+        return Some(match m.field.clone() {
             Some(f) => Subject::Field(idx, f),
             None => Subject::Model(idx),
         });
@@ -465,8 +468,8 @@ pub fn references(
                     }
                 }
             }
-            for mention in migration_mentions(db, project, pm) {
-                if mention_is(pm, &mention, *i, None) {
+            for mention in migration_mentions(db, project) {
+                if mention_is(pm, mention, *i, None) {
                     out.push((mention.file, mention.span));
                 }
             }
@@ -485,8 +488,8 @@ pub fn references(
             if include_declaration && let Some(f) = m.own_fields.iter().find(|f| &f.name == name) {
                 out.push((f.file, f.name_span));
             }
-            for mention in migration_mentions(db, project, pm) {
-                if mention_is(pm, &mention, *i, Some(name)) {
+            for mention in migration_mentions(db, project) {
+                if mention_is(pm, mention, *i, Some(name)) {
                     out.push((mention.file, mention.span));
                 }
             }
