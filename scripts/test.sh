@@ -12,10 +12,11 @@ cargo test --workspace
 python3 tests/conformance/run_conformance.py
 python3 tests/conformance/run_migrations_conformance.py
 python3 tests/conformance/run_sqla_conformance.py
+python3 tests/conformance/run_alembic_conformance.py
 python3 tests/live/run_live_tests.py
 python3 tests/live/run_live_sqla_tests.py
 scripts/test-editors.sh
 bash scripts/test-graph-browser.sh
 bash scripts/test-ship.sh
 # Reached only when every suite above passed (set -e).
-echo "suites: 10 passed, 0 failed"
+echo "suites: 11 passed, 0 failed"

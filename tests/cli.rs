@@ -480,7 +480,10 @@ fn sqlalchemy_modules_setting_replaces_discovery() {
     assert!(run.stdout.contains("DJSA201"), "{}", run.stdout);
     write(
         p.path(),
-        &[("pyproject.toml", "[tool.djsa]\nsqlalchemy-modules = [\"shop.*\"]\n")],
+        &[(
+            "pyproject.toml",
+            "[tool.djsa]\nsqlalchemy-modules = [\"shop.*\"]\n",
+        )],
     );
     let run = check(p.path(), &["--output-format", "concise"]);
     assert!(!run.stdout.contains("DJSA201"), "{}", run.stdout);

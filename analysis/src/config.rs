@@ -24,9 +24,7 @@ pub struct ProjectConfig {
 /// Whether a dotted module matches a `sqlalchemy-modules` pattern (`a.b` or `a.*`).
 pub fn module_matches(module: &str, pattern: &str) -> bool {
     match pattern.strip_suffix(".*") {
-        Some(pkg) => {
-            module == pkg || module.strip_prefix(pkg).is_some_and(|r| r.starts_with('.'))
-        }
+        Some(pkg) => module == pkg || module.strip_prefix(pkg).is_some_and(|r| r.starts_with('.')),
         None => module == pattern,
     }
 }

@@ -52,7 +52,9 @@ pub struct RootDatabase {
 impl RootDatabase {
     /// A database that reports every salsa event to `callback` (the hosts use it to trace which
     /// queries re-execute after an edit).
-    pub fn with_event_callback(callback: Box<dyn Fn(salsa::Event) + Send + Sync + 'static>) -> Self {
+    pub fn with_event_callback(
+        callback: Box<dyn Fn(salsa::Event) + Send + Sync + 'static>,
+    ) -> Self {
         RootDatabase {
             storage: salsa::Storage::new(Some(callback)),
         }

@@ -312,8 +312,7 @@ fn build_scope(db: &dyn Db, file: SourceFile) -> Scope {
                     star,
                     ..
                 } => {
-                    let Some(abs) = absolute_module(db, file, *level, module.as_deref())
-                    else {
+                    let Some(abs) = absolute_module(db, file, *level, module.as_deref()) else {
                         continue;
                     };
                     if *star {
@@ -398,7 +397,6 @@ fn build_scope(db: &dyn Db, file: SourceFile) -> Scope {
     );
     scope
 }
-
 
 pub struct Resolver<'db> {
     db: &'db dyn Db,

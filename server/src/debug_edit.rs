@@ -134,7 +134,10 @@ pub fn run(args: DebugEditArgs, out: &mut dyn Write) -> Result<i32> {
         let p = ws.project;
         let mut phase = |name: &'static str, f: &dyn Fn()| {
             f();
-            phases.push(format!("{name} {:.1}", lap.elapsed().as_secs_f64() * 1000.0));
+            phases.push(format!(
+                "{name} {:.1}",
+                lap.elapsed().as_secs_f64() * 1000.0
+            ));
             lap = Instant::now();
         };
         phase("project_model", &|| {
@@ -144,11 +147,16 @@ pub fn run(args: DebugEditArgs, out: &mut dyn Write) -> Result<i32> {
             djsa_analysis::sqla::sqla_tables(db, p);
         });
         for (i, family) in djsa_analysis::checks::CHECK_FAMILIES.iter().enumerate() {
-            const NAMES: [&str; 8] = ["fam0", "fam1", "fam2", "fam3", "fam4", "fam5", "fam6", "fam7"];
+            const NAMES: [&str; 8] = [
+                "fam0", "fam1", "fam2", "fam3", "fam4", "fam5", "fam6", "fam7",
+            ];
             phase(NAMES.get(i).copied().unwrap_or("fam"), &|| family(db, p));
         }
         let n = check_project(&ws.db, ws.project).len();
-        phases.push(format!("collect {:.1}", lap.elapsed().as_secs_f64() * 1000.0));
+        phases.push(format!(
+            "collect {:.1}",
+            lap.elapsed().as_secs_f64() * 1000.0
+        ));
         let dt = t.elapsed();
         writeln!(out, "    {}", phases.join(", "))?;
         times.push(dt.as_secs_f64() * 1000.0);

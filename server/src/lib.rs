@@ -4,8 +4,8 @@
 pub mod alembic;
 pub mod bridge;
 pub mod cli;
-pub mod graph;
 pub mod debug_edit;
+pub mod graph;
 pub mod live;
 pub mod lsp;
 pub mod makemigrations;

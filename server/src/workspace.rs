@@ -661,11 +661,8 @@ fn find_python(
             return true;
         }
         std::fs::read_dir(dir.join("lib")).is_ok_and(|rd| {
-            rd.flatten().any(|e| {
-                e.path()
-                    .join("site-packages/django/__init__.py")
-                    .is_file()
-            })
+            rd.flatten()
+                .any(|e| e.path().join("site-packages/django/__init__.py").is_file())
         })
     };
     if let Ok(v) = std::env::var("VIRTUAL_ENV")

@@ -1195,12 +1195,18 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
                     "{app}.{old}: renaming a model with relations is not reproduced by djsa yet"
                 ));
             }
-            for ((a, m), ms) in &mut f.models {
-                if a == app && *m == ol {
-                    *m = nl.clone();
-                    ms.name = n.name.clone();
-                }
-            }
+            // Rename the key in place (the model keeps its position).
+            f.models = std::mem::take(&mut f.models)
+                .into_iter()
+                .map(|((a, m), mut ms)| {
+                    if a == *app && m == ol {
+                        ms.name = n.name.clone();
+                        ((a, nl.clone()), ms)
+                    } else {
+                        ((a, m), ms)
+                    }
+                })
+                .collect();
             model_renames.push((
                 app.clone(),
                 Op::RenameModel {

@@ -281,11 +281,11 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         // were checked above).
     }
     let skipped: Vec<String> = out.skipped.iter().map(|(a, _)| a.clone()).collect();
-    from.models.retain(|((a, _), _)| !skipped.contains(a));
-    to.models.retain(|((a, _), _)| !skipped.contains(a));
+    from.models.retain(|(a, _), _| !skipped.contains(a));
+    to.models.retain(|(a, _), _| !skipped.contains(a));
     // Apps djsa knows nothing about (not installed here) keep their migration state only.
     let installed: Vec<String> = pm.apps.iter().map(|a| a.label.clone()).collect();
-    from.models.retain(|((a, _), _)| installed.contains(a));
+    from.models.retain(|(a, _), _| installed.contains(a));
     out.graph = graph;
     out.from_state = from;
     out.to_state = to;
@@ -451,8 +451,8 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
                 match app {
                     Some(a) => {
                         cannot.push((a.clone(), e.clone()));
-                        from.models.retain(|((x, _), _)| x != a);
-                        to.models.retain(|((x, _), _)| x != a);
+                        from.models.retain(|(x, _), _| x != a);
+                        to.models.retain(|(x, _), _| x != a);
                     }
                     None => {
                         cannot.push(("*".into(), e));

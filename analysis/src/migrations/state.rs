@@ -562,31 +562,35 @@ pub fn normalize_together(v: &Val) -> Option<Val> {
     Some(Val::Set(out))
 }
 
-/// All model states, keyed by (app_label, model_name lower-cased), in insertion order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// All model states, keyed by (app_label, model_name lower-cased), in insertion order (a hash
+/// index over the order: replaying thousands of operations looks models up by key each time).
+#[derive(Debug, Clone, Default)]
 pub struct ProjectState {
-    pub models: Vec<((String, String), ModelState)>,
+    pub models: StateMap,
 }
+
+pub type StateMap = indexmap::IndexMap<(String, String), ModelState, rustc_hash::FxBuildHasher>;
+
+/// Equal when the same models are in the same order (order matters to what is written).
+impl PartialEq for ProjectState {
+    fn eq(&self, other: &Self) -> bool {
+        self.models.len() == other.models.len() && self.models.iter().eq(other.models.iter())
+    }
+}
+impl Eq for ProjectState {}
 
 impl ProjectState {
     pub fn get(&self, app: &str, name: &str) -> Option<&ModelState> {
-        let n = name.to_lowercase();
-        self.models
-            .iter()
-            .find(|((a, m), _)| a == app && *m == n)
-            .map(|(_, s)| s)
+        self.models.get(&(app.to_string(), name.to_lowercase()))
     }
     fn get_mut(&mut self, app: &str, name: &str) -> Option<&mut ModelState> {
-        let n = name.to_lowercase();
-        self.models
-            .iter_mut()
-            .find(|((a, m), _)| a == app && *m == n)
-            .map(|(_, s)| s)
+        self.models.get_mut(&(app.to_string(), name.to_lowercase()))
     }
     pub fn insert(&mut self, s: ModelState) {
         let key = (s.app_label.clone(), s.name_lower());
-        self.models.retain(|(k, _)| *k != key);
-        self.models.push((key, s));
+        // A replaced model moves to the end, as before.
+        self.models.shift_remove(&key);
+        self.models.insert(key, s);
     }
 }
 
@@ -770,7 +774,7 @@ pub fn apply_with(
         "DeleteModel" => {
             let n = s(op, "name")?.to_lowercase();
             let before = state.models.len();
-            state.models.retain(|((a, m), _)| !(a == app && *m == n));
+            state.models.retain(|(a, m), _| !(a == app && *m == n));
             if state.models.len() == before {
                 return Err(missing(&n));
             }
@@ -781,7 +785,7 @@ pub fn apply_with(
             let mut m = state.get(app, &old).cloned().ok_or_else(|| missing(&old))?;
             state
                 .models
-                .retain(|((a, k), _)| !(a == app && *k == old.to_lowercase()));
+                .retain(|(a, k), _| !(a == app && *k == old.to_lowercase()));
             m.name = new.clone();
             state.insert(m);
             let old_label = format!("{app}.{}", old.to_lowercase());

@@ -255,17 +255,13 @@ fn field_loc(pm: &ProjectModel, idx: usize, field: &str) -> Option<(SourceFile, 
 /// table gets `settings.DEFAULT_AUTO_FIELD` whatever the app's AppConfig says (seen on
 /// `auth_user_groups.id`: bigint under a BigAutoField setting although AuthConfig says AutoField).
 fn m2m_pk_kind(pm: &ProjectModel) -> Option<FieldKind> {
-    let path = pm
-        .settings
-        .default_auto_field
-        .clone()
-        .unwrap_or_else(|| {
-            if pm.django_version >= (6, 0) {
-                "django.db.models.BigAutoField".into()
-            } else {
-                "django.db.models.AutoField".into()
-            }
-        });
+    let path = pm.settings.default_auto_field.clone().unwrap_or_else(|| {
+        if pm.django_version >= (6, 0) {
+            "django.db.models.BigAutoField".into()
+        } else {
+            "django.db.models.AutoField".into()
+        }
+    });
     FieldKind::from_qualified(&path).filter(|k| k.is_auto())
 }
 

@@ -323,10 +323,9 @@ pub fn django_models(index: &SqlaIndex, only: &[String]) -> BridgeOutput {
         text.push_str(&format!("\n# Table {q} is not bridged: {why}.\n"));
     }
     if plans.iter().any(|p| {
-        p.table
-            .columns
-            .iter()
-            .any(|c| matches!(c.ty, SqlType::Json) && c.computed.is_none() && !p.rels.contains_key(&c.name))
+        p.table.columns.iter().any(|c| {
+            matches!(c.ty, SqlType::Json) && c.computed.is_none() && !p.rels.contains_key(&c.name)
+        })
     }) {
         text.push_str(&format!(
             "\n\nclass {JSON_FIELD}(models.JSONField):\n    \"\"\"A JSONField that also reads PostgreSQL `json` columns (SQLAlchemy's JSON type), which the\n    driver returns decoded; Django's own JSONField expects `jsonb`.\"\"\"\n\n    def from_db_value(self, value, expression, connection):\n        if not isinstance(value, str):\n            return value\n        return super().from_db_value(value, expression, connection)\n"
@@ -381,7 +380,13 @@ fn sequence_pk<'a>(p: &Plan<'_>, c: &'a super::index::Column) -> Option<&'a str>
 fn nextval_fn(seq: &str) -> String {
     let ident: String = seq
         .chars()
-        .map(|ch| if ch.is_ascii_alphanumeric() { ch.to_ascii_lowercase() } else { '_' })
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() {
+                ch.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("nextval_{ident}")
 }

@@ -244,9 +244,7 @@ pub fn discovered_files(db: &dyn Db, project: Project) -> Vec<SourceFile> {
             .filter(|f| {
                 f.origin(db) == crate::db::Origin::Project
                     && f.module(db).as_deref().is_some_and(|m| {
-                        patterns
-                            .iter()
-                            .any(|p| crate::config::module_matches(m, p))
+                        patterns.iter().any(|p| crate::config::module_matches(m, p))
                     })
             })
             .collect();

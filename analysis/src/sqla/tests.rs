@@ -198,7 +198,11 @@ fn configured_modules_replace_discovery() {
         ],
     );
     let names = |db: &RootDatabase| -> Vec<String> {
-        let mut v: Vec<String> = sqla_tables(db, p).tables.iter().map(|t| t.name.clone()).collect();
+        let mut v: Vec<String> = sqla_tables(db, p)
+            .tables
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
         v.sort();
         v
     };
@@ -224,5 +228,8 @@ fn configured_modules_replace_discovery() {
         assert_eq!(names(&db), want);
     }
     assert!(crate::config::module_matches("analytics", "analytics.*"));
-    assert!(!crate::config::module_matches("analyticsx.t", "analytics.*"));
+    assert!(!crate::config::module_matches(
+        "analyticsx.t",
+        "analytics.*"
+    ));
 }
