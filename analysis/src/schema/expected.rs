@@ -444,40 +444,21 @@ pub fn expected_from_states(
             {
                 t.checks.push((n.clone(), model_loc.clone()));
             }
-            if let Val::Call { path, args, kwargs } = &c
-                && path.ends_with("UniqueConstraint")
-                && args.is_empty()
-                && kwargs.iter().all(|(k, _)| {
-                    matches!(
-                        k.as_str(),
-                        "fields" | "name" | "violation_error_message" | "violation_error_code"
-                    )
-                })
-                && let Some(cols) = kwargs
-                    .iter()
-                    .find(|(k, _)| k == "fields")
-                    .and_then(|(_, v)| strs(v))
-                    .and_then(|g| cols_of(&g))
+            let unique_keys = [
+                "fields",
+                "name",
+                "violation_error_message",
+                "violation_error_code",
+            ];
+            if let Some(cols) =
+                plain_fields(&c, "UniqueConstraint", &unique_keys).and_then(|g| cols_of(&g))
             {
                 t.uniques.push((cols, model_loc.clone()));
             }
         }
         for ix in s.list_option("indexes") {
-            if let Val::Call { path, args, kwargs } = &ix
-                && path.ends_with("Index")
-                && args.is_empty()
-                && kwargs.iter().all(|(k, _)| {
-                    matches!(
-                        k.as_str(),
-                        "fields" | "name" | "db_tablespace" | "opclasses"
-                    )
-                })
-                && let Some(cols) = kwargs
-                    .iter()
-                    .find(|(k, _)| k == "fields")
-                    .and_then(|(_, v)| strs(v))
-                    .and_then(|g| cols_of(&g))
-            {
+            let index_keys = ["fields", "name", "db_tablespace", "opclasses"];
+            if let Some(cols) = plain_fields(&ix, "Index", &index_keys).and_then(|g| cols_of(&g)) {
                 t.indexes.push((cols, model_loc.clone()));
             }
         }
@@ -612,4 +593,23 @@ fn rel_inner(
         return Some((ty, col));
     }
     Some((rel_ddl_type(backend, mariadb, f.kind()?, f)?, col))
+}
+
+/// The `fields=[...]` of a `models.<class_suffix>(...)` call (a `UniqueConstraint` or an `Index`)
+/// that has no positional arguments (expressions) and no keyword outside `allowed` (conditions,
+/// `include`, ... change what the database holds); `None` otherwise.
+fn plain_fields(v: &Val, class_suffix: &str, allowed: &[&str]) -> Option<Vec<String>> {
+    let Val::Call { path, args, kwargs } = v else {
+        return None;
+    };
+    if !path.ends_with(class_suffix)
+        || !args.is_empty()
+        || !kwargs.iter().all(|(k, _)| allowed.contains(&k.as_str()))
+    {
+        return None;
+    }
+    kwargs
+        .iter()
+        .find(|(k, _)| k == "fields")
+        .and_then(|(_, v)| strs(v))
 }
