@@ -396,6 +396,22 @@ pub struct PlanOptions<'a> {
     pub renames: Vec<(String, String, String, String)>,
 }
 
+/// What a plain `makemigrations` (all apps, no renames) would do. DJSA101 and the language
+/// server's lenses and source actions read it, so the autodetector runs once per revision.
+#[salsa::tracked(returns(ref))]
+pub fn default_plan(db: &dyn Db, project: Project) -> Plan {
+    plan(
+        db,
+        project,
+        &PlanOptions {
+            apps: Vec::new(),
+            name: None,
+            timestamp: "00000000_0000",
+            renames: Vec::new(),
+        },
+    )
+}
+
 pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
     let pm = project_model(db, project);
     let ma = migration_analysis(db, project);
@@ -585,16 +601,7 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     if !ma.project_apps.iter().any(|a| ma.graph.apps.contains(a)) {
         return out;
     }
-    let p = plan(
-        db,
-        project,
-        &PlanOptions {
-            apps: Vec::new(),
-            name: None,
-            timestamp: "00000000_0000",
-            renames: Vec::new(),
-        },
-    );
+    let p = default_plan(db, project);
     if let Some(a) = &p.abort
         && ma.project_apps.contains(&a.app_label)
         && ma.graph.apps.contains(&a.app_label)

@@ -6,7 +6,7 @@
 use djsa_analysis::Span;
 use djsa_analysis::db::{Db, Project, SourceFile};
 use djsa_analysis::migrations::autodetect::PlannedMigration;
-use djsa_analysis::migrations::{PlanOptions, migration_analysis, migration_path, plan, writer};
+use djsa_analysis::migrations::{default_plan, migration_analysis, migration_path, writer};
 use djsa_analysis::project::project_model;
 
 /// The server command behind the lens: arguments `[{"app": <label>, "uri": <a file of the
@@ -26,24 +26,14 @@ pub struct NewMigration {
     pub text: String,
 }
 
-fn options(apps: Vec<String>) -> PlanOptions<'static> {
-    PlanOptions {
-        apps,
-        name: None,
-        timestamp: "00000000_0000",
-        renames: Vec::new(),
-    }
-}
-
-/// What a plain `makemigrations` would write, memoized per revision: lenses are requested on
-/// every change and the autodetector is not cheap on large projects.
-#[salsa::tracked(returns(ref))]
-fn full_plan(db: &dyn Db, project: Project) -> Vec<PlannedMigration> {
+/// What a plain `makemigrations` would write: analysis's `default_plan`, the plan DJSA101 reads
+/// (memoized per revision; lenses are requested on every change).
+fn full_plan(db: &dyn Db, project: Project) -> &[PlannedMigration] {
     let ma = migration_analysis(db, project);
     if !ma.project_apps.iter().any(|a| ma.graph.apps.contains(a)) {
-        return Vec::new();
+        return &[];
     }
-    plan(db, project, &options(Vec::new())).migrations
+    &default_plan(db, project).migrations
 }
 
 /// Project apps that drift: they have migrations and a model change none records (DJSA101's
