@@ -17,6 +17,9 @@ usage: bench/run.sh [options]
   --django-runs N          timed Django runs, after one warm-up (default: 3)
   --seed S                 generator seed (default: 1)
   --bin PATH               djsa binary (default: $CARGO_TARGET_DIR or target, /release/djsa)
+  --ruff PATH              ruff binary for the parse-speed floor (default: ${DJSA_VENV_DIR:-target/venvs}/ruff/bin/ruff,
+                           created with pip (ruff==RUFF_VERSION) when missing)
+  --no-ruff                do not time ruff
   -h, --help               this help
 
 Projects are written to bench/out/p<models>/ (replaced each run); the table is also saved to
@@ -36,6 +39,9 @@ DJSA_RUNS=5
 DJ_RUNS=3
 SEED=1
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/djsa"
+RUFF=""
+WITH_RUFF=1
+RUFF_VERSION="0.17.6"
 case "$BIN" in /*) ;; *) BIN="$ROOT/$BIN" ;; esac
 
 while [ $# -gt 0 ]; do
@@ -48,6 +54,8 @@ while [ $# -gt 0 ]; do
         --runs) DJSA_RUNS="$2"; shift ;;
         --django-runs) DJ_RUNS="$2"; shift ;;
         --seed) SEED="$2"; shift ;;
+        --ruff) RUFF="$2"; shift ;;
+        --no-ruff) WITH_RUFF=0 ;;
         --bin) BIN="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench/run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -105,6 +113,22 @@ if [ "$WITH_MM" = 1 ] && [ "$HAVE_DJSA" = 1 ]; then
         echo "bench/run.sh: \`djsa makemigrations\` not available; timing Django's only" >&2
     fi
 fi
+
+# ruff's Django rules (DJ*) on the same tree: the floor for "parse every file" (ruff's own
+# hand-written parser, all cores, no cache). Installed into its own venv on first use.
+if [ "$WITH_RUFF" = 1 ] && [ -z "$RUFF" ]; then
+    RUFF="${DJSA_VENV_DIR:-target/venvs}/ruff/bin/ruff"
+    case "$RUFF" in /*) ;; *) RUFF="$ROOT/$RUFF" ;; esac
+    if [ ! -x "$RUFF" ]; then
+        echo "bench/run.sh: installing ruff==$RUFF_VERSION into $(dirname "$(dirname "$RUFF")")" >&2
+        "$HOSTPY" -m venv "$(dirname "$(dirname "$RUFF")")" >&2 \
+            && "$(dirname "$RUFF")/pip" install -q "ruff==$RUFF_VERSION" >&2 \
+            || echo "bench/run.sh: could not install ruff; not timing it" >&2
+    fi
+fi
+if [ "$WITH_RUFF" = 1 ] && [ ! -x "$RUFF" ]; then WITH_RUFF=0; fi
+RUFF_V=""
+[ "$WITH_RUFF" = 0 ] || RUFF_V="$("$RUFF" --version 2>/dev/null | sed 's/^ruff //')"
 
 OUT="bench/out"
 mkdir -p "$OUT"
@@ -179,6 +203,10 @@ for spec in "${SPECS[@]}"; do
     if [ -n "$PY" ]; then
         measure "django check" "$n" "$DJ_RUNS" 1 0 "$proj" -- "$PY" manage.py check
     fi
+    if [ "$WITH_RUFF" = 1 ]; then
+        measure "ruff check" "$n" "$DJSA_RUNS" 1 0 "$ROOT" -- \
+            "$RUFF" check --no-cache --isolated --select DJ --exit-zero --quiet "$proj"
+    fi
     if [ "$WITH_MM" = 1 ]; then
         if [ "$HAVE_DJSA_MM" = 1 ]; then
             # Like manage.py: run in the project directory (positional arguments are app labels).
@@ -197,9 +225,9 @@ CPU="$( (grep -m1 'model name' /proc/cpuinfo 2>/dev/null || sysctl -n machdep.cp
 NCPU="$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo '?')"
 
 "$HOSTPY" - "$RESULTS" "$OUT/results.md" "$OUT/results.json" \
-    "$DJSA_VERSION" "$DJANGO_VERSION" "${PY:-none}" "$CPU" "$NCPU" "$MIGS" "$DJSA_RUNS" "$DJ_RUNS" "$LOAD_BEFORE" <<'EOF'
+    "$DJSA_VERSION" "$DJANGO_VERSION" "${PY:-none}" "$CPU" "$NCPU" "$MIGS" "$DJSA_RUNS" "$DJ_RUNS" "$LOAD_BEFORE" "$RUFF_V" <<'EOF'
 import json, sys, platform
-res_path, md_path, json_path, djsa_v, dj_v, py, cpu, ncpu, migs, djsa_runs, dj_runs, load = sys.argv[1:13]
+res_path, md_path, json_path, djsa_v, dj_v, py, cpu, ncpu, migs, djsa_runs, dj_runs, load, ruff_v = sys.argv[1:14]
 import os
 load_after = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 rows = [json.loads(l) for l in open(res_path) if l.strip()]
@@ -256,6 +284,21 @@ for what in ("check", "makemigrations"):
         lines.append(f"| {what} | {int(p):,} | {dd} | {ms(d, 'first_s') if d else '-'} "
                      f"| {ms(d, 'cpu_median_s')} | {mib(d)} | {dj} | {ms(j, 'cpu_median_s')} | {mib(j)} "
                      f"| {ratio} | {f} |")
+    lines.append("")
+if any(by.get((p, "ruff check")) for p in projects):
+    lines += [
+        f"| parse floor | models | djsa check median | djsa CPU | ruff {ruff_v} --select DJ median | ruff CPU "
+        f"| djsa / ruff (wall) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for p in projects:
+        d = by.get((p, "djsa check"))
+        r = by.get((p, "ruff check"))
+        if not r:
+            continue
+        ratio = f"{d['median_s'] / r['median_s']:,.1f}x" if d and r["median_s"] > 0 else "-"
+        lines.append(f"| ruff | {int(p):,} | {ms(d)} | {ms(d, 'cpu_median_s')} | {ms(r)} "
+                     f"| {ms(r, 'cpu_median_s')} | {ratio} |")
     lines.append("")
 for p in projects:
     seen = by.get((p, "djsa seen"))
