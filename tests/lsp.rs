@@ -535,6 +535,53 @@ fn create_migration_quick_fix_with_resource_operations() {
     c.shutdown();
 }
 
+/// A client with `workspace.codeLens.refreshSupport` (Neovim 0.11, VS Code) is asked to
+/// re-request its lenses when the pending operations change (here: by a migration written
+/// outside the editor), and not after an edit that leaves them as they were.
+#[test]
+fn code_lens_refresh_when_pending_operations_change() {
+    let proj = migrate_project();
+    let root = proj.path();
+    let models = root.join("notes/models.py");
+    let mut caps = nvim_like_caps();
+    caps["workspace"]["codeLens"] = json!({"refreshSupport": true});
+    let mut c = Client::spawn();
+    c.initialize(root, caps);
+    c.wait_indexed();
+    let uri = c.open(&models, 1);
+    let d = c.wait_diagnostics(&uri, Some(1));
+    assert_eq!(codes(&d["diagnostics"]), ["DJSA101"]);
+    let is_refresh = |m: &Value| m["method"] == "workspace/codeLens/refresh";
+
+    // A comment edit: same pending operations, no refresh.
+    let text = std::fs::read_to_string(&models).unwrap();
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2},
+               "contentChanges": [{"text": format!("{text}# a comment\n")}]}),
+    );
+    c.wait_diagnostics(&uri, Some(2));
+    c.drain(Duration::from_millis(500));
+    assert!(
+        !c.log.iter().any(is_refresh),
+        "refresh without a change in pending operations"
+    );
+
+    // The migration appears on disk: the lens goes away, the client is asked to refresh.
+    let actions = actions_for(&mut c, &uri, &d["diagnostics"]);
+    let ops = actions[0]["edit"]["documentChanges"].as_array().unwrap();
+    let new_text = ops[1]["edits"][0]["newText"].as_str().unwrap();
+    let path = root.join("notes/migrations/0002_note_body.py");
+    std::fs::write(&path, new_text).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": lsp_support::uri(&path), "type": 1}]}),
+    );
+    c.wait_notification(Duration::from_secs(60), is_refresh)
+        .expect("no workspace/codeLens/refresh after the pending operations changed");
+    c.shutdown();
+}
+
 /// Without resource operations the same fix runs the server command that writes the file.
 #[test]
 fn create_migration_quick_fix_through_the_server_command() {

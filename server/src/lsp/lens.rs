@@ -47,6 +47,19 @@ fn drifting(db: &dyn Db, project: Project) -> Vec<PlannedMigration> {
         .collect()
 }
 
+/// A fingerprint of every lens's content (the pending operations per app): when it changes
+/// between revisions, the server asks the client to re-request its lenses
+/// (`workspace/codeLens/refresh`), so lenses in other open files follow an edit.
+pub fn signature(db: &dyn Db, project: Project) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    for m in drifting(db, project) {
+        m.app_label.hash(&mut h);
+        format!("{:?}", m.operations).hash(&mut h);
+    }
+    h.finish()
+}
+
 /// Labels of the apps with pending model changes.
 pub fn drifting_apps(db: &dyn Db, project: Project) -> Vec<String> {
     let mut apps: Vec<String> = drifting(db, project)

@@ -70,6 +70,8 @@ struct Inner {
     /// Database URL for live drift, and the live task's wake-up.
     live: Mutex<livedb::LiveConfig>,
     live_kick: watch::Sender<u64>,
+    /// [`lens::signature`] at the last publish (only when the client supports lens refresh).
+    lens_sig: Mutex<Option<u64>>,
 }
 
 #[derive(Clone)]
@@ -111,6 +113,7 @@ impl Backend {
             session: Mutex::new(Session::new()),
             changed: tx,
             published: tokio::sync::Mutex::new(FxHashMap::default()),
+            lens_sig: Mutex::new(None),
             live: Mutex::new(livedb::LiveConfig::default()),
             live_kick: kick,
         });
@@ -475,12 +478,15 @@ async fn publish_current(inner: &Arc<Inner>) -> bool {
     let res = tokio::task::spawn_blocking(move || {
         salsa::Cancelled::catch(AssertUnwindSafe(move || {
             let out = compute_diagnostics(&snap);
+            let lens = snap
+                .code_lens_refresh
+                .then(|| lens::signature(&snap.db, snap.project));
             drop(snap);
-            out
+            (out, lens)
         }))
     })
     .await;
-    let results = match res {
+    let (results, lens_sig) = match res {
         Ok(Ok(r)) => r,
         Ok(Err(_)) => return false,
         Err(e) => {
@@ -527,6 +533,17 @@ async fn publish_current(inner: &Arc<Inner>) -> bool {
                 .await;
         }
         published.remove(&uri);
+    }
+    // Pending operations changed somewhere: lenses in other open files are stale.
+    if let Some(sig) = lens_sig {
+        let mut last = inner.lens_sig.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|l| l != sig) {
+            let client = inner.client.clone();
+            tokio::spawn(async move {
+                let _ = client.code_lens_refresh().await;
+            });
+        }
+        *last = Some(sig);
     }
     true
 }
@@ -599,6 +616,12 @@ fn client_info(params: &lsp::InitializeParams) -> ClientInfo {
         hierarchical_symbols: td
             .and_then(|t| t.document_symbol.as_ref())
             .and_then(|d| d.hierarchical_document_symbol_support)
+            .unwrap_or(false),
+        code_lens_refresh: caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
             .unwrap_or(false),
         overrides: Overrides {
             settings: opt_str("settings"),

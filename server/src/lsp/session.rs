@@ -32,6 +32,8 @@ pub struct ClientInfo {
     pub watch_registration: bool,
     pub markdown_hover: bool,
     pub hierarchical_symbols: bool,
+    /// The client re-requests code lenses on `workspace/codeLens/refresh`.
+    pub code_lens_refresh: bool,
     pub docs_base: Option<String>,
     /// `initializationOptions.settings` / `.python`, as `djsa check --settings/--python`.
     pub overrides: Overrides,
@@ -64,6 +66,7 @@ pub struct Snapshot {
     pub docs_base: Option<String>,
     pub markdown_hover: bool,
     pub hierarchical_symbols: bool,
+    pub code_lens_refresh: bool,
     /// Set when a live schema was read: the DJSA30x drift is published with the rest.
     pub live: Option<LiveSchema>,
 }
@@ -184,6 +187,7 @@ impl Session {
             docs_base: self.client.docs_base.clone(),
             markdown_hover: self.client.markdown_hover,
             hierarchical_symbols: self.client.hierarchical_symbols,
+            code_lens_refresh: self.client.code_lens_refresh,
             live: self.live,
         })
     }
