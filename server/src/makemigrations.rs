@@ -86,6 +86,18 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// The workspace of a command about to exit: not freed when the binary says so
+/// ([`crate::cli::LEAK_ON_EXIT`]; freeing every parsed file only costs time, as in `check`).
+struct LeakOnExit(Option<Workspace>);
+
+impl Drop for LeakOnExit {
+    fn drop(&mut self) {
+        if crate::cli::LEAK_ON_EXIT.load(std::sync::atomic::Ordering::Relaxed) {
+            std::mem::forget(self.0.take());
+        }
+    }
+}
+
 pub fn run(
     args: MakemigrationsArgs,
     stdout: &mut dyn Write,
@@ -108,7 +120,10 @@ pub fn run(
         }),
         ..Default::default()
     };
-    let ws = Workspace::load(&args.path, &overrides)?;
+    let guard = LeakOnExit(Some(Workspace::load(&args.path, &overrides)?));
+    let Some(ws) = guard.0.as_ref() else {
+        return Ok(2);
+    };
     let db = &ws.db;
     let pm = project_model(db, ws.project);
     if pm.settings.installed_apps.is_none() {

@@ -2,7 +2,7 @@
 //! replayed state with the models' state, sort, chop into migrations and optimize, in Django's
 //! order. Anything outside that set makes the app "not exactly known" instead of a guess.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::parse::Val;
 use super::state::{FieldDef, ModelState, ProjectState, normalize_together};
@@ -1251,50 +1251,52 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
     }
     let key = |s: &ModelState| (s.app_label.clone(), s.name_lower());
     let is_proxy = |s: &ModelState| s.option("proxy") == Some(&Val::Bool(true));
-    let old_keys: Vec<(String, String)> = from
+    let old_keys: Vec<&(String, String)> = from
         .models
         .iter()
         .filter(|(_, s)| !is_proxy(s))
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| k)
         .collect();
-    let new_keys: Vec<(String, String)> = to
+    let new_keys: Vec<&(String, String)> = to
         .models
         .iter()
         .filter(|(_, s)| !is_proxy(s))
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| k)
         .collect();
-    let old_proxies: Vec<(String, String)> = from
+    let old_proxies: Vec<&(String, String)> = from
         .models
         .iter()
         .filter(|(_, s)| is_proxy(s))
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| k)
         .collect();
-    let new_proxies: Vec<(String, String)> = to
+    let new_proxies: Vec<&(String, String)> = to
         .models
         .iter()
         .filter(|(_, s)| is_proxy(s))
-        .map(|(k, _)| k.clone())
+        .map(|(k, _)| k)
         .collect();
-    for (_, s) in from.models.iter().chain(to.models.iter()) {
+    // Membership tests over thousands of models: hash sets over the ordered key lists.
+    let old_set: FxHashSet<&(String, String)> = old_keys.iter().copied().collect();
+    let new_set: FxHashSet<&(String, String)> = new_keys.iter().copied().collect();
+    let old_proxy_set: FxHashSet<&(String, String)> = old_proxies.iter().copied().collect();
+    let new_proxy_set: FxHashSet<&(String, String)> = new_proxies.iter().copied().collect();
+    for (skey, s) in from.models.iter().chain(to.models.iter()) {
         let managed = s.option("managed");
-        let both =
-            from.get(&s.app_label, &s.name).is_some() && to.get(&s.app_label, &s.name).is_some();
+        // `ProjectState::get(app, name)`, looked up once (a state's key is its app label and
+        // lower-cased name).
+        let (sf, st) = (from.models.get(skey), to.models.get(skey));
+        let both = sf.is_some() && st.is_some();
         if (managed == Some(&Val::Bool(false))
             || (s.option("proxy") == Some(&Val::Bool(true)) && both))
-            && !same_model(
-                from.get(&s.app_label, &s.name),
-                to.get(&s.app_label, &s.name),
-            )
+            && !same_model(sf, st)
         {
             return Err(format!(
                 "{}.{}: proxy or unmanaged model changes are not reproduced by djsa yet",
                 s.app_label, s.name
             ));
         }
-        if let (Some(a), Some(b)) = (
-            from.get(&s.app_label, &s.name),
-            to.get(&s.app_label, &s.name),
-        ) && a.bases != b.bases
+        if let (Some(a), Some(b)) = (sf, st)
+            && a.bases != b.bases
         {
             return Err(format!(
                 "{}.{}: model bases are not reproduced by djsa yet",
@@ -1304,26 +1306,39 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
     }
     // Renamed models: Django asks; with --noinput it says no. Nothing to do.
     // Deleted models.
-    let mut deleted: Vec<&(String, String)> =
-        old_keys.iter().filter(|k| !new_keys.contains(k)).collect();
+    let mut deleted: Vec<&(String, String)> = old_keys
+        .iter()
+        .copied()
+        .filter(|k| !new_set.contains(k))
+        .collect();
     deleted.sort();
+    // Models pointed at by a relation of the old state, with the models pointing (computed once).
+    let mut pointed: FxHashMap<(String, String), Vec<&(String, String)>> = FxHashMap::default();
+    if !deleted.is_empty() {
+        for (ok, other) in &from.models {
+            for (_, f) in &other.fields {
+                if let Some(t) = f.target() {
+                    pointed
+                        .entry(resolve(&t, &other.app_label))
+                        .or_default()
+                        .push(ok);
+                }
+            }
+        }
+    }
     for k in &deleted {
         let Some(ms) = from.get(&k.0, &k.1) else {
             continue;
         };
         // Incoming relations from other models make Django add dependencies djsa does not model.
-        for (ok, other) in &from.models {
-            if ok == *k {
-                continue;
-            }
-            if other.fields.iter().any(|(_, f)| {
-                f.target().map(|t| resolve(&t, &other.app_label)) == Some((*k).clone())
-            }) {
-                return Err(format!(
-                    "{}.{}: deleting a model other models point at is not reproduced by djsa yet",
-                    k.0, ms.name
-                ));
-            }
+        if pointed
+            .get(*k)
+            .is_some_and(|srcs| srcs.iter().any(|ok| ok != k))
+        {
+            return Err(format!(
+                "{}.{}: deleting a model other models point at is not reproduced by djsa yet",
+                k.0, ms.name
+            ));
         }
         if ms
             .option("unique_together")
@@ -1367,8 +1382,11 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
         );
     }
     // Created models: reverse-sorted, each CreateModel inserted at the beginning.
-    let mut added: Vec<&(String, String)> =
-        new_keys.iter().filter(|k| !old_keys.contains(k)).collect();
+    let mut added: Vec<&(String, String)> = new_keys
+        .iter()
+        .copied()
+        .filter(|k| !old_set.contains(k))
+        .collect();
     added.sort();
     added.reverse();
     for k in added {
@@ -1527,7 +1545,8 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
     // Proxies: deleted, then created.
     let mut gone: Vec<&(String, String)> = old_proxies
         .iter()
-        .filter(|k| !new_proxies.contains(k) && !new_keys.contains(k))
+        .copied()
+        .filter(|k| !new_proxy_set.contains(k) && !new_set.contains(k))
         .collect();
     gone.sort();
     for k in gone {
@@ -1544,7 +1563,8 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
     }
     let mut born: Vec<&(String, String)> = new_proxies
         .iter()
-        .filter(|k| !old_proxies.contains(k) && !old_keys.contains(k))
+        .copied()
+        .filter(|k| !old_proxy_set.contains(k) && !old_set.contains(k))
         .collect();
     born.sort();
     for k in born {
@@ -1573,29 +1593,35 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
         );
     }
     // A model turning into a proxy or back is not reproduced.
-    if old_proxies.iter().any(|k| new_keys.contains(k))
-        || new_proxies.iter().any(|k| old_keys.contains(k))
+    if old_proxies.iter().any(|k| new_set.contains(k))
+        || new_proxies.iter().any(|k| old_set.contains(k))
     {
         return Err(
             "a model changed between proxy and concrete; not reproduced by djsa yet".into(),
         );
     }
     // Kept models.
-    let mut kept: Vec<&(String, String)> =
-        new_keys.iter().filter(|k| old_keys.contains(k)).collect();
+    let mut kept: Vec<&(String, String)> = new_keys
+        .iter()
+        .copied()
+        .filter(|k| old_set.contains(k))
+        .collect();
     kept.sort();
-    let pair = |k: &(String, String)| (from.get(&k.0, &k.1), to.get(&k.0, &k.1));
-    for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else {
-            continue;
-        };
-        let pick = |s: &ModelState| -> Vec<(String, Val)> {
+    // Each kept model's old and new state, looked up once.
+    let kept_pairs: Vec<(&(String, String), &ModelState, &ModelState)> = kept
+        .iter()
+        .filter_map(|k| match (from.models.get(*k), to.models.get(*k)) {
+            (Some(o), Some(n)) => Some((*k, o, n)),
+            _ => None,
+        })
+        .collect();
+    for &(k, o, n) in &kept_pairs {
+        fn pick(s: &ModelState) -> Vec<&(String, Val)> {
             s.options
                 .iter()
                 .filter(|(k, _)| ALTER_OPTION_KEYS.contains(&k.as_str()))
-                .cloned()
                 .collect()
-        };
+        }
         let (oo, no) = (pick(o), pick(n));
         let same = oo.len() == no.len()
             && oo
@@ -1606,17 +1632,14 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
                 &k.0,
                 Op::AlterModelOptions {
                     name: k.1.clone(),
-                    options: no,
+                    options: no.into_iter().cloned().collect(),
                 },
                 Vec::new(),
                 false,
             );
         }
     }
-    for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else {
-            continue;
-        };
+    for &(k, o, n) in &kept_pairs {
         if o.managers != n.managers {
             g.add(
                 &k.0,
@@ -1629,10 +1652,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             );
         }
     }
-    for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else {
-            continue;
-        };
+    for &(k, o, n) in &kept_pairs {
         if !option_eq(o.option("db_table_comment"), n.option("db_table_comment")) {
             g.add(
                 &k.0,
@@ -1662,14 +1682,30 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
         },
         v => v.clone(),
     };
-    for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else {
-            continue;
-        };
+    for &(k, o, n) in &kept_pairs {
         for key in ["indexes", "constraints"] {
-            let (ol, nl) = (o.list_option(key), n.list_option(key));
-            let mut added: Vec<Val> = nl.iter().filter(|i| !ol.contains(i)).cloned().collect();
-            let mut removed: Vec<Val> = ol.iter().filter(|i| !nl.contains(i)).cloned().collect();
+            // `list_option`, borrowed.
+            fn items<'s>(s: &'s ModelState, key: &str) -> Vec<&'s Val> {
+                s.option(key)
+                    .and_then(Val::items)
+                    .map(|i| i.iter().collect())
+                    .unwrap_or_default()
+            }
+            let (ol, nl) = (items(o, key), items(n, key));
+            if ol.is_empty() && nl.is_empty() {
+                // Nothing added, removed, renamed or altered.
+                continue;
+            }
+            let mut added: Vec<Val> = nl
+                .iter()
+                .filter(|i| !ol.contains(i))
+                .map(|i| (*i).clone())
+                .collect();
+            let mut removed: Vec<Val> = ol
+                .iter()
+                .filter(|i| !nl.contains(i))
+                .map(|i| (*i).clone())
+                .collect();
             if key == "indexes" {
                 // create_altered_indexes: equal apart from the name is a rename.
                 let mut from_added = Vec::new();
@@ -1743,8 +1779,8 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
                 // create_altered_constraints: same name, only non-database attributes differ.
                 let non_db = ["violation_error_code", "violation_error_message"];
                 let mut names = Vec::new();
-                for oc in &ol {
-                    for nc in &nl {
+                for &oc in &ol {
+                    for &nc in &nl {
                         if oc != nc
                             && item_name(oc) == item_name(nc)
                             && strip_kw(oc, &non_db) == strip_kw(nc, &non_db)
@@ -1835,10 +1871,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
     // unique_together changes (removal part first).
     type Together = ((String, String), Vec<Val>, Vec<Val>, Vec<OpDep>);
     let mut together: Vec<Together> = Vec::new();
-    for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else {
-            continue;
-        };
+    for &(k, o, n) in &kept_pairs {
         let norm = |v: Option<&Val>| -> Vec<Val> {
             v.and_then(normalize_together)
                 .and_then(|s| s.items().map(<[Val]>::to_vec))
@@ -1877,37 +1910,45 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             );
         }
     }
-    // Field keys.
-    let mut old_fields: Vec<(String, String, String)> = Vec::new();
-    let mut new_fields: Vec<(String, String, String)> = Vec::new();
-    for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else {
-            continue;
-        };
-        old_fields.extend(
-            o.fields
-                .iter()
-                .map(|(f, _)| (k.0.clone(), k.1.clone(), f.clone())),
-        );
-        new_fields.extend(
-            n.fields
-                .iter()
-                .map(|(f, _)| (k.0.clone(), k.1.clone(), f.clone())),
-        );
+    // Field keys (app, model, field) of each kept model, borrowed from the states, with the
+    // field of that name (the first one, like `ModelState.get_field`). Sorting each model's keys
+    // in turn sorts them all: `kept` is sorted by (app, model), each key once.
+    type FieldKey<'a> = (&'a str, &'a str, &'a str);
+    fn first<'s>(fields: &'s [(String, FieldDef)], name: &str) -> Option<&'s FieldDef> {
+        fields.iter().find(|(f, _)| f == name).map(|(_, d)| d)
     }
-    let mut removed_f: Vec<&(String, String, String)> = old_fields
-        .iter()
-        .filter(|f| !new_fields.contains(f))
-        .collect();
-    removed_f.sort();
-    let mut added_f: Vec<&(String, String, String)> = new_fields
-        .iter()
-        .filter(|f| !old_fields.contains(f))
-        .collect();
-    added_f.sort();
+    let mut removed_f: Vec<FieldKey<'_>> = Vec::new();
+    let mut added_f: Vec<(FieldKey<'_>, &FieldDef)> = Vec::new();
+    // Fields on both sides whose deconstruction differs: (key, old, new).
+    let mut altered_f: Vec<(FieldKey<'_>, &FieldDef, &FieldDef)> = Vec::new();
+    for &(k, o, n) in &kept_pairs {
+        if o.fields == n.fields {
+            // Same fields in the same order: nothing removed, added or altered on this model.
+            continue;
+        }
+        let (app, model) = (k.0.as_str(), k.1.as_str());
+        let (r0, a0, c0) = (removed_f.len(), added_f.len(), altered_f.len());
+        for (f, _) in &o.fields {
+            match (first(&o.fields, f), first(&n.fields, f)) {
+                (Some(of), Some(nf)) => {
+                    if of != nf {
+                        altered_f.push(((app, model, f.as_str()), of, nf));
+                    }
+                }
+                _ => removed_f.push((app, model, f.as_str())),
+            }
+        }
+        for (f, d) in &n.fields {
+            if first(&o.fields, f).is_none() {
+                added_f.push(((app, model, f.as_str()), first(&n.fields, f).unwrap_or(d)));
+            }
+        }
+        removed_f[r0..].sort();
+        added_f[a0..].sort_by(|x, y| x.0.cmp(&y.0));
+        altered_f[c0..].sort_by(|x, y| x.0.cmp(&y.0));
+    }
     // Rename candidates: Django's questioner would ask (and --noinput says no).
-    for (app, model, name) in &removed_f {
-        let _ = (app, model, name);
+    for &(app, model, name) in &removed_f {
         let mut deps = vec![
             dep(app, model, Some(name), DepType::RemoveOrderWrt),
             dep(app, model, Some(name), DepType::AlterFooTogether),
@@ -1923,18 +1964,14 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
         g.add(
             app,
             Op::RemoveField {
-                model_name: model.clone(),
-                name: name.clone(),
+                model_name: model.to_string(),
+                name: name.to_string(),
             },
             deps,
             false,
         );
     }
-    for (app, model, name) in &added_f {
-        let Some(ms) = to.get(app, model) else {
-            continue;
-        };
-        let Some(f) = ms.field(name) else { continue };
+    for &((app, model, name), f) in &added_f {
         let has_default = f.get("default").is_some() || f.get("db_default").is_some();
         let null = f.get("null") == Some(&Val::Bool(true));
         // GeneratedField is always blank and allows empty strings.
@@ -1973,9 +2010,9 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
                 migrations: Vec::new(),
                 log,
                 abort: Some(QuestionerAbort {
-                    app_label: app.clone(),
-                    model: model.clone(),
-                    field: name.clone(),
+                    app_label: app.to_string(),
+                    model: model.to_string(),
+                    field: name.to_string(),
                     auto_now_add,
                 }),
             });
@@ -1989,11 +2026,8 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             // newly added field named in the expression.
             let mut refs = Vec::new();
             expression_refs(expr, &mut refs);
-            for (a2, m2, n2) in &added_f {
-                let Some(nf) = to.get(a2, m2).and_then(|s| s.field(n2)) else {
-                    continue;
-                };
-                if nf.is_relation() || refs.contains(n2) {
+            for &((a2, m2, n2), nf) in &added_f {
+                if nf.is_relation() || refs.iter().any(|r| r == n2) {
                     deps.push(dep(a2, m2, Some(n2), DepType::Create));
                 }
             }
@@ -2001,66 +2035,50 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
         g.add(
             app,
             Op::AddField {
-                model_name: model.clone(),
-                name: name.clone(),
+                model_name: model.to_string(),
+                name: name.to_string(),
                 field: f.clone(),
             },
             deps,
             false,
         );
     }
-    let mut common: Vec<&(String, String, String)> = old_fields
-        .iter()
-        .filter(|f| new_fields.contains(f))
-        .collect();
-    common.sort();
-    for (app, model, name) in common {
-        let (Some(o), Some(n)) = (from.get(app, model), to.get(app, model)) else {
-            continue;
-        };
-        let (Some(of), Some(nf)) = (o.field(name), n.field(name)) else {
-            continue;
-        };
-        if of != nf {
-            if of.is_m2m() != nf.is_m2m() {
-                return Err(format!(
-                    "{app}.{model}.{name}: changing to/from many-to-many is not reproduced by djsa yet"
-                ));
-            }
-            let old_null = of.get("null") == Some(&Val::Bool(true));
-            let new_null = nf.get("null") == Some(&Val::Bool(true));
-            if old_null
-                && !new_null
-                && nf.get("default").is_none()
-                && nf.get("db_default").is_none()
-                && !nf.is_m2m()
-            {
-                // NonInteractiveMigrationQuestioner.ask_not_null_alteration: a log line, and the
-                // field is altered as it is.
-                log.push(format!(
-                    "Field '{name}' on model '{model}' given a default of NOT PROVIDED and must be corrected."
-                ));
-            }
-            let mut deps = Vec::new();
-            if nf.is_relation() {
-                deps.extend(g.fk_deps(app, nf));
-            }
-            g.add(
-                app,
-                Op::AlterField {
-                    model_name: model.clone(),
-                    name: name.clone(),
-                    field: nf.clone(),
-                },
-                deps,
-                false,
-            );
+    for &((app, model, name), of, nf) in &altered_f {
+        if of.is_m2m() != nf.is_m2m() {
+            return Err(format!(
+                "{app}.{model}.{name}: changing to/from many-to-many is not reproduced by djsa yet"
+            ));
         }
+        let old_null = of.get("null") == Some(&Val::Bool(true));
+        let new_null = nf.get("null") == Some(&Val::Bool(true));
+        if old_null
+            && !new_null
+            && nf.get("default").is_none()
+            && nf.get("db_default").is_none()
+            && !nf.is_m2m()
+        {
+            // NonInteractiveMigrationQuestioner.ask_not_null_alteration: a log line, and the
+            // field is altered as it is.
+            log.push(format!(
+                "Field '{name}' on model '{model}' given a default of NOT PROVIDED and must be corrected."
+            ));
+        }
+        let mut deps = Vec::new();
+        if nf.is_relation() {
+            deps.extend(g.fk_deps(app, nf));
+        }
+        g.add(
+            app,
+            Op::AlterField {
+                model_name: model.to_string(),
+                name: name.to_string(),
+                field: nf.clone(),
+            },
+            deps,
+            false,
+        );
     }
-    for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else {
-            continue;
-        };
+    for &(k, o, n) in &kept_pairs {
         let (ow_old, ow_new) = (
             o.option("order_with_respect_to"),
             n.option("order_with_respect_to"),
@@ -2149,10 +2167,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             false,
         );
     }
-    for k in &kept {
-        let (Some(o), Some(n)) = pair(k) else {
-            continue;
-        };
+    for &(k, o, n) in &kept_pairs {
         if !option_eq(o.option("db_table"), n.option("db_table")) {
             g.add(
                 &k.0,

@@ -302,6 +302,8 @@ impl FromProject<'_, '_> {
         };
         let mut fields: Vec<(String, FieldDef)> = Vec::new();
         let mut m2m: Vec<(String, FieldDef)> = Vec::new();
+        // Class-body names of each declaring model, computed once per model.
+        let mut locals_of: Vec<(usize, Vec<(String, Expr)>)> = Vec::new();
         for f in &fields_src {
             if matches!(
                 f.kind,
@@ -327,7 +329,14 @@ impl FromProject<'_, '_> {
                 },
             };
             let cx = self.cx(f.file);
-            let locals = self.class_locals(f.declared_in);
+            let li = match locals_of.iter().position(|(d, _)| *d == f.declared_in) {
+                Some(i) => i,
+                None => {
+                    locals_of.push((f.declared_in, self.class_locals(f.declared_in)));
+                    locals_of.len() - 1
+                }
+            };
+            let locals = &locals_of[li].1;
             let path = format!("django.db.models.{}", f.kind.name());
             let mut args = Vec::new();
             let mut kwargs = Vec::new();
@@ -337,7 +346,7 @@ impl FromProject<'_, '_> {
                 if Some(i) == to_pos {
                     args.push(self.target(f, a, idx, false)?);
                 } else {
-                    args.push(self.field_val(&cx, &subst(a, &locals, 0))?);
+                    args.push(self.field_val(&cx, &subst_cow(a, locals))?);
                 }
             }
             for k in &f.kwargs {
@@ -348,7 +357,7 @@ impl FromProject<'_, '_> {
                 } else if k.name == "through" {
                     self.target(f, &k.value, idx, true)?
                 } else {
-                    self.field_val(&cx, &subst(&k.value, &locals, 0))?
+                    self.field_val(&cx, &subst_cow(&k.value, locals))?
                 };
                 kwargs.push((k.name.clone(), v));
             }
@@ -1006,6 +1015,36 @@ fn normalize_q(v: Val) -> Result<Val, String> {
         return Err("condition is not a Q(...)".into());
     }
     Ok(v)
+}
+
+/// [`subst`], copying the expression only when a name in it is replaced.
+fn subst_cow<'e>(e: &'e Expr, locals: &[(String, Expr)]) -> std::borrow::Cow<'e, Expr> {
+    if mentions(e, locals, 0) {
+        std::borrow::Cow::Owned(subst(e, locals, 0))
+    } else {
+        std::borrow::Cow::Borrowed(e)
+    }
+}
+
+/// Whether [`subst`] would replace a name in the expression.
+fn mentions(e: &Expr, locals: &[(String, Expr)], depth: u32) -> bool {
+    if locals.is_empty() || depth > 30 {
+        return false;
+    }
+    match &e.kind {
+        ExprKind::Name(n) => locals.iter().any(|(x, _)| x == n),
+        ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Set(items) => {
+            items.iter().any(|i| mentions(i, locals, depth + 1))
+        }
+        ExprKind::Dict(pairs) => pairs
+            .iter()
+            .any(|(k, v)| mentions(k, locals, depth + 1) || mentions(v, locals, depth + 1)),
+        ExprKind::Call { args, kwargs, .. } => {
+            args.iter().any(|a| mentions(a, locals, depth + 1))
+                || kwargs.iter().any(|k| mentions(&k.value, locals, depth + 1))
+        }
+        _ => false,
+    }
 }
 
 /// Replace bare names bound in the class body by their values.

@@ -77,6 +77,8 @@ impl Graph {
                 })
                 .cloned()
         };
+        // `__first__`/`__latest__` of an app, computed once per app.
+        let mut first_last_memo: FxHashMap<(String, bool), Option<Key>> = FxHashMap::default();
         for (k, deps) in &raw {
             let mut ps = Vec::new();
             for (i, d) in deps {
@@ -85,8 +87,12 @@ impl Graph {
                         // An app without migrations: Django ignores the dependency.
                         continue;
                     }
-                    match first_last(&d.0, d.1 == "__first__", &nodes, &raw) {
-                        Some(t) => t,
+                    let first = d.1 == "__first__";
+                    let found = first_last_memo
+                        .entry((d.0.clone(), first))
+                        .or_insert_with(|| first_last(&d.0, first, &nodes, &raw));
+                    match found {
+                        Some(t) => t.clone(),
                         None => continue,
                     }
                 } else {

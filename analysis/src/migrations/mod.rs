@@ -164,18 +164,25 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
             });
         }
     }
-    for f in &out.files.clone() {
-        if let Err(u) = &f.parsed {
-            out.skip(
-                &f.app_label,
+    let unreadable: Vec<(String, String)> = out
+        .files
+        .iter()
+        .filter_map(|f| {
+            let u = f.parsed.as_ref().err()?;
+            Some((
+                f.app_label.clone(),
                 format!(
                     "migration {} cannot be read statically: {}",
                     f.name, u.reason
                 ),
-            );
-        }
+            ))
+        })
+        .collect();
+    for (app, reason) in unreadable {
+        out.skip(&app, reason);
     }
-    let files = out.files.clone();
+    // Borrowed while `out` is filled in; put back at the end (no copy of the parsed files).
+    let files = std::mem::take(&mut out.files);
     // An unreadable migration still exists: a node with unknown dependencies (its app is not
     // compared, and its graph is not judged for conflicts).
     let empty = ParsedMigration {
@@ -280,12 +287,16 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         // Models djsa could not read may be anywhere; keep going per app (each app's own models
         // were checked above).
     }
-    let skipped: Vec<String> = out.skipped.iter().map(|(a, _)| a.clone()).collect();
-    from.models.retain(|(a, _), _| !skipped.contains(a));
-    to.models.retain(|(a, _), _| !skipped.contains(a));
+    let skipped: rustc_hash::FxHashSet<&str> =
+        out.skipped.iter().map(|(a, _)| a.as_str()).collect();
+    from.models
+        .retain(|(a, _), _| !skipped.contains(a.as_str()));
+    to.models.retain(|(a, _), _| !skipped.contains(a.as_str()));
     // Apps djsa knows nothing about (not installed here) keep their migration state only.
-    let installed: Vec<String> = pm.apps.iter().map(|a| a.label.clone()).collect();
-    from.models.retain(|(a, _), _| installed.contains(a));
+    let installed: rustc_hash::FxHashSet<&str> = pm.apps.iter().map(|a| a.label.as_str()).collect();
+    from.models
+        .retain(|(a, _), _| installed.contains(a.as_str()));
+    out.files = files;
     out.graph = graph;
     out.from_state = from;
     out.to_state = to;
@@ -439,20 +450,27 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
             .collect(),
     };
     let mut cannot: Vec<(String, String)> = ma.skipped.clone();
-    let mut from = ma.from_state.clone();
-    let mut to = ma.to_state.clone();
+    // The states without the apps left out so far (copied only when one is left out).
+    let mut pruned: Option<(ProjectState, ProjectState)> = None;
     let labels: Vec<String> = pm.apps.iter().map(|a| a.label.clone()).collect();
     let mut migrations = Vec::new();
     let mut log = Vec::new();
     let mut abort = None;
     // An app djsa cannot reproduce is left out and the rest detected again.
     for _ in 0..labels.len() + 1 {
-        let inp = Input {
-            from: &from,
-            to: &to,
-            ..inp.clone()
+        let detected = {
+            let (from, to) = match &pruned {
+                Some((f, t)) => (f, t),
+                None => (&ma.from_state, &ma.to_state),
+            };
+            let inp = Input {
+                from,
+                to,
+                ..inp.clone()
+            };
+            autodetect::detect_full(&inp)
         };
-        match autodetect::detect_full(&inp) {
+        match detected {
             Ok(d) => {
                 migrations = d.migrations;
                 log = d.log;
@@ -467,6 +485,8 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
                 match app {
                     Some(a) => {
                         cannot.push((a.clone(), e.clone()));
+                        let (from, to) = pruned
+                            .get_or_insert_with(|| (ma.from_state.clone(), ma.to_state.clone()));
                         from.models.retain(|(x, _), _| x != a);
                         to.models.retain(|(x, _), _| x != a);
                     }

@@ -179,8 +179,13 @@ impl ValCx<'_, '_> {
 
     /// The qualified path a name refers to.
     pub fn qualify(&self, e: &Expr) -> Option<String> {
+        self.qualify_resolved(self.resolver.resolve_expr(self.file, e))
+    }
+
+    /// [`Self::qualify`] of an expression already resolved.
+    fn qualify_resolved(&self, r: Resolved) -> Option<String> {
         let db = self.resolver.db();
-        match self.resolver.resolve_expr(self.file, e) {
+        match r {
             Resolved::External(q) => Some(canonical_path(&q)),
             Resolved::Class(id) => {
                 let c = self.resolver.class_def(id)?;
@@ -235,8 +240,9 @@ impl ValCx<'_, '_> {
                 Val::Dict(out)
             }
             ExprKind::Name(n) => {
+                // Resolved once (the name's binding does not change in between).
+                let r = self.resolver.resolve_expr(self.file, e);
                 if let Some(setting) = n.strip_prefix("settings.") {
-                    let r = self.resolver.resolve_expr(self.file, e);
                     if matches!(&r, Resolved::External(q) if q.starts_with("django.conf.settings"))
                     {
                         return match (self.setting)(setting) {
@@ -251,7 +257,7 @@ impl ValCx<'_, '_> {
                         };
                     }
                 }
-                match self.resolver.resolve_expr(self.file, e) {
+                match r {
                     Resolved::Value(vf, ve) if depth < 8 => {
                         let sub = ValCx {
                             resolver: self.resolver,
@@ -261,7 +267,7 @@ impl ValCx<'_, '_> {
                         };
                         sub.val(&ve, depth + 4)?
                     }
-                    _ => match self.qualify(e) {
+                    r => match self.qualify_resolved(r) {
                         Some(q) => Val::Ref(q),
                         None => return verr(e.span, format!("name {n} cannot be resolved")),
                     },
@@ -626,8 +632,10 @@ pub fn parse_migration(
         return err(Span::default(), "no `class Migration` in the file");
     };
     let base_ok = class.bases.iter().any(|b| {
-        cx.qualify(b).as_deref() == Some("django.db.migrations.Migration")
-            || cx.qualify(b).as_deref() == Some("django.db.migrations.migration.Migration")
+        matches!(
+            cx.qualify(b).as_deref(),
+            Some("django.db.migrations.Migration" | "django.db.migrations.migration.Migration")
+        )
     });
     if !base_ok {
         return err(

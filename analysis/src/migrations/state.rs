@@ -16,10 +16,13 @@ pub struct FieldDef {
 impl PartialEq for FieldDef {
     /// Django compares deconstructed fields; a `settings.X` reference equals its value.
     fn eq(&self, other: &Self) -> bool {
-        fn norm(v: &Val) -> Val {
-            match v {
-                Val::Setting { value, .. } => Val::Str(value.clone()),
-                v => v.clone(),
+        // `norm(x) == norm(y)` with `norm` turning a setting into its value, without cloning.
+        fn norm_eq(x: &Val, y: &Val) -> bool {
+            match (x, y) {
+                (Val::Setting { value: a, .. }, Val::Setting { value: b, .. })
+                | (Val::Setting { value: a, .. }, Val::Str(b))
+                | (Val::Str(a), Val::Setting { value: b, .. }) => a == b,
+                (x, y) => x == y,
             }
         }
         self.path == other.path
@@ -29,7 +32,7 @@ impl PartialEq for FieldDef {
                 .kwargs
                 .iter()
                 .zip(&other.kwargs)
-                .all(|((a, x), (b, y))| a == b && norm(x) == norm(y))
+                .all(|((a, x), (b, y))| a == b && norm_eq(x, y))
     }
 }
 
@@ -182,7 +185,7 @@ pub fn deconstruct(
         return Err(format!("{} is not deconstructed by djsa yet", kind.name()));
     }
     let params = kind.positional_params();
-    let mut kw: Vec<(String, Val)> = Vec::new();
+    let mut kw: Vec<(String, Val)> = Vec::with_capacity(args.len() + kwargs.len() + 2);
     for (i, a) in args.iter().enumerate() {
         let Some(p) = params.get(i) else {
             return Err("too many positional arguments".into());
@@ -199,26 +202,33 @@ pub fn deconstruct(
         kw.retain(|(n, _)| n != k);
         kw.push((k.to_string(), v));
     };
-    let get =
-        |kw: &Vec<(String, Val)>, k: &str| kw.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    // A keyword argument's value, borrowed (no copy of `choices`, `default`, ...).
+    fn get<'k>(kw: &'k [(String, Val)], k: &str) -> Option<&'k Val> {
+        kw.iter().find(|(n, _)| n == k).map(|(_, v)| v)
+    }
     let del = |kw: &mut Vec<(String, Val)>, k: &str| kw.retain(|(n, _)| n != k);
     // Known keyword arguments only: anything else may change what the field does.
-    let mut allowed: Vec<&str> = FIELD_KWARGS.to_vec();
-    allowed.extend_from_slice(params);
-    match kind {
-        CharField | TextField => allowed.push("db_collation"),
-        SlugField => allowed.push("allow_unicode"),
-        URLField => allowed.push("assume_scheme"),
-        ForeignKey | OneToOneField => {
-            allowed.extend_from_slice(FieldKind::ForeignKey.positional_params());
-            allowed.extend_from_slice(&["swappable", "db_constraint", "to_field", "parent_link"])
-        }
-        ManyToManyField => allowed.push("swappable"),
-        GeneratedField => allowed.extend_from_slice(&["expression", "output_field", "db_persist"]),
-        ImageField => allowed.extend_from_slice(&["upload_to", "storage"]),
-        _ => {}
-    }
-    if let Some((k, _)) = kw.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+    let allowed = |k: &str| {
+        FIELD_KWARGS.contains(&k)
+            || params.contains(&k)
+            || match kind {
+                CharField | TextField => k == "db_collation",
+                SlugField => k == "allow_unicode",
+                URLField => k == "assume_scheme",
+                ForeignKey | OneToOneField => {
+                    FieldKind::ForeignKey.positional_params().contains(&k)
+                        || matches!(
+                            k,
+                            "swappable" | "db_constraint" | "to_field" | "parent_link"
+                        )
+                }
+                ManyToManyField => k == "swappable",
+                GeneratedField => matches!(k, "expression" | "output_field" | "db_persist"),
+                ImageField => matches!(k, "upload_to" | "storage"),
+                _ => false,
+            }
+    };
+    if let Some((k, _)) = kw.iter().find(|(k, _)| !allowed(k.as_str())) {
         return Err(format!("argument {k} not understood for {}", kind.name()));
     }
     if kw.iter().any(|(k, _)| k == "name" || k == "rel") {
@@ -226,7 +236,7 @@ pub fn deconstruct(
     }
     // choices: Django unrolls them into a list (pairs become tuples).
     if let Some(c) = get(&kw, "choices") {
-        let items: Vec<Val> = match &c {
+        let items: Vec<Val> = match c {
             Val::List(v) | Val::Tuple(v) => v.clone(),
             Val::Dict(d) => d
                 .iter()
@@ -235,7 +245,7 @@ pub fn deconstruct(
             Val::None => Vec::new(),
             _ => return Err("choices not understood statically".into()),
         };
-        if c != Val::None {
+        if *c != Val::None {
             let mut out = Vec::new();
             for i in items {
                 match i {
@@ -252,6 +262,7 @@ pub fn deconstruct(
         }
     }
     if let Some(Val::Tuple(v)) = get(&kw, "validators") {
+        let v = v.clone();
         set(&mut kw, "validators", Val::List(v));
     }
     // Values set by the class's __init__ / deconstruct.
@@ -275,7 +286,7 @@ pub fn deconstruct(
         }
         DecimalField => {
             for k in ["max_digits", "decimal_places"] {
-                if get(&kw, k) == Some(Val::None) {
+                if get(&kw, k) == Some(&Val::None) {
                     del(&mut kw, k);
                 }
             }
@@ -284,7 +295,7 @@ pub fn deconstruct(
             set(&mut kw, "max_length", Val::Int(254));
         }
         SlugField => {
-            if get(&kw, "max_length") == Some(Val::Int(50)) {
+            if get(&kw, "max_length") == Some(&Val::Int(50)) {
                 del(&mut kw, "max_length");
             }
             match get(&kw, "db_index") {
@@ -292,7 +303,7 @@ pub fn deconstruct(
                 Some(Val::Bool(true)) | None => del(&mut kw, "db_index"),
                 Some(_) => return Err("db_index is not a literal bool".into()),
             }
-            if get(&kw, "allow_unicode") == Some(Val::Bool(false)) {
+            if get(&kw, "allow_unicode") == Some(&Val::Bool(false)) {
                 del(&mut kw, "allow_unicode");
             }
             if get(&kw, "db_index").is_none() {
@@ -300,7 +311,7 @@ pub fn deconstruct(
             }
         }
         URLField => {
-            if get(&kw, "max_length") == Some(Val::Int(200)) {
+            if get(&kw, "max_length") == Some(&Val::Int(200)) {
                 del(&mut kw, "max_length");
             }
             if get(&kw, "assume_scheme").is_some() {
@@ -308,7 +319,7 @@ pub fn deconstruct(
             }
         }
         FileField | ImageField => {
-            if get(&kw, "max_length") == Some(Val::Int(100)) {
+            if get(&kw, "max_length") == Some(&Val::Int(100)) {
                 del(&mut kw, "max_length");
             }
             if get(&kw, "upload_to").is_none() {
@@ -318,7 +329,7 @@ pub fn deconstruct(
                 return Err("storage".into());
             }
             for k in ["width_field", "height_field"] {
-                if get(&kw, k) == Some(Val::None) {
+                if get(&kw, k) == Some(&Val::None) {
                     del(&mut kw, k);
                 }
             }
@@ -326,10 +337,10 @@ pub fn deconstruct(
         UUIDField => del(&mut kw, "max_length"),
         GenericIPAddressField => {
             del(&mut kw, "max_length");
-            if get(&kw, "unpack_ipv4") == Some(Val::Bool(false)) {
+            if get(&kw, "unpack_ipv4") == Some(&Val::Bool(false)) {
                 del(&mut kw, "unpack_ipv4");
             }
-            if get(&kw, "protocol") == Some(Val::Str("both".into())) {
+            if get(&kw, "protocol") == Some(&Val::Str("both".into())) {
                 del(&mut kw, "protocol");
             }
         }
@@ -340,7 +351,7 @@ pub fn deconstruct(
         },
         JSONField => {
             for k in ["encoder", "decoder"] {
-                if get(&kw, k) == Some(Val::None) {
+                if get(&kw, k) == Some(&Val::None) {
                     del(&mut kw, k);
                 }
             }
@@ -359,7 +370,7 @@ pub fn deconstruct(
             let Some(Val::Call { path, args, kwargs }) = get(&kw, "output_field") else {
                 return Err("GeneratedField output_field not understood".into());
             };
-            let inner = deconstruct(&path, &args, &kwargs, cx)?;
+            let inner = deconstruct(path, args, kwargs, cx)?;
             if inner.kind() == Some(GeneratedField) || inner.is_relation() {
                 return Err("GeneratedField output_field not understood".into());
             }
@@ -373,14 +384,14 @@ pub fn deconstruct(
                 },
             );
         }
-        CharField | TextField if get(&kw, "db_collation") == Some(Val::None) => {
+        CharField | TextField if get(&kw, "db_collation") == Some(&Val::None) => {
             del(&mut kw, "db_collation");
         }
         ForeignKey | OneToOneField | ManyToManyField => {
             let Some(to) = get(&kw, "to") else {
                 return Err("relation without `to`".into());
             };
-            let label = match &to {
+            let label = match to {
                 Val::Str(s) => normalize_label(s, cx.app_label, cx.model_name),
                 Val::Setting { value, .. } => normalize_label(value, cx.app_label, cx.model_name),
                 _ => return Err("relation target not understood statically".into()),
@@ -398,16 +409,16 @@ pub fn deconstruct(
             };
             set(&mut kw, "to", to);
             for k in ["related_name", "related_query_name", "limit_choices_to"] {
-                if get(&kw, k) == Some(Val::None) {
+                if get(&kw, k) == Some(&Val::None) {
                     del(&mut kw, k);
                 }
             }
-            if get(&kw, "db_constraint") == Some(Val::Bool(true)) {
+            if get(&kw, "db_constraint") == Some(&Val::Bool(true)) {
                 del(&mut kw, "db_constraint");
             }
             if kind == ManyToManyField {
                 for k in ["db_table", "through_fields"] {
-                    if get(&kw, k) == Some(Val::None) {
+                    if get(&kw, k) == Some(&Val::None) {
                         del(&mut kw, k);
                     }
                 }
@@ -432,14 +443,14 @@ pub fn deconstruct(
                     Some(Val::Bool(true)) | None => del(&mut kw, "db_index"),
                     Some(_) => return Err("db_index is not a literal bool".into()),
                 }
-                if get(&kw, "to_field") == Some(Val::None) {
+                if get(&kw, "to_field") == Some(&Val::None) {
                     del(&mut kw, "to_field");
                 }
                 match get(&kw, "to_field") {
                     None | Some(Val::Str(_)) => {}
                     Some(_) => return Err("to_field is not a literal".into()),
                 }
-                if get(&kw, "parent_link") == Some(Val::Bool(false)) {
+                if get(&kw, "parent_link") == Some(&Val::Bool(false)) {
                     del(&mut kw, "parent_link");
                 }
                 if kind == OneToOneField {
@@ -773,19 +784,22 @@ pub fn apply_with(
         }
         "DeleteModel" => {
             let n = s(op, "name")?.to_lowercase();
-            let before = state.models.len();
-            state.models.retain(|(a, m), _| !(a == app && *m == n));
-            if state.models.len() == before {
+            // Keys are unique: removing the one key keeps the others' order, like `retain`.
+            if state
+                .models
+                .shift_remove(&(app.to_string(), n.clone()))
+                .is_none()
+            {
                 return Err(missing(&n));
             }
         }
         "RenameModel" => {
             let old = s(op, "old_name")?.to_string();
             let new = s(op, "new_name")?.to_string();
-            let mut m = state.get(app, &old).cloned().ok_or_else(|| missing(&old))?;
-            state
+            let mut m = state
                 .models
-                .retain(|(a, k), _| !(a == app && *k == old.to_lowercase()));
+                .shift_remove(&(app.to_string(), old.to_lowercase()))
+                .ok_or_else(|| missing(&old))?;
             m.name = new.clone();
             state.insert(m);
             let old_label = format!("{app}.{}", old.to_lowercase());
@@ -793,7 +807,9 @@ pub fn apply_with(
             for (_, ms) in &mut state.models {
                 for (_, f) in &mut ms.fields {
                     for (k, v) in &mut f.kwargs {
-                        if (k == "to" || k == "through") && *v == Val::Str(old_label.clone()) {
+                        if (k == "to" || k == "through")
+                            && matches!(v, Val::Str(s) if *s == old_label)
+                        {
                             *v = Val::Str(new_label.clone());
                         }
                     }
