@@ -85,8 +85,10 @@ impl Field {
         if let Some(k) = self.kwargs.iter().find(|k| k.name == name) {
             return Some(&k.value);
         }
+        // Only the first `args.len()` parameters can have been given positionally.
         let params = self.kind.positional_params();
-        let pos = params.iter().position(|p| *p == name)?;
+        let given = &params[..self.args.len().min(params.len())];
+        let pos = given.iter().position(|p| *p == name)?;
         self.args.get(pos)
     }
     /// The value is known to be a literal bool (or absent, giving `default`).
@@ -797,7 +799,11 @@ impl Builder<'_, '_> {
             Some(e) => e.as_str().map(str::to_string),
             None => apps
                 .iter()
-                .filter(|a| module == a.name || module.starts_with(&format!("{}.", a.name)))
+                .filter(|a| {
+                    module
+                        .strip_prefix(a.name.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                })
                 .max_by_key(|a| a.name.len())
                 .map(|a| a.label.clone()),
         };

@@ -401,8 +401,12 @@ fn build_scope(db: &dyn Db, file: SourceFile) -> Scope {
 pub struct Resolver<'db> {
     db: &'db dyn Db,
     modules: &'db FxHashMap<String, SourceFile>,
-    /// Memoized lookups; `None` marks a lookup in progress (an import cycle resolves to unknown).
-    lookups: RefCell<FxHashMap<(SourceFile, String), Option<Resolved>>>,
+    /// Memoized lookups per file and name; `None` marks a lookup in progress (an import cycle
+    /// resolves to unknown). Keyed by file first so a hit needs no allocation.
+    lookups: RefCell<FxHashMap<SourceFile, FxHashMap<String, Option<Resolved>>>>,
+    /// Memoized [`Resolver::resolve_name`] results (checks resolve the same dotted names, such
+    /// as `models.CharField`, once per field).
+    names: RefCell<FxHashMap<SourceFile, FxHashMap<String, Resolved>>>,
 }
 
 const MAX_HOPS: u32 = 40;
@@ -413,6 +417,7 @@ impl<'db> Resolver<'db> {
             db,
             modules: module_map(db, project),
             lookups: RefCell::default(),
+            names: RefCell::default(),
         }
     }
 
@@ -439,6 +444,19 @@ impl<'db> Resolver<'db> {
 
     /// Resolve a (possibly dotted) name as seen from module-level code in `file`.
     pub fn resolve_name(&self, file: SourceFile, dotted: &str) -> Resolved {
+        if let Some(r) = self.names.borrow().get(&file).and_then(|m| m.get(dotted)) {
+            return r.clone();
+        }
+        let r = self.resolve_name_uncached(file, dotted);
+        self.names
+            .borrow_mut()
+            .entry(file)
+            .or_default()
+            .insert(dotted.to_string(), r.clone());
+        r
+    }
+
+    fn resolve_name_uncached(&self, file: SourceFile, dotted: &str) -> Resolved {
         let mut parts = dotted.split('.');
         let Some(first) = parts.next() else {
             return Resolved::Unknown;
@@ -462,15 +480,25 @@ impl<'db> Resolver<'db> {
         if hops > MAX_HOPS {
             return Resolved::Unknown;
         }
-        let key = (file, name.to_string());
-        match self.lookups.borrow().get(&key) {
+        match self.lookups.borrow().get(&file).and_then(|m| m.get(name)) {
             Some(Some(r)) => return r.clone(),
             Some(None) => return Resolved::Unknown,
             None => {}
         }
-        self.lookups.borrow_mut().insert(key.clone(), None);
+        self.lookups
+            .borrow_mut()
+            .entry(file)
+            .or_default()
+            .insert(name.to_string(), None);
         let r = self.lookup_uncached(file, name, hops);
-        self.lookups.borrow_mut().insert(key, Some(r.clone()));
+        if let Some(slot) = self
+            .lookups
+            .borrow_mut()
+            .get_mut(&file)
+            .and_then(|m| m.get_mut(name))
+        {
+            *slot = Some(r.clone());
+        }
         r
     }
 

@@ -7,6 +7,8 @@
 //! Whenever an attribute could be computed, inherited from a class djsa cannot read, or set at
 //! run time, the checks that need it stay silent.
 
+use std::rc::Rc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::checks::Ctx;
@@ -28,7 +30,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         // SimpleAdminConfig: admin modules are imported only where the project says so.
         return;
     }
-    let index = ModelIndex::build(ctx);
+    let index = ctx.model_index();
     let reg = Registry::build(ctx);
     check_registered(ctx, &index, &reg);
 }
@@ -207,7 +209,7 @@ fn method_value(f: &FunctionDef) -> AttrValue<'_> {
 impl<'a> Ctx<'a> {
     /// The qualified name of a class djsa read (`module.Name`).
     pub(super) fn class_qualname(&self, id: ClassId) -> Option<String> {
-        let def = self.resolver.class_def(id)?;
+        let def = self.class_def(id)?;
         let module = id.file.module(self.db).clone()?;
         Some(format!("{module}.{}", def.name))
     }
@@ -221,9 +223,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn class_node(&self, id: ClassId) -> Node {
-        let module = id.file.module(self.db).clone().unwrap_or_default();
-        if terminal_module(&module)
-            && let Some(def) = self.resolver.class_def(id)
+        let module = id.file.module(self.db).as_deref().unwrap_or_default();
+        if terminal_module(module)
+            && let Some(def) = self.class_def(id)
         {
             return Node::External(format!("{module}.{}", def.name));
         }
@@ -232,7 +234,17 @@ impl<'a> Ctx<'a> {
 
     /// C3 linearization of a class; Django's admin base classes are leaves.
     pub(super) fn mro(&self, id: ClassId) -> Option<Vec<Node>> {
-        self.mro_of(self.class_node(id), 0)
+        self.mro_shared(id).map(|v| v.as_ref().clone())
+    }
+
+    /// [`Ctx::mro`], computed once per class.
+    pub(super) fn mro_shared(&self, id: ClassId) -> Option<Rc<Vec<Node>>> {
+        if let Some(v) = self.mro_cache.borrow().get(&id) {
+            return v.clone();
+        }
+        let v = self.mro_of(self.class_node(id), 0).map(Rc::new);
+        self.mro_cache.borrow_mut().insert(id, v.clone());
+        v
     }
 
     fn mro_of(&self, node: Node, depth: u32) -> Option<Vec<Node>> {
@@ -242,7 +254,7 @@ impl<'a> Ctx<'a> {
         let Node::Class(id) = node else {
             return Some(vec![node]);
         };
-        let def = self.resolver.class_def(id)?;
+        let def = self.class_def(id)?;
         let mut seqs: Vec<Vec<Node>> = Vec::new();
         let mut bases = Vec::new();
         for b in &def.bases {
@@ -283,13 +295,13 @@ impl<'a> Ctx<'a> {
         name: &str,
         leaf: &dyn Fn(&Node, &str) -> Option<ClassAttr<'a>>,
     ) -> ClassAttr<'a> {
-        let Some(mro) = self.mro(id) else {
+        let Some(mro) = self.mro_shared(id) else {
             return ClassAttr::Unknown;
         };
-        for node in &mro {
+        for node in mro.iter() {
             match node {
                 Node::Class(cid) => {
-                    let Some(def) = self.resolver.class_def(*cid) else {
+                    let Some(def) = self.class_def(*cid) else {
                         return ClassAttr::Unknown;
                     };
                     if let Some(a) = self.own_attr(*cid, def, name) {
@@ -344,9 +356,9 @@ impl<'a> Ctx<'a> {
     /// Whether a class is a subclass of a qualified (canonical) class name: `None` if the MRO is
     /// not fully known and the name was not found.
     pub(super) fn class_inherits(&self, id: ClassId, names: &[&str]) -> Option<bool> {
-        let mro = self.mro(id)?;
+        let mro = self.mro_shared(id)?;
         let mut known = true;
-        for n in &mro {
+        for n in mro.iter() {
             match n {
                 Node::External(q) if names.contains(&q.as_str()) => return Some(true),
                 Node::External(q) if q == "builtins.object" => {}
@@ -562,7 +574,7 @@ impl<'a> Ctx<'a> {
         };
         // The class body's own namespace first.
         if let Some(cid) = class
-            && let Some(def) = self.resolver.class_def(cid)
+            && let Some(def) = self.class_def(cid)
         {
             match body_binding(&def.body, first) {
                 Err(()) => return SVal::Unknown,
@@ -1437,15 +1449,20 @@ fn visit_admin_module(
         &crate::db::module_syntax(db, file).body,
         &mut imported,
     );
+    // `rest` of `s` after `p.`, if `s` starts with `p.`.
+    fn after_dot<'s>(s: &'s str, p: &str) -> Option<&'s str> {
+        s.strip_prefix(p)?.strip_prefix('.')
+    }
+    // The package (installed app) the module itself belongs to.
+    let own_package = file
+        .module(db)
+        .as_deref()
+        .and_then(|own| packages.iter().find(|p| after_dot(own, p).is_some()));
     for m in imported {
-        let relevant = packages
-            .iter()
-            .any(|p| m == format!("{p}.admin") || m.starts_with(&format!("{p}.admin.")))
-            || file
-                .module(db)
-                .as_deref()
-                .and_then(|own| packages.iter().find(|p| own.starts_with(&format!("{p}."))))
-                .is_some_and(|p| m.starts_with(&format!("{p}.")) && !m.ends_with(".models"));
+        let relevant = packages.iter().any(|p| {
+            after_dot(&m, p).is_some_and(|rest| rest == "admin" || rest.starts_with("admin."))
+        }) || own_package
+            .is_some_and(|p| after_dot(&m, p).is_some() && !m.ends_with(".models"));
         if !relevant {
             continue;
         }
@@ -1622,14 +1639,14 @@ const DYNAMIC_MEMBERS: &[&str] = &[
 
 impl<'a> AdminClass<'a> {
     fn new(ctx: &Ctx<'a>, class: ClassId, model: Option<usize>) -> Option<AdminClass<'a>> {
-        let def = ctx.resolver.class_def(class)?;
+        let def = ctx.class_def(class)?;
         let module = class.file.module(ctx.db).clone()?;
         let mro = ctx.mro(class)?;
         let mut kind = None;
         for n in &mro {
             match n {
                 Node::Class(cid) => {
-                    let d = ctx.resolver.class_def(*cid)?;
+                    let d = ctx.class_def(*cid)?;
                     if !d.keywords.is_empty() {
                         return None;
                     }
@@ -1728,7 +1745,7 @@ impl<'a> AdminClass<'a> {
         for n in &self.mro {
             match n {
                 Node::Class(cid) => {
-                    let d = ctx.resolver.class_def(*cid)?;
+                    let d = ctx.class_def(*cid)?;
                     match body_binding(&d.body, name) {
                         Ok(Some(_)) => return Some(true),
                         Ok(None) => {}
@@ -1767,7 +1784,7 @@ impl<'a> AdminClass<'a> {
     fn overrides(&self, ctx: &Ctx<'a>, name: &str) -> Option<bool> {
         for n in &self.mro {
             if let Node::Class(cid) = n {
-                let d = ctx.resolver.class_def(*cid)?;
+                let d = ctx.class_def(*cid)?;
                 match body_binding(&d.body, name) {
                     Ok(Some(_)) | Err(()) => return Some(true),
                     Ok(None) => {}
@@ -3312,7 +3329,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         for n in &self.ac.mro {
             match n {
                 Node::Class(cid) => {
-                    let d = self.ctx.resolver.class_def(*cid)?;
+                    let d = self.ctx.class_def(*cid)?;
                     match body_binding(&d.body, name) {
                         Ok(Some(Stmt::Function(f))) => return Some(Some(f)),
                         Ok(Some(_)) | Err(()) => return Some(None),
@@ -3391,7 +3408,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let (forward, complete) = self.ctx.forward_fields(model);
         // `opts.fields`: concrete and private-free forward fields (no many-to-many).
         let fields: Vec<(String, FInfo<'a>)> = forward
-            .into_iter()
+            .iter()
             .filter(|(_, i)| match i {
                 FInfo::Declared { field, .. } => !matches!(
                     field.kind,
@@ -3401,6 +3418,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 ),
                 _ => true,
             })
+            .cloned()
             .collect();
         let parents = self.parent_chain(parent);
         let mlabel = self.ctx.model(model).label();
@@ -3611,7 +3629,7 @@ impl SVal {
 impl<'a> AdminClass<'a> {
     /// A view of an inline class before its `model` is known (to read `model` itself).
     fn probe(ctx: &Ctx<'a>, class: ClassId) -> Option<AdminClass<'a>> {
-        let def = ctx.resolver.class_def(class)?;
+        let def = ctx.class_def(class)?;
         let module = class.file.module(ctx.db).clone()?;
         Some(AdminClass {
             class,

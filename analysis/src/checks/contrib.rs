@@ -5,6 +5,8 @@
 //! reverse fields, and the attributes a model class has. Everything answers "unknown" when djsa
 //! could not read the whole model, so callers stay silent.
 
+use std::rc::Rc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::checks::admin::{ClassAttr, MODEL_CLASS_ATTRS, Node, SVal};
@@ -17,7 +19,7 @@ use crate::settings::Value;
 use crate::syntax::{Expr, ExprKind, Stmt};
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let index = ModelIndex::build(ctx);
+    let index = ctx.model_index();
     if ctx.app_installed("django.contrib.contenttypes") {
         check_generic_foreign_keys(ctx, &index);
         check_model_name_lengths(ctx);
@@ -30,6 +32,9 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
 
 // ---------------------------------------------------------------------------------------------
 // Model introspection shared with the admin checks.
+
+/// A model's forward fields by name (see [`Ctx::forward_fields`]), shared from a per-model cache.
+pub(super) type ForwardFields<'a> = Rc<Vec<(String, FInfo<'a>)>>;
 
 /// A field as `_meta.get_field()` returns it.
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +86,18 @@ pub(super) struct ModelIndex<'a> {
     pub any: bool,
     /// Concrete models a relation with unknown reverse names points at.
     pub any_for: FxHashSet<usize>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The project's [`ModelIndex`], built once per context (contrib and admin share it).
+    pub(super) fn model_index(&mut self) -> Rc<ModelIndex<'a>> {
+        if let Some(ix) = &self.model_index {
+            return ix.clone();
+        }
+        let ix = Rc::new(ModelIndex::build(self));
+        self.model_index = Some(ix.clone());
+        ix
+    }
 }
 
 impl<'a> ModelIndex<'a> {
@@ -210,7 +227,7 @@ impl<'a> ModelIndex<'a> {
             if !model.incomplete {
                 continue;
             }
-            let Some(class) = ctx.resolver.class_def(model.class) else {
+            let Some(class) = ctx.class_def(model.class) else {
                 self.any = true;
                 return;
             };
@@ -336,7 +353,7 @@ impl<'a> ModelIndex<'a> {
                 name: n.clone(),
             };
         }
-        for (n, info) in &forward {
+        for (n, info) in forward.iter() {
             if let FInfo::Declared { field, .. } = info
                 && attname(field).as_deref() == Some(name)
             {
@@ -385,7 +402,7 @@ impl<'a> ModelIndex<'a> {
             return Some(true);
         }
         let (forward, complete) = ctx.forward_fields(idx);
-        for (n, info) in &forward {
+        for (n, info) in forward.iter() {
             if n == name {
                 return Some(true);
             }
@@ -393,12 +410,17 @@ impl<'a> ModelIndex<'a> {
                 if attname(field).as_deref() == Some(name) {
                     return Some(true);
                 }
-                if field.opt("choices").is_some() && name == format!("get_{n}_display") {
+                if field.opt("choices").is_some()
+                    && name
+                        .strip_prefix("get_")
+                        .and_then(|r| r.strip_suffix("_display"))
+                        == Some(n.as_str())
+                {
                     return Some(true);
                 }
                 if matches!(field.kind, FieldKind::DateField | FieldKind::DateTimeField)
-                    && (name == format!("get_next_by_{n}")
-                        || name == format!("get_previous_by_{n}"))
+                    && (name.strip_prefix("get_next_by_") == Some(n.as_str())
+                        || name.strip_prefix("get_previous_by_") == Some(n.as_str()))
                 {
                     return Some(true);
                 }
@@ -585,10 +607,16 @@ impl<'a> Ctx<'a> {
 
     /// Forward fields of a model as `_meta` lists them (own, abstract-inherited, concrete
     /// parents', parent links, the automatic `id`), and whether the list is complete.
-    pub(super) fn forward_fields(&mut self, idx: usize) -> (Vec<(String, FInfo<'a>)>, bool) {
+    pub(super) fn forward_fields(&mut self, idx: usize) -> (ForwardFields<'a>, bool) {
+        if let Some((v, c)) = self.contrib_forward_cache.get(&idx) {
+            return (v.clone(), *c);
+        }
         let mut out: Vec<(String, FInfo<'a>)> = Vec::new();
         let mut complete = !self.incomplete(idx);
         self.collect_forward(idx, &mut out, &mut complete, 0);
+        let out = Rc::new(out);
+        self.contrib_forward_cache
+            .insert(idx, (out.clone(), complete));
         (out, complete)
     }
 

@@ -1497,7 +1497,7 @@ enum Got {
 impl<'a> Spec<'a> {
     fn of_field(ctx: &Ctx<'a>, field: &'a Field) -> Spec<'a> {
         let decl = ctx.model(field.declared_in);
-        let class = ctx.resolver.class_def(decl.class);
+        let class = ctx.class_def(decl.class);
         let body = class.map(|c| c.body.as_slice());
         let func = body.and_then(|b| {
             b.iter().find_map(|s| match s {
@@ -1517,7 +1517,7 @@ impl<'a> Spec<'a> {
                     qualified = Some(q);
                 }
                 Resolved::Class(id) => {
-                    if let Some(c) = ctx.resolver.class_def(id) {
+                    if let Some(c) = ctx.class_def(id) {
                         class_name = Some(c.name.clone());
                         let module = id.file.module(ctx.db).clone().unwrap_or_default();
                         qualified = Some(format!("{module}.{}", c.name));
@@ -1562,11 +1562,10 @@ impl<'a> Spec<'a> {
         if let Some(k) = self.kwargs.iter().find(|k| k.name == name) {
             return Some(&k.value);
         }
-        let pos = self
-            .kind
-            .positional_params()
-            .iter()
-            .position(|p| *p == name)?;
+        // Only the first `args.len()` parameters can have been given positionally.
+        let params = self.kind.positional_params();
+        let given = &params[..self.args.len().min(params.len())];
+        let pos = given.iter().position(|p| *p == name)?;
         self.args.get(pos)
     }
 
@@ -1620,7 +1619,7 @@ fn defines_checks(ctx: &Ctx<'_>, id: crate::resolve::ClassId, depth: u32) -> boo
     if depth > 20 {
         return true;
     }
-    let Some(c) = ctx.resolver.class_def(id) else {
+    let Some(c) = ctx.class_def(id) else {
         return true;
     };
     let own = c.body.iter().any(|s| {
@@ -2040,7 +2039,7 @@ fn eval_name(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, n: &str, depth: 
     match ctx.resolver.resolve_name(file, n) {
         Resolved::Value(vfile, e) => eval(ctx, vfile, Scope::MODULE, &e, depth + 1),
         Resolved::Function(..) => Py::Callable,
-        Resolved::Class(id) => match ctx.resolver.class_def(id) {
+        Resolved::Class(id) => match ctx.class_def(id) {
             Some(c) => Py::Class(ClassRef(std::rc::Rc::new(c.clone())), id.file),
             None => Py::Unknown,
         },
@@ -2054,7 +2053,7 @@ fn eval_name(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, n: &str, depth: 
             // `Status.choices` for a module-level Choices enum.
             if let Some(prefix) = n.strip_suffix(".choices")
                 && let Resolved::Class(id) = ctx.resolver.resolve_name(file, prefix)
-                && let Some(c) = ctx.resolver.class_def(id)
+                && let Some(c) = ctx.class_def(id)
             {
                 return choices_enum(ctx, &ClassRef(std::rc::Rc::new(c.clone())), id.file)
                     .unwrap_or(Py::Unknown);

@@ -11,15 +11,15 @@ mod model_checks;
 mod related;
 mod source;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::{Db, Project, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity, code_matches};
 use crate::fields::FieldKind;
 use crate::project::{Field, Model, Parent, ProjectModel, project_model};
-use crate::resolve::{Resolved, Resolver};
+use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::span::Span;
-use crate::syntax::{Expr, ExprKind};
+use crate::syntax::{ClassDef, Expr, ExprKind};
 
 /// Run one family of checks with its own context.
 fn run_family(db: &dyn Db, project: Project, family: impl FnOnce(&mut Ctx<'_>)) -> Vec<Diagnostic> {
@@ -164,6 +164,30 @@ pub struct Ctx<'a> {
     local_fields_cache: FxHashMap<usize, Vec<&'a Field>>,
     /// `swapped()` per model, computed once (checks ask for it in inner loops).
     swapped_cache: Vec<Option<String>>,
+    /// `related::forward_fields` per model (the relation checks ask for a target's fields once
+    /// per relation pointing at it).
+    forward_cache: FxHashMap<usize, (std::rc::Rc<Vec<related::TField<'a>>>, bool)>,
+    /// `admin`'s C3 linearization per class (attribute lookups walk it once per attribute).
+    mro_cache: std::cell::RefCell<FxHashMap<ClassId, Option<std::rc::Rc<Vec<admin::Node>>>>>,
+    /// INSTALLED_APPS entries djsa could not load (`None`: INSTALLED_APPS unknown).
+    unloaded: Option<Unloaded>,
+    /// See [`Ctx::app_has_unknown_models`].
+    unknown_model_apps: FxHashSet<String>,
+    /// See [`Ctx::model_index`].
+    model_index: Option<std::rc::Rc<contrib::ModelIndex<'a>>>,
+    /// `contrib`'s `forward_fields` per model.
+    contrib_forward_cache: FxHashMap<usize, (contrib::ForwardFields<'a>, bool)>,
+    /// See [`Ctx::class_def`].
+    class_defs: std::cell::RefCell<FxHashMap<ClassId, Option<&'a ClassDef>>>,
+}
+
+/// What the INSTALLED_APPS entries djsa could not load may be.
+#[derive(Default)]
+struct Unloaded {
+    /// One is a dotted path to an AppConfig class (it could carry any label).
+    config_path: bool,
+    /// The labels module entries would have (their last component).
+    labels: FxHashSet<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -177,7 +201,24 @@ impl<'a> Ctx<'a> {
             swapped_cache: (0..pm.models.len())
                 .map(|i| Ctx::compute_swapped(pm, i))
                 .collect(),
+            forward_cache: FxHashMap::default(),
+            mro_cache: Default::default(),
+            unloaded: Ctx::compute_unloaded(pm),
+            unknown_model_apps: Ctx::compute_unknown_model_apps(pm),
+            model_index: None,
+            contrib_forward_cache: FxHashMap::default(),
+            class_defs: Default::default(),
         }
+    }
+
+    /// [`Resolver::class_def`], memoized (the checks read the same classes over and over).
+    pub fn class_def(&self, id: ClassId) -> Option<&'a ClassDef> {
+        if let Some(c) = self.class_defs.borrow().get(&id) {
+            return *c;
+        }
+        let c = self.resolver.class_def(id);
+        self.class_defs.borrow_mut().insert(id, c);
+        c
     }
 
     pub fn model(&self, idx: usize) -> &'a Model {
@@ -407,31 +448,52 @@ impl<'a> Ctx<'a> {
     /// with this label: a module entry's label is its last component (contrib apps keep theirs);
     /// an AppConfig path could carry any label.
     fn unloaded_app_may_have_label(&self, label: &str) -> bool {
-        let Some(entries) = &self.pm.settings.installed_apps else {
-            return true;
-        };
-        entries.iter().filter_map(|e| e.as_str()).any(|entry| {
-            let loaded = self.pm.apps.iter().any(|a| a.entry.as_str() == Some(entry));
-            if loaded {
-                return false;
+        match &self.unloaded {
+            None => true,
+            Some(u) => u.config_path || u.labels.contains(label),
+        }
+    }
+
+    fn compute_unloaded(pm: &ProjectModel) -> Option<Unloaded> {
+        let entries = pm.settings.installed_apps.as_ref()?;
+        let loaded: FxHashSet<&str> = pm.apps.iter().filter_map(|a| a.entry.as_str()).collect();
+        let mut u = Unloaded::default();
+        for entry in entries.iter().filter_map(|e| e.as_str()) {
+            if loaded.contains(entry) {
+                continue;
             }
             let last = entry.rsplit('.').next().unwrap_or(entry);
-            let is_config_path = last.chars().next().is_some_and(char::is_uppercase);
-            is_config_path || last == label
-        })
+            if last.chars().next().is_some_and(char::is_uppercase) {
+                u.config_path = true;
+            }
+            u.labels.insert(last.to_string());
+        }
+        Some(u)
     }
 
     /// An app whose models module has classes djsa could not classify (dynamic bases).
     fn app_has_unknown_models(&self, label: &str) -> bool {
-        self.pm
+        self.unknown_model_apps.contains(label)
+    }
+
+    /// The labels [`Ctx::app_has_unknown_models`] answers yes for: apps of unregistered
+    /// incomplete models, and every `<label>` of a note reading `app <label>:...`.
+    fn compute_unknown_model_apps(pm: &ProjectModel) -> FxHashSet<String> {
+        let mut out: FxHashSet<String> = pm
             .models
             .iter()
-            .any(|m| m.app_label.as_deref() == Some(label) && m.incomplete && !m.registered)
-            || self
-                .pm
-                .notes
-                .iter()
-                .any(|n| n.message.starts_with(&format!("app {label}:")))
+            .filter(|m| m.incomplete && !m.registered)
+            .filter_map(|m| m.app_label.clone())
+            .collect();
+        for n in &pm.notes {
+            let Some(rest) = n.message.strip_prefix("app ") else {
+                continue;
+            };
+            for (pos, _) in rest.match_indices(':') {
+                out.insert(rest[..pos].to_string());
+            }
+        }
+        out
     }
 
     /// Django's default pk class name for a model's app (`BigAutoField`, ...), if known.

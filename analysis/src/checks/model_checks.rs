@@ -687,6 +687,23 @@ impl<'a> World<'a> {
         }
     }
 
+    /// The forward field `f` has this name or attname (what `info` would say, without a copy).
+    fn fwd_named(&mut self, ctx: &Ctx<'a>, f: FRef, name: &str) -> bool {
+        if matches!(f.slot, Slot::Rev(_)) {
+            return false;
+        }
+        let Some(shape) = self.shape(ctx, f.model) else {
+            return false;
+        };
+        let info = match f.slot {
+            Slot::Local(i) => shape.local.get(i),
+            Slot::M2m(i) => shape.m2m.get(i),
+            Slot::Private(i) => shape.private.get(i),
+            Slot::Rev(_) => None,
+        };
+        info.is_some_and(|i| i.name == name || i.attname == name)
+    }
+
     /// `Options._get_fields()`, in Django's order.
     fn get_fields(
         &mut self,
@@ -790,9 +807,7 @@ impl<'a> World<'a> {
         };
         let mut found = None;
         for f in fwd {
-            if let Some(FieldView::Fwd(i)) = self.info(ctx, f)
-                && (i.name == name || i.attname == name)
-            {
+            if self.fwd_named(ctx, f, name) {
                 found = Some(f);
             }
         }
@@ -894,7 +909,7 @@ fn custom_metaclass(ctx: &Ctx<'_>, idx: usize, depth: u32) -> bool {
         return true;
     }
     let m = ctx.model(idx);
-    let Some(class) = ctx.resolver.class_def(m.class) else {
+    let Some(class) = ctx.class_def(m.class) else {
         return true;
     };
     if class.keywords.iter().any(|k| k.name == "metaclass") {
@@ -1450,7 +1465,7 @@ fn check_model_name(ctx: &Ctx<'_>, idx: usize, out: &mut Vec<Diagnostic>) {
 /// Names of `property` objects a class body defines (not `cached_property`).
 fn class_properties(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<String>> {
     let m = ctx.model(idx);
-    let class = ctx.resolver.class_def(m.class)?;
+    let class = ctx.class_def(m.class)?;
     let (mut out, names) = body_properties(class);
     // `_property_names` walks the MRO; a name already seen in an earlier class hides later ones.
     // Mixins listed before the first model base come before every model class in the MRO.
@@ -1466,7 +1481,7 @@ fn class_properties(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<String>> {
         if ctx.pm.model_by_class(id).is_some() {
             break;
         }
-        let Some(mixin) = ctx.resolver.class_def(id) else {
+        let Some(mixin) = ctx.class_def(id) else {
             break;
         };
         let (props, names) = body_properties(mixin);
@@ -2502,7 +2517,7 @@ fn check_default_pk<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut 
                 Some(false) => {}
                 Some(true) | None => return,
             }
-            match ctx.resolver.class_def(id) {
+            match ctx.class_def(id) {
                 Some(c) => c.name.clone(),
                 None => return,
             }
@@ -2529,7 +2544,7 @@ fn config_sets_default_auto_field(
     if depth > 20 {
         return None;
     }
-    let c = ctx.resolver.class_def(id)?;
+    let c = ctx.class_def(id)?;
     for s in &c.body {
         match s {
             Stmt::Assign { targets, .. } => {
@@ -3453,6 +3468,8 @@ fn check_db_tables(ctx: &mut Ctx<'_>, models: &[usize]) {
         },
     };
     let mut tables: Vec<(String, Vec<usize>)> = Vec::new();
+    // Position of each table in `tables` (which keeps first-seen order).
+    let mut table_pos: FxHashMap<String, usize> = FxHashMap::default();
     let mut unknown = false;
     for &idx in models {
         let m = ctx.model(idx);
@@ -3491,9 +3508,12 @@ fn check_db_tables(ctx: &mut Ctx<'_>, models: &[usize]) {
                 None => continue,
             },
         };
-        match tables.iter_mut().find(|(t, _)| *t == table) {
-            Some((_, v)) => v.push(idx),
-            None => tables.push((table, vec![idx])),
+        match table_pos.get(&table) {
+            Some(&i) => tables[i].1.push(idx),
+            None => {
+                table_pos.insert(table.clone(), tables.len());
+                tables.push((table, vec![idx]));
+            }
         }
     }
     if unknown {
@@ -3572,6 +3592,7 @@ fn check_index_and_constraint_names(ctx: &mut Ctx<'_>, models: &[usize]) {
         ("constraints", ("models.E031", "models.E032"), "constraint"),
     ] {
         let mut names: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut name_pos: FxHashMap<String, usize> = FxHashMap::default();
         let mut unknown = false;
         for &idx in models {
             match meta_objects(ctx, idx, attr) {
@@ -3584,9 +3605,12 @@ fn check_index_and_constraint_names(ctx: &mut Ctx<'_>, models: &[usize]) {
                             }
                             continue;
                         };
-                        match names.iter_mut().find(|(n, _)| *n == name) {
-                            Some((_, v)) => v.push(idx),
-                            None => names.push((name, vec![idx])),
+                        match name_pos.get(&name) {
+                            Some(&i) => names[i].1.push(idx),
+                            None => {
+                                name_pos.insert(name.clone(), names.len());
+                                names.push((name, vec![idx]));
+                            }
                         }
                     }
                 }

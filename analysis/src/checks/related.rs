@@ -7,6 +7,9 @@
 //! does. A relation whose options djsa cannot read (an opaque custom field, `**kwargs`, a computed
 //! `related_name`) takes no part: checks that would need it stay silent.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use rustc_hash::FxHashMap;
 
 use crate::checks::{Ctx, Target};
@@ -132,7 +135,10 @@ fn param<'f>(f: &'f Field, kind: RelKind, name: &str) -> Option<&'f Expr> {
     if let Some(k) = f.kwargs.iter().find(|k| k.name == name) {
         return Some(&k.value);
     }
-    let pos = kind.params().iter().position(|p| *p == name)?;
+    // Only the first `args.len()` parameters can have been given positionally.
+    let params = kind.params();
+    let given = &params[..f.args.len().min(params.len())];
+    let pos = given.iter().position(|p| *p == name)?;
     f.args.get(pos)
 }
 
@@ -168,6 +174,22 @@ struct Graph<'a> {
     model_tables: FxHashMap<String, Vec<usize>>,
     /// Auto-created many-to-many tables by name: indexes into `rels`.
     auto_tables: FxHashMap<String, Vec<usize>>,
+    /// [`Graph::clash_index`] per target model.
+    clash_cache: RefCell<FxHashMap<usize, Rc<ClashIndex>>>,
+    /// [`declared_managers`] per model.
+    managers_cache: RefCell<FxHashMap<usize, Option<Managers>>>,
+    /// Per target model: it has a Python-level / a database-level on_delete variant.
+    on_delete_cache: RefCell<FxHashMap<usize, (bool, bool)>>,
+}
+
+/// Managers declared in a class body: (name, is-manager), shared from a per-model cache.
+type Managers = Rc<Vec<(String, Tri)>>;
+
+struct ClashIndex {
+    /// `related_objects` of the model.
+    objs: Vec<usize>,
+    /// Accessor name -> positions in `objs` of the relations with that accessor.
+    by_accessor: FxHashMap<String, Vec<usize>>,
 }
 
 /// Reverse names a relation whose options djsa cannot fully read may have: `None` for any.
@@ -305,6 +327,9 @@ impl<'a> Graph<'a> {
             untargeted,
             model_tables,
             auto_tables,
+            clash_cache: RefCell::default(),
+            managers_cache: RefCell::default(),
+            on_delete_cache: RefCell::default(),
         }
     }
 
@@ -321,6 +346,37 @@ impl<'a> Graph<'a> {
                 }
             })
             .collect()
+    }
+
+    /// [`declared_managers`] of a model, computed once.
+    fn declared_managers(&self, ctx: &Ctx<'_>, idx: usize) -> Option<Managers> {
+        if let Some(v) = self.managers_cache.borrow().get(&idx) {
+            return v.clone();
+        }
+        let v = declared_managers(ctx, idx).map(Rc::new);
+        self.managers_cache.borrow_mut().insert(idx, v.clone());
+        v
+    }
+
+    /// [`Graph::related_objects`] of a model with its relations indexed by accessor name
+    /// (positions into `objs`), computed once per model.
+    fn clash_index(&self, ctx: &Ctx<'_>, target: usize) -> Rc<ClashIndex> {
+        if let Some(ix) = self.clash_cache.borrow().get(&target) {
+            return ix.clone();
+        }
+        let objs = self.related_objects(ctx, target);
+        let mut by_accessor: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for (pos, &oi) in objs.iter().enumerate() {
+            if let Some(Names {
+                accessor: Some(a), ..
+            }) = &self.rels[oi].names
+            {
+                by_accessor.entry(a.clone()).or_default().push(pos);
+            }
+        }
+        let ix = Rc::new(ClashIndex { objs, by_accessor });
+        self.clash_cache.borrow_mut().insert(target, ix.clone());
+        ix
     }
 
     /// Every relation (hidden ones and unreadable ones included) pointing at the model or at
@@ -483,7 +539,7 @@ fn app_may_build_models(ctx: &Ctx<'_>, label: &str) -> bool {
 }
 
 fn class_body_may_build_models(ctx: &Ctx<'_>, class: ClassId, file: SourceFile) -> bool {
-    let Some(c) = ctx.resolver.class_def(class) else {
+    let Some(c) = ctx.class_def(class) else {
         return true;
     };
     c.body.iter().any(|s| {
@@ -525,7 +581,7 @@ fn class_may_build_models(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
     if class_is_manager(ctx, id, 0) == Tri::Yes {
         return false;
     }
-    let Some(c) = ctx.resolver.class_def(id) else {
+    let Some(c) = ctx.class_def(id) else {
         return true;
     };
     if c.body
@@ -549,7 +605,7 @@ fn class_is_field(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
     if depth > 20 {
         return false;
     }
-    let Some(c) = ctx.resolver.class_def(id) else {
+    let Some(c) = ctx.class_def(id) else {
         return false;
     };
     c.bases
@@ -698,7 +754,7 @@ fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
 // Fields of a target model.
 
 #[derive(Debug, Clone, Copy)]
-enum FRef<'a> {
+pub(super) enum FRef<'a> {
     Decl(&'a Field),
     AutoId,
     /// An implicit `<parent>_ptr` link to the given parent.
@@ -706,7 +762,7 @@ enum FRef<'a> {
 }
 
 #[derive(Debug, Clone)]
-struct TField<'a> {
+pub(super) struct TField<'a> {
     name: String,
     fref: FRef<'a>,
     /// The model the field belongs to (`field.model`).
@@ -735,7 +791,25 @@ impl TField<'_> {
 /// `_meta.get_fields(reverse=False)` of a model, in Django's order: concrete parents' fields,
 /// then the auto `id`, the declared fields, the implicit parent links. The flag says whether the
 /// list is complete.
-fn forward_fields<'a>(ctx: &mut Ctx<'a>, idx: usize, depth: u32) -> (Vec<TField<'a>>, bool) {
+fn forward_fields<'a>(ctx: &mut Ctx<'a>, idx: usize, depth: u32) -> (Rc<Vec<TField<'a>>>, bool) {
+    if depth == 0
+        && let Some((v, c)) = ctx.forward_cache.get(&idx)
+    {
+        return (v.clone(), *c);
+    }
+    let (v, c) = forward_fields_uncached(ctx, idx, depth);
+    let v = Rc::new(v);
+    if depth == 0 {
+        ctx.forward_cache.insert(idx, (v.clone(), c));
+    }
+    (v, c)
+}
+
+fn forward_fields_uncached<'a>(
+    ctx: &mut Ctx<'a>,
+    idx: usize,
+    depth: u32,
+) -> (Vec<TField<'a>>, bool) {
     let mut out = Vec::new();
     if depth > 30 {
         return (out, false);
@@ -744,13 +818,13 @@ fn forward_fields<'a>(ctx: &mut Ctx<'a>, idx: usize, depth: u32) -> (Vec<TField<
     let m = ctx.model(idx);
     if m.proxy {
         return match ctx.concrete_parents(idx).first() {
-            Some(&p) => forward_fields(ctx, p, depth + 1),
+            Some(&p) => forward_fields_uncached(ctx, p, depth + 1),
             None => (out, false),
         };
     }
     let parents = ctx.concrete_parents(idx);
     for &p in &parents {
-        let (pf, c) = forward_fields(ctx, p, depth + 1);
+        let (pf, c) = forward_fields_uncached(ctx, p, depth + 1);
         complete &= c;
         out.extend(pf);
     }
@@ -808,17 +882,13 @@ fn forward_fields<'a>(ctx: &mut Ctx<'a>, idx: usize, depth: u32) -> (Vec<TField<
 }
 
 /// `_meta.fields + _meta.many_to_many` (no private fields).
-fn clashable_fields<'a>(fields: &[TField<'a>]) -> Vec<TField<'a>> {
-    fields
-        .iter()
-        .filter(|f| {
-            !matches!(
-                f.kind(),
-                Some(FieldKind::GenericForeignKey | FieldKind::GenericRelation)
-            )
-        })
-        .cloned()
-        .collect()
+fn clashable_fields<'f, 'a>(fields: &'f [TField<'a>]) -> impl Iterator<Item = &'f TField<'a>> {
+    fields.iter().filter(|f| {
+        !matches!(
+            f.kind(),
+            Some(FieldKind::GenericForeignKey | FieldKind::GenericRelation)
+        )
+    })
 }
 
 /// `_meta.fields`: forward fields that are not many-to-many or private.
@@ -1047,9 +1117,10 @@ fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<
     let To::Model(t) = rel.to else { return };
     let Some(names) = &rel.names else { return };
     let tm = ctx.model(t);
-    let target_label = tm.label();
-    let target_name = tm.name.clone();
-    let field_name = field_label(ctx, rel);
+    let target_name = &tm.name;
+    let owner = ctx.model(rel.owner);
+    // Labels are built only for a finding (most relations have none).
+    let field_label_of = || format!("{}.{}", owner.label(), rel.name);
     let rel_name = names.accessor.clone();
     let query = names.query_name.clone();
     let hidden = names.hidden;
@@ -1057,7 +1128,8 @@ fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<
     let (fields, _) = forward_fields(ctx, t, 0);
     for cf in clashable_fields(&fields) {
         if !hidden && rel_name.as_deref() == Some(cf.name.as_str()) {
-            let clash_name = format!("{target_label}.{}", cf.name);
+            let clash_name = format!("{}.{}", tm.label(), cf.name);
+            let field_name = field_label_of();
             emit(
                 ctx,
                 rel,
@@ -1074,7 +1146,8 @@ fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<
             );
         }
         if cf.name == query {
-            let clash_name = format!("{target_label}.{}", cf.name);
+            let clash_name = format!("{}.{}", tm.label(), cf.name);
+            let field_name = field_label_of();
             emit(
                 ctx,
                 rel,
@@ -1091,14 +1164,30 @@ fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<
         }
     }
 
-    for oi in graph.related_objects(ctx, t) {
+    // Only relations whose accessor equals this one's accessor or query name can clash: look
+    // them up by accessor, in `related_objects` order.
+    let index = graph.clash_index(ctx, t);
+    let mut candidates: Vec<usize> = Vec::new();
+    if !hidden && let Some(rn) = rel_name.as_deref() {
+        candidates.extend(index.by_accessor.get(rn).into_iter().flatten());
+    }
+    candidates.extend(index.by_accessor.get(query.as_str()).into_iter().flatten());
+    candidates.sort_unstable();
+    candidates.dedup();
+    for oi in candidates.into_iter().map(|pos| index.objs[pos]) {
         if oi == ri {
             continue;
         }
         let other = &graph.rels[oi];
         let Some(on) = &other.names else { continue };
+        let e304 = !hidden && rel_name.is_some() && on.accessor == rel_name;
+        let e305 = on.accessor.as_deref() == Some(query.as_str());
+        if !e304 && !e305 {
+            continue;
+        }
         let clash_name = field_label(ctx, other);
-        if !hidden && rel_name.is_some() && on.accessor == rel_name {
+        let field_name = field_label_of();
+        if e304 {
             emit(
                 ctx,
                 rel,
@@ -1114,7 +1203,7 @@ fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<
                 )),
             );
         }
-        if on.accessor.as_deref() == Some(query.as_str()) {
+        if e305 {
             emit(
                 ctx,
                 rel,
@@ -1134,8 +1223,9 @@ fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<
     if ctx.pm.django_version >= (6, 1)
         && !hidden
         && let Some(rn) = &rel_name
-        && has_manager(ctx, t, rn) == Some(true)
+        && has_manager(ctx, graph, t, rn) == Some(true)
     {
+        let field_name = field_label_of();
         emit(
             ctx,
             rel,
@@ -1257,7 +1347,7 @@ fn class_is_manager(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> Tri {
     if depth > 20 {
         return Tri::Maybe;
     }
-    let Some(c) = ctx.resolver.class_def(id) else {
+    let Some(c) = ctx.class_def(id) else {
         return Tri::Maybe;
     };
     let mut result = Tri::No;
@@ -1297,7 +1387,7 @@ fn class_is_manager(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> Tri {
 /// Managers declared in one model class body: (name, is-manager).
 fn declared_managers(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<(String, Tri)>> {
     let m = ctx.model(idx);
-    let c = ctx.resolver.class_def(m.class)?;
+    let c = ctx.class_def(m.class)?;
     let mut out = Vec::new();
     for s in &c.body {
         if let Stmt::Assign { targets, value, .. } = s {
@@ -1315,15 +1405,16 @@ fn declared_managers(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<(String, Tri)>> {
 }
 
 /// Is `name` in `_meta.managers` of the model?
-fn has_manager(ctx: &Ctx<'_>, idx: usize, name: &str) -> Option<bool> {
+fn has_manager(ctx: &Ctx<'_>, graph: &Graph<'_>, idx: usize, name: &str) -> Option<bool> {
     let (mro, complete) = model_mro(ctx, idx);
     let mut maybe = !complete;
+    let declared_managers = |ctx: &Ctx<'_>, c: usize| graph.declared_managers(ctx, c);
     for &c in &mro {
-        for (n, t) in declared_managers(ctx, c)? {
-            if n == name && t == Tri::Yes {
+        for (n, t) in declared_managers(ctx, c)?.iter() {
+            if n == name && *t == Tri::Yes {
                 return Some(true);
             }
-            if n == name && t == Tri::Maybe {
+            if n == name && *t == Tri::Maybe {
                 maybe = true;
             }
         }
@@ -1342,8 +1433,8 @@ fn has_manager(ctx: &Ctx<'_>, idx: usize, name: &str) -> Option<bool> {
             }
             let mut any = Tri::No;
             for &x in &cmro {
-                for (_, t) in declared_managers(ctx, x)? {
-                    match t {
+                for (_, t) in declared_managers(ctx, x)?.iter() {
+                    match *t {
                         Tri::Yes => any = Tri::Yes,
                         Tri::Maybe if any == Tri::No => any = Tri::Maybe,
                         _ => {}
@@ -1734,12 +1825,7 @@ fn field_on_delete(ctx: &Ctx<'_>, f: &TField<'_>) -> Option<OnDelete> {
 }
 
 /// fields.E320 / E321 / E322 / E323.
-fn check_on_delete(
-    ctx: &mut Ctx<'_>,
-    _graph: &Graph<'_>,
-    rel: &Rel<'_>,
-    out: &mut Vec<Diagnostic>,
-) {
+fn check_on_delete(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
     let Some(f) = rel.field else { return };
     let Some(od) = on_delete_of(ctx, f, rel.kind) else {
         return;
@@ -1791,28 +1877,40 @@ fn check_on_delete(
         && od != OnDelete::DoNothing
         && let To::Model(t) = rel.to
     {
-        let (fields, _) = forward_fields(ctx, t, 0);
-        for tf in &fields {
-            let Some(other) = field_on_delete(ctx, tf) else {
-                continue;
-            };
-            if other != OnDelete::DoNothing && other.is_db() != od.is_db() {
-                let (mine, theirs) = if od.is_db() {
-                    ("database", "Python")
-                } else {
-                    ("Python", "database")
-                };
-                emit(
-                    ctx,
-                    rel,
-                    out,
-                    "fields.E323",
-                    Severity::Error,
-                    format!("Field specifies {mine}-level on_delete variant, but referenced model uses {theirs}-level variant."),
-                    Some("Use either database or Python on_delete variants uniformly in the references chain.".into()),
-                );
-                break;
+        // Whether the target has a Python-level / a database-level variant (not DO_NOTHING),
+        // computed once per target.
+        let cached = graph.on_delete_cache.borrow().get(&t).copied();
+        let (python, database) = match cached {
+            Some(v) => v,
+            None => {
+                let (fields, _) = forward_fields(ctx, t, 0);
+                let mut v = (false, false);
+                for tf in fields.iter() {
+                    match field_on_delete(ctx, tf) {
+                        Some(OnDelete::DoNothing) | None => {}
+                        Some(other) if other.is_db() => v.1 = true,
+                        Some(_) => v.0 = true,
+                    }
+                }
+                graph.on_delete_cache.borrow_mut().insert(t, v);
+                v
             }
+        };
+        if (od.is_db() && python) || (!od.is_db() && database) {
+            let (mine, theirs) = if od.is_db() {
+                ("database", "Python")
+            } else {
+                ("Python", "database")
+            };
+            emit(
+                ctx,
+                rel,
+                out,
+                "fields.E323",
+                Severity::Error,
+                format!("Field specifies {mine}-level on_delete variant, but referenced model uses {theirs}-level variant."),
+                Some("Use either database or Python on_delete variants uniformly in the references chain.".into()),
+            );
         }
     }
 }
@@ -2485,7 +2583,7 @@ fn check_m2m_on_delete(ctx: &mut Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnosti
     let field_str = field_label(ctx, rel);
     for m in models {
         let (fields, _) = forward_fields(ctx, m, 0);
-        for tf in &fields {
+        for tf in fields.iter() {
             let Some(od) = field_on_delete(ctx, tf) else {
                 continue;
             };
