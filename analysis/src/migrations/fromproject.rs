@@ -44,6 +44,7 @@ pub struct FromProject<'a, 'db> {
     pub pm: &'a ProjectModel,
     pub resolver: &'a Resolver<'db>,
     pub setting: &'a dyn Fn(&str) -> Option<String>,
+    pub setting_value: &'a dyn Fn(&str) -> crate::migrations::parse::SettingLookup,
 }
 
 impl FromProject<'_, '_> {
@@ -53,6 +54,7 @@ impl FromProject<'_, '_> {
             file,
             setting: self.setting,
             opaque_ok: false,
+            setting_value: self.setting_value,
         }
     }
 
@@ -189,6 +191,86 @@ impl FromProject<'_, '_> {
         Ok(false)
     }
 
+    /// A subclass of Django's `QuerySet` (through classes djsa reads) where no class defines
+    /// `as_manager`: `as_manager()` then builds a manager with `use_in_migrations = False`.
+    fn is_plain_queryset(&self, id: crate::resolve::ClassId, depth: u32) -> bool {
+        if depth > 20 {
+            return false;
+        }
+        let cx = self.cx(id.file);
+        if matches!(
+            cx.qualify_resolved_pub(Resolved::Class(id)).as_deref(),
+            Some("django.db.models.QuerySet" | "django.db.models.query.QuerySet")
+        ) {
+            return true;
+        }
+        let Some(c) = self.resolver.class_def(id) else {
+            return false;
+        };
+        let redefines = c.body.iter().any(|s| match s {
+            Stmt::Function(f) => f.name == "as_manager",
+            Stmt::Assign { targets, .. } => targets
+                .iter()
+                .any(|t| !matches!(t, Target::Name(n, _) if n != "as_manager")),
+            Stmt::Opaque { .. } | Stmt::If { .. } | Stmt::Try { .. } => true,
+            _ => false,
+        });
+        if redefines || !c.keywords.is_empty() {
+            return false;
+        }
+        let mut reaches = false;
+        for b in &c.bases {
+            match self.resolver.resolve_expr(id.file, b) {
+                Resolved::Class(p) => {
+                    if self.is_plain_queryset(p, depth + 1) {
+                        reaches = true;
+                    } else if !self.plain_mixin(p, depth + 1) {
+                        return false;
+                    }
+                }
+                Resolved::External(q) => {
+                    let q = crate::migrations::parse::canonical_path(&q);
+                    match q.as_str() {
+                        "django.db.models.QuerySet" | "django.db.models.query.QuerySet" => {
+                            reaches = true
+                        }
+                        // Python's own base class adds nothing.
+                        "object" | "builtins.object" => {}
+                        _ => return false,
+                    }
+                }
+                _ => return false,
+            }
+        }
+        reaches
+    }
+
+    /// A mixin class (read by djsa, with readable bases) that defines no `as_manager`.
+    fn plain_mixin(&self, id: crate::resolve::ClassId, depth: u32) -> bool {
+        if depth > 20 {
+            return false;
+        }
+        let Some(c) = self.resolver.class_def(id) else {
+            return false;
+        };
+        let redefines = c.body.iter().any(|s| match s {
+            Stmt::Function(f) => f.name == "as_manager",
+            Stmt::Assign { targets, .. } => targets
+                .iter()
+                .any(|t| !matches!(t, Target::Name(n, _) if n != "as_manager")),
+            Stmt::Opaque { .. } | Stmt::If { .. } | Stmt::Try { .. } => true,
+            _ => false,
+        });
+        !redefines
+            && c.keywords.is_empty()
+            && c.bases
+                .iter()
+                .all(|b| match self.resolver.resolve_expr(id.file, b) {
+                    Resolved::Class(p) => self.plain_mixin(p, depth + 1),
+                    _ => false,
+                })
+    }
+
     /// Managers in declaration order (ancestors first): (name, manager value, use_in_migrations).
     fn check_body(
         &self,
@@ -227,7 +309,22 @@ impl FromProject<'_, '_> {
                     args: Vec::new(),
                     kwargs: Vec::new(),
                 };
+                // `SomeQuerySet.as_manager()`: a manager that is not used in migrations.
+                let as_manager = func
+                    .as_name()
+                    .and_then(|n| n.strip_suffix(".as_manager"))
+                    .map(|qs| self.resolver.resolve_name(m.file, qs));
                 let entry = match self.resolver.resolve_expr(m.file, func) {
+                    _ if as_manager.is_some() => match as_manager {
+                        Some(Resolved::Class(qs)) if self.is_plain_queryset(qs, 0) => {
+                            (name.clone(), plain, false)
+                        }
+                        _ => {
+                            return Err(format!(
+                                "class attribute {name} may be a manager djsa cannot read"
+                            ));
+                        }
+                    },
                     Resolved::External(q)
                         if q == "django.db.models.Manager"
                             || q == "django.db.models.manager.Manager" =>
@@ -754,6 +851,7 @@ impl FromProject<'_, '_> {
             file,
             setting: self.setting,
             opaque_ok: false,
+            setting_value: self.setting_value,
         };
         for st in &class.body {
             match st {
@@ -965,6 +1063,11 @@ impl FromProject<'_, '_> {
                 },
                 _ => Err("relation target not understood statically".into()),
             },
+            // A call djsa evaluates to a label (`swapper.get_model_name("app", "Model")`).
+            ExprKind::Call { .. } => match self.cx(f.file).val(e, 0) {
+                Ok(Val::Str(s)) => lazy(&s),
+                _ => Err("relation target not understood statically".into()),
+            },
             _ => Err("relation target not understood statically".into()),
         }
     }
@@ -1136,10 +1239,14 @@ pub fn concrete_model_states(
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
+    let modules = crate::resolve::module_map(db, project);
+    let closed = super::settings_closed(db, pm, modules);
+    let setting_value = super::setting_lookup_fn(pm, closed);
     let fp = FromProject {
         pm,
         resolver: &resolver,
         setting: &setting,
+        setting_value: &setting_value,
     };
     let mut states = Vec::new();
     let mut skipped = Vec::new();

@@ -94,12 +94,119 @@ fn setting_fn(pm: &ProjectModel) -> impl Fn(&str) -> Option<String> + '_ {
     }
 }
 
+/// Whether every top-level name of the settings module is known: no star import of a module djsa
+/// did not evaluate, no `globals()`/`exec`/`setattr` games, no code djsa cannot follow. Only then
+/// is a name missing from the evaluated settings really unset.
+fn settings_closed(
+    db: &dyn Db,
+    pm: &ProjectModel,
+    modules: &FxHashMap<String, SourceFile>,
+) -> bool {
+    use crate::syntax::{ExprKind, Stmt};
+    fn block(
+        db: &dyn Db,
+        f: SourceFile,
+        stmts: &[Stmt],
+        modules: &FxHashMap<String, SourceFile>,
+        files: &[SourceFile],
+    ) -> bool {
+        stmts.iter().all(|s| match s {
+            Stmt::ImportFrom {
+                level,
+                module,
+                star: true,
+                ..
+            } => {
+                // A star import of a project module was evaluated (it is one of the files); of
+                // anything else, the names it binds are unknown.
+                let target = crate::resolve::absolute_module(db, f, *level, module.as_deref())
+                    .and_then(|m| modules.get(&m).copied());
+                target.is_some_and(|t| files.contains(&t))
+            }
+            Stmt::Expr(e) => match &e.kind {
+                ExprKind::Call { func, .. } => {
+                    let name = func.as_name().unwrap_or_default();
+                    let first = name.split('.').next().unwrap_or_default();
+                    !matches!(
+                        first,
+                        "globals" | "locals" | "vars" | "exec" | "eval" | "setattr"
+                    ) && !matches!(&func.kind, ExprKind::Attribute { .. })
+                }
+                _ => true,
+            },
+            Stmt::If { body, orelse, .. } => {
+                block(db, f, body, modules, files) && block(db, f, orelse, modules, files)
+            }
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            } => {
+                block(db, f, body, modules, files)
+                    && handlers.iter().all(|h| block(db, f, h, modules, files))
+                    && block(db, f, orelse, modules, files)
+                    && block(db, f, finalbody, modules, files)
+            }
+            Stmt::Opaque { .. } => false,
+            _ => true,
+        })
+    }
+    let files = &pm.settings.env.files;
+    if pm.settings.file.is_none() || files.is_empty() {
+        return false;
+    }
+    files.iter().all(|&f| {
+        let syntax = module_syntax(db, f);
+        syntax.errors.is_empty() && block(db, f, &syntax.body, modules, files)
+    })
+}
+
+/// What `getattr(settings, NAME, default)` gives, from the evaluated settings module.
+pub fn setting_lookup_fn(
+    pm: &ProjectModel,
+    closed: bool,
+) -> impl Fn(&str) -> parse::SettingLookup + '_ {
+    use crate::settings::Value;
+    use parse::{SettingLookup, Val};
+    // Scalars only: the settings evaluator reads tuples as lists, so a container's exact
+    // type is not known.
+    fn conv(v: &Value) -> Option<Val> {
+        Some(match v {
+            Value::Str(s) => Val::Str(s.clone()),
+            Value::Int(i) => Val::Int(*i),
+            Value::Bool(b) => Val::Bool(*b),
+            Value::None => Val::None,
+            Value::List(_) | Value::Dict(_) | Value::Unknown(_) => return None,
+        })
+    }
+    move |name: &str| match pm.settings.env.names.get(name) {
+        Some(l) => match conv(&l.value) {
+            Some(v) => SettingLookup::Value(v),
+            None => SettingLookup::Unknown,
+        },
+        // Django's own settings always exist (with Django's default); swappable `*_MODEL`
+        // settings may be set at import time (swapper); only a closed settings module proves
+        // that a name is unset.
+        None if closed
+            && !parse::DJANGO_GLOBAL_SETTINGS.contains(&name)
+            && !name.ends_with("_MODEL") =>
+        {
+            SettingLookup::Absent
+        }
+        None => SettingLookup::Unknown,
+    }
+}
+
 #[salsa::tracked(returns(ref))]
 pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
     let pm = project_model(db, project);
     let resolver = Resolver::new(db, project);
     let modules = module_map(db, project);
     let setting = setting_fn(pm);
+    let closed = settings_closed(db, pm, modules);
+    let setting_value = setting_lookup_fn(pm, closed);
     let mut out = MigrationAnalysis::default();
     if pm.settings.installed_apps.is_none() {
         return out;
@@ -153,6 +260,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
                     file: f,
                     setting: &setting,
                     opaque_ok: false,
+                    setting_value: &setting_value,
                 };
                 parse::parse_migration(&cx, &syntax.body, &app.label)
             };
@@ -164,9 +272,20 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
             });
         }
     }
+    // A migration replaced by a squashed migration that djsa reads is not part of the graph
+    // `makemigrations` builds (it loads no applied migrations, so every squash is used): its
+    // content does not matter to the state. (`unreadable_apps` still lists its app: with a
+    // database, the replaced migrations may be the ones in use.)
+    let replaced: rustc_hash::FxHashSet<(&str, &str)> = out
+        .files
+        .iter()
+        .filter_map(|f| f.parsed.as_ref().ok())
+        .flat_map(|p| p.replaces.iter().map(|(a, n)| (a.as_str(), n.as_str())))
+        .collect();
     let unreadable: Vec<(String, String)> = out
         .files
         .iter()
+        .filter(|f| !replaced.contains(&(f.app_label.as_str(), f.name.as_str())))
         .filter_map(|f| {
             let u = f.parsed.as_ref().err()?;
             Some((
@@ -268,6 +387,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         pm,
         resolver: &resolver,
         setting: &setting,
+        setting_value: &setting_value,
     };
     let mut to = ProjectState::default();
     for (idx, m) in pm.models.iter().enumerate() {

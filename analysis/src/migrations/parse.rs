@@ -4,7 +4,7 @@
 use crate::db::SourceFile;
 use crate::resolve::{Resolved, Resolver};
 use crate::span::Span;
-use crate::syntax::{ClassDef, Expr, ExprKind, Stmt, Target};
+use crate::syntax::{ClassDef, Expr, ExprKind, Keyword, Stmt, Target};
 
 /// A Python value as a migration (or a model) states it, with names fully qualified.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -163,7 +163,190 @@ pub struct ValCx<'a, 'db> {
     pub setting: &'a dyn Fn(&str) -> Option<String>,
     /// Operations of `RunPython`/`RunSQL` keep their code opaque.
     pub opaque_ok: bool,
+    /// What `getattr(settings, NAME, default)` sees for a setting.
+    pub setting_value: &'a dyn Fn(&str) -> SettingLookup,
 }
+
+/// A setting as the project's settings module defines it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingLookup {
+    /// Set, with a value djsa reads exactly.
+    Value(Val),
+    /// Certainly not set by the project nor defaulted by Django: `getattr`'s default applies.
+    Absent,
+    /// Set to something djsa cannot read, or possibly set elsewhere.
+    Unknown,
+}
+
+/// Names in `django.conf.global_settings` (several Django versions): `getattr(settings, NAME, x)`
+/// of one of these gives Django's default, not `x`, when the project does not set it.
+pub const DJANGO_GLOBAL_SETTINGS: &[&str] = &[
+    "ABSOLUTE_URL_OVERRIDES",
+    "ADMINS",
+    "ALLOWED_HOSTS",
+    "APPEND_SLASH",
+    "AUTHENTICATION_BACKENDS",
+    "AUTH_PASSWORD_VALIDATORS",
+    "AUTH_USER_MODEL",
+    "CACHES",
+    "CACHE_MIDDLEWARE_ALIAS",
+    "CACHE_MIDDLEWARE_KEY_PREFIX",
+    "CACHE_MIDDLEWARE_SECONDS",
+    "CSRF_COOKIE_AGE",
+    "CSRF_COOKIE_DOMAIN",
+    "CSRF_COOKIE_HTTPONLY",
+    "CSRF_COOKIE_MASKED",
+    "CSRF_COOKIE_NAME",
+    "CSRF_COOKIE_PATH",
+    "CSRF_COOKIE_SAMESITE",
+    "CSRF_COOKIE_SECURE",
+    "CSRF_FAILURE_VIEW",
+    "CSRF_HEADER_NAME",
+    "CSRF_TRUSTED_ORIGINS",
+    "CSRF_USE_SESSIONS",
+    "DATABASES",
+    "DATABASE_ROUTERS",
+    "DATA_UPLOAD_MAX_MEMORY_SIZE",
+    "DATA_UPLOAD_MAX_NUMBER_FIELDS",
+    "DATA_UPLOAD_MAX_NUMBER_FILES",
+    "DATETIME_FORMAT",
+    "DATETIME_INPUT_FORMATS",
+    "DATE_FORMAT",
+    "DATE_INPUT_FORMATS",
+    "DEBUG",
+    "DEBUG_PROPAGATE_EXCEPTIONS",
+    "DECIMAL_SEPARATOR",
+    "DEFAULT_AUTO_FIELD",
+    "DEFAULT_CHARSET",
+    "DEFAULT_CONTENT_TYPE",
+    "DEFAULT_EXCEPTION_REPORTER",
+    "DEFAULT_EXCEPTION_REPORTER_FILTER",
+    "DEFAULT_FROM_EMAIL",
+    "DEFAULT_HASHING_ALGORITHM",
+    "DEFAULT_INDEX_TABLESPACE",
+    "DEFAULT_TABLESPACE",
+    "DISALLOWED_USER_AGENTS",
+    "EMAIL_BACKEND",
+    "EMAIL_HOST",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_HOST_USER",
+    "EMAIL_PORT",
+    "EMAIL_SSL_CERTFILE",
+    "EMAIL_SSL_KEYFILE",
+    "EMAIL_SUBJECT_PREFIX",
+    "EMAIL_TIMEOUT",
+    "EMAIL_USE_LOCALTIME",
+    "EMAIL_USE_SSL",
+    "EMAIL_USE_TLS",
+    "FILE_CHARSET",
+    "FILE_UPLOAD_DIRECTORY_PERMISSIONS",
+    "FILE_UPLOAD_HANDLERS",
+    "FILE_UPLOAD_MAX_MEMORY_SIZE",
+    "FILE_UPLOAD_PERMISSIONS",
+    "FILE_UPLOAD_TEMP_DIR",
+    "FIRST_DAY_OF_WEEK",
+    "FIXTURE_DIRS",
+    "FORCE_SCRIPT_NAME",
+    "FORMAT_MODULE_PATH",
+    "FORMS_URLFIELD_ASSUME_HTTPS",
+    "FORM_RENDERER",
+    "IGNORABLE_404_URLS",
+    "INSTALLED_APPS",
+    "INTERNAL_IPS",
+    "LANGUAGES",
+    "LANGUAGES_BIDI",
+    "LANGUAGE_CODE",
+    "LANGUAGE_COOKIE_AGE",
+    "LANGUAGE_COOKIE_DOMAIN",
+    "LANGUAGE_COOKIE_HTTPONLY",
+    "LANGUAGE_COOKIE_NAME",
+    "LANGUAGE_COOKIE_PATH",
+    "LANGUAGE_COOKIE_SAMESITE",
+    "LANGUAGE_COOKIE_SECURE",
+    "LOCALE_PATHS",
+    "LOGGING",
+    "LOGGING_CONFIG",
+    "LOGIN_REDIRECT_URL",
+    "LOGIN_URL",
+    "LOGOUT_REDIRECT_URL",
+    "MANAGERS",
+    "MEDIA_ROOT",
+    "MEDIA_URL",
+    "MESSAGE_STORAGE",
+    "MIDDLEWARE",
+    "MIDDLEWARE_CLASSES",
+    "MIGRATION_MODULES",
+    "MONTH_DAY_FORMAT",
+    "NUMBER_GROUPING",
+    "PASSWORD_HASHERS",
+    "PASSWORD_RESET_TIMEOUT",
+    "PASSWORD_RESET_TIMEOUT_DAYS",
+    "PREPEND_WWW",
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    "SECURE_CSP",
+    "SECURE_CSP_REPORT_ONLY",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_REDIRECT_EXEMPT",
+    "SECURE_REFERRER_POLICY",
+    "SECURE_SSL_HOST",
+    "SECURE_SSL_REDIRECT",
+    "SEND_BROKEN_LINK_EMAILS",
+    "SERVER_EMAIL",
+    "SESSION_CACHE_ALIAS",
+    "SESSION_COOKIE_AGE",
+    "SESSION_COOKIE_DOMAIN",
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_NAME",
+    "SESSION_COOKIE_PATH",
+    "SESSION_COOKIE_SAMESITE",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_ENGINE",
+    "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+    "SESSION_FILE_PATH",
+    "SESSION_SAVE_EVERY_REQUEST",
+    "SESSION_SERIALIZER",
+    "SHORT_DATETIME_FORMAT",
+    "SHORT_DATE_FORMAT",
+    "SIGNED_COOKIE_LEGACY_SALT_FALLBACK",
+    "SIGNING_BACKEND",
+    "SILENCED_SYSTEM_CHECKS",
+    "STATICFILES_DIRS",
+    "STATICFILES_FINDERS",
+    "STATIC_ROOT",
+    "STATIC_URL",
+    "STORAGES",
+    "TASKS",
+    "TEMPLATES",
+    "TEMPLATE_CONTEXT_PROCESSORS",
+    "TEMPLATE_DEBUG",
+    "TEMPLATE_DIRS",
+    "TEMPLATE_LOADERS",
+    "TEST_NON_SERIALIZED_APPS",
+    "TEST_RUNNER",
+    "THOUSAND_SEPARATOR",
+    "TIME_FORMAT",
+    "TIME_INPUT_FORMATS",
+    "TIME_ZONE",
+    "URLIZE_ASSUME_HTTPS",
+    "USE_BLANK_CHOICE_DASH",
+    "USE_DEPRECATED_PYTZ",
+    "USE_ETAGS",
+    "USE_I18N",
+    "USE_L10N",
+    "USE_THOUSAND_SEPARATOR",
+    "USE_TZ",
+    "USE_X_FORWARDED_HOST",
+    "USE_X_FORWARDED_PORT",
+    "WSGI_APPLICATION",
+    "X_FRAME_OPTIONS",
+    "YEAR_MONTH_FORMAT",
+];
 
 const LAZY_TEXT: &[&str] = &[
     "django.utils.translation.gettext_lazy",
@@ -180,6 +363,11 @@ impl ValCx<'_, '_> {
     /// The qualified path a name refers to.
     pub fn qualify(&self, e: &Expr) -> Option<String> {
         self.qualify_resolved(self.resolver.resolve_expr(self.file, e))
+    }
+
+    /// [`Self::qualify_resolved`], for the other readers of this module.
+    pub fn qualify_resolved_pub(&self, r: Resolved) -> Option<String> {
+        self.qualify_resolved(r)
     }
 
     /// [`Self::qualify`] of an expression already resolved.
@@ -221,6 +409,12 @@ impl ValCx<'_, '_> {
                 Val::Float(f) => Val::Float(format!("-{f}")),
                 _ => return verr(e.span, "negated non-number"),
             },
+            ExprKind::Unary { op, operand } if op == "not" => {
+                match truthy(&self.val(operand, depth + 1)?) {
+                    Some(b) => Val::Bool(!b),
+                    None => return verr(e.span, "`not` of a value djsa cannot judge"),
+                }
+            }
             ExprKind::List(items) => Val::List(self.vals(items, depth)?),
             ExprKind::Tuple(items) => Val::Tuple(self.vals(items, depth)?),
             ExprKind::Set(items) => {
@@ -264,6 +458,7 @@ impl ValCx<'_, '_> {
                             file: vf,
                             setting: self.setting,
                             opaque_ok: self.opaque_ok,
+                            setting_value: self.setting_value,
                         };
                         sub.val(&ve, depth + 4)?
                     }
@@ -281,6 +476,9 @@ impl ValCx<'_, '_> {
             } => {
                 if *has_splat {
                     return verr(e.span, "call with *args/**kwargs");
+                }
+                if let Some(v) = self.builtin_call(e, func, args, kwargs, depth)? {
+                    return Ok(v);
                 }
                 let Some(path) = self.qualify(func) else {
                     return verr(func.span, "called object cannot be resolved");
@@ -377,6 +575,91 @@ impl ValCx<'_, '_> {
             ExprKind::Lambda if self.opaque_ok => Val::Ref("<lambda>".into()),
             _ => return verr(e.span, "expression not understood statically"),
         })
+    }
+
+    /// Calls whose result djsa computes: `getattr(settings, "NAME", default)`, `set()`,
+    /// `swapper.get_model_name(app_label, model)`. `None`: not one of them.
+    fn builtin_call(
+        &self,
+        e: &Expr,
+        func: &Expr,
+        args: &[Expr],
+        kwargs: &[Keyword],
+        depth: u32,
+    ) -> Result<Option<Val>, Unreadable> {
+        let r = self.resolver.resolve_expr(self.file, func);
+        let builtin = |name: &str| {
+            func.as_name() == Some(name)
+                && match &r {
+                    Resolved::External(q) => q == name || q == &format!("builtins.{name}"),
+                    Resolved::Unknown => true,
+                    _ => false,
+                }
+        };
+        if builtin("getattr") {
+            let ([obj, name, rest @ ..], true) = (args, kwargs.is_empty()) else {
+                return verr(e.span, "getattr() with arguments djsa cannot read");
+            };
+            let on_settings = matches!(
+                self.resolver.resolve_expr(self.file, obj),
+                Resolved::External(q) if q == "django.conf.settings"
+            );
+            let (true, Some(name), [default]) = (on_settings, name.as_str(), rest) else {
+                return verr(e.span, "getattr() of something other than a setting");
+            };
+            return match (self.setting_value)(name) {
+                SettingLookup::Value(v) => Ok(Some(v)),
+                SettingLookup::Absent => Ok(Some(self.val(default, depth + 1)?)),
+                SettingLookup::Unknown => {
+                    verr(e.span, format!("settings.{name} is not known statically"))
+                }
+            };
+        }
+        if builtin("set") && args.is_empty() && kwargs.is_empty() {
+            return Ok(Some(Val::Set(Vec::new())));
+        }
+        let path = self.qualify_resolved(r.clone()).unwrap_or_default();
+        if matches!(
+            path.as_str(),
+            "swapper.get_model_name" | "swapper.is_swapped"
+        ) {
+            // swapper.get_model_name(app, model): the swappable setting's value, else "app.Model".
+            // The setting's prefix is the app label unless a package changed it with
+            // set_app_prefix(): only prefixes djsa knows are followed.
+            let ([app, model], true) = (args, kwargs.is_empty()) else {
+                return verr(e.span, format!("{path}() with unusual arguments"));
+            };
+            let (Some(app), Some(model)) = (app.as_str(), model.as_str()) else {
+                return verr(e.span, format!("{path}() of non-literal names"));
+            };
+            let prefix = match app {
+                // wagtail.models calls swapper.set_app_prefix("wagtailcore", "wagtail").
+                "wagtailcore" => "WAGTAIL".to_string(),
+                _ => {
+                    return verr(
+                        e.span,
+                        format!("swapper prefix of app {app} is not known statically"),
+                    );
+                }
+            };
+            let setting = format!("{prefix}_{}_MODEL", model.to_uppercase());
+            let Some(v) = (self.setting)(&setting) else {
+                return verr(
+                    e.span,
+                    format!("settings.{setting} is not known statically"),
+                );
+            };
+            // is_swapped(): the setting's value when it differs from "app.Model", else False.
+            let default = format!("{app}.{model}");
+            return Ok(Some(if path == "swapper.get_model_name" {
+                Val::Str(v)
+            } else if v == default {
+                Val::Bool(false)
+            } else {
+                Val::Str(v)
+            }));
+        }
+        Ok(None)
     }
 
     fn vals(&self, items: &[Expr], depth: u32) -> Result<Vec<Val>, Unreadable> {
@@ -651,7 +934,21 @@ pub fn parse_migration(
         operations: Vec::new(),
         class_span: class.name_span,
     };
-    for s in &class.body {
+    class_body(cx, &class.body, &mut out, &mut false)?;
+    let _ = app_label;
+    Ok(out)
+}
+
+/// The statements of the `Migration` class body, in order. An `if` whose condition djsa knows
+/// (a setting read with `getattr(settings, ...)`, `swapper.is_swapped(...)`, a literal) runs its
+/// branch; `operations += [...]` extends the list.
+fn class_body(
+    cx: &ValCx<'_, '_>,
+    body: &[Stmt],
+    out: &mut ParsedMigration,
+    ops_assigned: &mut bool,
+) -> Result<(), Unreadable> {
+    for s in body {
         match s {
             Stmt::Assign { targets, value, .. } => {
                 let [Target::Name(name, _)] = targets.as_slice() else {
@@ -669,6 +966,8 @@ pub fn parse_migration(
                         let Some(items) = value.as_sequence() else {
                             return err(value.span, "operations is not a list");
                         };
+                        out.operations.clear();
+                        *ops_assigned = true;
                         for op in items {
                             out.operations.push(operation(cx, op)?);
                         }
@@ -676,19 +975,53 @@ pub fn parse_migration(
                     _ => {}
                 }
             }
-            Stmt::AugAssign { target, span, .. }
-                if matches!(target.as_str(), "operations" | "dependencies") =>
-            {
+            Stmt::AugAssign {
+                target,
+                op,
+                value,
+                span,
+            } if target == "operations" => {
+                let (true, true, ExprKind::List(items)) = (*ops_assigned, op == "+", &value.kind)
+                else {
+                    return err(*span, "operations is extended at import time");
+                };
+                for op in items {
+                    out.operations.push(operation(cx, op)?);
+                }
+            }
+            Stmt::AugAssign { target, span, .. } if target == "dependencies" => {
                 return err(*span, format!("{target} is extended at import time"));
             }
-            Stmt::If { span, .. } | Stmt::Try { span, .. } | Stmt::Opaque { span, .. } => {
+            Stmt::If {
+                condition,
+                body,
+                orelse,
+                span,
+            } => match cx.val(condition, 0).ok().as_ref().and_then(truthy) {
+                Some(true) => class_body(cx, body, out, ops_assigned)?,
+                Some(false) => class_body(cx, orelse, out, ops_assigned)?,
+                None => return err(*span, "Migration class body has conditional code"),
+            },
+            Stmt::Try { span, .. } | Stmt::Opaque { span, .. } => {
                 return err(*span, "Migration class body has conditional code");
             }
             _ => {}
         }
     }
-    let _ = app_label;
-    Ok(out)
+    Ok(())
+}
+
+/// Python's truth value of a plain value (`None` for objects djsa does not evaluate).
+fn truthy(v: &Val) -> Option<bool> {
+    Some(match v {
+        Val::Bool(b) => *b,
+        Val::None => false,
+        Val::Int(i) => *i != 0,
+        Val::Str(s) => !s.is_empty(),
+        Val::List(v) | Val::Tuple(v) | Val::Set(v) => !v.is_empty(),
+        Val::Dict(v) => !v.is_empty(),
+        _ => return None,
+    })
 }
 
 fn pairs(value: &Expr) -> Result<Vec<(String, String)>, Unreadable> {
@@ -767,7 +1100,19 @@ fn operation(cx: &ValCx<'_, '_>, e: &Expr) -> Result<RawOp, Unreadable> {
     if *has_splat {
         return err(e.span, "operation called with *args/**kwargs");
     }
-    let path = cx.qualify(func).unwrap_or_default();
+    let resolved = cx.resolver.resolve_expr(cx.file, func);
+    if let Resolved::Class(id) = &resolved
+        && runpython_without_state(cx, *id, 0)
+    {
+        // A RunPython subclass that keeps RunPython's `state_forwards` (a no-op): its arguments
+        // only feed the code it runs.
+        return Ok(RawOp {
+            name: "RunPython".into(),
+            kwargs: vec![("code".into(), Val::Ref("<code>".into()))],
+            span: e.span,
+        });
+    }
+    let path = cx.qualify_resolved(resolved).unwrap_or_default();
     let name = match path.strip_prefix("django.db.migrations.") {
         Some(n) if op_params(n).is_some() => n.to_string(),
         _ => {
@@ -784,6 +1129,7 @@ fn operation(cx: &ValCx<'_, '_>, e: &Expr) -> Result<RawOp, Unreadable> {
         file: cx.file,
         setting: cx.setting,
         opaque_ok: opaque,
+        setting_value: cx.setting_value,
     };
     let mut out = Vec::new();
     for (i, a) in args.iter().enumerate() {
@@ -800,6 +1146,50 @@ fn operation(cx: &ValCx<'_, '_>, e: &Expr) -> Result<RawOp, Unreadable> {
         kwargs: out,
         span: e.span,
     })
+}
+
+/// Whether a class is `migrations.RunPython` or a subclass of it (through classes djsa reads)
+/// where no class defines or assigns `state_forwards`, so the operation leaves the state alone.
+fn runpython_without_state(cx: &ValCx<'_, '_>, id: crate::resolve::ClassId, depth: u32) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    if cx.qualify_resolved(Resolved::Class(id)).as_deref() == Some("django.db.migrations.RunPython")
+    {
+        // RunPython itself when it is a base (the operation proper is read as usual).
+        return depth > 0;
+    }
+    let Some(class) = cx.resolver.class_def(id) else {
+        return false;
+    };
+    if !class.keywords.is_empty() || !class.decorators.is_empty() || class.bases.len() != 1 {
+        return false;
+    }
+    let defines_state = class.body.iter().any(|s| match s {
+        Stmt::Function(f) => f.name == "state_forwards",
+        Stmt::Assign { targets, .. } => targets
+            .iter()
+            .any(|t| !matches!(t, Target::Name(n, _) if n != "state_forwards")),
+        Stmt::Opaque { .. } | Stmt::If { .. } | Stmt::Try { .. } => true,
+        _ => false,
+    });
+    if defines_state {
+        return false;
+    }
+    let base_cx = ValCx {
+        resolver: cx.resolver,
+        file: id.file,
+        setting: cx.setting,
+        opaque_ok: false,
+        setting_value: cx.setting_value,
+    };
+    match cx.resolver.resolve_expr(id.file, &class.bases[0]) {
+        Resolved::Class(b) => runpython_without_state(&base_cx, b, depth + 1),
+        r => matches!(
+            base_cx.qualify_resolved(r).as_deref(),
+            Some("django.db.migrations.RunPython")
+        ),
+    }
 }
 
 fn op_arg(cx: &ValCx<'_, '_>, op: &str, param: &str, e: &Expr) -> Result<Val, Unreadable> {

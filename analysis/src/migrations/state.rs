@@ -436,6 +436,25 @@ pub fn deconstruct(
             } else {
                 match get(&kw, "on_delete") {
                     Some(Val::Ref(_)) => {}
+                    // models.SET(value): its deconstruct() is ("django.db.models.SET", (value,), {}).
+                    Some(Val::Call { path, args, kwargs })
+                        if matches!(
+                            path.as_str(),
+                            "django.db.models.SET" | "django.db.models.deletion.SET"
+                        ) && args.len() == 1
+                            && kwargs.is_empty()
+                            && matches!(
+                                args[0],
+                                Val::Ref(_) | Val::Str(_) | Val::Int(_) | Val::Bool(_) | Val::None
+                            ) =>
+                    {
+                        let v = Val::Call {
+                            path: "django.db.models.SET".into(),
+                            args: args.clone(),
+                            kwargs: Vec::new(),
+                        };
+                        set(&mut kw, "on_delete", v);
+                    }
                     _ => return Err("on_delete not understood statically".into()),
                 }
                 match get(&kw, "db_index") {

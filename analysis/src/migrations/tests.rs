@@ -460,3 +460,332 @@ fn table_comment_and_renamed_model_are_detected() {
             .any(|f| f.title.starts_with("Rename model Book to Volume"))
     }));
 }
+
+/// A `shop` app with its settings, models and extra migrations after `0001_initial`.
+fn shop_with(
+    db: &RootDatabase,
+    settings: &str,
+    models: &str,
+    extra: &[(&str, &str, &str)],
+) -> Project {
+    let mut files = vec![
+        ("proj/__init__.py", "proj", ""),
+        ("proj/settings.py", "proj.settings", settings),
+        ("shop/__init__.py", "shop", ""),
+        ("shop/models.py", "shop.models", models),
+        ("shop/migrations/__init__.py", "shop.migrations", ""),
+        (
+            "shop/migrations/0001_initial.py",
+            "shop.migrations.0001_initial",
+            INITIAL,
+        ),
+    ];
+    files.extend_from_slice(extra);
+    project(db, &files)
+}
+
+const BOOK_UNIQUE: &str = "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100, unique=True)\n";
+
+/// `getattr(settings, NAME, default)` at module level, an `if` on it in the class body and
+/// `operations += [...]` (django-allauth's account migrations).
+const GETATTR_MIGRATION: &str = "from django.conf import settings\nfrom django.db import migrations, models\n\nUNIQUE = getattr(settings, 'SHOP_UNIQUE', True)\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = [\n        migrations.AlterField(model_name='book', name='title', field=models.CharField(max_length=100, unique=UNIQUE)),\n    ]\n    if not UNIQUE:\n        operations += [\n            migrations.AlterUniqueTogether(name='book', unique_together={('id', 'title')}),\n        ]\n";
+
+fn getattr_project(db: &RootDatabase, settings: &str, models: &str) -> Project {
+    shop_with(
+        db,
+        settings,
+        models,
+        &[(
+            "shop/migrations/0002_unique.py",
+            "shop.migrations.0002_unique",
+            GETATTR_MIGRATION,
+        )],
+    )
+}
+
+#[test]
+fn getattr_of_an_unset_setting_takes_its_default() {
+    let db = RootDatabase::default();
+    let p = getattr_project(&db, SETTINGS, BOOK_UNIQUE);
+    let ma = migration_analysis(&db, p);
+    assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
+    assert_eq!(ma.from_state, ma.to_state);
+}
+
+#[test]
+fn getattr_of_a_set_setting_takes_its_value_and_runs_the_if_branch() {
+    let db = RootDatabase::default();
+    let settings = format!("{SETTINGS}SHOP_UNIQUE = False\n");
+    let models = "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n\n    class Meta:\n        unique_together = [('id', 'title')]\n";
+    let p = getattr_project(&db, &settings, models);
+    let ma = migration_analysis(&db, p);
+    assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
+    assert!(plan(&db, p, &opts()).migrations.is_empty());
+    // The branch ran: without it, the models' unique_together would be drift.
+    let book = ma
+        .from_state
+        .models
+        .get(&("shop".to_string(), "book".to_string()))
+        .unwrap();
+    assert!(book.option("unique_together").is_some());
+}
+
+#[test]
+fn getattr_bails_out_when_the_setting_may_be_set_elsewhere() {
+    // A star import of a module djsa does not have: SHOP_UNIQUE may come from it.
+    let db = RootDatabase::default();
+    let settings = format!("from somewhere_else import *\n{SETTINGS}");
+    let p = getattr_project(&db, &settings, BOOK_UNIQUE);
+    let ma = migration_analysis(&db, p);
+    let why = ma.skipped_reason("shop").unwrap_or_default();
+    assert!(why.contains("SHOP_UNIQUE is not known statically"), "{why}");
+
+    // A Django setting missing from the project has Django's default, not getattr's.
+    let db = RootDatabase::default();
+    let m = GETATTR_MIGRATION.replace("SHOP_UNIQUE", "USE_TZ");
+    let p = shop_with(
+        &db,
+        SETTINGS,
+        BOOK_UNIQUE,
+        &[(
+            "shop/migrations/0002_unique.py",
+            "shop.migrations.0002_unique",
+            &m,
+        )],
+    );
+    let ma = migration_analysis(&db, p);
+    let why = ma.skipped_reason("shop").unwrap_or_default();
+    assert!(why.contains("USE_TZ is not known statically"), "{why}");
+
+    // A container setting: the evaluator does not keep tuples apart from lists.
+    let db = RootDatabase::default();
+    let settings = format!("{SETTINGS}SHOP_UNIQUE = ('a',)\n");
+    let p = getattr_project(&db, &settings, BOOK_UNIQUE);
+    let ma = migration_analysis(&db, p);
+    let why = ma.skipped_reason("shop").unwrap_or_default();
+    assert!(why.contains("SHOP_UNIQUE is not known statically"), "{why}");
+
+    // A condition djsa cannot judge still stops the reading.
+    let db = RootDatabase::default();
+    let m = GETATTR_MIGRATION.replace("if not UNIQUE:", "if settings.SHOP_FLAG():");
+    let p = shop_with(
+        &db,
+        SETTINGS,
+        BOOK_UNIQUE,
+        &[(
+            "shop/migrations/0002_unique.py",
+            "shop.migrations.0002_unique",
+            &m,
+        )],
+    );
+    let ma = migration_analysis(&db, p);
+    let why = ma.skipped_reason("shop").unwrap_or_default();
+    assert!(why.contains("conditional code"), "{why}");
+}
+
+#[test]
+fn empty_set_call_and_models_set_on_delete_are_read() {
+    let db = RootDatabase::default();
+    let m2 = "from django.db import migrations, models\nimport shop.models\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = [\n        migrations.AlterUniqueTogether(name='book', unique_together=set()),\n        migrations.CreateModel(name='Review', fields=[\n            ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),\n            ('book', models.ForeignKey(on_delete=models.SET(shop.models.default_book), to='shop.book')),\n        ]),\n    ]\n";
+    let models = "from django.db import models\n\ndef default_book():\n    return None\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n\nclass Review(models.Model):\n    book = models.ForeignKey(Book, on_delete=models.SET(default_book))\n";
+    let p = shop_with(
+        &db,
+        SETTINGS,
+        models,
+        &[(
+            "shop/migrations/0002_review.py",
+            "shop.migrations.0002_review",
+            m2,
+        )],
+    );
+    let ma = migration_analysis(&db, p);
+    assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
+    assert!(plan(&db, p, &opts()).migrations.is_empty());
+
+    // A different function given to SET() is drift.
+    let db = RootDatabase::default();
+    let other = models.replace(
+        "on_delete=models.SET(default_book)",
+        "on_delete=models.SET(None)",
+    );
+    let p = shop_with(
+        &db,
+        SETTINGS,
+        &other,
+        &[(
+            "shop/migrations/0002_review.py",
+            "shop.migrations.0002_review",
+            m2,
+        )],
+    );
+    let ma = migration_analysis(&db, p);
+    assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
+    assert!(!plan(&db, p, &opts()).migrations.is_empty());
+}
+
+#[test]
+fn unreadable_migration_replaced_by_a_squash_does_not_stop_the_app() {
+    let db = RootDatabase::default();
+    let dynamic = "from django.db import migrations\nfrom .ops import make\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = [make()]\n";
+    let squash = INITIAL.replace(
+        "initial = True\n",
+        "initial = True\n    replaces = [('shop', '0001_initial'), ('shop', '0002_dynamic')]\n",
+    );
+    let models = "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n";
+    let p = shop_with(
+        &db,
+        SETTINGS,
+        models,
+        &[
+            (
+                "shop/migrations/0002_dynamic.py",
+                "shop.migrations.0002_dynamic",
+                dynamic,
+            ),
+            (
+                "shop/migrations/0001_squashed_0002_dynamic.py",
+                "shop.migrations.0001_squashed_0002_dynamic",
+                &squash,
+            ),
+        ],
+    );
+    let ma = migration_analysis(&db, p);
+    assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
+    assert_eq!(ma.from_state, ma.to_state);
+    // Not replaced: the app is not compared.
+    let db = RootDatabase::default();
+    let p = shop_with(
+        &db,
+        SETTINGS,
+        models,
+        &[(
+            "shop/migrations/0002_dynamic.py",
+            "shop.migrations.0002_dynamic",
+            dynamic,
+        )],
+    );
+    let ma = migration_analysis(&db, p);
+    assert!(ma.skipped_reason("shop").is_some());
+}
+
+#[test]
+fn runpython_subclass_without_state_forwards_leaves_the_state_alone() {
+    let ops = "from django.db import migrations\n\nclass Bootstrap(migrations.RunPython):\n    def __init__(self, label):\n        def forwards(apps, schema_editor):\n            pass\n        super().__init__(forwards, migrations.RunPython.noop)\n\nclass Stateful(Bootstrap):\n    def state_forwards(self, app_label, state):\n        pass\n";
+    let m2 = |op: &str| {
+        format!(
+            "from django.db import migrations\nfrom shop.ops import Bootstrap, Stateful\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = [{op}('shop.Book')]\n"
+        )
+    };
+    let models = "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n";
+    let db = RootDatabase::default();
+    let m = m2("Bootstrap");
+    let p = shop_with(
+        &db,
+        SETTINGS,
+        models,
+        &[
+            ("shop/ops.py", "shop.ops", ops),
+            (
+                "shop/migrations/0002_boot.py",
+                "shop.migrations.0002_boot",
+                &m,
+            ),
+        ],
+    );
+    let ma = migration_analysis(&db, p);
+    assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
+    assert_eq!(ma.from_state, ma.to_state);
+    // A subclass with its own state_forwards is not followed.
+    let db = RootDatabase::default();
+    let m = m2("Stateful");
+    let p = shop_with(
+        &db,
+        SETTINGS,
+        models,
+        &[
+            ("shop/ops.py", "shop.ops", ops),
+            (
+                "shop/migrations/0002_boot.py",
+                "shop.migrations.0002_boot",
+                &m,
+            ),
+        ],
+    );
+    let ma = migration_analysis(&db, p);
+    let why = ma.skipped_reason("shop").unwrap_or_default();
+    assert!(why.contains("custom operation"), "{why}");
+}
+
+#[test]
+fn swapper_model_name_follows_only_known_prefixes() {
+    let files = |model_expr: &str| {
+        let models = format!(
+            "import swapper\nfrom django.db import models\n\nclass Page(models.Model):\n    pass\n\nclass Book(models.Model):\n    page = models.ForeignKey({model_expr}, on_delete=models.CASCADE)\n"
+        );
+        let init = format!(
+            "import swapper\nfrom django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(name='Page', fields=[('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID'))]),\n        migrations.CreateModel(name='Book', fields=[('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')), ('page', models.ForeignKey(on_delete=models.CASCADE, to={model_expr}))]),\n    ]\n"
+        );
+        (models, init)
+    };
+    let settings =
+        "INSTALLED_APPS = ['wagtailcore']\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n";
+    let run = |expr: &str| {
+        let db = RootDatabase::default();
+        let (models, init) = files(expr);
+        let p = project(
+            &db,
+            &[
+                ("proj/__init__.py", "proj", ""),
+                ("proj/settings.py", "proj.settings", settings),
+                ("wagtailcore/__init__.py", "wagtailcore", ""),
+                ("wagtailcore/models.py", "wagtailcore.models", &models),
+                (
+                    "wagtailcore/migrations/__init__.py",
+                    "wagtailcore.migrations",
+                    "",
+                ),
+                (
+                    "wagtailcore/migrations/0001_initial.py",
+                    "wagtailcore.migrations.0001_initial",
+                    &init,
+                ),
+            ],
+        );
+        let ma = migration_analysis(&db, p);
+        (ma.skipped.clone(), ma.from_state == ma.to_state)
+    };
+    let (skipped, same) = run("swapper.get_model_name('wagtailcore', 'Page')");
+    assert!(skipped.is_empty(), "{skipped:?}");
+    assert!(same);
+    // Another app's prefix may have been changed with set_app_prefix(): not followed.
+    let (skipped, _) = run("swapper.get_model_name('shop', 'Page')");
+    assert!(
+        skipped.iter().any(|(_, w)| w.contains("swapper prefix")),
+        "{skipped:?}"
+    );
+}
+
+#[test]
+fn queryset_as_manager_is_a_manager_not_used_in_migrations() {
+    // As wagtail's AbstractDocument declares it (on an abstract parent).
+    let models = |qs_body: &str| {
+        format!(
+            "from django.db import models\n\nclass Mixin:\n    def published(self):\n        return self\n\nclass BookQuerySet(Mixin, models.QuerySet):\n{qs_body}\n\nclass Base(models.Model):\n    objects = BookQuerySet.as_manager()\n\n    class Meta:\n        abstract = True\n\nclass Book(Base):\n    title = models.CharField(max_length=100)\n"
+        )
+    };
+    let db = RootDatabase::default();
+    let p = shop(&db, &models("    pass\n"), &[]);
+    let ma = migration_analysis(&db, p);
+    assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
+    assert!(plan(&db, p, &opts()).migrations.is_empty());
+    // A queryset with its own as_manager() may build anything.
+    let db = RootDatabase::default();
+    let p = shop(
+        &db,
+        &models("    @classmethod\n    def as_manager(cls):\n        return None\n"),
+        &[],
+    );
+    let ma = migration_analysis(&db, p);
+    let why = ma.skipped_reason("shop").unwrap_or_default();
+    assert!(why.contains("manager djsa cannot read"), "{why}");
+}
