@@ -78,13 +78,11 @@ pub fn module_syntax(db: &dyn Db, file: SourceFile) -> ModuleSyntax {
     if text.len() > MAX_FILE_BYTES {
         return ModuleSyntax::default();
     }
-    let mut parser = tree_sitter::Parser::new();
-    let lang: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
-    if parser.set_language(&lang).is_err() {
-        return ModuleSyntax::default();
+    // Fast path for plain files; tree-sitter for everything it is not sure about.
+    if crate::fastparse::ENABLED
+        && let Some(ms) = crate::fastparse::parse(text)
+    {
+        return ms;
     }
-    match parser.parse(text.as_bytes(), None) {
-        Some(tree) => crate::syntax::lower(&tree, text),
-        None => ModuleSyntax::default(),
-    }
+    crate::fastparse::syntax_via_tree_sitter(text)
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod diagnostic;
 pub mod discovery;
+pub mod fastparse;
 pub mod fields;
 pub mod graph;
 pub mod migrations;

@@ -1,0 +1,2850 @@
+//! A fast path for [`crate::syntax::lower`]: a hand-written tokenizer and recursive-descent reader
+//! for the common, plain subset of Python.
+//!
+//! [`parse`] returns `Some(ms)` only when `ms` is exactly what tree-sitter + `lower` would return for
+//! the same text, and `None` ("not sure") for anything outside the subset it models precisely:
+//! syntax errors, unusual whitespace, `for`/`while`/`with`/`match` at a lowered level, soft keywords
+//! at statement start, `\N{...}` escapes, odd string prefixes, ... The caller then falls back to
+//! tree-sitter. Function bodies are not lowered but are fully validated, so that "no errors" holds.
+//!
+//! Spans follow tree-sitter's nodes: statement spans end at their last token; a block ends at the
+//! zero-width DEDENT/NEWLINE token that closes it, which (as in tree-sitter's external scanner)
+//! includes trailing comment lines indented at least as deep as the block.
+
+use crate::span::Span;
+use crate::syntax::{ClassDef, Expr, ExprKind, FunctionDef, Keyword, ModuleSyntax, Stmt, Target};
+
+#[cfg(test)]
+mod tests;
+
+type R<T> = Option<T>;
+
+/// Whether `module_syntax` uses the fast path.
+pub const ENABLED: bool = true;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kw {
+    False,
+    None,
+    True,
+    And,
+    As,
+    Assert,
+    Async,
+    Await,
+    Break,
+    Class,
+    Continue,
+    Def,
+    Del,
+    Elif,
+    Else,
+    Except,
+    Finally,
+    For,
+    From,
+    Global,
+    If,
+    Import,
+    In,
+    Is,
+    Lambda,
+    Nonlocal,
+    Not,
+    Or,
+    Pass,
+    Raise,
+    Return,
+    Try,
+    While,
+    With,
+    Yield,
+}
+
+fn keyword(s: &[u8]) -> Option<Kw> {
+    Some(match s {
+        b"False" => Kw::False,
+        b"None" => Kw::None,
+        b"True" => Kw::True,
+        b"and" => Kw::And,
+        b"as" => Kw::As,
+        b"assert" => Kw::Assert,
+        b"async" => Kw::Async,
+        b"await" => Kw::Await,
+        b"break" => Kw::Break,
+        b"class" => Kw::Class,
+        b"continue" => Kw::Continue,
+        b"def" => Kw::Def,
+        b"del" => Kw::Del,
+        b"elif" => Kw::Elif,
+        b"else" => Kw::Else,
+        b"except" => Kw::Except,
+        b"finally" => Kw::Finally,
+        b"for" => Kw::For,
+        b"from" => Kw::From,
+        b"global" => Kw::Global,
+        b"if" => Kw::If,
+        b"import" => Kw::Import,
+        b"in" => Kw::In,
+        b"is" => Kw::Is,
+        b"lambda" => Kw::Lambda,
+        b"nonlocal" => Kw::Nonlocal,
+        b"not" => Kw::Not,
+        b"or" => Kw::Or,
+        b"pass" => Kw::Pass,
+        b"raise" => Kw::Raise,
+        b"return" => Kw::Return,
+        b"try" => Kw::Try,
+        b"while" => Kw::While,
+        b"with" => Kw::With,
+        b"yield" => Kw::Yield,
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Op {
+    LPar,
+    RPar,
+    LSq,
+    RSq,
+    LBr,
+    RBr,
+    Comma,
+    Colon,
+    Semi,
+    Dot,
+    Ellipsis,
+    At,
+    Assign,
+    Arrow,
+    AugAssign,
+    Walrus,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+    DSlash,
+    Percent,
+    DStar,
+    LShift,
+    RShift,
+    Amp,
+    Pipe,
+    Caret,
+    Tilde,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    EqEq,
+    Ne,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum K {
+    Name,
+    Kw(Kw),
+    Int,
+    Float,
+    /// A complete string literal without interpolations.
+    Str,
+    /// An f-string with interpolations; its span is the whole literal. Interpolation groups follow,
+    /// then `FStrEnd`.
+    FStr,
+    FStrEnd,
+    /// `{` of an interpolation.
+    Interp,
+    /// `}` closing an interpolation.
+    InterpEnd,
+    /// `!r` conversion.
+    Conv,
+    /// `:` starting a format specifier (its text is skipped; nested interpolations follow).
+    Spec,
+    Op(Op),
+    Newline,
+    Indent,
+    Dedent,
+    Eof,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Tok {
+    k: K,
+    s: u32,
+    e: u32,
+    /// A comment lies between the previous token and this one.
+    cmt: bool,
+    /// An explicit line continuation (`\\` newline) lies between the previous token and this one.
+    lc: bool,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizer
+// ---------------------------------------------------------------------------------------------
+
+struct Lexer<'a> {
+    b: &'a [u8],
+    p: usize,
+    toks: Vec<Tok>,
+    cmt: bool,
+    lc: bool,
+}
+
+fn is_id_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+fn is_id_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+impl<'a> Lexer<'a> {
+    fn at(&self, p: usize) -> u8 {
+        self.b.get(p).copied().unwrap_or(0)
+    }
+
+    fn push(&mut self, k: K, s: usize, e: usize) {
+        self.toks.push(Tok {
+            k,
+            s: s as u32,
+            e: e as u32,
+            cmt: self.cmt,
+            lc: self.lc,
+        });
+        self.cmt = false;
+        self.lc = false;
+    }
+
+    /// Lexes the whole file into tokens with NEWLINE/INDENT/DEDENT like tree-sitter's scanner.
+    fn run(mut self) -> R<Vec<Tok>> {
+        let n = self.b.len();
+        if self.b.starts_with(b"\xEF\xBB\xBF") {
+            self.p = 3;
+        }
+        let mut indents: Vec<u32> = vec![0];
+        let mut last_nl: u32 = 0;
+        let mut expect_indent = false;
+        let mut pending: Vec<(u32, u32)> = Vec::new();
+        let mut first_line = true;
+        loop {
+            // Start of a physical line outside brackets: measure indentation.
+            let mut ind: u32 = 0;
+            while self.p < n {
+                match self.b[self.p] {
+                    b' ' => ind += 1,
+                    b'\t' => ind += 8,
+                    _ => break,
+                }
+                self.p += 1;
+            }
+            if self.p >= n {
+                break;
+            }
+            match self.b[self.p] {
+                b'\n' => {
+                    self.p += 1;
+                    continue;
+                }
+                b'\r' => {
+                    if self.at(self.p + 1) == b'\n' {
+                        self.p += 2;
+                        continue;
+                    }
+                    return None;
+                }
+                b'#' => {
+                    let end = self.comment_end(self.p);
+                    pending.push((ind, end as u32));
+                    self.p = end;
+                    if self.p < n {
+                        // at '\n'
+                        self.p += 1;
+                    }
+                    continue;
+                }
+                b'\\' | 0x0c | 0x0b | 0 => return None,
+                _ => {}
+            }
+            // A real logical line.
+            let top = *indents.last()?;
+            if first_line {
+                if ind != 0 {
+                    return None;
+                }
+            } else if expect_indent {
+                if ind <= top {
+                    return None;
+                }
+                indents.push(ind);
+                let p = self.p;
+                self.push(K::Indent, p, p);
+            } else {
+                let mut pos = last_nl;
+                for &(ci, ce) in &pending {
+                    while ci < *indents.last()? {
+                        indents.pop();
+                        self.push(K::Dedent, pos as usize, pos as usize);
+                    }
+                    pos = ce;
+                }
+                while ind < *indents.last()? {
+                    indents.pop();
+                    self.push(K::Dedent, pos as usize, pos as usize);
+                }
+                if ind != *indents.last()? {
+                    return None;
+                }
+            }
+            pending.clear();
+            first_line = false;
+            let cur = *indents.last()?;
+            // Tokens of the logical line.
+            let mut depth: u32 = 0;
+            let nl_pos: usize;
+            loop {
+                // skip blanks
+                while self.p < n && (self.b[self.p] == b' ' || self.b[self.p] == b'\t') {
+                    self.p += 1;
+                }
+                let c = self.at(self.p);
+                if self.p >= n {
+                    if depth > 0 {
+                        return None;
+                    }
+                    nl_pos = self.toks.last()?.e as usize;
+                    break;
+                }
+                match c {
+                    b'\n' | b'\r' => {
+                        if c == b'\r' {
+                            if self.at(self.p + 1) != b'\n' {
+                                return None;
+                            }
+                            self.p += 1;
+                        }
+                        self.p += 1;
+                        if depth == 0 {
+                            nl_pos = self.toks.last()?.e as usize;
+                            break;
+                        }
+                        // Inside brackets, tree-sitter's scanner may still emit a DEDENT for a
+                        // line indented less than the current block.
+                        let mut q = self.p;
+                        let mut li = 0u32;
+                        while q < n {
+                            match self.b[q] {
+                                b' ' => li += 1,
+                                b'\t' => li += 8,
+                                _ => break,
+                            }
+                            q += 1;
+                        }
+                        // (not when a closing bracket or a plain string starts the line: the
+                        // scanner does not dedent there)
+                        if li < cur
+                            && q < n
+                            && !matches!(
+                                self.b[q],
+                                b'\n' | b'\r' | b')' | b']' | b'}' | b'"' | b'\''
+                            )
+                        {
+                            return None;
+                        }
+                    }
+                    b'#' => {
+                        let end = self.comment_end(self.p);
+                        self.p = end;
+                        if depth == 0 {
+                            nl_pos = end;
+                            if self.p < n {
+                                self.p += 1;
+                            }
+                            break;
+                        }
+                        self.cmt = true;
+                    }
+                    b'\\' => {
+                        // explicit line joining; tree-sitter keeps it as a named `line_continuation`
+                        // node, which `lower` would see inside brackets
+                        if depth > 0 {
+                            return None;
+                        }
+                        self.lc = true;
+                        if self.at(self.p + 1) == b'\n' {
+                            self.p += 2;
+                        } else if self.at(self.p + 1) == b'\r' && self.at(self.p + 2) == b'\n' {
+                            self.p += 3;
+                        } else {
+                            return None;
+                        }
+                        let mut q = self.p;
+                        while matches!(self.at(q), b' ' | b'\t') {
+                            q += 1;
+                        }
+                        if q >= n || matches!(self.at(q), b'\n' | b'\r' | b'#' | b'\\') {
+                            return None;
+                        }
+                    }
+                    _ => {
+                        let k = self.token()?;
+                        match k {
+                            K::Op(Op::LPar | Op::LSq | Op::LBr) => depth += 1,
+                            K::Op(Op::RPar | Op::RSq | Op::RBr) => {
+                                depth = depth.checked_sub(1)?;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            expect_indent = matches!(self.toks.last().map(|t| t.k), Some(K::Op(Op::Colon)));
+            self.push(K::Newline, nl_pos, nl_pos);
+            last_nl = nl_pos as u32;
+        }
+        if expect_indent {
+            return None;
+        }
+        let mut pos = last_nl;
+        for &(ci, ce) in &pending {
+            while ci < *indents.last()? {
+                indents.pop();
+                self.push(K::Dedent, pos as usize, pos as usize);
+            }
+            pos = ce;
+        }
+        while indents.len() > 1 {
+            indents.pop();
+            self.push(K::Dedent, pos as usize, pos as usize);
+        }
+        self.push(K::Eof, n, n);
+        Some(self.toks)
+    }
+
+    /// End of a comment starting at `p` (exclusive, before '\n'; a '\r' is part of the comment).
+    fn comment_end(&self, p: usize) -> usize {
+        let rest = &self.b[p..];
+        match rest.iter().position(|&c| c == b'\n') {
+            Some(i) => p + i,
+            None => self.b.len(),
+        }
+    }
+
+    /// Lexes one token at `self.p` (not whitespace/newline/comment).
+    fn token(&mut self) -> R<K> {
+        let s = self.p;
+        let c = self.at(s);
+        if is_id_start(c) {
+            let mut e = s + 1;
+            while is_id_char(self.at(e)) {
+                e += 1;
+            }
+            let q = self.at(e);
+            if q == b'"' || q == b'\'' {
+                return self.string(s, e);
+            }
+            if q >= 0x80 {
+                return None;
+            }
+            self.p = e;
+            let k = match keyword(&self.b[s..e]) {
+                Some(kw) => K::Kw(kw),
+                None => K::Name,
+            };
+            self.push(k, s, e);
+            return Some(k);
+        }
+        if c.is_ascii_digit() || (c == b'.' && self.at(s + 1).is_ascii_digit()) {
+            return self.number();
+        }
+        if c == b'"' || c == b'\'' {
+            return self.string(s, s);
+        }
+        let c1 = self.at(s + 1);
+        let c2 = self.at(s + 2);
+        let (op, len) = match c {
+            b'(' => (Op::LPar, 1),
+            b')' => (Op::RPar, 1),
+            b'[' => (Op::LSq, 1),
+            b']' => (Op::RSq, 1),
+            b'{' => (Op::LBr, 1),
+            b'}' => (Op::RBr, 1),
+            b',' => (Op::Comma, 1),
+            b';' => (Op::Semi, 1),
+            b'~' => (Op::Tilde, 1),
+            b':' => {
+                if c1 == b'=' {
+                    (Op::Walrus, 2)
+                } else {
+                    (Op::Colon, 1)
+                }
+            }
+            b'.' => {
+                if c1 == b'.' && c2 == b'.' {
+                    (Op::Ellipsis, 3)
+                } else {
+                    (Op::Dot, 1)
+                }
+            }
+            b'@' => {
+                if c1 == b'=' {
+                    (Op::AugAssign, 2)
+                } else {
+                    (Op::At, 1)
+                }
+            }
+            b'=' => {
+                if c1 == b'=' {
+                    (Op::EqEq, 2)
+                } else {
+                    (Op::Assign, 1)
+                }
+            }
+            b'!' if c1 == b'=' => (Op::Ne, 2),
+            b'-' => match c1 {
+                b'>' => (Op::Arrow, 2),
+                b'=' => (Op::AugAssign, 2),
+                _ => (Op::Minus, 1),
+            },
+            b'+' | b'%' | b'&' | b'|' | b'^' => {
+                if c1 == b'=' {
+                    (Op::AugAssign, 2)
+                } else {
+                    (
+                        match c {
+                            b'+' => Op::Plus,
+                            b'%' => Op::Percent,
+                            b'&' => Op::Amp,
+                            b'|' => Op::Pipe,
+                            _ => Op::Caret,
+                        },
+                        1,
+                    )
+                }
+            }
+            b'*' => match (c1, c2) {
+                (b'*', b'=') => (Op::AugAssign, 3),
+                (b'*', _) => (Op::DStar, 2),
+                (b'=', _) => (Op::AugAssign, 2),
+                _ => (Op::Star, 1),
+            },
+            b'/' => match (c1, c2) {
+                (b'/', b'=') => (Op::AugAssign, 3),
+                (b'/', _) => (Op::DSlash, 2),
+                (b'=', _) => (Op::AugAssign, 2),
+                _ => (Op::Slash, 1),
+            },
+            b'<' => match (c1, c2) {
+                (b'<', b'=') => (Op::AugAssign, 3),
+                (b'<', _) => (Op::LShift, 2),
+                (b'=', _) => (Op::Le, 2),
+                (b'>', _) => return None,
+                _ => (Op::Lt, 1),
+            },
+            b'>' => match (c1, c2) {
+                (b'>', b'=') => (Op::AugAssign, 3),
+                (b'>', _) => (Op::RShift, 2),
+                (b'=', _) => (Op::Ge, 2),
+                _ => (Op::Gt, 1),
+            },
+            _ => return None,
+        };
+        self.p = s + len;
+        self.push(K::Op(op), s, s + len);
+        Some(K::Op(op))
+    }
+
+    fn number(&mut self) -> R<K> {
+        let s = self.p;
+        let b = self.b;
+        let mut e = s;
+        let c1 = self.at(s + 1).to_ascii_lowercase();
+        if self.at(s) == b'0' && (c1 == b'x' || c1 == b'o' || c1 == b'b') {
+            e = s + 2;
+            let start = e;
+            while is_id_char(self.at(e)) {
+                e += 1;
+            }
+            let digits = &b[start..e];
+            if digits.is_empty()
+                || digits.last() == Some(&b'_')
+                || digits.windows(2).any(|w| w == b"__")
+            {
+                return None;
+            }
+            let ok = digits.iter().all(|&d| {
+                d == b'_'
+                    || match c1 {
+                        b'x' => d.is_ascii_hexdigit(),
+                        b'o' => (b'0'..=b'7').contains(&d),
+                        _ => d == b'0' || d == b'1',
+                    }
+            });
+            if !ok || self.at(e) == b'.' {
+                return None;
+            }
+            self.p = e;
+            self.push(K::Int, s, e);
+            return Some(K::Int);
+        }
+        // decimal
+        let digits = |e: &mut usize| -> bool {
+            // [0-9]+ with single underscores between digits
+            let st = *e;
+            while self.at(*e).is_ascii_digit() || self.at(*e) == b'_' {
+                *e += 1;
+            }
+            let d = &b[st..*e];
+            !(d.is_empty()
+                || d[0] == b'_'
+                || d.last() == Some(&b'_')
+                || d.windows(2).any(|w| w == b"__"))
+        };
+        let mut float = false;
+        if self.at(e) != b'.' && !digits(&mut e) {
+            return None;
+        }
+        if self.at(e) == b'.' {
+            float = true;
+            e += 1;
+            if self.at(e).is_ascii_digit() && !digits(&mut e) {
+                return None;
+            }
+            if self.at(e) == b'_' {
+                return None;
+            }
+        }
+        if matches!(self.at(e), b'e' | b'E') {
+            let mut f = e + 1;
+            if matches!(self.at(f), b'+' | b'-') {
+                f += 1;
+            }
+            if !self.at(f).is_ascii_digit() {
+                return None;
+            }
+            if !digits(&mut f) {
+                return None;
+            }
+            e = f;
+            float = true;
+        }
+        if matches!(self.at(e), b'j' | b'J') {
+            e += 1;
+        }
+        let nx = self.at(e);
+        if is_id_char(nx) || nx == b'.' || nx >= 0x80 {
+            return None;
+        }
+        self.p = e;
+        let k = if float { K::Float } else { K::Int };
+        self.push(k, s, e);
+        Some(k)
+    }
+
+    /// A string literal starting at `s` with its prefix ending at `q` (the quote).
+    fn string(&mut self, s: usize, q: usize) -> R<K> {
+        let prefix = &self.b[s..q];
+        if prefix.len() > 2 {
+            return None;
+        }
+        let mut raw = false;
+        let mut bytes = false;
+        let mut fmt = false;
+        let mut u = false;
+        for &c in prefix {
+            match c.to_ascii_lowercase() {
+                b'r' if !raw => raw = true,
+                b'b' if !bytes => bytes = true,
+                b'f' if !fmt => fmt = true,
+                b'u' if !u => u = true,
+                _ => return None,
+            }
+        }
+        if u && prefix.len() > 1 || bytes && fmt {
+            return None;
+        }
+        let qc = self.b[q];
+        let triple = self.at(q + 1) == qc && self.at(q + 2) == qc;
+        let mut p = if triple { q + 3 } else { q + 1 };
+        let idx = self.toks.len();
+        if fmt {
+            self.push(K::FStr, s, s);
+        }
+        let mut interps = false;
+        loop {
+            let c = self.at(p);
+            if p >= self.b.len() || c == 0 {
+                return None;
+            }
+            if c == qc {
+                if !triple {
+                    p += 1;
+                    break;
+                }
+                if self.at(p + 1) == qc && self.at(p + 2) == qc {
+                    p += 3;
+                    break;
+                }
+                p += 1;
+                continue;
+            }
+            match c {
+                b'\n' => {
+                    if !triple {
+                        return None;
+                    }
+                    p += 1;
+                }
+                b'\r' => {
+                    if !triple || self.at(p + 1) != b'\n' {
+                        return None;
+                    }
+                    p += 2;
+                }
+                b'\\' => {
+                    let n1 = self.at(p + 1);
+                    if raw {
+                        if !triple {
+                            // keep it simple: no escaped newlines in raw one-line strings
+                            if matches!(n1, b'\n' | b'\r')
+                                || (n1 == b'\\' || n1 == qc)
+                                    && matches!(self.at(p + 2), b'\n' | b'\r')
+                            {
+                                return None;
+                            }
+                        }
+                        p += 1;
+                        if n1 == qc || n1 == b'\\' {
+                            p += 1;
+                        }
+                        match self.at(p) {
+                            b'\r' => {
+                                if self.at(p + 1) != b'\n' {
+                                    return None;
+                                }
+                                p += 2;
+                            }
+                            b'\n' => p += 1,
+                            _ => {}
+                        }
+                        continue;
+                    }
+                    match n1 {
+                        b'N' if !bytes => return None,
+                        b'{' | b'}' if fmt => p += 1,
+                        b'\r' => {
+                            if self.at(p + 2) != b'\n' {
+                                return None;
+                            }
+                            p += 3;
+                        }
+                        0 => return None,
+                        _ => p += 2,
+                    }
+                }
+                b'{' if fmt => {
+                    if self.at(p + 1) == b'{' {
+                        p += 2;
+                    } else {
+                        interps = true;
+                        self.push(K::Interp, p, p + 1);
+                        self.p = p + 1;
+                        self.interp(qc)?;
+                        p = self.p;
+                    }
+                }
+                b'}' if fmt => {
+                    if self.at(p + 1) == b'}' {
+                        p += 2;
+                    } else {
+                        return None;
+                    }
+                }
+                _ => p += 1,
+            }
+        }
+        self.p = p;
+        if fmt {
+            if interps {
+                self.toks[idx].e = p as u32;
+                let t = Tok {
+                    k: K::FStrEnd,
+                    s: p as u32,
+                    e: p as u32,
+                    cmt: false,
+                    lc: false,
+                };
+                self.toks.push(t);
+                return Some(K::FStr);
+            }
+            self.toks[idx].k = K::Str;
+            self.toks[idx].e = p as u32;
+            return Some(K::Str);
+        }
+        self.push(K::Str, s, p);
+        Some(K::Str)
+    }
+
+    /// Tokens of an interpolation after its `{`, up to and including the closing `}`.
+    fn interp(&mut self, qc: u8) -> R<()> {
+        let mut depth: u32 = 0;
+        loop {
+            while self.at(self.p) == b' ' {
+                self.p += 1;
+            }
+            let c = self.at(self.p);
+            match c {
+                b'\n' | b'\r' | b'#' | b'\\' | b'\t' | 0 => return None,
+                b'}' if depth == 0 => {
+                    self.push(K::InterpEnd, self.p, self.p + 1);
+                    self.p += 1;
+                    return Some(());
+                }
+                b'!' if depth == 0 && self.at(self.p + 1) != b'=' => {
+                    if !self.at(self.p + 1).is_ascii_lowercase() {
+                        return None;
+                    }
+                    self.push(K::Conv, self.p, self.p + 2);
+                    self.p += 2;
+                }
+                b':' if depth == 0 => {
+                    if self.at(self.p + 1) == b'=' {
+                        return None;
+                    }
+                    self.push(K::Spec, self.p, self.p + 1);
+                    self.p += 1;
+                    loop {
+                        let c = self.at(self.p);
+                        match c {
+                            b'{' => {
+                                if self.at(self.p + 1) == b'{' {
+                                    return None;
+                                }
+                                self.push(K::Interp, self.p, self.p + 1);
+                                self.p += 1;
+                                self.interp(qc)?;
+                            }
+                            b'}' => {
+                                self.push(K::InterpEnd, self.p, self.p + 1);
+                                self.p += 1;
+                                return Some(());
+                            }
+                            b'\n' | b'\r' | b'\\' | 0 => return None,
+                            _ if c == qc => return None,
+                            _ => self.p += 1,
+                        }
+                    }
+                }
+                _ => {
+                    if c == qc && depth == 0 {
+                        return None;
+                    }
+                    let k = self.token()?;
+                    match k {
+                        K::Op(Op::LPar | Op::LSq | Op::LBr) => depth += 1,
+                        K::Op(Op::RPar | Op::RSq | Op::RBr) => {
+                            depth = depth.checked_sub(1)?;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn lex(src: &str) -> R<Vec<Tok>> {
+    let lx = Lexer {
+        b: src.as_bytes(),
+        p: 0,
+        toks: Vec::with_capacity(src.len() / 4 + 8),
+        cmt: false,
+        lc: false,
+    };
+    lx.run()
+}
+
+// ---------------------------------------------------------------------------------------------
+// String values (mirrors `syntax::Lower::string` on tree-sitter's tokenization)
+// ---------------------------------------------------------------------------------------------
+
+/// The value of a single string literal without interpolations: `Str` or `Bytes`.
+fn string_value(lit: &str) -> R<ExprKind> {
+    let b = lit.as_bytes();
+    let q = b.iter().position(|&c| c == b'"' || c == b'\'')?;
+    let prefix = lit.get(..q)?.to_ascii_lowercase();
+    if prefix.contains('b') {
+        return Some(ExprKind::Bytes);
+    }
+    let raw = prefix.contains('r');
+    let qc = b[q];
+    let triple = b.get(q + 1) == Some(&qc) && b.get(q + 2) == Some(&qc);
+    let ql = if triple { 3 } else { 1 };
+    let body = lit.get(q + ql..lit.len().checked_sub(ql)?)?;
+    if raw {
+        return raw_value(body, qc, triple, prefix.contains('f'));
+    }
+    if !body.contains('\\') {
+        return Some(ExprKind::Str(body.to_string()));
+    }
+    let bb = body.as_bytes();
+    let mut out = String::with_capacity(body.len());
+    let mut i = 0;
+    let mut last = 0;
+    while i < bb.len() {
+        if bb[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.push_str(body.get(last..i)?);
+        let rest = &bb[i + 1..];
+        let hex = |n: usize| rest.len() > n && rest[1..=n].iter().all(|c| c.is_ascii_hexdigit());
+        let len = match rest.first().copied() {
+            Some(b'u') if hex(4) => 6,
+            Some(b'U') if hex(8) => 10,
+            Some(b'x') if hex(2) => 4,
+            Some(d) if d.is_ascii_digit() => {
+                1 + rest
+                    .iter()
+                    .take(3)
+                    .take_while(|c| c.is_ascii_digit())
+                    .count()
+            }
+            Some(b'\n') => 2,
+            Some(b'\r') if rest.get(1) == Some(&b'\n') => 3,
+            Some(b'\'' | b'"' | b'a' | b'b' | b'f' | b'r' | b'n' | b't' | b'v' | b'\\') => 2,
+            Some(b'N') => return None,
+            _ => 0,
+        };
+        if len == 0 {
+            // not an escape sequence: the backslash stays
+            out.push('\\');
+            i += 1;
+            last = i;
+            continue;
+        }
+        let esc = body.get(i..i + len)?;
+        out.push_str(&unescape(esc));
+        i += len;
+        last = i;
+    }
+    out.push_str(body.get(last..)?);
+    Some(ExprKind::Str(out))
+}
+
+/// A raw string's value as tree-sitter's scanner splits it: content that holds only backslash
+/// steps before the closing quote becomes part of the `string_end` token and is lost.
+fn raw_value(body: &str, qc: u8, triple: bool, fmt: bool) -> R<ExprKind> {
+    let b = body.as_bytes();
+    if !b.contains(&b'\\') {
+        return Some(ExprKind::Str(body.to_string()));
+    }
+    if fmt {
+        return None;
+    }
+    let mut out = String::new();
+    let mut seg = 0;
+    let mut has = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                i += 1;
+                if i < b.len() && (b[i] == qc || b[i] == b'\\') {
+                    i += 1;
+                }
+                if i < b.len() && b[i] == b'\r' {
+                    i += 1;
+                    if i < b.len() && b[i] == b'\n' {
+                        i += 1;
+                    }
+                } else if i < b.len() && b[i] == b'\n' {
+                    i += 1;
+                }
+            }
+            c if c == qc && triple => {
+                i += 1;
+                if i < b.len() && b[i] == qc {
+                    i += 1;
+                }
+                out.push_str(body.get(seg..i)?);
+                seg = i;
+                has = false;
+            }
+            _ => {
+                i += 1;
+                has = true;
+            }
+        }
+    }
+    if has {
+        out.push_str(body.get(seg..)?);
+    }
+    Some(ExprKind::Str(out))
+}
+
+/// Same as `syntax::unescape`.
+fn unescape(esc: &str) -> String {
+    match esc {
+        "\\n" => "\n".into(),
+        "\\t" => "\t".into(),
+        "\\r" => "\r".into(),
+        "\\\\" => "\\".into(),
+        "\\'" => "'".into(),
+        "\\\"" => "\"".into(),
+        "\\0" => "\0".into(),
+        _ => {
+            if let Some(hex) = esc
+                .strip_prefix("\\x")
+                .or_else(|| esc.strip_prefix("\\u"))
+                .or_else(|| esc.strip_prefix("\\U"))
+                && let Ok(code) = u32::from_str_radix(hex, 16)
+                && let Some(c) = char::from_u32(code)
+            {
+                return c.to_string();
+            }
+            if esc.starts_with("\\\n") || esc.starts_with("\\\r") {
+                return String::new();
+            }
+            esc.to_string()
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+// ---------------------------------------------------------------------------------------------
+
+/// A parsed expression: its lowered form and its syntactic extent (which includes the
+/// parentheses of a parenthesized expression, whose lowered span is the inner one).
+struct X {
+    e: Expr,
+    s: u32,
+    t: u32,
+}
+
+impl X {
+    fn paren(&self) -> bool {
+        self.e.span.start != self.s || self.e.span.end != self.t
+    }
+    fn is_ident(&self) -> bool {
+        !self.paren() && matches!(&self.e.kind, ExprKind::Name(n) if !n.contains('.'))
+    }
+}
+
+fn mk(kind: ExprKind, s: u32, t: u32) -> X {
+    X {
+        e: Expr {
+            kind,
+            span: Span::new(s, t),
+        },
+        s,
+        t,
+    }
+}
+
+fn other(kind: &str, s: u32, t: u32) -> X {
+    mk(ExprKind::Other(kind.to_string()), s, t)
+}
+
+/// `*x` where tree-sitter's two readings (`list_splat` of an expression, or the
+/// `list_splat_pattern` primary that a call/operator may then wrap) give the same tree.
+fn star_operand_ok(x: &X) -> bool {
+    !x.paren()
+        && matches!(
+            x.e.kind,
+            ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. }
+        )
+}
+
+const MAX_NEST: u32 = 60;
+
+struct Parser<'a> {
+    src: &'a str,
+    toks: Vec<Tok>,
+    i: usize,
+    depth: u32,
+    /// Something happened in the current expression that makes target-name extraction unsure.
+    unsure: bool,
+    /// Inside an annotation.
+    in_type: bool,
+}
+
+/// Binary operators with tree-sitter's precedences.
+fn binop(k: K) -> Option<(u8, &'static str)> {
+    Some(match k {
+        K::Op(Op::Pipe) => (14, "|"),
+        K::Op(Op::Amp) => (15, "&"),
+        K::Op(Op::Caret) => (16, "^"),
+        K::Op(Op::LShift) => (17, "<<"),
+        K::Op(Op::RShift) => (17, ">>"),
+        K::Op(Op::Plus) => (18, "+"),
+        K::Op(Op::Minus) => (18, "-"),
+        K::Op(Op::Star) => (19, "*"),
+        K::Op(Op::At) => (19, "@"),
+        K::Op(Op::Slash) => (19, "/"),
+        K::Op(Op::Percent) => (19, "%"),
+        K::Op(Op::DSlash) => (19, "//"),
+        K::Op(Op::DStar) => (21, "**"),
+        _ => return None,
+    })
+}
+
+impl<'a> Parser<'a> {
+    fn tok(&self) -> Tok {
+        self.toks[self.i.min(self.toks.len() - 1)]
+    }
+    fn peek(&self) -> K {
+        self.tok().k
+    }
+    fn peek2(&self) -> K {
+        self.toks.get(self.i + 1).map(|t| t.k).unwrap_or(K::Eof)
+    }
+    fn bump(&mut self) -> Tok {
+        let t = self.tok();
+        if self.i < self.toks.len() - 1 {
+            self.i += 1;
+        }
+        t
+    }
+    fn at(&self, k: K) -> bool {
+        self.peek() == k
+    }
+    fn eat(&mut self, k: K) -> bool {
+        if self.at(k) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+    fn expect(&mut self, k: K) -> R<Tok> {
+        if self.at(k) { Some(self.bump()) } else { None }
+    }
+    fn prev_end(&self) -> u32 {
+        self.toks[self.i.saturating_sub(1)].e
+    }
+    fn text(&self, s: u32, e: u32) -> &'a str {
+        self.src.get(s as usize..e as usize).unwrap_or("")
+    }
+    fn tok_text(&self, t: Tok) -> &'a str {
+        self.text(t.s, t.e)
+    }
+    /// An annotation (tree-sitter's `type`), where slices are not read as in expressions.
+    fn type_expr(&mut self) -> R<X> {
+        let saved = self.in_type;
+        self.in_type = true;
+        let r = self.expr();
+        self.in_type = saved;
+        r
+    }
+
+    fn enter(&mut self) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_NEST {
+            return None;
+        }
+        Some(())
+    }
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    fn stmt(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<()> {
+        match self.peek() {
+            K::Kw(Kw::If) => self.if_stmt(lowered, out),
+            K::Kw(Kw::Try) => self.try_stmt(lowered, out),
+            K::Kw(Kw::Class) => self.class_def(lowered, Vec::new(), out),
+            K::Kw(Kw::Def) => self.func_def(lowered, Vec::new(), out),
+            K::Kw(Kw::Async) => match self.peek2() {
+                K::Kw(Kw::Def) => self.func_def(lowered, Vec::new(), out),
+                K::Kw(Kw::For | Kw::With) if !lowered => {
+                    self.bump();
+                    self.stmt(lowered, out)
+                }
+                _ => None,
+            },
+            K::Op(Op::At) => self.decorated(lowered, out),
+            K::Kw(Kw::For) if !lowered => self.for_stmt(),
+            K::Kw(Kw::While) if !lowered => self.while_stmt(),
+            K::Kw(Kw::With) if !lowered => self.with_stmt(),
+            K::Kw(Kw::For | Kw::While | Kw::With) => None,
+            K::Indent | K::Dedent | K::Eof => None,
+            _ => {
+                self.simple_stmts(lowered, out)?;
+                Some(())
+            }
+        }
+    }
+
+    /// A block after `:`; returns the end of the block node.
+    fn suite(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<u32> {
+        self.enter()?;
+        let end = if self.eat(K::Newline) {
+            self.expect(K::Indent)?;
+            loop {
+                if self.at(K::Dedent) {
+                    break self.bump().s;
+                }
+                self.stmt(lowered, out)?;
+            }
+        } else {
+            self.simple_stmts(lowered, out)?
+        };
+        self.leave();
+        Some(end)
+    }
+
+    /// Simple statements up to NEWLINE; returns the NEWLINE position.
+    fn simple_stmts(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<u32> {
+        loop {
+            self.simple_stmt(lowered, out)?;
+            if self.eat(K::Op(Op::Semi)) {
+                if self.at(K::Newline) {
+                    break;
+                }
+                continue;
+            }
+            break;
+        }
+        Some(self.expect(K::Newline)?.s)
+    }
+
+    fn at_stmt_end(&self) -> bool {
+        matches!(self.peek(), K::Newline | K::Op(Op::Semi))
+    }
+
+    fn simple_stmt(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<()> {
+        let start = self.tok().s;
+        match self.peek() {
+            K::Kw(Kw::Pass | Kw::Break | Kw::Continue) => {
+                self.bump();
+            }
+            K::Kw(Kw::Return) => {
+                self.bump();
+                if !self.at_stmt_end() {
+                    self.exprlist(false)?;
+                }
+            }
+            K::Kw(Kw::Raise) => {
+                self.bump();
+                if !self.at_stmt_end() {
+                    self.exprlist(false)?;
+                    if self.eat(K::Kw(Kw::From)) {
+                        self.expr()?;
+                    }
+                }
+            }
+            K::Kw(Kw::Del) => {
+                self.bump();
+                self.exprlist(false)?;
+            }
+            K::Kw(Kw::Assert) => {
+                self.bump();
+                self.expr()?;
+                while self.eat(K::Op(Op::Comma)) {
+                    self.expr()?;
+                }
+            }
+            K::Kw(Kw::Global | Kw::Nonlocal) => {
+                self.bump();
+                loop {
+                    self.expect(K::Name)?;
+                    if !self.eat(K::Op(Op::Comma)) {
+                        break;
+                    }
+                }
+            }
+            K::Kw(Kw::Import) => {
+                self.bump();
+                let mut items = Vec::new();
+                loop {
+                    let (ms, me) = self.dotted()?;
+                    let alias = if self.eat(K::Kw(Kw::As)) {
+                        let a = self.expect(K::Name)?;
+                        Some(self.tok_text(a).to_string())
+                    } else {
+                        None
+                    };
+                    if lowered {
+                        items.push((self.text(ms, me).to_string(), alias));
+                    }
+                    if !self.eat(K::Op(Op::Comma)) {
+                        break;
+                    }
+                }
+                let span = Span::new(start, self.prev_end());
+                for (module, alias) in items {
+                    out.push(Stmt::Import {
+                        module,
+                        alias,
+                        span,
+                    });
+                }
+            }
+            K::Kw(Kw::From) => {
+                self.bump();
+                let mut level = 0u32;
+                loop {
+                    match self.peek() {
+                        K::Op(Op::Dot) => level += 1,
+                        K::Op(Op::Ellipsis) => level += 3,
+                        _ => break,
+                    }
+                    self.bump();
+                }
+                let future = level == 0 && self.tok_text(self.tok()) == "__future__";
+                let module = if self.at(K::Name) {
+                    let (ms, me) = self.dotted()?;
+                    if future && me - ms != 10 {
+                        return None;
+                    }
+                    Some(self.text(ms, me).to_string())
+                } else {
+                    if level == 0 {
+                        return None;
+                    }
+                    None
+                };
+                self.expect(K::Kw(Kw::Import))?;
+                let mut names = Vec::new();
+                let mut star = false;
+                if self.eat(K::Op(Op::Star)) {
+                    if future {
+                        return None;
+                    }
+                    star = true;
+                } else {
+                    let par = self.eat(K::Op(Op::LPar));
+                    loop {
+                        let (ns, ne) = self.dotted()?;
+                        let alias = if self.eat(K::Kw(Kw::As)) {
+                            let a = self.expect(K::Name)?;
+                            Some(self.tok_text(a).to_string())
+                        } else {
+                            None
+                        };
+                        if lowered {
+                            names.push((self.text(ns, ne).to_string(), alias));
+                        }
+                        if !self.eat(K::Op(Op::Comma)) {
+                            break;
+                        }
+                        if par && self.at(K::Op(Op::RPar)) {
+                            break;
+                        }
+                    }
+                    if par {
+                        self.expect(K::Op(Op::RPar))?;
+                    }
+                }
+                if lowered && !future {
+                    out.push(Stmt::ImportFrom {
+                        level,
+                        module,
+                        names,
+                        star,
+                        span: Span::new(start, self.prev_end()),
+                    });
+                }
+            }
+            K::Name => {
+                let t = self.tok_text(self.tok());
+                if matches!(t, "print" | "exec" | "match" | "type") {
+                    let ok = match self.peek2() {
+                        K::Op(Op::Assign | Op::Dot | Op::AugAssign) => true,
+                        K::Op(Op::LPar) => t == "print",
+                        _ => false,
+                    };
+                    if !ok {
+                        return None;
+                    }
+                }
+                self.expr_stmt(lowered, out)?;
+            }
+            _ => self.expr_stmt(lowered, out)?,
+        }
+        Some(())
+    }
+
+    /// `a.b.c` in imports; returns its extent.
+    fn dotted(&mut self) -> R<(u32, u32)> {
+        let first = self.expect(K::Name)?;
+        let mut end = first.e;
+        while self.at(K::Op(Op::Dot)) && self.peek2() == K::Name {
+            self.bump();
+            end = self.bump().e;
+        }
+        Some((first.s, end))
+    }
+
+    fn expr_stmt(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<()> {
+        let start = self.tok().s;
+        if self.at(K::Kw(Kw::Yield)) {
+            let y = self.yield_expr()?;
+            if lowered {
+                out.push(Stmt::Expr(y.e));
+            }
+            return Some(());
+        }
+        self.unsure = false;
+        let (lhs, first, star) = self.exprlist(true)?;
+        match self.peek() {
+            K::Op(Op::Assign) => {
+                let mut targets = Vec::new();
+                let mut lhs = lhs;
+                let mut unsure = self.unsure;
+                let value = loop {
+                    self.check_pattern(&lhs, unsure)?;
+                    if lowered {
+                        targets.push(self.target(&lhs, unsure)?);
+                    }
+                    self.bump(); // '='
+                    if self.at(K::Kw(Kw::Yield)) {
+                        let y = self.yield_expr()?;
+                        if self.at(K::Op(Op::Assign)) {
+                            return None;
+                        }
+                        break y;
+                    }
+                    self.unsure = false;
+                    let (rhs, _, star) = self.exprlist(true)?;
+                    if self.at(K::Op(Op::Assign)) {
+                        lhs = rhs;
+                        unsure = self.unsure;
+                        continue;
+                    }
+                    if star {
+                        return None;
+                    }
+                    break rhs;
+                };
+                if lowered {
+                    self.check_depth(&value.e)?;
+                    out.push(Stmt::Assign {
+                        targets,
+                        value: value.e,
+                        annotation: None,
+                        span: Span::new(start, self.prev_end()),
+                    });
+                }
+            }
+            K::Op(Op::Colon) => {
+                if star || !self.single_pattern(&lhs) {
+                    return None;
+                }
+                let target = if lowered {
+                    Some(self.target(&lhs, self.unsure)?)
+                } else {
+                    None
+                };
+                self.bump();
+                let ann = self.type_expr()?;
+                let annotation = other("type", ann.s, ann.t).e;
+                let value = if self.eat(K::Op(Op::Assign)) {
+                    let v = if self.at(K::Kw(Kw::Yield)) {
+                        self.yield_expr()?
+                    } else {
+                        let (v, _, star) = self.exprlist(true)?;
+                        if star {
+                            return None;
+                        }
+                        v
+                    };
+                    if self.at(K::Op(Op::Assign)) {
+                        return None;
+                    }
+                    Some(v)
+                } else {
+                    None
+                };
+                if let Some(target) = target {
+                    let span = Span::new(start, self.prev_end());
+                    match value {
+                        Some(v) => {
+                            self.check_depth(&v.e)?;
+                            out.push(Stmt::Assign {
+                                targets: vec![target],
+                                value: v.e,
+                                annotation: Some(annotation),
+                                span,
+                            })
+                        }
+                        None => {
+                            if let Target::Name(n, _) = target {
+                                out.push(Stmt::AnnOnly {
+                                    target: n,
+                                    annotation,
+                                    span,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+            K::Op(Op::AugAssign) => {
+                if star || !self.single_pattern(&lhs) {
+                    return None;
+                }
+                let opt = self.bump();
+                let v = if self.at(K::Kw(Kw::Yield)) {
+                    self.yield_expr()?
+                } else {
+                    let (v, _, star) = self.exprlist(true)?;
+                    if star {
+                        return None;
+                    }
+                    v
+                };
+                if self.at(K::Op(Op::Assign)) {
+                    return None;
+                }
+                if lowered {
+                    self.check_depth(&v.e)?;
+                    out.push(Stmt::AugAssign {
+                        target: self.text(lhs.s, lhs.t).to_string(),
+                        op: self.tok_text(opt).trim_end_matches('=').to_string(),
+                        value: v.e,
+                        span: Span::new(start, self.prev_end()),
+                    });
+                }
+            }
+            _ => {
+                if star {
+                    return None;
+                }
+                if lowered {
+                    let first = first?;
+                    self.check_depth(&first)?;
+                    out.push(Stmt::Expr(first));
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// Bail out when lowering would hit `lower`'s depth limit.
+    fn check_depth(&self, e: &Expr) -> R<()> {
+        fn d(e: &Expr, n: u32) -> bool {
+            if n > 100 {
+                return false;
+            }
+            match &e.kind {
+                ExprKind::Call {
+                    func, args, kwargs, ..
+                } => {
+                    d(func, n + 1)
+                        && args.iter().all(|a| d(a, n + 1))
+                        && kwargs.iter().all(|k| d(&k.value, n + 2))
+                }
+                ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => {
+                    v.iter().all(|a| d(a, n + 1))
+                }
+                ExprKind::Dict(v) => v.iter().all(|(a, b)| d(a, n + 1) && d(b, n + 1)),
+                ExprKind::Starred(a) => d(a, n + 1),
+                ExprKind::BinOp { left, right, .. } => d(left, n + 1) && d(right, n + 1),
+                ExprKind::Unary { operand, .. } => d(operand, n + 1),
+                ExprKind::Attribute { value, .. } => d(value, n + 1),
+                ExprKind::Subscript { value, index } => d(value, n + 1) && d(index, n + 1),
+                _ => true,
+            }
+        }
+        // `depth` counts nested suites; each adds one level in `lower`.
+        if d(e, self.depth * 2) { Some(()) } else { None }
+    }
+
+    fn single_pattern(&self, x: &X) -> bool {
+        !x.paren()
+            && matches!(
+                x.e.kind,
+                ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. }
+            )
+    }
+
+    /// The left-hand side must be something tree-sitter reads as a pattern.
+    fn check_pattern(&self, x: &X, unsure: bool) -> R<()> {
+        fn elem(e: &Expr) -> bool {
+            match &e.kind {
+                ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. } => true,
+                ExprKind::Tuple(v) | ExprKind::List(v) => v.iter().all(elem),
+                ExprKind::Starred(inner) => matches!(
+                    inner.kind,
+                    ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. }
+                ),
+                _ => false,
+            }
+        }
+        if x.paren() {
+            return None;
+        }
+        match &x.e.kind {
+            ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. } => Some(()),
+            ExprKind::Tuple(v) | ExprKind::List(v) => {
+                if unsure || !v.iter().all(elem) {
+                    return None;
+                }
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    fn target(&self, x: &X, unsure: bool) -> R<Target> {
+        if x.is_ident()
+            && let ExprKind::Name(n) = &x.e.kind
+        {
+            return Some(Target::Name(n.clone(), x.e.span));
+        }
+        if unsure {
+            return None;
+        }
+        // identifiers whose parent is a tuple/list/pattern, in tree-sitter's (reversed) walk order
+        fn walk(e: &Expr, in_seq: bool, names: &mut Vec<String>) -> bool {
+            match &e.kind {
+                ExprKind::Name(n) => {
+                    if in_seq && !n.contains('.') {
+                        names.push(n.clone());
+                    }
+                    true
+                }
+                ExprKind::Tuple(v) | ExprKind::List(v) => v.iter().all(|a| walk(a, true, names)),
+                ExprKind::Set(v) => v.iter().all(|a| walk(a, false, names)),
+                ExprKind::Dict(v) => v
+                    .iter()
+                    .all(|(a, b)| walk(a, false, names) && walk(b, false, names)),
+                ExprKind::Call {
+                    func, args, kwargs, ..
+                } => {
+                    walk(func, false, names)
+                        && args.iter().all(|a| walk(a, false, names))
+                        && kwargs.iter().all(|k| walk(&k.value, false, names))
+                }
+                ExprKind::Starred(a) => walk(a, false, names),
+                ExprKind::BinOp { left, right, .. } => {
+                    walk(left, false, names) && walk(right, false, names)
+                }
+                ExprKind::Unary { operand, .. } => walk(operand, false, names),
+                ExprKind::Attribute { value, .. } => walk(value, false, names),
+                ExprKind::Subscript { value, index } => {
+                    walk(value, false, names) && walk(index, false, names)
+                }
+                ExprKind::Str(_)
+                | ExprKind::Bytes
+                | ExprKind::Int(_)
+                | ExprKind::Float(_)
+                | ExprKind::Bool(_)
+                | ExprKind::None => true,
+                ExprKind::Lambda | ExprKind::Other(_) => false,
+            }
+        }
+        let mut names = Vec::new();
+        if !walk(&x.e, false, &mut names) {
+            return None;
+        }
+        names.reverse();
+        Some(Target::Complex(names, Span::new(x.s, x.t)))
+    }
+
+    fn decorated(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<()> {
+        let mut decorators = Vec::new();
+        while self.at(K::Op(Op::At)) {
+            self.bump();
+            if self.tok().cmt || self.tok().lc {
+                return None;
+            }
+            let d = self.expr()?;
+            self.expect(K::Newline)?;
+            if lowered {
+                self.check_depth(&d.e)?;
+                decorators.push(d.e);
+            }
+        }
+        match self.peek() {
+            K::Kw(Kw::Class) => self.class_def(lowered, decorators, out),
+            K::Kw(Kw::Def) => self.func_def(lowered, decorators, out),
+            K::Kw(Kw::Async) if self.peek2() == K::Kw(Kw::Def) => {
+                self.func_def(lowered, decorators, out)
+            }
+            _ => None,
+        }
+    }
+
+    fn class_def(&mut self, lowered: bool, decorators: Vec<Expr>, out: &mut Vec<Stmt>) -> R<()> {
+        let start = self.bump().s; // class
+        let name = self.expect(K::Name)?;
+        let mut bases = Vec::new();
+        let mut keywords = Vec::new();
+        if self.at(K::Op(Op::LPar)) {
+            self.bump();
+            self.enter()?;
+            let (a, k, _, _) = self.arguments(false, true)?;
+            self.leave();
+            bases = a;
+            keywords = k;
+        }
+        self.expect(K::Op(Op::Colon))?;
+        let mut body = Vec::new();
+        let end = self.suite(lowered, &mut body)?;
+        if lowered {
+            for b in &bases {
+                self.check_depth(b)?;
+            }
+            for k in &keywords {
+                self.check_depth(&k.value)?;
+            }
+            out.push(Stmt::Class(ClassDef {
+                name: self.tok_text(name).to_string(),
+                name_span: Span::new(name.s, name.e),
+                span: Span::new(start, end),
+                bases,
+                keywords,
+                body,
+                decorators,
+            }));
+        }
+        Some(())
+    }
+
+    fn func_def(&mut self, lowered: bool, decorators: Vec<Expr>, out: &mut Vec<Stmt>) -> R<()> {
+        let start = self.tok().s;
+        self.eat(K::Kw(Kw::Async));
+        self.expect(K::Kw(Kw::Def))?;
+        let name = self.expect(K::Name)?;
+        self.expect(K::Op(Op::LPar))?;
+        self.params(K::Op(Op::RPar))?;
+        self.expect(K::Op(Op::RPar))?;
+        if self.eat(K::Op(Op::Arrow)) {
+            self.type_expr()?;
+        }
+        self.expect(K::Op(Op::Colon))?;
+        let mut sink = Vec::new();
+        let end = self.suite(false, &mut sink)?;
+        if lowered {
+            out.push(Stmt::Function(FunctionDef {
+                name: self.tok_text(name).to_string(),
+                name_span: Span::new(name.s, name.e),
+                span: Span::new(start, end),
+                decorators,
+            }));
+        }
+        Some(())
+    }
+
+    /// Parameters up to (not including) `close`; lambdas pass `:` and allow no annotations.
+    fn params(&mut self, close: K) -> R<()> {
+        let lambda = close == K::Op(Op::Colon);
+        while !self.at(close) {
+            match self.peek() {
+                K::Op(Op::Star) => {
+                    self.bump();
+                    if self.at(K::Name) {
+                        self.bump();
+                        if !lambda && self.eat(K::Op(Op::Colon)) {
+                            self.type_expr()?;
+                        }
+                    }
+                }
+                K::Op(Op::DStar) => {
+                    self.bump();
+                    self.expect(K::Name)?;
+                    if !lambda && self.eat(K::Op(Op::Colon)) {
+                        self.type_expr()?;
+                    }
+                }
+                K::Op(Op::Slash) => {
+                    self.bump();
+                }
+                K::Name => {
+                    self.bump();
+                    if !lambda && self.eat(K::Op(Op::Colon)) {
+                        self.type_expr()?;
+                    }
+                    if self.eat(K::Op(Op::Assign)) {
+                        self.expr()?;
+                    }
+                }
+                _ => return None,
+            }
+            if !self.eat(K::Op(Op::Comma)) {
+                break;
+            }
+        }
+        Some(())
+    }
+
+    fn if_stmt(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<()> {
+        let start = self.bump().s;
+        let cond = self.expr()?;
+        self.expect(K::Op(Op::Colon))?;
+        let mut body = Vec::new();
+        let mut end = self.suite(lowered, &mut body)?;
+        // (start, condition, body, end) of each elif; then the else body
+        let mut elifs: Vec<(u32, Expr, Vec<Stmt>, u32)> = Vec::new();
+        let mut orelse = None;
+        loop {
+            if self.at(K::Kw(Kw::Elif)) {
+                let s = self.bump().s;
+                let c = self.expr()?;
+                self.expect(K::Op(Op::Colon))?;
+                let mut b = Vec::new();
+                end = self.suite(lowered, &mut b)?;
+                elifs.push((s, c.e, b, end));
+                if elifs.len() > 40 {
+                    return None;
+                }
+            } else if self.at(K::Kw(Kw::Else)) {
+                self.bump();
+                self.expect(K::Op(Op::Colon))?;
+                let mut b = Vec::new();
+                end = self.suite(lowered, &mut b)?;
+                orelse = Some(b);
+                break;
+            } else {
+                break;
+            }
+        }
+        if lowered {
+            self.check_depth(&cond.e)?;
+            let mut tail = orelse.unwrap_or_default();
+            while let Some((s, c, b, e)) = elifs.pop() {
+                self.check_depth(&c)?;
+                tail = vec![Stmt::If {
+                    condition: c,
+                    body: b,
+                    orelse: tail,
+                    span: Span::new(s, e),
+                }];
+            }
+            out.push(Stmt::If {
+                condition: cond.e,
+                body,
+                orelse: tail,
+                span: Span::new(start, end),
+            });
+        }
+        Some(())
+    }
+
+    fn try_stmt(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<()> {
+        let start = self.bump().s;
+        self.expect(K::Op(Op::Colon))?;
+        let mut body = Vec::new();
+        let mut end = self.suite(lowered, &mut body)?;
+        let mut handlers = Vec::new();
+        let mut orelse = Vec::new();
+        let mut finalbody = Vec::new();
+        let mut any = false;
+        while self.at(K::Kw(Kw::Except)) {
+            any = true;
+            self.bump();
+            if self.eat(K::Op(Op::Star)) {
+                return None;
+            }
+            if !self.at(K::Op(Op::Colon)) {
+                self.expr()?;
+                if self.eat(K::Kw(Kw::As)) {
+                    self.expr()?;
+                }
+            }
+            self.expect(K::Op(Op::Colon))?;
+            let mut h = Vec::new();
+            end = self.suite(lowered, &mut h)?;
+            handlers.push(h);
+        }
+        if self.at(K::Kw(Kw::Else)) {
+            if !any {
+                return None;
+            }
+            self.bump();
+            self.expect(K::Op(Op::Colon))?;
+            end = self.suite(lowered, &mut orelse)?;
+        }
+        if self.at(K::Kw(Kw::Finally)) {
+            any = true;
+            self.bump();
+            self.expect(K::Op(Op::Colon))?;
+            end = self.suite(lowered, &mut finalbody)?;
+        }
+        if !any {
+            return None;
+        }
+        if lowered {
+            out.push(Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                span: Span::new(start, end),
+            });
+        }
+        Some(())
+    }
+
+    fn for_stmt(&mut self) -> R<()> {
+        self.bump();
+        self.unsure = false;
+        let t = self.target_list()?;
+        self.check_pattern(&t, self.unsure)?;
+        self.expect(K::Kw(Kw::In))?;
+        let (_, _, star) = self.exprlist(false)?;
+        if star {
+            return None;
+        }
+        self.expect(K::Op(Op::Colon))?;
+        let mut sink = Vec::new();
+        self.suite(false, &mut sink)?;
+        if self.eat(K::Kw(Kw::Else)) {
+            self.expect(K::Op(Op::Colon))?;
+            self.suite(false, &mut sink)?;
+        }
+        Some(())
+    }
+
+    fn while_stmt(&mut self) -> R<()> {
+        self.bump();
+        self.expr()?;
+        self.expect(K::Op(Op::Colon))?;
+        let mut sink = Vec::new();
+        self.suite(false, &mut sink)?;
+        if self.eat(K::Kw(Kw::Else)) {
+            self.expect(K::Op(Op::Colon))?;
+            self.suite(false, &mut sink)?;
+        }
+        Some(())
+    }
+
+    fn with_stmt(&mut self) -> R<()> {
+        self.bump();
+        if self.at(K::Op(Op::LPar)) {
+            // `with (a as b, c):` vs `with (a, b) as c:` etc.: only the unambiguous plain form.
+            return None;
+        }
+        loop {
+            self.expr()?;
+            if self.eat(K::Kw(Kw::As)) {
+                self.unsure = false;
+                let t = self.expr()?;
+                self.check_pattern(&t, self.unsure)?;
+            }
+            if !self.eat(K::Op(Op::Comma)) {
+                break;
+            }
+        }
+        self.expect(K::Op(Op::Colon))?;
+        let mut sink = Vec::new();
+        self.suite(false, &mut sink)?;
+        Some(())
+    }
+
+    // ---------------------------------------------------------------- expressions
+
+    /// Comma-separated expressions (stars allowed when `star`); returns the whole (a tuple /
+    /// expression_list when there is a comma), the first element's lowering, and whether a star
+    /// appeared.
+    fn exprlist(&mut self, star: bool) -> R<(X, Option<Expr>, bool)> {
+        let first = self.elem(star)?;
+        let mut saw_star = matches!(first.e.kind, ExprKind::Starred(_));
+        if !self.at(K::Op(Op::Comma)) {
+            if saw_star {
+                return None;
+            }
+            let fe = first.e.clone();
+            return Some((first, Some(fe), false));
+        }
+        let s = first.s;
+        let first_e = first.e.clone();
+        let mut items = vec![first.e];
+        while self.at(K::Op(Op::Comma)) {
+            if self.bump().lc || self.tok().lc {
+                return None;
+            }
+            if self.at_exprlist_end() {
+                break;
+            }
+            let x = self.elem(star)?;
+            saw_star |= matches!(x.e.kind, ExprKind::Starred(_));
+            items.push(x.e);
+        }
+        let t = self.prev_end();
+        Some((mk(ExprKind::Tuple(items), s, t), Some(first_e), saw_star))
+    }
+
+    fn at_exprlist_end(&self) -> bool {
+        matches!(
+            self.peek(),
+            K::Newline
+                | K::Op(
+                    Op::Semi
+                        | Op::Assign
+                        | Op::Colon
+                        | Op::AugAssign
+                        | Op::RPar
+                        | Op::RSq
+                        | Op::RBr
+                )
+                | K::Kw(Kw::In)
+                | K::InterpEnd
+                | K::Conv
+                | K::Spec
+        )
+    }
+
+    /// An element of a display / expression list: `*x` (when allowed) or an expression.
+    fn elem(&mut self, star: bool) -> R<X> {
+        if self.at(K::Op(Op::Star)) {
+            if !star {
+                return None;
+            }
+            let s = self.bump().s;
+            if self.tok().cmt || self.tok().lc {
+                return None;
+            }
+            let x = self.expr()?;
+            if !star_operand_ok(&x) {
+                return None;
+            }
+            let t = x.t;
+            return Some(mk(ExprKind::Starred(Box::new(x.e)), s, t));
+        }
+        let x = self.expr()?;
+        if x.paren() {
+            self.unsure = true;
+        }
+        Some(x)
+    }
+
+    fn yield_expr(&mut self) -> R<X> {
+        let s = self.bump().s;
+        if self.eat(K::Kw(Kw::From)) {
+            self.expr()?;
+        } else if !self.at_exprlist_end() {
+            let (_, _, star) = self.exprlist(false)?;
+            if star {
+                return None;
+            }
+        }
+        Some(other("yield", s, self.prev_end()))
+    }
+
+    /// tree-sitter's `expression`.
+    fn expr(&mut self) -> R<X> {
+        self.enter()?;
+        let r = self.expr_inner();
+        self.leave();
+        r
+    }
+
+    fn expr_inner(&mut self) -> R<X> {
+        if self.at(K::Kw(Kw::Lambda)) {
+            let s = self.bump().s;
+            self.params(K::Op(Op::Colon))?;
+            self.expect(K::Op(Op::Colon))?;
+            let body = self.expr()?;
+            self.unsure = true;
+            return Some(mk(ExprKind::Lambda, s, body.t));
+        }
+        if self.at(K::Name) && self.peek2() == K::Op(Op::Walrus) {
+            let s = self.bump().s;
+            self.bump();
+            let v = self.expr()?;
+            self.unsure = true;
+            return Some(other("named_expression", s, v.t));
+        }
+        let x = self.or_test()?;
+        if self.at(K::Kw(Kw::If)) {
+            self.bump();
+            self.or_test()?;
+            self.expect(K::Kw(Kw::Else))?;
+            let orelse = self.expr()?;
+            self.unsure = true;
+            return Some(other("conditional_expression", x.s, orelse.t));
+        }
+        Some(x)
+    }
+
+    fn or_test(&mut self) -> R<X> {
+        let x = self.and_test()?;
+        if !self.at(K::Kw(Kw::Or)) {
+            return Some(x);
+        }
+        let s = x.s;
+        let mut t = x.t;
+        while self.eat(K::Kw(Kw::Or)) {
+            t = self.and_test()?.t;
+        }
+        self.unsure = true;
+        Some(other("boolean_operator", s, t))
+    }
+
+    fn and_test(&mut self) -> R<X> {
+        let x = self.not_test()?;
+        if !self.at(K::Kw(Kw::And)) {
+            return Some(x);
+        }
+        let s = x.s;
+        let mut t = x.t;
+        while self.eat(K::Kw(Kw::And)) {
+            t = self.not_test()?.t;
+        }
+        self.unsure = true;
+        Some(other("boolean_operator", s, t))
+    }
+
+    fn not_test(&mut self) -> R<X> {
+        if self.at(K::Kw(Kw::Not)) {
+            let s = self.bump().s;
+            self.enter()?;
+            let x = self.not_test()?;
+            self.leave();
+            let t = x.t;
+            return Some(mk(
+                ExprKind::Unary {
+                    op: "not".into(),
+                    operand: Box::new(x.e),
+                },
+                s,
+                t,
+            ));
+        }
+        self.comparison()
+    }
+
+    fn comparison(&mut self) -> R<X> {
+        let x = self.binary(14)?;
+        let mut t = None;
+        loop {
+            match self.peek() {
+                K::Op(Op::Lt | Op::Gt | Op::Le | Op::Ge | Op::EqEq | Op::Ne) | K::Kw(Kw::In) => {
+                    self.bump();
+                }
+                K::Kw(Kw::Not) if self.peek2() == K::Kw(Kw::In) => {
+                    self.bump();
+                    self.bump();
+                }
+                K::Kw(Kw::Is) => {
+                    self.bump();
+                    self.eat(K::Kw(Kw::Not));
+                }
+                _ => break,
+            }
+            t = Some(self.binary(14)?.t);
+        }
+        match t {
+            Some(t) => {
+                self.unsure = true;
+                Some(other("comparison_operator", x.s, t))
+            }
+            None => Some(x),
+        }
+    }
+
+    fn binary(&mut self, min: u8) -> R<X> {
+        let mut left = self.unary()?;
+        let mut n = 0;
+        while let Some((p, op)) = binop(self.peek()) {
+            if p < min {
+                break;
+            }
+            self.bump();
+            n += 1;
+            if n > 50 {
+                return None;
+            }
+            let right = if p == 21 {
+                self.binary(21)?
+            } else {
+                self.binary(p + 1)?
+            };
+            let (s, t) = (left.s, right.t);
+            left = mk(
+                ExprKind::BinOp {
+                    op: op.to_string(),
+                    left: Box::new(left.e),
+                    right: Box::new(right.e),
+                },
+                s,
+                t,
+            );
+        }
+        Some(left)
+    }
+
+    fn unary(&mut self) -> R<X> {
+        let op = match self.peek() {
+            K::Op(Op::Minus) => "-",
+            K::Op(Op::Plus) => "+",
+            K::Op(Op::Tilde) => "~",
+            K::Kw(Kw::Await) => {
+                let s = self.bump().s;
+                self.enter()?;
+                let x = self.binary(21)?;
+                self.leave();
+                self.unsure = true;
+                return Some(other("await", s, x.t));
+            }
+            _ => return self.postfix(),
+        };
+        let s = self.bump().s;
+        self.enter()?;
+        let x = self.binary(21)?;
+        self.leave();
+        let t = x.t;
+        Some(mk(
+            ExprKind::Unary {
+                op: op.to_string(),
+                operand: Box::new(x.e),
+            },
+            s,
+            t,
+        ))
+    }
+
+    fn postfix(&mut self) -> R<X> {
+        let mut x = self.atom()?;
+        let mut n = 0;
+        loop {
+            n += 1;
+            if n > 60 {
+                return None;
+            }
+            match self.peek() {
+                K::Op(Op::Dot) => {
+                    self.bump();
+                    let a = self.expect(K::Name)?;
+                    let attr = self.tok_text(a).to_string();
+                    let s = x.s;
+                    let kind = match x.e.kind {
+                        ExprKind::Name(base) => ExprKind::Name(format!("{base}.{attr}")),
+                        k => ExprKind::Attribute {
+                            value: Box::new(Expr {
+                                kind: k,
+                                span: x.e.span,
+                            }),
+                            attr,
+                        },
+                    };
+                    x = mk(kind, s, a.e);
+                }
+                K::Op(Op::LPar) => {
+                    let open = self.bump();
+                    self.enter()?;
+                    let (mut args, kwargs, has_splat, generator) = self.arguments(true, false)?;
+                    self.leave();
+                    let close = self.prev_end();
+                    if generator {
+                        args = vec![other("generator_expression", open.s, close).e];
+                    }
+                    let s = x.s;
+                    x = mk(
+                        ExprKind::Call {
+                            func: Box::new(x.e),
+                            args,
+                            kwargs,
+                            has_splat,
+                        },
+                        s,
+                        close,
+                    );
+                }
+                K::Op(Op::LSq) => {
+                    self.bump();
+                    self.enter()?;
+                    let mut first: Option<Expr> = None;
+                    loop {
+                        let sub = self.subscript_item()?;
+                        if first.is_none() {
+                            first = Some(sub.e);
+                        } else {
+                            self.unsure = true;
+                        }
+                        if !self.eat(K::Op(Op::Comma)) {
+                            break;
+                        }
+                        if self.at(K::Op(Op::RSq)) {
+                            break;
+                        }
+                    }
+                    self.leave();
+                    let close = self.expect(K::Op(Op::RSq))?;
+                    let s = x.s;
+                    x = mk(
+                        ExprKind::Subscript {
+                            value: Box::new(x.e),
+                            index: Box::new(first?),
+                        },
+                        s,
+                        close.e,
+                    );
+                }
+                _ => return Some(x),
+            }
+        }
+    }
+
+    fn subscript_item(&mut self) -> R<X> {
+        let s = self.tok().s;
+        let mut lower = None;
+        if !self.at(K::Op(Op::Colon)) {
+            let x = self.expr()?;
+            if !self.at(K::Op(Op::Colon)) {
+                return Some(x);
+            }
+            lower = Some(x);
+        }
+        let _ = lower;
+        if self.in_type {
+            return None;
+        }
+        // slice
+        self.bump(); // ':'
+        if !matches!(self.peek(), K::Op(Op::Colon | Op::Comma | Op::RSq)) {
+            self.expr()?;
+        }
+        if self.eat(K::Op(Op::Colon)) && !matches!(self.peek(), K::Op(Op::Comma | Op::RSq)) {
+            self.expr()?;
+        }
+        self.unsure = true;
+        Some(other("slice", s, self.prev_end()))
+    }
+
+    /// Call / class arguments after `(`, through `)`. Returns (args, kwargs, has_splat, is
+    /// generator). In class mode, splats become bases like `lower` does.
+    fn arguments(&mut self, gen_ok: bool, class: bool) -> R<(Vec<Expr>, Vec<Keyword>, bool, bool)> {
+        let mut args = Vec::new();
+        let mut kwargs = Vec::new();
+        let mut has_splat = false;
+        let mut count = 0;
+        while !self.at(K::Op(Op::RPar)) {
+            count += 1;
+            match self.peek() {
+                K::Op(Op::Star) => {
+                    let s = self.bump().s;
+                    if self.tok().cmt {
+                        return None;
+                    }
+                    if self.at(K::Op(Op::LPar)) {
+                        // could be a parenthesized_list_splat
+                        return None;
+                    }
+                    let x = self.expr()?;
+                    if !star_operand_ok(&x) {
+                        return None;
+                    }
+                    has_splat = true;
+                    if class {
+                        let t = x.t;
+                        args.push(mk(ExprKind::Starred(Box::new(x.e)), s, t).e);
+                    }
+                }
+                K::Op(Op::DStar) => {
+                    let s = self.bump().s;
+                    let x = self.expr()?;
+                    if !star_operand_ok(&x) {
+                        return None;
+                    }
+                    has_splat = true;
+                    if class {
+                        args.push(other("dictionary_splat", s, x.t).e);
+                    }
+                }
+                K::Name if self.peek2() == K::Op(Op::Assign) => {
+                    let n = self.bump();
+                    self.bump();
+                    let v = self.expr()?;
+                    kwargs.push(Keyword {
+                        name: self.tok_text(n).to_string(),
+                        name_span: Span::new(n.s, n.e),
+                        value: v.e,
+                    });
+                }
+                K::Op(Op::LPar) if self.paren_star_ahead() => return None,
+                _ => {
+                    let x = self.expr()?;
+                    if matches!(self.peek(), K::Kw(Kw::For | Kw::Async)) {
+                        if !gen_ok || count != 1 {
+                            return None;
+                        }
+                        self.comp_clauses()?;
+                        self.expect(K::Op(Op::RPar))?;
+                        return Some((args, kwargs, has_splat, true));
+                    }
+                    args.push(x.e);
+                }
+            }
+            if !self.eat(K::Op(Op::Comma)) {
+                break;
+            }
+        }
+        self.expect(K::Op(Op::RPar))?;
+        let _ = class;
+        Some((args, kwargs, has_splat, false))
+    }
+
+    /// `(*x)` ahead: tree-sitter's parenthesized_list_splat.
+    fn paren_star_ahead(&self) -> bool {
+        self.peek2() == K::Op(Op::Star)
+    }
+
+    /// `for ... in ... [if ...]` clauses of a comprehension.
+    fn comp_clauses(&mut self) -> R<()> {
+        let mut n = 0;
+        loop {
+            match self.peek() {
+                K::Kw(Kw::Async) => {
+                    self.bump();
+                    if !self.at(K::Kw(Kw::For)) {
+                        return None;
+                    }
+                }
+                K::Kw(Kw::For) => {
+                    self.bump();
+                    let saved = self.unsure;
+                    self.unsure = false;
+                    let t = self.target_list()?;
+                    self.check_pattern(&t, self.unsure)?;
+                    self.unsure = saved;
+                    self.expect(K::Kw(Kw::In))?;
+                    self.or_test()?;
+                    if self.at(K::Op(Op::Comma)) {
+                        return None;
+                    }
+                    n += 1;
+                }
+                K::Kw(Kw::If) if n > 0 => {
+                    self.bump();
+                    self.or_test()?;
+                }
+                _ => break,
+            }
+        }
+        if n == 0 {
+            return None;
+        }
+        self.unsure = true;
+        Some(())
+    }
+
+    /// Targets of `for` (stops before `in`).
+    fn target_list(&mut self) -> R<X> {
+        let mut items = Vec::new();
+        let s = self.tok().s;
+        let mut comma = false;
+        loop {
+            let x = if self.at(K::Op(Op::Star)) {
+                let st = self.bump().s;
+                let x = self.postfix()?;
+                if x.paren() {
+                    return None;
+                }
+                let t = x.t;
+                mk(ExprKind::Starred(Box::new(x.e)), st, t)
+            } else {
+                let x = self.postfix()?;
+                if x.paren() && (comma || self.at(K::Op(Op::Comma))) {
+                    return None;
+                }
+                x
+            };
+            items.push(x);
+            if !self.eat(K::Op(Op::Comma)) {
+                break;
+            }
+            comma = true;
+            if self.at(K::Kw(Kw::In)) {
+                break;
+            }
+        }
+        if !comma {
+            let x = items.pop()?;
+            if matches!(x.e.kind, ExprKind::Starred(_)) {
+                return None;
+            }
+            return Some(x);
+        }
+        let t = self.prev_end();
+        Some(mk(
+            ExprKind::Tuple(items.into_iter().map(|x| x.e).collect()),
+            s,
+            t,
+        ))
+    }
+
+    fn atom(&mut self) -> R<X> {
+        let tk = self.tok();
+        match tk.k {
+            K::Name => {
+                self.bump();
+                Some(mk(
+                    ExprKind::Name(self.tok_text(tk).to_string()),
+                    tk.s,
+                    tk.e,
+                ))
+            }
+            K::Kw(Kw::True) => {
+                self.bump();
+                Some(mk(ExprKind::Bool(true), tk.s, tk.e))
+            }
+            K::Kw(Kw::False) => {
+                self.bump();
+                Some(mk(ExprKind::Bool(false), tk.s, tk.e))
+            }
+            K::Kw(Kw::None) => {
+                self.bump();
+                Some(mk(ExprKind::None, tk.s, tk.e))
+            }
+            K::Op(Op::Ellipsis) => {
+                self.bump();
+                Some(other("ellipsis", tk.s, tk.e))
+            }
+            K::Int => {
+                self.bump();
+                let t = self.tok_text(tk).replace('_', "").to_ascii_lowercase();
+                let parsed = if let Some(h) = t.strip_prefix("0x") {
+                    i128::from_str_radix(h, 16).ok()
+                } else if let Some(o) = t.strip_prefix("0o") {
+                    i128::from_str_radix(o, 8).ok()
+                } else if let Some(b) = t.strip_prefix("0b") {
+                    i128::from_str_radix(b, 2).ok()
+                } else {
+                    t.parse::<i128>().ok()
+                };
+                Some(match parsed {
+                    Some(i) => mk(ExprKind::Int(i), tk.s, tk.e),
+                    None => other("integer", tk.s, tk.e),
+                })
+            }
+            K::Float => {
+                self.bump();
+                Some(mk(
+                    ExprKind::Float(self.tok_text(tk).to_string()),
+                    tk.s,
+                    tk.e,
+                ))
+            }
+            K::Str | K::FStr => self.strings(),
+            K::Op(Op::LPar) => {
+                self.bump();
+                self.enter()?;
+                let r = self.paren_atom(tk);
+                self.leave();
+                r
+            }
+            K::Op(Op::LSq) => {
+                self.bump();
+                self.enter()?;
+                let r = self.list_atom(tk);
+                self.leave();
+                r
+            }
+            K::Op(Op::LBr) => {
+                self.bump();
+                self.enter()?;
+                let r = self.brace_atom(tk);
+                self.leave();
+                r
+            }
+            _ => None,
+        }
+    }
+
+    fn strings(&mut self) -> R<X> {
+        let s = self.tok().s;
+        let mut parts: Vec<Option<ExprKind>> = Vec::new();
+        let mut cmt = false;
+        let mut first = true;
+        loop {
+            let tk = self.tok();
+            match tk.k {
+                K::Str => {
+                    if !first && (tk.cmt || tk.lc) {
+                        cmt = true;
+                    }
+                    self.bump();
+                    parts.push(Some(string_value(self.tok_text(tk))?));
+                }
+                K::FStr => {
+                    if !first && (tk.cmt || tk.lc) {
+                        cmt = true;
+                    }
+                    self.bump();
+                    self.fstring_rest()?;
+                    parts.push(None);
+                }
+                _ => break,
+            }
+            first = false;
+        }
+        let t = self.prev_end();
+        if parts.len() == 1 {
+            return Some(match parts.pop()? {
+                Some(k) => mk(k, s, t),
+                None => other("string", s, t),
+            });
+        }
+        if cmt {
+            return Some(other("concatenated_string", s, t));
+        }
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                Some(ExprKind::Str(v)) => out.push_str(&v),
+                _ => return Some(other("concatenated_string", s, t)),
+            }
+        }
+        Some(mk(ExprKind::Str(out), s, t))
+    }
+
+    /// After an `FStr` token: interpolations through `FStrEnd`.
+    fn fstring_rest(&mut self) -> R<()> {
+        loop {
+            match self.peek() {
+                K::FStrEnd => {
+                    self.bump();
+                    return Some(());
+                }
+                K::Interp => self.interpolation()?,
+                _ => return None,
+            }
+        }
+    }
+
+    fn interpolation(&mut self) -> R<()> {
+        self.bump(); // {
+        self.enter()?;
+        if self.at(K::Kw(Kw::Yield)) {
+            return None;
+        }
+        let (_, _, star) = self.exprlist(false)?;
+        if star {
+            return None;
+        }
+        self.eat(K::Op(Op::Assign));
+        self.eat(K::Conv);
+        if self.eat(K::Spec) {
+            while self.at(K::Interp) {
+                self.interpolation()?;
+            }
+        }
+        self.expect(K::InterpEnd)?;
+        self.leave();
+        Some(())
+    }
+
+    fn paren_atom(&mut self, open: Tok) -> R<X> {
+        if self.at(K::Op(Op::RPar)) {
+            let c = self.bump();
+            return Some(mk(ExprKind::Tuple(Vec::new()), open.s, c.e));
+        }
+        if self.at(K::Kw(Kw::Yield)) {
+            let cmt = self.tok().cmt;
+            let y = self.yield_expr()?;
+            let c = self.expect(K::Op(Op::RPar))?;
+            self.unsure = true;
+            if cmt {
+                return Some(other("parenthesized_expression", open.s, c.e));
+            }
+            return Some(X {
+                e: y.e,
+                s: open.s,
+                t: c.e,
+            });
+        }
+        if self.at(K::Op(Op::Star)) {
+            // `(*a, b)` is a tuple; `(*a)` a parenthesized_list_splat
+            let first = self.elem(true)?;
+            if !self.at(K::Op(Op::Comma)) {
+                return None;
+            }
+            return self.tuple_rest(open, first);
+        }
+        let cmt = self.tok().cmt;
+        let first = self.expr()?;
+        match self.peek() {
+            K::Op(Op::RPar) => {
+                let c = self.bump();
+                self.unsure = true;
+                if cmt {
+                    return Some(other("parenthesized_expression", open.s, c.e));
+                }
+                Some(X {
+                    e: first.e,
+                    s: open.s,
+                    t: c.e,
+                })
+            }
+            K::Op(Op::Comma) => {
+                if first.paren() {
+                    self.unsure = true;
+                }
+                self.tuple_rest(open, first)
+            }
+            K::Kw(Kw::For | Kw::Async) => {
+                self.comp_clauses()?;
+                let c = self.expect(K::Op(Op::RPar))?;
+                Some(other("generator_expression", open.s, c.e))
+            }
+            _ => None,
+        }
+    }
+
+    fn tuple_rest(&mut self, open: Tok, first: X) -> R<X> {
+        let mut items = vec![first.e];
+        while self.eat(K::Op(Op::Comma)) {
+            if self.at(K::Op(Op::RPar)) {
+                break;
+            }
+            items.push(self.elem(true)?.e);
+        }
+        let c = self.expect(K::Op(Op::RPar))?;
+        Some(mk(ExprKind::Tuple(items), open.s, c.e))
+    }
+
+    fn list_atom(&mut self, open: Tok) -> R<X> {
+        if self.at(K::Op(Op::RSq)) {
+            let c = self.bump();
+            return Some(mk(ExprKind::List(Vec::new()), open.s, c.e));
+        }
+        if self.at(K::Op(Op::LPar)) && self.paren_star_ahead() {
+            return None;
+        }
+        let first = self.elem(true)?;
+        if matches!(self.peek(), K::Kw(Kw::For | Kw::Async)) {
+            if matches!(first.e.kind, ExprKind::Starred(_)) {
+                return None;
+            }
+            self.comp_clauses()?;
+            let c = self.expect(K::Op(Op::RSq))?;
+            return Some(other("list_comprehension", open.s, c.e));
+        }
+        let mut items = vec![first.e];
+        while self.eat(K::Op(Op::Comma)) {
+            if self.at(K::Op(Op::RSq)) {
+                break;
+            }
+            if self.at(K::Op(Op::LPar)) && self.paren_star_ahead() {
+                return None;
+            }
+            items.push(self.elem(true)?.e);
+        }
+        let c = self.expect(K::Op(Op::RSq))?;
+        Some(mk(ExprKind::List(items), open.s, c.e))
+    }
+
+    fn brace_atom(&mut self, open: Tok) -> R<X> {
+        if self.at(K::Op(Op::RBr)) {
+            let c = self.bump();
+            return Some(mk(ExprKind::Dict(Vec::new()), open.s, c.e));
+        }
+        if self.at(K::Op(Op::DStar)) {
+            return self.dict_rest(open, Vec::new(), true);
+        }
+        if self.at(K::Op(Op::LPar)) && self.paren_star_ahead() {
+            return None;
+        }
+        let first = self.elem(true)?;
+        if self.at(K::Op(Op::Colon)) {
+            if matches!(first.e.kind, ExprKind::Starred(_)) {
+                return None;
+            }
+            self.bump();
+            let v = self.expr()?;
+            if matches!(self.peek(), K::Kw(Kw::For | Kw::Async)) {
+                self.comp_clauses()?;
+                let c = self.expect(K::Op(Op::RBr))?;
+                return Some(other("dictionary_comprehension", open.s, c.e));
+            }
+            let mut pairs = vec![(first.e, v.e)];
+            if self.eat(K::Op(Op::Comma)) {
+                return self.dict_rest(open, std::mem::take(&mut pairs), false);
+            }
+            let c = self.expect(K::Op(Op::RBr))?;
+            return Some(mk(ExprKind::Dict(pairs), open.s, c.e));
+        }
+        if matches!(self.peek(), K::Kw(Kw::For | Kw::Async)) {
+            if matches!(first.e.kind, ExprKind::Starred(_)) {
+                return None;
+            }
+            self.comp_clauses()?;
+            let c = self.expect(K::Op(Op::RBr))?;
+            return Some(other("set_comprehension", open.s, c.e));
+        }
+        let mut items = vec![first.e];
+        while self.eat(K::Op(Op::Comma)) {
+            if self.at(K::Op(Op::RBr)) {
+                break;
+            }
+            if self.at(K::Op(Op::LPar)) && self.paren_star_ahead() {
+                return None;
+            }
+            items.push(self.elem(true)?.e);
+        }
+        let c = self.expect(K::Op(Op::RBr))?;
+        Some(mk(ExprKind::Set(items), open.s, c.e))
+    }
+
+    /// Remaining dict items (after a comma, or from the start when `first_splat`).
+    fn dict_rest(&mut self, open: Tok, mut pairs: Vec<(Expr, Expr)>, _first: bool) -> R<X> {
+        let mut splat = false;
+        loop {
+            if self.at(K::Op(Op::RBr)) {
+                break;
+            }
+            if self.eat(K::Op(Op::DStar)) {
+                self.expr()?;
+                splat = true;
+            } else {
+                let k = self.expr()?;
+                self.expect(K::Op(Op::Colon))?;
+                let v = self.expr()?;
+                pairs.push((k.e, v.e));
+            }
+            if !self.eat(K::Op(Op::Comma)) {
+                break;
+            }
+        }
+        let c = self.expect(K::Op(Op::RBr))?;
+        if splat {
+            self.unsure = true;
+            return Some(other("dictionary", open.s, c.e));
+        }
+        Some(mk(ExprKind::Dict(pairs), open.s, c.e))
+    }
+}
+
+/// The fast path: `Some` only when the result is exactly tree-sitter + [`crate::syntax::lower`].
+pub fn parse(src: &str) -> Option<ModuleSyntax> {
+    if src.len() >= (u32::MAX / 2) as usize || src.as_bytes().contains(&0) {
+        return None;
+    }
+    let toks = lex(src)?;
+    let mut p = Parser {
+        src,
+        toks,
+        i: 0,
+        depth: 0,
+        unsure: false,
+        in_type: false,
+    };
+    let mut body = Vec::new();
+    while !p.at(K::Eof) {
+        p.stmt(true, &mut body)?;
+    }
+    Some(ModuleSyntax {
+        body,
+        errors: Vec::new(),
+    })
+}
+
+/// The reference path: tree-sitter + [`crate::syntax::lower`].
+pub fn syntax_via_tree_sitter(text: &str) -> ModuleSyntax {
+    let mut parser = tree_sitter::Parser::new();
+    let lang: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    if parser.set_language(&lang).is_err() {
+        return ModuleSyntax::default();
+    }
+    match parser.parse(text.as_bytes(), None) {
+        Some(tree) => crate::syntax::lower(&tree, text),
+        None => ModuleSyntax::default(),
+    }
+}

@@ -1,0 +1,422 @@
+//! Differential tests: whenever the fast path answers, it must equal tree-sitter + `lower`.
+//! Tests may read the corpus from disk.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use super::{parse, syntax_via_tree_sitter};
+use crate::syntax::ModuleSyntax;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.extension().is_some_and(|e| e == "py") {
+            out.push(p);
+        }
+    }
+}
+
+/// `Err(description)` when the fast path answered differently from tree-sitter.
+fn compare(text: &str) -> Result<Option<ModuleSyntax>, String> {
+    let Some(fast) = parse(text) else {
+        return Ok(None);
+    };
+    let slow = syntax_via_tree_sitter(text);
+    if fast == slow {
+        return Ok(Some(fast));
+    }
+    let mut msg = String::new();
+    if fast.errors != slow.errors {
+        msg.push_str(&format!(
+            "errors: fast {:?} ts {:?}\n",
+            fast.errors, slow.errors
+        ));
+    }
+    let n = fast.body.len().max(slow.body.len());
+    for i in 0..n {
+        let (a, b) = (fast.body.get(i), slow.body.get(i));
+        if a != b {
+            let fa = format!("{a:#?}");
+            let fb = format!("{b:#?}");
+            // first differing line
+            let (la, lb): (Vec<_>, Vec<_>) = (fa.lines().collect(), fb.lines().collect());
+            let j = la
+                .iter()
+                .zip(lb.iter())
+                .position(|(x, y)| x != y)
+                .unwrap_or(la.len().min(lb.len()));
+            let lo = j.saturating_sub(12);
+            msg.push_str(&format!(
+                "statement {i} differs at line {j}\n--- fast:\n{}\n--- tree-sitter:\n{}\n",
+                la[lo..(j + 4).min(la.len())].join("\n"),
+                lb[lo..(j + 4).min(lb.len())].join("\n"),
+            ));
+            break;
+        }
+    }
+    Err(msg)
+}
+
+fn corpus(include_site_packages: bool) -> Vec<PathBuf> {
+    let r = root();
+    let mut files = Vec::new();
+    walk(&r.join("tests/fixtures"), &mut files);
+    walk(&r.join("examples"), &mut files);
+    walk(&r.join("bench/out/p2000"), &mut files);
+    if include_site_packages && let Ok(rd) = std::fs::read_dir(r.join("target/venvs")) {
+        let mut venvs: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        venvs.sort();
+        for v in venvs {
+            let Ok(libs) = std::fs::read_dir(v.join("lib")) else {
+                continue;
+            };
+            for l in libs.flatten() {
+                walk(&l.path().join("site-packages"), &mut files);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn differential_corpus() {
+    let files = corpus(true);
+    let mut total = 0usize;
+    let mut accepted = 0usize;
+    let mut bytes = 0usize;
+    let mut bytes_ok = 0usize;
+    let mut bench = (0usize, 0usize);
+    let mut contrib_models = (0usize, 0usize);
+    let mut contrib_migr = (0usize, 0usize);
+    let mut failures = Vec::new();
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        total += 1;
+        bytes += text.len();
+        let path = f.to_string_lossy();
+        let is_bench = path.contains("bench/out/p2000");
+        if is_bench {
+            bench.0 += 1;
+        }
+        let contrib = path.contains("dj61/") && path.contains("django/contrib/");
+        let is_cm = contrib && path.ends_with("/models.py");
+        let is_cmig = contrib && path.contains("/migrations/0");
+        contrib_models.0 += usize::from(is_cm);
+        contrib_migr.0 += usize::from(is_cmig);
+        match compare(&text) {
+            Ok(Some(_)) => {
+                accepted += 1;
+                bytes_ok += text.len();
+                if is_bench {
+                    bench.1 += 1;
+                }
+                contrib_models.1 += usize::from(is_cm);
+                contrib_migr.1 += usize::from(is_cmig);
+            }
+            Ok(None) => {}
+            Err(m) => failures.push(format!("{}:\n{m}", f.display())),
+        }
+    }
+    eprintln!(
+        "fastparse coverage: {accepted}/{total} files, {bytes_ok}/{bytes} bytes; bench {}/{}; \
+         django contrib (dj61) models.py {}/{}, migrations {}/{}",
+        bench.1, bench.0, contrib_models.1, contrib_models.0, contrib_migr.1, contrib_migr.0
+    );
+    if !failures.is_empty() {
+        for m in failures.iter().take(5) {
+            eprintln!("{m}");
+        }
+        panic!("{} mismatches", failures.len());
+    }
+}
+
+/// Lists bench files the fast path declines (diagnostics for coverage work).
+#[test]
+#[ignore]
+fn list_declined() {
+    for f in corpus(std::env::var_os("ALL").is_some()) {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        if parse(&text).is_none() {
+            println!("{}", f.display());
+        }
+    }
+}
+
+fn check_snippet(src: &str, must_accept: bool) {
+    match compare(src) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            if src.len() < 400 {
+                eprintln!("declined: {src:?}");
+            }
+            assert!(!must_accept, "declined:\n{src}")
+        }
+        Err(m) => panic!("mismatch for:\n{src}\n{m}"),
+    }
+}
+
+#[test]
+fn tricky_snippets() {
+    let accept = [
+        "",
+        "\n\n",
+        "# only a comment\n",
+        "x = 1",
+        "x = 1\n",
+        "\u{feff}x = 1\n",
+        "x = 1\r\ny = 'a'\r\n",
+        "class A:\r\n    x = 1  # c\r\n    # trailing\r\ny = 2\r\n",
+        "a = 'x' \"y\" '''z''' \"\"\"w\"\"\"\n",
+        "a = r'\\d' R'\\n' b'x' B'y' rb'\\x' Br'z' u'u' U'v' f'f' F'{{x}}' rf'{{' fR'a'\n",
+        "a = 'a\\tb\\n\\\\\\'\\\"\\0\\x41\\u00e9\\U0001F600\\d\\a\\012\\08'\n",
+        "a = 'line\\\ncont'\n",
+        "a = '''multi\nline \\\n string'''\n",
+        "a = 'héllo wörld ✓'  # ünïcode comment\n",
+        "a = f'{x}' 'b'\nb = f'{x!r:>{w}}' \nc = f'{a[1:2]}{b.c(d)}{e=}'\n",
+        "a = b'x' b'y'\n",
+        "x = (1)\ny = ((a.b))\nz = (\n  # c\n  1)\n",
+        "x = ('a'  # c\n     'b')\n",
+        "x = [\n    1,  # one\n    2,\n    # end\n]\n",
+        "x = {'a': 1, **b}\ny = {}\nz = {1, 2}\nw = {a: b for a, b in c}\n",
+        "x = [a for a in b if a]\ny = (a for a in b)\nz = {a for a in b}\n",
+        "f(*args, **kw)\nf(a, b=1, *c, d=2, **e)\nf(x for x in y)\n",
+        "x = a if b else c\ny = not a\nz = a and b or c\nw = a < b <= c\nv = a is not b\nu = a not in b\n",
+        "x = -1\ny = +2\nz = ~3\nw = -a ** 2\nv = a & b ^ c | d << 1 >> 2\nu = a + b * c / d // e % f @ g\n",
+        "x = a[1]\ny = a[1:2]\nz = a[::2]\nw = a[1, 2]\nv = a.b.c\nu = f().b\nt = a[0].b\n",
+        "x = lambda: 0\ny = lambda a, *b, c=1, **d: a\n",
+        "x = 0x1F + 0o17 + 0b101 + 1_000 + 10**40 + 1j + 1.5 + .5 + 1e10 + 1.5e-3j + 00\n",
+        "x = 99999999999999999999999999999999999999999999\n",
+        "a = b = c = 3\na.b = 1\na[1] = 2\na, b = 1, 2\n(a, b) = c\n[a, *b] = c\na, = c\nx = 1,\n",
+        "x: int = 1\ny: 'str'\nself.z: int = 2\nw += 1\nw.v -= 2\nx[0] **= 2\n",
+        "import a\nimport a.b as c, d\nfrom . import x\nfrom ..a.b import (c as d, e,)\nfrom x import *\nfrom __future__ import annotations\n",
+        "@dec\n@dec.b(1, k=2)\nclass A(B, metaclass=M):\n    '''doc'''\n    x = 1\n\n    @property\n    def f(self) -> int:\n        return 1\n\n    class Meta:\n        pass\n",
+        "class A: pass\nclass B(): x = 1; y = 2\nclass C(\n    B,  # base\n    **kw,\n):\n    pass\n",
+        "def f(a, b=1, /, *args, c: int = 2, d, **kw):\n    x = [i for i in a]\n    for i in range(3):\n        if i:\n            continue\n        else:\n            break\n    while True:\n        pass\n    with open(f) as fh, g:\n        yield fh\n    try:\n        pass\n    except (A, B) as e:\n        raise X from e\n    except:\n        raise\n    else:\n        pass\n    finally:\n        del x\n    global g\n    return a, b\n",
+        "async def f():\n    await x\n    async for a in b:\n        pass\n    async with c as d:\n        pass\n    return [x async for x in y]\n",
+        "if a:\n    x = 1\nelif b:\n    x = 2\nelif c:\n    pass\nelse:\n    x = 3\n",
+        "try:\n    import x\nexcept ImportError:\n    x = None\nelse:\n    y = 1\nfinally:\n    z = 2\n",
+        "if x:  # c\n    # c2\n    a = 1\n    # c3\n        # deeper\n# out\nb = 2\n",
+        "def f():\n    pass\n    # in\n\n\n# out\n",
+        "def f():\n    x = 1  # trailing",
+        "class A:\n    def f(self):\n        return 1\n    # back to class level\n\n    x = 2\n",
+        "x = (yield)\n",
+        "def g():\n    x = yield\n    y = yield a, b\n    z = yield from c\n    (yield)\n",
+        "x = [*a, *b]\ny = (*a, b)\nz = {*a}\n",
+        "x = print\nprint('a')\ntype.x = 1\nmatch = 2\n",
+        "x = a.b(c)(d)[e].f\n",
+        "x = \\\n    1\nif a and \\\n   b:\n    pass\n",
+        "def f():\n\tif x:\n\t\treturn 1\n",
+        "x = f'{a}' f'{b}'\ny = f'{\"a\" if x else \"b\"}'\n",
+        "x = ...\ny = a[...]\n",
+        "x = (a := 1)\nif (n := len(a)) > 10:\n    pass\n",
+        "x = {'a': [1, {'b': (2, 3)}], 'c': None, 'd': True, 'e': False}\n",
+        "class A(models.Model):\n    name = models.CharField(max_length=10, choices=[('a', 'A')], default=lambda: 1)\n",
+        "x = not not a\ny = - - 1\n",
+        "a; b; c\nx = 1;\n",
+    ];
+    for s in accept {
+        check_snippet(s, false);
+    }
+    // the plain ones must be accepted
+    for s in [
+        "",
+        "x = 1",
+        "\u{feff}x = 1\n",
+        "x = 1\r\ny = 'a'\r\n",
+        "class A:\r\n    x = 1  # c\r\n    # trailing\r\ny = 2\r\n",
+        "a = 'héllo wörld ✓'  # ünïcode comment\n",
+        "@dec\n@dec.b(1, k=2)\nclass A(B, metaclass=M):\n    '''doc'''\n    x = 1\n\n    @property\n    def f(self) -> int:\n        return 1\n\n    class Meta:\n        pass\n",
+        "if a:\n    x = 1\nelif b:\n    x = 2\nelif c:\n    pass\nelse:\n    x = 3\n",
+        "try:\n    import x\nexcept ImportError:\n    x = None\nelse:\n    y = 1\nfinally:\n    z = 2\n",
+        "f(*args, **kw)\nf(a, b=1, *c, d=2, **e)\nf(x for x in y)\n",
+    ] {
+        check_snippet(s, true);
+    }
+}
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    for n in [10, 40, 100, 1000, 5000] {
+        let s = format!("x = {}1{}\n", "[".repeat(n), "]".repeat(n));
+        check_snippet(&s, false);
+        let s = format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n));
+        check_snippet(&s, false);
+        let s = format!("x = {}1\n", "-".repeat(n));
+        check_snippet(&s, false);
+        let s = format!("x = 1{}\n", " + 1".repeat(n));
+        check_snippet(&s, false);
+        let s = format!("x = a{}\n", ".b".repeat(n));
+        check_snippet(&s, false);
+        let mut s = String::new();
+        for i in 0..n.min(300) {
+            s.push_str(&" ".repeat(i));
+            s.push_str("if x:\n");
+        }
+        s.push_str(&" ".repeat(n.min(300)));
+        s.push_str("pass\n");
+        check_snippet(&s, false);
+    }
+}
+
+#[test]
+fn rejects_broken_input() {
+    for s in [
+        "class A(:\n    pass\n",
+        "x = (1\n",
+        "def f():\nreturn 1\n",
+        "x = 1\n    y = 2\n",
+        "if x:\n    a = 1\n  b = 2\n",
+        "x = 'unterminated\n",
+        "x = 1 +\n",
+        "def f():\n    x = 1\n# c\n    y = 2\n",
+    ] {
+        match compare(s) {
+            Ok(Some(ms)) => panic!("accepted broken input {s:?}: {ms:?}"),
+            Ok(None) => {}
+            Err(m) => panic!("mismatch for {s:?}: {m}"),
+        }
+    }
+}
+
+/// Deterministic mutations of corpus files: `Some` must still mean equal, and nothing panics.
+#[test]
+fn fuzz_mutations() {
+    let mut files = corpus(false);
+    files.retain(|f| {
+        !f.to_string_lossy().contains("migrations") || f.ends_with("0002_auto_20250101_0002.py")
+    });
+    files.truncate(400);
+    fuzz(&files, 6, 0x9E37_79B9_7F4A_7C15);
+}
+
+/// A longer fuzz run over every corpus file, site-packages included (`--release --ignored`).
+#[test]
+#[ignore]
+fn fuzz_mutations_long() {
+    let files = corpus(true);
+    fuzz(&files, 4, 0x1234_5678_9ABC_DEF1);
+}
+
+fn fuzz(files: &[PathBuf], per_file: usize, seed: u64) {
+    let mut seed = seed;
+    let mut rnd = move |n: usize| -> usize {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % (n.max(1) as u64)) as usize
+    };
+    let inserts: &[&str] = &[
+        "(", ")", "[", "]", "{", "}", ":", "\"", "'", "#", "\n", " ", "  ", "\t", "\\", "\\\n",
+        ",", "=", "f", "r", "b", "\"\"\"", "x", "1", ".", "*", "@", "if ", "else", "\r\n", "    ",
+        "é",
+    ];
+    let mut checked = 0;
+    let mut accepted = 0;
+    let mut failures = Vec::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        if text.len() > 40_000 {
+            continue;
+        }
+        for _ in 0..per_file {
+            let mut t = text.clone();
+            for _ in 0..1 + rnd(3) {
+                let mut pos = rnd(t.len() + 1);
+                while !t.is_char_boundary(pos) {
+                    pos -= 1;
+                }
+                match rnd(5) {
+                    0 => {
+                        let mut end = pos + 1;
+                        while end <= t.len() && !t.is_char_boundary(end) {
+                            end += 1;
+                        }
+                        if end <= t.len() {
+                            t.replace_range(pos..end, "");
+                        }
+                    }
+                    1 | 2 => t.insert_str(pos, inserts[rnd(inserts.len())]),
+                    3 => {
+                        // delete the line containing pos
+                        let ls = t[..pos].rfind('\n').map(|i| i + 1).unwrap_or(0);
+                        let le = t[pos..].find('\n').map(|i| pos + i + 1).unwrap_or(t.len());
+                        t.replace_range(ls..le, "");
+                    }
+                    _ => {
+                        // duplicate the line containing pos
+                        let ls = t[..pos].rfind('\n').map(|i| i + 1).unwrap_or(0);
+                        let le = t[pos..].find('\n').map(|i| pos + i + 1).unwrap_or(t.len());
+                        let line = t[ls..le].to_string();
+                        t.insert_str(ls, &line);
+                    }
+                }
+            }
+            checked += 1;
+            match compare(&t) {
+                Ok(Some(_)) => accepted += 1,
+                Ok(None) => {}
+                Err(m) => failures.push(format!("{} (mutated):\n{m}\n--- text:\n{t}", f.display())),
+            }
+        }
+    }
+    eprintln!("fuzz: {accepted}/{checked} mutated files accepted");
+    if !failures.is_empty() {
+        for m in &failures {
+            let head: Vec<_> = m.lines().take(2).collect();
+            eprintln!("MISMATCH {}", head.join(" | "));
+        }
+        for m in failures.iter().take(3) {
+            eprintln!("{}", &m[..m.len().min(6000)]);
+        }
+        panic!("{} mismatches", failures.len());
+    }
+}
+
+/// Speed comparison on the bench project (run with `--release --ignored`).
+#[test]
+#[ignore]
+fn speed_vs_tree_sitter() {
+    let texts: Vec<String> = corpus(false)
+        .iter()
+        .filter(|f| f.to_string_lossy().contains("bench/out/p2000"))
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .collect();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    for round in 0..3 {
+        let t0 = std::time::Instant::now();
+        let mut n = 0;
+        for t in &texts {
+            n += syntax_via_tree_sitter(t).body.len();
+        }
+        let ts = t0.elapsed();
+        let t1 = std::time::Instant::now();
+        let mut m = 0;
+        for t in &texts {
+            m += parse(t).map(|ms| ms.body.len()).unwrap_or(0);
+        }
+        let fp = t1.elapsed();
+        eprintln!(
+            "round {round}: {} files, {bytes} bytes: tree-sitter+lower {ts:?}, fastparse {fp:?} ({:.1}x) [{n} {m}]",
+            texts.len(),
+            ts.as_secs_f64() / fp.as_secs_f64().max(1e-9)
+        );
+    }
+}
