@@ -12,7 +12,9 @@
 //! includes trailing comment lines indented at least as deep as the block.
 
 use crate::span::Span;
-use crate::syntax::{ClassDef, Expr, ExprKind, FunctionDef, Keyword, ModuleSyntax, Stmt, Target};
+use crate::syntax::{
+    ClassDef, Expr, ExprKind, FunctionDef, Keyword, ModuleSyntax, Stmt, Target, unescape,
+};
 
 #[cfg(test)]
 mod tests;
@@ -980,34 +982,6 @@ fn raw_value(body: &str, qc: u8, triple: bool, fmt: bool) -> R<ExprKind> {
         out.push_str(body.get(seg..)?);
     }
     Some(ExprKind::Str(out))
-}
-
-/// Same as `syntax::unescape`.
-fn unescape(esc: &str) -> String {
-    match esc {
-        "\\n" => "\n".into(),
-        "\\t" => "\t".into(),
-        "\\r" => "\r".into(),
-        "\\\\" => "\\".into(),
-        "\\'" => "'".into(),
-        "\\\"" => "\"".into(),
-        "\\0" => "\0".into(),
-        _ => {
-            if let Some(hex) = esc
-                .strip_prefix("\\x")
-                .or_else(|| esc.strip_prefix("\\u"))
-                .or_else(|| esc.strip_prefix("\\U"))
-                && let Ok(code) = u32::from_str_radix(hex, 16)
-                && let Some(c) = char::from_u32(code)
-            {
-                return c.to_string();
-            }
-            if esc.starts_with("\\\n") || esc.starts_with("\\\r") {
-                return String::new();
-            }
-            esc.to_string()
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2709,17 +2683,30 @@ impl<'a> Parser<'a> {
             return None;
         }
         let first = self.elem(true)?;
+        self.display_rest(open, first, Op::RSq, "list_comprehension", ExprKind::List)
+    }
+
+    /// A list or set display after its first element: a comprehension (lowered to
+    /// `Other(comprehension)`, tree-sitter's node kind) or the remaining elements up to `close`.
+    fn display_rest(
+        &mut self,
+        open: Tok,
+        first: X,
+        close: Op,
+        comprehension: &str,
+        make: fn(Vec<Expr>) -> ExprKind,
+    ) -> R<X> {
         if matches!(self.peek(), K::Kw(Kw::For | Kw::Async)) {
             if matches!(first.e.kind, ExprKind::Starred(_)) {
                 return None;
             }
             self.comp_clauses()?;
-            let c = self.expect(K::Op(Op::RSq))?;
-            return Some(other("list_comprehension", open.s, c.e));
+            let c = self.expect(K::Op(close))?;
+            return Some(other(comprehension, open.s, c.e));
         }
         let mut items = vec![first.e];
         while self.eat(K::Op(Op::Comma)) {
-            if self.at(K::Op(Op::RSq)) {
+            if self.at(K::Op(close)) {
                 break;
             }
             if self.at(K::Op(Op::LPar)) && self.paren_star_ahead() {
@@ -2727,8 +2714,8 @@ impl<'a> Parser<'a> {
             }
             items.push(self.elem(true)?.e);
         }
-        let c = self.expect(K::Op(Op::RSq))?;
-        Some(mk(ExprKind::List(items), open.s, c.e))
+        let c = self.expect(K::Op(close))?;
+        Some(mk(make(items), open.s, c.e))
     }
 
     fn brace_atom(&mut self, open: Tok) -> R<X> {
@@ -2761,26 +2748,7 @@ impl<'a> Parser<'a> {
             let c = self.expect(K::Op(Op::RBr))?;
             return Some(mk(ExprKind::Dict(pairs), open.s, c.e));
         }
-        if matches!(self.peek(), K::Kw(Kw::For | Kw::Async)) {
-            if matches!(first.e.kind, ExprKind::Starred(_)) {
-                return None;
-            }
-            self.comp_clauses()?;
-            let c = self.expect(K::Op(Op::RBr))?;
-            return Some(other("set_comprehension", open.s, c.e));
-        }
-        let mut items = vec![first.e];
-        while self.eat(K::Op(Op::Comma)) {
-            if self.at(K::Op(Op::RBr)) {
-                break;
-            }
-            if self.at(K::Op(Op::LPar)) && self.paren_star_ahead() {
-                return None;
-            }
-            items.push(self.elem(true)?.e);
-        }
-        let c = self.expect(K::Op(Op::RBr))?;
-        Some(mk(ExprKind::Set(items), open.s, c.e))
+        self.display_rest(open, first, Op::RBr, "set_comprehension", ExprKind::Set)
     }
 
     /// Remaining dict items (after a comma, or from the start when `first_splat`).

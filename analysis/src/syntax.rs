@@ -962,7 +962,7 @@ impl<'a> Lower<'a> {
     }
 }
 
-fn unescape(esc: &str) -> String {
+pub(crate) fn unescape(esc: &str) -> String {
     match esc {
         "\\n" => "\n".into(),
         "\\t" => "\t".into(),

@@ -144,20 +144,6 @@ fn differential_corpus() {
     }
 }
 
-/// Lists bench files the fast path declines (diagnostics for coverage work).
-#[test]
-#[ignore]
-fn list_declined() {
-    for f in corpus(std::env::var_os("ALL").is_some()) {
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            continue;
-        };
-        if parse(&text).is_none() {
-            println!("{}", f.display());
-        }
-    }
-}
-
 fn check_snippet(src: &str, must_accept: bool) {
     match compare(src) {
         Ok(Some(_)) => {}
@@ -297,20 +283,18 @@ fn rejects_broken_input() {
 /// Deterministic mutations of corpus files: `Some` must still mean equal, and nothing panics.
 #[test]
 fn fuzz_mutations() {
+    // FASTPARSE_FUZZ_LONG=1: every corpus file, site-packages included (run it with --release;
+    // about 70,000 mutations).
+    if std::env::var_os("FASTPARSE_FUZZ_LONG").is_some() {
+        fuzz(&corpus(true), 4, 0x1234_5678_9ABC_DEF1);
+        return;
+    }
     let mut files = corpus(false);
     files.retain(|f| {
         !f.to_string_lossy().contains("migrations") || f.ends_with("0002_auto_20250101_0002.py")
     });
     files.truncate(400);
     fuzz(&files, 6, 0x9E37_79B9_7F4A_7C15);
-}
-
-/// A longer fuzz run over every corpus file, site-packages included (`--release --ignored`).
-#[test]
-#[ignore]
-fn fuzz_mutations_long() {
-    let files = corpus(true);
-    fuzz(&files, 4, 0x1234_5678_9ABC_DEF1);
 }
 
 fn fuzz(files: &[PathBuf], per_file: usize, seed: u64) {
@@ -387,36 +371,5 @@ fn fuzz(files: &[PathBuf], per_file: usize, seed: u64) {
             eprintln!("{}", &m[..m.len().min(6000)]);
         }
         panic!("{} mismatches", failures.len());
-    }
-}
-
-/// Speed comparison on the bench project (run with `--release --ignored`).
-#[test]
-#[ignore]
-fn speed_vs_tree_sitter() {
-    let texts: Vec<String> = corpus(false)
-        .iter()
-        .filter(|f| f.to_string_lossy().contains("bench/out/p2000"))
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .collect();
-    let bytes: usize = texts.iter().map(String::len).sum();
-    for round in 0..3 {
-        let t0 = std::time::Instant::now();
-        let mut n = 0;
-        for t in &texts {
-            n += syntax_via_tree_sitter(t).body.len();
-        }
-        let ts = t0.elapsed();
-        let t1 = std::time::Instant::now();
-        let mut m = 0;
-        for t in &texts {
-            m += parse(t).map(|ms| ms.body.len()).unwrap_or(0);
-        }
-        let fp = t1.elapsed();
-        eprintln!(
-            "round {round}: {} files, {bytes} bytes: tree-sitter+lower {ts:?}, fastparse {fp:?} ({:.1}x) [{n} {m}]",
-            texts.len(),
-            ts.as_secs_f64() / fp.as_secs_f64().max(1e-9)
-        );
     }
 }

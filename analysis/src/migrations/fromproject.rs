@@ -207,14 +207,7 @@ impl FromProject<'_, '_> {
         let Some(c) = self.resolver.class_def(id) else {
             return false;
         };
-        let redefines = c.body.iter().any(|s| match s {
-            Stmt::Function(f) => f.name == "as_manager",
-            Stmt::Assign { targets, .. } => targets
-                .iter()
-                .any(|t| !matches!(t, Target::Name(n, _) if n != "as_manager")),
-            Stmt::Opaque { .. } | Stmt::If { .. } | Stmt::Try { .. } => true,
-            _ => false,
-        });
+        let redefines = may_define_as_manager(c);
         if redefines || !c.keywords.is_empty() {
             return false;
         }
@@ -253,14 +246,7 @@ impl FromProject<'_, '_> {
         let Some(c) = self.resolver.class_def(id) else {
             return false;
         };
-        let redefines = c.body.iter().any(|s| match s {
-            Stmt::Function(f) => f.name == "as_manager",
-            Stmt::Assign { targets, .. } => targets
-                .iter()
-                .any(|t| !matches!(t, Target::Name(n, _) if n != "as_manager")),
-            Stmt::Opaque { .. } | Stmt::If { .. } | Stmt::Try { .. } => true,
-            _ => false,
-        });
+        let redefines = may_define_as_manager(c);
         !redefines
             && c.keywords.is_empty()
             && c.bases
@@ -1260,4 +1246,17 @@ pub fn concrete_model_states(
         }
     }
     (states, skipped)
+}
+
+/// The class body defines or may define `as_manager` (a method, an assignment djsa cannot name,
+/// or code it does not follow).
+fn may_define_as_manager(c: &crate::syntax::ClassDef) -> bool {
+    c.body.iter().any(|s| match s {
+        Stmt::Function(f) => f.name == "as_manager",
+        Stmt::Assign { targets, .. } => targets
+            .iter()
+            .any(|t| !matches!(t, Target::Name(n, _) if n != "as_manager")),
+        Stmt::Opaque { .. } | Stmt::If { .. } | Stmt::Try { .. } => true,
+        _ => false,
+    })
 }
