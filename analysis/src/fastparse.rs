@@ -2038,28 +2038,23 @@ impl<'a> Parser<'a> {
     }
 
     fn or_test(&mut self) -> R<X> {
-        let x = self.and_test()?;
-        if !self.at(K::Kw(Kw::Or)) {
-            return Some(x);
-        }
-        let s = x.s;
-        let mut t = x.t;
-        while self.eat(K::Kw(Kw::Or)) {
-            t = self.and_test()?.t;
-        }
-        self.unsure = true;
-        Some(other("boolean_operator", s, t))
+        self.boolean_chain(Kw::Or, Self::and_test)
     }
 
     fn and_test(&mut self) -> R<X> {
-        let x = self.not_test()?;
-        if !self.at(K::Kw(Kw::And)) {
+        self.boolean_chain(Kw::And, Self::not_test)
+    }
+
+    /// `a or b or ...` / `a and b and ...`: one `boolean_operator` node over the whole chain.
+    fn boolean_chain(&mut self, op: Kw, operand: fn(&mut Self) -> R<X>) -> R<X> {
+        let x = operand(self)?;
+        if !self.at(K::Kw(op)) {
             return Some(x);
         }
         let s = x.s;
         let mut t = x.t;
-        while self.eat(K::Kw(Kw::And)) {
-            t = self.not_test()?.t;
+        while self.eat(K::Kw(op)) {
+            t = operand(self)?.t;
         }
         self.unsure = true;
         Some(other("boolean_operator", s, t))

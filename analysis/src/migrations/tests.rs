@@ -530,6 +530,24 @@ fn getattr_of_a_set_setting_takes_its_value_and_runs_the_if_branch() {
     assert!(book.option("unique_together").is_some());
 }
 
+/// Why app `shop` is not compared, with `m` as its second migration.
+fn skipped_with_migration(db: &RootDatabase, m: &str) -> String {
+    let p = shop_with(
+        db,
+        SETTINGS,
+        BOOK_UNIQUE,
+        &[(
+            "shop/migrations/0002_unique.py",
+            "shop.migrations.0002_unique",
+            m,
+        )],
+    );
+    migration_analysis(db, p)
+        .skipped_reason("shop")
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[test]
 fn getattr_bails_out_when_the_setting_may_be_set_elsewhere() {
     // A star import of a module djsa does not have: SHOP_UNIQUE may come from it.
@@ -543,18 +561,7 @@ fn getattr_bails_out_when_the_setting_may_be_set_elsewhere() {
     // A Django setting missing from the project has Django's default, not getattr's.
     let db = RootDatabase::default();
     let m = GETATTR_MIGRATION.replace("SHOP_UNIQUE", "USE_TZ");
-    let p = shop_with(
-        &db,
-        SETTINGS,
-        BOOK_UNIQUE,
-        &[(
-            "shop/migrations/0002_unique.py",
-            "shop.migrations.0002_unique",
-            &m,
-        )],
-    );
-    let ma = migration_analysis(&db, p);
-    let why = ma.skipped_reason("shop").unwrap_or_default();
+    let why = skipped_with_migration(&db, &m);
     assert!(why.contains("USE_TZ is not known statically"), "{why}");
 
     // A container setting: the evaluator does not keep tuples apart from lists.
@@ -568,18 +575,7 @@ fn getattr_bails_out_when_the_setting_may_be_set_elsewhere() {
     // A condition djsa cannot judge still stops the reading.
     let db = RootDatabase::default();
     let m = GETATTR_MIGRATION.replace("if not UNIQUE:", "if settings.SHOP_FLAG():");
-    let p = shop_with(
-        &db,
-        SETTINGS,
-        BOOK_UNIQUE,
-        &[(
-            "shop/migrations/0002_unique.py",
-            "shop.migrations.0002_unique",
-            &m,
-        )],
-    );
-    let ma = migration_analysis(&db, p);
-    let why = ma.skipped_reason("shop").unwrap_or_default();
+    let why = skipped_with_migration(&db, &m);
     assert!(why.contains("conditional code"), "{why}");
 }
 
