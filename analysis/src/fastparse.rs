@@ -6,6 +6,9 @@
 //! syntax errors, unusual whitespace, `for`/`while`/`with`/`match` at a lowered level, soft keywords
 //! at statement start, `\N{...}` escapes, odd string prefixes, ... The caller then falls back to
 //! tree-sitter. Function bodies are not lowered but are fully validated, so that "no errors" holds.
+//! There (and in loops), constructs that tree-sitter reads in more than one error-free way are
+//! accepted, since only their extent matters: `*call()` / `**call()` operands, starred elements in
+//! assignment values, `(*a, b)` tuples as arguments, `with (a as b, c):` item groups.
 //!
 //! Spans follow tree-sitter's nodes: statement spans end at their last token; a block ends at the
 //! zero-width DEDENT/NEWLINE token that closes it, which (as in tree-sitter's external scanner)
@@ -1021,13 +1024,15 @@ fn other(kind: &str, s: u32, t: u32) -> X {
 }
 
 /// `*x` where tree-sitter's two readings (`list_splat` of an expression, or the
-/// `list_splat_pattern` primary that a call/operator may then wrap) give the same tree.
-fn star_operand_ok(x: &X) -> bool {
-    !x.paren()
-        && matches!(
-            x.e.kind,
-            ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. }
-        )
+/// `list_splat_pattern` primary that a call/operator may then wrap) give the same tree. Outside
+/// lowered statements either reading will do (both are error-free), so any operand is fine.
+fn star_operand_ok(x: &X, lowering: bool) -> bool {
+    !lowering
+        || !x.paren()
+            && matches!(
+                x.e.kind,
+                ExprKind::Name(_) | ExprKind::Attribute { .. } | ExprKind::Subscript { .. }
+            )
 }
 
 const MAX_NEST: u32 = 60;
@@ -1041,6 +1046,10 @@ struct Parser<'a> {
     unsure: bool,
     /// Inside an annotation.
     in_type: bool,
+    /// The current statement is lowered (module level, class bodies, `if`/`try` blocks there).
+    /// Elsewhere (function bodies, loops) only "no syntax error" matters, so constructs whose
+    /// tree-sitter reading is ambiguous but always error-free are accepted.
+    lowering: bool,
 }
 
 /// Binary operators with tree-sitter's precedences.
@@ -1126,6 +1135,7 @@ impl<'a> Parser<'a> {
     // ---------------------------------------------------------------- statements
 
     fn stmt(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<()> {
+        self.lowering = lowered;
         match self.peek() {
             K::Kw(Kw::If) => self.if_stmt(lowered, out),
             K::Kw(Kw::Try) => self.try_stmt(lowered, out),
@@ -1155,6 +1165,7 @@ impl<'a> Parser<'a> {
     /// A block after `:`; returns the end of the block node.
     fn suite(&mut self, lowered: bool, out: &mut Vec<Stmt>) -> R<u32> {
         self.enter()?;
+        let saved = self.lowering;
         let end = if self.eat(K::Newline) {
             self.expect(K::Indent)?;
             loop {
@@ -1164,8 +1175,10 @@ impl<'a> Parser<'a> {
                 self.stmt(lowered, out)?;
             }
         } else {
+            self.lowering = lowered;
             self.simple_stmts(lowered, out)?
         };
+        self.lowering = saved;
         self.leave();
         Some(end)
     }
@@ -1198,7 +1211,7 @@ impl<'a> Parser<'a> {
             K::Kw(Kw::Return) => {
                 self.bump();
                 if !self.at_stmt_end() {
-                    self.exprlist(false)?;
+                    self.exprlist(true)?;
                 }
             }
             K::Kw(Kw::Raise) => {
@@ -1327,8 +1340,10 @@ impl<'a> Parser<'a> {
                 let t = self.tok_text(self.tok());
                 if matches!(t, "print" | "exec" | "match" | "type") {
                     let ok = match self.peek2() {
-                        K::Op(Op::Assign | Op::Dot | Op::AugAssign) => true,
-                        K::Op(Op::LPar) => t == "print",
+                        K::Op(Op::Assign | Op::Dot | Op::AugAssign | Op::Colon) => true,
+                        // `exec(...)`, `type(...)`, `match(...)` calls; with a `=` or `:` on the
+                        // line they may be a type alias or a match statement
+                        K::Op(Op::LPar) => t == "print" || self.plain_expression_line(),
                         _ => false,
                     };
                     if !ok {
@@ -1340,6 +1355,24 @@ impl<'a> Parser<'a> {
             _ => self.expr_stmt(lowered, out)?,
         }
         Some(())
+    }
+
+    /// No `=`, augmented assignment, `:` or `:=` outside brackets before the end of the statement.
+    fn plain_expression_line(&self) -> bool {
+        let mut depth = 0u32;
+        for t in &self.toks[self.i..] {
+            match t.k {
+                K::Op(Op::LPar | Op::LSq | Op::LBr) => depth += 1,
+                K::Op(Op::RPar | Op::RSq | Op::RBr) => depth = depth.saturating_sub(1),
+                K::Op(Op::Assign | Op::AugAssign | Op::Colon | Op::Walrus) if depth == 0 => {
+                    return false;
+                }
+                K::Newline | K::Eof | K::Op(Op::Semi) if depth == 0 => return true,
+                K::Newline | K::Eof => return false,
+                _ => {}
+            }
+        }
+        false
     }
 
     /// `a.b.c` in imports; returns its extent.
@@ -1389,7 +1422,7 @@ impl<'a> Parser<'a> {
                         unsure = self.unsure;
                         continue;
                     }
-                    if star {
+                    if star && lowered {
                         return None;
                     }
                     break rhs;
@@ -1421,7 +1454,7 @@ impl<'a> Parser<'a> {
                         self.yield_expr()?
                     } else {
                         let (v, _, star) = self.exprlist(true)?;
-                        if star {
+                        if star && lowered {
                             return None;
                         }
                         v
@@ -1466,7 +1499,7 @@ impl<'a> Parser<'a> {
                     self.yield_expr()?
                 } else {
                     let (v, _, star) = self.exprlist(true)?;
-                    if star {
+                    if star && lowered {
                         return None;
                     }
                     v
@@ -1485,7 +1518,7 @@ impl<'a> Parser<'a> {
                 }
             }
             _ => {
-                if star {
+                if star && lowered {
                     return None;
                 }
                 if lowered {
@@ -1890,25 +1923,59 @@ impl<'a> Parser<'a> {
 
     fn with_stmt(&mut self) -> R<()> {
         self.bump();
-        if self.at(K::Op(Op::LPar)) {
-            // `with (a as b, c):` vs `with (a, b) as c:` etc.: only the unambiguous plain form.
-            return None;
-        }
-        loop {
-            self.expr()?;
-            if self.eat(K::Kw(Kw::As)) {
-                self.unsure = false;
-                let t = self.expr()?;
-                self.check_pattern(&t, self.unsure)?;
+        if self.at(K::Op(Op::LPar)) && self.parenthesized_with_items() {
+            // `with (a as b, c,):` (when `)` is followed by `:`; `with (a, b) as c:` and
+            // `with (a).b():` are plain items starting with a parenthesized expression)
+            self.bump();
+            loop {
+                self.with_item()?;
+                if !self.eat(K::Op(Op::Comma)) || self.at(K::Op(Op::RPar)) {
+                    break;
+                }
             }
-            if !self.eat(K::Op(Op::Comma)) {
-                break;
+            self.expect(K::Op(Op::RPar))?;
+        } else {
+            loop {
+                self.with_item()?;
+                if !self.eat(K::Op(Op::Comma)) {
+                    break;
+                }
             }
         }
         self.expect(K::Op(Op::Colon))?;
         let mut sink = Vec::new();
         self.suite(false, &mut sink)?;
         Some(())
+    }
+
+    /// `expr [as target]` of a `with`.
+    fn with_item(&mut self) -> R<()> {
+        self.expr()?;
+        if self.eat(K::Kw(Kw::As)) {
+            self.unsure = false;
+            let t = self.expr()?;
+            self.check_pattern(&t, self.unsure)?;
+        }
+        Some(())
+    }
+
+    /// At `(` after `with`: whether its matching `)` is directly followed by `:`.
+    fn parenthesized_with_items(&self) -> bool {
+        let mut depth = 0u32;
+        for (j, t) in self.toks.iter().enumerate().skip(self.i) {
+            match t.k {
+                K::Op(Op::LPar | Op::LSq | Op::LBr) => depth += 1,
+                K::Op(Op::RPar | Op::RSq | Op::RBr) => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return self.toks.get(j + 1).map(|t| t.k) == Some(K::Op(Op::Colon));
+                    }
+                }
+                K::Newline | K::Eof => return false,
+                _ => {}
+            }
+        }
+        false
     }
 
     // ---------------------------------------------------------------- expressions
@@ -1975,7 +2042,7 @@ impl<'a> Parser<'a> {
                 return None;
             }
             let x = self.expr()?;
-            if !star_operand_ok(&x) {
+            if !star_operand_ok(&x, self.lowering) {
                 return None;
             }
             let t = x.t;
@@ -1993,10 +2060,8 @@ impl<'a> Parser<'a> {
         if self.eat(K::Kw(Kw::From)) {
             self.expr()?;
         } else if !self.at_exprlist_end() {
-            let (_, _, star) = self.exprlist(false)?;
-            if star {
-                return None;
-            }
+            // (lowered as a whole: a starred element may stand anywhere but alone)
+            self.exprlist(true)?;
         }
         Some(other("yield", s, self.prev_end()))
     }
@@ -2292,12 +2357,12 @@ impl<'a> Parser<'a> {
                     if self.tok().cmt {
                         return None;
                     }
-                    if self.at(K::Op(Op::LPar)) {
+                    if self.lowering && self.at(K::Op(Op::LPar)) {
                         // could be a parenthesized_list_splat
                         return None;
                     }
                     let x = self.expr()?;
-                    if !star_operand_ok(&x) {
+                    if !star_operand_ok(&x, self.lowering) {
                         return None;
                     }
                     has_splat = true;
@@ -2309,7 +2374,7 @@ impl<'a> Parser<'a> {
                 K::Op(Op::DStar) => {
                     let s = self.bump().s;
                     let x = self.expr()?;
-                    if !star_operand_ok(&x) {
+                    if !star_operand_ok(&x, self.lowering) {
                         return None;
                     }
                     has_splat = true;
@@ -2350,9 +2415,10 @@ impl<'a> Parser<'a> {
         Some((args, kwargs, has_splat, false))
     }
 
-    /// `(*x)` ahead: tree-sitter's parenthesized_list_splat.
+    /// `(*x)` ahead in a lowered statement: maybe tree-sitter's parenthesized_list_splat (elsewhere
+    /// `(*x, y)` is a tuple either way, and `(*x)` alone is declined by `paren_atom`).
     fn paren_star_ahead(&self) -> bool {
-        self.peek2() == K::Op(Op::Star)
+        self.lowering && self.peek2() == K::Op(Op::Star)
     }
 
     /// `for ... in ... [if ...]` clauses of a comprehension.
@@ -2788,6 +2854,7 @@ pub fn parse(src: &str) -> Option<ModuleSyntax> {
         depth: 0,
         unsure: false,
         in_type: false,
+        lowering: true,
     };
     let mut body = Vec::new();
     while !p.at(K::Eof) {
@@ -2810,4 +2877,42 @@ pub fn syntax_via_tree_sitter(text: &str) -> ModuleSyntax {
         Some(tree) => crate::syntax::lower(&tree, text),
         None => ModuleSyntax::default(),
     }
+}
+
+/// Where the fast path gives up on `src` (for tests): `lex@line` or `parse@line:col token`.
+#[cfg(test)]
+pub(crate) fn decline_point(src: &str) -> Option<String> {
+    let line_col = |pos: usize| {
+        let before = src.get(..pos).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let col = pos - before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        (line, col)
+    };
+    let Some(toks) = lex(src) else {
+        return Some("lex".to_string());
+    };
+    let mut p = Parser {
+        src,
+        toks,
+        i: 0,
+        depth: 0,
+        unsure: false,
+        in_type: false,
+        lowering: true,
+    };
+    let mut body = Vec::new();
+    while !p.at(K::Eof) {
+        if p.stmt(true, &mut body).is_none() {
+            let t = p.tok();
+            let (l, c) = line_col(t.s as usize);
+            let text = src.get(t.s as usize..t.e as usize).unwrap_or("");
+            let line = src.lines().nth(l - 1).unwrap_or("");
+            return Some(format!(
+                "parse@{l}:{c} {:?} {text:?} | {}",
+                t.k,
+                line.trim()
+            ));
+        }
+    }
+    None
 }
