@@ -579,8 +579,12 @@ impl Builder<'_, '_> {
                 if !visited.insert(f) {
                     continue;
                 }
-                for m in self.imported_modules(f) {
-                    if let Some(mf) = r.file_of(&m) {
+                // Imports in `except` handlers are left out: Django runs them only when the
+                // `try` body failed.
+                for i in crate::resolve::module_imports(r.db(), f) {
+                    if !i.in_handler
+                        && let Some(mf) = r.file_of(&i.module)
+                    {
                         queue.push(mf);
                     }
                 }
@@ -603,16 +607,6 @@ impl Builder<'_, '_> {
                 }
             }
         }
-    }
-
-    /// Modules a file imports (absolute names), for following a models package. Imports in
-    /// `except` handlers are left out: Django runs them only when the `try` body failed.
-    fn imported_modules(&self, file: SourceFile) -> Vec<String> {
-        crate::resolve::module_imports(self.resolver.db(), file)
-            .iter()
-            .filter(|i| !i.in_handler)
-            .map(|i| i.module.clone())
-            .collect()
     }
 
     /// The model built from a class, if the class is a Django model. Memoized.

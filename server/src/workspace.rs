@@ -389,43 +389,85 @@ impl Workspace {
     /// new is wanted. Called again by the language server after edits that may want more.
     pub fn load_libraries(&mut self) {
         let ws = self;
+        let timing = std::env::var_os("DJSA_TIMING").is_some();
         let mut inputs: Vec<SourceFile> = ws.project.files(&ws.db).clone();
-        for _round in 0..12 {
+        // Listings of the site directories, read once per call (most modules looked for are not
+        // there: a stat each cost more than the files read).
+        let mut dirs = DirCache::new(&ws.site_dirs);
+        for round in 0..12 {
+            let t = std::time::Instant::now();
             let wanted: Vec<String> = wanted_modules(&ws.db, ws.project).clone();
+            let t_wanted = t.elapsed();
             let mut added = false;
             let first_new = inputs.len();
+            // Every candidate first, then the files read in parallel, then the inputs created in
+            // candidate order (as one sequential pass would).
+            let mut cands: Vec<(String, PathBuf)> = Vec::new();
             for m in wanted {
                 if !ws.tried.insert(m.clone()) || !is_library_candidate(&m) {
                     continue;
                 }
-                for (module, path) in locate_module(&ws.site_dirs, &m) {
-                    if ws.loaded_modules.contains(&module) || !ws.loaded_paths.insert(path.clone())
-                    {
-                        continue;
-                    }
-                    let Some((text, lossy)) = read_text(&path) else {
-                        continue;
-                    };
-                    ws.loaded_modules.insert(module.clone());
-                    let f = SourceFile::new(
-                        &ws.db,
-                        path.to_string_lossy().into_owned(),
-                        Some(module),
-                        text,
-                        Origin::Library,
-                        lossy,
-                    );
-                    ws.files.insert(f, path);
-                    inputs.push(f);
-                    added = true;
+                cands.extend(locate_module(&mut dirs, &ws.site_dirs, &m));
+            }
+            let mut to_read: Vec<&PathBuf> = Vec::new();
+            let mut seen: FxHashSet<&PathBuf> = FxHashSet::default();
+            for (module, path) in &cands {
+                if !ws.loaded_modules.contains(module)
+                    && !ws.loaded_paths.contains(path)
+                    && seen.insert(path)
+                {
+                    to_read.push(path);
                 }
             }
+            let mut texts: FxHashMap<PathBuf, Option<(Arc<str>, bool)>> = {
+                use rayon::prelude::*;
+                to_read
+                    .par_iter()
+                    .map(|p| ((*p).clone(), read_text(p)))
+                    .collect()
+            };
+            for (module, path) in cands {
+                if ws.loaded_modules.contains(&module) || !ws.loaded_paths.insert(path.clone()) {
+                    continue;
+                }
+                let Some((text, lossy)) = texts.remove(&path).flatten() else {
+                    continue;
+                };
+                ws.loaded_modules.insert(module.clone());
+                let f = SourceFile::new(
+                    &ws.db,
+                    path.to_string_lossy().into_owned(),
+                    Some(module),
+                    text,
+                    Origin::Library,
+                    lossy,
+                );
+                ws.files.insert(f, path);
+                inputs.push(f);
+                added = true;
+            }
+            let t_read = t.elapsed();
             if !added {
+                if timing {
+                    eprintln!(
+                        "djsa: timing: library round {round}: wanted in {t_wanted:?}, nothing new"
+                    );
+                }
                 break;
             }
             prewarm(&ws.db, &inputs[first_new..]);
+            let t_parse = t.elapsed();
             use salsa::Setter;
             ws.project.set_files(&mut ws.db).to(inputs.clone());
+            if timing {
+                eprintln!(
+                    "djsa: timing: library round {round}: {} files; wanted {t_wanted:?}, read {:?}, parsed {:?}, set {:?}",
+                    inputs.len() - first_new,
+                    t_read - t_wanted,
+                    t_parse - t_read,
+                    t.elapsed() - t_parse
+                );
+            }
         }
     }
 
@@ -536,14 +578,36 @@ fn prewarm(db: &RootDatabase, files: &[SourceFile]) {
 pub fn prewarm_checks(db: &RootDatabase, project: Project) {
     use rayon::prelude::*;
     let timing = std::env::var_os("DJSA_TIMING").is_some();
-    djsa_analysis::checks::CHECK_FAMILIES
-        .par_iter()
-        .enumerate()
-        .for_each_with(db.clone(), |db, (i, family)| {
-            let t = std::time::Instant::now();
-            family(db, project);
-            if timing {
-                eprintln!("djsa: timing: check family {i} in {:?}", t.elapsed());
+    // Migration files first (each is its own query), then the families, in one parallel loop:
+    // the migrations family then finds every file read.
+    enum Job {
+        Migration(SourceFile, String),
+        Family(usize),
+    }
+    let mut jobs: Vec<Job> = djsa_analysis::migrations::migration_modules(db, project)
+        .files
+        .iter()
+        .map(|(label, _, f)| Job::Migration(*f, label.clone()))
+        .collect();
+    jobs.extend((0..djsa_analysis::checks::CHECK_FAMILIES.len()).map(Job::Family));
+    let t0 = std::time::Instant::now();
+    jobs.par_iter()
+        .for_each_with(db.clone(), |db, job| match job {
+            Job::Migration(f, label) => {
+                let _ = djsa_analysis::migrations::parsed_migration(db, project, *f, label.clone());
+            }
+            Job::Family(i) => {
+                let t = std::time::Instant::now();
+                if let Some(family) = djsa_analysis::checks::CHECK_FAMILIES.get(*i) {
+                    family(db, project);
+                }
+                if timing {
+                    eprintln!(
+                        "djsa: timing: check family {i} in {:?} (started at {:?})",
+                        t.elapsed(),
+                        t.duration_since(t0)
+                    );
+                }
             }
         });
 }
@@ -558,10 +622,108 @@ fn is_library_candidate(m: &str) -> bool {
     !m.is_empty()
 }
 
+/// What a directory holds, by name (file types as listed: a symbolic link is looked at when asked).
+enum Listing {
+    Entries(FxHashMap<std::ffi::OsString, std::fs::FileType>),
+    /// The directory does not exist.
+    Missing,
+    /// It could not be listed: ask the file system for each path.
+    Unknown,
+}
+
+/// Directory listings below the site directories, each read once: looking for a module probes
+/// many paths that do not exist (project modules, submodules of Django), and one listing answers
+/// them all. File systems that ignore case are asked directly (a listing compares exactly).
+struct DirCache {
+    roots: Vec<PathBuf>,
+    dirs: FxHashMap<PathBuf, Listing>,
+}
+
+impl DirCache {
+    fn new(roots: &[PathBuf]) -> DirCache {
+        DirCache {
+            roots: roots.to_vec(),
+            dirs: FxHashMap::default(),
+        }
+    }
+
+    fn list(&mut self, dir: &Path) -> &Listing {
+        if !self.dirs.contains_key(dir) {
+            let listing = self.read(dir);
+            self.dirs.insert(dir.to_path_buf(), listing);
+        }
+        self.dirs.get(dir).unwrap_or(&Listing::Unknown)
+    }
+
+    fn read(&mut self, dir: &Path) -> Listing {
+        const CASE_SENSITIVE: bool = cfg!(not(any(target_os = "macos", target_os = "windows")));
+        if !CASE_SENSITIVE {
+            return Listing::Unknown;
+        }
+        // Below a root, the parent's listing says whether the directory exists.
+        if !self.roots.iter().any(|r| r == dir)
+            && self.roots.iter().any(|r| dir.starts_with(r))
+            && let (Some(parent), Some(name)) = (dir.parent(), dir.file_name())
+        {
+            match self.list(parent) {
+                Listing::Missing => return Listing::Missing,
+                Listing::Entries(e) => match e.get(name) {
+                    None => return Listing::Missing,
+                    Some(t) if !t.is_dir() && !t.is_symlink() => return Listing::Missing,
+                    Some(_) => {}
+                },
+                Listing::Unknown => {}
+            }
+        }
+        match std::fs::read_dir(dir) {
+            Ok(rd) => {
+                let mut entries = FxHashMap::default();
+                for e in rd {
+                    let Ok(e) = e else { return Listing::Unknown };
+                    let Ok(t) = e.file_type() else {
+                        return Listing::Unknown;
+                    };
+                    entries.insert(e.file_name(), t);
+                }
+                Listing::Entries(entries)
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                Listing::Missing
+            }
+            Err(_) => Listing::Unknown,
+        }
+    }
+
+    /// `path.is_file()`, from the listing of its directory when there is one.
+    fn is_file(&mut self, path: &Path) -> bool {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return path.is_file();
+        };
+        match self.list(parent) {
+            Listing::Missing => false,
+            Listing::Unknown => path.is_file(),
+            Listing::Entries(e) => match e.get(name) {
+                None => false,
+                Some(t) if t.is_symlink() => path.is_file(),
+                Some(t) => t.is_file(),
+            },
+        }
+    }
+}
+
 /// The file of a module in site-packages, plus its parent packages' `__init__.py`.
-fn locate_module(site_dirs: &[PathBuf], module: &str) -> Vec<(String, PathBuf)> {
+fn locate_module(
+    dirs: &mut DirCache,
+    site_dirs: &[PathBuf],
+    module: &str,
+) -> Vec<(String, PathBuf)> {
     if let Some(pkg) = module.strip_suffix(".*") {
-        return locate_package(site_dirs, pkg);
+        return locate_package(dirs, site_dirs, pkg);
     }
     let parts: Vec<&str> = module.split('.').collect();
     for sp in site_dirs {
@@ -571,9 +733,9 @@ fn locate_module(site_dirs: &[PathBuf], module: &str) -> Vec<(String, PathBuf)> 
         }
         let as_pkg = sp.join(&rel).join("__init__.py");
         let as_mod = sp.join(&rel).with_extension("py");
-        let target = if as_pkg.is_file() {
+        let target = if dirs.is_file(&as_pkg) {
             as_pkg
-        } else if as_mod.is_file() {
+        } else if dirs.is_file(&as_mod) {
             as_mod
         } else {
             continue;
@@ -584,7 +746,7 @@ fn locate_module(site_dirs: &[PathBuf], module: &str) -> Vec<(String, PathBuf)> 
             let init = sp
                 .join(parts[..i].iter().collect::<PathBuf>())
                 .join("__init__.py");
-            if init.is_file() {
+            if dirs.is_file(&init) {
                 out.push((pkg, init));
             }
         }
@@ -595,8 +757,8 @@ fn locate_module(site_dirs: &[PathBuf], module: &str) -> Vec<(String, PathBuf)> 
 
 /// `pkg.*` (see `wanted_modules`): the package and every `.py` module directly in its directory
 /// (migrations packages, whose file names analysis cannot know).
-fn locate_package(site_dirs: &[PathBuf], pkg: &str) -> Vec<(String, PathBuf)> {
-    let mut out = locate_module(site_dirs, pkg);
+fn locate_package(dirs: &mut DirCache, site_dirs: &[PathBuf], pkg: &str) -> Vec<(String, PathBuf)> {
+    let mut out = locate_module(dirs, site_dirs, pkg);
     let Some((_, init)) = out.first() else {
         return out;
     };
@@ -609,7 +771,7 @@ fn locate_package(site_dirs: &[PathBuf], pkg: &str) -> Vec<(String, PathBuf)> {
         .flatten()
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "py"))
+        .filter(|p| p.extension().is_some_and(|x| x == "py") && dirs.is_file(p))
         .filter_map(|p| {
             let stem = p.file_stem()?.to_str()?.to_string();
             (stem != "__init__" && !stem.contains('.')).then(|| (format!("{pkg}.{stem}"), p))
