@@ -125,3 +125,85 @@ fn edits_recompute_only_what_changed() {
         "{ran:?}"
     );
 }
+
+#[test]
+fn model_edits_do_not_reread_migrations() {
+    let mut db = db();
+    let file = |db: &LoggingDb, path: &str, module: &str, text: &str| {
+        SourceFile::new(
+            db,
+            path.into(),
+            Some(module.into()),
+            text.into(),
+            Origin::Project,
+            false,
+        )
+    };
+    let settings = file(
+        &db,
+        "cfg/settings.py",
+        "cfg.settings",
+        "INSTALLED_APPS = ['a']\nDEFAULT_AUTO_FIELD = 'django.db.models.AutoField'\n",
+    );
+    let model = |len: u32| {
+        format!(
+            "from django.db import models\nclass X(models.Model):\n    n = models.CharField(max_length={len})\n"
+        )
+    };
+    let a = file(&db, "a/models.py", "a.models", &model(10));
+    let init = file(&db, "a/__init__.py", "a", "");
+    let pkg = file(&db, "a/migrations/__init__.py", "a.migrations", "");
+    let m1 = file(
+        &db,
+        "a/migrations/0001_initial.py",
+        "a.migrations.0001_initial",
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name='X',\n            fields=[\n                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),\n                ('n', models.CharField(max_length=10)),\n            ],\n        ),\n    ]\n",
+    );
+    let project = Project::new(
+        &db,
+        vec![settings, a, init, pkg, m1],
+        ProjectConfig {
+            settings_module: Some("cfg.settings".into()),
+            ..Default::default()
+        },
+    );
+    let codes = |db: &LoggingDb| -> Vec<String> {
+        check_project(db, project)
+            .iter()
+            .map(|d| d.code.clone())
+            .collect()
+    };
+    assert_eq!(codes(&db), Vec::<String>::new());
+    let ran = executed(&db);
+    assert!(
+        ran.iter().any(|q| q.starts_with("parsed_migration")),
+        "{ran:?}"
+    );
+
+    // The model changes: drift is found, but the migration is not read or replayed again.
+    a.set_text(&mut db).to(model(20).into());
+    assert_eq!(codes(&db), vec!["DJSA101".to_string()]);
+    let ran = executed(&db);
+    assert!(
+        ran.iter().any(|q| q.starts_with("migration_analysis")),
+        "{ran:?}"
+    );
+    assert!(
+        !ran.iter()
+            .any(|q| q.starts_with("parsed_migration") || q.starts_with("migration_history")),
+        "{ran:?}"
+    );
+
+    // The migration changes: only it is read again, and the drift is gone.
+    let fixed = m1.text(&db).replace("max_length=10", "max_length=20");
+    m1.set_text(&mut db).to(fixed.into());
+    assert_eq!(codes(&db), Vec::<String>::new());
+    let ran = executed(&db);
+    assert_eq!(
+        ran.iter()
+            .filter(|q| q.starts_with("parsed_migration"))
+            .count(),
+        1,
+        "{ran:?}"
+    );
+}

@@ -1226,8 +1226,8 @@ pub fn concrete_model_states(
             .map(str::to_string)
     };
     let modules = crate::resolve::module_map(db, project);
-    let closed = super::settings_closed(db, pm, modules);
-    let setting_value = super::setting_lookup_fn(pm, closed);
+    let closed = super::settings_closed(db, &pm.settings, modules);
+    let setting_value = super::setting_lookup_fn(&pm.settings, closed);
     let fp = FromProject {
         pm,
         resolver: &resolver,

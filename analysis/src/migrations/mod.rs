@@ -14,11 +14,13 @@ pub mod parse;
 pub mod state;
 pub mod writer;
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use crate::db::{Db, Origin, Project, SourceFile, module_syntax};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::project::{ProjectModel, project_model};
+use crate::project::{ProjectModel, ProjectSettings, app_registry, project_model};
 use crate::resolve::{Resolver, module_map};
 use crate::span::Span;
 
@@ -36,22 +38,23 @@ pub struct MigrationFile {
     pub parsed: Result<ParsedMigration, parse::Unreadable>,
 }
 
+/// The migration history (through `Deref`: files, graph, packages, ...) and the models' state.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MigrationAnalysis {
-    pub files: Vec<MigrationFile>,
-    pub graph: Graph,
+    history: Arc<MigrationHistory>,
     /// Replayed migration state ("from") and the models' state ("to"), both restricted to the
     /// apps that can be compared exactly.
-    pub from_state: ProjectState,
+    pub from_state: Arc<ProjectState>,
     pub to_state: ProjectState,
-    /// Apps not compared, with the reason (said once per app).
+    /// Apps not compared, with the reason (said once per app): the history's, then the models'.
     pub skipped: Vec<(String, String)>,
-    /// Apps with a `migrations` package (label -> the package's `__init__.py`).
-    pub packages: Vec<(String, SourceFile)>,
-    /// Labels of installed apps, project origin or not.
-    pub project_apps: Vec<String>,
-    /// Apps with a migration djsa cannot read (their graph shape is unknown).
-    pub unreadable_apps: Vec<String>,
+}
+
+impl std::ops::Deref for MigrationAnalysis {
+    type Target = MigrationHistory;
+    fn deref(&self) -> &MigrationHistory {
+        &self.history
+    }
 }
 
 impl MigrationAnalysis {
@@ -79,12 +82,12 @@ impl MigrationAnalysis {
     }
 }
 
-fn setting_fn(pm: &ProjectModel) -> impl Fn(&str) -> Option<String> + '_ {
+fn setting_fn(settings: &ProjectSettings) -> impl Fn(&str) -> Option<String> + '_ {
     move |name: &str| {
         if name == "AUTH_USER_MODEL" {
-            return Some(pm.settings.auth_user_model.clone());
+            return Some(settings.auth_user_model.clone());
         }
-        let set = pm.settings.env.names.get(name);
+        let set = settings.env.names.get(name);
         if set.is_none() && name == "WAGTAIL_PAGE_MODEL" {
             // swapper.swappable_setting() sets an unset swappable setting to its default model
             // when wagtail's models are imported (before any migration is loaded).
@@ -99,7 +102,7 @@ fn setting_fn(pm: &ProjectModel) -> impl Fn(&str) -> Option<String> + '_ {
 /// is a name missing from the evaluated settings really unset.
 fn settings_closed(
     db: &dyn Db,
-    pm: &ProjectModel,
+    settings: &ProjectSettings,
     modules: &FxHashMap<String, SourceFile>,
 ) -> bool {
     use crate::syntax::{ExprKind, Stmt};
@@ -153,8 +156,8 @@ fn settings_closed(
             _ => true,
         })
     }
-    let files = &pm.settings.env.files;
-    if pm.settings.file.is_none() || files.is_empty() {
+    let files = &settings.env.files;
+    if settings.file.is_none() || files.is_empty() {
         return false;
     }
     files.iter().all(|&f| {
@@ -165,7 +168,7 @@ fn settings_closed(
 
 /// What `getattr(settings, NAME, default)` gives, from the evaluated settings module.
 pub fn setting_lookup_fn(
-    pm: &ProjectModel,
+    settings: &ProjectSettings,
     closed: bool,
 ) -> impl Fn(&str) -> parse::SettingLookup + '_ {
     use crate::settings::Value;
@@ -181,7 +184,7 @@ pub fn setting_lookup_fn(
             Value::List(_) | Value::Dict(_) | Value::Unknown(_) => return None,
         })
     }
-    move |name: &str| match pm.settings.env.names.get(name) {
+    move |name: &str| match settings.env.names.get(name) {
         Some(l) => match conv(&l.value) {
             Some(v) => SettingLookup::Value(v),
             None => SettingLookup::Unknown,
@@ -199,30 +202,32 @@ pub fn setting_lookup_fn(
     }
 }
 
+/// The migrations packages of the installed apps and their modules, from the app registry and
+/// the module map only: editing a model does not change it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MigrationModules {
+    /// (app label, migration name, file): apps in registry order, files by module name.
+    pub files: Vec<(String, String, SourceFile)>,
+    /// Apps with a `migrations` package (label -> the package's `__init__.py`).
+    pub packages: Vec<(String, SourceFile)>,
+    /// Labels of installed apps, project origin or not.
+    pub project_apps: Vec<String>,
+    /// `MIGRATION_MODULES` is set (djsa does not follow it).
+    pub redirected: bool,
+}
+
 #[salsa::tracked(returns(ref))]
-pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
-    let pm = project_model(db, project);
-    let resolver = Resolver::new(db, project);
+pub fn migration_modules(db: &dyn Db, project: Project) -> MigrationModules {
+    let reg = app_registry(db, project);
     let modules = module_map(db, project);
-    let setting = setting_fn(pm);
-    let closed = settings_closed(db, pm, modules);
-    let setting_value = setting_lookup_fn(pm, closed);
-    let mut out = MigrationAnalysis::default();
-    if pm.settings.installed_apps.is_none() {
+    let mut out = MigrationModules::default();
+    if reg.settings.installed_apps.is_none() {
         return out;
     }
-    if pm.settings.env.names.contains_key("MIGRATION_MODULES") {
-        for a in &pm.apps {
-            out.skip(
-                &a.label,
-                "MIGRATION_MODULES is set; djsa does not follow it yet".into(),
-            );
-        }
-    }
-    // Files per app.
+    out.redirected = reg.settings.env.names.contains_key("MIGRATION_MODULES");
     let mut by_module: Vec<(&String, &SourceFile)> = modules.iter().collect();
     by_module.sort_by(|a, b| a.0.cmp(b.0));
-    for app in &pm.apps {
+    for app in &reg.apps {
         if app.origin == Origin::Project {
             out.project_apps.push(app.label.clone());
         }
@@ -240,38 +245,130 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
             if name.contains('.') || name.starts_with('_') || name.starts_with('~') {
                 continue;
             }
-            let syntax = module_syntax(db, f);
-            let missing_import = missing_project_import(db, modules, f, &syntax.body);
-            let parsed = if let Some((span, m)) = missing_import {
-                Err(parse::Unreadable {
-                    span,
-                    reason: format!("it imports {m}, which does not exist in the project"),
-                    value_level: false,
-                })
-            } else if let Some(e) = syntax.errors.first() {
-                Err(parse::Unreadable {
-                    span: *e,
-                    reason: "syntax error".into(),
-                    value_level: false,
-                })
-            } else {
-                let cx = ValCx {
-                    resolver: &resolver,
-                    file: f,
-                    setting: &setting,
-                    opaque_ok: false,
-                    setting_value: &setting_value,
-                };
-                parse::parse_migration(&cx, &syntax.body, &app.label)
-            };
-            out.files.push(MigrationFile {
-                app_label: app.label.clone(),
-                name: name.to_string(),
-                file: f,
-                parsed,
-            });
+            out.files.push((app.label.clone(), name.to_string(), f));
         }
     }
+    out
+}
+
+/// Whether the settings module is closed (see [`settings_closed`]), once per revision.
+#[salsa::tracked(returns(copy))]
+fn migration_settings_closed(db: &dyn Db, project: Project) -> bool {
+    let reg = app_registry(db, project);
+    settings_closed(db, &reg.settings, module_map(db, project))
+}
+
+/// One migration file read into operations. It depends on the file, the settings and what the
+/// file imports, not on the models: an edit of a model does not read migrations again, and a
+/// host can read all migration files in parallel.
+#[salsa::tracked(returns(ref))]
+pub fn parsed_migration(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    app_label: String,
+) -> Result<ParsedMigration, parse::Unreadable> {
+    let reg = app_registry(db, project);
+    let modules = module_map(db, project);
+    let resolver = Resolver::new(db, project);
+    let setting = setting_fn(&reg.settings);
+    let closed = migration_settings_closed(db, project);
+    let setting_value = setting_lookup_fn(&reg.settings, closed);
+    let syntax = module_syntax(db, file);
+    if let Some((span, m)) = missing_project_import(db, modules, file, &syntax.body) {
+        return Err(parse::Unreadable {
+            span,
+            reason: format!("it imports {m}, which does not exist in the project"),
+            value_level: false,
+        });
+    }
+    if let Some(e) = syntax.errors.first() {
+        return Err(parse::Unreadable {
+            span: *e,
+            reason: "syntax error".into(),
+            value_level: false,
+        });
+    }
+    let cx = ValCx {
+        resolver: &resolver,
+        file,
+        setting: &setting,
+        opaque_ok: false,
+        setting_value: &setting_value,
+    };
+    parse::parse_migration(&cx, &syntax.body, &app_label)
+}
+
+/// The migration files, their graph and the state they replay to: everything of the analysis
+/// that does not depend on the models (beyond the custom field classes replay needs).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MigrationHistory {
+    pub files: Vec<MigrationFile>,
+    pub graph: Graph,
+    /// The replayed state of the apps not skipped here.
+    pub from_state: Arc<ProjectState>,
+    /// Apps skipped because of their migrations, with the reason.
+    pub skipped: Vec<(String, String)>,
+    /// Apps with a `migrations` package (label -> the package's `__init__.py`).
+    pub packages: Vec<(String, SourceFile)>,
+    /// Labels of installed apps, project origin or not.
+    pub project_apps: Vec<String>,
+    /// Apps with a migration djsa cannot read (their graph shape is unknown).
+    pub unreadable_apps: Vec<String>,
+}
+
+impl MigrationHistory {
+    fn skipped_reason(&self, app: &str) -> Option<&str> {
+        self.skipped
+            .iter()
+            .find(|(a, _)| a == app)
+            .map(|(_, r)| r.as_str())
+    }
+    fn skip(&mut self, app: &str, reason: String) {
+        if self.skipped_reason(app).is_none() {
+            self.skipped.push((app.to_string(), reason));
+        }
+    }
+}
+
+/// The field classes replay needs from the project (see [`custom_fields`]): recomputed when a
+/// model changes, but equal values stop [`migration_history`] from replaying again.
+#[salsa::tracked(returns(ref))]
+pub fn project_custom_fields(
+    db: &dyn Db,
+    project: Project,
+) -> Vec<(String, crate::fields::FieldKind)> {
+    custom_fields(db, project_model(db, project))
+}
+
+#[salsa::tracked(returns(clone))]
+pub fn migration_history(db: &dyn Db, project: Project) -> Arc<MigrationHistory> {
+    let reg = app_registry(db, project);
+    let mm = migration_modules(db, project);
+    let mut out = MigrationHistory::default();
+    if reg.settings.installed_apps.is_none() {
+        return Arc::new(out);
+    }
+    if mm.redirected {
+        for a in &reg.apps {
+            out.skip(
+                &a.label,
+                "MIGRATION_MODULES is set; djsa does not follow it yet".into(),
+            );
+        }
+    }
+    out.packages = mm.packages.clone();
+    out.project_apps = mm.project_apps.clone();
+    out.files = mm
+        .files
+        .iter()
+        .map(|(app_label, name, f)| MigrationFile {
+            app_label: app_label.clone(),
+            name: name.clone(),
+            file: *f,
+            parsed: parsed_migration(db, project, *f, app_label.clone()).clone(),
+        })
+        .collect();
     // A migration replaced by a squashed migration that djsa reads is not part of the graph
     // `makemigrations` builds (it loads no applied migrations, so every squash is used): its
     // content does not matter to the state. (`unreadable_apps` still lists its app: with a
@@ -351,23 +448,20 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
             format!("migration {} is on a dependency cycle", node.1),
         );
     }
-    let apps_with_labels: Vec<&String> = pm.apps.iter().map(|a| &a.label).collect();
     let mut apps_seen: Vec<String> = graph.apps.iter().cloned().collect();
     apps_seen.sort();
     for a in apps_seen {
+        // Migrations of an app that is not installed are still in the graph, like Django.
         if graph.leaf_nodes(&a).len() > 1 && !out.unreadable_apps.contains(&a) {
             out.skip(&a, "conflicting migrations (several leaf nodes)".into());
-        }
-        if !apps_with_labels.contains(&&a) {
-            // Migrations of an app that is not installed are still in the graph, like Django.
         }
     }
     // Replay.
     let by_key: FxHashMap<Key, &ParsedMigration> =
         parsed.iter().map(|(k, p)| (k.clone(), *p)).collect();
     let mut from = ProjectState::default();
-    let aum = pm.settings.auth_user_model.clone();
-    let custom = custom_fields(db, pm);
+    let aum = reg.settings.auth_user_model.clone();
+    let custom = project_custom_fields(db, project);
     // Nodes on a cycle belong to skipped apps; the rest replays in plan order.
     let plan = graph.plan();
     for node in plan {
@@ -376,12 +470,47 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         }
         let Some(m) = by_key.get(&node) else { continue };
         for op in &m.operations {
-            if let Err(e) = state::apply_with(&mut from, &node.0, op, &aum, &custom) {
+            if let Err(e) = state::apply_with(&mut from, &node.0, op, &aum, custom) {
                 out.skip(&node.0, format!("migration {}: {e}", node.1));
                 break;
             }
         }
     }
+    let skipped: rustc_hash::FxHashSet<&str> =
+        out.skipped.iter().map(|(a, _)| a.as_str()).collect();
+    // Apps djsa knows nothing about (not installed here) keep their migration state only.
+    let installed: rustc_hash::FxHashSet<&str> =
+        reg.apps.iter().map(|a| a.label.as_str()).collect();
+    from.models
+        .retain(|(a, _), _| !skipped.contains(a.as_str()) && installed.contains(a.as_str()));
+    drop(parsed);
+    drop(nodes);
+    out.files = files;
+    out.graph = graph;
+    out.from_state = Arc::new(from);
+    Arc::new(out)
+}
+
+/// The migration history compared with the models' state.
+#[salsa::tracked(returns(ref))]
+pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
+    let history = migration_history(db, project);
+    let pm = project_model(db, project);
+    let mut out = MigrationAnalysis {
+        from_state: history.from_state.clone(),
+        skipped: history.skipped.clone(),
+        history,
+        to_state: ProjectState::default(),
+    };
+    if pm.settings.installed_apps.is_none() {
+        return out;
+    }
+    let resolver = Resolver::new(db, project);
+    let modules = module_map(db, project);
+    let setting = setting_fn(&pm.settings);
+    let closed = migration_settings_closed(db, project);
+    let setting_value = setting_lookup_fn(&pm.settings, closed);
+    let _ = modules;
     // The models' state.
     let fp = fromproject::FromProject {
         pm,
@@ -390,6 +519,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         setting_value: &setting_value,
     };
     let mut to = ProjectState::default();
+    let history_skips = out.skipped.len();
     for (idx, m) in pm.models.iter().enumerate() {
         if !m.registered || m.abstract_ {
             continue;
@@ -403,22 +533,17 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
             Err(e) => out.skip(label, format!("model {}: {e}", m.name)),
         }
     }
-    if pm.opaque_relations {
-        // Models djsa could not read may be anywhere; keep going per app (each app's own models
-        // were checked above).
-    }
+    // Models djsa could not read (`pm.opaque_relations`) may be anywhere; each app's own models
+    // were checked above, so the comparison goes on per app.
     let skipped: rustc_hash::FxHashSet<&str> =
         out.skipped.iter().map(|(a, _)| a.as_str()).collect();
-    from.models
-        .retain(|(a, _), _| !skipped.contains(a.as_str()));
+    if out.skipped.len() > history_skips {
+        let mut from = (*out.from_state).clone();
+        from.models
+            .retain(|(a, _), _| !skipped.contains(a.as_str()));
+        out.from_state = Arc::new(from);
+    }
     to.models.retain(|(a, _), _| !skipped.contains(a.as_str()));
-    // Apps djsa knows nothing about (not installed here) keep their migration state only.
-    let installed: rustc_hash::FxHashSet<&str> = pm.apps.iter().map(|a| a.label.as_str()).collect();
-    from.models
-        .retain(|(a, _), _| installed.contains(a.as_str()));
-    out.files = files;
-    out.graph = graph;
-    out.from_state = from;
     out.to_state = to;
     out
 }
@@ -581,7 +706,7 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
         let detected = {
             let (from, to) = match &pruned {
                 Some((f, t)) => (f, t),
-                None => (&ma.from_state, &ma.to_state),
+                None => (&*ma.from_state, &ma.to_state),
             };
             let inp = Input {
                 from,
@@ -606,7 +731,7 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
                     Some(a) => {
                         cannot.push((a.clone(), e.clone()));
                         let (from, to) = pruned
-                            .get_or_insert_with(|| (ma.from_state.clone(), ma.to_state.clone()));
+                            .get_or_insert_with(|| ((*ma.from_state).clone(), ma.to_state.clone()));
                         from.models.retain(|(x, _), _| x != a);
                         to.models.retain(|(x, _), _| x != a);
                     }

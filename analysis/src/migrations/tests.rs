@@ -69,7 +69,7 @@ fn no_drift_when_models_match() {
     );
     let ma = migration_analysis(&db, p);
     assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
-    assert_eq!(ma.from_state, ma.to_state);
+    assert_eq!(*ma.from_state, ma.to_state);
     let pl = plan(&db, p, &opts());
     assert!(pl.migrations.is_empty());
 }
@@ -509,7 +509,7 @@ fn getattr_of_an_unset_setting_takes_its_default() {
     let p = getattr_project(&db, SETTINGS, BOOK_UNIQUE);
     let ma = migration_analysis(&db, p);
     assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
-    assert_eq!(ma.from_state, ma.to_state);
+    assert_eq!(*ma.from_state, ma.to_state);
 }
 
 #[test]
@@ -647,7 +647,7 @@ fn unreadable_migration_replaced_by_a_squash_does_not_stop_the_app() {
     );
     let ma = migration_analysis(&db, p);
     assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
-    assert_eq!(ma.from_state, ma.to_state);
+    assert_eq!(*ma.from_state, ma.to_state);
     // Not replaced: the app is not compared.
     let db = RootDatabase::default();
     let p = shop_with(
@@ -690,7 +690,7 @@ fn runpython_subclass_without_state_forwards_leaves_the_state_alone() {
     );
     let ma = migration_analysis(&db, p);
     assert!(ma.skipped.is_empty(), "{:?}", ma.skipped);
-    assert_eq!(ma.from_state, ma.to_state);
+    assert_eq!(*ma.from_state, ma.to_state);
     // A subclass with its own state_forwards is not followed.
     let db = RootDatabase::default();
     let m = m2("Stateful");
@@ -748,7 +748,7 @@ fn swapper_model_name_follows_only_known_prefixes() {
             ],
         );
         let ma = migration_analysis(&db, p);
-        (ma.skipped.clone(), ma.from_state == ma.to_state)
+        (ma.skipped.clone(), *ma.from_state == ma.to_state)
     };
     let (skipped, same) = run("swapper.get_model_name('wagtailcore', 'Page')");
     assert!(skipped.is_empty(), "{skipped:?}");
