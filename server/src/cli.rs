@@ -112,6 +112,17 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i
     }
 }
 
+/// `, resident N MiB` for the timing lines, where the OS tells (Linux `/proc/self/statm`).
+fn resident_note() -> String {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok());
+    match pages {
+        Some(p) => format!(", resident {} MiB", p * 4096 / (1024 * 1024)),
+        None => String::new(),
+    }
+}
+
 fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let overrides = Overrides {
         settings: args.settings.clone(),
@@ -130,7 +141,11 @@ fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     let ws = Workspace::load(&args.path, &overrides);
     let ws = ws.inspect_err(|_| crate::progress::finish())?;
     if timing {
-        eprintln!("djsa: timing: loaded workspace in {:?}", t.elapsed());
+        eprintln!(
+            "djsa: timing: loaded workspace in {:?}{}",
+            t.elapsed(),
+            resident_note()
+        );
     }
     let db = &ws.db;
     let t = std::time::Instant::now();
@@ -146,7 +161,11 @@ fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
     }
     crate::progress::finish();
     if timing {
-        eprintln!("djsa: timing: checks in {:?}", t.elapsed());
+        eprintln!(
+            "djsa: timing: checks in {:?}{}",
+            t.elapsed(),
+            resident_note()
+        );
     }
     let mut root = ws.root.clone();
     // CI annotations and reports name files from the checkout (the current directory) when the

@@ -578,36 +578,54 @@ fn prewarm(db: &RootDatabase, files: &[SourceFile]) {
 pub fn prewarm_checks(db: &RootDatabase, project: Project) {
     use rayon::prelude::*;
     let timing = std::env::var_os("DJSA_TIMING").is_some();
-    // Migration files first (each is its own query), then the families, in one parallel loop:
-    // the migrations family then finds every file read.
-    enum Job {
-        Migration(SourceFile, String),
-        Family(usize),
-    }
-    let mut jobs: Vec<Job> = djsa_analysis::migrations::migration_modules(db, project)
-        .files
-        .iter()
-        .map(|(label, _, f)| Job::Migration(*f, label.clone()))
+    // One task per family (`with_max_len(1)`: an idle core takes the next one), the migrations
+    // family first: it reads every migration file in a nested parallel loop (each file is its
+    // own query) while the models' migration state is computed, work the other core joins
+    // whenever it is idle.
+    const MIGRATIONS: usize = djsa_analysis::checks::MIGRATION_FAMILY;
+    let order: Vec<usize> = std::iter::once(MIGRATIONS)
+        .chain((0..djsa_analysis::checks::CHECK_FAMILIES.len()).filter(|&i| i != MIGRATIONS))
         .collect();
-    jobs.extend((0..djsa_analysis::checks::CHECK_FAMILIES.len()).map(Job::Family));
     let t0 = std::time::Instant::now();
-    jobs.par_iter()
-        .for_each_with(db.clone(), |db, job| match job {
-            Job::Migration(f, label) => {
-                let _ = djsa_analysis::migrations::parsed_migration(db, project, *f, label.clone());
+    order
+        .par_iter()
+        .with_max_len(1)
+        .for_each_with(db.clone(), |db, &i| {
+            let t = std::time::Instant::now();
+            if i == MIGRATIONS {
+                let files = {
+                    let db = db.clone();
+                    move || {
+                        djsa_analysis::migrations::migration_modules(&db, project)
+                            .files
+                            .par_iter()
+                            .for_each_with(db.clone(), |db, (label, _, f)| {
+                                let _ = djsa_analysis::migrations::parsed_migration(
+                                    db,
+                                    project,
+                                    *f,
+                                    label.clone(),
+                                );
+                            });
+                    }
+                };
+                let models = {
+                    let db = db.clone();
+                    move || {
+                        let _ = djsa_analysis::migrations::models_state(&db, project);
+                    }
+                };
+                rayon::join(files, models);
             }
-            Job::Family(i) => {
-                let t = std::time::Instant::now();
-                if let Some(family) = djsa_analysis::checks::CHECK_FAMILIES.get(*i) {
-                    family(db, project);
-                }
-                if timing {
-                    eprintln!(
-                        "djsa: timing: check family {i} in {:?} (started at {:?})",
-                        t.elapsed(),
-                        t.duration_since(t0)
-                    );
-                }
+            if let Some(family) = djsa_analysis::checks::CHECK_FAMILIES.get(i) {
+                family(db, project);
+            }
+            if timing {
+                eprintln!(
+                    "djsa: timing: check family {i} in {:?} (started at {:?})",
+                    t.elapsed(),
+                    t.duration_since(t0)
+                );
             }
         });
 }

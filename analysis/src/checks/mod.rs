@@ -78,6 +78,10 @@ pub fn migration_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     crate::migrations::diagnostics(db, project)
 }
 
+/// The index of [`migration_checks`] in [`CHECK_FAMILIES`] (hosts start it first: it is the
+/// longest).
+pub const MIGRATION_FAMILY: usize = 4;
+
 /// The independent check families. They are salsa queries, so a host with several cores can
 /// compute them in parallel on database clones before asking for [`check_project`].
 pub const CHECK_FAMILIES: &[fn(&dyn Db, Project)] = &[

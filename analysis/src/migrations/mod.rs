@@ -35,7 +35,24 @@ pub struct MigrationFile {
     pub app_label: String,
     pub name: String,
     pub file: SourceFile,
-    pub parsed: Result<ParsedMigration, parse::Unreadable>,
+    pub parsed: SharedParse,
+}
+
+/// A migration as [`parsed_migration`] read it, shared with that query rather than copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedParse(Arc<Result<ParsedMigration, parse::Unreadable>>);
+
+impl SharedParse {
+    pub fn as_ref(&self) -> Result<&ParsedMigration, &parse::Unreadable> {
+        self.0.as_ref().as_ref()
+    }
+}
+
+impl std::ops::Deref for SharedParse {
+    type Target = Result<ParsedMigration, parse::Unreadable>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 /// The migration history (through `Deref`: files, graph, packages, ...) and the models' state.
@@ -261,12 +278,21 @@ fn migration_settings_closed(db: &dyn Db, project: Project) -> bool {
 /// One migration file read into operations. It depends on the file, the settings and what the
 /// file imports, not on the models: an edit of a model does not read migrations again, and a
 /// host can read all migration files in parallel.
-#[salsa::tracked(returns(ref))]
+#[salsa::tracked(returns(clone))]
 pub fn parsed_migration(
     db: &dyn Db,
     project: Project,
     file: SourceFile,
     app_label: String,
+) -> SharedParse {
+    SharedParse(Arc::new(read_migration(db, project, file, &app_label)))
+}
+
+fn read_migration(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+    app_label: &str,
 ) -> Result<ParsedMigration, parse::Unreadable> {
     let reg = app_registry(db, project);
     let modules = module_map(db, project);
@@ -296,7 +322,7 @@ pub fn parsed_migration(
         opaque_ok: false,
         setting_value: &setting_value,
     };
-    parse::parse_migration(&cx, &syntax.body, &app_label)
+    parse::parse_migration(&cx, &syntax.body, app_label)
 }
 
 /// The migration files, their graph and the state they replay to: everything of the analysis
@@ -366,7 +392,7 @@ pub fn migration_history(db: &dyn Db, project: Project) -> Arc<MigrationHistory>
             app_label: app_label.clone(),
             name: name.clone(),
             file: *f,
-            parsed: parsed_migration(db, project, *f, app_label.clone()).clone(),
+            parsed: parsed_migration(db, project, *f, app_label.clone()),
         })
         .collect();
     // A migration replaced by a squashed migration that djsa reads is not part of the graph
@@ -491,6 +517,36 @@ pub fn migration_history(db: &dyn Db, project: Project) -> Arc<MigrationHistory>
     Arc::new(out)
 }
 
+/// The migration state of every registered concrete model, in model order (`Err`: why djsa
+/// cannot reproduce it). Independent of the migrations, so a host computes it while the
+/// migration files are read.
+#[salsa::tracked(returns(ref))]
+pub fn models_state(
+    db: &dyn Db,
+    project: Project,
+) -> Vec<(usize, Result<state::ModelState, String>)> {
+    let pm = project_model(db, project);
+    if pm.settings.installed_apps.is_none() {
+        return Vec::new();
+    }
+    let resolver = Resolver::new(db, project);
+    let setting = setting_fn(&pm.settings);
+    let closed = migration_settings_closed(db, project);
+    let setting_value = setting_lookup_fn(&pm.settings, closed);
+    let fp = fromproject::FromProject {
+        pm,
+        resolver: &resolver,
+        setting: &setting,
+        setting_value: &setting_value,
+    };
+    pm.models
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.registered && !m.abstract_ && m.app_label.is_some())
+        .map(|(idx, _)| (idx, fp.model_state(idx)))
+        .collect()
+}
+
 /// The migration history compared with the models' state.
 #[salsa::tracked(returns(ref))]
 pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
@@ -505,31 +561,17 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
     if pm.settings.installed_apps.is_none() {
         return out;
     }
-    let resolver = Resolver::new(db, project);
-    let modules = module_map(db, project);
-    let setting = setting_fn(&pm.settings);
-    let closed = migration_settings_closed(db, project);
-    let setting_value = setting_lookup_fn(&pm.settings, closed);
-    let _ = modules;
-    // The models' state.
-    let fp = fromproject::FromProject {
-        pm,
-        resolver: &resolver,
-        setting: &setting,
-        setting_value: &setting_value,
-    };
+    // The models' state, for the apps the history did not skip.
     let mut to = ProjectState::default();
     let history_skips = out.skipped.len();
-    for (idx, m) in pm.models.iter().enumerate() {
-        if !m.registered || m.abstract_ {
-            continue;
-        }
+    for (idx, state) in models_state(db, project) {
+        let m = &pm.models[*idx];
         let Some(label) = &m.app_label else { continue };
         if out.skipped_reason(label).is_some() {
             continue;
         }
-        match fp.model_state(idx) {
-            Ok(s) => to.insert(s),
+        match state {
+            Ok(s) => to.insert(s.clone()),
             Err(e) => out.skip(label, format!("model {}: {e}", m.name)),
         }
     }
@@ -791,7 +833,7 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
         if !is_project(f.file) {
             continue;
         }
-        if let Err(u) = &f.parsed
+        if let Err(u) = f.parsed.as_ref()
             && !u.value_level
         {
             out.push(

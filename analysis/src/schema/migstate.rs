@@ -112,7 +112,9 @@ pub fn applied_schema(db: &dyn Db, project: Project, schema: &DbSchema) -> Optio
             continue;
         }
         let Some(f) = files.get(&node) else { continue };
-        let Ok(parsed) = &f.parsed else { continue };
+        let Ok(parsed) = f.parsed.as_ref() else {
+            continue;
+        };
         let label = format!("{}.{}", node.0, node.1);
         let app = node.0.clone();
         let origin = |span: Span| Origin {
