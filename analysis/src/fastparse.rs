@@ -1247,13 +1247,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let mut items = Vec::new();
                 loop {
-                    let (ms, me) = self.dotted()?;
-                    let alias = if self.eat(K::Kw(Kw::As)) {
-                        let a = self.expect(K::Name)?;
-                        Some(self.tok_text(a).to_string())
-                    } else {
-                        None
-                    };
+                    let (ms, me, alias) = self.import_item()?;
                     if lowered {
                         items.push((self.text(ms, me).to_string(), alias));
                     }
@@ -1305,13 +1299,7 @@ impl<'a> Parser<'a> {
                 } else {
                     let par = self.eat(K::Op(Op::LPar));
                     loop {
-                        let (ns, ne) = self.dotted()?;
-                        let alias = if self.eat(K::Kw(Kw::As)) {
-                            let a = self.expect(K::Name)?;
-                            Some(self.tok_text(a).to_string())
-                        } else {
-                            None
-                        };
+                        let (ns, ne, alias) = self.import_item()?;
                         if lowered {
                             names.push((self.text(ns, ne).to_string(), alias));
                         }
@@ -1376,6 +1364,18 @@ impl<'a> Parser<'a> {
     }
 
     /// `a.b.c` in imports; returns its extent.
+    /// `dotted.name [as alias]` in an import: the name's byte range and the alias.
+    fn import_item(&mut self) -> R<(u32, u32, Option<String>)> {
+        let (start, end) = self.dotted()?;
+        let alias = if self.eat(K::Kw(Kw::As)) {
+            let a = self.expect(K::Name)?;
+            Some(self.tok_text(a).to_string())
+        } else {
+            None
+        };
+        Some((start, end, alias))
+    }
+
     fn dotted(&mut self) -> R<(u32, u32)> {
         let first = self.expect(K::Name)?;
         let mut end = first.e;

@@ -87,15 +87,25 @@ impl MigrationAnalysis {
 
 impl MigrationAnalysis {
     pub fn skipped_reason(&self, app: &str) -> Option<&str> {
-        self.skipped
-            .iter()
-            .find(|(a, _)| a == app)
-            .map(|(_, r)| r.as_str())
+        skipped_reason(&self.skipped, app)
     }
     fn skip(&mut self, app: &str, reason: String) {
-        if self.skipped_reason(app).is_none() {
-            self.skipped.push((app.to_string(), reason));
-        }
+        skip(&mut self.skipped, app, reason);
+    }
+}
+
+/// The reason an app is not compared, from a `skipped` list.
+fn skipped_reason<'a>(skipped: &'a [(String, String)], app: &str) -> Option<&'a str> {
+    skipped
+        .iter()
+        .find(|(a, _)| a == app)
+        .map(|(_, r)| r.as_str())
+}
+
+/// Add an app to a `skipped` list, once (its first reason stays).
+fn skip(skipped: &mut Vec<(String, String)>, app: &str, reason: String) {
+    if skipped_reason(skipped, app).is_none() {
+        skipped.push((app.to_string(), reason));
     }
 }
 
@@ -345,15 +355,10 @@ pub struct MigrationHistory {
 
 impl MigrationHistory {
     fn skipped_reason(&self, app: &str) -> Option<&str> {
-        self.skipped
-            .iter()
-            .find(|(a, _)| a == app)
-            .map(|(_, r)| r.as_str())
+        skipped_reason(&self.skipped, app)
     }
     fn skip(&mut self, app: &str, reason: String) {
-        if self.skipped_reason(app).is_none() {
-            self.skipped.push((app.to_string(), reason));
-        }
+        skip(&mut self.skipped, app, reason);
     }
 }
 
