@@ -1898,6 +1898,11 @@ impl<'a> Parser<'a> {
         if star {
             return None;
         }
+        self.loop_body()
+    }
+
+    /// `: suite [else: suite]` of a `for` or `while` (validated, not lowered).
+    fn loop_body(&mut self) -> R<()> {
         self.expect(K::Op(Op::Colon))?;
         let mut sink = Vec::new();
         self.suite(false, &mut sink)?;
@@ -1911,14 +1916,7 @@ impl<'a> Parser<'a> {
     fn while_stmt(&mut self) -> R<()> {
         self.bump();
         self.expr()?;
-        self.expect(K::Op(Op::Colon))?;
-        let mut sink = Vec::new();
-        self.suite(false, &mut sink)?;
-        if self.eat(K::Kw(Kw::Else)) {
-            self.expect(K::Op(Op::Colon))?;
-            self.suite(false, &mut sink)?;
-        }
-        Some(())
+        self.loop_body()
     }
 
     fn with_stmt(&mut self) -> R<()> {
