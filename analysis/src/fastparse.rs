@@ -1450,19 +1450,7 @@ impl<'a> Parser<'a> {
                 let ann = self.type_expr()?;
                 let annotation = other("type", ann.s, ann.t).e;
                 let value = if self.eat(K::Op(Op::Assign)) {
-                    let v = if self.at(K::Kw(Kw::Yield)) {
-                        self.yield_expr()?
-                    } else {
-                        let (v, _, star) = self.exprlist(true)?;
-                        if star && lowered {
-                            return None;
-                        }
-                        v
-                    };
-                    if self.at(K::Op(Op::Assign)) {
-                        return None;
-                    }
-                    Some(v)
+                    Some(self.single_value(lowered)?)
                 } else {
                     None
                 };
@@ -1495,18 +1483,7 @@ impl<'a> Parser<'a> {
                     return None;
                 }
                 let opt = self.bump();
-                let v = if self.at(K::Kw(Kw::Yield)) {
-                    self.yield_expr()?
-                } else {
-                    let (v, _, star) = self.exprlist(true)?;
-                    if star && lowered {
-                        return None;
-                    }
-                    v
-                };
-                if self.at(K::Op(Op::Assign)) {
-                    return None;
-                }
+                let v = self.single_value(lowered)?;
                 if lowered {
                     self.check_depth(&v.e)?;
                     out.push(Stmt::AugAssign {
@@ -2051,6 +2028,24 @@ impl<'a> Parser<'a> {
             self.unsure = true;
         }
         Some(x)
+    }
+
+    /// The value of an annotated or augmented assignment: a `yield` or an expression list (starred
+    /// elements decline in lowered code), not followed by another `=`.
+    fn single_value(&mut self, lowered: bool) -> R<X> {
+        let v = if self.at(K::Kw(Kw::Yield)) {
+            self.yield_expr()?
+        } else {
+            let (v, _, star) = self.exprlist(true)?;
+            if star && lowered {
+                return None;
+            }
+            v
+        };
+        if self.at(K::Op(Op::Assign)) {
+            return None;
+        }
+        Some(v)
     }
 
     fn yield_expr(&mut self) -> R<X> {

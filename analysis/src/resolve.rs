@@ -70,32 +70,13 @@ pub fn class_paths(db: &dyn Db, file: SourceFile) -> Vec<Vec<u32>> {
     fn walk(stmts: &[Stmt], prefix: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
         for (i, s) in stmts.iter().enumerate() {
             prefix.push(i as u32);
-            match s {
-                Stmt::Class(_) => out.push(prefix.clone()),
-                Stmt::If { body, orelse, .. } => {
-                    for (sel, block) in [body, orelse].into_iter().enumerate() {
-                        prefix.push(sel as u32);
-                        walk(block, prefix, out);
-                        prefix.pop();
-                    }
-                }
-                Stmt::Try {
-                    body,
-                    handlers,
-                    orelse,
-                    finalbody,
-                    ..
-                } => {
-                    let blocks = std::iter::once(body)
-                        .chain(handlers.iter())
-                        .chain([orelse, finalbody]);
-                    for (sel, block) in blocks.enumerate() {
-                        prefix.push(sel as u32);
-                        walk(block, prefix, out);
-                        prefix.pop();
-                    }
-                }
-                _ => {}
+            if let Stmt::Class(_) = s {
+                out.push(prefix.clone());
+            }
+            for (sel, block) in s.blocks().enumerate() {
+                prefix.push(sel as u32);
+                walk(block, prefix, out);
+                prefix.pop();
             }
             prefix.pop();
         }
@@ -118,20 +99,7 @@ pub fn nth_class(db: &dyn Db, file: SourceFile, index: usize) -> Option<&ClassDe
                 _ => None,
             };
         };
-        stmts = match stmt {
-            Stmt::If { body, orelse, .. } => [body, orelse].into_iter().nth(sel as usize)?,
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-                ..
-            } => std::iter::once(body)
-                .chain(handlers.iter())
-                .chain([orelse, finalbody])
-                .nth(sel as usize)?,
-            _ => return None,
-        };
+        stmts = stmt.blocks().nth(sel as usize)?;
     }
 }
 
@@ -139,27 +107,11 @@ pub fn nth_class(db: &dyn Db, file: SourceFile, index: usize) -> Option<&ClassDe
 pub fn module_classes(db: &dyn Db, file: SourceFile) -> Vec<&ClassDef> {
     fn walk<'a>(stmts: &'a [Stmt], out: &mut Vec<&'a ClassDef>) {
         for s in stmts {
-            match s {
-                Stmt::Class(c) => out.push(c),
-                Stmt::If { body, orelse, .. } => {
-                    walk(body, out);
-                    walk(orelse, out);
-                }
-                Stmt::Try {
-                    body,
-                    handlers,
-                    orelse,
-                    finalbody,
-                    ..
-                } => {
-                    walk(body, out);
-                    for h in handlers {
-                        walk(h, out);
-                    }
-                    walk(orelse, out);
-                    walk(finalbody, out);
-                }
-                _ => {}
+            if let Stmt::Class(c) = s {
+                out.push(c);
+            }
+            for block in s.blocks() {
+                walk(block, out);
             }
         }
     }

@@ -179,6 +179,29 @@ pub enum Stmt {
     },
 }
 
+impl Stmt {
+    /// The statement blocks nested in an `if` (body, else) or a `try` (body, each handler, else,
+    /// finally), in that order; none for other statements.
+    pub fn blocks(&self) -> impl Iterator<Item = &[Stmt]> {
+        let none: &[Vec<Stmt>] = &[];
+        let (body, handlers, tail): (Option<&[Stmt]>, &[Vec<Stmt>], [Option<&[Stmt]>; 2]) =
+            match self {
+                Stmt::If { body, orelse, .. } => (Some(body), none, [Some(orelse), None]),
+                Stmt::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                    ..
+                } => (Some(body), handlers, [Some(orelse), Some(finalbody)]),
+                _ => (None, none, [None, None]),
+            };
+        body.into_iter()
+            .chain(handlers.iter().map(Vec::as_slice))
+            .chain(tail.into_iter().flatten())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Name(String, Span),

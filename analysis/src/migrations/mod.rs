@@ -164,20 +164,8 @@ fn settings_closed(
                 }
                 _ => true,
             },
-            Stmt::If { body, orelse, .. } => {
-                block(db, f, body, modules, files) && block(db, f, orelse, modules, files)
-            }
-            Stmt::Try {
-                body,
-                handlers,
-                orelse,
-                finalbody,
-                ..
-            } => {
-                block(db, f, body, modules, files)
-                    && handlers.iter().all(|h| block(db, f, h, modules, files))
-                    && block(db, f, orelse, modules, files)
-                    && block(db, f, finalbody, modules, files)
+            Stmt::If { .. } | Stmt::Try { .. } => {
+                s.blocks().all(|b| block(db, f, b, modules, files))
             }
             Stmt::Opaque { .. } => false,
             _ => true,
