@@ -636,12 +636,11 @@ fn missing_project_import(
             .is_some_and(|f| f.origin(db) == Origin::Project)
     };
     for s in body {
-        let (module, names, span) = match s {
-            Stmt::Import { module, span, .. } => (module.clone(), Vec::new(), *span),
+        let (module, span) = match s {
+            Stmt::Import { module, span, .. } => (module.clone(), *span),
             Stmt::ImportFrom {
                 level,
                 module,
-                names,
                 span,
                 ..
             } => {
@@ -650,17 +649,13 @@ fn missing_project_import(
                 else {
                     continue;
                 };
-                (abs, names.iter().map(|(n, _)| n.clone()).collect(), *span)
+                (abs, *span)
             }
             _ => continue,
         };
-        if !is_project_pkg(&module) {
-            continue;
-        }
-        if !modules.contains_key(&module) {
+        if is_project_pkg(&module) && !modules.contains_key(&module) {
             return Some((span, module));
         }
-        let _ = names;
     }
     None
 }
