@@ -24,6 +24,6 @@ fn main() {
 }
 
 /// mimalloc: the analysis allocates many small strings and trees; the system allocator spent a
-/// third of a cold check in malloc/free.
+/// third of a cold check in malloc/free. `djsa_alloc` explains why it is not the `mimalloc` crate.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: djsa_alloc::MiMalloc = djsa_alloc::MiMalloc;
