@@ -109,7 +109,21 @@ mod tests {
     fn alignment_zeroing_and_realloc() {
         let a = MiMalloc;
         for align in [1usize, 2, 4, 8, 16, 32, 64, 4096] {
-            for size in [1usize, 7, 8, 9, 24, 40, 1000, 1024, 1025, 1536, 4097, 70_000, 3 << 20] {
+            for size in [
+                1usize,
+                7,
+                8,
+                9,
+                24,
+                40,
+                1000,
+                1024,
+                1025,
+                1536,
+                4097,
+                70_000,
+                3 << 20,
+            ] {
                 let Ok(layout) = Layout::from_size_align(size, align) else {
                     continue;
                 };

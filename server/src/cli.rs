@@ -113,16 +113,6 @@ pub fn run(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i
 }
 
 /// `, resident N MiB` for the timing lines, where the OS tells (Linux `/proc/self/statm`).
-fn resident_note() -> String {
-    let pages = std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok());
-    match pages {
-        Some(p) => format!(", resident {} MiB", p * 4096 / (1024 * 1024)),
-        None => String::new(),
-    }
-}
-
 fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let overrides = Overrides {
         settings: args.settings.clone(),
@@ -144,7 +134,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
         eprintln!(
             "djsa: timing: loaded workspace in {:?}{}",
             t.elapsed(),
-            resident_note()
+            crate::workspace::resident_note()
         );
     }
     let db = &ws.db;
@@ -164,7 +154,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Res
         eprintln!(
             "djsa: timing: checks in {:?}{}",
             t.elapsed(),
-            resident_note()
+            crate::workspace::resident_note()
         );
     }
     let mut root = ws.root.clone();

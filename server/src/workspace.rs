@@ -199,6 +199,7 @@ pub fn read_text(path: &Path) -> Option<(Arc<str>, bool)> {
 
 impl Workspace {
     pub fn load(path: &Path, overrides: &Overrides) -> Result<Workspace> {
+        let t_load = std::time::Instant::now();
         let root = find_root(path)?;
         let fc = load_file_config(&root)?;
         let mut notes = Vec::new();
@@ -274,27 +275,49 @@ impl Workspace {
                 .filter(|p| p.extension().is_some_and(|x| x == "py"))
                 .collect();
             found.sort();
-            for p in found {
-                if !loaded_paths.insert(p.clone()) {
-                    continue;
+            found.retain(|p| loaded_paths.insert(p.clone()));
+            // Read and parse on every core: a file is parsed as soon as it is read.
+            crate::progress::counted("reading and parsing files", found.len());
+            let read: Vec<_> = {
+                use rayon::prelude::*;
+                found
+                    .into_par_iter()
+                    .map_with(db.clone(), |db, p| {
+                        let Some((text, lossy)) = read_text(&p) else {
+                            return Err(p);
+                        };
+                        let module = p.strip_prefix(src).ok().and_then(module_name);
+                        let shown = p
+                            .strip_prefix(&root)
+                            .unwrap_or(&p)
+                            .to_string_lossy()
+                            .into_owned();
+                        let f = SourceFile::new(&*db, shown, module, text, Origin::Project, lossy);
+                        let _ = djsa_analysis::db::module_syntax(&*db, f);
+                        crate::progress::tick();
+                        Ok((f, p))
+                    })
+                    .collect()
+            };
+            for r in read {
+                match r {
+                    Ok((f, p)) => {
+                        if let Some(m) = f.module(&db) {
+                            loaded_modules.insert(m.clone());
+                        }
+                        files.insert(f, p);
+                        inputs.push(f);
+                    }
+                    Err(p) => notes.push(format!("cannot read {}", p.display())),
                 }
-                let Some((text, lossy)) = read_text(&p) else {
-                    notes.push(format!("cannot read {}", p.display()));
-                    continue;
-                };
-                let module = p.strip_prefix(src).ok().and_then(module_name);
-                if let Some(m) = &module {
-                    loaded_modules.insert(m.clone());
-                }
-                let shown = p
-                    .strip_prefix(&root)
-                    .unwrap_or(&p)
-                    .to_string_lossy()
-                    .into_owned();
-                let f = SourceFile::new(&db, shown, module, text, Origin::Project, lossy);
-                files.insert(f, p);
-                inputs.push(f);
             }
+        }
+        if std::env::var_os("DJSA_TIMING").is_some() {
+            eprintln!(
+                "djsa: timing: read and parsed {} project files at {:?}",
+                inputs.len(),
+                t_load.elapsed()
+            );
         }
 
         // The Python environment.
@@ -355,16 +378,6 @@ impl Workspace {
             alembic: crate::alembic::discover_envs(&root, fc.alembic.as_deref(), &mut notes),
             sqlalchemy_modules: fc.sqlalchemy_modules.clone(),
         };
-        let t = std::time::Instant::now();
-        crate::progress::counted("parsing files", inputs.len());
-        prewarm(&db, &inputs);
-        if std::env::var_os("DJSA_TIMING").is_some() {
-            eprintln!(
-                "djsa: timing: parsed {} project files in {:?}",
-                inputs.len(),
-                t.elapsed()
-            );
-        }
         let project = Project::new(&db, inputs.clone(), config);
         let mut ws = Workspace {
             db,
@@ -622,12 +635,24 @@ pub fn prewarm_checks(db: &RootDatabase, project: Project) {
             }
             if timing {
                 eprintln!(
-                    "djsa: timing: check family {i} in {:?} (started at {:?})",
+                    "djsa: timing: check family {i} in {:?} (started at {:?}){}",
                     t.elapsed(),
-                    t.duration_since(t0)
+                    t.duration_since(t0),
+                    resident_note()
                 );
             }
         });
+}
+
+/// `, resident N MiB` from /proc/self/statm, for `DJSA_TIMING` lines (empty where unknown).
+pub fn resident_note() -> String {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok());
+    match pages {
+        Some(p) => format!(", resident {} MiB", p * 4096 / (1024 * 1024)),
+        None => String::new(),
+    }
 }
 
 /// Modules worth loading from site-packages: not Django's own core (djsa knows it), but contrib apps.
