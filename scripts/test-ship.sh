@@ -61,7 +61,7 @@ import sys, tarfile
 names = set(tarfile.open(sys.argv[1]).getnames())
 top = f"djsa-{sys.argv[2]}/"
 need = ["pyproject.toml", "Cargo.toml", "Cargo.lock", "server/Cargo.toml", "server/src/main.rs",
-        "analysis/Cargo.toml", "analysis/src/lib.rs", "PKG-INFO"]
+        "analysis/Cargo.toml", "analysis/src/lib.rs", "alloc/Cargo.toml", "alloc/src/lib.rs", "PKG-INFO"]
 missing = [n for n in need if top + n not in names]
 if missing:
     sys.exit(f"missing from the sdist: {missing}")
