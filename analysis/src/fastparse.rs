@@ -67,42 +67,44 @@ enum Kw {
 }
 
 fn keyword(s: &[u8]) -> Option<Kw> {
-    Some(match s {
-        b"False" => Kw::False,
-        b"None" => Kw::None,
-        b"True" => Kw::True,
-        b"and" => Kw::And,
-        b"as" => Kw::As,
-        b"assert" => Kw::Assert,
-        b"async" => Kw::Async,
-        b"await" => Kw::Await,
-        b"break" => Kw::Break,
-        b"class" => Kw::Class,
-        b"continue" => Kw::Continue,
-        b"def" => Kw::Def,
-        b"del" => Kw::Del,
-        b"elif" => Kw::Elif,
-        b"else" => Kw::Else,
-        b"except" => Kw::Except,
-        b"finally" => Kw::Finally,
-        b"for" => Kw::For,
-        b"from" => Kw::From,
-        b"global" => Kw::Global,
-        b"if" => Kw::If,
-        b"import" => Kw::Import,
-        b"in" => Kw::In,
-        b"is" => Kw::Is,
-        b"lambda" => Kw::Lambda,
-        b"nonlocal" => Kw::Nonlocal,
-        b"not" => Kw::Not,
-        b"or" => Kw::Or,
-        b"pass" => Kw::Pass,
-        b"raise" => Kw::Raise,
-        b"return" => Kw::Return,
-        b"try" => Kw::Try,
-        b"while" => Kw::While,
-        b"with" => Kw::With,
-        b"yield" => Kw::Yield,
+    // dispatch on the first byte so that a name is compared with a few keywords at most
+    let (&c, rest) = s.split_first()?;
+    Some(match (c, rest) {
+        (b'F', b"alse") => Kw::False,
+        (b'N', b"one") => Kw::None,
+        (b'T', b"rue") => Kw::True,
+        (b'a', b"nd") => Kw::And,
+        (b'a', b"s") => Kw::As,
+        (b'a', b"ssert") => Kw::Assert,
+        (b'a', b"sync") => Kw::Async,
+        (b'a', b"wait") => Kw::Await,
+        (b'b', b"reak") => Kw::Break,
+        (b'c', b"lass") => Kw::Class,
+        (b'c', b"ontinue") => Kw::Continue,
+        (b'd', b"ef") => Kw::Def,
+        (b'd', b"el") => Kw::Del,
+        (b'e', b"lif") => Kw::Elif,
+        (b'e', b"lse") => Kw::Else,
+        (b'e', b"xcept") => Kw::Except,
+        (b'f', b"inally") => Kw::Finally,
+        (b'f', b"or") => Kw::For,
+        (b'f', b"rom") => Kw::From,
+        (b'g', b"lobal") => Kw::Global,
+        (b'i', b"f") => Kw::If,
+        (b'i', b"mport") => Kw::Import,
+        (b'i', b"n") => Kw::In,
+        (b'i', b"s") => Kw::Is,
+        (b'l', b"ambda") => Kw::Lambda,
+        (b'n', b"onlocal") => Kw::Nonlocal,
+        (b'n', b"ot") => Kw::Not,
+        (b'o', b"r") => Kw::Or,
+        (b'p', b"ass") => Kw::Pass,
+        (b'r', b"aise") => Kw::Raise,
+        (b'r', b"eturn") => Kw::Return,
+        (b't', b"ry") => Kw::Try,
+        (b'w', b"hile") => Kw::While,
+        (b'w', b"ith") => Kw::With,
+        (b'y', b"ield") => Kw::Yield,
         _ => return None,
     })
 }
@@ -199,8 +201,20 @@ struct Lexer<'a> {
 fn is_id_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
+/// `is_id_char` as a table: identifier scanning is the lexer's innermost loop.
+const ID_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 fn is_id_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
+    ID_CHAR[c as usize]
 }
 
 impl<'a> Lexer<'a> {
@@ -308,8 +322,11 @@ impl<'a> Lexer<'a> {
             let nl_pos: usize;
             loop {
                 // skip blanks
-                while self.p < n && (self.b[self.p] == b' ' || self.b[self.p] == b'\t') {
-                    self.p += 1;
+                if let Some(rest) = self.b.get(self.p..) {
+                    self.p += rest
+                        .iter()
+                        .position(|&c| c != b' ' && c != b'\t')
+                        .unwrap_or(rest.len());
                 }
                 let c = self.at(self.p);
                 if self.p >= n {
@@ -355,6 +372,8 @@ impl<'a> Lexer<'a> {
                         {
                             return None;
                         }
+                        // (the indentation is blanks that the next iteration would skip)
+                        self.p = q;
                     }
                     b'#' => {
                         let end = self.comment_end(self.p);
@@ -439,10 +458,12 @@ impl<'a> Lexer<'a> {
         let s = self.p;
         let c = self.at(s);
         if is_id_start(c) {
-            let mut e = s + 1;
-            while is_id_char(self.at(e)) {
-                e += 1;
-            }
+            let rest = self.b.get(s + 1..).unwrap_or(&[]);
+            let len = rest
+                .iter()
+                .position(|&c| !is_id_char(c))
+                .unwrap_or(rest.len());
+            let e = s + 1 + len;
             let q = self.at(e);
             if q == b'"' || q == b'\'' {
                 return self.string(s, e);
@@ -1008,6 +1029,25 @@ impl X {
     }
 }
 
+/// What [`Parser::exprlist`] read: one expression, or (`comma`) the tuple of its elements.
+struct List {
+    x: X,
+    comma: bool,
+}
+
+impl List {
+    /// The first element's lowering (what an expression statement lowers to).
+    fn first(self) -> R<Expr> {
+        if !self.comma {
+            return Some(self.x.e);
+        }
+        match self.x.e.kind {
+            ExprKind::Tuple(v) => v.into_iter().next(),
+            _ => None,
+        }
+    }
+}
+
 fn mk(kind: ExprKind, s: u32, t: u32) -> X {
     X {
         e: Expr {
@@ -1050,6 +1090,16 @@ struct Parser<'a> {
     /// Elsewhere (function bodies, loops) only "no syntax error" matters, so constructs whose
     /// tree-sitter reading is ambiguous but always error-free are accepted.
     lowering: bool,
+}
+
+/// Whether `k` after a primary continues an operator expression (binary, comparison, boolean or
+/// conditional); otherwise the primary is the whole expression.
+fn continues_primary(k: K) -> bool {
+    match k {
+        K::Op(Op::Lt | Op::Gt | Op::Le | Op::Ge | Op::EqEq | Op::Ne) => true,
+        K::Kw(Kw::In | Kw::Not | Kw::Is | Kw::And | Kw::Or | Kw::If) => true,
+        _ => binop(k).is_some(),
+    }
 }
 
 /// Binary operators with tree-sitter's precedences.
@@ -1396,11 +1446,12 @@ impl<'a> Parser<'a> {
             return Some(());
         }
         self.unsure = false;
-        let (lhs, first, star) = self.exprlist(true)?;
+        let (list, star) = self.exprlist(true)?;
+        let lhs = &list.x;
         match self.peek() {
             K::Op(Op::Assign) => {
                 let mut targets = Vec::new();
-                let mut lhs = lhs;
+                let mut lhs = list.x;
                 let mut unsure = self.unsure;
                 let value = loop {
                     self.check_pattern(&lhs, unsure)?;
@@ -1416,7 +1467,8 @@ impl<'a> Parser<'a> {
                         break y;
                     }
                     self.unsure = false;
-                    let (rhs, _, star) = self.exprlist(true)?;
+                    let (rhs, star) = self.exprlist(true)?;
+                    let rhs = rhs.x;
                     if self.at(K::Op(Op::Assign)) {
                         lhs = rhs;
                         unsure = self.unsure;
@@ -1438,11 +1490,11 @@ impl<'a> Parser<'a> {
                 }
             }
             K::Op(Op::Colon) => {
-                if star || !self.single_pattern(&lhs) {
+                if star || !self.single_pattern(lhs) {
                     return None;
                 }
                 let target = if lowered {
-                    Some(self.target(&lhs, self.unsure)?)
+                    Some(self.target(lhs, self.unsure)?)
                 } else {
                     None
                 };
@@ -1479,7 +1531,7 @@ impl<'a> Parser<'a> {
                 }
             }
             K::Op(Op::AugAssign) => {
-                if star || !self.single_pattern(&lhs) {
+                if star || !self.single_pattern(lhs) {
                     return None;
                 }
                 let opt = self.bump();
@@ -1499,7 +1551,7 @@ impl<'a> Parser<'a> {
                     return None;
                 }
                 if lowered {
-                    let first = first?;
+                    let first = list.first()?;
                     self.check_depth(&first)?;
                     out.push(Stmt::Expr(first));
                 }
@@ -1871,7 +1923,7 @@ impl<'a> Parser<'a> {
         let t = self.target_list()?;
         self.check_pattern(&t, self.unsure)?;
         self.expect(K::Kw(Kw::In))?;
-        let (_, _, star) = self.exprlist(false)?;
+        let (_, star) = self.exprlist(false)?;
         if star {
             return None;
         }
@@ -1956,20 +2008,23 @@ impl<'a> Parser<'a> {
     // ---------------------------------------------------------------- expressions
 
     /// Comma-separated expressions (stars allowed when `star`); returns the whole (a tuple /
-    /// expression_list when there is a comma), the first element's lowering, and whether a star
-    /// appeared.
-    fn exprlist(&mut self, star: bool) -> R<(X, Option<Expr>, bool)> {
+    /// expression_list when there is a comma; see [`Self::first_of`]) and whether a star appeared.
+    fn exprlist(&mut self, star: bool) -> R<(List, bool)> {
         let first = self.elem(star)?;
         let mut saw_star = matches!(first.e.kind, ExprKind::Starred(_));
         if !self.at(K::Op(Op::Comma)) {
             if saw_star {
                 return None;
             }
-            let fe = first.e.clone();
-            return Some((first, Some(fe), false));
+            return Some((
+                List {
+                    x: first,
+                    comma: false,
+                },
+                false,
+            ));
         }
         let s = first.s;
-        let first_e = first.e.clone();
         let mut items = vec![first.e];
         while self.at(K::Op(Op::Comma)) {
             if self.bump().lc || self.tok().lc {
@@ -1983,7 +2038,8 @@ impl<'a> Parser<'a> {
             items.push(x.e);
         }
         let t = self.prev_end();
-        Some((mk(ExprKind::Tuple(items), s, t), Some(first_e), saw_star))
+        let x = mk(ExprKind::Tuple(items), s, t);
+        Some((List { x, comma: true }, saw_star))
     }
 
     fn at_exprlist_end(&self) -> bool {
@@ -2036,11 +2092,11 @@ impl<'a> Parser<'a> {
         let v = if self.at(K::Kw(Kw::Yield)) {
             self.yield_expr()?
         } else {
-            let (v, _, star) = self.exprlist(true)?;
+            let (v, star) = self.exprlist(true)?;
             if star && lowered {
                 return None;
             }
-            v
+            v.x
         };
         if self.at(K::Op(Op::Assign)) {
             return None;
@@ -2083,10 +2139,24 @@ impl<'a> Parser<'a> {
             self.unsure = true;
             return Some(other("named_expression", s, v.t));
         }
-        let x = self.or_test()?;
+        // Most expressions are a lone primary (name, literal, call, display): return it directly
+        // when no operator follows instead of moving it up through every precedence level.
+        let first = if matches!(
+            self.peek(),
+            K::Op(Op::Minus | Op::Plus | Op::Tilde) | K::Kw(Kw::Await | Kw::Not)
+        ) {
+            None
+        } else {
+            let x = self.postfix()?;
+            if !continues_primary(self.peek()) {
+                return Some(x);
+            }
+            Some(x)
+        };
+        let x = self.or_test(first)?;
         if self.at(K::Kw(Kw::If)) {
             self.bump();
-            self.or_test()?;
+            self.or_test(None)?;
             self.expect(K::Kw(Kw::Else))?;
             let orelse = self.expr()?;
             self.unsure = true;
@@ -2095,34 +2165,42 @@ impl<'a> Parser<'a> {
         Some(x)
     }
 
-    fn or_test(&mut self) -> R<X> {
-        self.boolean_chain(Kw::Or, Self::and_test)
+    // The precedence levels below take `first`, an already read primary that starts the
+    // expression (see `expr_inner`), or `None` to read from the current token.
+
+    fn or_test(&mut self, first: Option<X>) -> R<X> {
+        self.boolean_chain(Kw::Or, first, Self::and_test)
     }
 
-    fn and_test(&mut self) -> R<X> {
-        self.boolean_chain(Kw::And, Self::not_test)
+    fn and_test(&mut self, first: Option<X>) -> R<X> {
+        self.boolean_chain(Kw::And, first, Self::not_test)
     }
 
     /// `a or b or ...` / `a and b and ...`: one `boolean_operator` node over the whole chain.
-    fn boolean_chain(&mut self, op: Kw, operand: fn(&mut Self) -> R<X>) -> R<X> {
-        let x = operand(self)?;
+    fn boolean_chain(
+        &mut self,
+        op: Kw,
+        first: Option<X>,
+        operand: fn(&mut Self, Option<X>) -> R<X>,
+    ) -> R<X> {
+        let x = operand(self, first)?;
         if !self.at(K::Kw(op)) {
             return Some(x);
         }
         let s = x.s;
         let mut t = x.t;
         while self.eat(K::Kw(op)) {
-            t = operand(self)?.t;
+            t = operand(self, None)?.t;
         }
         self.unsure = true;
         Some(other("boolean_operator", s, t))
     }
 
-    fn not_test(&mut self) -> R<X> {
-        if self.at(K::Kw(Kw::Not)) {
+    fn not_test(&mut self, first: Option<X>) -> R<X> {
+        if first.is_none() && self.at(K::Kw(Kw::Not)) {
             let s = self.bump().s;
             self.enter()?;
-            let x = self.not_test()?;
+            let x = self.not_test(None)?;
             self.leave();
             let t = x.t;
             return Some(mk(
@@ -2134,11 +2212,11 @@ impl<'a> Parser<'a> {
                 t,
             ));
         }
-        self.comparison()
+        self.comparison(first)
     }
 
-    fn comparison(&mut self) -> R<X> {
-        let x = self.binary(14)?;
+    fn comparison(&mut self, first: Option<X>) -> R<X> {
+        let x = self.binary(14, first)?;
         let mut t = None;
         loop {
             match self.peek() {
@@ -2155,7 +2233,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => break,
             }
-            t = Some(self.binary(14)?.t);
+            t = Some(self.binary(14, None)?.t);
         }
         match t {
             Some(t) => {
@@ -2166,8 +2244,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn binary(&mut self, min: u8) -> R<X> {
-        let mut left = self.unary()?;
+    fn binary(&mut self, min: u8, first: Option<X>) -> R<X> {
+        let mut left = match first {
+            Some(x) => x,
+            None => self.unary()?,
+        };
         let mut n = 0;
         while let Some((p, op)) = binop(self.peek()) {
             if p < min {
@@ -2179,9 +2260,9 @@ impl<'a> Parser<'a> {
                 return None;
             }
             let right = if p == 21 {
-                self.binary(21)?
+                self.binary(21, None)?
             } else {
-                self.binary(p + 1)?
+                self.binary(p + 1, None)?
             };
             let (s, t) = (left.s, right.t);
             left = mk(
@@ -2205,7 +2286,7 @@ impl<'a> Parser<'a> {
             K::Kw(Kw::Await) => {
                 let s = self.bump().s;
                 self.enter()?;
-                let x = self.binary(21)?;
+                let x = self.binary(21, None)?;
                 self.leave();
                 self.unsure = true;
                 return Some(other("await", s, x.t));
@@ -2214,7 +2295,7 @@ impl<'a> Parser<'a> {
         };
         let s = self.bump().s;
         self.enter()?;
-        let x = self.binary(21)?;
+        let x = self.binary(21, None)?;
         self.leave();
         let t = x.t;
         Some(mk(
@@ -2239,16 +2320,20 @@ impl<'a> Parser<'a> {
                 K::Op(Op::Dot) => {
                     self.bump();
                     let a = self.expect(K::Name)?;
-                    let attr = self.tok_text(a).to_string();
+                    let attr = self.tok_text(a);
                     let s = x.s;
                     let kind = match x.e.kind {
-                        ExprKind::Name(base) => ExprKind::Name(format!("{base}.{attr}")),
+                        ExprKind::Name(mut base) => {
+                            base.push('.');
+                            base.push_str(attr);
+                            ExprKind::Name(base)
+                        }
                         k => ExprKind::Attribute {
                             value: Box::new(Expr {
                                 kind: k,
                                 span: x.e.span,
                             }),
-                            attr,
+                            attr: attr.to_string(),
                         },
                     };
                     x = mk(kind, s, a.e);
@@ -2433,7 +2518,7 @@ impl<'a> Parser<'a> {
                     self.check_pattern(&t, self.unsure)?;
                     self.unsure = saved;
                     self.expect(K::Kw(Kw::In))?;
-                    self.or_test()?;
+                    self.or_test(None)?;
                     if self.at(K::Op(Op::Comma)) {
                         return None;
                     }
@@ -2441,7 +2526,7 @@ impl<'a> Parser<'a> {
                 }
                 K::Kw(Kw::If) if n > 0 => {
                     self.bump();
-                    self.or_test()?;
+                    self.or_test(None)?;
                 }
                 _ => break,
             }
@@ -2503,11 +2588,19 @@ impl<'a> Parser<'a> {
         match tk.k {
             K::Name => {
                 self.bump();
-                Some(mk(
-                    ExprKind::Name(self.tok_text(tk).to_string()),
-                    tk.s,
-                    tk.e,
-                ))
+                // `postfix` appends the names of a dotted chain `a.b.c`: size it at once
+                let mut len = (tk.e - tk.s) as usize;
+                let mut j = self.i;
+                while let (Some(dot), Some(n)) = (self.toks.get(j), self.toks.get(j + 1)) {
+                    if dot.k != K::Op(Op::Dot) || n.k != K::Name {
+                        break;
+                    }
+                    len += 1 + (n.e - n.s) as usize;
+                    j += 2;
+                }
+                let mut name = String::with_capacity(len);
+                name.push_str(self.tok_text(tk));
+                Some(mk(ExprKind::Name(name), tk.s, tk.e))
             }
             K::Kw(Kw::True) => {
                 self.bump();
@@ -2527,7 +2620,15 @@ impl<'a> Parser<'a> {
             }
             K::Int => {
                 self.bump();
-                let t = self.tok_text(tk).replace('_', "").to_ascii_lowercase();
+                let text = self.tok_text(tk);
+                if text.len() <= 18 && text.bytes().all(|c| c.is_ascii_digit()) {
+                    // plain decimal digits: no underscores, prefix or overflow to handle
+                    let i = text
+                        .bytes()
+                        .fold(0i128, |n, c| n * 10 + i128::from(c - b'0'));
+                    return Some(mk(ExprKind::Int(i), tk.s, tk.e));
+                }
+                let t = text.replace('_', "").to_ascii_lowercase();
                 let parsed = if let Some(h) = t.strip_prefix("0x") {
                     i128::from_str_radix(h, 16).ok()
                 } else if let Some(o) = t.strip_prefix("0o") {
@@ -2577,6 +2678,12 @@ impl<'a> Parser<'a> {
     }
 
     fn strings(&mut self) -> R<X> {
+        let tk = self.tok();
+        if tk.k == K::Str && !matches!(self.peek2(), K::Str | K::FStr) {
+            // a lone literal (the common case)
+            self.bump();
+            return Some(mk(string_value(self.tok_text(tk))?, tk.s, tk.e));
+        }
         let s = self.tok().s;
         let mut parts: Vec<Option<ExprKind>> = Vec::new();
         let mut cmt = false;
@@ -2643,7 +2750,7 @@ impl<'a> Parser<'a> {
         if self.at(K::Kw(Kw::Yield)) {
             return None;
         }
-        let (_, _, star) = self.exprlist(false)?;
+        let (_, star) = self.exprlist(false)?;
         if star {
             return None;
         }

@@ -272,6 +272,26 @@ fn tricky_snippets() {
     }
 }
 
+/// Shapes that take the reader's shortcuts (a primary returned without the precedence levels, a
+/// dotted name built in place, a lone string or plain decimal literal, keyword lookup, blank
+/// skipping on continuation lines) next to ones that must leave them.
+#[test]
+fn shortcut_shapes() {
+    for s in [
+        "a, b\n(a), b\na.b, c(d)\n*a, b\n",
+        "x = a . b . c\ny = (a).b.c\nz = a.b(c).d.e\nw = a.b[c].d\nv = (a.b).c\n",
+        "x = a.\\\n    b\ny = (a  # c\n     .b)\n",
+        "x = a.b + c.d\ny = a.b < c\nz = a.b if c else d\nw = a.b and c or d\nv = a.b not in c\n",
+        "x = a.b is not c\ny = f(a) ** -b\nz = [a.b, c.d | e]\nw = {a: b.c @ d}\n",
+        "x = 'a'\ny = 'a' 'b'\nz = 'a' f'{b}'\nw = ('a'\n     'b')\nv = r'a\\\\'\n",
+        "x = 0\ny = 007\nz = 123456789012345678\nw = 1234567890123456789012\nv = 1_0\nu = 5j\n",
+        "Falsey = Nonesuch = Truer = 1\nands = asserts = ass = defs = iff = nots = ors = 2\n",
+        "x = f(\n        a,\n\t    b,\n  )\nclass A:\n    y = [\n  1,\n        2]\n",
+    ] {
+        check_snippet(s, false);
+    }
+}
+
 /// `*expr` / `**expr` with any operand: tree-sitter may read `*a.b(c)` as a `list_splat` of the
 /// call or as a call on a `list_splat` primary; in function bodies (not lowered) either is fine.
 #[test]
