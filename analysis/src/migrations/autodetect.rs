@@ -2,6 +2,8 @@
 //! replayed state with the models' state, sort, chop into migrations and optimize, in Django's
 //! order. Anything outside that set makes the app "not exactly known" instead of a guess.
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::parse::Val;
@@ -1200,7 +1202,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
                 .into_iter()
                 .map(|((a, m), mut ms)| {
                     if a == *app && m == ol {
-                        ms.name = n.name.clone();
+                        Arc::make_mut(&mut ms).name = n.name.clone();
                         ((a, nl.clone()), ms)
                     } else {
                         ((a, m), ms)
@@ -1231,7 +1233,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             }
             for ((a, m), ms) in &mut f.models {
                 if a == app && m == model {
-                    for (fname, _) in &mut ms.fields {
+                    for (fname, _) in &mut Arc::make_mut(ms).fields {
                         if fname == old {
                             *fname = new.clone();
                         }
@@ -1284,7 +1286,10 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
         let managed = s.option("managed");
         // `ProjectState::get(app, name)`, looked up once (a state's key is its app label and
         // lower-cased name).
-        let (sf, st) = (from.models.get(skey), to.models.get(skey));
+        let (sf, st) = (
+            from.models.get(skey).map(|m| &**m),
+            to.models.get(skey).map(|m| &**m),
+        );
         let both = sf.is_some() && st.is_some();
         if (managed == Some(&Val::Bool(false))
             || (s.option("proxy") == Some(&Val::Bool(true)) && both))
@@ -1611,7 +1616,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
     let kept_pairs: Vec<(&(String, String), &ModelState, &ModelState)> = kept
         .iter()
         .filter_map(|k| match (from.models.get(*k), to.models.get(*k)) {
-            (Some(o), Some(n)) => Some((*k, o, n)),
+            (Some(o), Some(n)) => Some((*k, &**o, &**n)),
             _ => None,
         })
         .collect();

@@ -8,7 +8,7 @@ use crate::syntax::{Expr, ExprKind, Stmt, Target};
 
 use super::parse::{Val, ValCx};
 use super::state::{
-    FieldCx, FieldDef, ModelState, deconstruct, normalize_calls, normalize_together,
+    FieldCx, FieldDef, ModelState, deconstruct_owned, normalize_calls, normalize_together,
 };
 
 const DEFAULT_NAMES: &[&str] = &[
@@ -444,7 +444,7 @@ impl FromProject<'_, '_> {
                 };
                 kwargs.push((k.name.clone(), v));
             }
-            let mut def = deconstruct(&path, &args, &kwargs, &cx_f)
+            let mut def = deconstruct_owned(&path, args, kwargs, &cx_f)
                 .map_err(|e| format!("field {}: {e}", f.name))?;
             if let Some(p) = custom_path {
                 def.path = p;

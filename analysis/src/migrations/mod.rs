@@ -483,13 +483,16 @@ pub fn migration_history(db: &dyn Db, project: Project) -> Arc<MigrationHistory>
     let custom = project_custom_fields(db, project);
     // Nodes on a cycle belong to skipped apps; the rest replays in plan order.
     let plan = graph.plan();
+    let mut field_cache = state::FieldCache::default();
     for node in plan {
         if out.skipped_reason(&node.0).is_some() {
             continue;
         }
         let Some(m) = by_key.get(&node) else { continue };
         for op in &m.operations {
-            if let Err(e) = state::apply_with(&mut from, &node.0, op, &aum, custom) {
+            if let Err(e) =
+                state::apply_cached(&mut from, &node.0, op, &aum, custom, &mut field_cache)
+            {
                 out.skip(&node.0, format!("migration {}: {e}", node.1));
                 break;
             }
@@ -502,6 +505,7 @@ pub fn migration_history(db: &dyn Db, project: Project) -> Arc<MigrationHistory>
         reg.apps.iter().map(|a| a.label.as_str()).collect();
     from.models
         .retain(|(a, _), _| !skipped.contains(a.as_str()) && installed.contains(a.as_str()));
+    drop(field_cache);
     drop(parsed);
     drop(nodes);
     out.files = files;
@@ -517,7 +521,7 @@ pub fn migration_history(db: &dyn Db, project: Project) -> Arc<MigrationHistory>
 pub fn models_state(
     db: &dyn Db,
     project: Project,
-) -> Vec<(usize, Result<state::ModelState, String>)> {
+) -> Vec<(usize, Result<Arc<state::ModelState>, String>)> {
     let pm = project_model(db, project);
     if pm.settings.installed_apps.is_none() {
         return Vec::new();
@@ -536,7 +540,7 @@ pub fn models_state(
         .iter()
         .enumerate()
         .filter(|(_, m)| m.registered && !m.abstract_ && m.app_label.is_some())
-        .map(|(idx, _)| (idx, fp.model_state(idx)))
+        .map(|(idx, _)| (idx, fp.model_state(idx).map(Arc::new)))
         .collect()
 }
 
@@ -564,7 +568,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
             continue;
         }
         match state {
-            Ok(s) => to.insert(s.clone()),
+            Ok(s) => to.insert_shared(Arc::clone(s)),
             Err(e) => out.skip(label, format!("model {}: {e}", m.name)),
         }
     }

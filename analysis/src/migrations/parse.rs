@@ -477,10 +477,15 @@ impl ValCx<'_, '_> {
                 if *has_splat {
                     return verr(e.span, "call with *args/**kwargs");
                 }
-                if let Some(v) = self.builtin_call(e, func, args, kwargs, depth)? {
+                // Resolved and qualified once, for the builtins and for the call itself.
+                let r = self.resolver.resolve_expr(self.file, func);
+                let path = self.qualify_resolved(r.clone());
+                if let Some(v) =
+                    self.builtin_call(e, func, &r, path.as_deref(), args, kwargs, depth)?
+                {
                     return Ok(v);
                 }
-                let Some(path) = self.qualify(func) else {
+                let Some(path) = path else {
                     return verr(func.span, "called object cannot be resolved");
                 };
                 if LAZY_TEXT.contains(&path.as_str()) && args.len() == 1 && kwargs.is_empty() {
@@ -579,18 +584,20 @@ impl ValCx<'_, '_> {
 
     /// Calls whose result djsa computes: `getattr(settings, "NAME", default)`, `set()`,
     /// `swapper.get_model_name(app_label, model)`. `None`: not one of them.
+    #[allow(clippy::too_many_arguments)]
     fn builtin_call(
         &self,
         e: &Expr,
         func: &Expr,
+        r: &Resolved,
+        path: Option<&str>,
         args: &[Expr],
         kwargs: &[Keyword],
         depth: u32,
     ) -> Result<Option<Val>, Unreadable> {
-        let r = self.resolver.resolve_expr(self.file, func);
         let builtin = |name: &str| {
             func.as_name() == Some(name)
-                && match &r {
+                && match r {
                     Resolved::External(q) => q == name || q == &format!("builtins.{name}"),
                     Resolved::Unknown => true,
                     _ => false,
@@ -618,11 +625,8 @@ impl ValCx<'_, '_> {
         if builtin("set") && args.is_empty() && kwargs.is_empty() {
             return Ok(Some(Val::Set(Vec::new())));
         }
-        let path = self.qualify_resolved(r.clone()).unwrap_or_default();
-        if matches!(
-            path.as_str(),
-            "swapper.get_model_name" | "swapper.is_swapped"
-        ) {
+        let path = path.unwrap_or_default();
+        if matches!(path, "swapper.get_model_name" | "swapper.is_swapped") {
             // swapper.get_model_name(app, model): the swappable setting's value, else "app.Model".
             // The setting's prefix is the app label unless a package changed it with
             // set_app_prefix(): only prefixes djsa knows are followed.

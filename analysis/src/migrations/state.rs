@@ -1,5 +1,7 @@
 //! Model states (Django's `ModelState`/`ProjectState`) and the replay of migration operations.
 
+use std::sync::Arc;
+
 use crate::fields::FieldKind;
 
 use super::parse::{RawOp, Val};
@@ -82,12 +84,42 @@ pub struct FieldCx<'a> {
 
 /// Normalise a model reference (`"self"`, `"Book"`, `"shop.Book"`) to a lower-cased label.
 pub fn normalize_label(s: &str, app_label: &str, model_name: &str) -> String {
-    if s == "self" {
-        return format!("{app_label}.{}", model_name.to_lowercase());
+    let (app, model) = match s.split_once('.') {
+        _ if s == "self" => (app_label, model_name),
+        Some((a, m)) => (a, m),
+        None => (app_label, s),
+    };
+    let mut out = String::with_capacity(app.len() + 1 + model.len());
+    out.push_str(app);
+    out.push('.');
+    // Labels from the models are mostly lower-case ASCII already: no second copy for them.
+    if model.is_ascii() {
+        out.extend(model.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&model.to_lowercase());
     }
-    match s.split_once('.') {
-        Some((a, m)) => format!("{a}.{}", m.to_lowercase()),
-        None => format!("{app_label}.{}", s.to_lowercase()),
+    out
+}
+
+/// `label == normalize_label(s, "", "")`, without building the right-hand side (it is asked
+/// for every relation field, always of the same AUTH_USER_MODEL).
+fn is_normalized_label_of(label: &str, s: &str) -> bool {
+    let (app, model) = match s.split_once('.') {
+        _ if s == "self" => ("", ""),
+        Some((a, m)) => (a, m),
+        None => ("", s),
+    };
+    let Some(rest) = label.strip_prefix(app).and_then(|r| r.strip_prefix('.')) else {
+        return false;
+    };
+    if model.is_ascii() {
+        rest.len() == model.len()
+            && rest
+                .bytes()
+                .zip(model.bytes())
+                .all(|(a, b)| a == b.to_ascii_lowercase())
+    } else {
+        rest == model.to_lowercase()
     }
 }
 
@@ -106,31 +138,35 @@ fn is_default(name: &str, v: &Val) -> bool {
     }
 }
 
-const FIELD_KWARGS: &[&str] = &[
-    "verbose_name",
-    "name",
-    "primary_key",
-    "max_length",
-    "unique",
-    "blank",
-    "null",
-    "db_index",
-    "default",
-    "editable",
-    "serialize",
-    "unique_for_date",
-    "unique_for_month",
-    "unique_for_year",
-    "choices",
-    "help_text",
-    "db_column",
-    "db_tablespace",
-    "auto_created",
-    "validators",
-    "error_messages",
-    "db_comment",
-    "db_default",
-];
+/// `Field.__init__`'s keyword arguments (a `match`: asked for every argument of every field).
+fn is_field_kwarg(k: &str) -> bool {
+    matches!(
+        k,
+        "verbose_name"
+            | "name"
+            | "primary_key"
+            | "max_length"
+            | "unique"
+            | "blank"
+            | "null"
+            | "db_index"
+            | "default"
+            | "editable"
+            | "serialize"
+            | "unique_for_date"
+            | "unique_for_month"
+            | "unique_for_year"
+            | "choices"
+            | "help_text"
+            | "db_column"
+            | "db_tablespace"
+            | "auto_created"
+            | "validators"
+            | "error_messages"
+            | "db_comment"
+            | "db_default"
+    )
+}
 
 /// Build the deconstructed form of a field from its class path and call arguments, as Django's
 /// `Field.deconstruct()` would return it for the field built by that call. `Err` says why djsa
@@ -139,6 +175,25 @@ pub fn deconstruct(
     path: &str,
     args: &[Val],
     kwargs: &[(String, Val)],
+    cx: &FieldCx<'_>,
+) -> Result<FieldDef, String> {
+    deconstruct_from(path, args.iter().cloned(), kwargs.iter().cloned(), cx)
+}
+
+/// [`deconstruct`] of arguments the caller no longer needs (moved in rather than copied).
+pub fn deconstruct_owned(
+    path: &str,
+    args: Vec<Val>,
+    kwargs: Vec<(String, Val)>,
+    cx: &FieldCx<'_>,
+) -> Result<FieldDef, String> {
+    deconstruct_from(path, args.into_iter(), kwargs.into_iter(), cx)
+}
+
+fn deconstruct_from(
+    path: &str,
+    args: impl ExactSizeIterator<Item = Val>,
+    kwargs: impl ExactSizeIterator<Item = (String, Val)>,
     cx: &FieldCx<'_>,
 ) -> Result<FieldDef, String> {
     use FieldKind::*;
@@ -186,17 +241,17 @@ pub fn deconstruct(
     }
     let params = kind.positional_params();
     let mut kw: Vec<(String, Val)> = Vec::with_capacity(args.len() + kwargs.len() + 2);
-    for (i, a) in args.iter().enumerate() {
+    for (i, a) in args.enumerate() {
         let Some(p) = params.get(i) else {
             return Err("too many positional arguments".into());
         };
-        kw.push((p.to_string(), a.clone()));
+        kw.push((p.to_string(), a));
     }
     for (k, v) in kwargs {
-        if kw.iter().any(|(n, _)| n == k) {
+        if kw.iter().any(|(n, _)| *n == k) {
             return Err(format!("argument {k} given twice"));
         }
-        kw.push((k.clone(), v.clone()));
+        kw.push((k, v));
     }
     let set = |kw: &mut Vec<(String, Val)>, k: &str, v: Val| {
         kw.retain(|(n, _)| n != k);
@@ -209,7 +264,7 @@ pub fn deconstruct(
     let del = |kw: &mut Vec<(String, Val)>, k: &str| kw.retain(|(n, _)| n != k);
     // Known keyword arguments only: anything else may change what the field does.
     let allowed = |k: &str| {
-        FIELD_KWARGS.contains(&k)
+        is_field_kwarg(k)
             || params.contains(&k)
             || match kind {
                 CharField | TextField => k == "db_collation",
@@ -398,8 +453,9 @@ pub fn deconstruct(
             };
             let swappable = !matches!(get(&kw, "swappable"), Some(Val::Bool(false)));
             del(&mut kw, "swappable");
-            let user = normalize_label(cx.auth_user_model, "", "");
-            let to = if swappable && (label == user || label == "auth.user") {
+            let to = if swappable
+                && (is_normalized_label_of(&label, cx.auth_user_model) || label == "auth.user")
+            {
                 Val::Setting {
                     name: "AUTH_USER_MODEL".into(),
                     value: label,
@@ -599,7 +655,11 @@ pub struct ProjectState {
     pub models: StateMap,
 }
 
-pub type StateMap = indexmap::IndexMap<(String, String), ModelState, rustc_hash::FxBuildHasher>;
+/// Model states are shared (the replayed state with the migration history's users, the models'
+/// state with [`super::models_state`]): a copy is made only when a replayed operation changes
+/// a model another state still holds.
+pub type StateMap =
+    indexmap::IndexMap<(String, String), Arc<ModelState>, rustc_hash::FxBuildHasher>;
 
 /// Equal when the same models are in the same order (order matters to what is written).
 impl PartialEq for ProjectState {
@@ -611,12 +671,20 @@ impl Eq for ProjectState {}
 
 impl ProjectState {
     pub fn get(&self, app: &str, name: &str) -> Option<&ModelState> {
-        self.models.get(&(app.to_string(), name.to_lowercase()))
+        self.models
+            .get(&(app.to_string(), name.to_lowercase()))
+            .map(|m| &**m)
     }
     fn get_mut(&mut self, app: &str, name: &str) -> Option<&mut ModelState> {
-        self.models.get_mut(&(app.to_string(), name.to_lowercase()))
+        self.models
+            .get_mut(&(app.to_string(), name.to_lowercase()))
+            .map(Arc::make_mut)
     }
     pub fn insert(&mut self, s: ModelState) {
+        self.insert_shared(Arc::new(s));
+    }
+    /// [`Self::insert`] of a state held elsewhere too (not copied).
+    pub fn insert_shared(&mut self, s: Arc<ModelState>) {
         let key = (s.app_label.clone(), s.name_lower());
         // A replaced model moves to the end, as before.
         self.models.shift_remove(&key);
@@ -730,6 +798,69 @@ pub fn apply_with(
     auth_user_model: &str,
     custom: &CustomFields,
 ) -> Result<(), String> {
+    apply_cached(
+        state,
+        app,
+        op,
+        auth_user_model,
+        custom,
+        &mut FieldCache::default(),
+    )
+}
+
+/// Fields deconstructed during one replay, by the field as the migration writes it: a history
+/// repeats the same few field definitions thousands of times. Only fields whose deconstruction
+/// does not depend on the model declaring them are kept (see [`context_free`]); the AUTH_USER_MODEL
+/// and custom field classes of the replay are the same for all of them.
+pub type FieldCache<'a> = rustc_hash::FxHashMap<&'a Val, FieldDef>;
+
+/// Whether [`field_from`] gives the same result for this field in any app and model: no
+/// positional arguments, and a relation target that names its app (not `"self"` or a bare
+/// model name).
+fn context_free(v: &Val) -> bool {
+    let Val::Call { args, kwargs, .. } = v else {
+        return false;
+    };
+    args.is_empty()
+        && kwargs.iter().all(|(k, v)| match k.as_str() {
+            "to" => match v {
+                Val::Str(s) | Val::Setting { value: s, .. } => s.contains('.'),
+                _ => false,
+            },
+            "output_field" => false,
+            _ => true,
+        })
+}
+
+/// [`field_from`] through the replay's [`FieldCache`].
+fn cached_field<'a>(
+    cache: &mut FieldCache<'a>,
+    v: &'a Val,
+    app: &str,
+    model: &str,
+    auth_user_model: &str,
+    custom: &CustomFields,
+) -> Result<FieldDef, String> {
+    let free = context_free(v);
+    if free && let Some(def) = cache.get(v) {
+        return Ok(def.clone());
+    }
+    let def = field_from(v, app, model, auth_user_model, custom)?;
+    if free {
+        cache.insert(v, def.clone());
+    }
+    Ok(def)
+}
+
+/// [`apply_with`], sharing a [`FieldCache`] across the operations of one replay.
+pub fn apply_cached<'a>(
+    state: &mut ProjectState,
+    app: &str,
+    op: &'a RawOp,
+    auth_user_model: &str,
+    custom: &CustomFields,
+    cache: &mut FieldCache<'a>,
+) -> Result<(), String> {
     let missing = |m: &str| format!("{}: model {app}.{m} is not in the migration state", op.name);
     match op.name.as_str() {
         "CreateModel" => {
@@ -739,7 +870,7 @@ pub fn apply_with(
                 match f.items() {
                     Some([Val::Str(n), v]) => fields.push((
                         n.clone(),
-                        field_from(v, app, &name, auth_user_model, custom)?,
+                        cached_field(cache, v, app, &name, auth_user_model, custom)?,
                     )),
                     _ => return Err("CreateModel: a field is not a (name, field) pair".into()),
                 }
@@ -819,16 +950,25 @@ pub fn apply_with(
                 .models
                 .shift_remove(&(app.to_string(), old.to_lowercase()))
                 .ok_or_else(|| missing(&old))?;
-            m.name = new.clone();
-            state.insert(m);
+            Arc::make_mut(&mut m).name = new.clone();
+            state.insert_shared(m);
             let old_label = format!("{app}.{}", old.to_lowercase());
             let new_label = format!("{app}.{}", new.to_lowercase());
+            let points_at_old = |k: &String, v: &Val| {
+                (k == "to" || k == "through") && matches!(v, Val::Str(s) if *s == old_label)
+            };
             for (_, ms) in &mut state.models {
-                for (_, f) in &mut ms.fields {
+                // Only the models with a relation to the renamed one are copied.
+                if !ms
+                    .fields
+                    .iter()
+                    .any(|(_, f)| f.kwargs.iter().any(|(k, v)| points_at_old(k, v)))
+                {
+                    continue;
+                }
+                for (_, f) in &mut Arc::make_mut(ms).fields {
                     for (k, v) in &mut f.kwargs {
-                        if (k == "to" || k == "through")
-                            && matches!(v, Val::Str(s) if *s == old_label)
-                        {
+                        if points_at_old(k, v) {
                             *v = Val::Str(new_label.clone());
                         }
                     }
@@ -914,7 +1054,8 @@ pub fn apply_with(
                 .get(app, &model)
                 .map(|m| m.name.clone())
                 .ok_or_else(|| missing(&model))?;
-            let mut f = field_from(
+            let mut f = cached_field(
+                cache,
                 op.get("field").unwrap_or(&Val::None),
                 app,
                 &mname,

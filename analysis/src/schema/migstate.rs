@@ -209,7 +209,7 @@ pub fn applied_schema(db: &dyn Db, project: Project, schema: &DbSchema) -> Optio
         let Some(o) = model_origin.get(&(app.clone(), m.clone())) else {
             continue;
         };
-        states.push((origins.len(), ms.clone()));
+        states.push((origins.len(), (**ms).clone()));
         origins.push(o.clone());
     }
     let locate = |idx: usize, ms: &ModelState, field: Option<&str>| -> Loc {
