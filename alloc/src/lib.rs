@@ -27,6 +27,32 @@ fn aligned(p: *mut c_void, align: usize) -> bool {
     (p as usize) & (align - 1) == 0
 }
 
+/// A block from `plain` when the alignment allows and the address satisfies it, else from
+/// `aligned_fn` (`mi_malloc`/`mi_malloc_aligned`, or their zeroing twins).
+///
+/// # Safety
+/// `layout` has a non-zero size (the `GlobalAlloc::alloc` contract).
+#[inline]
+unsafe fn block(
+    layout: Layout,
+    plain: unsafe extern "C" fn(usize) -> *mut c_void,
+    aligned_fn: unsafe extern "C" fn(usize, usize) -> *mut c_void,
+) -> *mut u8 {
+    let (size, align) = (layout.size(), layout.align());
+    // SAFETY: both functions take any size and return null or a fresh block that only
+    // `mi_free` releases.
+    unsafe {
+        if align <= PLAIN_MAX_ALIGN {
+            let p = plain(size);
+            if aligned(p, align) {
+                return p as *mut u8;
+            }
+            ffi::mi_free(p);
+        }
+        aligned_fn(size, align) as *mut u8
+    }
+}
+
 // SAFETY: each method forwards to the mimalloc function with the same contract, and returns a
 // pointer only after it is known to satisfy the layout's alignment: either it came from an
 // aligned entry point, or its address was checked. `dealloc` and `realloc` receive pointers that
@@ -35,34 +61,14 @@ fn aligned(p: *mut c_void, align: usize) -> bool {
 unsafe impl GlobalAlloc for MiMalloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let (size, align) = (layout.size(), layout.align());
-        // SAFETY: see the impl comment.
-        unsafe {
-            if align <= PLAIN_MAX_ALIGN {
-                let p = ffi::mi_malloc(size);
-                if aligned(p, align) {
-                    return p as *mut u8;
-                }
-                ffi::mi_free(p);
-            }
-            ffi::mi_malloc_aligned(size, align) as *mut u8
-        }
+        // SAFETY: the caller's layout (see `block`).
+        unsafe { block(layout, ffi::mi_malloc, ffi::mi_malloc_aligned) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let (size, align) = (layout.size(), layout.align());
-        // SAFETY: see the impl comment.
-        unsafe {
-            if align <= PLAIN_MAX_ALIGN {
-                let p = ffi::mi_zalloc(size);
-                if aligned(p, align) {
-                    return p as *mut u8;
-                }
-                ffi::mi_free(p);
-            }
-            ffi::mi_zalloc_aligned(size, align) as *mut u8
-        }
+        // SAFETY: the caller's layout (see `block`).
+        unsafe { block(layout, ffi::mi_zalloc, ffi::mi_zalloc_aligned) }
     }
 
     #[inline]
