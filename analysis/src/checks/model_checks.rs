@@ -245,6 +245,18 @@ struct Shape<'a> {
     ordered: bool,
 }
 
+impl<'a> Shape<'a> {
+    /// The forward field in a slot of this shape.
+    fn slot(&self, slot: Slot) -> Option<&FInfo<'a>> {
+        match slot {
+            Slot::Local(i) => self.local.get(i),
+            Slot::M2m(i) => self.m2m.get(i),
+            Slot::Private(i) => self.private.get(i),
+            Slot::Rev(_) => None,
+        }
+    }
+}
+
 /// A reverse relation (`ForeignObjectRel`) on a concrete model.
 #[derive(Debug, Clone)]
 struct Rev {
@@ -675,15 +687,13 @@ impl<'a> World<'a> {
                 let r = self.revs.get(i)?.clone();
                 Some(FieldView::Rev(r))
             }
-            Slot::Local(i) => Some(FieldView::Fwd(
-                self.shape(ctx, f.model)?.local.get(i)?.clone(),
-            )),
-            Slot::M2m(i) => Some(FieldView::Fwd(
-                self.shape(ctx, f.model)?.m2m.get(i)?.clone(),
-            )),
-            Slot::Private(i) => Some(FieldView::Fwd(
-                self.shape(ctx, f.model)?.private.get(i)?.clone(),
-            )),
+            // A handle on the shared shape: the checks ask for field infos in inner loops, and
+            // copying their strings each time cost more than the checks themselves.
+            slot => {
+                let shape = self.shape(ctx, f.model)?;
+                shape.slot(slot)?;
+                Some(FieldView::Fwd(FwdInfo { shape, slot }))
+            }
         }
     }
 
@@ -876,8 +886,26 @@ impl<'a> World<'a> {
 
 #[derive(Debug, Clone)]
 enum FieldView<'a> {
-    Fwd(FInfo<'a>),
+    Fwd(FwdInfo<'a>),
     Rev(Rev),
+}
+
+/// A forward field's [`FInfo`], read in place in its model's shape.
+#[derive(Debug, Clone)]
+struct FwdInfo<'a> {
+    shape: Rc<Shape<'a>>,
+    /// Checked to hold a field when the handle is made.
+    slot: Slot,
+}
+
+impl<'a> std::ops::Deref for FwdInfo<'a> {
+    type Target = FInfo<'a>;
+    fn deref(&self) -> &FInfo<'a> {
+        match self.shape.slot(self.slot) {
+            Some(f) => f,
+            None => unreachable!("FwdInfo is only made for a slot its shape holds"),
+        }
+    }
 }
 
 impl FieldView<'_> {
@@ -1300,7 +1328,7 @@ fn check_id_field<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize) -> Option<Ve
     let shape = w.shape(ctx, idx)?;
     let pk = shape.pk?;
     let pk_name = match w.info(ctx, pk)? {
-        FieldView::Fwd(f) => f.name,
+        FieldView::Fwd(f) => f.name.clone(),
         FieldView::Rev(_) => return None,
     };
     let first = shape.local.iter().enumerate().find(|(i, f)| {
