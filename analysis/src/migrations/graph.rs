@@ -132,6 +132,29 @@ impl Graph {
     }
 
     /// Nodes of an app with no child in the same app, sorted.
+    /// [`Self::leaf_nodes`] of every app at once: one pass over the edges instead of one per
+    /// app. Apps without a leaf are absent.
+    pub fn leaf_nodes_by_app(&self) -> FxHashMap<&str, Vec<Key>> {
+        let mut has_child: FxHashSet<&Key> = FxHashSet::default();
+        for (k, ps) in &self.parents {
+            for p in ps {
+                if p.0 == k.0 {
+                    has_child.insert(p);
+                }
+            }
+        }
+        let mut by_app: FxHashMap<&str, Vec<Key>> = FxHashMap::default();
+        for k in self.parents.keys() {
+            if !has_child.contains(k) {
+                by_app.entry(k.0.as_str()).or_default().push(k.clone());
+            }
+        }
+        for v in by_app.values_mut() {
+            v.sort();
+        }
+        by_app
+    }
+
     pub fn leaf_nodes(&self, app: &str) -> Vec<Key> {
         let mut has_child: FxHashSet<&Key> = FxHashSet::default();
         for (k, ps) in &self.parents {
@@ -198,8 +221,9 @@ impl Graph {
         let mut targets: Vec<Key> = Vec::new();
         let mut apps: Vec<&String> = self.apps.iter().collect();
         apps.sort();
+        let mut leaves = self.leaf_nodes_by_app();
         for a in apps {
-            targets.extend(self.leaf_nodes(a));
+            targets.extend(leaves.remove(a.as_str()).unwrap_or_default());
         }
         targets.extend(self.nodes());
         for t in targets {

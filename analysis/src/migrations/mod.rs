@@ -469,9 +469,11 @@ pub fn migration_history(db: &dyn Db, project: Project) -> Arc<MigrationHistory>
     }
     let mut apps_seen: Vec<String> = graph.apps.iter().cloned().collect();
     apps_seen.sort();
+    let leaves_of = graph.leaf_nodes_by_app();
     for a in apps_seen {
         // Migrations of an app that is not installed are still in the graph, like Django.
-        if graph.leaf_nodes(&a).len() > 1 && !out.unreadable_apps.contains(&a) {
+        let leaves = leaves_of.get(a.as_str()).map_or(0, Vec::len);
+        if leaves > 1 && !out.unreadable_apps.contains(&a) {
             out.skip(&a, "conflicting migrations (several leaf nodes)".into());
         }
     }
@@ -708,8 +710,9 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
     let mut leaves: Vec<Key> = Vec::new();
     let mut apps: Vec<&String> = ma.graph.apps.iter().collect();
     apps.sort();
+    let mut leaves_of = ma.graph.leaf_nodes_by_app();
     for a in apps {
-        leaves.extend(ma.graph.leaf_nodes(a));
+        leaves.extend(leaves_of.remove(a.as_str()).unwrap_or_default());
     }
     leaves.sort();
     let inp = Input {
@@ -875,8 +878,13 @@ pub fn diagnostics(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     }
     let mut apps: Vec<&String> = ma.graph.apps.iter().collect();
     apps.sort();
+    // The leaves of all apps in one pass (what `conflicts` gives, app by app).
+    let leaves_of = ma.graph.leaf_nodes_by_app();
     for a in apps {
-        let Some(leaves) = ma.conflicts(a) else {
+        if ma.unreadable_apps.iter().any(|u| u == a) {
+            continue;
+        }
+        let Some(leaves) = leaves_of.get(a.as_str()).filter(|l| l.len() > 1) else {
             continue;
         };
         if let Some(f) = file_of(a, &leaves[0].1).filter(|f| is_project(f.file)) {

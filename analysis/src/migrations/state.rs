@@ -669,15 +669,37 @@ impl PartialEq for ProjectState {
 }
 impl Eq for ProjectState {}
 
+/// A [`StateMap`] key borrowed: hashed as the owned `(String, String)` is (a `str` each), so a
+/// lookup needs no key `String`s.
+#[derive(Hash)]
+struct KeyRef<'a>(&'a str, &'a str);
+
+impl indexmap::Equivalent<(String, String)> for KeyRef<'_> {
+    fn equivalent(&self, k: &(String, String)) -> bool {
+        self.0 == k.0 && self.1 == k.1
+    }
+}
+
+/// `name.to_lowercase()`, borrowed when it is lower-case already (model names in operations
+/// mostly are not, the keys always are).
+fn lower(name: &str) -> std::borrow::Cow<'_, str> {
+    if name
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        std::borrow::Cow::Owned(name.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
+}
+
 impl ProjectState {
     pub fn get(&self, app: &str, name: &str) -> Option<&ModelState> {
-        self.models
-            .get(&(app.to_string(), name.to_lowercase()))
-            .map(|m| &**m)
+        self.models.get(&KeyRef(app, &lower(name))).map(|m| &**m)
     }
     fn get_mut(&mut self, app: &str, name: &str) -> Option<&mut ModelState> {
         self.models
-            .get_mut(&(app.to_string(), name.to_lowercase()))
+            .get_mut(&KeyRef(app, &lower(name)))
             .map(Arc::make_mut)
     }
     pub fn insert(&mut self, s: ModelState) {
@@ -935,11 +957,7 @@ pub fn apply_cached<'a>(
         "DeleteModel" => {
             let n = s(op, "name")?.to_lowercase();
             // Keys are unique: removing the one key keeps the others' order, like `retain`.
-            if state
-                .models
-                .shift_remove(&(app.to_string(), n.clone()))
-                .is_none()
-            {
+            if state.models.shift_remove(&KeyRef(app, &n)).is_none() {
                 return Err(missing(&n));
             }
         }
@@ -948,7 +966,7 @@ pub fn apply_cached<'a>(
             let new = s(op, "new_name")?.to_string();
             let mut m = state
                 .models
-                .shift_remove(&(app.to_string(), old.to_lowercase()))
+                .shift_remove(&KeyRef(app, &lower(&old)))
                 .ok_or_else(|| missing(&old))?;
             Arc::make_mut(&mut m).name = new.clone();
             state.insert_shared(m);
