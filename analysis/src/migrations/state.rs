@@ -84,11 +84,7 @@ pub struct FieldCx<'a> {
 
 /// Normalise a model reference (`"self"`, `"Book"`, `"shop.Book"`) to a lower-cased label.
 pub fn normalize_label(s: &str, app_label: &str, model_name: &str) -> String {
-    let (app, model) = match s.split_once('.') {
-        _ if s == "self" => (app_label, model_name),
-        Some((a, m)) => (a, m),
-        None => (app_label, s),
-    };
+    let (app, model) = label_parts(s, app_label, model_name);
     let mut out = String::with_capacity(app.len() + 1 + model.len());
     out.push_str(app);
     out.push('.');
@@ -101,14 +97,19 @@ pub fn normalize_label(s: &str, app_label: &str, model_name: &str) -> String {
     out
 }
 
+/// The app label and model name a reference names, before lower-casing.
+fn label_parts<'a>(s: &'a str, app_label: &'a str, model_name: &'a str) -> (&'a str, &'a str) {
+    match s.split_once('.') {
+        _ if s == "self" => (app_label, model_name),
+        Some((a, m)) => (a, m),
+        None => (app_label, s),
+    }
+}
+
 /// `label == normalize_label(s, "", "")`, without building the right-hand side (it is asked
 /// for every relation field, always of the same AUTH_USER_MODEL).
 fn is_normalized_label_of(label: &str, s: &str) -> bool {
-    let (app, model) = match s.split_once('.') {
-        _ if s == "self" => ("", ""),
-        Some((a, m)) => (a, m),
-        None => ("", s),
-    };
+    let (app, model) = label_parts(s, "", "");
     let Some(rest) = label.strip_prefix(app).and_then(|r| r.strip_prefix('.')) else {
         return false;
     };
