@@ -190,52 +190,63 @@ impl Model {
 pub struct ProjectModel {
     pub settings: ProjectSettings,
     pub apps: Vec<App>,
-    pub models: Vec<Model>,
+    pub models: Vec<std::sync::Arc<Model>>,
     pub notes: Vec<Note>,
     /// A relation field whose target djsa cannot know exists somewhere in the project.
     pub opaque_relations: bool,
     pub django_version: (u32, u32),
-    /// Lookup indexes over `models` (registered models by `(app_label, lowercased name)`, and
-    /// every model by class); checks ask for them in inner loops.
+    /// Lookup indexes over `models`; checks ask for them in inner loops.
+    lookup: ModelLookup,
+}
+
+/// Lookup indexes over the project's models: registered models by `(app_label, lowercased
+/// name)`, and every model by class. Shared by [`ProjectModel`] and the checks' per-model view,
+/// which holds it in its own backdated query (an edit that keeps the set of models keeps it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModelLookup {
     by_label: FxHashMap<(String, String), usize>,
     by_class: FxHashMap<ClassId, usize>,
 }
 
-impl ProjectModel {
-    fn index(&mut self) {
-        self.by_label.clear();
-        self.by_class.clear();
-        for (i, m) in self.models.iter().enumerate() {
-            self.by_class.entry(m.class).or_insert(i);
+impl ModelLookup {
+    fn new(models: &[std::sync::Arc<Model>]) -> Self {
+        let mut l = ModelLookup::default();
+        for (i, m) in models.iter().enumerate() {
+            l.by_class.entry(m.class).or_insert(i);
             if m.registered
                 && let Some(app) = &m.app_label
             {
-                self.by_label
+                l.by_label
                     .entry((app.clone(), m.name.to_ascii_lowercase()))
                     .or_insert(i);
             }
         }
+        l
     }
+    /// A registered model by app label and name, compared as `apps.get_model` does: ignoring
+    /// ASCII case (the first registered match wins).
+    pub fn get_model(&self, app_label: &str, name: &str) -> Option<usize> {
+        let key = (app_label.to_string(), name.to_ascii_lowercase());
+        self.by_label.get(&key).copied()
+    }
+    pub fn model_by_class(&self, class: ClassId) -> Option<usize> {
+        self.by_class.get(&class).copied()
+    }
+}
 
+impl ProjectModel {
     pub fn app(&self, label: &str) -> Option<&App> {
         self.apps.iter().find(|a| a.label == label)
     }
     /// A registered model by app label and (case-insensitive) name, as `apps.get_model` finds it.
     pub fn get_model(&self, app_label: &str, name: &str) -> Option<usize> {
-        // Django compares model names case-insensitively (ASCII in practice: the index holds
-        // `to_lowercase`, so fall back to a scan for names with non-ASCII letters).
-        if name.is_ascii() {
-            let key = (app_label.to_string(), name.to_ascii_lowercase());
-            return self.by_label.get(&key).copied();
-        }
-        self.models.iter().position(|m| {
-            m.registered
-                && m.app_label.as_deref() == Some(app_label)
-                && m.name.eq_ignore_ascii_case(name)
-        })
+        self.lookup.get_model(app_label, name)
     }
     pub fn model_by_class(&self, class: ClassId) -> Option<usize> {
-        self.by_class.get(&class).copied()
+        self.lookup.model_by_class(class)
+    }
+    pub fn lookup(&self) -> &ModelLookup {
+        &self.lookup
     }
 }
 
@@ -262,14 +273,13 @@ pub fn project_model(db: &dyn Db, project: Project) -> ProjectModel {
     let mut pm = ProjectModel {
         settings,
         apps,
-        models: b.models,
+        lookup: ModelLookup::default(),
+        models: b.models.into_iter().map(std::sync::Arc::new).collect(),
         notes: b.notes,
         opaque_relations,
         django_version: config.django(),
-        by_label: FxHashMap::default(),
-        by_class: FxHashMap::default(),
     };
-    pm.index();
+    pm.lookup = ModelLookup::new(&pm.models);
     pm
 }
 

@@ -143,6 +143,15 @@ pub fn run(args: DebugEditArgs, out: &mut dyn Write) -> Result<i32> {
         phase("project_model", &|| {
             djsa_analysis::project::project_model(db, p);
         });
+        phase("facts", &|| {
+            djsa_analysis::checks::view::model_facts(db, p);
+        });
+        phase("index", &|| {
+            djsa_analysis::checks::view::model_index(db, p);
+        });
+        phase("revs", &|| {
+            djsa_analysis::checks::model_checks::reverse_relations(db, p);
+        });
         phase("sqla_tables", &|| {
             djsa_analysis::sqla::sqla_tables(db, p);
         });

@@ -25,7 +25,7 @@ use crate::syntax::{ClassDef, Expr, ExprKind, Keyword, Stmt, Target};
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let dbs = check_databases(ctx);
-    let models: Vec<usize> = ctx.concrete_models().collect();
+    let models = ctx.checked_models();
     for idx in models {
         if ctx.swapped(idx).is_some() {
             continue;

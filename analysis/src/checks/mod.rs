@@ -7,39 +7,90 @@
 mod admin;
 mod contrib;
 mod field_checks;
-mod model_checks;
+pub mod model_checks;
 mod related;
 mod source;
+pub mod view;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::{Db, Project, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity, code_matches};
 use crate::fields::FieldKind;
-use crate::project::{Field, Model, Parent, ProjectModel, project_model};
+use crate::project::{Field, Model, Parent, app_registry};
 use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::span::Span;
 use crate::syntax::{ClassDef, Expr, ExprKind};
 
 /// Run one family of checks with its own context.
 fn run_family(db: &dyn Db, project: Project, family: impl FnOnce(&mut Ctx<'_>)) -> Vec<Diagnostic> {
-    let pm = project_model(db, project);
-    if pm.settings.installed_apps.is_none() {
+    if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
     let resolver = Resolver::new(db, project);
-    let mut ctx = Ctx::new(db, pm, &resolver);
+    let mut ctx = Ctx::new(db, project, &resolver);
     family(&mut ctx);
     ctx.out
 }
 
-/// Model- and field-level checks (`models.*`, `fields.E0xx`-`E2xx`).
+/// Model- and field-level checks (`models.*`, `fields.E0xx`-`E2xx`), in Django's order: every
+/// model's `Model.check()` findings, then the checks across models, then the fields' own checks.
+///
+/// The per-model parts run in one query per app ([`app_model_and_field_checks`]): after an edit,
+/// only the apps whose models (or the models they read) changed run again.
 #[salsa::tracked(returns(ref))]
 pub fn model_and_field_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
-    run_family(db, project, |ctx| {
-        model_checks::check(ctx);
-        field_checks::check(ctx);
-    })
+    if app_registry(db, project).settings.installed_apps.is_none() {
+        return Vec::new();
+    }
+    let index = view::model_index(db, project);
+    let mut apps: Vec<&str> = view::models_by_app(index).into_keys().collect();
+    apps.sort_unstable();
+    let mut models: Vec<&(usize, Vec<Diagnostic>)> = Vec::new();
+    let mut fields: Vec<&(usize, Vec<Diagnostic>)> = Vec::new();
+    for app in apps {
+        let per_app = app_model_and_field_checks(db, project, app.to_string());
+        models.extend(&per_app.models);
+        fields.extend(&per_app.fields);
+    }
+    // Back in model order, as one pass over all models would list them.
+    models.sort_by_key(|(idx, _)| *idx);
+    fields.sort_by_key(|(idx, _)| *idx);
+    let across = run_family(db, project, model_checks::check_across_models);
+    models
+        .into_iter()
+        .flat_map(|(_, d)| d.iter().cloned())
+        .chain(across)
+        .chain(fields.into_iter().flat_map(|(_, d)| d.iter().cloned()))
+        .collect()
+}
+
+/// One app's part of [`model_and_field_checks`], each model's findings under its index.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppChecks {
+    models: Vec<(usize, Vec<Diagnostic>)>,
+    fields: Vec<(usize, Vec<Diagnostic>)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn app_model_and_field_checks(db: &dyn Db, project: Project, app: String) -> AppChecks {
+    let resolver = Resolver::new(db, project);
+    let mut ctx = Ctx::new(db, project, &resolver);
+    let mine: Vec<usize> = ctx
+        .concrete_models()
+        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
+        .collect();
+    let models = model_checks::check_models(&mut ctx, &mine);
+    let mut fields = Vec::new();
+    for idx in mine {
+        ctx.focus = Some(idx);
+        field_checks::check(&mut ctx);
+        let found = std::mem::take(&mut ctx.out);
+        if !found.is_empty() {
+            fields.push((idx, found));
+        }
+    }
+    AppChecks { models, fields }
 }
 
 /// Related-field checks and lazy references (`fields.E3xx`).
@@ -72,7 +123,7 @@ pub fn alembic_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
 /// Model-vs-migration drift and migration graph problems (DJSA1xx).
 #[salsa::tracked(returns(ref))]
 pub fn migration_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
-    if project_model(db, project).settings.installed_apps.is_none() {
+    if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
     crate::migrations::diagnostics(db, project)
@@ -108,9 +159,8 @@ pub const CHECK_FAMILIES: &[fn(&dyn Db, Project)] = &[
 /// All diagnostics of the project, filtered by SILENCED_SYSTEM_CHECKS and select/ignore.
 #[salsa::tracked(returns(ref))]
 pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
-    let pm = project_model(db, project);
     let resolver = Resolver::new(db, project);
-    let mut ctx = Ctx::new(db, pm, &resolver);
+    let mut ctx = Ctx::new(db, project, &resolver);
     source::check(&mut ctx, project);
     for family in [
         model_and_field_checks(db, project),
@@ -126,7 +176,7 @@ pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = ctx
         .out
         .into_iter()
-        .filter(|d| !pm.settings.silenced.iter().any(|s| s == &d.code))
+        .filter(|d| !ctx.pm.settings.silenced.iter().any(|s| s == &d.code))
         .filter(|d| config.select.is_empty() || code_matches(&d.code, &config.select))
         .filter(|d| !code_matches(&d.code, &config.ignore))
         .collect();
@@ -162,12 +212,16 @@ pub struct ModelField<'a> {
 
 pub struct Ctx<'a> {
     pub db: &'a dyn Db,
-    pub pm: &'a ProjectModel,
+    pub project: Project,
+    /// The one model a per-model check runs for ([`Ctx::checked_models`]); `None`: all of them.
+    focus: Option<usize>,
+    /// The project, read model by model (see [`view`]).
+    pub pm: view::View<'a>,
     pub resolver: &'a Resolver<'a>,
     pub out: Vec<Diagnostic>,
     local_fields_cache: FxHashMap<usize, Vec<&'a Field>>,
     /// `swapped()` per model, computed once (checks ask for it in inner loops).
-    swapped_cache: Vec<Option<String>>,
+    swapped_cache: std::cell::RefCell<FxHashMap<usize, Option<String>>>,
     /// `related::forward_fields` per model (the relation checks ask for a target's fields once
     /// per relation pointing at it).
     forward_cache: FxHashMap<usize, (std::rc::Rc<Vec<related::TField<'a>>>, bool)>,
@@ -175,8 +229,6 @@ pub struct Ctx<'a> {
     mro_cache: std::cell::RefCell<FxHashMap<ClassId, Option<std::rc::Rc<Vec<admin::Node>>>>>,
     /// INSTALLED_APPS entries djsa could not load (`None`: INSTALLED_APPS unknown).
     unloaded: Option<Unloaded>,
-    /// See [`Ctx::app_has_unknown_models`].
-    unknown_model_apps: FxHashSet<String>,
     /// See [`Ctx::model_index`].
     model_index: Option<std::rc::Rc<contrib::ModelIndex<'a>>>,
     /// `contrib`'s `forward_fields` per model.
@@ -195,20 +247,20 @@ struct Unloaded {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(db: &'a dyn Db, pm: &'a ProjectModel, resolver: &'a Resolver<'a>) -> Self {
+    fn new(db: &'a dyn Db, project: Project, resolver: &'a Resolver<'a>) -> Self {
+        let pm = view::View::new(db, project);
         Ctx {
             db,
+            project,
+            focus: None,
+            unloaded: Ctx::compute_unloaded(&pm),
             pm,
             resolver,
             out: Vec::new(),
             local_fields_cache: FxHashMap::default(),
-            swapped_cache: (0..pm.models.len())
-                .map(|i| Ctx::compute_swapped(pm, i))
-                .collect(),
+            swapped_cache: Default::default(),
             forward_cache: FxHashMap::default(),
             mro_cache: Default::default(),
-            unloaded: Ctx::compute_unloaded(pm),
-            unknown_model_apps: Ctx::compute_unknown_model_apps(pm),
             model_index: None,
             contrib_forward_cache: FxHashMap::default(),
             class_defs: Default::default(),
@@ -226,28 +278,42 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn model(&self, idx: usize) -> &'a Model {
-        &self.pm.models[idx]
+        self.pm.models.get(idx)
     }
 
     /// Concrete, registered models, as `apps.get_models()` lists them (swapped ones included;
     /// callers that must skip them check [`Ctx::swapped`]).
     pub fn concrete_models(&self) -> impl Iterator<Item = usize> + 'a {
-        let pm = self.pm;
-        (0..pm.models.len()).filter(move |&i| pm.models[i].registered && !pm.models[i].abstract_)
+        self.pm.index.concrete.iter().copied()
+    }
+
+    /// The models a check that runs model by model reports on: the focused one when the family
+    /// runs per model, else every concrete model.
+    pub fn checked_models(&self) -> Vec<usize> {
+        match self.focus {
+            Some(idx) => vec![idx],
+            None => self.concrete_models().collect(),
+        }
     }
 
     /// `Meta.swappable` names a setting that points at another model.
     pub fn swapped(&self, idx: usize) -> Option<String> {
-        self.swapped_cache.get(idx).cloned().flatten()
+        if let Some(s) = self.swapped_cache.borrow().get(&idx) {
+            return s.clone();
+        }
+        let s = self.compute_swapped(idx);
+        self.swapped_cache.borrow_mut().insert(idx, s.clone());
+        s
     }
 
-    fn compute_swapped(pm: &ProjectModel, idx: usize) -> Option<String> {
-        let m = &pm.models[idx];
+    fn compute_swapped(&self, idx: usize) -> Option<String> {
+        let m = self.model(idx);
         let setting = m.meta.get("swappable")?.as_str()?;
+        let settings = self.pm.settings;
         let value = if setting == "AUTH_USER_MODEL" {
-            pm.settings.auth_user_model.clone()
+            settings.auth_user_model.clone()
         } else {
-            pm.settings.env.names.get(setting)?.as_str()?.to_string()
+            settings.env.names.get(setting)?.as_str()?.to_string()
         };
         if value.eq_ignore_ascii_case(&m.label()) || value == m.label_lower() {
             None
@@ -306,12 +372,11 @@ impl<'a> Ctx<'a> {
             return v.clone();
         }
         let mut out: Vec<&'a Field> = Vec::new();
-        let pm = self.pm;
-        fn collect<'a>(pm: &'a ProjectModel, idx: usize, out: &mut Vec<&'a Field>, depth: u32) {
+        fn collect<'a>(ctx: &Ctx<'a>, idx: usize, out: &mut Vec<&'a Field>, depth: u32) {
             if depth > 30 {
                 return;
             }
-            let m = &pm.models[idx];
+            let m = ctx.model(idx);
             for f in &m.own_fields {
                 if !out.iter().any(|o| o.name == f.name) {
                     out.push(f);
@@ -319,13 +384,13 @@ impl<'a> Ctx<'a> {
             }
             for p in &m.parents {
                 if let Parent::Model(pidx) = p
-                    && pm.models[*pidx].abstract_
+                    && ctx.model(*pidx).abstract_
                 {
-                    collect(pm, *pidx, out, depth + 1);
+                    collect(ctx, *pidx, out, depth + 1);
                 }
             }
         }
-        collect(pm, idx, &mut out, 0);
+        collect(self, idx, &mut out, 0);
         self.local_fields_cache.insert(idx, out.clone());
         out
     }
@@ -333,41 +398,41 @@ impl<'a> Ctx<'a> {
     /// Concrete (multi-table) parents of a model, nearest first, following abstract ones.
     pub fn concrete_parents(&self, idx: usize) -> Vec<usize> {
         let mut out = Vec::new();
-        fn walk(pm: &ProjectModel, idx: usize, out: &mut Vec<usize>, depth: u32) {
+        fn walk(ctx: &Ctx<'_>, idx: usize, out: &mut Vec<usize>, depth: u32) {
             if depth > 30 {
                 return;
             }
-            for p in &pm.models[idx].parents {
+            for p in &ctx.model(idx).parents {
                 if let Parent::Model(pidx) = p {
-                    if pm.models[*pidx].abstract_ {
-                        walk(pm, *pidx, out, depth + 1);
+                    if ctx.model(*pidx).abstract_ {
+                        walk(ctx, *pidx, out, depth + 1);
                     } else if !out.contains(pidx) {
                         out.push(*pidx);
                     }
                 }
             }
         }
-        walk(self.pm, idx, &mut out, 0);
+        walk(self, idx, &mut out, 0);
         out
     }
 
     /// The model or one of its ancestors has a base djsa could not resolve, or members it could
     /// not understand: checks that need the full field list must stay silent.
     pub fn incomplete(&self, idx: usize) -> bool {
-        fn walk(pm: &ProjectModel, idx: usize, depth: u32) -> bool {
+        fn walk(ctx: &Ctx<'_>, idx: usize, depth: u32) -> bool {
             if depth > 30 {
                 return true;
             }
-            let m = &pm.models[idx];
+            let m = ctx.model(idx);
             m.incomplete
                 || m.meta.incomplete
                 || m.parents.iter().any(|p| match p {
-                    Parent::Model(pidx) => walk(pm, *pidx, depth + 1),
+                    Parent::Model(pidx) => walk(ctx, *pidx, depth + 1),
                     Parent::Unknown(_) => true,
                     _ => false,
                 })
         }
-        walk(self.pm, idx, 0)
+        walk(self, idx, 0)
     }
 
     /// Resolve a relation's `to` as seen from the concrete model `model` (for abstract-inherited
@@ -458,7 +523,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn compute_unloaded(pm: &ProjectModel) -> Option<Unloaded> {
+    fn compute_unloaded(pm: &view::View<'_>) -> Option<Unloaded> {
         let entries = pm.settings.installed_apps.as_ref()?;
         let loaded: FxHashSet<&str> = pm.apps.iter().filter_map(|a| a.entry.as_str()).collect();
         let mut u = Unloaded::default();
@@ -477,27 +542,7 @@ impl<'a> Ctx<'a> {
 
     /// An app whose models module has classes djsa could not classify (dynamic bases).
     fn app_has_unknown_models(&self, label: &str) -> bool {
-        self.unknown_model_apps.contains(label)
-    }
-
-    /// The labels [`Ctx::app_has_unknown_models`] answers yes for: apps of unregistered
-    /// incomplete models, and every `<label>` of a note reading `app <label>:...`.
-    fn compute_unknown_model_apps(pm: &ProjectModel) -> FxHashSet<String> {
-        let mut out: FxHashSet<String> = pm
-            .models
-            .iter()
-            .filter(|m| m.incomplete && !m.registered)
-            .filter_map(|m| m.app_label.clone())
-            .collect();
-        for n in &pm.notes {
-            let Some(rest) = n.message.strip_prefix("app ") else {
-                continue;
-            };
-            for (pos, _) in rest.match_indices(':') {
-                out.insert(rest[..pos].to_string());
-            }
-        }
-        out
+        self.pm.index.unknown_model_apps.contains(label)
     }
 
     /// Django's default pk class name for a model's app (`BigAutoField`, ...), if known.

@@ -25,32 +25,56 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::checks::{Ctx, ModelField, Target};
-use crate::db::SourceFile;
+use crate::db::{Db, Project, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fields::FieldKind;
 use crate::project::{Field, Parent};
-use crate::resolve::Resolved;
+use crate::resolve::{Resolved, Resolver};
 use crate::span::Span;
 use crate::syntax::{Expr, ExprKind, Stmt};
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let models: Vec<usize> = ctx
-        .concrete_models()
-        .filter(|&i| ctx.swapped(i).is_none())
-        .collect();
-    let mut w = World::new(ctx, &models);
-    for &idx in &models {
-        if overrides_check(ctx, idx, 0) {
+/// `Model.check()` for the given models (one app's), each model's findings with its index so the
+/// family can list them in model order.
+pub(super) fn check_models(ctx: &mut Ctx<'_>, models: &[usize]) -> Vec<(usize, Vec<Diagnostic>)> {
+    let revs = reverse_relations(ctx.db, ctx.project);
+    let mut w = World::with_revs(revs);
+    let mut groups = Vec::new();
+    for &idx in models {
+        if ctx.swapped(idx).is_some() || overrides_check(ctx, idx, 0) {
             continue;
         }
         let mut out = Vec::new();
         model_check(ctx, &mut w, idx, &mut out);
-        for d in out {
-            ctx.emit(d);
+        if !out.is_empty() {
+            groups.push((idx, out));
         }
     }
+    groups
+}
+
+/// The checks across all models: `db_table` clashes (models.E028) and index and constraint name
+/// clashes (models.E029-E032).
+pub(super) fn check_across_models(ctx: &mut Ctx<'_>) {
+    let models: Vec<usize> = ctx
+        .concrete_models()
+        .filter(|&i| ctx.swapped(i).is_none())
+        .collect();
     check_db_tables(ctx, &models);
     check_index_and_constraint_names(ctx, &models);
+}
+
+/// The reverse relations of every concrete model, for `_meta.get_fields()`. It reads every model,
+/// so it re-runs after any model edit; it holds no positions, so salsa backdates it when the
+/// relations stay as they were, and the per-app model checks that read it do not re-run.
+#[salsa::tracked(returns(ref))]
+pub fn reverse_relations(db: &dyn Db, project: Project) -> Revs {
+    let resolver = Resolver::new(db, project);
+    let ctx = Ctx::new(db, project, &resolver);
+    let models: Vec<usize> = ctx
+        .concrete_models()
+        .filter(|&i| ctx.swapped(i).is_none())
+        .collect();
+    Revs::new(&ctx, &models)
 }
 
 /// The model (or an abstract parent) defines its own `check`: Django calls it instead of
@@ -258,7 +282,7 @@ impl<'a> Shape<'a> {
 }
 
 /// A reverse relation (`ForeignObjectRel`) on a concrete model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Rev {
     /// The model the forward field names (`rel.model`; a proxy stays a proxy).
     to: usize,
@@ -271,9 +295,11 @@ struct Rev {
     from: usize,
 }
 
-struct World<'a> {
-    shapes: FxHashMap<usize, Option<Rc<Shape<'a>>>>,
+/// The reverse relations (`ForeignObjectRel`) of the project's concrete models.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Revs {
     revs: Vec<Rev>,
+    /// The reverse relations on each concrete model (indices into `revs`).
     revs_on: FxHashMap<usize, Vec<usize>>,
     /// Some model djsa could not read may point anywhere.
     rev_unknown_any: bool,
@@ -281,19 +307,34 @@ struct World<'a> {
     rev_unknown_on: FxHashSet<usize>,
 }
 
+struct World<'a> {
+    shapes: FxHashMap<usize, Option<Rc<Shape<'a>>>>,
+    revs: &'a Revs,
+}
+
 impl<'a> World<'a> {
-    fn new(ctx: &Ctx<'a>, models: &[usize]) -> Self {
-        let mut w = World {
+    fn with_revs(revs: &'a Revs) -> Self {
+        World {
             shapes: FxHashMap::default(),
+            revs,
+        }
+    }
+}
+
+impl Revs {
+    fn new<'a>(ctx: &Ctx<'a>, models: &[usize]) -> Self {
+        static NONE: Revs = Revs {
             revs: Vec::new(),
-            revs_on: FxHashMap::default(),
+            revs_on: FxHashMap::with_hasher(rustc_hash::FxBuildHasher),
             rev_unknown_any: false,
-            rev_unknown_on: FxHashSet::default(),
+            rev_unknown_on: FxHashSet::with_hasher(rustc_hash::FxBuildHasher),
         };
+        let mut world = World::with_revs(&NONE);
+        let mut w = Revs::default();
         // Swapped models take no part in the relation tree; auto-created through models only add
         // hidden relations.
         for &idx in models {
-            let Some(shape) = w.shape(ctx, idx) else {
+            let Some(shape) = world.shape(ctx, idx) else {
                 w.rev_unknown_any = true;
                 continue;
             };
@@ -459,6 +500,9 @@ impl<'a> World<'a> {
         }
         w
     }
+}
+
+impl<'a> World<'a> {
 
     fn shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Rc<Shape<'a>>> {
         if let Some(s) = self.shapes.get(&idx) {
@@ -684,7 +728,7 @@ impl<'a> World<'a> {
     fn info(&mut self, ctx: &Ctx<'a>, f: FRef) -> Option<FieldView<'a>> {
         match f.slot {
             Slot::Rev(i) => {
-                let r = self.revs.get(i)?.clone();
+                let r = self.revs.revs.get(i)?.clone();
                 Some(FieldView::Rev(r))
             }
             // A handle on the shared shape: the checks ask for field infos in inner loops, and
@@ -738,7 +782,7 @@ impl<'a> World<'a> {
             for f in pf {
                 let keep = match f.slot {
                     Slot::Rev(i) => {
-                        let r = &self.revs[i];
+                        let r = &self.revs.revs[i];
                         !r.parent_link || concrete_of(ctx, r.to) == Some(concrete)
                     }
                     _ => true,
@@ -749,8 +793,8 @@ impl<'a> World<'a> {
             }
         }
         if reverse && !shape.proxy {
-            for &i in self.revs_on.get(&idx).map(Vec::as_slice).unwrap_or(&[]) {
-                if include_hidden || !self.revs[i].hidden {
+            for &i in self.revs.revs_on.get(&idx).map(Vec::as_slice).unwrap_or(&[]) {
+                if include_hidden || !self.revs.revs[i].hidden {
                     out.push(FRef {
                         model: idx,
                         slot: Slot::Rev(i),
@@ -793,13 +837,13 @@ impl<'a> World<'a> {
 
     /// Every reverse relation pointing at the model or its parents is known.
     fn reverse_complete(&mut self, ctx: &Ctx<'a>, idx: usize, depth: u32) -> bool {
-        if self.rev_unknown_any || depth > 30 {
+        if self.revs.rev_unknown_any || depth > 30 {
             return false;
         }
         let Some(c) = concrete_of(ctx, idx) else {
             return false;
         };
-        if self.rev_unknown_on.contains(&c) {
+        if self.revs.rev_unknown_on.contains(&c) {
             return false;
         }
         let Some(s) = self.shape(ctx, idx) else {
@@ -833,7 +877,7 @@ impl<'a> World<'a> {
         let mut found = None;
         for f in rev {
             if let Slot::Rev(i) = f.slot
-                && self.revs[i].name == name
+                && self.revs.revs[i].name == name
             {
                 found = Some(f);
             }
@@ -984,7 +1028,7 @@ fn hidden_models_possible(ctx: &Ctx<'_>) -> bool {
         return true;
     }
     let mut files: Vec<SourceFile> = Vec::new();
-    for m in &ctx.pm.models {
+    for m in ctx.pm.models.iter() {
         if m.registered && !files.contains(&m.file) {
             files.push(m.file);
         }
@@ -1214,16 +1258,15 @@ fn place(mut d: Diagnostic, loc: Loc) -> Diagnostic {
 
 /// The span of `part` (at byte `offset` of the string's value) inside a plain string literal;
 /// the whole literal when its source is not the plain quoted value.
-fn str_part_span(ctx: &Ctx<'_>, file: SourceFile, e: &Expr, offset: usize, len: usize) -> Span {
+///
+/// A literal's source is exactly its value in quotes when it is two bytes longer than the value:
+/// a prefix, triple quotes, an escape sequence (always longer in source than the character it
+/// stands for) or implicit concatenation all make the source longer still. Deciding it from the
+/// lengths keeps the checks off the file's text, so an edit that leaves the syntax as it was (a
+/// comment) does not re-run them.
+fn str_part_span(e: &Expr, offset: usize, len: usize) -> Span {
     let Some(s) = e.as_str() else { return e.span };
-    let text = file.text(ctx.db);
-    let Some(src) = text.get(e.span.range()) else {
-        return e.span;
-    };
-    let plain = src.len() == s.len() + 2
-        && (src.starts_with('"') || src.starts_with('\''))
-        && src.get(1..src.len() - 1) == Some(s);
-    if !plain {
+    if e.span.len() as usize != s.len() + 2 {
         return e.span;
     }
     let start = e.span.start + 1 + offset as u32;
@@ -2298,7 +2341,7 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
         let mut errors: Vec<Span> = Vec::new();
         let mut pos = *off;
         for part in field.split("__") {
-            let part_span = str_part_span(ctx, ofile, elem, pos, part.len());
+            let part_span = str_part_span(elem, pos, part.len());
             pos += part.len() + 2;
             let step = match cls {
                 None => None,
@@ -2373,7 +2416,7 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
     let mut plain: Vec<(String, Span)> = Vec::new();
     for (f, elem, off) in fields {
         if f != "pk" && !plain.iter().any(|(p, _)| *p == f) {
-            let span = str_part_span(ctx, ofile, elem, off, f.len());
+            let span = str_part_span(elem, off, f.len());
             plain.push((f, span));
         }
     }
