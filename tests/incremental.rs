@@ -207,3 +207,105 @@ fn model_edits_do_not_reread_migrations() {
         "{ran:?}"
     );
 }
+
+/// Model and field checks run one query per app over per-model tracked facts: an option edit in
+/// one model re-checks its app (and apps whose models read it), not the whole project; an edit
+/// that keeps every position (a comment of the same length) re-checks nothing.
+#[test]
+fn a_model_edit_rechecks_only_the_apps_that_read_it() {
+    let mut db = db();
+    let file = |db: &LoggingDb, path: &str, module: &str, text: &str| {
+        SourceFile::new(
+            db,
+            path.into(),
+            Some(module.into()),
+            text.into(),
+            Origin::Project,
+            false,
+        )
+    };
+    let settings = file(
+        &db,
+        "cfg/settings.py",
+        "cfg.settings",
+        "INSTALLED_APPS = ['a', 'b', 'c']\n",
+    );
+    let a_text = |n: u32, comment: &str| {
+        format!(
+            "from django.db import models\nclass X(models.Model):{comment}\n    name = models.CharField(max_length={n})\n"
+        )
+    };
+    let a = file(&db, "a/models.py", "a.models", &a_text(10, ""));
+    let b_text = |n: u32| {
+        format!(
+            "from django.db import models\nclass Y(models.Model):\n    name = models.CharField(max_length={n})\n    bad = models.CharField(max_length=-1)\n"
+        )
+    };
+    let b = file(&db, "b/models.py", "b.models", &b_text(10));
+    let c = file(
+        &db,
+        "c/models.py",
+        "c.models",
+        "from django.db import models\nclass Z(models.Model):\n    x = models.ForeignKey('a.X', on_delete=models.CASCADE)\n",
+    );
+    let mut files = vec![settings, a, b, c];
+    for m in ["a", "b", "c", "cfg"] {
+        files.push(file(&db, &format!("{m}/__init__.py"), m, ""));
+    }
+    let project = Project::new(
+        &db,
+        files,
+        ProjectConfig {
+            settings_module: Some("cfg.settings".into()),
+            ..Default::default()
+        },
+    );
+    let codes = |db: &LoggingDb| -> Vec<String> {
+        check_project(db, project)
+            .iter()
+            .map(|d| d.code.clone())
+            .collect()
+    };
+    assert_eq!(codes(&db), ["fields.E121"]);
+    executed(&db);
+    let app_checks = |ran: &[String]| {
+        ran.iter()
+            .filter(|q| q.starts_with("app_model_and_field_checks"))
+            .count()
+    };
+
+    // b's option edit: b alone is re-checked; the finding is still there.
+    b.set_text(&mut db).to(b_text(20).into());
+    assert_eq!(codes(&db), ["fields.E121"]);
+    let ran = executed(&db);
+    assert!(ran.iter().any(|q| q.starts_with("model_facts")), "{ran:?}");
+    assert_eq!(app_checks(&ran), 1, "{ran:?}");
+
+    // a's option edit: c's share of the reverse relations is read again (its foreign key points
+    // at X), but the relations compare equal, so a alone is re-checked.
+    a.set_text(&mut db).to(a_text(20, "").into());
+    assert_eq!(codes(&db), ["fields.E121"]);
+    let ran = executed(&db);
+    assert_eq!(app_checks(&ran), 1, "{ran:?}");
+    assert!(
+        ran.iter()
+            .filter(|q| q.starts_with("app_reverse_relations"))
+            .count()
+            <= 2,
+        "{ran:?}"
+    );
+
+    // A comment that keeps every position: a is re-parsed and nothing is re-checked.
+    a.set_text(&mut db).to(a_text(20, "  # 1").into());
+    assert_eq!(codes(&db), ["fields.E121"]);
+    executed(&db);
+    a.set_text(&mut db).to(a_text(20, "  # 2").into());
+    assert_eq!(codes(&db), ["fields.E121"]);
+    let ran = executed(&db);
+    assert!(ran.iter().any(|q| q.starts_with("module_syntax")), "{ran:?}");
+    assert!(
+        !ran.iter().any(|q| q.starts_with("model_and_field_checks")
+            || q.starts_with("app_model_and_field_checks")),
+        "{ran:?}"
+    );
+}

@@ -63,18 +63,54 @@ pub(super) fn check_across_models(ctx: &mut Ctx<'_>) {
     check_index_and_constraint_names(ctx, &models);
 }
 
-/// The reverse relations of every concrete model, for `_meta.get_fields()`. It reads every model,
-/// so it re-runs after any model edit; it holds no positions, so salsa backdates it when the
-/// relations stay as they were, and the per-app model checks that read it do not re-run.
+/// The reverse relations of every concrete model, for `_meta.get_fields()`, in model order.
+///
+/// Each app's share is its own query ([`app_reverse_relations`]), so an edit re-reads only the
+/// apps whose models changed. Neither holds positions: salsa backdates them when the relations
+/// stay as they were, and the per-app model checks that read them do not re-run.
 #[salsa::tracked(returns(ref))]
 pub fn reverse_relations(db: &dyn Db, project: Project) -> Revs {
+    let index = crate::checks::view::model_index(db, project);
+    let shares: Vec<&AppRevs> = crate::checks::view::models_by_app(index)
+        .into_keys()
+        .map(|app| app_reverse_relations(db, project, app.to_string()))
+        .collect();
+    let mut found: Vec<&(usize, Rev)> = shares.iter().flat_map(|s| &s.found).collect();
+    // Stable: a model's relations keep their field order.
+    found.sort_by_key(|(_, r)| r.from);
+    let mut w = Revs::default();
+    for (on, r) in found {
+        w.revs_on.entry(*on).or_default().push(w.revs.len());
+        w.revs.push(r.clone());
+    }
+    w.rev_unknown_any =
+        shares.iter().any(|s| s.rev_unknown_any) || hidden_models_possible(db, project);
+    w.rev_unknown_on = shares
+        .iter()
+        .flat_map(|s| s.rev_unknown_on.iter().copied())
+        .collect();
+    w
+}
+
+/// The reverse relations declared by one app's concrete models.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppRevs {
+    /// Each relation with the concrete model it is on.
+    found: Vec<(usize, Rev)>,
+    rev_unknown_any: bool,
+    rev_unknown_on: FxHashSet<usize>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn app_reverse_relations(db: &dyn Db, project: Project, app: String) -> AppRevs {
     let resolver = Resolver::new(db, project);
     let ctx = Ctx::new(db, project, &resolver);
     let models: Vec<usize> = ctx
         .concrete_models()
+        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
         .filter(|&i| ctx.swapped(i).is_none())
         .collect();
-    Revs::new(&ctx, &models)
+    AppRevs::new(&ctx, &models)
 }
 
 /// The model (or an abstract parent) defines its own `check`: Django calls it instead of
@@ -321,7 +357,7 @@ impl<'a> World<'a> {
     }
 }
 
-impl Revs {
+impl AppRevs {
     fn new<'a>(ctx: &Ctx<'a>, models: &[usize]) -> Self {
         static NONE: Revs = Revs {
             revs: Vec::new(),
@@ -330,7 +366,7 @@ impl Revs {
             rev_unknown_on: FxHashSet::with_hasher(rustc_hash::FxBuildHasher),
         };
         let mut world = World::with_revs(&NONE);
-        let mut w = Revs::default();
+        let mut w = AppRevs::default();
         // Swapped models take no part in the relation tree; auto-created through models only add
         // hidden relations.
         for &idx in models {
@@ -476,16 +512,14 @@ impl Revs {
                     FKind::Ptr(_) => true,
                     _ => f.decl.and_then(|d| d.flag("parent_link", false)) == Some(true),
                 };
-                let i = w.revs.len();
-                w.revs.push(Rev {
+                w.found.push((on, Rev {
                     to,
                     name,
                     hidden,
                     many_to_many: m2m,
                     parent_link,
                     from: idx,
-                });
-                w.revs_on.entry(on).or_default().push(i);
+                }));
             }
         }
         // A registered model djsa could not read may declare relations, and so may a model it
@@ -494,9 +528,6 @@ impl Revs {
             if ctx.incomplete(idx) {
                 w.rev_unknown_any = true;
             }
-        }
-        if hidden_models_possible(ctx) {
-            w.rev_unknown_any = true;
         }
         w
     }
@@ -1014,7 +1045,10 @@ fn relation_target(ctx: &Ctx<'_>, decl: &Field, model: usize) -> Target {
 /// Some installed app may define models djsa does not see: an app it could not load, or a class
 /// in a models file whose bases it cannot resolve (a model built on a package that is not in the
 /// environment djsa reads).
-fn hidden_models_possible(ctx: &Ctx<'_>) -> bool {
+#[salsa::tracked(returns(copy))]
+fn hidden_models_possible(db: &dyn Db, project: Project) -> bool {
+    let resolver = Resolver::new(db, project);
+    let ctx = &Ctx::new(db, project, &resolver);
     let listed = ctx.pm.settings.installed_apps.as_ref().map_or(0, Vec::len);
     if listed != ctx.pm.apps.len() {
         return true;
