@@ -46,30 +46,24 @@ pub fn model_and_field_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> 
     let index = view::model_index(db, project);
     let mut apps: Vec<&str> = view::models_by_app(index).into_keys().collect();
     apps.sort_unstable();
-    let mut models: Vec<&(usize, Vec<Diagnostic>)> = Vec::new();
-    let mut fields: Vec<&(usize, Vec<Diagnostic>)> = Vec::new();
-    for app in apps {
-        let per_app = app_model_and_field_checks(db, project, app.to_string());
-        models.extend(&per_app.models);
-        fields.extend(&per_app.fields);
-    }
-    // Back in model order, as one pass over all models would list them.
-    models.sort_by_key(|(idx, _)| *idx);
-    fields.sort_by_key(|(idx, _)| *idx);
-    let across = run_family(db, project, model_checks::check_across_models);
-    models
+    let per_app: Vec<&AppChecks> = apps
         .into_iter()
-        .flat_map(|(_, d)| d.iter().cloned())
+        .map(|app| app_model_and_field_checks(db, project, app.to_string()))
+        .collect();
+    let across = run_family(db, project, model_checks::check_across_models);
+    per_app
+        .iter()
+        .flat_map(|a| a.models.iter().cloned())
         .chain(across)
-        .chain(fields.into_iter().flat_map(|(_, d)| d.iter().cloned()))
+        .chain(per_app.iter().flat_map(|a| a.fields.iter().cloned()))
         .collect()
 }
 
-/// One app's part of [`model_and_field_checks`], each model's findings under its index.
+/// One app's part of [`model_and_field_checks`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AppChecks {
-    models: Vec<(usize, Vec<Diagnostic>)>,
-    fields: Vec<(usize, Vec<Diagnostic>)>,
+    models: Vec<Diagnostic>,
+    fields: Vec<Diagnostic>,
 }
 
 #[salsa::tracked(returns(ref))]
@@ -80,17 +74,14 @@ pub fn app_model_and_field_checks(db: &dyn Db, project: Project, app: String) ->
         .concrete_models()
         .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
         .collect();
-    let models = model_checks::check_models(&mut ctx, &mine);
-    let mut fields = Vec::new();
-    for idx in mine {
-        ctx.focus = Some(idx);
-        field_checks::check(&mut ctx);
-        let found = std::mem::take(&mut ctx.out);
-        if !found.is_empty() {
-            fields.push((idx, found));
-        }
+    model_checks::check_models(&mut ctx, &mine);
+    let models = std::mem::take(&mut ctx.out);
+    ctx.focus = Some(mine);
+    field_checks::check(&mut ctx);
+    AppChecks {
+        models,
+        fields: ctx.out,
     }
-    AppChecks { models, fields }
 }
 
 /// Related-field checks and lazy references (`fields.E3xx`).
@@ -183,8 +174,16 @@ pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     out.sort_by(|a, b| {
         let pa = a.file.map(|f| f.path(db).as_str()).unwrap_or("");
         let pb = b.file.map(|f| f.path(db).as_str()).unwrap_or("");
-        (pa, a.span.start, &a.code, &a.message).cmp(&(pb, b.span.start, &b.code, &b.message))
+        (pa, a.span.start, &a.code, &a.message, &a.object).cmp(&(
+            pb,
+            b.span.start,
+            &b.code,
+            &b.message,
+            &b.object,
+        ))
     });
+    // The object is part of the key: a finding on an abstract parent's field is reported once per
+    // concrete child, at the same place, and the families list apps in no particular order.
     // No dedup: Django reports some checks once per database alias, and so does djsa.
     out
 }
@@ -213,15 +212,15 @@ pub struct ModelField<'a> {
 pub struct Ctx<'a> {
     pub db: &'a dyn Db,
     pub project: Project,
-    /// The one model a per-model check runs for ([`Ctx::checked_models`]); `None`: all of them.
-    focus: Option<usize>,
+    /// The models a family split by app reports on ([`Ctx::checked_models`]); `None`: all.
+    focus: Option<Vec<usize>>,
     /// The project, read model by model (see [`view`]).
     pub pm: view::View<'a>,
     pub resolver: &'a Resolver<'a>,
     pub out: Vec<Diagnostic>,
     local_fields_cache: FxHashMap<usize, Vec<&'a Field>>,
     /// `swapped()` per model, computed once (checks ask for it in inner loops).
-    swapped_cache: std::cell::RefCell<FxHashMap<usize, Option<String>>>,
+    swapped_cache: Vec<std::cell::OnceCell<Option<String>>>,
     /// `related::forward_fields` per model (the relation checks ask for a target's fields once
     /// per relation pointing at it).
     forward_cache: FxHashMap<usize, (std::rc::Rc<Vec<related::TField<'a>>>, bool)>,
@@ -254,11 +253,11 @@ impl<'a> Ctx<'a> {
             project,
             focus: None,
             unloaded: Ctx::compute_unloaded(&pm),
+            swapped_cache: vec![std::cell::OnceCell::new(); pm.models.len()],
             pm,
             resolver,
             out: Vec::new(),
             local_fields_cache: FxHashMap::default(),
-            swapped_cache: Default::default(),
             forward_cache: FxHashMap::default(),
             mro_cache: Default::default(),
             model_index: None,
@@ -287,23 +286,21 @@ impl<'a> Ctx<'a> {
         self.pm.index.concrete.iter().copied()
     }
 
-    /// The models a check that runs model by model reports on: the focused one when the family
-    /// runs per model, else every concrete model.
+    /// The models a check that runs model by model reports on: the app's when the family runs
+    /// per app, else every concrete model.
     pub fn checked_models(&self) -> Vec<usize> {
-        match self.focus {
-            Some(idx) => vec![idx],
+        match &self.focus {
+            Some(models) => models.clone(),
             None => self.concrete_models().collect(),
         }
     }
 
     /// `Meta.swappable` names a setting that points at another model.
     pub fn swapped(&self, idx: usize) -> Option<String> {
-        if let Some(s) = self.swapped_cache.borrow().get(&idx) {
-            return s.clone();
+        match self.swapped_cache.get(idx) {
+            Some(cell) => cell.get_or_init(|| self.compute_swapped(idx)).clone(),
+            None => None,
         }
-        let s = self.compute_swapped(idx);
-        self.swapped_cache.borrow_mut().insert(idx, s.clone());
-        s
     }
 
     fn compute_swapped(&self, idx: usize) -> Option<String> {

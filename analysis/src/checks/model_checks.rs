@@ -33,23 +33,20 @@ use crate::resolve::{Resolved, Resolver};
 use crate::span::Span;
 use crate::syntax::{Expr, ExprKind, Stmt};
 
-/// `Model.check()` for the given models (one app's), each model's findings with its index so the
-/// family can list them in model order.
-pub(super) fn check_models(ctx: &mut Ctx<'_>, models: &[usize]) -> Vec<(usize, Vec<Diagnostic>)> {
+/// `Model.check()` for the given models (one app's).
+pub(super) fn check_models(ctx: &mut Ctx<'_>, models: &[usize]) {
     let revs = reverse_relations(ctx.db, ctx.project);
     let mut w = World::with_revs(revs);
-    let mut groups = Vec::new();
     for &idx in models {
         if ctx.swapped(idx).is_some() || overrides_check(ctx, idx, 0) {
             continue;
         }
         let mut out = Vec::new();
         model_check(ctx, &mut w, idx, &mut out);
-        if !out.is_empty() {
-            groups.push((idx, out));
+        for d in out {
+            ctx.emit(d);
         }
     }
-    groups
 }
 
 /// The checks across all models: `db_table` clashes (models.E028) and index and constraint name
