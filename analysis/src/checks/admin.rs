@@ -196,6 +196,112 @@ fn body_binding<'b>(body: &'b [Stmt], name: &str) -> Result<Option<&'b Stmt>, ()
     Ok(found)
 }
 
+/// [`body_binding`] for every name of a class body at once, read in one pass (the admin checks
+/// ask one class for dozens of attributes).
+struct Bindings<'b> {
+    /// The last plain binding of each name, or `Err(())` when a conditional block or a computed
+    /// statement may bind it.
+    names: FxHashMap<&'b str, Result<&'b Stmt, ()>>,
+    /// A star import (at any depth): every name may be bound.
+    star: bool,
+}
+
+impl<'b> Bindings<'b> {
+    fn new(body: &'b [Stmt]) -> Bindings<'b> {
+        let mut b = Bindings {
+            names: FxHashMap::default(),
+            star: false,
+        };
+        for s in body {
+            match s {
+                Stmt::Assign { targets, .. } => {
+                    for t in targets {
+                        match t {
+                            SynTarget::Name(n, _) => b.bind(n, Ok(s)),
+                            SynTarget::Complex(names, _) => {
+                                for n in names {
+                                    b.bind(n, Err(()));
+                                }
+                            }
+                        }
+                    }
+                }
+                Stmt::Function(f) => b.bind(&f.name, Ok(s)),
+                Stmt::Class(c) => b.bind(&c.name, Ok(s)),
+                Stmt::AugAssign { target, .. } => b.bind(target, Err(())),
+                Stmt::Import { module, alias, .. } => {
+                    let bound = match alias {
+                        Some(a) => a.as_str(),
+                        None => module.split('.').next().unwrap_or(""),
+                    };
+                    b.bind(bound, Err(()));
+                }
+                Stmt::ImportFrom { names, star, .. } => {
+                    b.star |= *star;
+                    for (n, a) in names {
+                        b.bind(a.as_deref().unwrap_or(n.as_str()), Err(()));
+                    }
+                }
+                // Whatever a block binds (in any way) is conditional.
+                Stmt::If { body, orelse, .. } => {
+                    b.uncertain(body);
+                    b.uncertain(orelse);
+                }
+                Stmt::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                    ..
+                } => {
+                    b.uncertain(body);
+                    for h in handlers {
+                        b.uncertain(h);
+                    }
+                    b.uncertain(orelse);
+                    b.uncertain(finalbody);
+                }
+                Stmt::Opaque { assigned, .. } => {
+                    for n in assigned {
+                        b.bind(n, Err(()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        b
+    }
+
+    /// A later plain binding replaces an earlier one; an uncertain one stays.
+    fn bind(&mut self, name: &'b str, v: Result<&'b Stmt, ()>) {
+        let slot = self.names.entry(name).or_insert(v);
+        if slot.is_ok() {
+            *slot = v;
+        }
+    }
+
+    /// Every name a nested block binds, as [`body_binding`] finds them there.
+    fn uncertain(&mut self, body: &'b [Stmt]) {
+        let inner = Bindings::new(body);
+        self.star |= inner.star;
+        for n in inner.names.into_keys() {
+            self.bind(n, Err(()));
+        }
+    }
+
+    /// `body_binding(body, name)`.
+    fn get(&self, name: &str) -> Result<Option<&'b Stmt>, ()> {
+        if self.star {
+            return Err(());
+        }
+        match self.names.get(name) {
+            None => Ok(None),
+            Some(Ok(s)) => Ok(Some(*s)),
+            Some(Err(())) => Err(()),
+        }
+    }
+}
+
 fn method_value(f: &FunctionDef) -> AttrValue<'_> {
     let property = f.decorators.iter().any(
         |d| matches!(d.as_name(), Some(n) if n == "property" || n.ends_with("cached_property")),
@@ -320,37 +426,7 @@ impl<'a> Ctx<'a> {
 
     /// An attribute bound in one class body (`None`: not bound there).
     fn own_attr(&self, cid: ClassId, def: &'a ClassDef, name: &str) -> Option<ClassAttr<'a>> {
-        match body_binding(&def.body, name) {
-            Err(()) => Some(ClassAttr::Unknown),
-            Ok(None) => None,
-            Ok(Some(s)) => Some(match s {
-                Stmt::Assign { targets, value, .. } => {
-                    let span = targets
-                        .iter()
-                        .find_map(|t| match t {
-                            SynTarget::Name(n, sp) if n == name => Some(*sp),
-                            _ => None,
-                        })
-                        .unwrap_or(def.name_span);
-                    ClassAttr::Found {
-                        value: AttrValue::Expr(value, cid.file),
-                        owner: cid,
-                        span,
-                    }
-                }
-                Stmt::Function(f) => ClassAttr::Found {
-                    value: method_value(f),
-                    owner: cid,
-                    span: f.name_span,
-                },
-                Stmt::Class(c) => ClassAttr::Found {
-                    value: AttrValue::NestedClass,
-                    owner: cid,
-                    span: c.name_span,
-                },
-                _ => ClassAttr::Unknown,
-            }),
-        }
+        binding_attr(cid, def, name, body_binding(&def.body, name))
     }
 
     /// Whether a class is a subclass of a qualified (canonical) class name: `None` if the MRO is
@@ -368,6 +444,46 @@ impl<'a> Ctx<'a> {
             }
         }
         known.then_some(false)
+    }
+}
+
+/// A class attribute from how the owner's body binds it (`None`: not bound there).
+fn binding_attr<'a>(
+    cid: ClassId,
+    def: &'a ClassDef,
+    name: &str,
+    binding: Result<Option<&'a Stmt>, ()>,
+) -> Option<ClassAttr<'a>> {
+    match binding {
+        Err(()) => Some(ClassAttr::Unknown),
+        Ok(None) => None,
+        Ok(Some(s)) => Some(match s {
+            Stmt::Assign { targets, value, .. } => {
+                let span = targets
+                    .iter()
+                    .find_map(|t| match t {
+                        SynTarget::Name(n, sp) if n == name => Some(*sp),
+                        _ => None,
+                    })
+                    .unwrap_or(def.name_span);
+                ClassAttr::Found {
+                    value: AttrValue::Expr(value, cid.file),
+                    owner: cid,
+                    span,
+                }
+            }
+            Stmt::Function(f) => ClassAttr::Found {
+                value: method_value(f),
+                owner: cid,
+                span: f.name_span,
+            },
+            Stmt::Class(c) => ClassAttr::Found {
+                value: AttrValue::NestedClass,
+                owner: cid,
+                span: c.name_span,
+            },
+            _ => ClassAttr::Unknown,
+        }),
     }
 }
 
@@ -1217,7 +1333,9 @@ impl Registry {
         }
         for f in &order {
             let body = &crate::db::module_syntax(ctx.db, *f).body;
-            reg.scan(ctx, *f, body, false);
+            // The file's classes, listed once (registered classes are found among them).
+            let classes = crate::resolve::module_classes(ctx.db, *f);
+            reg.scan(ctx, *f, &classes, body, false);
         }
         // Registrations elsewhere in the project (ready(), urls.py, ...) are not followed.
         for f in ctx.project_files() {
@@ -1231,7 +1349,14 @@ impl Registry {
         reg
     }
 
-    fn scan(&mut self, ctx: &Ctx<'_>, file: SourceFile, stmts: &[Stmt], nested: bool) {
+    fn scan(
+        &mut self,
+        ctx: &Ctx<'_>,
+        file: SourceFile,
+        classes: &[&ClassDef],
+        stmts: &[Stmt],
+        nested: bool,
+    ) {
         for s in stmts {
             match s {
                 Stmt::Class(c) => {
@@ -1252,7 +1377,7 @@ impl Registry {
                             None => SiteRef::Default,
                             Some(k) => site_of(ctx, file, &k.value),
                         };
-                        let admin = match class_id_of_def(ctx, file, c) {
+                        let admin = match class_id_of_def(file, classes, c) {
                             Some(id) => AdminRef::Class(id),
                             None => AdminRef::Unknown,
                         };
@@ -1341,8 +1466,8 @@ impl Registry {
                     self.register(ctx, site, models, admin, !nested);
                 }
                 Stmt::If { body, orelse, .. } => {
-                    self.scan(ctx, file, body, true);
-                    self.scan(ctx, file, orelse, true);
+                    self.scan(ctx, file, classes, body, true);
+                    self.scan(ctx, file, classes, orelse, true);
                 }
                 Stmt::Try {
                     body,
@@ -1351,12 +1476,12 @@ impl Registry {
                     finalbody,
                     ..
                 } => {
-                    self.scan(ctx, file, body, true);
+                    self.scan(ctx, file, classes, body, true);
                     for h in handlers {
-                        self.scan(ctx, file, h, true);
+                        self.scan(ctx, file, classes, h, true);
                     }
-                    self.scan(ctx, file, orelse, true);
-                    self.scan(ctx, file, finalbody, true);
+                    self.scan(ctx, file, classes, orelse, true);
+                    self.scan(ctx, file, classes, finalbody, true);
                 }
                 // A loop or `with` block may register anything.
                 Stmt::Opaque { .. } => self.complete = false,
@@ -1459,10 +1584,12 @@ fn visit_admin_module(
         .as_deref()
         .and_then(|own| packages.iter().find(|p| after_dot(own, p).is_some()));
     for m in imported {
-        let relevant = packages.iter().any(|p| {
-            after_dot(&m, p).is_some_and(|rest| rest == "admin" || rest.starts_with("admin."))
-        }) || own_package
-            .is_some_and(|p| after_dot(&m, p).is_some() && !m.ends_with(".models"));
+        // `<package>.admin[.…]` contains ".admin": most imports (models) skip the package scan.
+        let relevant = (m.contains(".admin")
+            && packages.iter().any(|p| {
+                after_dot(&m, p).is_some_and(|rest| rest == "admin" || rest.starts_with("admin."))
+            }))
+            || own_package.is_some_and(|p| after_dot(&m, p).is_some() && !m.ends_with(".models"));
         if !relevant {
             continue;
         }
@@ -1533,8 +1660,9 @@ fn site_of_resolved(ctx: &Ctx<'_>, r: Resolved) -> SiteRef {
     }
 }
 
-fn class_id_of_def(ctx: &Ctx<'_>, file: SourceFile, c: &ClassDef) -> Option<ClassId> {
-    crate::resolve::module_classes(ctx.db, file)
+/// The id of a class of `file`, given the file's [`crate::resolve::module_classes`].
+fn class_id_of_def(file: SourceFile, classes: &[&ClassDef], c: &ClassDef) -> Option<ClassId> {
+    classes
         .iter()
         .position(|d| d.name_span == c.name_span)
         .map(|i| ClassId {
@@ -1617,12 +1745,14 @@ struct AdminClass<'a> {
     /// `<class 'module.Name'>`.
     repr: String,
     kind: AdminKind,
-    mro: Vec<Node>,
+    mro: Rc<Vec<Node>>,
+    /// Per MRO entry: the class djsa read and how its body binds names (`None` for classes known
+    /// by name only, or not readable).
+    bodies: Vec<Option<(&'a ClassDef, Bindings<'a>)>>,
     /// `obj.model`.
     model: usize,
     /// Where to point when an attribute has no location of its own.
     loc: (SourceFile, Span),
-    _p: std::marker::PhantomData<&'a ()>,
 }
 
 /// Attributes of admin classes that change what the checks see: djsa cannot follow them.
@@ -1641,17 +1771,22 @@ impl<'a> AdminClass<'a> {
     fn new(ctx: &Ctx<'a>, class: ClassId, model: Option<usize>) -> Option<AdminClass<'a>> {
         let def = ctx.class_def(class)?;
         let module = class.file.module(ctx.db).clone()?;
-        let mro = ctx.mro(class)?;
+        let mro = ctx.mro_shared(class)?;
         let mut kind = None;
-        for n in &mro {
+        let mut bodies = Vec::with_capacity(mro.len());
+        for n in mro.iter() {
+            if !matches!(n, Node::Class(_)) {
+                bodies.push(None);
+            }
             match n {
                 Node::Class(cid) => {
                     let d = ctx.class_def(*cid)?;
                     if !d.keywords.is_empty() {
                         return None;
                     }
+                    let b = Bindings::new(&d.body);
                     for name in DYNAMIC_MEMBERS {
-                        if body_binding(&d.body, name) != Ok(None) {
+                        if !matches!(b.get(name), Ok(None)) {
                             return None;
                         }
                     }
@@ -1665,6 +1800,7 @@ impl<'a> AdminClass<'a> {
                             return None;
                         }
                     }
+                    bodies.push(Some((d, b)));
                 }
                 Node::External(q) => match q.as_str() {
                     "builtins.object" => {}
@@ -1694,9 +1830,9 @@ impl<'a> AdminClass<'a> {
             repr: format!("<class '{module}.{}'>", def.name),
             kind,
             mro,
+            bodies,
             model: 0,
             loc: (class.file, def.name_span),
-            _p: std::marker::PhantomData,
         };
         ac.model = match model {
             Some(m) => m,
@@ -1716,8 +1852,36 @@ impl<'a> AdminClass<'a> {
     }
 
     /// `getattr(obj, name)` as a value, with where it is set.
+    /// [`Ctx::class_attr`] with [`admin_leaf`], read from the class's own MRO and bindings.
+    fn lookup(&self, name: &str) -> ClassAttr<'a> {
+        for (node, body) in self.mro.iter().zip(&self.bodies) {
+            match node {
+                Node::Class(cid) => {
+                    let Some((def, b)) = body else {
+                        return ClassAttr::Unknown;
+                    };
+                    if let Some(a) = binding_attr(*cid, def, name, b.get(name)) {
+                        return a;
+                    }
+                }
+                other => {
+                    if let Some(a) = admin_leaf(other, name) {
+                        return a;
+                    }
+                }
+            }
+        }
+        ClassAttr::Missing
+    }
+
+    /// How the body of the class at `mro[i]` binds `name` (`None`: the class is not readable).
+    fn binding(&self, i: usize, name: &str) -> Option<Result<Option<&'a Stmt>, ()>> {
+        let (_, b) = self.bodies.get(i)?.as_ref()?;
+        Some(b.get(name))
+    }
+
     fn attr(&self, ctx: &Ctx<'a>, name: &str) -> (SVal, (SourceFile, Span)) {
-        match ctx.class_attr(self.class, name, &admin_leaf) {
+        match self.lookup(name) {
             ClassAttr::Found {
                 value: AttrValue::Expr(e, f),
                 owner,
@@ -1741,17 +1905,14 @@ impl<'a> AdminClass<'a> {
     }
 
     /// `hasattr(obj, name)` on an instance.
-    fn has_attr(&self, ctx: &Ctx<'a>, name: &str) -> Option<bool> {
-        for n in &self.mro {
+    fn has_attr(&self, name: &str) -> Option<bool> {
+        for (i, n) in self.mro.iter().enumerate() {
             match n {
-                Node::Class(cid) => {
-                    let d = ctx.class_def(*cid)?;
-                    match body_binding(&d.body, name) {
-                        Ok(Some(_)) => return Some(true),
-                        Ok(None) => {}
-                        Err(()) => return None,
-                    }
-                }
+                Node::Class(_) => match self.binding(i, name)? {
+                    Ok(Some(_)) => return Some(true),
+                    Ok(None) => {}
+                    Err(()) => return None,
+                },
                 Node::External(q) => {
                     let known: &[&str] = match q.as_str() {
                         "django.contrib.admin.options.ModelAdmin" => MODEL_ADMIN_ATTRS,
@@ -1770,7 +1931,8 @@ impl<'a> AdminClass<'a> {
                         "builtins.object" => &[],
                         _ => return None,
                     };
-                    if known.contains(&name) {
+                    // The lists are sorted (see the test `attr_lists_sorted`).
+                    if known.binary_search(&name).is_ok() {
                         return Some(true);
                     }
                 }
@@ -1781,11 +1943,10 @@ impl<'a> AdminClass<'a> {
     }
 
     /// A method is defined by a class of the project (not Django's).
-    fn overrides(&self, ctx: &Ctx<'a>, name: &str) -> Option<bool> {
-        for n in &self.mro {
-            if let Node::Class(cid) = n {
-                let d = ctx.class_def(*cid)?;
-                match body_binding(&d.body, name) {
+    fn overrides(&self, name: &str) -> Option<bool> {
+        for (i, n) in self.mro.iter().enumerate() {
+            if let Node::Class(_) = n {
+                match self.binding(i, name)? {
                     Ok(Some(_)) | Err(()) => return Some(true),
                     Ok(None) => {}
                 }
@@ -2444,7 +2605,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         };
         for (i, item) in items.iter().enumerate() {
             let SVal::Str(name) = item else { continue };
-            match self.ac.has_attr(self.ctx, name) {
+            match self.ac.has_attr(name) {
                 Some(true) | None => continue,
                 Some(false) => {}
             }
@@ -2798,7 +2959,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         for (i, item) in items.iter().enumerate() {
             let SVal::Str(name) = item else { continue };
             let label = format!("list_display[{i}]");
-            match self.ac.has_attr(self.ctx, name) {
+            match self.ac.has_attr(name) {
                 Some(true) | None => continue,
                 Some(false) => {}
             }
@@ -2869,7 +3030,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
             return;
         };
-        if self.ac.overrides(self.ctx, "get_list_display") != Some(false) {
+        if self.ac.overrides("get_list_display") != Some(false) {
             return;
         }
         let (ld, _) = self.attr("list_display");
@@ -3288,7 +3449,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             resolvable.push(name.clone());
             for perm in perms {
                 let method = format!("has_{perm}_permission");
-                if self.ac.has_attr(self.ctx, &method) == Some(false) {
+                if self.ac.has_attr(&method) == Some(false) {
                     self.err(
                         "admin.E129",
                         format!(
@@ -3311,7 +3472,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
 
     /// Locations of the items of a list/tuple option written as a literal display.
     fn item_spans(&self, name: &str, n: usize) -> Option<Vec<(SourceFile, Span)>> {
-        match self.ctx.class_attr(self.ac.class, name, &admin_leaf) {
+        match self.ac.lookup(name) {
             ClassAttr::Found {
                 value: AttrValue::Expr(e, f),
                 ..
@@ -3326,18 +3487,15 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
     /// The `def` an action name refers to on the admin class: `None` if not found on a class djsa
     /// reads (Django's own classes, or missing), `Some(None)` if bound otherwise.
     fn method_def(&self, name: &str) -> Option<Option<&'a FunctionDef>> {
-        for n in &self.ac.mro {
+        for (i, n) in self.ac.mro.iter().enumerate() {
             match n {
-                Node::Class(cid) => {
-                    let d = self.ctx.class_def(*cid)?;
-                    match body_binding(&d.body, name) {
-                        Ok(Some(Stmt::Function(f))) => return Some(Some(f)),
-                        Ok(Some(_)) | Err(()) => return Some(None),
-                        Ok(None) => {}
-                    }
-                }
+                Node::Class(_) => match self.ac.binding(i, name)? {
+                    Ok(Some(Stmt::Function(f))) => return Some(Some(f)),
+                    Ok(Some(_)) | Err(()) => return Some(None),
+                    Ok(None) => {}
+                },
                 Node::External(_) => {
-                    if self.ac.has_attr(self.ctx, name) != Some(false) {
+                    if self.ac.has_attr(name) != Some(false) {
                         return Some(None);
                     }
                 }
@@ -3421,8 +3579,8 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             .cloned()
             .collect();
         let parents = self.parent_chain(parent);
-        let mlabel = self.ctx.model(model).label();
-        let plabel = self.ctx.model(parent).label();
+        // Labels are built only for a finding.
+        let (mmodel, pmodel) = (self.ctx.model(model), self.ctx.model(parent));
         if let Some(fk_name) = fk_name {
             let Some((_, info)) = fields.iter().find(|(n, _)| *n == fk_name) else {
                 if !complete {
@@ -3430,7 +3588,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 }
                 self.err(
                     "admin.E202",
-                    format!("'{mlabel}' has no field named '{fk_name}'."),
+                    format!("'{}' has no field named '{fk_name}'.", mmodel.label()),
                     loc,
                 );
                 return Some(Err(()));
@@ -3442,7 +3600,10 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             if !points {
                 self.err(
                     "admin.E202",
-                    format!("fk_name '{fk_name}' is not a ForeignKey to '{plabel}'."),
+                    format!(
+                        "fk_name '{fk_name}' is not a ForeignKey to '{}'.",
+                        pmodel.label()
+                    ),
                     loc,
                 );
                 return Some(Err(()));
@@ -3468,7 +3629,11 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 }
                 self.err(
                     "admin.E202",
-                    format!("'{mlabel}' has no ForeignKey to '{plabel}'."),
+                    format!(
+                        "'{}' has no ForeignKey to '{}'.",
+                        mmodel.label(),
+                        pmodel.label()
+                    ),
                     self.ac.loc,
                 );
                 Some(Err(()))
@@ -3476,7 +3641,11 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             _ => {
                 self.err(
                     "admin.E202",
-                    format!("'{mlabel}' has more than one ForeignKey to '{plabel}'. You must specify a 'fk_name' attribute."),
+                    format!(
+                        "'{}' has more than one ForeignKey to '{}'. You must specify a 'fk_name' attribute.",
+                        mmodel.label(),
+                        pmodel.label()
+                    ),
                     self.ac.loc,
                 );
                 Some(Err(()))
@@ -3631,15 +3800,23 @@ impl<'a> AdminClass<'a> {
     fn probe(ctx: &Ctx<'a>, class: ClassId) -> Option<AdminClass<'a>> {
         let def = ctx.class_def(class)?;
         let module = class.file.module(ctx.db).clone()?;
+        let mro = ctx.mro_shared(class)?;
+        let bodies = mro
+            .iter()
+            .map(|n| match n {
+                Node::Class(cid) => ctx.class_def(*cid).map(|d| (d, Bindings::new(&d.body))),
+                _ => None,
+            })
+            .collect();
         Some(AdminClass {
             class,
             name: def.name.clone(),
             repr: format!("<class '{module}.{}'>", def.name),
             kind: AdminKind::Inline,
-            mro: ctx.mro(class)?,
+            mro,
+            bodies,
             model: 0,
             loc: (class.file, def.name_span),
-            _p: std::marker::PhantomData,
         })
     }
 }
@@ -4063,3 +4240,76 @@ pub(super) const MODEL_CLASS_ATTRS: &[&str] = &[
     "validate_constraints",
     "validate_unique",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attr_lists_sorted() {
+        // `has_attr` and `model_has_attr` binary-search these lists.
+        for list in [MODEL_ADMIN_ATTRS, INLINE_ADMIN_ATTRS, MODEL_CLASS_ATTRS] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+
+    #[test]
+    fn bindings_match_body_binding() {
+        let src = "\
+class A:
+    a = 1
+    b = 2
+    b = 3
+    x.y = 4
+    (c, d) = 5, 6
+    e += 1
+    import f.g
+    import h as i
+    from j import k, l as m
+    def n(self): pass
+    class o: pass
+    p: int
+    if cond:
+        q = 1
+    else:
+        def r(self): pass
+    try:
+        s = 1
+    except E:
+        t = 1
+    finally:
+        u = 1
+    for v in w:
+        pass
+    a = 7
+
+class B:
+    a = 1
+    if cond:
+        from z import *
+";
+        let module = crate::fastparse::syntax_via_tree_sitter(src);
+        let names = [
+            "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q",
+            "r", "s", "t", "u", "v", "w", "x", "y", "z", "",
+        ];
+        let mut seen = 0;
+        for stmt in &module.body {
+            let Stmt::Class(c) = stmt else { continue };
+            seen += 1;
+            let b = Bindings::new(&c.body);
+            if c.name == "A" {
+                assert!(matches!(b.get("a"), Ok(Some(_))));
+                assert!(matches!(b.get("n"), Ok(Some(Stmt::Function(_)))));
+                assert_eq!(b.get("q"), Err(()));
+                assert_eq!(b.get("zz"), Ok(None));
+            }
+            for name in names {
+                let want = body_binding(&c.body, name).map(|s| s.map(|s| s as *const Stmt));
+                let got = b.get(name).map(|s| s.map(|s| s as *const Stmt));
+                assert_eq!(got, want, "{}.{name}", c.name);
+            }
+        }
+        assert_eq!(seen, 2);
+    }
+}

@@ -140,7 +140,7 @@ impl<'a> ModelIndex<'a> {
                     accessor: Some(name),
                 });
             }
-            for field in ctx.local_fields(idx) {
+            for field in own {
                 if !field.kind.is_relation() {
                     continue;
                 }
@@ -355,7 +355,7 @@ impl<'a> ModelIndex<'a> {
         }
         for (n, info) in forward.iter() {
             if let FInfo::Declared { field, .. } = info
-                && attname(field).as_deref() == Some(name)
+                && is_attname(field, name)
             {
                 return Lookup::Found {
                     info: *info,
@@ -386,7 +386,7 @@ impl<'a> ModelIndex<'a> {
 
     /// `hasattr(Model, name)`: `Some(true/false)` when djsa knows, `None` when it cannot tell.
     pub(super) fn model_has_attr(&self, ctx: &mut Ctx<'a>, idx: usize, name: &str) -> Option<bool> {
-        if MODEL_CLASS_ATTRS.contains(&name)
+        if MODEL_CLASS_ATTRS.binary_search(&name).is_ok()
             || matches!(
                 name,
                 "objects"
@@ -407,7 +407,7 @@ impl<'a> ModelIndex<'a> {
                 return Some(true);
             }
             if let FInfo::Declared { field, .. } = info {
-                if attname(field).as_deref() == Some(name) {
+                if is_attname(field, name) {
                     return Some(true);
                 }
                 if field.opt("choices").is_some()
@@ -470,10 +470,11 @@ pub(super) fn is_model_base(q: &str) -> bool {
     q == "django.db.models.Model" || q == "django.db.models.base.Model"
 }
 
-/// `<name>_id` for ForeignKey and OneToOneField (and subclasses).
-pub(super) fn attname(f: &Field) -> Option<String> {
+/// Whether `name` is the attname (`<name>_id`) of a ForeignKey or OneToOneField (and
+/// subclasses), compared without building it.
+fn is_attname(f: &Field, name: &str) -> bool {
     matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField)
-        .then(|| format!("{}_id", f.name))
+        && name.strip_suffix("_id") == Some(f.name.as_str())
 }
 
 fn has_unknown_base(ctx: &Ctx<'_>, idx: usize, depth: u32) -> bool {
@@ -488,6 +489,10 @@ fn has_unknown_base(ctx: &Ctx<'_>, idx: usize, depth: u32) -> bool {
 }
 
 fn fill_placeholders(s: &str, ctx: &Ctx<'_>, idx: usize) -> String {
+    // Every placeholder starts with "%(": without one there is nothing to replace.
+    if !s.contains("%(") {
+        return s.to_string();
+    }
     let m = ctx.model(idx);
     s.replace("%(class)s", &m.name.to_lowercase())
         .replace("%(model_name)s", &m.model_name())
@@ -1155,17 +1160,19 @@ fn username_unique<'a>(
 
 /// `camel_case_to_spaces`: Django's default verbose_name.
 pub(super) fn camel_case_to_spaces(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::new();
-    for (i, &c) in chars.iter().enumerate() {
+    let mut out = String::with_capacity(s.len() + 4);
+    let mut prev: Option<char> = None;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         if c.is_ascii_uppercase() {
-            let after_lower = i > 0 && chars[i - 1].is_ascii_lowercase();
-            let before_non_upper = i + 1 < chars.len() && !chars[i + 1].is_ascii_uppercase();
+            let after_lower = prev.is_some_and(|p| p.is_ascii_lowercase());
+            let before_non_upper = chars.peek().is_some_and(|n| !n.is_ascii_uppercase());
             if after_lower || before_non_upper {
                 out.push(' ');
             }
         }
         out.push(c);
+        prev = Some(c);
     }
     out.trim().to_lowercase()
 }
@@ -1188,31 +1195,26 @@ fn check_models_permissions(ctx: &mut Ctx<'_>) {
             None => Some(camel_case_to_spaces(&m.name)),
             Some((e, f)) => ctx.text_literal(f, e),
         };
-        let default_permissions: Option<Vec<String>> = match m.meta.get("default_permissions") {
-            None => Some(
-                ["add", "change", "delete", "view"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            ),
-            Some(e) => e.as_sequence().and_then(|items| {
-                items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_string))
-                    .collect()
-            }),
+        let custom: Vec<&str>;
+        let actions: &[&str] = match m.meta.get("default_permissions") {
+            None => &["add", "change", "delete", "view"],
+            Some(e) => {
+                let listed: Option<Vec<&str>> = e
+                    .as_sequence()
+                    .and_then(|items| items.iter().map(|i| i.as_str()).collect());
+                let Some(listed) = listed else {
+                    continue;
+                };
+                custom = listed;
+                &custom
+            }
         };
-        let Some(actions) = default_permissions else {
-            continue;
-        };
-        let builtin_codenames: Vec<String> = actions
-            .iter()
-            .map(|a| format!("{a}_{model_name}"))
-            .collect();
         if let Some(vn) = &verbose_name {
+            // The length of the longest `Can {action} {verbose_name}`, counted without building it.
+            let vn_len = vn.chars().count();
             let max_name = actions
                 .iter()
-                .map(|a| format!("Can {a} {vn}").chars().count())
+                .map(|a| "Can ".len() + a.chars().count() + 1 + vn_len)
                 .max()
                 .unwrap_or(0);
             if max_name > NAME_MAX {
@@ -1226,9 +1228,11 @@ fn check_models_permissions(ctx: &mut Ctx<'_>) {
                 ctx.emit(d);
             }
         }
-        let max_codename = builtin_codenames
+        // The longest `{action}_{model_name}`, counted the same way.
+        let model_name_len = model_name.chars().count();
+        let max_codename = actions
             .iter()
-            .map(|c| c.chars().count())
+            .map(|a| a.chars().count() + 1 + model_name_len)
             .max()
             .unwrap_or(0);
         if max_codename > CODENAME_MAX {
@@ -1262,6 +1266,10 @@ fn check_models_permissions(ctx: &mut Ctx<'_>) {
         if !ok {
             continue;
         }
+        let builtin_codenames: Vec<String> = actions
+            .iter()
+            .map(|a| format!("{a}_{model_name}"))
+            .collect();
         let mut seen: FxHashSet<String> = FxHashSet::default();
         for (codename, name) in pairs {
             if name.chars().count() > NAME_MAX {

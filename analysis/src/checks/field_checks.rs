@@ -246,12 +246,15 @@ fn check_field_name(kind: FieldKind, name: Option<&str>, out: &mut Out) {
         }
         return;
     }
-    if name.ends_with('_') {
+    // Byte tests: `str::ends_with`/`contains` set up a generic searcher, costly per field, and
+    // `_` is ASCII so bytes cannot match inside another UTF-8 character.
+    let bytes = name.as_bytes();
+    if bytes.last() == Some(&b'_') {
         out.error(
             "fields.E001",
             "Field names must not end with an underscore.",
         );
-    } else if name.contains("__") {
+    } else if bytes.windows(2).any(|w| w == b"__") {
         out.error("fields.E002", "Field names must not contain \"__\".");
     } else if name == "pk" {
         out.error(

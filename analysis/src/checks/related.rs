@@ -654,8 +654,7 @@ fn interpolate(s: &str, vars: &[(&str, &str)]) -> Option<String> {
 fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
     let m = ctx.model(rel.owner);
     let cls = m.name.to_lowercase();
-    let app = m.app_label.clone()?;
-    let app_lower = app.to_lowercase();
+    let app = m.app_label.as_deref()?;
     let (raw_rn, raw_rqn) = match rel.field {
         Some(f) => (
             str_opt(param(f, rel.kind, "related_name")).ok()?,
@@ -706,6 +705,7 @@ fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
     };
     if truthy(&chosen) {
         let s = chosen?;
+        let app_lower = app.to_lowercase();
         related_name = Some(interpolate(
             &s,
             &[
@@ -717,6 +717,7 @@ fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
     }
     let mut rqn = raw_rqn;
     if truthy(&rqn) {
+        let app_lower = app.to_lowercase();
         rqn = Some(interpolate(
             rqn.as_deref()?,
             &[("class", &cls), ("app_label", &app_lower)],
@@ -1495,7 +1496,6 @@ fn check_foreign_object(
     let Some(to_fields) = to_fields(rel) else {
         return;
     };
-    let target_label = ctx.model(t).label();
     // _check_to_fields_exist
     let mut all_exist = true;
     for tf in to_fields.iter().flatten() {
@@ -1503,6 +1503,7 @@ fn check_foreign_object(
             Some(true) => {}
             Some(false) => {
                 all_exist = false;
+                let target_label = ctx.model(t).label();
                 emit(
                     ctx,
                     rel,
@@ -2406,6 +2407,10 @@ fn db_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
 /// `truncate_name(name, connection.ops.max_name_length())`; `None` when the result depends on
 /// a hash djsa does not compute or on an unknown backend.
 fn truncate(ctx: &Ctx<'_>, name: String) -> Option<String> {
+    // Every backend's limit is at least 30 characters: shorter names need no vendor lookup.
+    if name.len() <= 30 {
+        return Some(name);
+    }
     let limit = match ctx.vendor() {
         Some("sqlite") => return Some(name),
         Some("postgresql") => 63,
