@@ -677,9 +677,13 @@ enum Listing {
 /// Directory listings below the site directories, each read once: looking for a module probes
 /// many paths that do not exist (project modules, submodules of Django), and one listing answers
 /// them all. File systems that ignore case are asked directly (a listing compares exactly).
+///
+/// Directories are keyed by their path's bytes: hashing and comparing a `Path` walks its
+/// components, which cost more than the lookups themselves (thousands of probes per load). Paths
+/// are built the same way every time, so one spelling per directory is all a lookup meets.
 struct DirCache {
     roots: Vec<PathBuf>,
-    dirs: FxHashMap<PathBuf, Listing>,
+    dirs: FxHashMap<std::ffi::OsString, Listing>,
 }
 
 impl DirCache {
@@ -691,11 +695,12 @@ impl DirCache {
     }
 
     fn list(&mut self, dir: &Path) -> &Listing {
-        if !self.dirs.contains_key(dir) {
+        let key = dir.as_os_str();
+        if !self.dirs.contains_key(key) {
             let listing = self.read(dir);
-            self.dirs.insert(dir.to_path_buf(), listing);
+            self.dirs.insert(key.to_os_string(), listing);
         }
-        self.dirs.get(dir).unwrap_or(&Listing::Unknown)
+        self.dirs.get(key).unwrap_or(&Listing::Unknown)
     }
 
     fn read(&mut self, dir: &Path) -> Listing {
