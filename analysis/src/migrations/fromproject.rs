@@ -8,7 +8,8 @@ use crate::syntax::{Expr, ExprKind, Stmt, Target};
 
 use super::parse::{Val, ValCx};
 use super::state::{
-    FieldCx, FieldDef, ModelState, deconstruct_owned, normalize_calls, normalize_together,
+    FieldCx, FieldDef, ModelState, deconstruct_kind, django_path, normalize_calls,
+    normalize_together,
 };
 
 const DEFAULT_NAMES: &[&str] = &[
@@ -47,7 +48,7 @@ pub struct FromProject<'a, 'db> {
     pub setting_value: &'a dyn Fn(&str) -> crate::migrations::parse::SettingLookup,
 }
 
-impl FromProject<'_, '_> {
+impl<'db> FromProject<'_, 'db> {
     fn cx(&self, file: SourceFile) -> ValCx<'_, '_> {
         ValCx {
             resolver: self.resolver,
@@ -383,10 +384,11 @@ impl FromProject<'_, '_> {
             model_name: &m.name,
             auth_user_model: &self.pm.settings.auth_user_model,
         };
-        let mut fields: Vec<(String, FieldDef)> = Vec::new();
+        // Every field, plus an `id` or `<parent>_ptr` added in front.
+        let mut fields: Vec<(String, FieldDef)> = Vec::with_capacity(fields_src.len() + 1);
         let mut m2m: Vec<(String, FieldDef)> = Vec::new();
         // Class-body names of each declaring model, computed once per model.
-        let mut locals_of: Vec<(usize, Vec<(String, Expr)>)> = Vec::new();
+        let mut locals_of: Vec<(usize, Vec<Local<'_>>)> = Vec::new();
         for f in &fields_src {
             if matches!(
                 f.kind,
@@ -420,17 +422,20 @@ impl FromProject<'_, '_> {
                 }
             };
             let locals = &locals_of[li].1;
-            let path = format!("django.db.models.{}", f.kind.name());
-            let mut args = Vec::new();
-            let mut kwargs = Vec::new();
+            // The call's arguments in one vector (positional ones under their parameter's
+            // name), which the deconstruction keeps as the field's keyword arguments (sized
+            // for them: most deconstructions add none).
+            let mut kw: Vec<(String, Val)> = Vec::with_capacity(f.args.len() + f.kwargs.len());
             let params = f.kind.positional_params();
-            let to_pos = params.iter().position(|p| *p == "to");
             for (i, a) in f.args.iter().enumerate() {
-                if Some(i) == to_pos {
-                    args.push(self.target(f, a, idx, false)?);
+                // A name past the parameters is never read: the call has too many arguments.
+                let p = params.get(i).copied().unwrap_or_default();
+                let v = if p == "to" {
+                    self.target(f, a, idx, false)?
                 } else {
-                    args.push(self.field_val(&cx, &subst_cow(a, locals))?);
-                }
+                    self.field_val(&cx, &subst_cow(a, locals))?
+                };
+                kw.push((p.to_string(), v));
             }
             for k in &f.kwargs {
                 let v = if let Some(v) = self.enum_val(f, &k.value, &cx)? {
@@ -442,9 +447,9 @@ impl FromProject<'_, '_> {
                 } else {
                     self.field_val(&cx, &subst_cow(&k.value, locals))?
                 };
-                kwargs.push((k.name.clone(), v));
+                kw.push((k.name.clone(), v));
             }
-            let mut def = deconstruct_owned(&path, args, kwargs, &cx_f)
+            let mut def = deconstruct_kind(f.kind, kw, f.args.len(), &cx_f)
                 .map_err(|e| format!("field {}: {e}", f.name))?;
             if let Some(p) = custom_path {
                 def.path = p;
@@ -471,6 +476,8 @@ impl FromProject<'_, '_> {
                 def.kwargs.push(("serialize".into(), Val::Bool(false)));
                 def.kwargs.sort_by(|a, b| a.0.cmp(&b.0));
             }
+            // The models' state lives as long as the database: no spare room kept per field.
+            def.kwargs = without_spare(def.kwargs);
             if f.kind == FieldKind::ManyToManyField {
                 m2m.push((f.name.clone(), def));
             } else {
@@ -492,7 +499,7 @@ impl FromProject<'_, '_> {
             if concrete.len() != 1 || m.parents.len() != 1 {
                 return Err("proxy model with several bases".into());
             }
-            bases.push(Val::Str(self.pm.models[concrete[0]].label_lower()));
+            bases.push(Val::Str(label_lower(&self.pm.models[concrete[0]])));
         } else if !concrete.is_empty() {
             if concrete.len() > 1 || m.parents.len() > 1 {
                 return Err("several base classes with multi-table inheritance".into());
@@ -504,7 +511,7 @@ impl FromProject<'_, '_> {
             if fields.iter().any(|(_, d)| d.parent_link()) {
                 return Err("explicit parent_link field".into());
             }
-            let label = parent.label_lower();
+            let label = label_lower(parent);
             let ptr = FieldDef {
                 path: "django.db.models.OneToOneField".into(),
                 args: Vec::new(),
@@ -529,7 +536,7 @@ impl FromProject<'_, '_> {
                 .filter(|k| k.is_auto())
                 .ok_or_else(|| format!("default primary key {pk} is not a Django auto field"))?;
             let def = FieldDef {
-                path: format!("django.db.models.{}", kind.name()),
+                path: django_path(kind),
                 args: Vec::new(),
                 kwargs: vec![
                     ("auto_created".into(), Val::Bool(true)),
@@ -545,7 +552,8 @@ impl FromProject<'_, '_> {
         }
         fields.extend(m2m);
         // Options, in DEFAULT_NAMES order.
-        let mut options = Vec::new();
+        // Room for `abstract`, `indexes` and `constraints` besides the Meta's own options.
+        let mut options = Vec::with_capacity(m.meta.attrs.len() + 3);
         // A model without its own Meta gets its abstract parent's (`abstract` reset to False).
         let inherits_abstract_meta = !m.has_own_meta
             && m.parents
@@ -787,7 +795,7 @@ impl FromProject<'_, '_> {
         let Some(name) = e.as_name() else {
             return Ok(None);
         };
-        let Some((cls, attr)) = name.rsplit_once('.') else {
+        let Some((cls, attr)) = super::parse::split_last_dot(name) else {
             return Ok(None);
         };
         let nested = self
@@ -887,7 +895,7 @@ impl FromProject<'_, '_> {
 
     /// Names assigned in a model's class body (`username_validator = ...`), for field options
     /// that refer to them.
-    fn class_locals(&self, idx: usize) -> Vec<(String, Expr)> {
+    fn class_locals(&self, idx: usize) -> Vec<Local<'db>> {
         let Some(m) = self.pm.models.get(idx) else {
             return Vec::new();
         };
@@ -900,8 +908,8 @@ impl FromProject<'_, '_> {
                 && let [Target::Name(n, _)] = targets.as_slice()
                 && !m.own_fields.iter().any(|f| &f.name == n)
             {
-                out.retain(|(x, _): &(String, Expr)| x != n);
-                out.push((n.clone(), value.clone()));
+                out.retain(|(x, _): &Local<'_>| *x != n.as_str());
+                out.push((n.as_str(), value));
             }
         }
         out
@@ -998,23 +1006,20 @@ impl FromProject<'_, '_> {
     /// A relation target as a lower-cased label string (or a swappable setting).
     fn target(&self, f: &Field, e: &Expr, model: usize, through: bool) -> Result<Val, String> {
         let m = &self.pm.models[model];
-        let app = m.app_label.clone().unwrap_or_default();
+        let app = m.app_label.as_deref().unwrap_or_default();
         let out = |t: &crate::project::Model| {
             if through {
                 Val::Str(t.label())
             } else {
-                Val::Str(t.label_lower())
+                Val::Str(label_lower(t))
             }
         };
         let lazy = |s: &str| -> Result<Val, String> {
             if s == "self" {
                 return Ok(out(m));
             }
-            let (a, n) = match s.split_once('.') {
-                Some((a, n)) => (a.to_string(), n.to_string()),
-                None => (app.clone(), s.to_string()),
-            };
-            match self.pm.get_model(&a, &n) {
+            let (a, n) = s.split_once('.').unwrap_or((app, s));
+            match self.pm.get_model(a, n) {
                 Some(idx) if !self.pm.models[idx].abstract_ => Ok(out(&self.pm.models[idx])),
                 _ => Err(format!(
                     "relation to {s}, a model djsa cannot see (made at run time?)"
@@ -1057,6 +1062,31 @@ impl FromProject<'_, '_> {
             _ => Err("relation target not understood statically".into()),
         }
     }
+}
+
+/// `Model::label_lower` (`app.modelname`), built without the formatting machinery: asked for
+/// every relation of every model.
+fn label_lower(m: &crate::project::Model) -> String {
+    let app = m.app_label.as_deref().unwrap_or("?");
+    let mut out = String::with_capacity(app.len() + 1 + m.name.len());
+    out.push_str(app);
+    out.push('.');
+    if m.name.is_ascii() {
+        out.extend(m.name.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&m.name.to_lowercase());
+    }
+    out
+}
+
+/// The vector in an allocation of its length (one copy when it has spare capacity).
+fn without_spare<T>(v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        return v;
+    }
+    let mut out = Vec::with_capacity(v.len());
+    out.extend(v);
+    out
 }
 
 /// Index/constraint as its `deconstruct()` gives it: `fields` as a list.
@@ -1106,8 +1136,11 @@ fn normalize_q(v: Val) -> Result<Val, String> {
     Ok(v)
 }
 
+/// A name assigned in a model's class body and its value, borrowed from the parsed file.
+type Local<'a> = (&'a str, &'a Expr);
+
 /// [`subst`], copying the expression only when a name in it is replaced.
-fn subst_cow<'e>(e: &'e Expr, locals: &[(String, Expr)]) -> std::borrow::Cow<'e, Expr> {
+fn subst_cow<'e>(e: &'e Expr, locals: &[Local<'_>]) -> std::borrow::Cow<'e, Expr> {
     if mentions(e, locals, 0) {
         std::borrow::Cow::Owned(subst(e, locals, 0))
     } else {
@@ -1116,12 +1149,12 @@ fn subst_cow<'e>(e: &'e Expr, locals: &[(String, Expr)]) -> std::borrow::Cow<'e,
 }
 
 /// Whether [`subst`] would replace a name in the expression.
-fn mentions(e: &Expr, locals: &[(String, Expr)], depth: u32) -> bool {
+fn mentions(e: &Expr, locals: &[Local<'_>], depth: u32) -> bool {
     if locals.is_empty() || depth > 30 {
         return false;
     }
     match &e.kind {
-        ExprKind::Name(n) => locals.iter().any(|(x, _)| x == n),
+        ExprKind::Name(n) => locals.iter().any(|(x, _)| *x == n.as_str()),
         ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Set(items) => {
             items.iter().any(|i| mentions(i, locals, depth + 1))
         }
@@ -1137,15 +1170,15 @@ fn mentions(e: &Expr, locals: &[(String, Expr)], depth: u32) -> bool {
 }
 
 /// Replace bare names bound in the class body by their values.
-fn subst(e: &Expr, locals: &[(String, Expr)], depth: u32) -> Expr {
+fn subst(e: &Expr, locals: &[Local<'_>], depth: u32) -> Expr {
     if locals.is_empty() || depth > 30 {
         return e.clone();
     }
     let mut out = e.clone();
     match &mut out.kind {
         ExprKind::Name(n) => {
-            if let Some((_, v)) = locals.iter().find(|(x, _)| x == n) {
-                return v.clone();
+            if let Some((_, v)) = locals.iter().find(|(x, _)| *x == n.as_str()) {
+                return (*v).clone();
             }
         }
         ExprKind::List(items) | ExprKind::Tuple(items) | ExprKind::Set(items) => {
@@ -1206,12 +1239,12 @@ fn is_plain_expression(v: &Val) -> bool {
     }
 }
 
+/// The states of models by index, and the labels of models skipped with the reason.
+pub type ModelStates = (Vec<(usize, ModelState)>, Vec<(String, String)>);
+
 /// The state of every registered, concrete, non-proxy model, as `makemigrations` would build it;
 /// models djsa cannot reproduce exactly are returned with the reason instead.
-pub fn concrete_model_states(
-    db: &dyn Db,
-    project: Project,
-) -> (Vec<(usize, ModelState)>, Vec<(String, String)>) {
+pub fn concrete_model_states(db: &dyn Db, project: Project) -> ModelStates {
     let pm = project_model(db, project);
     let resolver = Resolver::new(db, project);
     let setting = |name: &str| -> Option<String> {

@@ -374,10 +374,10 @@ impl ValCx<'_, '_> {
     fn qualify_resolved(&self, r: Resolved) -> Option<String> {
         let db = self.resolver.db();
         match r {
-            Resolved::External(q) => Some(canonical_path(&q)),
+            Resolved::External(q) => Some(canonical_path_owned(q)),
             Resolved::Class(id) => {
                 let c = self.resolver.class_def(id)?;
-                Some(canonical_path(&format!(
+                Some(canonical_path_owned(format!(
                     "{}.{}",
                     self.module_of(id.file),
                     c.name
@@ -424,7 +424,7 @@ impl ValCx<'_, '_> {
                 Val::Set(v)
             }
             ExprKind::Dict(pairs) => {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(pairs.len());
                 for (k, v) in pairs {
                     let k = self.val(k, depth + 1)?;
                     let v = self.val(v, depth + 1)?;
@@ -436,20 +436,19 @@ impl ValCx<'_, '_> {
             ExprKind::Name(n) => {
                 // Resolved once (the name's binding does not change in between).
                 let r = self.resolver.resolve_expr(self.file, e);
-                if let Some(setting) = n.strip_prefix("settings.") {
-                    if matches!(&r, Resolved::External(q) if q.starts_with("django.conf.settings"))
-                    {
-                        return match (self.setting)(setting) {
-                            Some(v) => Ok(Val::Setting {
-                                name: setting.to_string(),
-                                value: v,
-                            }),
-                            None => verr(
-                                e.span,
-                                format!("settings.{setting} is not known statically"),
-                            ),
-                        };
-                    }
+                if let Some(setting) = n.strip_prefix("settings.")
+                    && matches!(&r, Resolved::External(q) if q.starts_with("django.conf.settings"))
+                {
+                    return match (self.setting)(setting) {
+                        Some(v) => Ok(Val::Setting {
+                            name: setting.to_string(),
+                            value: v,
+                        }),
+                        None => verr(
+                            e.span,
+                            format!("settings.{setting} is not known statically"),
+                        ),
+                    };
                 }
                 match r {
                     Resolved::Value(vf, ve) if depth < 8 => {
@@ -477,12 +476,23 @@ impl ValCx<'_, '_> {
                 if *has_splat {
                     return verr(e.span, "call with *args/**kwargs");
                 }
-                // Resolved and qualified once, for the builtins and for the call itself.
+                // Resolved and qualified once, for the builtins and for the call itself (only
+                // `getattr`/`set` look at the resolution itself, the rest at the path).
                 let r = self.resolver.resolve_expr(self.file, func);
-                let path = self.qualify_resolved(r.clone());
-                if let Some(v) =
-                    self.builtin_call(e, func, &r, path.as_deref(), args, kwargs, depth)?
-                {
+                let builtin_r = match func.as_name() {
+                    Some("getattr" | "set") => Some(r.clone()),
+                    _ => None,
+                };
+                let path = self.qualify_resolved(r);
+                if let Some(v) = self.builtin_call(
+                    e,
+                    func,
+                    builtin_r.as_ref(),
+                    path.as_deref(),
+                    args,
+                    kwargs,
+                    depth,
+                )? {
                     return Ok(v);
                 }
                 let Some(path) = path else {
@@ -504,7 +514,7 @@ impl ValCx<'_, '_> {
                     return verr(e.span, "swappable_dependency outside dependencies");
                 }
                 let args = self.vals(args, depth)?;
-                let mut kw = Vec::new();
+                let mut kw = Vec::with_capacity(kwargs.len());
                 for k in kwargs {
                     kw.push((k.name.clone(), self.val(&k.value, depth + 1)?));
                 }
@@ -583,13 +593,14 @@ impl ValCx<'_, '_> {
     }
 
     /// Calls whose result djsa computes: `getattr(settings, "NAME", default)`, `set()`,
-    /// `swapper.get_model_name(app_label, model)`. `None`: not one of them.
+    /// `swapper.get_model_name(app_label, model)`. `None`: not one of them. `r`: how the called
+    /// name resolved, given when it is `getattr` or `set`.
     #[allow(clippy::too_many_arguments)]
     fn builtin_call(
         &self,
         e: &Expr,
         func: &Expr,
-        r: &Resolved,
+        r: Option<&Resolved>,
         path: Option<&str>,
         args: &[Expr],
         kwargs: &[Keyword],
@@ -598,8 +609,8 @@ impl ValCx<'_, '_> {
         let builtin = |name: &str| {
             func.as_name() == Some(name)
                 && match r {
-                    Resolved::External(q) => q == name || q == &format!("builtins.{name}"),
-                    Resolved::Unknown => true,
+                    Some(Resolved::External(q)) => q == name || q == &format!("builtins.{name}"),
+                    Some(Resolved::Unknown) => true,
                     _ => false,
                 }
         };
@@ -667,7 +678,12 @@ impl ValCx<'_, '_> {
     }
 
     fn vals(&self, items: &[Expr], depth: u32) -> Result<Vec<Val>, Unreadable> {
-        items.iter().map(|i| self.val(i, depth + 1)).collect()
+        // Sized once (a `collect` through `Result` cannot know the length).
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(self.val(i, depth + 1)?);
+        }
+        Ok(out)
     }
 }
 
@@ -782,6 +798,16 @@ fn q_combine(a: Val, b: Val, conn: &str) -> Option<Val> {
 
 /// Django's own modules by the path its deconstruct methods report.
 pub fn canonical_path(q: &str) -> String {
+    canonical_rewrite(q).unwrap_or_else(|| q.to_string())
+}
+
+/// [`canonical_path`] of a path the caller owns: kept (not copied) when it is canonical already.
+fn canonical_path_owned(q: String) -> String {
+    canonical_rewrite(&q).unwrap_or(q)
+}
+
+/// The path [`canonical_path`] gives when it differs from `q`; `None`: `q` is canonical.
+fn canonical_rewrite(q: &str) -> Option<String> {
     const DELETION: &[&str] = &[
         "CASCADE",
         "PROTECT",
@@ -794,11 +820,17 @@ pub fn canonical_path(q: &str) -> String {
         "DB_SET_DEFAULT",
         "DB_SET_NULL",
     ];
-    if let Some((module, name)) = q.rsplit_once('.') {
-        if (module == "django.db.models" || module == "django.db.models.deletion")
-            && DELETION.contains(&name)
-        {
-            return format!("django.db.models.deletion.{name}");
+    // Every rule is about a module of `django.db` (most paths asked for are not rewritten).
+    if !q.starts_with("django.db.") {
+        return None;
+    }
+    if let Some((module, name)) = split_last_dot(q) {
+        // No other rule is about `django.db.models` itself (and a path already in
+        // `django.db.models.deletion` is canonical).
+        if module == "django.db.models" {
+            return DELETION
+                .contains(&name)
+                .then(|| format!("django.db.models.deletion.{name}"));
         }
         if module == "django.db.models.functions"
             || module.starts_with("django.db.models.functions.")
@@ -854,9 +886,9 @@ pub fn canonical_path(q: &str) -> String {
             } else if name.starts_with("Extract") || name.starts_with("Trunc") || name == "Now" {
                 "datetime"
             } else {
-                return q.to_string();
+                return None;
             };
-            return format!("django.db.models.functions.{sub}.{name}");
+            return Some(format!("django.db.models.functions.{sub}.{name}"));
         }
         if module.starts_with("django.db.models.fields")
             || module == "django.db.models.indexes"
@@ -874,15 +906,24 @@ pub fn canonical_path(q: &str) -> String {
                         | "OrderBy"
                 ))
         {
-            return format!("django.db.models.{name}");
+            return Some(format!("django.db.models.{name}"));
         }
         if module == "django.db.migrations.operations"
             || module.starts_with("django.db.migrations.operations.")
         {
-            return format!("django.db.migrations.{name}");
+            return Some(format!("django.db.migrations.{name}"));
         }
     }
-    q.to_string()
+    None
+}
+
+/// `q.rsplit_once('.')`, scanning bytes from the end (cheaper than the char searcher on the
+/// short dotted paths asked for every value).
+pub fn split_last_dot(q: &str) -> Option<(&str, &str)> {
+    let i = q.bytes().rposition(|b| b == b'.')?;
+    // `i` is the index of an ASCII byte: both sides are on character boundaries.
+    let (module, dot_name) = q.split_at(i);
+    Some((module, &dot_name[1..]))
 }
 
 /// Python's repr of a float literal, for the simple forms (`1.5`, `2.0`, `1e3` is refused).
@@ -1135,7 +1176,7 @@ fn operation(cx: &ValCx<'_, '_>, e: &Expr) -> Result<RawOp, Unreadable> {
         opaque_ok: opaque,
         setting_value: cx.setting_value,
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(args.len() + kwargs.len());
     for (i, a) in args.iter().enumerate() {
         let Some(p) = params.get(i) else {
             return err(a.span, "too many positional arguments");

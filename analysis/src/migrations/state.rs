@@ -106,6 +106,13 @@ fn label_parts<'a>(s: &'a str, app_label: &'a str, model_name: &'a str) -> (&'a 
     }
 }
 
+/// `normalize_label(s, ..) == s`: an `app.model` reference whose model name is lower-case ASCII.
+fn is_lower_label(s: &str) -> bool {
+    // One pass over the bytes (asked for every relation field).
+    let mut model = s.bytes().skip_while(|b| *b != b'.');
+    model.next().is_some() && model.all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+}
+
 /// `label == normalize_label(s, "", "")`, without building the right-hand side (it is asked
 /// for every relation field, always of the same AUTH_USER_MODEL).
 fn is_normalized_label_of(label: &str, s: &str) -> bool {
@@ -178,31 +185,34 @@ pub fn deconstruct(
     kwargs: &[(String, Val)],
     cx: &FieldCx<'_>,
 ) -> Result<FieldDef, String> {
-    deconstruct_from(path, args.iter().cloned(), kwargs.iter().cloned(), cx)
-}
-
-/// [`deconstruct`] of arguments the caller no longer needs (moved in rather than copied).
-pub fn deconstruct_owned(
-    path: &str,
-    args: Vec<Val>,
-    kwargs: Vec<(String, Val)>,
-    cx: &FieldCx<'_>,
-) -> Result<FieldDef, String> {
-    deconstruct_from(path, args.into_iter(), kwargs.into_iter(), cx)
-}
-
-fn deconstruct_from(
-    path: &str,
-    args: impl ExactSizeIterator<Item = Val>,
-    kwargs: impl ExactSizeIterator<Item = (String, Val)>,
-    cx: &FieldCx<'_>,
-) -> Result<FieldDef, String> {
-    use FieldKind::*;
     let Some(kind) = FieldKind::from_qualified(path) else {
         return Err(format!(
             "field class {path} is not a Django field djsa can deconstruct"
         ));
     };
+    let params = kind.positional_params();
+    // Sized for the arguments as given: most deconstructions add none (the state keeps it).
+    let mut kw: Vec<(String, Val)> = Vec::with_capacity(args.len() + kwargs.len());
+    for (i, a) in args.iter().enumerate() {
+        // A name past the parameters is never read: the call has too many arguments.
+        let name = params.get(i).copied().unwrap_or_default();
+        kw.push((name.to_string(), a.clone()));
+    }
+    kw.extend(kwargs.iter().cloned());
+    deconstruct_kind(kind, kw, args.len(), cx)
+}
+
+/// [`deconstruct`] of a field whose class is known: `kw` holds the call's arguments, the first
+/// `positional` of them positional ones already named by `kind.positional_params()` (in that
+/// order; any past the parameters with an empty name), then the keyword arguments as written.
+/// The caller's vector becomes the result's keyword arguments (no copy of the values).
+pub fn deconstruct_kind(
+    kind: FieldKind,
+    mut kw: Vec<(String, Val)>,
+    positional: usize,
+    cx: &FieldCx<'_>,
+) -> Result<FieldDef, String> {
+    use FieldKind::*;
     let supported = matches!(
         kind,
         AutoField
@@ -238,26 +248,33 @@ fn deconstruct_from(
             | GeneratedField
     );
     if !supported {
+        // A kind whose `django.db.models` name is no Django class (RangeField) is refused as
+        // its path would be.
+        if FieldKind::from_django_name(kind.name()) != Some(kind) {
+            return Err(format!(
+                "field class {} is not a Django field djsa can deconstruct",
+                django_path(kind)
+            ));
+        }
         return Err(format!("{} is not deconstructed by djsa yet", kind.name()));
     }
     let params = kind.positional_params();
-    let mut kw: Vec<(String, Val)> = Vec::with_capacity(args.len() + kwargs.len() + 2);
-    for (i, a) in args.enumerate() {
-        let Some(p) = params.get(i) else {
-            return Err("too many positional arguments".into());
-        };
-        kw.push((p.to_string(), a));
+    if positional > params.len() {
+        return Err("too many positional arguments".into());
     }
-    for (k, v) in kwargs {
-        if kw.iter().any(|(n, _)| *n == k) {
+    for i in positional..kw.len() {
+        let (seen, rest) = kw.split_at(i);
+        let k = &rest[0].0;
+        if seen.iter().any(|(n, _)| n == k) {
             return Err(format!("argument {k} given twice"));
         }
-        kw.push((k, v));
     }
-    let set = |kw: &mut Vec<(String, Val)>, k: &str, v: Val| {
-        kw.retain(|(n, _)| n != k);
-        kw.push((k.to_string(), v));
-    };
+    // Keys are unique and sorted at the end: a value set replaces the one given in place.
+    let set =
+        |kw: &mut Vec<(String, Val)>, k: &str, v: Val| match kw.iter_mut().find(|(n, _)| n == k) {
+            Some(slot) => slot.1 = v,
+            None => kw.push((k.to_string(), v)),
+        };
     // A keyword argument's value, borrowed (no copy of `choices`, `default`, ...).
     fn get<'k>(kw: &'k [(String, Val)], k: &str) -> Option<&'k Val> {
         kw.iter().find(|(n, _)| n == k).map(|(_, v)| v)
@@ -444,12 +461,18 @@ fn deconstruct_from(
             del(&mut kw, "db_collation");
         }
         ForeignKey | OneToOneField | ManyToManyField => {
-            let Some(to) = get(&kw, "to") else {
+            let Some((_, to)) = kw.iter_mut().find(|(n, _)| n == "to") else {
                 return Err("relation without `to`".into());
             };
             let label = match to {
-                Val::Str(s) => normalize_label(s, cx.app_label, cx.model_name),
-                Val::Setting { value, .. } => normalize_label(value, cx.app_label, cx.model_name),
+                // Already a lower-cased label (as the models' state writes it): moved, not
+                // rebuilt (the value is replaced below).
+                Val::Str(s) | Val::Setting { value: s, .. } if is_lower_label(s) => {
+                    std::mem::take(s)
+                }
+                Val::Str(s) | Val::Setting { value: s, .. } => {
+                    normalize_label(s, cx.app_label, cx.model_name)
+                }
                 _ => return Err("relation target not understood statically".into()),
             };
             let swappable = !matches!(get(&kw, "swappable"), Some(Val::Bool(false)));
@@ -548,10 +571,20 @@ fn deconstruct_from(
         normalize_calls(v);
     }
     Ok(FieldDef {
-        path: format!("django.db.models.{}", kind.name()),
+        path: django_path(kind),
         args: Vec::new(),
         kwargs: kw,
     })
+}
+
+/// `django.db.models.<Kind>`, the path `deconstruct()` reports for a Django field class.
+pub fn django_path(kind: FieldKind) -> String {
+    const MODULE: &str = "django.db.models.";
+    let name = kind.name();
+    let mut out = String::with_capacity(MODULE.len() + name.len());
+    out.push_str(MODULE);
+    out.push_str(name);
+    out
 }
 
 /// Deconstructible objects: keyword arguments in sorted order (Django's writer sorts them and
@@ -780,12 +813,7 @@ fn field_from(
         });
     }
     if let Some((_, kind)) = custom.iter().find(|(p, _)| p == path) {
-        let mut def = deconstruct(
-            &format!("django.db.models.{}", kind.name()),
-            args,
-            kwargs,
-            &cx,
-        )?;
+        let mut def = deconstruct(&django_path(*kind), args, kwargs, &cx)?;
         def.path = path.clone();
         return Ok(def);
     }
@@ -888,8 +916,10 @@ pub fn apply_cached<'a>(
     match op.name.as_str() {
         "CreateModel" => {
             let name = s(op, "name")?.to_string();
-            let mut fields = Vec::new();
-            for f in op.get("fields").and_then(Val::items).unwrap_or(&[]) {
+            let given = op.get("fields").and_then(Val::items).unwrap_or(&[]);
+            // Sized once: the state keeps these vectors for the rest of the run.
+            let mut fields = Vec::with_capacity(given.len());
+            for f in given {
                 match f.items() {
                     Some([Val::Str(n), v]) => fields.push((
                         n.clone(),
@@ -901,6 +931,8 @@ pub fn apply_cached<'a>(
             let mut options = Vec::new();
             match op.get("options") {
                 Some(Val::Dict(d)) => {
+                    // With room for the `indexes` and `constraints` added below.
+                    options.reserve_exact(d.len() + 2);
                     for (k, v) in d {
                         let Some(k) = k.as_str() else {
                             return Err("CreateModel: option key is not a string".into());
