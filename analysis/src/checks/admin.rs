@@ -13,26 +13,57 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::checks::Ctx;
 use crate::checks::contrib::{FInfo, Lookup, ModelIndex};
-use crate::db::{Origin, SourceFile};
+use crate::db::{Db, Origin, Project, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fields::FieldKind;
-use crate::resolve::{ClassId, Resolved};
+use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::settings::{Located, Value};
 use crate::span::Span;
 use crate::syntax::{ClassDef, Expr, ExprKind, FunctionDef, Stmt, Target as SynTarget};
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
+/// The admin checks on the project as a whole: the admin's settings requirements, and the
+/// ModelAdmins of registered models no app's query checks (not among the concrete models: an
+/// abstract model named by AUTH_USER_MODEL).
+pub(super) fn check_project(ctx: &mut Ctx<'_>) {
     if !ctx.app_installed("django.contrib.admin") {
         return;
     }
     check_dependencies(ctx);
     if !admin_autodiscovers(ctx) {
+        return;
+    }
+    let reg = default_registry(ctx.db, ctx.project);
+    let concrete = &ctx.pm.index.concrete;
+    let mut entries: Vec<(usize, RegEntry)> = reg
+        .default
+        .keys()
+        .filter(|m| concrete.binary_search(m).is_err())
+        .filter_map(|&m| Some((m, reg.get(ctx, m)?)))
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    entries.sort_by_key(|(m, _)| *m);
+    let index = ctx.model_index();
+    check_registered(ctx, &index, reg, entries);
+}
+
+/// The checks of the ModelAdmins registered for the given models (one app's).
+pub(super) fn check_models(ctx: &mut Ctx<'_>, models: &[usize]) {
+    if !ctx.app_installed("django.contrib.admin") {
+        return;
+    }
+    if !admin_autodiscovers(ctx) {
         // SimpleAdminConfig: admin modules are imported only where the project says so.
         return;
     }
     let index = ctx.model_index();
-    let reg = Registry::build(ctx);
-    check_registered(ctx, &index, &reg);
+    let reg = default_registry(ctx.db, ctx.project);
+    let entries: Vec<(usize, RegEntry)> = models
+        .iter()
+        .filter_map(|&m| Some((m, reg.get(ctx, m)?)))
+        .collect();
+    check_registered(ctx, &index, reg, entries);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1295,16 +1326,19 @@ enum AdminRef {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct RegEntry {
     admin: AdminRef,
     /// Registered at the top level of an admin module (not under a condition).
     certain: bool,
 }
 
-#[derive(Debug, Default)]
+/// The default site's registry. It holds no positions, and reads no model's facts (registrations
+/// of swapped models are kept here: their readers skip them), so salsa backdates it across model
+/// edits.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct Registry {
-    /// Concrete model index → its admin on the default site.
+    /// Concrete model index → its admin on the default site (see [`Registry::get`]).
     default: FxHashMap<usize, RegEntry>,
     /// Every registration on the default site is known (needed to say a model has no admin).
     complete: bool,
@@ -1317,7 +1351,21 @@ enum SiteRef {
     Unknown,
 }
 
+/// The default site's [`Registry`], read from the apps' admin modules.
+#[salsa::tracked(returns(ref))]
+fn default_registry(db: &dyn Db, project: Project) -> Registry {
+    let resolver = Resolver::new(db, project);
+    let ctx = Ctx::new(db, project, &resolver);
+    Registry::build(&ctx)
+}
+
 impl Registry {
+    /// A model's admin on the default site; registrations of swapped models are ignored.
+    fn get(&self, ctx: &Ctx<'_>, model: usize) -> Option<RegEntry> {
+        let entry = self.default.get(&model)?;
+        ctx.swapped(model).is_none().then_some(*entry)
+    }
+
     fn build(ctx: &Ctx<'_>) -> Registry {
         let mut reg = Registry {
             default: FxHashMap::default(),
@@ -1342,7 +1390,7 @@ impl Registry {
             if visited.contains(&f) {
                 continue;
             }
-            if has_register_call(&crate::db::module_syntax(ctx.db, f).body) {
+            if file_has_register_call(ctx.db, f) {
                 reg.complete = false;
             }
         }
@@ -1390,7 +1438,7 @@ impl Registry {
                             .map(|a| model_refs(ctx, file, a))
                             .collect::<Option<Vec<Vec<usize>>>>()
                             .map(|v| v.into_iter().flatten().collect());
-                        self.register(ctx, site, models, admin, !nested);
+                        self.register(site, models, admin, !nested);
                     }
                 }
                 Stmt::Expr(e) => {
@@ -1463,7 +1511,7 @@ impl Registry {
                             _ => AdminRef::Unknown,
                         },
                     };
-                    self.register(ctx, site, models, admin, !nested);
+                    self.register(site, models, admin, !nested);
                 }
                 Stmt::If { body, orelse, .. } => {
                     self.scan(ctx, file, classes, body, true);
@@ -1492,7 +1540,6 @@ impl Registry {
 
     fn register(
         &mut self,
-        ctx: &Ctx<'_>,
         site: SiteRef,
         models: Option<Vec<usize>>,
         admin: AdminRef,
@@ -1514,10 +1561,7 @@ impl Registry {
             self.complete = false;
         }
         for m in models {
-            // Registrations of swapped models are ignored.
-            if ctx.swapped(m).is_some() {
-                continue;
-            }
+            // Registrations of swapped models are ignored by the readers ([`Registry::get`]).
             self.default.insert(m, RegEntry { admin, certain });
         }
     }
@@ -1598,6 +1642,14 @@ fn visit_admin_module(
         }
     }
     order.push(file);
+}
+
+/// [`has_register_call`] on a file's top-level statements. Its own query: the registry then
+/// depends on one yes/no per file, not on the syntax of every file of the project (which an edit
+/// anywhere changes).
+#[salsa::tracked(returns(copy))]
+fn file_has_register_call(db: &dyn Db, file: SourceFile) -> bool {
+    has_register_call(&crate::db::module_syntax(db, file).body)
 }
 
 fn has_register_call(stmts: &[Stmt]) -> bool {
@@ -1684,7 +1736,9 @@ fn model_refs(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Option<Vec<usize>> {
         ExprKind::Name(_) => match ctx.resolver.resolve_expr(file, e) {
             Resolved::Class(id) => {
                 let idx = ctx.pm.model_by_class(id)?;
-                (ctx.model(idx).registered && !ctx.model(idx).abstract_).then(|| vec![idx])
+                // Registered and not abstract, read from the index rather than the model.
+                let concrete = &ctx.pm.index.concrete;
+                concrete.binary_search(&idx).is_ok().then(|| vec![idx])
             }
             Resolved::Value(f, v) => {
                 if is_get_user_model(ctx, f, &v) {
@@ -1964,9 +2018,13 @@ struct AdminChecker<'c, 'a> {
     ac: AdminClass<'a>,
 }
 
-fn check_registered<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>, reg: &Registry) {
-    let mut entries: Vec<(usize, RegEntry)> = reg.default.iter().map(|(k, v)| (*k, *v)).collect();
-    entries.sort_by_key(|(k, _)| *k);
+/// The checks of the given registrations' ModelAdmin classes.
+fn check_registered<'a>(
+    ctx: &mut Ctx<'a>,
+    index: &ModelIndex<'a>,
+    reg: &Registry,
+    entries: Vec<(usize, RegEntry)>,
+) {
     for (model, entry) in entries {
         let AdminRef::Class(class) = entry.admin else {
             continue;
@@ -2128,7 +2186,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 continue;
             };
             let admin_name = self.ac.name.clone();
-            match self.reg.default.get(&remote) {
+            match self.reg.get(self.ctx, remote) {
                 None => {
                     if self.reg.complete {
                         let remote_name = self.ctx.model(remote).name.clone();
@@ -2973,7 +3031,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                         // A reverse ForeignKey accessor (`book_set`) is a many-to-one rel.
                         let reverse_fk = self.index.reverse_of(self.ctx, model).iter().any(|r| {
                             r.accessor.as_deref() == Some(name.as_str())
-                                && r.field.is_some_and(|f| {
+                                && self.index.rev_field(self.ctx, r).is_some_and(|f| {
                                     f.kind == FieldKind::ForeignKey && !unknown_kind(f)
                                 })
                         });

@@ -10,23 +10,33 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::checks::admin::{ClassAttr, MODEL_CLASS_ATTRS, Node, SVal};
-use crate::checks::{Ctx, ModelField, Target};
+use crate::checks::{Ctx, ModelField, Target, view};
+use crate::db::{Db, Project};
 use crate::diagnostic::Severity;
 use crate::fields::FieldKind;
-use crate::project::{Field, Parent};
-use crate::resolve::{ClassId, Resolved};
+use crate::project::{Field, Parent, app_registry};
+use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::settings::Value;
 use crate::syntax::{Expr, ExprKind, Stmt};
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
+/// The contrib checks on the given models (one app's): generic foreign keys, model name lengths
+/// and permissions.
+pub(super) fn check_models(ctx: &mut Ctx<'_>, models: &[usize]) {
     let index = ctx.model_index();
     if ctx.app_installed("django.contrib.contenttypes") {
-        check_generic_foreign_keys(ctx, &index);
-        check_model_name_lengths(ctx);
+        check_generic_foreign_keys(ctx, &index, models);
+        check_model_name_lengths(ctx, models);
     }
     if ctx.app_installed("django.contrib.auth") {
+        check_models_permissions(ctx, models);
+    }
+}
+
+/// The contrib checks on the project as a whole: the user model.
+pub(super) fn check_project(ctx: &mut Ctx<'_>) {
+    if ctx.app_installed("django.contrib.auth") {
+        let index = ctx.model_index();
         check_user_model(ctx, &index);
-        check_models_permissions(ctx);
     }
 }
 
@@ -64,11 +74,13 @@ pub(super) enum Lookup<'a> {
     Unknown,
 }
 
-/// A relation pointing at a model, seen from the target.
-#[derive(Debug, Clone)]
-pub(super) struct Rev<'a> {
+/// A relation pointing at a model, seen from the target. It holds no positions and no
+/// references (see [`reverse_index`]): [`ModelIndex::rev_field`] finds the field again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Rev {
+    /// The relation field as its declaring model and its place in that model's `own_fields`;
     /// `None` for the implicit `<parent>_ptr` link of a multi-table child.
-    pub field: Option<&'a Field>,
+    field: Option<(usize, u32)>,
     pub from: usize,
     /// `related_query_name()`: the name `get_field()` finds it by.
     pub query_name: String,
@@ -77,37 +89,110 @@ pub(super) struct Rev<'a> {
 }
 
 /// Reverse relations of the project, by concrete target model.
-#[derive(Debug, Default)]
-pub(super) struct ModelIndex<'a> {
-    pub reverse: FxHashMap<usize, Vec<Rev<'a>>>,
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(super) struct RevIndex {
+    reverse: FxHashMap<usize, Vec<Rev>>,
     /// Names a relation with an unknown target (or unknown options) may add to any model.
-    pub maybe_names: FxHashSet<String>,
+    maybe_names: FxHashSet<String>,
     /// Some relation could add any name to any model.
-    pub any: bool,
+    any: bool,
     /// Concrete models a relation with unknown reverse names points at.
-    pub any_for: FxHashSet<usize>,
+    any_for: FxHashSet<usize>,
+}
+
+/// One app's share of [`RevIndex`]: what its concrete models declare.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(super) struct AppRevShare {
+    /// Each relation with the concrete model it points at, in model and field order.
+    found: Vec<(usize, Rev)>,
+    maybe_names: FxHashSet<String>,
+    any: bool,
+    any_for: FxHashSet<usize>,
+}
+
+/// The project's [`RevIndex`], merged from one share per app ([`app_reverse_share`]): an edit
+/// re-reads only the apps whose models (or their relations' targets) changed. Neither holds
+/// positions, so salsa backdates them when the relations stay as they were, and the check
+/// queries that read the index do not re-run.
+#[salsa::tracked(returns(ref))]
+fn reverse_index(db: &dyn Db, project: Project) -> RevIndex {
+    let index = view::model_index(db, project);
+    let shares: Vec<&AppRevShare> = view::models_by_app(index)
+        .into_keys()
+        .map(|app| app_reverse_share(db, project, app.to_string()))
+        .collect();
+    let mut found: Vec<&(usize, Rev)> = shares.iter().flat_map(|s| &s.found).collect();
+    // Stable: a model's relations keep their order, and models come in index order, as the
+    // checks would list them walking every model.
+    found.sort_by_key(|(_, r)| r.from);
+    let mut ix = RevIndex::default();
+    for (on, r) in found {
+        ix.reverse.entry(*on).or_default().push(r.clone());
+    }
+    // INSTALLED_APPS entries djsa could not load (their models are unknown) may relate to
+    // anything.
+    let registry = app_registry(db, project);
+    let listed = registry
+        .settings
+        .installed_apps
+        .as_ref()
+        .map_or(0, Vec::len);
+    ix.any = listed != registry.apps.len() || shares.iter().any(|s| s.any);
+    for s in &shares {
+        ix.maybe_names.extend(s.maybe_names.iter().cloned());
+        ix.any_for.extend(s.any_for.iter().copied());
+    }
+    ix
+}
+
+#[salsa::tracked(returns(ref))]
+fn app_reverse_share(db: &dyn Db, project: Project, app: String) -> AppRevShare {
+    let resolver = Resolver::new(db, project);
+    let mut ctx = Ctx::new(db, project, &resolver);
+    let models: Vec<usize> = ctx
+        .concrete_models()
+        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
+        .collect();
+    let mut share = AppRevShare::default();
+    share.add(&mut ctx, &models);
+    share
+}
+
+/// Some model of the project (abstract or not) sets `Meta.order_with_respect_to`. Its own query:
+/// it reads every model, and is backdated while the answer stays.
+#[salsa::tracked(returns(copy))]
+fn any_order_with_respect_to(db: &dyn Db, project: Project) -> bool {
+    view::View::new(db, project)
+        .models
+        .iter()
+        .any(|m| m.meta.get("order_with_respect_to").is_some())
+}
+
+/// The reverse-relation index as one context reads it.
+#[derive(Debug)]
+pub(super) struct ModelIndex<'a> {
+    ix: &'a RevIndex,
 }
 
 impl<'a> Ctx<'a> {
-    /// The project's [`ModelIndex`], built once per context (contrib and admin share it).
+    /// The project's [`ModelIndex`] (contrib and admin share it).
     pub(super) fn model_index(&mut self) -> Rc<ModelIndex<'a>> {
         if let Some(ix) = &self.model_index {
             return ix.clone();
         }
-        let ix = Rc::new(ModelIndex::build(self));
+        let ix = Rc::new(ModelIndex {
+            ix: reverse_index(self.db, self.project),
+        });
         self.model_index = Some(ix.clone());
         ix
     }
 }
 
-impl<'a> ModelIndex<'a> {
-    pub(super) fn build(ctx: &mut Ctx<'a>) -> ModelIndex<'a> {
-        let mut ix = ModelIndex::default();
-        if ctx.unloaded_apps_any() {
-            ix.any = true;
-        }
-        let models: Vec<usize> = ctx.concrete_models().collect();
-        for idx in models {
+impl AppRevShare {
+    /// Adds the reverse relations the given concrete models declare.
+    fn add(&mut self, ctx: &mut Ctx<'_>, models: &[usize]) {
+        let ix = self;
+        for &idx in models {
             if ctx.swapped(idx).is_some() {
                 continue;
             }
@@ -133,12 +218,15 @@ impl<'a> ModelIndex<'a> {
                     continue;
                 }
                 let name = ctx.model(idx).model_name();
-                ix.reverse.entry(p).or_default().push(Rev {
-                    field: None,
-                    from: idx,
-                    query_name: name.clone(),
-                    accessor: Some(name),
-                });
+                ix.found.push((
+                    p,
+                    Rev {
+                        field: None,
+                        from: idx,
+                        query_name: name.clone(),
+                        accessor: Some(name),
+                    },
+                ));
             }
             for field in own {
                 if !field.kind.is_relation() {
@@ -186,12 +274,25 @@ impl<'a> ModelIndex<'a> {
                             ix.any = true;
                             continue;
                         };
-                        ix.reverse.entry(ct).or_default().push(Rev {
-                            field: Some(field),
-                            from: idx,
-                            query_name,
-                            accessor,
-                        });
+                        // Where the field is declared, to find it again without a reference.
+                        let place = ctx
+                            .model(field.declared_in)
+                            .own_fields
+                            .iter()
+                            .position(|f| std::ptr::eq(f, field));
+                        let Some(place) = place else {
+                            ix.any = true;
+                            continue;
+                        };
+                        ix.found.push((
+                            ct,
+                            Rev {
+                                field: Some((field.declared_in, place as u32)),
+                                from: idx,
+                                query_name,
+                                accessor,
+                            },
+                        ));
                     }
                     Target::Missing { .. } => {}
                     Target::Unknown => {
@@ -203,12 +304,10 @@ impl<'a> ModelIndex<'a> {
                 }
             }
         }
-        ix
     }
-
     /// Names the unknown class attributes of an incomplete model (or of its abstract
     /// ancestors) could add to other models as reverse relations.
-    fn unknown_members(&mut self, ctx: &Ctx<'a>, idx: usize) {
+    fn unknown_members(&mut self, ctx: &Ctx<'_>, idx: usize) {
         let mut chain = vec![idx];
         let mut i = 0;
         while i < chain.len() && chain.len() < 40 {
@@ -237,7 +336,7 @@ impl<'a> ModelIndex<'a> {
 
     fn scan_unknown(
         &mut self,
-        ctx: &Ctx<'a>,
+        ctx: &Ctx<'_>,
         body: &[Stmt],
         declaring: usize,
         idx: usize,
@@ -299,7 +398,7 @@ impl<'a> ModelIndex<'a> {
     /// cannot be known.
     fn call_names(
         &mut self,
-        ctx: &Ctx<'a>,
+        ctx: &Ctx<'_>,
         file: crate::db::SourceFile,
         kwargs: &[crate::syntax::Keyword],
         model_name: &str,
@@ -321,27 +420,35 @@ impl<'a> ModelIndex<'a> {
         }
         unknown
     }
+}
 
+impl<'a> ModelIndex<'a> {
     /// Reverse relations seen by a model: those pointing at its concrete model or a concrete
     /// ancestor.
-    pub(super) fn reverse_of(&self, ctx: &Ctx<'a>, idx: usize) -> Vec<&Rev<'a>> {
+    pub(super) fn reverse_of(&self, ctx: &Ctx<'a>, idx: usize) -> Vec<&'a Rev> {
         let mut out = Vec::new();
         for t in ctx.concrete_chain(idx) {
-            if let Some(v) = self.reverse.get(&t) {
+            if let Some(v) = self.ix.reverse.get(&t) {
                 out.extend(v.iter());
             }
         }
         out
     }
 
+    /// The field of a reverse relation (`None` for an implicit parent link).
+    pub(super) fn rev_field(&self, ctx: &Ctx<'a>, r: &Rev) -> Option<&'a Field> {
+        let (model, place) = r.field?;
+        ctx.model(model).own_fields.get(place as usize)
+    }
+
     /// Some relation may give this model reverse names djsa cannot know.
     fn unknown_names(&self, ctx: &Ctx<'a>, idx: usize) -> bool {
-        self.any
-            || (!self.any_for.is_empty()
+        self.ix.any
+            || (!self.ix.any_for.is_empty()
                 && ctx
                     .concrete_chain(idx)
                     .iter()
-                    .any(|t| self.any_for.contains(t)))
+                    .any(|t| self.ix.any_for.contains(t)))
     }
 
     /// `Model._meta.get_field(name)`.
@@ -367,7 +474,7 @@ impl<'a> ModelIndex<'a> {
             if r.query_name == name {
                 return Lookup::Found {
                     info: FInfo::Reverse {
-                        field: r.field,
+                        field: self.rev_field(ctx, r),
                         from: r.from,
                     },
                     name: r.query_name.clone(),
@@ -376,7 +483,7 @@ impl<'a> ModelIndex<'a> {
         }
         if !complete
             || self.unknown_names(ctx, idx)
-            || self.maybe_names.contains(name)
+            || self.ix.maybe_names.contains(name)
             || (name == "id" && ctx.id_uncertain(idx))
         {
             return Lookup::Unknown;
@@ -448,7 +555,7 @@ impl<'a> ModelIndex<'a> {
         }
         if !complete
             || self.unknown_names(ctx, idx)
-            || self.maybe_names.contains(name)
+            || self.ix.maybe_names.contains(name)
             || (name == "id" && ctx.id_uncertain(idx))
         {
             return None;
@@ -572,12 +679,6 @@ impl<'a> Ctx<'a> {
                         })
                     })
                 })
-    }
-
-    /// Some INSTALLED_APPS entry could not be loaded (its models are unknown).
-    pub(super) fn unloaded_apps_any(&self) -> bool {
-        let listed = self.pm.settings.installed_apps.as_ref().map_or(0, Vec::len);
-        listed != self.pm.apps.len()
     }
 
     /// The concrete model of a (possibly proxy) model.
@@ -714,11 +815,7 @@ impl<'a> Ctx<'a> {
         }
         (name.starts_with("get_") || name.starts_with("set_"))
             && name.ends_with("_order")
-            && self
-                .pm
-                .models
-                .iter()
-                .any(|m| m.meta.get("order_with_respect_to").is_some())
+            && any_order_with_respect_to(self.db, self.project)
     }
 
     /// A string from a literal or a `gettext_lazy("...")`-style call.
@@ -758,9 +855,8 @@ impl<'a> Ctx<'a> {
 
 /// Models and the GenericForeignKeys Django copies onto each (own, abstract and concrete
 /// parents', proxies' concrete model's): `check_generic_foreign_keys` finds them in `vars(model)`.
-fn check_generic_foreign_keys<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>) {
-    let models: Vec<usize> = ctx.concrete_models().collect();
-    for idx in models {
+fn check_generic_foreign_keys<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>, models: &[usize]) {
+    for &idx in models {
         if ctx.swapped(idx).is_some() {
             continue;
         }
@@ -925,9 +1021,8 @@ fn check_gfk<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>, idx: usize, gfk: &Fi
 }
 
 /// contenttypes.E005.
-fn check_model_name_lengths(ctx: &mut Ctx<'_>) {
-    let models: Vec<usize> = ctx.concrete_models().collect();
-    for idx in models {
+fn check_model_name_lengths(ctx: &mut Ctx<'_>, models: &[usize]) {
+    for &idx in models {
         if ctx.swapped(idx).is_some() {
             continue;
         }
@@ -1177,11 +1272,10 @@ pub(super) fn camel_case_to_spaces(s: &str) -> String {
     out.trim().to_lowercase()
 }
 
-fn check_models_permissions(ctx: &mut Ctx<'_>) {
+fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
     const NAME_MAX: usize = 255;
     const CODENAME_MAX: usize = 100;
-    let models: Vec<usize> = ctx.concrete_models().collect();
-    for idx in models {
+    for &idx in models {
         if ctx.swapped(idx).is_some() {
             continue;
         }

@@ -87,16 +87,71 @@ pub fn app_model_and_field_checks(db: &dyn Db, project: Project, app: String) ->
 /// Related-field checks and lazy references (`fields.E3xx`).
 #[salsa::tracked(returns(ref))]
 pub fn related_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
-    run_family(db, project, related::check)
+    // One query per app ([`app_related_checks`]): after an edit, only the apps whose relations
+    // (or the models they read) changed run again.
+    if app_registry(db, project).settings.installed_apps.is_none() {
+        return Vec::new();
+    }
+    let index = view::model_index(db, project);
+    let mut apps: Vec<&str> = view::models_by_app(index).into_keys().collect();
+    apps.sort_unstable();
+    apps.into_iter()
+        .flat_map(|app| app_related_checks(db, project, app.to_string()).iter().cloned())
+        .collect()
+}
+
+/// One app's part of [`related_checks`]: the relations declared on its concrete models.
+#[salsa::tracked(returns(ref))]
+pub fn app_related_checks(db: &dyn Db, project: Project, app: String) -> Vec<Diagnostic> {
+    let resolver = Resolver::new(db, project);
+    let mut ctx = Ctx::new(db, project, &resolver);
+    let mine: Vec<usize> = ctx
+        .concrete_models()
+        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
+        .collect();
+    related::check_app(&mut ctx, &mine);
+    ctx.out
 }
 
 /// contrib (contenttypes, auth) and admin checks.
 #[salsa::tracked(returns(ref))]
 pub fn contrib_and_admin_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
-    run_family(db, project, |ctx| {
-        contrib::check(ctx);
-        admin::check(ctx);
-    })
+    // The checks on models and their ModelAdmins run in one query per app
+    // ([`app_contrib_and_admin_checks`]); what is left (settings, the user model) reads no
+    // model but the user model.
+    if app_registry(db, project).settings.installed_apps.is_none() {
+        return Vec::new();
+    }
+    let index = view::model_index(db, project);
+    let mut apps: Vec<&str> = view::models_by_app(index).into_keys().collect();
+    apps.sort_unstable();
+    let mut out = run_family(db, project, |ctx| {
+        contrib::check_project(ctx);
+        admin::check_project(ctx);
+    });
+    for app in apps {
+        out.extend(
+            app_contrib_and_admin_checks(db, project, app.to_string())
+                .iter()
+                .cloned(),
+        );
+    }
+    out
+}
+
+/// One app's part of [`contrib_and_admin_checks`]: the contrib checks on its concrete models and
+/// the checks of the ModelAdmins registered for them.
+#[salsa::tracked(returns(ref))]
+pub fn app_contrib_and_admin_checks(db: &dyn Db, project: Project, app: String) -> Vec<Diagnostic> {
+    let resolver = Resolver::new(db, project);
+    let mut ctx = Ctx::new(db, project, &resolver);
+    let mine: Vec<usize> = ctx
+        .concrete_models()
+        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
+        .collect();
+    contrib::check_models(&mut ctx, &mine);
+    admin::check_models(&mut ctx, &mine);
+    ctx.out
 }
 
 /// SQLAlchemy checks (DJSA2xx); they run without Django settings too.

@@ -6,6 +6,11 @@
 //! models of the installed apps, contrib and third-party ones included, as Django's relation tree
 //! does. A relation whose options djsa cannot read (an opaque custom field, `**kwargs`, a computed
 //! `related_name`) takes no part: checks that would need it stay silent.
+//!
+//! That whole-project index ([`relation_index`]) holds no positions and no references, and is
+//! built from one share per app ([`app_relations`]): after an edit that keeps every relation as
+//! it was, salsa backdates it, and the per-app check queries ([`check_app`]) that read it re-run
+//! only when a model they read changed.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,28 +18,52 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use crate::checks::{Ctx, Target};
-use crate::db::SourceFile;
+use crate::db::{Db, Project, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fields::FieldKind;
 use crate::project::{Field, Parent};
-use crate::resolve::{ClassId, Resolved};
+use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::span::Span;
 use crate::syntax::{Expr, ExprKind, Stmt, Target as AssignTarget};
 
-pub(super) fn check(ctx: &mut Ctx<'_>) {
-    let graph = Graph::build(ctx);
-    let order: Vec<usize> = (0..graph.rels.len()).collect();
-    for ri in order {
-        let rel = &graph.rels[ri];
+/// The related-field checks and lazy references of the relations declared on the given models
+/// (one app's concrete models).
+pub(super) fn check_app(ctx: &mut Ctx<'_>, models: &[usize]) {
+    let index = relation_index(ctx.db, ctx.project);
+    let graph = Graph::new(index);
+    // The app's relations, in the index's order, with their fields and positions back.
+    let mut mine: Vec<(usize, Rel<'_>)> = Vec::new();
+    for &idx in models {
+        let start = index.rels.partition_point(|r| r.owner < idx);
+        let end = index.rels.partition_point(|r| r.owner <= idx);
+        if start == end {
+            continue;
+        }
+        let m = ctx.model(idx);
+        let fields = model_local_fields(ctx, idx);
+        for (ri, facts) in index.rels.iter().enumerate().take(end).skip(start) {
+            let rel = if facts.implicit {
+                Rel::new(facts, None, m.file, m.name_span)
+            } else {
+                // Local fields have distinct names.
+                let Some(f) = fields.iter().find(|f| f.name == facts.name) else {
+                    continue;
+                };
+                Rel::new(facts, Some(f), f.file, f.name_span)
+            };
+            mine.push((ri, rel));
+        }
+    }
+    for (ri, rel) in &mine {
         if rel.owner_swapped || !rel.known || rel.kind == RelKind::GenericRelation {
             continue;
         }
         let mut out = Vec::new();
-        check_rel(ctx, &graph, ri, &mut out);
+        check_rel(ctx, &graph, rel, *ri, &mut out);
         ctx.out.extend(out);
     }
     let mut out = Vec::new();
-    check_lazy_references(ctx, &graph, &mut out);
+    check_lazy_references(ctx, mine.iter().map(|(_, r)| r), &mut out);
     ctx.out.extend(out);
 }
 
@@ -96,7 +125,7 @@ enum To {
     Unknown,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Names {
     /// `remote_field.related_name` after `contribute_to_class`.
     related_name: Option<String>,
@@ -106,6 +135,32 @@ struct Names {
     query_name: String,
 }
 
+/// What the checks need of every relation of the project, without positions or references: it
+/// stays equal (and salsa backdates it) across an edit that keeps the relation as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelFacts {
+    /// The concrete model the field is attached to (the child for abstract-inherited fields).
+    owner: usize,
+    owner_swapped: bool,
+    /// An implicit `<parent>_ptr` link (no field declares it).
+    implicit: bool,
+    name: String,
+    kind: RelKind,
+    parent_link: bool,
+    to: To,
+    /// The concrete model behind `to` (`None`: not a model, or the owner is swapped).
+    target: Option<usize>,
+    /// The field's options are what the call says.
+    known: bool,
+    names: Option<Names>,
+    /// Reverse names the relation may have when `names` is unknown (`None`: any name).
+    possible: Option<Vec<String>>,
+    /// The table of its auto-created intermediary model, for a many-to-many field without
+    /// `through`.
+    auto_table: Option<String>,
+}
+
+/// A relation being built ([`build_rels`]) or checked: its facts, its field and its position.
 #[derive(Debug)]
 struct Rel<'a> {
     /// The concrete model the field is attached to (the child for abstract-inherited fields).
@@ -124,9 +179,63 @@ struct Rel<'a> {
     span: Span,
 }
 
-impl Rel<'_> {
+impl<'a> Rel<'a> {
+    /// A relation of the index with its field and position back.
+    fn new(facts: &RelFacts, field: Option<&'a Field>, file: SourceFile, span: Span) -> Self {
+        Rel {
+            owner: facts.owner,
+            owner_swapped: facts.owner_swapped,
+            field,
+            name: facts.name.clone(),
+            kind: facts.kind,
+            parent_link: facts.parent_link,
+            to: facts.to.clone(),
+            known: facts.known,
+            names: facts.names.clone(),
+            file,
+            span,
+        }
+    }
+
     fn param(&self, name: &str) -> Option<&Expr> {
         self.field.and_then(|f| param(f, self.kind, name))
+    }
+
+    /// What the index keeps of the relation.
+    fn facts(&self, ctx: &Ctx<'_>) -> RelFacts {
+        let target = match self.to {
+            To::Model(t) if !self.owner_swapped => Some(concrete_of(ctx, t)),
+            _ => None,
+        };
+        let possible = match (&self.names, self.field) {
+            (None, Some(f)) => possible_names(ctx, self.owner, f),
+            _ => None,
+        };
+        let auto_table = match self.field {
+            Some(f)
+                if self.kind == RelKind::ManyToMany
+                    && !self.owner_swapped
+                    && self.known
+                    && param(f, self.kind, "through").is_none_or(Expr::is_none) =>
+            {
+                m2m_auto_table(ctx, self)
+            }
+            _ => None,
+        };
+        RelFacts {
+            owner: self.owner,
+            owner_swapped: self.owner_swapped,
+            implicit: self.field.is_none(),
+            name: self.name.clone(),
+            kind: self.kind,
+            parent_link: self.parent_link,
+            to: self.to.clone(),
+            target,
+            known: self.known,
+            names: self.names.clone(),
+            possible,
+            auto_table,
+        }
     }
 }
 
@@ -163,8 +272,11 @@ fn str_opt(e: Option<&Expr>) -> Result<Option<String>, ()> {
     }
 }
 
-struct Graph<'a> {
-    rels: Vec<Rel<'a>>,
+/// Every relation of the project, from the apps' shares ([`app_relations`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RelIndex {
+    /// By owner model (a model's relations in field order).
+    rels: Vec<RelFacts>,
     /// Concrete model -> relations whose target's concrete model it is.
     by_target: FxHashMap<usize, Vec<usize>>,
     /// Relations djsa could not resolve the target of, with the reverse names they may have
@@ -174,6 +286,80 @@ struct Graph<'a> {
     model_tables: FxHashMap<String, Vec<usize>>,
     /// Auto-created many-to-many tables by name: indexes into `rels`.
     auto_tables: FxHashMap<String, Vec<usize>>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn relation_index(db: &dyn Db, project: Project) -> RelIndex {
+    let index = crate::checks::view::model_index(db, project);
+    let shares: Vec<&AppRels> = crate::checks::view::models_by_app(index)
+        .into_keys()
+        .map(|app| app_relations(db, project, app.to_string()))
+        .collect();
+    let mut rels: Vec<&RelFacts> = shares.iter().flat_map(|s| &s.rels).collect();
+    // Stable: a model's relations keep their field order.
+    rels.sort_by_key(|r| r.owner);
+    let mut by_target: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    let mut auto_tables: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    for (i, r) in rels.iter().enumerate() {
+        if let Some(t) = r.target {
+            by_target.entry(t).or_default().push(i);
+        }
+        if let Some(t) = &r.auto_table {
+            auto_tables.entry(t.clone()).or_default().push(i);
+        }
+    }
+    let mut tables: Vec<&(String, usize)> = shares.iter().flat_map(|s| &s.tables).collect();
+    tables.sort_by_key(|(_, idx)| *idx);
+    let mut model_tables: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    for (t, idx) in tables {
+        model_tables.entry(t.clone()).or_default().push(*idx);
+    }
+    RelIndex {
+        rels: rels.into_iter().cloned().collect(),
+        by_target,
+        untargeted: shares
+            .iter()
+            .flat_map(|s| s.untargeted.iter().cloned())
+            .collect(),
+        model_tables,
+        auto_tables,
+    }
+}
+
+/// One app's share of [`relation_index`]: the relations declared on its concrete models.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AppRels {
+    rels: Vec<RelFacts>,
+    untargeted: Vec<Option<Vec<String>>>,
+    /// The table of each concrete, non-swapped model whose table is known.
+    tables: Vec<(String, usize)>,
+}
+
+#[salsa::tracked(returns(ref))]
+pub fn app_relations(db: &dyn Db, project: Project, app: String) -> AppRels {
+    let resolver = Resolver::new(db, project);
+    let mut ctx = Ctx::new(db, project, &resolver);
+    let models: Vec<usize> = ctx
+        .concrete_models()
+        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
+        .collect();
+    let (rels, untargeted) = build_rels(&mut ctx, &models);
+    let rels = rels.iter().map(|r| r.facts(&ctx)).collect();
+    let tables = models
+        .iter()
+        .filter(|&&idx| ctx.swapped(idx).is_none())
+        .filter_map(|&idx| Some((db_table(&ctx, idx)?, idx)))
+        .collect();
+    AppRels {
+        rels,
+        untargeted,
+        tables,
+    }
+}
+
+/// The relation index, with what the checks compute from it once per query.
+struct Graph<'a> {
+    index: &'a RelIndex,
     /// [`Graph::clash_index`] per target model.
     clash_cache: RefCell<FxHashMap<usize, Rc<ClashIndex>>>,
     /// [`declared_managers`] per model.
@@ -210,123 +396,93 @@ fn possible_names(ctx: &Ctx<'_>, owner: usize, f: &Field) -> Option<Vec<String>>
     Some(out)
 }
 
-impl<'a> Graph<'a> {
-    fn build(ctx: &mut Ctx<'a>) -> Graph<'a> {
-        let mut rels = Vec::new();
-        let mut untargeted = Vec::new();
-        let models: Vec<usize> = ctx.concrete_models().collect();
-        for idx in models {
-            let m = ctx.model(idx);
-            if m.proxy {
-                continue;
-            }
-            let owner_swapped = ctx.swapped(idx).is_some();
-            if m.incomplete && !owner_swapped {
-                // Relations djsa could not read may be declared here: by default their reverse
-                // query name is this model's name.
-                untargeted.push(Some(vec![m.model_name()]));
-            }
-            let fields = model_local_fields(ctx, idx);
-            let mut explicit_links: Vec<usize> = Vec::new();
-            for f in fields {
-                let Some(kind) = RelKind::of(f.kind) else {
-                    if f.kind == FieldKind::RelatedField && !owner_swapped {
-                        untargeted.push(possible_names(ctx, idx, f));
-                    }
-                    continue;
-                };
-                let opaque = f.custom.as_ref().is_some_and(|c| c.opaque);
-                let known = f.options_known() && f.args.len() <= kind.params().len();
-                let to = match param(f, kind, "to") {
-                    Some(e) if !opaque && f.args.len() <= kind.params().len() => {
-                        resolve_to(ctx, e, f.file, idx)
-                    }
-                    _ => To::Unknown,
-                };
-                let parent_link = kind == RelKind::OneToOne
-                    && !opaque
-                    && kwarg(f, "parent_link").and_then(Expr::as_bool) == Some(true);
-                if parent_link && let To::Model(t) = to {
-                    explicit_links.push(concrete_of(ctx, t));
-                }
-                let mut rel = Rel {
-                    owner: idx,
-                    owner_swapped,
-                    field: Some(f),
-                    name: f.name.clone(),
-                    kind,
-                    parent_link,
-                    to,
-                    known,
-                    names: None,
-                    file: f.file,
-                    span: f.name_span,
-                };
-                rel.names = if known { names_of(ctx, &rel) } else { None };
-                if rel.to == To::Unknown && !owner_swapped {
+/// The relations declared on the given concrete models (proxies declare none), in model order,
+/// and the reverse names of relations djsa could not resolve the target of.
+fn build_rels<'a>(ctx: &mut Ctx<'a>, models: &[usize]) -> (Vec<Rel<'a>>, Vec<Option<Vec<String>>>) {
+    let mut rels = Vec::new();
+    let mut untargeted = Vec::new();
+    for &idx in models {
+        let m = ctx.model(idx);
+        if m.proxy {
+            continue;
+        }
+        let owner_swapped = ctx.swapped(idx).is_some();
+        if m.incomplete && !owner_swapped {
+            // Relations djsa could not read may be declared here: by default their reverse
+            // query name is this model's name.
+            untargeted.push(Some(vec![m.model_name()]));
+        }
+        let fields = model_local_fields(ctx, idx);
+        let mut explicit_links: Vec<usize> = Vec::new();
+        for f in fields {
+            let Some(kind) = RelKind::of(f.kind) else {
+                if f.kind == FieldKind::RelatedField && !owner_swapped {
                     untargeted.push(possible_names(ctx, idx, f));
                 }
-                rels.push(rel);
-            }
-            for p in ctx.concrete_parents(idx) {
-                if explicit_links.contains(&concrete_of(ctx, p)) {
-                    continue;
+                continue;
+            };
+            let opaque = f.custom.as_ref().is_some_and(|c| c.opaque);
+            let known = f.options_known() && f.args.len() <= kind.params().len();
+            let to = match param(f, kind, "to") {
+                Some(e) if !opaque && f.args.len() <= kind.params().len() => {
+                    resolve_to(ctx, e, f.file, idx)
                 }
-                let pm = ctx.model(p);
-                let mut rel = Rel {
-                    owner: idx,
-                    owner_swapped,
-                    field: None,
-                    name: format!("{}_ptr", pm.model_name()),
-                    kind: RelKind::OneToOne,
-                    parent_link: true,
-                    to: To::Model(p),
-                    known: true,
-                    names: None,
-                    file: m.file,
-                    span: m.name_span,
-                };
-                rel.names = names_of(ctx, &rel);
-                rels.push(rel);
+                _ => To::Unknown,
+            };
+            let parent_link = kind == RelKind::OneToOne
+                && !opaque
+                && kwarg(f, "parent_link").and_then(Expr::as_bool) == Some(true);
+            if parent_link && let To::Model(t) = to {
+                explicit_links.push(concrete_of(ctx, t));
             }
+            let mut rel = Rel {
+                owner: idx,
+                owner_swapped,
+                field: Some(f),
+                name: f.name.clone(),
+                kind,
+                parent_link,
+                to,
+                known,
+                names: None,
+                file: f.file,
+                span: f.name_span,
+            };
+            rel.names = if known { names_of(ctx, &rel) } else { None };
+            if rel.to == To::Unknown && !owner_swapped {
+                untargeted.push(possible_names(ctx, idx, f));
+            }
+            rels.push(rel);
         }
-        let mut by_target: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
-        for (i, r) in rels.iter().enumerate() {
-            if r.owner_swapped {
+        for p in ctx.concrete_parents(idx) {
+            if explicit_links.contains(&concrete_of(ctx, p)) {
                 continue;
             }
-            if let To::Model(t) = r.to {
-                by_target.entry(concrete_of(ctx, t)).or_default().push(i);
-            }
+            let pm = ctx.model(p);
+            let mut rel = Rel {
+                owner: idx,
+                owner_swapped,
+                field: None,
+                name: format!("{}_ptr", pm.model_name()),
+                kind: RelKind::OneToOne,
+                parent_link: true,
+                to: To::Model(p),
+                known: true,
+                names: None,
+                file: m.file,
+                span: m.name_span,
+            };
+            rel.names = names_of(ctx, &rel);
+            rels.push(rel);
         }
-        let mut model_tables: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-        for idx in ctx.concrete_models() {
-            if ctx.swapped(idx).is_some() {
-                continue;
-            }
-            if let Some(t) = db_table(ctx, idx) {
-                model_tables.entry(t).or_default().push(idx);
-            }
-        }
-        let mut auto_tables: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-        for (i, r) in rels.iter().enumerate() {
-            if r.kind != RelKind::ManyToMany || r.owner_swapped || !r.known {
-                continue;
-            }
-            let Some(f) = r.field else { continue };
-            if param(f, r.kind, "through").is_some_and(|e| !e.is_none()) {
-                continue;
-            }
-            if let Some(t) = m2m_auto_table(ctx, r) {
-                auto_tables.entry(t).or_default().push(i);
-            }
-        }
+    }
+    (rels, untargeted)
+}
+
+impl<'a> Graph<'a> {
+    fn new(index: &'a RelIndex) -> Self {
         Graph {
-            rels,
-            by_target,
-            untargeted,
-            model_tables,
-            auto_tables,
+            index,
             clash_cache: RefCell::default(),
             managers_cache: RefCell::default(),
             on_delete_cache: RefCell::default(),
@@ -339,7 +495,7 @@ impl<'a> Graph<'a> {
         self.reverse_rels(ctx, target)
             .into_iter()
             .filter(|&i| {
-                let r = &self.rels[i];
+                let r = &self.index.rels[i];
                 match &r.names {
                     Some(n) => !n.hidden || r.kind == RelKind::ManyToMany,
                     None => false,
@@ -369,7 +525,7 @@ impl<'a> Graph<'a> {
         for (pos, &oi) in objs.iter().enumerate() {
             if let Some(Names {
                 accessor: Some(a), ..
-            }) = &self.rels[oi].names
+            }) = &self.index.rels[oi].names
             {
                 by_accessor.entry(a.clone()).or_default().push(pos);
             }
@@ -386,10 +542,14 @@ impl<'a> Graph<'a> {
             return Vec::new();
         }
         let base = concrete_of(ctx, target);
-        let mut out: Vec<usize> = self.by_target.get(&base).cloned().unwrap_or_default();
+        let mut out: Vec<usize> = self.index.by_target.get(&base).cloned().unwrap_or_default();
         for a in concrete_ancestors(ctx, base) {
-            if let Some(v) = self.by_target.get(&a) {
-                out.extend(v.iter().copied().filter(|&i| !self.rels[i].parent_link));
+            if let Some(v) = self.index.by_target.get(&a) {
+                out.extend(
+                    v.iter()
+                        .copied()
+                        .filter(|&i| !self.index.rels[i].parent_link),
+                );
             }
         }
         out
@@ -400,18 +560,15 @@ impl<'a> Graph<'a> {
     fn reverse_has(&self, ctx: &Ctx<'_>, target: usize, name: &str) -> Option<bool> {
         let mut unsure = false;
         for i in self.reverse_rels(ctx, target) {
-            let r = &self.rels[i];
-            match (&r.names, r.field) {
+            let r = &self.index.rels[i];
+            match (&r.names, &r.possible) {
                 (Some(n), _) if n.query_name == name => return Some(true),
                 (Some(_), _) => {}
-                (None, Some(f)) => match possible_names(ctx, r.owner, f) {
-                    Some(v) if !v.iter().any(|x| x == name) => {}
-                    _ => unsure = true,
-                },
-                (None, None) => unsure = true,
+                (None, Some(v)) if !v.iter().any(|x| x == name) => {}
+                (None, _) => unsure = true,
             }
         }
-        for u in &self.untargeted {
+        for u in &self.index.untargeted {
             match u {
                 Some(v) if !v.iter().any(|x| x == name) => {}
                 _ => unsure = true,
@@ -531,11 +688,14 @@ fn resolve_to(ctx: &Ctx<'_>, e: &Expr, file: SourceFile, from_model: usize) -> T
 /// `Historical<Model>`), so a class-body call djsa cannot classify as a field or a manager, or a
 /// model it could not fully read, means the app's model list may be incomplete.
 fn app_may_build_models(ctx: &Ctx<'_>, label: &str) -> bool {
-    ctx.pm.models.iter().any(|m| {
-        m.registered
-            && m.app_label.as_deref() == Some(label)
-            && (m.incomplete || class_body_may_build_models(ctx, m.class, m.file))
-    })
+    // The app's models only, by the index: a query that asks depends on those alone.
+    let app_of = &ctx.pm.index.app_of;
+    (0..app_of.len())
+        .filter(|&i| app_of[i].as_deref() == Some(label))
+        .map(|i| ctx.model(i))
+        .any(|m| {
+            m.registered && (m.incomplete || class_body_may_build_models(ctx, m.class, m.file))
+        })
 }
 
 fn class_body_may_build_models(ctx: &Ctx<'_>, class: ClassId, file: SourceFile) -> bool {
@@ -946,15 +1106,26 @@ fn field_label(ctx: &Ctx<'_>, rel: &Rel<'_>) -> String {
     format!("{}.{}", ctx.model(rel.owner).label(), rel.name)
 }
 
-fn check_rel(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<Diagnostic>) {
-    let rel = &graph.rels[ri];
+/// [`field_label`] of a relation of the index.
+fn facts_label(ctx: &Ctx<'_>, rel: &RelFacts) -> String {
+    format!("{}.{}", ctx.model(rel.owner).label(), rel.name)
+}
+
+/// The checks on one relation, `ri` being its place in the index.
+fn check_rel(
+    ctx: &mut Ctx<'_>,
+    graph: &Graph<'_>,
+    rel: &Rel<'_>,
+    ri: usize,
+    out: &mut Vec<Diagnostic>,
+) {
     // RelatedField.check
     if let Some(names) = &rel.names {
         check_related_name_is_valid(ctx, rel, names, out);
         check_related_query_name_is_valid(ctx, rel, names, out);
     }
     check_relation_model_exists(ctx, rel, out);
-    check_clashes(ctx, graph, ri, out);
+    check_clashes(ctx, graph, rel, ri, out);
     match rel.kind {
         RelKind::ForeignKey | RelKind::OneToOne | RelKind::ForeignObject => {
             check_foreign_object(ctx, graph, rel, out);
@@ -977,7 +1148,7 @@ fn check_rel(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<Diag
                 }
             }
         }
-        RelKind::ManyToMany => check_many_to_many(ctx, graph, rel, out),
+        RelKind::ManyToMany => check_many_to_many(ctx, graph, rel, ri, out),
         RelKind::GenericRelation => {}
     }
 }
@@ -1113,8 +1284,13 @@ fn check_relation_model_exists(ctx: &Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagn
 }
 
 /// fields.E302 - fields.E305, fields.E348.
-fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<Diagnostic>) {
-    let rel = &graph.rels[ri];
+fn check_clashes(
+    ctx: &mut Ctx<'_>,
+    graph: &Graph<'_>,
+    rel: &Rel<'_>,
+    ri: usize,
+    out: &mut Vec<Diagnostic>,
+) {
     let To::Model(t) = rel.to else { return };
     let Some(names) = &rel.names else { return };
     let tm = ctx.model(t);
@@ -1179,14 +1355,14 @@ fn check_clashes(ctx: &mut Ctx<'_>, graph: &Graph<'_>, ri: usize, out: &mut Vec<
         if oi == ri {
             continue;
         }
-        let other = &graph.rels[oi];
+        let other = &graph.index.rels[oi];
         let Some(on) = &other.names else { continue };
         let e304 = !hidden && rel_name.is_some() && on.accessor == rel_name;
         let e305 = on.accessor.as_deref() == Some(query.as_str());
         if !e304 && !e305 {
             continue;
         }
-        let clash_name = field_label(ctx, other);
+        let clash_name = facts_label(ctx, other);
         let field_name = field_label_of();
         if e304 {
             emit(
@@ -1923,6 +2099,7 @@ fn check_many_to_many(
     ctx: &mut Ctx<'_>,
     graph: &Graph<'_>,
     rel: &Rel<'_>,
+    ri: usize,
     out: &mut Vec<Diagnostic>,
 ) {
     let Some(f) = rel.field else { return };
@@ -1940,7 +2117,7 @@ fn check_many_to_many(
     }
     check_relationship_model(ctx, graph, rel, out);
     check_ignored_options(ctx, rel, out);
-    check_table_uniqueness(ctx, graph, rel, out);
+    check_table_uniqueness(ctx, graph, rel, ri, out);
     if ctx.pm.django_version >= (6, 1) {
         check_m2m_on_delete(ctx, rel, out);
     }
@@ -2462,6 +2639,7 @@ fn check_table_uniqueness(
     ctx: &mut Ctx<'_>,
     graph: &Graph<'_>,
     rel: &Rel<'_>,
+    ri: usize,
     out: &mut Vec<Diagnostic>,
 ) {
     // Every registered table: (table, label, concrete identity, managed).
@@ -2498,6 +2676,7 @@ fn check_table_uniqueness(
     };
     let mut hits: Vec<(String, Ident)> = Vec::new();
     let same_table_models = graph
+        .index
         .model_tables
         .get(&my_table)
         .cloned()
@@ -2513,15 +2692,16 @@ fn check_table_uniqueness(
         }
     }
     let same_table_rels = graph
+        .index
         .auto_tables
         .get(&my_table)
         .cloned()
         .unwrap_or_default();
     for i in same_table_rels {
-        let other = &graph.rels[i];
-        if std::ptr::eq(other, rel) {
+        if i == ri {
             continue;
         }
+        let other = &graph.index.rels[i];
         let managed = match (&other.to, model_managed(ctx, other.owner)) {
             (_, Some(true)) => Some(true),
             (To::Model(t), Some(false)) => model_managed(ctx, *t),
@@ -2529,7 +2709,7 @@ fn check_table_uniqueness(
             _ => None,
         };
         match managed {
-            Some(true) => hits.push((field_label(ctx, other), Ident::Auto(i))),
+            Some(true) => hits.push((facts_label(ctx, other), Ident::Auto(i))),
             Some(false) => {}
             None => return,
         }
@@ -2616,8 +2796,12 @@ fn check_m2m_on_delete(ctx: &mut Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnosti
 
 /// fields.E307: a relation whose lazy reference never resolves. The auto-created intermediary
 /// model of a many-to-many field reports its own foreign key too.
-fn check_lazy_references(ctx: &Ctx<'_>, graph: &Graph<'_>, out: &mut Vec<Diagnostic>) {
-    for rel in &graph.rels {
+fn check_lazy_references<'r, 'a: 'r>(
+    ctx: &Ctx<'_>,
+    rels: impl Iterator<Item = &'r Rel<'a>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for rel in rels {
         let To::Missing {
             key: Some((app, model)),
             ..
