@@ -274,12 +274,20 @@ fn a_model_edit_rechecks_only_the_apps_that_read_it() {
             .count()
     };
 
-    // b's option edit: b alone is re-checked; the finding is still there.
+    // b's option edit: b alone is re-checked, and b's models alone get their migration state
+    // again; the finding is still there.
     b.set_text(&mut db).to(b_text(20).into());
     assert_eq!(codes(&db), ["fields.E121"]);
     let ran = executed(&db);
     assert!(ran.iter().any(|q| q.starts_with("model_facts")), "{ran:?}");
     assert_eq!(app_checks(&ran), 1, "{ran:?}");
+    assert_eq!(
+        ran.iter()
+            .filter(|q| q.starts_with("app_models_state"))
+            .count(),
+        1,
+        "{ran:?}"
+    );
 
     // a's option edit: c's share of the reverse relations is read again (its foreign key points
     // at X), but the relations compare equal, so a alone is re-checked.

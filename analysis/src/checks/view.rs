@@ -173,6 +173,10 @@ impl<'a> Models<'a> {
         self.read[idx].set(Some(m));
         m
     }
+    /// The model at `idx`, if there is one.
+    pub fn try_get(&self, idx: usize) -> Option<&'a Model> {
+        (idx < self.len()).then(|| self.get(idx))
+    }
     /// Every model: a check that walks them all depends on all of them.
     pub fn iter(&self) -> impl Iterator<Item = &'a Model> + '_ {
         (0..self.len()).map(move |i| self.get(i))

@@ -2,7 +2,8 @@
 
 use crate::db::{Db, Project, SourceFile};
 use crate::fields::FieldKind;
-use crate::project::{Field, Model, Parent, ProjectModel, project_model};
+use crate::checks::view::View;
+use crate::project::{Field, Model, Parent};
 use crate::resolve::{Resolved, Resolver};
 use crate::syntax::{Expr, ExprKind, Stmt, Target};
 
@@ -42,7 +43,9 @@ const DEFAULT_NAMES: &[&str] = &[
 ];
 
 pub struct FromProject<'a, 'db> {
-    pub pm: &'a ProjectModel,
+    /// The project, read model by model (see `checks::view`): a model's state depends on the
+    /// models it reads, not on every model of the project.
+    pub pm: &'a View<'db>,
     pub resolver: &'a Resolver<'db>,
     pub setting: &'a dyn Fn(&str) -> Option<String>,
     pub setting_value: &'a dyn Fn(&str) -> crate::migrations::parse::SettingLookup,
@@ -801,7 +804,7 @@ impl<'db> FromProject<'_, 'db> {
         let nested = self
             .pm
             .models
-            .get(f.declared_in)
+            .try_get(f.declared_in)
             .and_then(|m| self.resolver.class_def(m.class))
             .and_then(|c| {
                 c.body.iter().find_map(|s| match s {
@@ -896,7 +899,7 @@ impl<'db> FromProject<'_, 'db> {
     /// Names assigned in a model's class body (`username_validator = ...`), for field options
     /// that refer to them.
     fn class_locals(&self, idx: usize) -> Vec<Local<'db>> {
-        let Some(m) = self.pm.models.get(idx) else {
+        let Some(m) = self.pm.models.try_get(idx) else {
             return Vec::new();
         };
         let Some(class) = self.resolver.class_def(m.class) else {
@@ -1245,22 +1248,13 @@ pub type ModelStates = (Vec<(usize, ModelState)>, Vec<(String, String)>);
 /// The state of every registered, concrete, non-proxy model, as `makemigrations` would build it;
 /// models djsa cannot reproduce exactly are returned with the reason instead.
 pub fn concrete_model_states(db: &dyn Db, project: Project) -> ModelStates {
-    let pm = project_model(db, project);
+    let pm = &View::new(db, project);
     let resolver = Resolver::new(db, project);
-    let setting = |name: &str| -> Option<String> {
-        if name == "AUTH_USER_MODEL" {
-            return Some(pm.settings.auth_user_model.clone());
-        }
-        pm.settings
-            .env
-            .names
-            .get(name)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
+    // The same reading of settings as `models_state` (an unset WAGTAIL_PAGE_MODEL included).
+    let setting = super::setting_fn(pm.settings);
     let modules = crate::resolve::module_map(db, project);
-    let closed = super::settings_closed(db, &pm.settings, modules);
-    let setting_value = super::setting_lookup_fn(&pm.settings, closed);
+    let closed = super::settings_closed(db, pm.settings, modules);
+    let setting_value = super::setting_lookup_fn(pm.settings, closed);
     let fp = FromProject {
         pm,
         resolver: &resolver,

@@ -518,31 +518,51 @@ pub fn migration_history(db: &dyn Db, project: Project) -> Arc<MigrationHistory>
 
 /// The migration state of every registered concrete model, in model order (`Err`: why djsa
 /// cannot reproduce it). Independent of the migrations, so a host computes it while the
-/// migration files are read.
+/// migration files are read. Each app's models are their own query ([`app_models_state`]): after
+/// an edit, only the apps whose states read the edited model are computed again, and the states
+/// of the others are the same `Arc`s as before.
 #[salsa::tracked(returns(ref))]
 pub fn models_state(
     db: &dyn Db,
     project: Project,
 ) -> Vec<(usize, Result<Arc<state::ModelState>, String>)> {
-    let pm = project_model(db, project);
-    if pm.settings.installed_apps.is_none() {
+    if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
+    let index = crate::checks::view::model_index(db, project);
+    let mut out: Vec<(usize, Result<Arc<state::ModelState>, String>)> =
+        crate::checks::view::models_by_app(index)
+            .into_keys()
+            .flat_map(|app| app_models_state(db, project, app.to_string()).iter().cloned())
+            .collect();
+    out.sort_by_key(|(idx, _)| *idx);
+    out
+}
+
+/// The migration state of one app's registered concrete models.
+#[salsa::tracked(returns(ref))]
+pub fn app_models_state(
+    db: &dyn Db,
+    project: Project,
+    app: String,
+) -> Vec<(usize, Result<Arc<state::ModelState>, String>)> {
+    let pm = crate::checks::view::View::new(db, project);
     let resolver = Resolver::new(db, project);
-    let setting = setting_fn(&pm.settings);
+    let setting = setting_fn(pm.settings);
     let closed = migration_settings_closed(db, project);
-    let setting_value = setting_lookup_fn(&pm.settings, closed);
+    let setting_value = setting_lookup_fn(pm.settings, closed);
     let fp = fromproject::FromProject {
-        pm,
+        pm: &pm,
         resolver: &resolver,
         setting: &setting,
         setting_value: &setting_value,
     };
-    pm.models
+    pm.index
+        .concrete
         .iter()
-        .enumerate()
-        .filter(|(_, m)| m.registered && !m.abstract_ && m.app_label.is_some())
-        .map(|(idx, _)| (idx, fp.model_state(idx).map(Arc::new)))
+        .copied()
+        .filter(|&i| pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
+        .map(|idx| (idx, fp.model_state(idx).map(Arc::new)))
         .collect()
 }
 
