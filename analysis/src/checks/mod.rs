@@ -96,7 +96,11 @@ pub fn related_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     let mut apps: Vec<&str> = view::models_by_app(index).into_keys().collect();
     apps.sort_unstable();
     apps.into_iter()
-        .flat_map(|app| app_related_checks(db, project, app.to_string()).iter().cloned())
+        .flat_map(|app| {
+            app_related_checks(db, project, app.to_string())
+                .iter()
+                .cloned()
+        })
         .collect()
 }
 

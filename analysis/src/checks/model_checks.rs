@@ -509,14 +509,17 @@ impl AppRevs {
                     FKind::Ptr(_) => true,
                     _ => f.decl.and_then(|d| d.flag("parent_link", false)) == Some(true),
                 };
-                w.found.push((on, Rev {
-                    to,
-                    name,
-                    hidden,
-                    many_to_many: m2m,
-                    parent_link,
-                    from: idx,
-                }));
+                w.found.push((
+                    on,
+                    Rev {
+                        to,
+                        name,
+                        hidden,
+                        many_to_many: m2m,
+                        parent_link,
+                        from: idx,
+                    },
+                ));
             }
         }
         // A registered model djsa could not read may declare relations, and so may a model it
@@ -531,7 +534,6 @@ impl AppRevs {
 }
 
 impl<'a> World<'a> {
-
     fn shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Rc<Shape<'a>>> {
         if let Some(s) = self.shapes.get(&idx) {
             return s.clone();
@@ -821,7 +823,13 @@ impl<'a> World<'a> {
             }
         }
         if reverse && !shape.proxy {
-            for &i in self.revs.revs_on.get(&idx).map(Vec::as_slice).unwrap_or(&[]) {
+            for &i in self
+                .revs
+                .revs_on
+                .get(&idx)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
                 if include_hidden || !self.revs.revs[i].hidden {
                     out.push(FRef {
                         model: idx,

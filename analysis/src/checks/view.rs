@@ -17,7 +17,9 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::{Db, Project};
-use crate::project::{App, Model, ModelLookup, ProjectModel, ProjectSettings, app_registry, project_model};
+use crate::project::{
+    App, Model, ModelLookup, ProjectModel, ProjectSettings, app_registry, project_model,
+};
 use crate::resolve::ClassId;
 
 /// One model of the project, `index` being its place in [`ProjectModel::models`].

@@ -1,8 +1,8 @@
 //! The "to" state: `ModelState.from_model` for every model of an app, built from the project model.
 
+use crate::checks::view::View;
 use crate::db::{Db, Project, SourceFile};
 use crate::fields::FieldKind;
-use crate::checks::view::View;
 use crate::project::{Field, Model, Parent};
 use crate::resolve::{Resolved, Resolver};
 use crate::syntax::{Expr, ExprKind, Stmt, Target};

@@ -533,7 +533,11 @@ pub fn models_state(
     let mut out: Vec<(usize, Result<Arc<state::ModelState>, String>)> =
         crate::checks::view::models_by_app(index)
             .into_keys()
-            .flat_map(|app| app_models_state(db, project, app.to_string()).iter().cloned())
+            .flat_map(|app| {
+                app_models_state(db, project, app.to_string())
+                    .iter()
+                    .cloned()
+            })
             .collect();
     out.sort_by_key(|(idx, _)| *idx);
     out
