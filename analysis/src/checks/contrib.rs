@@ -117,8 +117,8 @@ pub(super) struct AppRevShare {
 #[salsa::tracked(returns(ref))]
 fn reverse_index(db: &dyn Db, project: Project) -> RevIndex {
     let index = view::model_index(db, project);
-    let shares: Vec<&AppRevShare> = view::models_by_app(index)
-        .into_keys()
+    let shares: Vec<&AppRevShare> = view::app_labels(index)
+        .into_iter()
         .map(|app| app_reverse_share(db, project, app.to_string()))
         .collect();
     let mut found: Vec<&(usize, Rev)> = shares.iter().flat_map(|s| &s.found).collect();
@@ -149,10 +149,7 @@ fn reverse_index(db: &dyn Db, project: Project) -> RevIndex {
 fn app_reverse_share(db: &dyn Db, project: Project, app: String) -> AppRevShare {
     let resolver = Resolver::new(db, project);
     let mut ctx = Ctx::new(db, project, &resolver);
-    let models: Vec<usize> = ctx
-        .concrete_models()
-        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
-        .collect();
+    let models = ctx.app_models(&app);
     let mut share = AppRevShare::default();
     share.add(&mut ctx, &models);
     share

@@ -43,9 +43,7 @@ pub fn model_and_field_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> 
     if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
-    let index = view::model_index(db, project);
-    let mut apps: Vec<&str> = view::models_by_app(index).into_keys().collect();
-    apps.sort_unstable();
+    let apps = view::app_labels(view::model_index(db, project));
     let per_app: Vec<&AppChecks> = apps
         .into_iter()
         .map(|app| app_model_and_field_checks(db, project, app.to_string()))
@@ -70,10 +68,7 @@ pub struct AppChecks {
 pub fn app_model_and_field_checks(db: &dyn Db, project: Project, app: String) -> AppChecks {
     let resolver = Resolver::new(db, project);
     let mut ctx = Ctx::new(db, project, &resolver);
-    let mine: Vec<usize> = ctx
-        .concrete_models()
-        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
-        .collect();
+    let mine = ctx.app_models(&app);
     model_checks::check_models(&mut ctx, &mine);
     let models = std::mem::take(&mut ctx.out);
     ctx.focus = Some(mine);
@@ -92,9 +87,7 @@ pub fn related_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
-    let index = view::model_index(db, project);
-    let mut apps: Vec<&str> = view::models_by_app(index).into_keys().collect();
-    apps.sort_unstable();
+    let apps = view::app_labels(view::model_index(db, project));
     apps.into_iter()
         .flat_map(|app| {
             app_related_checks(db, project, app.to_string())
@@ -109,10 +102,7 @@ pub fn related_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
 pub fn app_related_checks(db: &dyn Db, project: Project, app: String) -> Vec<Diagnostic> {
     let resolver = Resolver::new(db, project);
     let mut ctx = Ctx::new(db, project, &resolver);
-    let mine: Vec<usize> = ctx
-        .concrete_models()
-        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
-        .collect();
+    let mine = ctx.app_models(&app);
     related::check_app(&mut ctx, &mine);
     ctx.out
 }
@@ -126,9 +116,7 @@ pub fn contrib_and_admin_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic
     if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
-    let index = view::model_index(db, project);
-    let mut apps: Vec<&str> = view::models_by_app(index).into_keys().collect();
-    apps.sort_unstable();
+    let apps = view::app_labels(view::model_index(db, project));
     let mut out = run_family(db, project, |ctx| {
         contrib::check_project(ctx);
         admin::check_project(ctx);
@@ -149,10 +137,7 @@ pub fn contrib_and_admin_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic
 pub fn app_contrib_and_admin_checks(db: &dyn Db, project: Project, app: String) -> Vec<Diagnostic> {
     let resolver = Resolver::new(db, project);
     let mut ctx = Ctx::new(db, project, &resolver);
-    let mine: Vec<usize> = ctx
-        .concrete_models()
-        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
-        .collect();
+    let mine = ctx.app_models(&app);
     contrib::check_models(&mut ctx, &mine);
     admin::check_models(&mut ctx, &mine);
     ctx.out
@@ -343,6 +328,14 @@ impl<'a> Ctx<'a> {
     /// callers that must skip them check [`Ctx::swapped`]).
     pub fn concrete_models(&self) -> impl Iterator<Item = usize> + 'a {
         self.pm.index.concrete.iter().copied()
+    }
+
+    /// The concrete models of one app, in model order (what a family split by app checks).
+    pub fn app_models(&self, app: &str) -> Vec<usize> {
+        let app_of = &self.pm.index.app_of;
+        self.concrete_models()
+            .filter(|&i| app_of.get(i).and_then(Option::as_deref) == Some(app))
+            .collect()
     }
 
     /// The models a check that runs model by model reports on: the app's when the family runs

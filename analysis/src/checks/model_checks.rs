@@ -68,8 +68,8 @@ pub(super) fn check_across_models(ctx: &mut Ctx<'_>) {
 #[salsa::tracked(returns(ref))]
 pub fn reverse_relations(db: &dyn Db, project: Project) -> Revs {
     let index = crate::checks::view::model_index(db, project);
-    let shares: Vec<&AppRevs> = crate::checks::view::models_by_app(index)
-        .into_keys()
+    let shares: Vec<&AppRevs> = crate::checks::view::app_labels(index)
+        .into_iter()
         .map(|app| app_reverse_relations(db, project, app.to_string()))
         .collect();
     let mut found: Vec<&(usize, Rev)> = shares.iter().flat_map(|s| &s.found).collect();
@@ -103,8 +103,8 @@ pub fn app_reverse_relations(db: &dyn Db, project: Project, app: String) -> AppR
     let resolver = Resolver::new(db, project);
     let ctx = Ctx::new(db, project, &resolver);
     let models: Vec<usize> = ctx
-        .concrete_models()
-        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
+        .app_models(&app)
+        .into_iter()
         .filter(|&i| ctx.swapped(i).is_none())
         .collect();
     AppRevs::new(&ctx, &models)

@@ -291,8 +291,8 @@ pub struct RelIndex {
 #[salsa::tracked(returns(ref))]
 pub fn relation_index(db: &dyn Db, project: Project) -> RelIndex {
     let index = crate::checks::view::model_index(db, project);
-    let shares: Vec<&AppRels> = crate::checks::view::models_by_app(index)
-        .into_keys()
+    let shares: Vec<&AppRels> = crate::checks::view::app_labels(index)
+        .into_iter()
         .map(|app| app_relations(db, project, app.to_string()))
         .collect();
     let mut rels: Vec<&RelFacts> = shares.iter().flat_map(|s| &s.rels).collect();
@@ -339,10 +339,7 @@ pub struct AppRels {
 pub fn app_relations(db: &dyn Db, project: Project, app: String) -> AppRels {
     let resolver = Resolver::new(db, project);
     let mut ctx = Ctx::new(db, project, &resolver);
-    let models: Vec<usize> = ctx
-        .concrete_models()
-        .filter(|&i| ctx.pm.index.app_of.get(i).and_then(Option::as_deref) == Some(app.as_str()))
-        .collect();
+    let models = ctx.app_models(&app);
     let (rels, untargeted) = build_rels(&mut ctx, &models);
     let rels = rels.iter().map(|r| r.facts(&ctx)).collect();
     let tables = models

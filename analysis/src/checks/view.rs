@@ -14,7 +14,7 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use crate::db::{Db, Project};
 use crate::project::{
@@ -192,13 +192,15 @@ impl<'a> std::ops::Index<usize> for Models<'a> {
     }
 }
 
-/// Models by app label, for families that run one query per app.
-pub fn models_by_app(index: &ModelIndex) -> FxHashMap<&str, Vec<usize>> {
-    let mut out: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-    for &i in &index.concrete {
-        if let Some(Some(app)) = index.app_of.get(i) {
-            out.entry(app.as_str()).or_default().push(i);
-        }
-    }
+/// The labels of the apps that have concrete models, sorted: the apps a family split by app runs
+/// one query for.
+pub fn app_labels(index: &ModelIndex) -> Vec<&str> {
+    let mut out: Vec<&str> = index
+        .concrete
+        .iter()
+        .filter_map(|&i| index.app_of.get(i)?.as_deref())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
     out
 }

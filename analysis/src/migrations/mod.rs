@@ -531,8 +531,8 @@ pub fn models_state(
     }
     let index = crate::checks::view::model_index(db, project);
     let mut out: Vec<(usize, Result<Arc<state::ModelState>, String>)> =
-        crate::checks::view::models_by_app(index)
-            .into_keys()
+        crate::checks::view::app_labels(index)
+            .into_iter()
             .flat_map(|app| {
                 app_models_state(db, project, app.to_string())
                     .iter()
