@@ -263,8 +263,6 @@ pub struct Ctx<'a> {
     pub resolver: &'a Resolver<'a>,
     pub out: Vec<Diagnostic>,
     local_fields_cache: FxHashMap<usize, Vec<&'a Field>>,
-    /// `swapped()` per model, computed once (checks ask for it in inner loops).
-    swapped_cache: Vec<std::cell::OnceCell<Option<String>>>,
     /// `related::forward_fields` per model (the relation checks ask for a target's fields once
     /// per relation pointing at it).
     forward_cache: FxHashMap<usize, (std::rc::Rc<Vec<related::TField<'a>>>, bool)>,
@@ -297,7 +295,6 @@ impl<'a> Ctx<'a> {
             project,
             focus: None,
             unloaded: Ctx::compute_unloaded(&pm),
-            swapped_cache: vec![std::cell::OnceCell::new(); pm.models.len()],
             pm,
             resolver,
             out: Vec::new(),
@@ -349,26 +346,7 @@ impl<'a> Ctx<'a> {
 
     /// `Meta.swappable` names a setting that points at another model.
     pub fn swapped(&self, idx: usize) -> Option<String> {
-        match self.swapped_cache.get(idx) {
-            Some(cell) => cell.get_or_init(|| self.compute_swapped(idx)).clone(),
-            None => None,
-        }
-    }
-
-    fn compute_swapped(&self, idx: usize) -> Option<String> {
-        let m = self.model(idx);
-        let setting = m.meta.get("swappable")?.as_str()?;
-        let settings = self.pm.settings;
-        let value = if setting == "AUTH_USER_MODEL" {
-            settings.auth_user_model.clone()
-        } else {
-            settings.env.names.get(setting)?.as_str()?.to_string()
-        };
-        if value.eq_ignore_ascii_case(&m.label()) || value == m.label_lower() {
-            None
-        } else {
-            Some(value)
-        }
+        self.pm.index.swapped.get(idx).cloned().flatten()
     }
 
     pub fn emit(&mut self, d: Diagnostic) {

@@ -55,6 +55,9 @@ pub struct ModelIndex {
     pub app_of: Vec<Option<String>>,
     /// See [`super::Ctx::app_has_unknown_models`].
     pub unknown_model_apps: FxHashSet<String>,
+    /// `Meta.swappable` of every model, when it names a setting that points at another model
+    /// (see [`super::Ctx::swapped`]).
+    pub swapped: Vec<Option<String>>,
     pub opaque_relations: bool,
 }
 
@@ -68,7 +71,23 @@ pub fn model_index(db: &dyn Db, project: Project) -> ModelIndex {
             .collect(),
         app_of: pm.models.iter().map(|m| m.app_label.clone()).collect(),
         unknown_model_apps: unknown_model_apps(pm),
+        swapped: pm.models.iter().map(|m| swapped(pm, m)).collect(),
         opaque_relations: pm.opaque_relations,
+    }
+}
+
+/// The model is swapped out: its `Meta.swappable` names a setting that points at another model.
+fn swapped(pm: &ProjectModel, m: &Model) -> Option<String> {
+    let setting = m.meta.get("swappable")?.as_str()?;
+    let value = if setting == "AUTH_USER_MODEL" {
+        pm.settings.auth_user_model.clone()
+    } else {
+        pm.settings.env.names.get(setting)?.as_str()?.to_string()
+    };
+    if value.eq_ignore_ascii_case(&m.label()) || value == m.label_lower() {
+        None
+    } else {
+        Some(value)
     }
 }
 
