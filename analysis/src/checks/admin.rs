@@ -274,23 +274,10 @@ impl<'b> Bindings<'b> {
                     }
                 }
                 // Whatever a block binds (in any way) is conditional.
-                Stmt::If { body, orelse, .. } => {
-                    b.uncertain(body);
-                    b.uncertain(orelse);
-                }
-                Stmt::Try {
-                    body,
-                    handlers,
-                    orelse,
-                    finalbody,
-                    ..
-                } => {
-                    b.uncertain(body);
-                    for h in handlers {
-                        b.uncertain(h);
+                Stmt::If { .. } | Stmt::Try { .. } => {
+                    for block in s.blocks() {
+                        b.uncertain(block);
                     }
-                    b.uncertain(orelse);
-                    b.uncertain(finalbody);
                 }
                 Stmt::Opaque { assigned, .. } => {
                     for n in assigned {
