@@ -116,11 +116,7 @@ pub(super) struct AppRevShare {
 /// queries that read the index do not re-run.
 #[salsa::tracked(returns(ref))]
 fn reverse_index(db: &dyn Db, project: Project) -> RevIndex {
-    let index = view::model_index(db, project);
-    let shares: Vec<&AppRevShare> = view::app_labels(index)
-        .into_iter()
-        .map(|app| app_reverse_share(db, project, app.to_string()))
-        .collect();
+    let shares = view::per_app(db, project, |app| app_reverse_share(db, project, app));
     let mut found: Vec<&(usize, Rev)> = shares.iter().flat_map(|s| &s.found).collect();
     // Stable: a model's relations keep their order, and models come in index order, as the
     // checks would list them walking every model.

@@ -43,11 +43,9 @@ pub fn model_and_field_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> 
     if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
-    let apps = view::app_labels(view::model_index(db, project));
-    let per_app: Vec<&AppChecks> = apps
-        .into_iter()
-        .map(|app| app_model_and_field_checks(db, project, app.to_string()))
-        .collect();
+    let per_app = view::per_app(db, project, |app| {
+        app_model_and_field_checks(db, project, app)
+    });
     let across = run_family(db, project, model_checks::check_across_models);
     per_app
         .iter()
@@ -87,13 +85,9 @@ pub fn related_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
     if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
-    let apps = view::app_labels(view::model_index(db, project));
-    apps.into_iter()
-        .flat_map(|app| {
-            app_related_checks(db, project, app.to_string())
-                .iter()
-                .cloned()
-        })
+    view::per_app(db, project, |app| app_related_checks(db, project, app))
+        .into_iter()
+        .flat_map(|d| d.iter().cloned())
         .collect()
 }
 
@@ -116,17 +110,14 @@ pub fn contrib_and_admin_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic
     if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
-    let apps = view::app_labels(view::model_index(db, project));
     let mut out = run_family(db, project, |ctx| {
         contrib::check_project(ctx);
         admin::check_project(ctx);
     });
-    for app in apps {
-        out.extend(
-            app_contrib_and_admin_checks(db, project, app.to_string())
-                .iter()
-                .cloned(),
-        );
+    for d in view::per_app(db, project, |app| {
+        app_contrib_and_admin_checks(db, project, app)
+    }) {
+        out.extend(d.iter().cloned());
     }
     out
 }

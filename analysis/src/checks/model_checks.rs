@@ -67,11 +67,8 @@ pub(super) fn check_across_models(ctx: &mut Ctx<'_>) {
 /// stay as they were, and the per-app model checks that read them do not re-run.
 #[salsa::tracked(returns(ref))]
 pub fn reverse_relations(db: &dyn Db, project: Project) -> Revs {
-    let index = crate::checks::view::model_index(db, project);
-    let shares: Vec<&AppRevs> = crate::checks::view::app_labels(index)
-        .into_iter()
-        .map(|app| app_reverse_relations(db, project, app.to_string()))
-        .collect();
+    let shares =
+        crate::checks::view::per_app(db, project, |app| app_reverse_relations(db, project, app));
     let mut found: Vec<&(usize, Rev)> = shares.iter().flat_map(|s| &s.found).collect();
     // Stable: a model's relations keep their field order.
     found.sort_by_key(|(_, r)| r.from);

@@ -290,11 +290,7 @@ pub struct RelIndex {
 
 #[salsa::tracked(returns(ref))]
 pub fn relation_index(db: &dyn Db, project: Project) -> RelIndex {
-    let index = crate::checks::view::model_index(db, project);
-    let shares: Vec<&AppRels> = crate::checks::view::app_labels(index)
-        .into_iter()
-        .map(|app| app_relations(db, project, app.to_string()))
-        .collect();
+    let shares = crate::checks::view::per_app(db, project, |app| app_relations(db, project, app));
     let mut rels: Vec<&RelFacts> = shares.iter().flat_map(|s| &s.rels).collect();
     // Stable: a model's relations keep their field order.
     rels.sort_by_key(|r| r.owner);

@@ -211,6 +211,19 @@ impl<'a> std::ops::Index<usize> for Models<'a> {
     }
 }
 
+/// A per-app query's results for every app with concrete models, in label order: how a family
+/// or an index split by app gathers its parts.
+pub fn per_app<'db, T: 'db>(
+    db: &'db dyn Db,
+    project: Project,
+    query: impl Fn(String) -> &'db T,
+) -> Vec<&'db T> {
+    app_labels(model_index(db, project))
+        .into_iter()
+        .map(|app| query(app.to_string()))
+        .collect()
+}
+
 /// The labels of the apps that have concrete models, sorted: the apps a family split by app runs
 /// one query for.
 pub fn app_labels(index: &ModelIndex) -> Vec<&str> {

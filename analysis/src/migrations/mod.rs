@@ -529,15 +529,10 @@ pub fn models_state(
     if app_registry(db, project).settings.installed_apps.is_none() {
         return Vec::new();
     }
-    let index = crate::checks::view::model_index(db, project);
     let mut out: Vec<(usize, Result<Arc<state::ModelState>, String>)> =
-        crate::checks::view::app_labels(index)
+        crate::checks::view::per_app(db, project, |app| app_models_state(db, project, app))
             .into_iter()
-            .flat_map(|app| {
-                app_models_state(db, project, app.to_string())
-                    .iter()
-                    .cloned()
-            })
+            .flat_map(|states| states.iter().cloned())
             .collect();
     out.sort_by_key(|(idx, _)| *idx);
     out
