@@ -156,6 +156,8 @@ enum K {
     Float,
     /// A complete string literal without interpolations.
     Str,
+    /// A `Str` without prefix or backslash, whose value is the text between its quotes.
+    PlainStr,
     /// An f-string with interpolations; its span is the whole literal. Interpolation groups follow,
     /// then `FStrEnd`.
     FStr,
@@ -198,9 +200,6 @@ struct Lexer<'a> {
     lc: bool,
 }
 
-fn is_id_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_'
-}
 /// `is_id_char` as a table: identifier scanning is the lexer's innermost loop.
 const ID_CHAR: [bool; 256] = {
     let mut t = [false; 256];
@@ -213,8 +212,88 @@ const ID_CHAR: [bool; 256] = {
     t
 };
 
+/// Bytes that [`Lexer::string`] looks at; any other byte is simply part of the literal.
+const STR_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = b"\"'\\{}\n\r\0";
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 fn is_id_char(c: u8) -> bool {
     ID_CHAR[c as usize]
+}
+
+/// How many bytes at the start of `b` are identifier characters (`is_id_char`). Names are most
+/// of the lexer's bytes, so they are classified eight at a time (see [`non_id_bytes`]).
+fn id_len(b: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(chunk) = b.get(n..n + 8) {
+        let mut w = [0; 8];
+        w.copy_from_slice(chunk);
+        let non_id = non_id_bytes(u64::from_le_bytes(w));
+        if non_id != 0 {
+            // the first such byte is the lowest one
+            return n + (non_id.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    while b.get(n).is_some_and(|&c| is_id_char(c)) {
+        n += 1;
+    }
+    n
+}
+
+/// The bytes of `w` that are not identifier characters, as their high bits (0x80 each).
+fn non_id_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // Bytes below 0x80 (their high bit cleared here, non-ASCII bytes being rejected below) are
+    // compared with a range [lo, hi] in parallel: adding 0x80 - lo sets the high bit exactly for
+    // those >= lo, adding 0x7f - hi exactly for those > hi, and no sum carries into the next byte.
+    let x = w & !HIGH;
+    let in_range =
+        |x: u64, lo: u64, hi: u64| (x + ONES * (0x80 - lo)) & !(x + ONES * (0x7f - hi)) & HIGH;
+    let id = in_range(x, 0x30, 0x39) // 0-9
+        | in_range(x | (ONES * 0x20), 0x61, 0x7a) // A-Z and a-z
+        | in_range(x, 0x5f, 0x5f); // _
+    (!id & HIGH) | (w & HIGH)
+}
+
+/// The end of the blanks (spaces, tabs) starting at `p`. Indentation inside brackets makes long
+/// runs of spaces common, so eight are compared at a time.
+fn skip_blanks(b: &[u8], mut p: usize) -> usize {
+    while let Some(b' ' | b'\t') = b.get(p) {
+        p += 1;
+        while b.get(p..p + 8) == Some(b"        ") {
+            p += 8;
+        }
+    }
+    p
+}
+
+/// Indentation at `p`: where its blanks end and their width (a tab counts 8), counting only until
+/// the width reaches `enough` (the returned end is then that of the counted blanks).
+fn indentation(b: &[u8], mut p: usize, enough: u32) -> (usize, u32) {
+    let mut ind = 0u32;
+    while ind < enough {
+        if b.get(p..p + 8) == Some(b"        ") {
+            ind += 8;
+            p += 8;
+            continue;
+        }
+        match b.get(p) {
+            Some(b' ') => ind += 1,
+            Some(b'\t') => ind += 8,
+            _ => break,
+        }
+        p += 1;
+    }
+    (p, ind)
 }
 
 impl<'a> Lexer<'a> {
@@ -247,15 +326,8 @@ impl<'a> Lexer<'a> {
         let mut first_line = true;
         loop {
             // Start of a physical line outside brackets: measure indentation.
-            let mut ind: u32 = 0;
-            while self.p < n {
-                match self.b[self.p] {
-                    b' ' => ind += 1,
-                    b'\t' => ind += 8,
-                    _ => break,
-                }
-                self.p += 1;
-            }
+            let (q, ind) = indentation(self.b, self.p, u32::MAX);
+            self.p = q;
             if self.p >= n {
                 break;
             }
@@ -272,7 +344,7 @@ impl<'a> Lexer<'a> {
                     return None;
                 }
                 b'#' => {
-                    let end = self.comment_end(self.p);
+                    let end = self.comment_end(self.p)?;
                     pending.push((ind, end as u32));
                     self.p = end;
                     if self.p < n {
@@ -321,21 +393,14 @@ impl<'a> Lexer<'a> {
             let mut depth: u32 = 0;
             let nl_pos: usize;
             loop {
-                // skip blanks
-                if let Some(rest) = self.b.get(self.p..) {
-                    self.p += rest
-                        .iter()
-                        .position(|&c| c != b' ' && c != b'\t')
-                        .unwrap_or(rest.len());
-                }
-                let c = self.at(self.p);
-                if self.p >= n {
+                self.p = skip_blanks(self.b, self.p);
+                let Some(&c) = self.b.get(self.p) else {
                     if depth > 0 {
                         return None;
                     }
                     nl_pos = self.toks.last()?.e as usize;
                     break;
-                }
+                };
                 match c {
                     b'\n' | b'\r' => {
                         if c == b'\r' {
@@ -350,17 +415,10 @@ impl<'a> Lexer<'a> {
                             break;
                         }
                         // Inside brackets, tree-sitter's scanner may still emit a DEDENT for a
-                        // line indented less than the current block.
-                        let mut q = self.p;
-                        let mut li = 0u32;
-                        while q < n {
-                            match self.b[q] {
-                                b' ' => li += 1,
-                                b'\t' => li += 8,
-                                _ => break,
-                            }
-                            q += 1;
-                        }
+                        // line indented less than the current block. (Only whether the line is
+                        // indented less than `cur` matters, so the count stops there; the rest
+                        // of the indentation is blanks that the next iteration skips.)
+                        let (q, li) = indentation(self.b, self.p, cur);
                         // (not when a closing bracket or a plain string starts the line: the
                         // scanner does not dedent there)
                         if li < cur
@@ -372,11 +430,10 @@ impl<'a> Lexer<'a> {
                         {
                             return None;
                         }
-                        // (the indentation is blanks that the next iteration would skip)
                         self.p = q;
                     }
                     b'#' => {
-                        let end = self.comment_end(self.p);
+                        let end = self.comment_end(self.p)?;
                         self.p = end;
                         if depth == 0 {
                             nl_pos = end;
@@ -445,49 +502,29 @@ impl<'a> Lexer<'a> {
     }
 
     /// End of a comment starting at `p` (exclusive, before '\n'; a '\r' is part of the comment).
-    fn comment_end(&self, p: usize) -> usize {
-        let rest = &self.b[p..];
-        match rest.iter().position(|&c| c == b'\n') {
-            Some(i) => p + i,
-            None => self.b.len(),
+    /// `None` at a NUL byte: the lexer looks at every byte of the file, so that [`parse`] need not
+    /// search it for NUL bytes first.
+    fn comment_end(&self, p: usize) -> R<usize> {
+        let rest = self.b.get(p..)?;
+        match rest.iter().position(|&c| c == b'\n' || c == 0) {
+            Some(i) if rest[i] == 0 => None,
+            Some(i) => Some(p + i),
+            None => Some(self.b.len()),
         }
     }
 
     /// Lexes one token at `self.p` (not whitespace/newline/comment).
+    // (inlined into the loop of `run`, the lexer's hot path; the rarer kinds of token are read by
+    // separate functions so that the loop stays small)
+    #[inline(always)]
     fn token(&mut self) -> R<K> {
         let s = self.p;
         let c = self.at(s);
-        if is_id_start(c) {
-            let rest = self.b.get(s + 1..).unwrap_or(&[]);
-            let len = rest
-                .iter()
-                .position(|&c| !is_id_char(c))
-                .unwrap_or(rest.len());
-            let e = s + 1 + len;
-            let q = self.at(e);
-            if q == b'"' || q == b'\'' {
-                return self.string(s, e);
-            }
-            if q >= 0x80 {
-                return None;
-            }
-            self.p = e;
-            let k = match keyword(&self.b[s..e]) {
-                Some(kw) => K::Kw(kw),
-                None => K::Name,
-            };
-            self.push(k, s, e);
-            return Some(k);
-        }
-        if c.is_ascii_digit() || (c == b'.' && self.at(s + 1).is_ascii_digit()) {
-            return self.number();
-        }
-        if c == b'"' || c == b'\'' {
-            return self.string(s, s);
-        }
-        let c1 = self.at(s + 1);
-        let c2 = self.at(s + 2);
+        // one jump table on the first byte; the bytes after it are read only where they matter
         let (op, len) = match c {
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => return self.name(s),
+            b'0'..=b'9' => return self.number(),
+            b'"' | b'\'' => return self.string(s, s),
             b'(' => (Op::LPar, 1),
             b')' => (Op::RPar, 1),
             b'[' => (Op::LSq, 1),
@@ -498,41 +535,39 @@ impl<'a> Lexer<'a> {
             b';' => (Op::Semi, 1),
             b'~' => (Op::Tilde, 1),
             b':' => {
-                if c1 == b'=' {
+                if self.at(s + 1) == b'=' {
                     (Op::Walrus, 2)
                 } else {
                     (Op::Colon, 1)
                 }
             }
-            b'.' => {
-                if c1 == b'.' && c2 == b'.' {
-                    (Op::Ellipsis, 3)
-                } else {
-                    (Op::Dot, 1)
-                }
-            }
+            b'.' => match self.at(s + 1) {
+                b'0'..=b'9' => return self.number(),
+                b'.' if self.at(s + 2) == b'.' => (Op::Ellipsis, 3),
+                _ => (Op::Dot, 1),
+            },
             b'@' => {
-                if c1 == b'=' {
+                if self.at(s + 1) == b'=' {
                     (Op::AugAssign, 2)
                 } else {
                     (Op::At, 1)
                 }
             }
             b'=' => {
-                if c1 == b'=' {
+                if self.at(s + 1) == b'=' {
                     (Op::EqEq, 2)
                 } else {
                     (Op::Assign, 1)
                 }
             }
-            b'!' if c1 == b'=' => (Op::Ne, 2),
-            b'-' => match c1 {
+            b'!' if self.at(s + 1) == b'=' => (Op::Ne, 2),
+            b'-' => match self.at(s + 1) {
                 b'>' => (Op::Arrow, 2),
                 b'=' => (Op::AugAssign, 2),
                 _ => (Op::Minus, 1),
             },
             b'+' | b'%' | b'&' | b'|' | b'^' => {
-                if c1 == b'=' {
+                if self.at(s + 1) == b'=' {
                     (Op::AugAssign, 2)
                 } else {
                     (
@@ -547,6 +582,41 @@ impl<'a> Lexer<'a> {
                     )
                 }
             }
+            b'*' | b'/' | b'<' | b'>' => return self.op3(s, c),
+            _ => return None,
+        };
+        self.p = s + len;
+        self.push(K::Op(op), s, s + len);
+        Some(K::Op(op))
+    }
+
+    /// A name or keyword at `s` (or a prefixed string literal).
+    #[inline(always)]
+    fn name(&mut self, s: usize) -> R<K> {
+        let b = self.b;
+        let e = s + 1 + id_len(b.get(s + 1..)?);
+        let q = self.at(e);
+        if q == b'"' || q == b'\'' {
+            return self.string(s, e);
+        }
+        if q >= 0x80 {
+            return None;
+        }
+        self.p = e;
+        let k = match keyword(b.get(s..e)?) {
+            Some(kw) => K::Kw(kw),
+            None => K::Name,
+        };
+        self.push(k, s, e);
+        Some(k)
+    }
+
+    /// Operators starting with `*`, `/`, `<` or `>`, which may be three bytes long.
+    #[inline(never)]
+    fn op3(&mut self, s: usize, c: u8) -> R<K> {
+        let c1 = self.at(s + 1);
+        let c2 = self.at(s + 2);
+        let (op, len) = match c {
             b'*' => match (c1, c2) {
                 (b'*', b'=') => (Op::AugAssign, 3),
                 (b'*', _) => (Op::DStar, 2),
@@ -566,19 +636,19 @@ impl<'a> Lexer<'a> {
                 (b'>', _) => return None,
                 _ => (Op::Lt, 1),
             },
-            b'>' => match (c1, c2) {
+            _ => match (c1, c2) {
                 (b'>', b'=') => (Op::AugAssign, 3),
                 (b'>', _) => (Op::RShift, 2),
                 (b'=', _) => (Op::Ge, 2),
                 _ => (Op::Gt, 1),
             },
-            _ => return None,
         };
         self.p = s + len;
         self.push(K::Op(op), s, s + len);
         Some(K::Op(op))
     }
 
+    #[inline(never)]
     fn number(&mut self) -> R<K> {
         let s = self.p;
         let b = self.b;
@@ -667,6 +737,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// A string literal starting at `s` with its prefix ending at `q` (the quote).
+    #[inline(never)]
     fn string(&mut self, s: usize, q: usize) -> R<K> {
         let prefix = &self.b[s..q];
         if prefix.len() > 2 {
@@ -696,7 +767,15 @@ impl<'a> Lexer<'a> {
             self.push(K::FStr, s, s);
         }
         let mut interps = false;
+        let mut escapes = false;
         loop {
+            // bytes that need no attention, in bulk
+            while let Some(&c) = self.b.get(p) {
+                if STR_SPECIAL[c as usize] {
+                    break;
+                }
+                p += 1;
+            }
             let c = self.at(p);
             if p >= self.b.len() || c == 0 {
                 return None;
@@ -727,6 +806,7 @@ impl<'a> Lexer<'a> {
                     p += 2;
                 }
                 b'\\' => {
+                    escapes = true;
                     let n1 = self.at(p + 1);
                     if raw {
                         if !triple {
@@ -806,8 +886,13 @@ impl<'a> Lexer<'a> {
             self.toks[idx].e = p as u32;
             return Some(K::Str);
         }
-        self.push(K::Str, s, p);
-        Some(K::Str)
+        let k = if s == q && !escapes {
+            K::PlainStr
+        } else {
+            K::Str
+        };
+        self.push(k, s, p);
+        Some(k)
     }
 
     /// Tokens of an interpolation after its `{`, up to and including the closing `}`.
@@ -878,6 +963,7 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// The tokens of `src`; `None` where the fast path declines (any NUL byte, among others).
 fn lex(src: &str) -> R<Vec<Tok>> {
     let lx = Lexer {
         b: src.as_bytes(),
@@ -892,6 +978,14 @@ fn lex(src: &str) -> R<Vec<Tok>> {
 // ---------------------------------------------------------------------------------------------
 // String values (mirrors `syntax::Lower::string` on tree-sitter's tokenization)
 // ---------------------------------------------------------------------------------------------
+
+/// The value of a `PlainStr` literal: its text between the quotes.
+fn plain_value(lit: &str) -> &str {
+    let b = lit.as_bytes();
+    let triple = b.len() >= 6 && b[1] == b[0] && b[2] == b[0];
+    let ql = if triple { 3 } else { 1 };
+    lit.get(ql..lit.len().saturating_sub(ql)).unwrap_or("")
+}
 
 /// The value of a single string literal without interpolations: `Str` or `Bytes`.
 fn string_value(lit: &str) -> R<ExprKind> {
@@ -1018,6 +1112,10 @@ struct X {
     e: Expr,
     s: u32,
     t: u32,
+    /// The height of `e` as [`Parser::check_depth`] measures it: 0 for a leaf, one more for each
+    /// level of children, two for a keyword argument's value. Computed as the tree is built so
+    /// that the check needs no walk over it.
+    h: u32,
 }
 
 impl X {
@@ -1029,26 +1127,49 @@ impl X {
     }
 }
 
+/// What [`Parser::arguments`] read.
+struct Args {
+    args: Vec<Expr>,
+    kwargs: Vec<Keyword>,
+    /// `*x` or `**x` among the arguments.
+    has_splat: bool,
+    /// The arguments are a bare generator expression, `f(x for x in y)` (`args` is empty).
+    generator: bool,
+    /// The largest height of an argument, plus one (a call's height is at least that); 0 when
+    /// there are none.
+    args_h: u32,
+    /// The largest height of a keyword argument's value, plus two; 0 when there are none.
+    kwargs_h: u32,
+}
+
 /// What [`Parser::exprlist`] read: one expression, or (`comma`) the tuple of its elements.
 struct List {
     x: X,
     comma: bool,
+    /// The height of the first element.
+    first_h: u32,
 }
 
 impl List {
-    /// The first element's lowering (what an expression statement lowers to).
-    fn first(self) -> R<Expr> {
+    /// The first element's lowering (what an expression statement lowers to) and its height.
+    fn first(self) -> R<(Expr, u32)> {
         if !self.comma {
-            return Some(self.x.e);
+            return Some((self.x.e, self.x.h));
         }
         match self.x.e.kind {
-            ExprKind::Tuple(v) => v.into_iter().next(),
+            ExprKind::Tuple(v) => Some((v.into_iter().next()?, self.first_h)),
             _ => None,
         }
     }
 }
 
+/// A leaf expression (height 0).
 fn mk(kind: ExprKind, s: u32, t: u32) -> X {
+    mkh(kind, s, t, 0)
+}
+
+/// An expression of height `h`.
+fn mkh(kind: ExprKind, s: u32, t: u32, h: u32) -> X {
     X {
         e: Expr {
             kind,
@@ -1056,6 +1177,7 @@ fn mk(kind: ExprKind, s: u32, t: u32) -> X {
         },
         s,
         t,
+        h,
     }
 }
 
@@ -1080,7 +1202,10 @@ const MAX_NEST: u32 = 60;
 struct Parser<'a> {
     src: &'a str,
     toks: Vec<Tok>,
+    /// The current token (`bump` stops at the final `Eof`).
     i: usize,
+    /// Its kind, which the descent looks at again and again.
+    cur: K,
     depth: u32,
     /// Something happened in the current expression that makes target-name extraction unsure.
     unsure: bool,
@@ -1090,6 +1215,14 @@ struct Parser<'a> {
     /// Elsewhere (function bodies, loops) only "no syntax error" matters, so constructs whose
     /// tree-sitter reading is ambiguous but always error-free are accepted.
     lowering: bool,
+    /// Elements of the displays, tuples and argument lists being read, innermost list last: each
+    /// list is collected here and then moved into a `Vec` of its exact size, instead of growing
+    /// a `Vec` of its own (a nested list pushes above the elements of its enclosing ones).
+    items: Vec<Expr>,
+    /// The same for keyword arguments.
+    kws: Vec<Keyword>,
+    /// The same for dictionary items.
+    pairs: Vec<(Expr, Expr)>,
 }
 
 /// Whether `k` after a primary continues an operator expression (binary, comparison, boolean or
@@ -1122,20 +1255,77 @@ fn binop(k: K) -> Option<(u8, &'static str)> {
     })
 }
 
+/// What [`Parser::check_depth`] decides, by walking the tree (the reference for the heights
+/// that the parser computes as it builds the tree).
+#[cfg(test)]
+fn depth_ok(e: &Expr, n: u32) -> bool {
+    if n > 100 {
+        return false;
+    }
+    match &e.kind {
+        ExprKind::Call {
+            func, args, kwargs, ..
+        } => {
+            depth_ok(func, n + 1)
+                && args.iter().all(|a| depth_ok(a, n + 1))
+                && kwargs.iter().all(|k| depth_ok(&k.value, n + 2))
+        }
+        ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => {
+            v.iter().all(|a| depth_ok(a, n + 1))
+        }
+        ExprKind::Dict(v) => v
+            .iter()
+            .all(|(a, b)| depth_ok(a, n + 1) && depth_ok(b, n + 1)),
+        ExprKind::Starred(a) => depth_ok(a, n + 1),
+        ExprKind::BinOp { left, right, .. } => depth_ok(left, n + 1) && depth_ok(right, n + 1),
+        ExprKind::Unary { operand, .. } => depth_ok(operand, n + 1),
+        ExprKind::Attribute { value, .. } => depth_ok(value, n + 1),
+        ExprKind::Subscript { value, index } => depth_ok(value, n + 1) && depth_ok(index, n + 1),
+        _ => true,
+    }
+}
+
 impl<'a> Parser<'a> {
+    fn new(src: &'a str, toks: Vec<Tok>) -> Self {
+        Parser {
+            src,
+            cur: toks.first().map_or(K::Eof, |t| t.k),
+            toks,
+            i: 0,
+            depth: 0,
+            unsure: false,
+            in_type: false,
+            lowering: true,
+            items: Vec::new(),
+            kws: Vec::new(),
+            pairs: Vec::new(),
+        }
+    }
+
     fn tok(&self) -> Tok {
-        self.toks[self.i.min(self.toks.len() - 1)]
+        match self.toks.get(self.i) {
+            Some(&t) => t,
+            // (not reached: `bump` stops at the final `Eof`)
+            None => Tok {
+                k: K::Eof,
+                s: 0,
+                e: 0,
+                cmt: false,
+                lc: false,
+            },
+        }
     }
     fn peek(&self) -> K {
-        self.tok().k
+        self.cur
     }
     fn peek2(&self) -> K {
         self.toks.get(self.i + 1).map(|t| t.k).unwrap_or(K::Eof)
     }
     fn bump(&mut self) -> Tok {
         let t = self.tok();
-        if self.i < self.toks.len() - 1 {
+        if let Some(next) = self.toks.get(self.i + 1) {
             self.i += 1;
+            self.cur = next.k;
         }
         t
     }
@@ -1456,7 +1646,7 @@ impl<'a> Parser<'a> {
                 let value = loop {
                     self.check_pattern(&lhs, unsure)?;
                     if lowered {
-                        targets.push(self.target(&lhs, unsure)?);
+                        targets.push(self.target(lhs, unsure)?);
                     }
                     self.bump(); // '='
                     if self.at(K::Kw(Kw::Yield)) {
@@ -1480,7 +1670,7 @@ impl<'a> Parser<'a> {
                     break rhs;
                 };
                 if lowered {
-                    self.check_depth(&value.e)?;
+                    self.check_depth(&value.e, value.h)?;
                     out.push(Stmt::Assign {
                         targets,
                         value: value.e,
@@ -1494,7 +1684,7 @@ impl<'a> Parser<'a> {
                     return None;
                 }
                 let target = if lowered {
-                    Some(self.target(lhs, self.unsure)?)
+                    Some(self.target(list.x, self.unsure)?)
                 } else {
                     None
                 };
@@ -1510,7 +1700,7 @@ impl<'a> Parser<'a> {
                     let span = Span::new(start, self.prev_end());
                     match value {
                         Some(v) => {
-                            self.check_depth(&v.e)?;
+                            self.check_depth(&v.e, v.h)?;
                             out.push(Stmt::Assign {
                                 targets: vec![target],
                                 value: v.e,
@@ -1537,7 +1727,7 @@ impl<'a> Parser<'a> {
                 let opt = self.bump();
                 let v = self.single_value(lowered)?;
                 if lowered {
-                    self.check_depth(&v.e)?;
+                    self.check_depth(&v.e, v.h)?;
                     out.push(Stmt::AugAssign {
                         target: self.text(lhs.s, lhs.t).to_string(),
                         op: self.tok_text(opt).trim_end_matches('=').to_string(),
@@ -1551,8 +1741,8 @@ impl<'a> Parser<'a> {
                     return None;
                 }
                 if lowered {
-                    let first = list.first()?;
-                    self.check_depth(&first)?;
+                    let (first, h) = list.first()?;
+                    self.check_depth(&first, h)?;
                     out.push(Stmt::Expr(first));
                 }
             }
@@ -1560,34 +1750,31 @@ impl<'a> Parser<'a> {
         Some(())
     }
 
-    /// Bail out when lowering would hit `lower`'s depth limit.
-    fn check_depth(&self, e: &Expr) -> R<()> {
-        fn d(e: &Expr, n: u32) -> bool {
-            if n > 100 {
-                return false;
-            }
-            match &e.kind {
-                ExprKind::Call {
-                    func, args, kwargs, ..
-                } => {
-                    d(func, n + 1)
-                        && args.iter().all(|a| d(a, n + 1))
-                        && kwargs.iter().all(|k| d(&k.value, n + 2))
-                }
-                ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => {
-                    v.iter().all(|a| d(a, n + 1))
-                }
-                ExprKind::Dict(v) => v.iter().all(|(a, b)| d(a, n + 1) && d(b, n + 1)),
-                ExprKind::Starred(a) => d(a, n + 1),
-                ExprKind::BinOp { left, right, .. } => d(left, n + 1) && d(right, n + 1),
-                ExprKind::Unary { operand, .. } => d(operand, n + 1),
-                ExprKind::Attribute { value, .. } => d(value, n + 1),
-                ExprKind::Subscript { value, index } => d(value, n + 1) && d(index, n + 1),
-                _ => true,
-            }
-        }
+    /// Bail out when lowering would hit `lower`'s depth limit: `e`, of height `h` (see [`X::h`]),
+    /// must have no node deeper than 100 levels, counting two per nested suite.
+    fn check_depth(&self, e: &Expr, h: u32) -> R<()> {
         // `depth` counts nested suites; each adds one level in `lower`.
-        if d(e, self.depth * 2) { Some(()) } else { None }
+        let ok = self.depth * 2 + h <= 100;
+        #[cfg(test)]
+        assert_eq!(ok, depth_ok(e, self.depth * 2), "height {h} of {e:?}");
+        #[cfg(not(test))]
+        let _ = e;
+        if ok { Some(()) } else { None }
+    }
+
+    /// [`Self::check_depth`] for each of `es`, whose largest height is `h`.
+    fn check_depth_all<'e>(&self, es: impl ExactSizeIterator<Item = &'e Expr>, h: u32) -> R<()> {
+        if es.len() == 0 {
+            return Some(());
+        }
+        let ok = self.depth * 2 + h <= 100;
+        #[cfg(test)]
+        {
+            let mut es = es;
+            let walked = es.all(|e| depth_ok(e, self.depth * 2));
+            assert_eq!(ok, walked, "largest height {h}");
+        }
+        if ok { Some(()) } else { None }
     }
 
     fn single_pattern(&self, x: &X) -> bool {
@@ -1626,11 +1813,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn target(&self, x: &X, unsure: bool) -> R<Target> {
+    fn target(&self, x: X, unsure: bool) -> R<Target> {
         if x.is_ident()
-            && let ExprKind::Name(n) = &x.e.kind
+            && let ExprKind::Name(n) = x.e.kind
         {
-            return Some(Target::Name(n.clone(), x.e.span));
+            return Some(Target::Name(n, x.e.span));
         }
         if unsure {
             return None;
@@ -1692,7 +1879,7 @@ impl<'a> Parser<'a> {
             let d = self.expr()?;
             self.expect(K::Newline)?;
             if lowered {
-                self.check_depth(&d.e)?;
+                self.check_depth(&d.e, d.h)?;
                 decorators.push(d.e);
             }
         }
@@ -1711,24 +1898,24 @@ impl<'a> Parser<'a> {
         let name = self.expect(K::Name)?;
         let mut bases = Vec::new();
         let mut keywords = Vec::new();
+        let (mut bases_h, mut keywords_h) = (0, 0);
         if self.at(K::Op(Op::LPar)) {
             self.bump();
             self.enter()?;
-            let (a, k, _, _) = self.arguments(false, true)?;
+            let a = self.arguments(false, true)?;
             self.leave();
-            bases = a;
-            keywords = k;
+            bases = a.args;
+            keywords = a.kwargs;
+            // (the heights of the bases and keyword values themselves)
+            bases_h = a.args_h.saturating_sub(1);
+            keywords_h = a.kwargs_h.saturating_sub(2);
         }
         self.expect(K::Op(Op::Colon))?;
         let mut body = Vec::new();
         let end = self.suite(lowered, &mut body)?;
         if lowered {
-            for b in &bases {
-                self.check_depth(b)?;
-            }
-            for k in &keywords {
-                self.check_depth(&k.value)?;
-            }
+            self.check_depth_all(bases.iter(), bases_h)?;
+            self.check_depth_all(keywords.iter().map(|k| &k.value), keywords_h)?;
             out.push(Stmt::Class(ClassDef {
                 name: self.tok_text(name).to_string(),
                 name_span: Span::new(name.s, name.e),
@@ -1816,7 +2003,7 @@ impl<'a> Parser<'a> {
         let mut body = Vec::new();
         let mut end = self.suite(lowered, &mut body)?;
         // (start, condition, body, end) of each elif; then the else body
-        let mut elifs: Vec<(u32, Expr, Vec<Stmt>, u32)> = Vec::new();
+        let mut elifs: Vec<(u32, X, Vec<Stmt>, u32)> = Vec::new();
         let mut orelse = None;
         loop {
             if self.at(K::Kw(Kw::Elif)) {
@@ -1825,7 +2012,7 @@ impl<'a> Parser<'a> {
                 self.expect(K::Op(Op::Colon))?;
                 let mut b = Vec::new();
                 end = self.suite(lowered, &mut b)?;
-                elifs.push((s, c.e, b, end));
+                elifs.push((s, c, b, end));
                 if elifs.len() > 40 {
                     return None;
                 }
@@ -1841,12 +2028,12 @@ impl<'a> Parser<'a> {
             }
         }
         if lowered {
-            self.check_depth(&cond.e)?;
+            self.check_depth(&cond.e, cond.h)?;
             let mut tail = orelse.unwrap_or_default();
             while let Some((s, c, b, e)) = elifs.pop() {
-                self.check_depth(&c)?;
+                self.check_depth(&c.e, c.h)?;
                 tail = vec![Stmt::If {
-                    condition: c,
+                    condition: c.e,
                     body: b,
                     orelse: tail,
                     span: Span::new(s, e),
@@ -2020,12 +2207,15 @@ impl<'a> Parser<'a> {
                 List {
                     x: first,
                     comma: false,
+                    first_h: 0,
                 },
                 false,
             ));
         }
-        let s = first.s;
-        let mut items = vec![first.e];
+        let (s, first_h) = (first.s, first.h);
+        let mark = self.items.len();
+        let mut h = first.h + 1;
+        self.items.push(first.e);
         while self.at(K::Op(Op::Comma)) {
             if self.bump().lc || self.tok().lc {
                 return None;
@@ -2035,11 +2225,20 @@ impl<'a> Parser<'a> {
             }
             let x = self.elem(star)?;
             saw_star |= matches!(x.e.kind, ExprKind::Starred(_));
-            items.push(x.e);
+            h = h.max(x.h + 1);
+            self.items.push(x.e);
         }
         let t = self.prev_end();
-        let x = mk(ExprKind::Tuple(items), s, t);
-        Some((List { x, comma: true }, saw_star))
+        let items = self.items.split_off(mark);
+        let x = mkh(ExprKind::Tuple(items), s, t, h);
+        Some((
+            List {
+                x,
+                comma: true,
+                first_h,
+            },
+            saw_star,
+        ))
     }
 
     fn at_exprlist_end(&self) -> bool {
@@ -2076,8 +2275,8 @@ impl<'a> Parser<'a> {
             if !star_operand_ok(&x, self.lowering) {
                 return None;
             }
-            let t = x.t;
-            return Some(mk(ExprKind::Starred(Box::new(x.e)), s, t));
+            let (t, h) = (x.t, x.h + 1);
+            return Some(mkh(ExprKind::Starred(Box::new(x.e)), s, t, h));
         }
         let x = self.expr()?;
         if x.paren() {
@@ -2123,6 +2322,8 @@ impl<'a> Parser<'a> {
         r
     }
 
+    // (inlined: one call and one move of the result less for every expression)
+    #[inline(always)]
     fn expr_inner(&mut self) -> R<X> {
         if self.at(K::Kw(Kw::Lambda)) {
             let s = self.bump().s;
@@ -2202,14 +2403,15 @@ impl<'a> Parser<'a> {
             self.enter()?;
             let x = self.not_test(None)?;
             self.leave();
-            let t = x.t;
-            return Some(mk(
+            let (t, h) = (x.t, x.h + 1);
+            return Some(mkh(
                 ExprKind::Unary {
                     op: "not".into(),
                     operand: Box::new(x.e),
                 },
                 s,
                 t,
+                h,
             ));
         }
         self.comparison(first)
@@ -2265,7 +2467,8 @@ impl<'a> Parser<'a> {
                 self.binary(p + 1, None)?
             };
             let (s, t) = (left.s, right.t);
-            left = mk(
+            let h = left.h.max(right.h) + 1;
+            left = mkh(
                 ExprKind::BinOp {
                     op: op.to_string(),
                     left: Box::new(left.e),
@@ -2273,6 +2476,7 @@ impl<'a> Parser<'a> {
                 },
                 s,
                 t,
+                h,
             );
         }
         Some(left)
@@ -2297,14 +2501,15 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let x = self.binary(21, None)?;
         self.leave();
-        let t = x.t;
-        Some(mk(
+        let (t, h) = (x.t, x.h + 1);
+        Some(mkh(
             ExprKind::Unary {
                 op: op.to_string(),
                 operand: Box::new(x.e),
             },
             s,
             t,
+            h,
         ))
     }
 
@@ -2322,51 +2527,59 @@ impl<'a> Parser<'a> {
                     let a = self.expect(K::Name)?;
                     let attr = self.tok_text(a);
                     let s = x.s;
-                    let kind = match x.e.kind {
+                    x = match x.e.kind {
                         ExprKind::Name(mut base) => {
                             base.push('.');
                             base.push_str(attr);
-                            ExprKind::Name(base)
+                            mk(ExprKind::Name(base), s, a.e)
                         }
-                        k => ExprKind::Attribute {
-                            value: Box::new(Expr {
-                                kind: k,
-                                span: x.e.span,
-                            }),
-                            attr: attr.to_string(),
-                        },
+                        k => mkh(
+                            ExprKind::Attribute {
+                                value: Box::new(Expr {
+                                    kind: k,
+                                    span: x.e.span,
+                                }),
+                                attr: attr.to_string(),
+                            },
+                            s,
+                            a.e,
+                            x.h + 1,
+                        ),
                     };
-                    x = mk(kind, s, a.e);
                 }
                 K::Op(Op::LPar) => {
                     let open = self.bump();
                     self.enter()?;
-                    let (mut args, kwargs, has_splat, generator) = self.arguments(true, false)?;
+                    let a = self.arguments(true, false)?;
                     self.leave();
                     let close = self.prev_end();
-                    if generator {
+                    let (mut args, mut args_h) = (a.args, a.args_h);
+                    if a.generator {
                         args = vec![other("generator_expression", open.s, close).e];
+                        args_h = 1;
                     }
                     let s = x.s;
-                    x = mk(
+                    let h = (x.h + 1).max(args_h).max(a.kwargs_h);
+                    x = mkh(
                         ExprKind::Call {
                             func: Box::new(x.e),
                             args,
-                            kwargs,
-                            has_splat,
+                            kwargs: a.kwargs,
+                            has_splat: a.has_splat,
                         },
                         s,
                         close,
+                        h,
                     );
                 }
                 K::Op(Op::LSq) => {
                     self.bump();
                     self.enter()?;
-                    let mut first: Option<Expr> = None;
+                    let mut first: Option<X> = None;
                     loop {
                         let sub = self.subscript_item()?;
                         if first.is_none() {
-                            first = Some(sub.e);
+                            first = Some(sub);
                         } else {
                             self.unsure = true;
                         }
@@ -2380,13 +2593,16 @@ impl<'a> Parser<'a> {
                     self.leave();
                     let close = self.expect(K::Op(Op::RSq))?;
                     let s = x.s;
-                    x = mk(
+                    let index = first?;
+                    let h = x.h.max(index.h) + 1;
+                    x = mkh(
                         ExprKind::Subscript {
                             value: Box::new(x.e),
-                            index: Box::new(first?),
+                            index: Box::new(index.e),
                         },
                         s,
                         close.e,
+                        h,
                     );
                 }
                 _ => return Some(x),
@@ -2420,11 +2636,13 @@ impl<'a> Parser<'a> {
         Some(other("slice", s, self.prev_end()))
     }
 
-    /// Call / class arguments after `(`, through `)`. Returns (args, kwargs, has_splat, is
-    /// generator). In class mode, splats become bases like `lower` does.
-    fn arguments(&mut self, gen_ok: bool, class: bool) -> R<(Vec<Expr>, Vec<Keyword>, bool, bool)> {
-        let mut args = Vec::new();
-        let mut kwargs = Vec::new();
+    /// Call / class arguments after `(`, through `)`. In class mode, splats become bases like
+    /// `lower` does.
+    fn arguments(&mut self, gen_ok: bool, class: bool) -> R<Args> {
+        let mark = self.items.len();
+        let kw_mark = self.kws.len();
+        let mut args_h = 0;
+        let mut kwargs_h = 0;
         let mut has_splat = false;
         let mut count = 0;
         while !self.at(K::Op(Op::RPar)) {
@@ -2445,8 +2663,10 @@ impl<'a> Parser<'a> {
                     }
                     has_splat = true;
                     if class {
-                        let t = x.t;
-                        args.push(mk(ExprKind::Starred(Box::new(x.e)), s, t).e);
+                        let (t, h) = (x.t, x.h + 1);
+                        args_h = args_h.max(h + 1);
+                        self.items
+                            .push(mkh(ExprKind::Starred(Box::new(x.e)), s, t, h).e);
                     }
                 }
                 K::Op(Op::DStar) => {
@@ -2457,14 +2677,16 @@ impl<'a> Parser<'a> {
                     }
                     has_splat = true;
                     if class {
-                        args.push(other("dictionary_splat", s, x.t).e);
+                        args_h = args_h.max(1);
+                        self.items.push(other("dictionary_splat", s, x.t).e);
                     }
                 }
                 K::Name if self.peek2() == K::Op(Op::Assign) => {
                     let n = self.bump();
                     self.bump();
                     let v = self.expr()?;
-                    kwargs.push(Keyword {
+                    kwargs_h = kwargs_h.max(v.h + 2);
+                    self.kws.push(Keyword {
                         name: self.tok_text(n).to_string(),
                         name_span: Span::new(n.s, n.e),
                         value: v.e,
@@ -2474,14 +2696,23 @@ impl<'a> Parser<'a> {
                 _ => {
                     let x = self.expr()?;
                     if matches!(self.peek(), K::Kw(Kw::For | Kw::Async)) {
+                        // (only as the first argument: nothing was collected)
                         if !gen_ok || count != 1 {
                             return None;
                         }
                         self.comp_clauses()?;
                         self.expect(K::Op(Op::RPar))?;
-                        return Some((args, kwargs, has_splat, true));
+                        return Some(Args {
+                            args: Vec::new(),
+                            kwargs: Vec::new(),
+                            has_splat,
+                            generator: true,
+                            args_h: 0,
+                            kwargs_h: 0,
+                        });
                     }
-                    args.push(x.e);
+                    args_h = args_h.max(x.h + 1);
+                    self.items.push(x.e);
                 }
             }
             if !self.eat(K::Op(Op::Comma)) {
@@ -2489,8 +2720,14 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect(K::Op(Op::RPar))?;
-        let _ = class;
-        Some((args, kwargs, has_splat, false))
+        Some(Args {
+            args: self.items.split_off(mark),
+            kwargs: self.kws.split_off(kw_mark),
+            has_splat,
+            generator: false,
+            args_h,
+            kwargs_h,
+        })
     }
 
     /// `(*x)` ahead in a lowered statement: maybe tree-sitter's parenthesized_list_splat (elsewhere
@@ -2550,8 +2787,8 @@ impl<'a> Parser<'a> {
                 if x.paren() {
                     return None;
                 }
-                let t = x.t;
-                mk(ExprKind::Starred(Box::new(x.e)), st, t)
+                let (t, h) = (x.t, x.h + 1);
+                mkh(ExprKind::Starred(Box::new(x.e)), st, t, h)
             } else {
                 let x = self.postfix()?;
                 if x.paren() && (comma || self.at(K::Op(Op::Comma))) {
@@ -2576,10 +2813,12 @@ impl<'a> Parser<'a> {
             return Some(x);
         }
         let t = self.prev_end();
-        Some(mk(
+        let h = items.iter().map(|x| x.h + 1).max().unwrap_or(0);
+        Some(mkh(
             ExprKind::Tuple(items.into_iter().map(|x| x.e).collect()),
             s,
             t,
+            h,
         ))
     }
 
@@ -2651,7 +2890,7 @@ impl<'a> Parser<'a> {
                     tk.e,
                 ))
             }
-            K::Str | K::FStr => self.strings(),
+            K::Str | K::PlainStr | K::FStr => self.strings(),
             K::Op(Op::LPar) => {
                 self.bump();
                 self.enter()?;
@@ -2679,8 +2918,14 @@ impl<'a> Parser<'a> {
 
     fn strings(&mut self) -> R<X> {
         let tk = self.tok();
-        if tk.k == K::Str && !matches!(self.peek2(), K::Str | K::FStr) {
-            // a lone literal (the common case)
+        if tk.k == K::PlainStr && !matches!(self.peek2(), K::Str | K::PlainStr | K::FStr) {
+            // a lone plain literal (the most common case)
+            self.bump();
+            let value = plain_value(self.tok_text(tk)).to_string();
+            return Some(mk(ExprKind::Str(value), tk.s, tk.e));
+        }
+        if tk.k == K::Str && !matches!(self.peek2(), K::Str | K::PlainStr | K::FStr) {
+            // a lone literal
             self.bump();
             return Some(mk(string_value(self.tok_text(tk))?, tk.s, tk.e));
         }
@@ -2691,7 +2936,7 @@ impl<'a> Parser<'a> {
         loop {
             let tk = self.tok();
             match tk.k {
-                K::Str => {
+                K::Str | K::PlainStr => {
                     if !first && (tk.cmt || tk.lc) {
                         cmt = true;
                     }
@@ -2783,6 +3028,7 @@ impl<'a> Parser<'a> {
                 e: y.e,
                 s: open.s,
                 t: c.e,
+                h: y.h,
             });
         }
         if self.at(K::Op(Op::Star)) {
@@ -2806,6 +3052,7 @@ impl<'a> Parser<'a> {
                     e: first.e,
                     s: open.s,
                     t: c.e,
+                    h: first.h,
                 })
             }
             K::Op(Op::Comma) => {
@@ -2824,15 +3071,20 @@ impl<'a> Parser<'a> {
     }
 
     fn tuple_rest(&mut self, open: Tok, first: X) -> R<X> {
-        let mut items = vec![first.e];
+        let mark = self.items.len();
+        let mut h = first.h + 1;
+        self.items.push(first.e);
         while self.eat(K::Op(Op::Comma)) {
             if self.at(K::Op(Op::RPar)) {
                 break;
             }
-            items.push(self.elem(true)?.e);
+            let x = self.elem(true)?;
+            h = h.max(x.h + 1);
+            self.items.push(x.e);
         }
         let c = self.expect(K::Op(Op::RPar))?;
-        Some(mk(ExprKind::Tuple(items), open.s, c.e))
+        let items = self.items.split_off(mark);
+        Some(mkh(ExprKind::Tuple(items), open.s, c.e, h))
     }
 
     fn list_atom(&mut self, open: Tok) -> R<X> {
@@ -2865,7 +3117,9 @@ impl<'a> Parser<'a> {
             let c = self.expect(K::Op(close))?;
             return Some(other(comprehension, open.s, c.e));
         }
-        let mut items = vec![first.e];
+        let mark = self.items.len();
+        let mut h = first.h + 1;
+        self.items.push(first.e);
         while self.eat(K::Op(Op::Comma)) {
             if self.at(K::Op(close)) {
                 break;
@@ -2873,10 +3127,13 @@ impl<'a> Parser<'a> {
             if self.at(K::Op(Op::LPar)) && self.paren_star_ahead() {
                 return None;
             }
-            items.push(self.elem(true)?.e);
+            let x = self.elem(true)?;
+            h = h.max(x.h + 1);
+            self.items.push(x.e);
         }
         let c = self.expect(K::Op(close))?;
-        Some(mk(make(items), open.s, c.e))
+        let items = self.items.split_off(mark);
+        Some(mkh(make(items), open.s, c.e, h))
     }
 
     fn brace_atom(&mut self, open: Tok) -> R<X> {
@@ -2885,7 +3142,8 @@ impl<'a> Parser<'a> {
             return Some(mk(ExprKind::Dict(Vec::new()), open.s, c.e));
         }
         if self.at(K::Op(Op::DStar)) {
-            return self.dict_rest(open, Vec::new(), true);
+            let mark = self.pairs.len();
+            return self.dict_rest(open, mark, 0);
         }
         if self.at(K::Op(Op::LPar)) && self.paren_star_ahead() {
             return None;
@@ -2902,18 +3160,21 @@ impl<'a> Parser<'a> {
                 let c = self.expect(K::Op(Op::RBr))?;
                 return Some(other("dictionary_comprehension", open.s, c.e));
             }
-            let mut pairs = vec![(first.e, v.e)];
+            let h = first.h.max(v.h) + 1;
             if self.eat(K::Op(Op::Comma)) {
-                return self.dict_rest(open, std::mem::take(&mut pairs), false);
+                let mark = self.pairs.len();
+                self.pairs.push((first.e, v.e));
+                return self.dict_rest(open, mark, h);
             }
             let c = self.expect(K::Op(Op::RBr))?;
-            return Some(mk(ExprKind::Dict(pairs), open.s, c.e));
+            return Some(mkh(ExprKind::Dict(vec![(first.e, v.e)]), open.s, c.e, h));
         }
         self.display_rest(open, first, Op::RBr, "set_comprehension", ExprKind::Set)
     }
 
-    /// Remaining dict items (after a comma, or from the start when `first_splat`).
-    fn dict_rest(&mut self, open: Tok, mut pairs: Vec<(Expr, Expr)>, _first: bool) -> R<X> {
+    /// Remaining dict items (after a comma, or from the start at `**`); the items read so far
+    /// are `self.pairs[mark..]`, of height `h`.
+    fn dict_rest(&mut self, open: Tok, mark: usize, mut h: u32) -> R<X> {
         let mut splat = false;
         loop {
             if self.at(K::Op(Op::RBr)) {
@@ -2926,7 +3187,8 @@ impl<'a> Parser<'a> {
                 let k = self.expr()?;
                 self.expect(K::Op(Op::Colon))?;
                 let v = self.expr()?;
-                pairs.push((k.e, v.e));
+                h = h.max(k.h + 1).max(v.h + 1);
+                self.pairs.push((k.e, v.e));
             }
             if !self.eat(K::Op(Op::Comma)) {
                 break;
@@ -2934,28 +3196,23 @@ impl<'a> Parser<'a> {
         }
         let c = self.expect(K::Op(Op::RBr))?;
         if splat {
+            self.pairs.truncate(mark);
             self.unsure = true;
             return Some(other("dictionary", open.s, c.e));
         }
-        Some(mk(ExprKind::Dict(pairs), open.s, c.e))
+        let pairs = self.pairs.split_off(mark);
+        Some(mkh(ExprKind::Dict(pairs), open.s, c.e, h))
     }
 }
 
 /// The fast path: `Some` only when the result is exactly tree-sitter + [`crate::syntax::lower`].
 pub fn parse(src: &str) -> Option<ModuleSyntax> {
-    if src.len() >= (u32::MAX / 2) as usize || src.as_bytes().contains(&0) {
+    // (NUL bytes make `lex` decline)
+    if src.len() >= (u32::MAX / 2) as usize {
         return None;
     }
     let toks = lex(src)?;
-    let mut p = Parser {
-        src,
-        toks,
-        i: 0,
-        depth: 0,
-        unsure: false,
-        in_type: false,
-        lowering: true,
-    };
+    let mut p = Parser::new(src, toks);
     let mut body = Vec::new();
     while !p.at(K::Eof) {
         p.stmt(true, &mut body)?;
@@ -2991,15 +3248,7 @@ pub(crate) fn decline_point(src: &str) -> Option<String> {
     let Some(toks) = lex(src) else {
         return Some("lex".to_string());
     };
-    let mut p = Parser {
-        src,
-        toks,
-        i: 0,
-        depth: 0,
-        unsure: false,
-        in_type: false,
-        lowering: true,
-    };
+    let mut p = Parser::new(src, toks);
     let mut body = Vec::new();
     while !p.at(K::Eof) {
         if p.stmt(true, &mut body).is_none() {

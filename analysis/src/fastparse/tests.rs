@@ -395,6 +395,119 @@ fn deep_nesting_does_not_overflow() {
     }
 }
 
+/// `id_len` (eight bytes at a time) agrees with a byte-by-byte scan: every byte value at every
+/// position of a run of identifier characters, cut at every length.
+#[test]
+fn id_len_matches_bytewise_scan() {
+    let bytewise = |b: &[u8]| {
+        b.iter()
+            .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_')
+            .count()
+    };
+    for pos in 0..20 {
+        for c in 0..=255u8 {
+            let mut b = b"aZ_09azAZ_x9yQ_0b1c2".to_vec();
+            b[pos] = c;
+            for end in pos..=b.len() {
+                assert_eq!(
+                    super::id_len(&b[..end]),
+                    bytewise(&b[..end]),
+                    "{:?}",
+                    &b[..end]
+                );
+            }
+        }
+    }
+}
+
+/// NUL bytes anywhere make the fast path decline (the lexer checks every byte for them).
+#[test]
+fn nul_bytes_decline() {
+    for s in [
+        "x = 1\0\n",
+        "x = 1  # a\0b\n",
+        "# a\0\nx = 1\n",
+        "x = 'a\0b'\n",
+        "x = 'a\\\0b'\n",
+        "x = r'a\\\0b'\n",
+        "x = '''a\n\0b'''\n",
+        "x = f'{a:\0}'\n",
+        "x = f'{a\0}'\n",
+        "x = [\n\0]\n",
+        "x = 0x1\0\n",
+        "x = 1.5\0\n",
+        "x = a\0\n",
+        "\0",
+        "x = 1\n\0",
+        "class A:\n    x = 1\n  \0\n",
+        "x = \\\n\0\n",
+    ] {
+        assert!(parse(s).is_none(), "accepted {s:?}");
+    }
+}
+
+/// Expressions around the depth limit that the fast path shares with `lower` (100 levels, two
+/// per nested suite; a keyword value counts two): whether they are accepted follows from the
+/// heights computed while parsing, which a test build also checks against a walk of the tree.
+#[test]
+fn depth_limit_boundaries() {
+    type Shape = (&'static str, fn(usize) -> String);
+    let shapes: [Shape; 7] = [
+        ("kwargs", |n| {
+            format!("{}1{}", "f(a=".repeat(n), ")".repeat(n))
+        }),
+        ("args", |n| format!("{}1{}", "f(".repeat(n), ")".repeat(n))),
+        ("lists", |n| format!("{}1{}", "[".repeat(n), "]".repeat(n))),
+        ("binops", |n| format!("1{}", " + 1".repeat(n))),
+        ("attrs", |n| format!("f(){}", ".a".repeat(n))),
+        ("calls", |n| format!("f{}", "()".repeat(n))),
+        ("mixed", |n| {
+            let mut s = String::new();
+            for i in 0..n {
+                s.push_str(["g(b=", "[", "-", "{1: "][i % 4]);
+            }
+            s.push_str("x.y[0] * 2");
+            for i in (0..n).rev() {
+                s.push_str([")", "]", "", "}"][i % 4]);
+            }
+            s
+        }),
+    ];
+    for (name, shape) in shapes {
+        for n in (5..=60).step_by(5) {
+            let e = shape(n);
+            for suites in [0, 3, 10, 25] {
+                let mut src = String::new();
+                for i in 0..suites {
+                    src.push_str(&"    ".repeat(i));
+                    src.push_str(if i % 2 == 0 { "class A:\n" } else { "if x:\n" });
+                }
+                let ind = "    ".repeat(suites);
+                for stmt in [
+                    format!("x = {e}\n"),
+                    format!("{e}\n"),
+                    format!("x: int = {e}\n"),
+                    format!("x += {e}\n"),
+                    format!("@{e}\ndef f():\n    pass\n"),
+                    format!("class B({e}, k={e}):\n    pass\n"),
+                    format!("if {e}:\n    pass\nelif {e}:\n    pass\n"),
+                    format!("{e}, 1\n"),
+                ] {
+                    let mut s = src.clone();
+                    for line in stmt.lines() {
+                        s.push_str(&ind);
+                        s.push_str(line);
+                        s.push('\n');
+                    }
+                    if let Err(m) = compare(&s) {
+                        panic!("{name} n={n} suites={suites}: mismatch for:\n{s}\n{m}");
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn rejects_broken_input() {
     for s in [
