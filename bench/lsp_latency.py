@@ -29,6 +29,7 @@ class Server:
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.q = queue.Queue()
         self.next_id = 1
+        self.backlog = []
         threading.Thread(target=self._reader, daemon=True).start()
 
     def _reader(self):
@@ -63,6 +64,12 @@ class Server:
         return self.wait(lambda m: m.get("id") == rid and "method" not in m)[1]
 
     def wait(self, pred, timeout=600):
+        # Messages that did not match an earlier wait stay in the backlog: a publishDiagnostics
+        # that arrives while a request waits for its response is still there for the next wait.
+        for k, (t, m) in enumerate(self.backlog):
+            if pred(m):
+                del self.backlog[k]
+                return t, m
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
@@ -76,6 +83,8 @@ class Server:
                 self.send({"jsonrpc": "2.0", "id": m["id"], "result": None})
             if pred(m):
                 return t, m
+            self.backlog.append((t, m))
+            del self.backlog[:-1000]
         raise SystemExit("timed out waiting for the server")
 
     def rss_mb(self):

@@ -281,6 +281,14 @@ fn a_model_edit_rechecks_only_the_apps_that_read_it() {
     let ran = executed(&db);
     assert!(ran.iter().any(|q| q.starts_with("model_facts")), "{ran:?}");
     assert_eq!(app_checks(&ran), 1, "{ran:?}");
+    // The model index is re-assembled, but only the edited file's class bodies are read again.
+    assert_eq!(
+        ran.iter()
+            .filter(|q| q.starts_with("file_class_bodies"))
+            .count(),
+        1,
+        "{ran:?}"
+    );
     assert_eq!(
         ran.iter()
             .filter(|q| q.starts_with("app_models_state"))

@@ -1,5 +1,7 @@
 //! The project model: settings, the app registry and the model index, built from syntax facts.
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::{Db, Origin, Project, SourceFile};
@@ -73,8 +75,9 @@ pub struct Field {
     pub args: Vec<Expr>,
     pub kwargs: Vec<Keyword>,
     pub has_splat: bool,
-    /// The model class whose body declares it.
-    pub declared_in: usize,
+    /// The model class whose body declares it (a class, not an index into the model list, so
+    /// that a class body is read once per edit of its file: see [`class_body`]).
+    pub declared_in: ClassId,
     /// Implicit `id` / `<parent>_ptr` fields.
     pub auto_created: bool,
 }
@@ -107,9 +110,13 @@ impl Field {
     }
 }
 
+/// One `Meta` attribute: its name, value and the file that declares it. Shared (`Arc`) between a
+/// class body, the model and the models that inherit it, so an unchanged one compares by pointer.
+pub type MetaAttr = std::sync::Arc<(String, Expr, SourceFile)>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Meta {
-    pub attrs: Vec<(String, Expr, SourceFile)>,
+    pub attrs: Vec<MetaAttr>,
     pub span: Option<(SourceFile, Span)>,
     /// The Meta declares bases djsa could not follow.
     pub incomplete: bool,
@@ -117,18 +124,14 @@ pub struct Meta {
 
 impl Meta {
     pub fn get(&self, name: &str) -> Option<&Expr> {
-        self.attrs
-            .iter()
-            .rev()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, e, _)| e)
+        self.attrs.iter().rev().find(|a| a.0 == name).map(|a| &a.1)
     }
     pub fn get_with_file(&self, name: &str) -> Option<(&Expr, SourceFile)> {
         self.attrs
             .iter()
             .rev()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, e, f)| (e, *f))
+            .find(|a| a.0 == name)
+            .map(|a| (&a.1, a.2))
     }
 }
 
@@ -152,15 +155,15 @@ pub struct Model {
     pub abstract_: bool,
     pub proxy: bool,
     pub parents: Vec<Parent>,
-    /// Fields declared in this class body.
-    pub own_fields: Vec<Field>,
+    /// Fields declared in this class body (shared with [`class_body`]'s result).
+    pub own_fields: Arc<[Field]>,
     /// Meta as Django sees it for this class (own Meta or inherited from an abstract parent).
     pub meta: Meta,
     /// The class body declares its own `class Meta`.
     pub has_own_meta: bool,
-    pub members: Vec<Member>,
+    pub members: Arc<[Member]>,
     /// Names assigned in the class body that are not fields (managers, constants...).
-    pub other_attrs: Vec<String>,
+    pub other_attrs: Arc<[String]>,
     /// djsa could not understand everything this model declares (unknown bases or field classes).
     pub incomplete: bool,
     /// Registered in the app registry (concrete or abstract model in an installed app).
@@ -677,79 +680,14 @@ impl Builder<'_, '_> {
         let db = r.db();
         let file = id.file;
         let module = file.module(db).clone().unwrap_or_default();
-        let idx = self.models.len();
-        let mut incomplete = parents.iter().any(|p| matches!(p, Parent::Unknown(_)));
-        let mut own_fields = Vec::new();
-        let mut members = Vec::new();
-        let mut other_attrs = Vec::new();
-        let mut own_meta: Option<&ClassDef> = None;
-        for s in &class.body {
-            match s {
-                Stmt::Assign { targets, value, .. } => {
-                    let [Target::Name(name, name_span)] = targets.as_slice() else {
-                        continue;
-                    };
-                    match self.field_class(file, value) {
-                        FieldClass::Field(kind, custom) => {
-                            let ExprKind::Call {
-                                args,
-                                kwargs,
-                                has_splat,
-                                ..
-                            } = &value.kind
-                            else {
-                                continue;
-                            };
-                            own_fields.push(Field {
-                                name: name.clone(),
-                                name_span: *name_span,
-                                span: value.span,
-                                file,
-                                kind,
-                                custom,
-                                args: args.clone(),
-                                kwargs: kwargs.clone(),
-                                has_splat: *has_splat,
-                                declared_in: idx,
-                                auto_created: false,
-                            });
-                        }
-                        FieldClass::NotField => other_attrs.push(name.clone()),
-                        FieldClass::Unknown(what) => {
-                            incomplete = true;
-                            other_attrs.push(name.clone());
-                            self.note(Some(file), value.span, format!("{}.{}: {what} is not understood statically; checks that need every field of this model are skipped", class.name, name));
-                        }
-                    }
-                }
-                Stmt::Class(c) if c.name == "Meta" => own_meta = Some(c),
-                Stmt::Function(f) => {
-                    let is_property = f.decorators.iter().any(|d| {
-                        matches!(d.as_name(), Some(n) if n == "property" || n.ends_with("cached_property"))
-                    });
-                    let is_classmethod = f
-                        .decorators
-                        .iter()
-                        .any(|d| d.as_name() == Some("classmethod"));
-                    members.push(Member {
-                        name: f.name.clone(),
-                        span: f.name_span,
-                        is_property,
-                        is_classmethod,
-                    });
-                }
-                Stmt::AnnOnly { .. } | Stmt::Expr(_) => {}
-                Stmt::If { .. } | Stmt::Try { .. } | Stmt::Opaque { .. } => {
-                    incomplete = true;
-                }
-                _ => {}
-            }
-        }
+        let body = class_body(db, r.project(), id);
+        self.notes.extend(body.notes.iter().cloned());
+        let incomplete = body.incomplete || parents.iter().any(|p| matches!(p, Parent::Unknown(_)));
         // Meta: own, or inherited from the first parent that has one (abstract parents keep theirs).
         let mut meta = Meta::default();
-        let has_own_meta = own_meta.is_some();
-        if let Some(mc) = own_meta {
-            for b in &mc.bases {
+        let has_own_meta = body.meta.is_some();
+        if let Some(own) = &body.meta {
+            for b in &own.bases {
                 // `class Meta(Parent.Meta)`: inherit its attributes.
                 let text = expr_text(b);
                 match text.strip_suffix(".Meta").map(|p| r.resolve_name(file, p)) {
@@ -762,7 +700,7 @@ impl Builder<'_, '_> {
                                     .meta
                                     .attrs
                                     .iter()
-                                    .filter(|(n, _, _)| n != "abstract")
+                                    .filter(|a| a.0 != "abstract")
                                     .cloned(),
                             ),
                             None => meta.incomplete = true,
@@ -771,28 +709,15 @@ impl Builder<'_, '_> {
                     _ => meta.incomplete = true,
                 }
             }
-            for s in &mc.body {
-                if let Stmt::Assign { targets, value, .. } = s {
-                    for t in targets {
-                        if let Target::Name(n, _) = t {
-                            meta.attrs.push((n.clone(), value.clone(), file));
-                        }
-                    }
-                }
-            }
-            meta.span = Some((file, mc.name_span));
+            meta.attrs.extend(own.attrs.iter().cloned());
+            meta.span = Some((file, own.name_span));
         } else {
             // Python finds `Meta` on the first class in the MRO that has it; Django keeps the
             // attribute only on abstract models.
             if let Some(pidx) = self.meta_holder(&parents, 0) {
                 let pm = &self.models[pidx];
-                meta.attrs.extend(
-                    pm.meta
-                        .attrs
-                        .iter()
-                        .filter(|(n, _, _)| n != "abstract")
-                        .cloned(),
-                );
+                meta.attrs
+                    .extend(pm.meta.attrs.iter().filter(|a| a.0 != "abstract").cloned());
                 meta.incomplete |= pm.meta.incomplete;
             }
         }
@@ -822,11 +747,11 @@ impl Builder<'_, '_> {
             abstract_,
             proxy,
             parents,
-            own_fields,
+            own_fields: body.fields.clone(),
             meta,
             has_own_meta,
-            members,
-            other_attrs,
+            members: body.members.clone(),
+            other_attrs: body.other_attrs.clone(),
             incomplete,
             registered: false,
         }
@@ -850,8 +775,179 @@ impl Builder<'_, '_> {
         }
         None
     }
+}
 
-    fn field_class(&mut self, file: SourceFile, value: &Expr) -> FieldClass {
+/// What a model class's own body declares: its fields, methods, other names and own `Meta`.
+/// It depends on the class's file and on the names its fields resolve through, not on the rest of
+/// the project, so after an edit only the classes of the edited file are read again and every
+/// other model keeps the same `Arc`s (which compare by pointer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassBody {
+    pub fields: Arc<[Field]>,
+    pub members: Arc<[Member]>,
+    pub other_attrs: Arc<[String]>,
+    /// The class's own `class Meta`, if any.
+    pub meta: Option<OwnMeta>,
+    /// The body holds something djsa cannot follow (an unknown field class, an `if`/`try`).
+    pub incomplete: bool,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnMeta {
+    pub bases: Vec<Expr>,
+    pub attrs: Vec<MetaAttr>,
+    pub name_span: Span,
+}
+
+/// The bodies of the classes of `file` (by class index, see [`crate::resolve::class_paths`]) read
+/// as model bodies (see [`ClassBody`]); `None` for a class without bases, which cannot be a
+/// model. One query per file shares name resolution between its classes; `project_model` reads
+/// the bodies of the classes that are models.
+#[salsa::tracked(returns(ref))]
+pub fn file_class_bodies(
+    db: &dyn Db,
+    project: Project,
+    file: SourceFile,
+) -> Vec<Option<Arc<ClassBody>>> {
+    let resolver = Resolver::new(db, project);
+    let reader = BodyReader {
+        resolver: &resolver,
+    };
+    let n = crate::resolve::class_paths(db, file).len();
+    (0..n as u32)
+        .map(|index| {
+            let id = ClassId { file, index };
+            let class = resolver.class_def(id)?;
+            if class.bases.is_empty() {
+                return None;
+            }
+            Some(Arc::new(reader.read(id, class)))
+        })
+        .collect()
+}
+
+/// The body of a model class (see [`file_class_bodies`]).
+fn class_body(db: &dyn Db, project: Project, id: ClassId) -> Arc<ClassBody> {
+    match file_class_bodies(db, project, id.file).get(id.index as usize) {
+        Some(Some(b)) => b.clone(),
+        _ => Arc::new(ClassBody {
+            fields: Arc::from([]),
+            members: Arc::from([]),
+            other_attrs: Arc::from([]),
+            meta: None,
+            incomplete: true,
+            notes: Vec::new(),
+        }),
+    }
+}
+
+struct BodyReader<'r, 'db> {
+    resolver: &'r Resolver<'db>,
+}
+
+impl BodyReader<'_, '_> {
+    fn read(&self, id: ClassId, class: &ClassDef) -> ClassBody {
+        let file = id.file;
+        let mut incomplete = false;
+        let mut notes = Vec::new();
+        let mut fields = Vec::new();
+        let mut members = Vec::new();
+        let mut other_attrs = Vec::new();
+        let mut meta = None;
+        for s in &class.body {
+            match s {
+                Stmt::Assign { targets, value, .. } => {
+                    let [Target::Name(name, name_span)] = targets.as_slice() else {
+                        continue;
+                    };
+                    match self.field_class(file, value) {
+                        FieldClass::Field(kind, custom) => {
+                            let ExprKind::Call {
+                                args,
+                                kwargs,
+                                has_splat,
+                                ..
+                            } = &value.kind
+                            else {
+                                continue;
+                            };
+                            fields.push(Field {
+                                name: name.clone(),
+                                name_span: *name_span,
+                                span: value.span,
+                                file,
+                                kind,
+                                custom,
+                                args: args.clone(),
+                                kwargs: kwargs.clone(),
+                                has_splat: *has_splat,
+                                declared_in: id,
+                                auto_created: false,
+                            });
+                        }
+                        FieldClass::NotField => other_attrs.push(name.clone()),
+                        FieldClass::Unknown(what) => {
+                            incomplete = true;
+                            other_attrs.push(name.clone());
+                            notes.push(Note {
+                                file: Some(file),
+                                span: value.span,
+                                message: format!("{}.{}: {what} is not understood statically; checks that need every field of this model are skipped", class.name, name),
+                            });
+                        }
+                    }
+                }
+                Stmt::Class(c) if c.name == "Meta" => {
+                    let mut attrs = Vec::new();
+                    for s in &c.body {
+                        if let Stmt::Assign { targets, value, .. } = s {
+                            for t in targets {
+                                if let Target::Name(n, _) = t {
+                                    attrs.push(Arc::new((n.clone(), value.clone(), file)));
+                                }
+                            }
+                        }
+                    }
+                    meta = Some(OwnMeta {
+                        bases: c.bases.clone(),
+                        attrs,
+                        name_span: c.name_span,
+                    });
+                }
+                Stmt::Function(f) => {
+                    let is_property = f.decorators.iter().any(|d| {
+                        matches!(d.as_name(), Some(n) if n == "property" || n.ends_with("cached_property"))
+                    });
+                    let is_classmethod = f
+                        .decorators
+                        .iter()
+                        .any(|d| d.as_name() == Some("classmethod"));
+                    members.push(Member {
+                        name: f.name.clone(),
+                        span: f.name_span,
+                        is_property,
+                        is_classmethod,
+                    });
+                }
+                Stmt::AnnOnly { .. } | Stmt::Expr(_) => {}
+                Stmt::If { .. } | Stmt::Try { .. } | Stmt::Opaque { .. } => {
+                    incomplete = true;
+                }
+                _ => {}
+            }
+        }
+        ClassBody {
+            fields: fields.into(),
+            members: members.into(),
+            other_attrs: other_attrs.into(),
+            meta,
+            incomplete,
+            notes,
+        }
+    }
+
+    fn field_class(&self, file: SourceFile, value: &Expr) -> FieldClass {
         let ExprKind::Call { func, .. } = &value.kind else {
             return FieldClass::NotField;
         };

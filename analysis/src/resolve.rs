@@ -352,6 +352,7 @@ fn build_scope(db: &dyn Db, file: SourceFile) -> Scope {
 
 pub struct Resolver<'db> {
     db: &'db dyn Db,
+    project: Project,
     modules: &'db FxHashMap<String, SourceFile>,
     /// Memoized lookups per file and name; `None` marks a lookup in progress (an import cycle
     /// resolves to unknown). Keyed by file first so a hit needs no allocation.
@@ -367,6 +368,7 @@ impl<'db> Resolver<'db> {
     pub fn new(db: &'db dyn Db, project: Project) -> Self {
         Resolver {
             db,
+            project,
             modules: module_map(db, project),
             lookups: RefCell::default(),
             names: RefCell::default(),
@@ -375,6 +377,10 @@ impl<'db> Resolver<'db> {
 
     pub fn db(&self) -> &'db dyn Db {
         self.db
+    }
+
+    pub fn project(&self) -> Project {
+        self.project
     }
 
     pub fn file_of(&self, module: &str) -> Option<SourceFile> {

@@ -268,8 +268,12 @@ impl AppRevShare {
                             continue;
                         };
                         // Where the field is declared, to find it again without a reference.
+                        let Some(decl) = ctx.declaring(field) else {
+                            ix.any = true;
+                            continue;
+                        };
                         let place = ctx
-                            .model(field.declared_in)
+                            .model(decl)
                             .own_fields
                             .iter()
                             .position(|f| std::ptr::eq(f, field));
@@ -280,7 +284,7 @@ impl AppRevShare {
                         ix.found.push((
                             ct,
                             Rev {
-                                field: Some((field.declared_in, place as u32)),
+                                field: Some((decl, place as u32)),
                                 from: idx,
                                 query_name,
                                 accessor,
@@ -608,7 +612,7 @@ fn reverse_names(ctx: &Ctx<'_>, f: &Field, idx: usize) -> Option<(String, Option
     if !f.options_known() {
         return None;
     }
-    let class = Some(ctx.model(f.declared_in).class);
+    let class = Some(f.declared_in);
     let lit = |key: &str| -> Result<Option<String>, ()> {
         match f.opt(key) {
             None => Ok(None),

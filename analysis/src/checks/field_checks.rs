@@ -1499,8 +1499,7 @@ enum Got {
 
 impl<'a> Spec<'a> {
     fn of_field(ctx: &Ctx<'a>, field: &'a Field) -> Spec<'a> {
-        let decl = ctx.model(field.declared_in);
-        let class = ctx.class_def(decl.class);
+        let class = ctx.class_def(field.declared_in);
         let body = class.map(|c| c.body.as_slice());
         let func = body.and_then(|b| {
             b.iter().find_map(|s| match s {

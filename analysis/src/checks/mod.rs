@@ -312,6 +312,11 @@ impl<'a> Ctx<'a> {
         self.pm.models.get(idx)
     }
 
+    /// The index of the model whose class body declares `f`.
+    pub fn declaring(&self, f: &Field) -> Option<usize> {
+        self.pm.declaring(f)
+    }
+
     /// Concrete, registered models, as `apps.get_models()` lists them (swapped ones included;
     /// callers that must skip them check [`Ctx::swapped`]).
     pub fn concrete_models(&self) -> impl Iterator<Item = usize> + 'a {
@@ -395,7 +400,7 @@ impl<'a> Ctx<'a> {
                 return;
             }
             let m = ctx.model(idx);
-            for f in &m.own_fields {
+            for f in m.own_fields.iter() {
                 if !out.iter().any(|o| o.name == f.name) {
                     out.push(f);
                 }

@@ -1178,13 +1178,13 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
     }
     let m = ctx.model(idx);
     let mut blocked: FxHashSet<&str> = FxHashSet::default();
-    for f in &m.own_fields {
+    for f in m.own_fields.iter() {
         blocked.insert(&f.name);
     }
-    for a in &m.other_attrs {
+    for a in m.other_attrs.iter() {
         blocked.insert(a);
     }
-    for mem in &m.members {
+    for mem in m.members.iter() {
         blocked.insert(&mem.name);
     }
     let mut inherited: Vec<&'a Field> = Vec::new();
@@ -1212,7 +1212,7 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
     // Creation order: a class body runs after its bases exist, so ancestors' fields come first;
     // unrelated bases are ordered only when they share a file.
     let declaring: Vec<usize> = {
-        let mut v: Vec<usize> = inherited.iter().map(|f| f.declared_in).collect();
+        let mut v: Vec<usize> = inherited.iter().filter_map(|f| ctx.declaring(f)).collect();
         v.dedup();
         v
     };
@@ -1235,8 +1235,11 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
                 if x.declared_in == y.declared_in {
                     x.span.start.cmp(&y.span.start)
                 } else {
-                    class_order(ctx, x.declared_in, y.declared_in)
-                        .unwrap_or(std::cmp::Ordering::Equal)
+                    match (ctx.declaring(x), ctx.declaring(y)) {
+                        (Some(a), Some(b)) => class_order(ctx, a, b),
+                        _ => None,
+                    }
+                    .unwrap_or(std::cmp::Ordering::Equal)
                 }
             });
         }
@@ -1577,7 +1580,7 @@ fn class_properties(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<String>> {
     // `_property_names` walks the MRO; a name already seen in an earlier class hides later ones.
     // Mixins listed before the first model base come before every model class in the MRO.
     let mut seen: FxHashSet<String> = names.into_iter().collect();
-    for f in &m.own_fields {
+    for f in m.own_fields.iter() {
         seen.insert(f.name.clone());
         seen.insert(format!("{}_id", f.name));
     }

@@ -609,7 +609,7 @@ fn model_local_fields<'a>(ctx: &mut Ctx<'a>, idx: usize) -> Vec<&'a Field> {
     ctx.local_fields(idx)
         .into_iter()
         .filter(|f| {
-            f.declared_in == idx
+            f.declared_in == m.class
                 || !(m.other_attrs.contains(&f.name) || m.members.iter().any(|x| x.name == f.name))
         })
         .collect()
@@ -983,6 +983,7 @@ fn forward_fields_uncached<'a>(
         out.extend(pf);
     }
     let local = model_local_fields(ctx, idx);
+    let class = ctx.model(idx).class;
     let mut pk_known = true;
     let has_pk = local.iter().any(|f| match f.flag("primary_key", false) {
         Some(b) => b,
@@ -1006,7 +1007,7 @@ fn forward_fields_uncached<'a>(
     }
     // Abstract-inherited fields were created before the class body's own.
     let (inherited, own): (Vec<&Field>, Vec<&Field>) =
-        local.iter().partition(|f| f.declared_in != idx);
+        local.iter().partition(|f| f.declared_in != class);
     let mut explicit_links = Vec::new();
     for f in inherited.into_iter().chain(own) {
         if f.kind == FieldKind::OneToOneField

@@ -135,6 +135,10 @@ impl<'a> View<'a> {
     pub fn app(&self, label: &str) -> Option<&'a App> {
         self.apps.0.iter().find(|a| a.label == label)
     }
+    /// The index of the model whose class body declares `f`.
+    pub fn declaring(&self, f: &crate::project::Field) -> Option<usize> {
+        self.index.lookup.model_by_class(f.declared_in)
+    }
     /// A registered model by app label and (case-insensitive) name, as `apps.get_model` finds it.
     pub fn get_model(&self, app_label: &str, name: &str) -> Option<usize> {
         self.index.lookup.get_model(app_label, name)

@@ -720,7 +720,7 @@ fn fallback_model(
                 collect(pm, *pi, depth + 1, out);
             }
         }
-        for f in &pm.models[i].own_fields {
+        for f in pm.models[i].own_fields.iter() {
             out.retain(|x| x.name != f.name);
             out.push(f);
         }

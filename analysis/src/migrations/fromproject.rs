@@ -4,7 +4,7 @@ use crate::checks::view::View;
 use crate::db::{Db, Project, SourceFile};
 use crate::fields::FieldKind;
 use crate::project::{Field, Model, Parent};
-use crate::resolve::{Resolved, Resolver};
+use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::syntax::{Expr, ExprKind, Stmt, Target};
 
 use super::parse::{Val, ValCx};
@@ -107,7 +107,7 @@ impl<'db> FromProject<'_, 'db> {
                 Parent::Unknown(b) => return Err(format!("base class {b} is not understood")),
             }
         }
-        for f in &m.own_fields {
+        for f in m.own_fields.iter() {
             out.retain(|o| o.name != f.name);
             out.push(f);
         }
@@ -391,7 +391,7 @@ impl<'db> FromProject<'_, 'db> {
         let mut fields: Vec<(String, FieldDef)> = Vec::with_capacity(fields_src.len() + 1);
         let mut m2m: Vec<(String, FieldDef)> = Vec::new();
         // Class-body names of each declaring model, computed once per model.
-        let mut locals_of: Vec<(usize, Vec<Local<'_>>)> = Vec::new();
+        let mut locals_of: Vec<(ClassId, Vec<Local<'_>>)> = Vec::new();
         for f in &fields_src {
             if matches!(
                 f.kind,
@@ -420,7 +420,11 @@ impl<'db> FromProject<'_, 'db> {
             let li = match locals_of.iter().position(|(d, _)| *d == f.declared_in) {
                 Some(i) => i,
                 None => {
-                    locals_of.push((f.declared_in, self.class_locals(f.declared_in)));
+                    let locals = match self.pm.declaring(f) {
+                        Some(d) => self.class_locals(d),
+                        None => Vec::new(),
+                    };
+                    locals_of.push((f.declared_in, locals));
                     locals_of.len() - 1
                 }
             };
@@ -801,17 +805,12 @@ impl<'db> FromProject<'_, 'db> {
         let Some((cls, attr)) = super::parse::split_last_dot(name) else {
             return Ok(None);
         };
-        let nested = self
-            .pm
-            .models
-            .try_get(f.declared_in)
-            .and_then(|m| self.resolver.class_def(m.class))
-            .and_then(|c| {
-                c.body.iter().find_map(|s| match s {
-                    Stmt::Class(inner) if inner.name == cls => Some((inner, f.file)),
-                    _ => None,
-                })
-            });
+        let nested = self.resolver.class_def(f.declared_in).and_then(|c| {
+            c.body.iter().find_map(|s| match s {
+                Stmt::Class(inner) if inner.name == cls => Some((inner, f.file)),
+                _ => None,
+            })
+        });
         let class = match nested {
             Some(c) => c,
             None => match self.resolver.resolve_name(f.file, cls) {

@@ -613,7 +613,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
 pub fn custom_fields(db: &dyn Db, pm: &ProjectModel) -> Vec<(String, crate::fields::FieldKind)> {
     let mut out: Vec<(String, crate::fields::FieldKind)> = Vec::new();
     for m in &pm.models {
-        for f in &m.own_fields {
+        for f in m.own_fields.iter() {
             if let Some(path) = custom_field_path(db, f)
                 && !out.iter().any(|(p, _)| *p == path)
             {

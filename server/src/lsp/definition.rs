@@ -146,7 +146,7 @@ pub fn definition(
             if m.file != file || !contains(m.span, offset) {
                 continue;
             }
-            for f in &m.own_fields {
+            for f in m.own_fields.iter() {
                 if f.kind.is_relation()
                     && f.opt("related_name").is_some_and(|r| r.span == arg.span)
                     && let Some(to) = f.opt("to")

@@ -376,7 +376,7 @@ pub(crate) fn find<'a>(
         if contains(m.name_span, offset) {
             return Some(Target::Model(i));
         }
-        for f in &m.own_fields {
+        for f in m.own_fields.iter() {
             if f.file != file || f.auto_created {
                 continue;
             }

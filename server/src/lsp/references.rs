@@ -450,7 +450,7 @@ pub fn references(
                 out.push((m.file, m.name_span));
             }
             for (mi, other) in pm.models.iter().enumerate() {
-                for f in &other.own_fields {
+                for f in other.own_fields.iter() {
                     if !f.kind.is_relation() {
                         continue;
                     }
@@ -494,7 +494,8 @@ pub fn references(
                 }
             }
             let desc = format!("-{name}");
-            for (opt, value, file) in &m.meta.attrs {
+            for attr in &m.meta.attrs {
+                let (opt, value, file) = &**attr;
                 if !META_FIELD_OPTIONS.contains(&opt.as_str()) {
                     continue;
                 }
