@@ -1,7 +1,8 @@
 //! The `djsa check` command as a user meets it: exit codes, output formats, select/ignore,
 //! SILENCED_SYSTEM_CHECKS, configuration errors. Projects are written to temp dirs; the Python
 //! environment is disabled (`--python none`) so results depend only on the project's own files.
-#![allow(clippy::unwrap_used)]
+// Black-box tests are host code: they read and write files like the server does.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
 //! Every diagnostic code djsa can emit has a page in docs/checks/.
-#![allow(clippy::unwrap_used)]
+// Black-box tests are host code: they read and write files like the server does.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 use djsa_tests::repo_root;
 

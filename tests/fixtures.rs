@@ -2,7 +2,8 @@
 //! project's Python environment set to the Django 6.1 venv. The conformance suite
 //! (tests/conformance) proves the same fixtures against real Django; these snapshots make every
 //! change in wording, location or code frame visible in review.
-#![allow(clippy::unwrap_used)]
+// Black-box tests are host code: they read and write files like the server does.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
 
 use djsa_tests::{djsa, fixtures_dir, venv};
 

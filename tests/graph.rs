@@ -19,7 +19,7 @@ fn shared_drift() -> PathBuf {
         .join("shared_drift")
 }
 
-fn graph(dir: &PathBuf, extra: &[&str]) -> String {
+fn graph(dir: &std::path::Path, extra: &[&str]) -> String {
     let mut args = vec!["graph", dir.to_str().unwrap(), "--python", "none"];
     args.extend_from_slice(extra);
     let run = djsa(&args);

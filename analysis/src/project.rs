@@ -384,16 +384,15 @@ impl Builder<'_, '_> {
             },
             None => s.installed_apps = Some(Vec::new()),
         }
-        match get("AUTH_USER_MODEL") {
-            Some(v) => match v.as_str() {
+        if let Some(v) = get("AUTH_USER_MODEL") {
+            match v.as_str() {
                 Some(m) => s.auth_user_model = m.to_string(),
                 None => self.note(
                     v.file,
                     v.span,
                     "AUTH_USER_MODEL not understood statically; assuming auth.User",
                 ),
-            },
-            None => {}
+            }
         }
         if let Some(v) = get("DEFAULT_AUTO_FIELD") {
             match v.as_str() {

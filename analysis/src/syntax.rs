@@ -184,18 +184,18 @@ impl Stmt {
     /// finally), in that order; none for other statements.
     pub fn blocks(&self) -> impl Iterator<Item = &[Stmt]> {
         let none: &[Vec<Stmt>] = &[];
-        let (body, handlers, tail): (Option<&[Stmt]>, &[Vec<Stmt>], [Option<&[Stmt]>; 2]) =
-            match self {
-                Stmt::If { body, orelse, .. } => (Some(body), none, [Some(orelse), None]),
-                Stmt::Try {
-                    body,
-                    handlers,
-                    orelse,
-                    finalbody,
-                    ..
-                } => (Some(body), handlers, [Some(orelse), Some(finalbody)]),
-                _ => (None, none, [None, None]),
-            };
+        type Blocks<'s> = (Option<&'s [Stmt]>, &'s [Vec<Stmt>], [Option<&'s [Stmt]>; 2]);
+        let (body, handlers, tail): Blocks<'_> = match self {
+            Stmt::If { body, orelse, .. } => (Some(body), none, [Some(orelse), None]),
+            Stmt::Try {
+                body,
+                handlers,
+                orelse,
+                finalbody,
+                ..
+            } => (Some(body), handlers, [Some(orelse), Some(finalbody)]),
+            _ => (None, none, [None, None]),
+        };
         body.into_iter()
             .chain(handlers.iter().map(Vec::as_slice))
             .chain(tail.into_iter().flatten())

@@ -522,9 +522,9 @@ impl<'a> Ctx<'a> {
             Some(idx) => Target::Model(idx),
             None => {
                 // An app djsa did not load (not found in the environment) may hold it.
-                if self.pm.app(&app).is_none() && self.unloaded_app_may_have_label(&app) {
-                    Target::Unknown
-                } else if self.app_has_unknown_models(&app) {
+                if (self.pm.app(&app).is_none() && self.unloaded_app_may_have_label(&app))
+                    || self.app_has_unknown_models(&app)
+                {
                     Target::Unknown
                 } else {
                     Target::Missing {

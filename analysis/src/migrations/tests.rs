@@ -526,7 +526,7 @@ fn getattr_of_a_set_setting_takes_its_value_and_runs_the_if_branch() {
         .from_state
         .models
         .get(&("shop".to_string(), "book".to_string()))
-        .unwrap();
+        .expect("shop.book is in the migration state");
     assert!(book.option("unique_together").is_some());
 }
 
