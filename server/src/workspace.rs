@@ -599,6 +599,17 @@ pub fn prewarm_checks(db: &RootDatabase, project: Project) {
     let order: Vec<usize> = std::iter::once(MIGRATIONS)
         .chain((0..djsa_analysis::checks::CHECK_FAMILIES.len()).filter(|&i| i != MIGRATIONS))
         .collect();
+    // A family split by app: its apps' queries, each its own task, so an idle core takes the
+    // next app instead of waiting for the family to finish on the other one.
+    let per_app = |db: &RootDatabase, family: usize| {
+        let Some(query) = djsa_analysis::checks::per_app_query(family) else {
+            return;
+        };
+        djsa_analysis::checks::checked_apps(db, project)
+            .into_par_iter()
+            .with_max_len(1)
+            .for_each_with(db.clone(), |db, app| query(db, project, app));
+    };
     let t0 = std::time::Instant::now();
     order
         .par_iter()
@@ -625,10 +636,13 @@ pub fn prewarm_checks(db: &RootDatabase, project: Project) {
                 let models = {
                     let db = db.clone();
                     move || {
+                        per_app(&db, MIGRATIONS);
                         let _ = djsa_analysis::migrations::models_state(&db, project);
                     }
                 };
                 rayon::join(files, models);
+            } else {
+                per_app(db, i);
             }
             if let Some(family) = djsa_analysis::checks::CHECK_FAMILIES.get(i) {
                 family(db, project);

@@ -182,6 +182,35 @@ pub const CHECK_FAMILIES: &[fn(&dyn Db, Project)] = &[
     },
 ];
 
+/// The per-app queries of the families split by app, by family index in [`CHECK_FAMILIES`]: a
+/// host with several cores computes them in parallel (they are independent) before the family
+/// collects them.
+pub fn per_app_query(family: usize) -> Option<fn(&dyn Db, Project, String)> {
+    Some(match family {
+        0 => |db, p, app| {
+            app_model_and_field_checks(db, p, app);
+        },
+        1 => |db, p, app| {
+            app_related_checks(db, p, app);
+        },
+        2 => |db, p, app| {
+            app_contrib_and_admin_checks(db, p, app);
+        },
+        MIGRATION_FAMILY => |db, p, app| {
+            crate::migrations::app_models_state(db, p, app);
+        },
+        _ => return None,
+    })
+}
+
+/// The labels of the apps the per-app queries run for.
+pub fn checked_apps(db: &dyn Db, project: Project) -> Vec<String> {
+    view::app_labels(view::model_index(db, project))
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
 /// All diagnostics of the project, filtered by SILENCED_SYSTEM_CHECKS and select/ignore.
 #[salsa::tracked(returns(ref))]
 pub fn check_project(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
