@@ -764,9 +764,18 @@ pub fn plan(db: &dyn Db, project: Project, opts: &PlanOptions<'_>) -> Plan {
                 Some((f, t)) => (f, t),
                 None => (&*ma.from_state, &ma.to_state),
             };
+            // Renames asked for in an app left out go with it (asking again would only repeat
+            // the same refusal once per remaining app).
+            let renames = inp
+                .renames
+                .iter()
+                .filter(|r| !cannot.iter().any(|(a, _)| *a == r.0))
+                .cloned()
+                .collect();
             let inp = Input {
                 from,
                 to,
+                renames,
                 ..inp.clone()
             };
             autodetect::detect_full(&inp)

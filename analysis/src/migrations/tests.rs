@@ -785,3 +785,28 @@ fn queryset_as_manager_is_a_manager_not_used_in_migrations() {
     let why = ma.skipped_reason("shop").unwrap_or_default();
     assert!(why.contains("manager djsa cannot read"), "{why}");
 }
+
+#[test]
+fn a_refused_rename_is_reported_once() {
+    let db = RootDatabase::default();
+    let p = shop(
+        &db,
+        "from django.db import models\n\nclass Book(models.Model):\n    title = models.CharField(max_length=100)\n",
+        &[],
+    );
+    let mut o = opts();
+    o.renames = vec![(
+        "shop".to_string(),
+        String::new(),
+        "Nope".to_string(),
+        "Other".to_string(),
+    )];
+    let pl = plan(&db, p, &o);
+    let refusals: Vec<&(String, String)> = pl.cannot.iter().filter(|(a, _)| a == "shop").collect();
+    assert_eq!(refusals.len(), 1, "{:?}", pl.cannot);
+    assert!(
+        refusals[0].1.contains("no such model to rename"),
+        "{:?}",
+        pl.cannot
+    );
+}
