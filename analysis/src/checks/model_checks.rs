@@ -340,6 +340,12 @@ pub struct Revs {
 struct World<'a> {
     shapes: FxHashMap<usize, Option<Rc<Shape<'a>>>>,
     revs: &'a Revs,
+    /// Facts every shape asks for, worked out once: whether django-modeltranslation is
+    /// installed, whether a model or an ancestor has a custom metaclass, whether an app's default
+    /// primary key class is an auto field.
+    translated: Option<bool>,
+    metaclass: FxHashMap<usize, bool>,
+    auto_pk: FxHashMap<Option<&'a str>, bool>,
 }
 
 impl<'a> World<'a> {
@@ -347,7 +353,55 @@ impl<'a> World<'a> {
         World {
             shapes: FxHashMap::default(),
             revs,
+            translated: None,
+            metaclass: FxHashMap::default(),
+            auto_pk: FxHashMap::default(),
         }
+    }
+
+    /// django-modeltranslation adds `<field>_<language>` fields to registered models at start-up.
+    fn translated(&mut self, ctx: &Ctx<'a>) -> bool {
+        *self.translated.get_or_insert_with(|| {
+            ctx.pm
+                .apps
+                .iter()
+                .any(|a| a.name == "modeltranslation" || a.name.starts_with("modeltranslation."))
+        })
+    }
+
+    /// The model or a model ancestor is built by a custom metaclass (django-mptt's
+    /// `MPTTModelBase` adds its tree fields that way): its fields are not what the class bodies
+    /// say. Remembered per model: abstract bases are shared by many models.
+    fn custom_metaclass(&mut self, ctx: &Ctx<'a>, idx: usize, depth: u32) -> bool {
+        if depth > 30 {
+            return true;
+        }
+        if let Some(&b) = self.metaclass.get(&idx) {
+            return b;
+        }
+        let m = ctx.model(idx);
+        let b = match ctx.class_def(m.class) {
+            None => true,
+            Some(class) if class.keywords.iter().any(|k| k.name == "metaclass") => true,
+            Some(_) => m.parents.iter().any(|p| match p {
+                Parent::Model(p) => self.custom_metaclass(ctx, *p, depth + 1),
+                _ => false,
+            }),
+        };
+        // A value cut short by the depth limit is not the model's own.
+        if depth == 0 || !b {
+            self.metaclass.insert(idx, b);
+        }
+        b
+    }
+
+    /// The implicit primary key of a model in this app is an auto field.
+    fn auto_pk(&mut self, ctx: &Ctx<'a>, idx: usize) -> bool {
+        let app = ctx.model(idx).app_label.as_deref();
+        *self.auto_pk.entry(app).or_insert_with(|| {
+            let class = ctx.default_pk_class(idx).unwrap_or_default();
+            FieldKind::from_django_name(&class).is_some_and(FieldKind::is_auto)
+        })
     }
 }
 
@@ -372,6 +426,8 @@ impl AppRevs {
                 continue;
             }
             let from = ctx.model(idx);
+            // The lowercased app label, class name and model name, made on the first relation.
+            let mut lower: Option<(String, String, String)> = None;
             for f in shape.local.iter().chain(&shape.m2m).chain(&shape.private) {
                 match f.is_relation() {
                     Some(true) => {}
@@ -410,9 +466,13 @@ impl AppRevs {
                     w.rev_unknown_on.insert(on);
                     continue;
                 }
-                let app_lower = from.app_label.clone().unwrap_or_default().to_lowercase();
-                let class_lower = from.name.to_lowercase();
-                let model_name = from.model_name();
+                let (app_lower, class_lower, model_name) = &*lower.get_or_insert_with(|| {
+                    (
+                        from.app_label.clone().unwrap_or_default().to_lowercase(),
+                        from.name.to_lowercase(),
+                        from.model_name(),
+                    )
+                });
                 let str_opt = |name: &str| -> Option<Option<String>> {
                     match f.decl.and_then(|d| d.opt(name)) {
                         None => Some(None),
@@ -475,9 +535,9 @@ impl AppRevs {
                         match py_format(
                             r,
                             &[
-                                ("class", &class_lower),
-                                ("model_name", &model_name),
-                                ("app_label", &app_lower),
+                                ("class", class_lower),
+                                ("model_name", model_name),
+                                ("app_label", app_lower),
                             ],
                         ) {
                             Some(s) => related_name = Some(s),
@@ -490,7 +550,7 @@ impl AppRevs {
                 }
                 let rqn = match rqn.filter(|s| !s.is_empty()) {
                     Some(q) if !is_generic => {
-                        match py_format(&q, &[("class", &class_lower), ("app_label", &app_lower)]) {
+                        match py_format(&q, &[("class", class_lower), ("app_label", app_lower)]) {
                             Some(s) => Some(s),
                             None => {
                                 w.rev_unknown_on.insert(on);
@@ -544,7 +604,8 @@ impl<'a> World<'a> {
 
     fn build_shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Shape<'a>> {
         let m = ctx.model(idx);
-        if !m.registered || m.abstract_ || ctx.incomplete(idx) || custom_metaclass(ctx, idx, 0) {
+        if !m.registered || m.abstract_ || ctx.incomplete(idx) || self.custom_metaclass(ctx, idx, 0)
+        {
             return None;
         }
         if m.proxy {
@@ -574,12 +635,7 @@ impl<'a> World<'a> {
             });
         }
         let (decl, ordered) = declared_fields(ctx, idx, 0);
-        // django-modeltranslation adds `<field>_<language>` fields to registered models at start-up.
-        let mut complete = !ctx
-            .pm
-            .apps
-            .iter()
-            .any(|a| a.name == "modeltranslation" || a.name.starts_with("modeltranslation."));
+        let mut complete = !self.translated(ctx);
         let mut local: Vec<FInfo<'a>> = Vec::new();
         let mut m2m = Vec::new();
         let mut private = Vec::new();
@@ -703,9 +759,7 @@ impl<'a> World<'a> {
         }
         let mut all = ptrs;
         if auto_id {
-            let class = ctx.default_pk_class(idx).unwrap_or_default();
-            let kind = FieldKind::from_django_name(&class);
-            if !kind.is_some_and(FieldKind::is_auto) {
+            if !self.auto_pk(ctx, idx) {
                 complete = false;
             }
             all.insert(
@@ -1007,25 +1061,6 @@ enum Lookup {
     Unknown,
 }
 
-/// The model or a model ancestor is built by a custom metaclass (django-mptt's `MPTTModelBase`
-/// adds its tree fields that way): its fields are not what the class bodies say.
-fn custom_metaclass(ctx: &Ctx<'_>, idx: usize, depth: u32) -> bool {
-    if depth > 30 {
-        return true;
-    }
-    let m = ctx.model(idx);
-    let Some(class) = ctx.class_def(m.class) else {
-        return true;
-    };
-    if class.keywords.iter().any(|k| k.name == "metaclass") {
-        return true;
-    }
-    m.parents.iter().any(|p| match p {
-        Parent::Model(p) => custom_metaclass(ctx, *p, depth + 1),
-        _ => false,
-    })
-}
-
 /// `to` of a relation field, as seen from the model it is attached to (`ForeignObject` takes it
 /// positionally first, unlike the parameter list djsa keeps for it).
 fn relation_target(ctx: &Ctx<'_>, decl: &Field, model: usize) -> Target {
@@ -1177,16 +1212,19 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
         return (Vec::new(), false);
     }
     let m = ctx.model(idx);
-    let mut blocked: FxHashSet<&str> = FxHashSet::default();
-    for f in m.own_fields.iter() {
-        blocked.insert(&f.name);
+    if !m.parents.iter().any(|p| matches!(p, Parent::Model(_))) {
+        // Nothing inherited: the class body's fields, in order.
+        return (m.own_fields.iter().collect(), true);
     }
-    for a in m.other_attrs.iter() {
-        blocked.insert(a);
-    }
-    for mem in m.members.iter() {
-        blocked.insert(&mem.name);
-    }
+    // Names an inherited field cannot take: the class body's own names, then those inherited
+    // before it. Looked up on demand (few fields are inherited).
+    let mut taken: Vec<&str> = Vec::new();
+    let blocked = |taken: &[&str], name: &str| {
+        m.own_fields.iter().any(|f| f.name == name)
+            || m.other_attrs.iter().any(|a| a == name)
+            || m.members.iter().any(|mem| mem.name == name)
+            || taken.contains(&name)
+    };
     let mut inherited: Vec<&'a Field> = Vec::new();
     let mut ordered = true;
     for p in &m.parents {
@@ -1196,7 +1234,8 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
             let (pf, po) = declared_fields(ctx, *pidx, depth + 1);
             ordered &= po;
             for f in pf {
-                if blocked.insert(&f.name) {
+                if !blocked(&taken, &f.name) {
+                    taken.push(&f.name);
                     inherited.push(f);
                 }
             }
@@ -1204,9 +1243,7 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
             // Fields of a concrete parent are inherited attributes: later abstract bases do not
             // add fields of those names.
             let (pf, _) = declared_fields(ctx, *pidx, depth + 1);
-            for f in pf {
-                blocked.insert(&f.name);
-            }
+            taken.extend(pf.iter().map(|f| f.name.as_str()));
         }
     }
     // Creation order: a class body runs after its bases exist, so ancestors' fields come first;
@@ -1438,17 +1475,18 @@ fn check_id_field<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize) -> Option<Ve
     Some(Vec::new())
 }
 
-/// A tiny ordered dict, as `used_fields` in `_check_field_name_clashes`.
-struct Used(Vec<(String, FRef)>);
+/// A tiny dict, as `used_fields` in `_check_field_name_clashes`. Its names are borrowed from the
+/// shapes and relations the check holds.
+struct Used<'s>(Vec<(&'s str, FRef)>);
 
-impl Used {
+impl<'s> Used<'s> {
     fn get(&self, k: &str) -> Option<FRef> {
-        self.0.iter().find(|(n, _)| n == k).map(|(_, f)| *f)
+        self.0.iter().find(|(n, _)| *n == k).map(|(_, f)| *f)
     }
-    fn set(&mut self, k: &str, f: FRef) {
-        match self.0.iter_mut().find(|(n, _)| n == k) {
+    fn set(&mut self, k: &'s str, f: FRef) {
+        match self.0.iter_mut().find(|(n, _)| *n == k) {
             Some(e) => e.1 = f,
-            None => self.0.push((k.to_string(), f)),
+            None => self.0.push((k, f)),
         }
     }
 }
@@ -1467,13 +1505,19 @@ fn check_field_name_clashes<'a>(
     if !w.names_complete(ctx, idx, 0) {
         return None;
     }
-    let mut errors = Vec::new();
-    let mut used = Used(Vec::new());
+    // The parents' shapes, held while `used` borrows their names.
+    let mut pshapes: Vec<Rc<Shape<'a>>> = Vec::with_capacity(parents.len());
     for &p in &parents {
         let ps = w.shape(ctx, p)?;
         if !ps.ordered {
             return None;
         }
+        pshapes.push(ps);
+    }
+    let revs: &'a Revs = w.revs;
+    let mut errors = Vec::new();
+    let mut used = Used(Vec::new());
+    for (&p, ps) in parents.iter().zip(&pshapes) {
         for (i, f) in ps.local.iter().enumerate() {
             let me = FRef {
                 model: p,
@@ -1503,8 +1547,16 @@ fn check_field_name_clashes<'a>(
     }
     for &p in &parents {
         for f in w.get_fields(ctx, p, true, true, false, true, 0)? {
-            let name = w.info(ctx, f)?.name().to_string();
-            used.set(&name, f);
+            // The fields of a parent are its own and its ancestors', all among `parents`.
+            let name = match f.slot {
+                Slot::Rev(i) => revs.revs.get(i).map(|r| r.name.as_str()),
+                slot => parents
+                    .iter()
+                    .position(|&q| q == f.model)
+                    .and_then(|j| pshapes[j].slot(slot))
+                    .map(|fi| fi.name.as_str()),
+            };
+            used.set(name?, f);
         }
     }
     for (_, link) in &shape.parents {
@@ -1901,19 +1953,17 @@ fn check_local_fields<'a>(
         return;
     };
     let complete = w.names_complete(ctx, idx, 0);
-    let mut map: Vec<(String, FRef)> = Vec::new();
-    for f in fwd {
-        let Some(FieldView::Fwd(i)) = w.info(ctx, f) else {
-            return;
-        };
-        map.push((i.name.clone(), f));
-        map.push((i.attname.clone(), f));
-    }
-    let find = |n: &str| map.iter().rev().find(|(k, _)| k == n).map(|(_, f)| *f);
-    let model_name = ctx.model(idx).name.clone();
+    // `get_fields` lists only fields of shapes it has read, so each has its info. The last field
+    // with the name (or attname) wins, as in Django's `{name: field}` map.
+    let model_name = &ctx.model(idx).name;
     for (name, loc) in names {
-        let (name, loc) = (name.clone(), *loc);
-        let Some(f) = find(&name) else {
+        let (name, loc) = (name.as_str(), *loc);
+        let Some(f) = fwd
+            .iter()
+            .rev()
+            .copied()
+            .find(|&f| w.fwd_named(ctx, f, name))
+        else {
             if complete {
                 out.push(place(
                     model_diag(
@@ -1951,7 +2001,7 @@ fn check_local_fields<'a>(
                 format!(
                     "{} refers to a CompositePrimaryKey {}, but CompositePrimaryKeys are not permitted in {}.",
                     py_repr(option),
-                    py_repr(&name),
+                    py_repr(name),
                     py_repr(option)
                 ),
             ), loc));
@@ -1974,7 +2024,7 @@ fn check_local_fields<'a>(
                                 ctx,
                                 idx,
                                 "models.E049",
-                                format!("{} refers to a ForeignObject {} with multiple 'from_fields', which is not supported for that option.", py_repr(option), py_repr(&name)),
+                                format!("{} refers to a ForeignObject {} with multiple 'from_fields', which is not supported for that option.", py_repr(option), py_repr(name)),
                             ), loc));
                             continue;
                         }
@@ -2022,8 +2072,9 @@ fn meta_objects<'a>(
         return Some(Vec::new());
     };
     let items = e.as_sequence()?;
-    let app_lower = m.app_label.as_deref()?.to_lowercase();
-    let model_name = m.model_name();
+    let app_label = m.app_label.as_deref()?;
+    // The lowercased app label and model name, made for the first name that interpolates.
+    let mut lower: Option<(String, String)> = None;
     let mut out = Vec::new();
     for it in items {
         let ExprKind::Call { has_splat, .. } = &it.kind else {
@@ -2036,10 +2087,16 @@ fn meta_objects<'a>(
             None => None,
             Some(n) => {
                 let s = n.as_str()?;
-                Some(py_format(
-                    s,
-                    &[("app_label", &app_lower), ("class", &model_name)],
-                )?)
+                if s.contains('%') {
+                    let (app_lower, model_name) =
+                        &*lower.get_or_insert_with(|| (app_label.to_lowercase(), m.model_name()));
+                    Some(py_format(
+                        s,
+                        &[("app_label", app_lower), ("class", model_name)],
+                    )?)
+                } else {
+                    Some(s.to_string())
+                }
             }
         };
         out.push((it, name));
@@ -2368,11 +2425,12 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
             fields.push((s.to_string(), it, off));
         }
     }
-    let postgres = ctx
-        .pm
-        .apps
-        .iter()
-        .any(|a| a.name == "django.contrib.postgres");
+    let postgres = !related.is_empty()
+        && ctx
+            .pm
+            .apps
+            .iter()
+            .any(|a| a.name == "django.contrib.postgres");
     // Related fields.
     'outer: for (field, elem, off) in &related {
         let mut cls: Option<usize> = Some(idx);
@@ -2468,41 +2526,44 @@ fn check_ordering<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mut Ve
     let Some(all) = w.get_fields(ctx, idx, true, true, true, true, 0) else {
         return;
     };
-    let mut valid: FxHashSet<String> = FxHashSet::default();
+    // The fields whose names are valid (forward ones by name or attname), read in place.
+    let revs: &'a Revs = w.revs;
+    let mut valid: Vec<FRef> = Vec::new();
     for f in all {
-        match w.info(ctx, f) {
-            Some(FieldView::Fwd(i)) => {
-                // opts.fields: no many-to-many, generic relations or generic foreign keys.
-                if matches!(
+        match f.slot {
+            Slot::Rev(i) => {
+                let Some(r) = revs.revs.get(i) else { return };
+                // opts.related_objects: visible ones, and hidden many-to-many ones.
+                if !r.hidden || r.many_to_many {
+                    valid.push(f);
+                }
+            }
+            _ => {
+                let Some(FieldView::Fwd(i)) = w.info(ctx, f) else {
+                    return;
+                };
+                // opts.fields: no many-to-many, generic relations or generic foreign keys; a
+                // field of unknown kind may be a plain field.
+                let excluded = matches!(
                     i.base_kind(),
                     Some(
                         FieldKind::ManyToManyField
                             | FieldKind::GenericRelation
                             | FieldKind::GenericForeignKey
                     )
-                ) || i.is_m2m().is_none()
-                {
-                    if i.is_m2m().is_none() {
-                        // Unknown kind: it may be a plain field.
-                        valid.insert(i.name.clone());
-                        valid.insert(i.attname.clone());
-                    }
-                    continue;
-                }
-                valid.insert(i.name.clone());
-                valid.insert(i.attname.clone());
-            }
-            Some(FieldView::Rev(r)) => {
-                // opts.related_objects: visible ones, and hidden many-to-many ones.
-                if !r.hidden || r.many_to_many {
-                    valid.insert(r.name.clone());
+                );
+                if !excluded || i.is_m2m().is_none() {
+                    valid.push(f);
                 }
             }
-            None => return,
         }
     }
     for (f, span) in plain {
-        if !valid.contains(&f) {
+        let found = valid.iter().any(|&v| match v.slot {
+            Slot::Rev(i) => revs.revs.get(i).is_some_and(|r| r.name == f),
+            _ => w.fwd_named(ctx, v, &f),
+        });
+        if !found {
             out.push(place(
                 model_diag(
                     ctx,
@@ -3766,6 +3827,9 @@ fn check_index_and_constraint_names(ctx: &mut Ctx<'_>, models: &[usize]) {
 
 /// `template % {key: value, ...}` for `%(key)s` and `%%`; `None` for anything else.
 fn py_format(template: &str, vals: &[(&str, &str)]) -> Option<String> {
+    if !template.contains('%') {
+        return Some(template.to_string());
+    }
     let mut out = String::new();
     let mut chars = template.chars();
     while let Some(c) = chars.next() {
