@@ -839,7 +839,8 @@ impl<'a> World<'a> {
         info.is_some_and(|i| i.name == name || i.attname == name)
     }
 
-    /// `Options._get_fields()`, in Django's order.
+    /// `Options._get_fields()`, in Django's order (its keyword arguments, one parameter each).
+    #[allow(clippy::too_many_arguments)]
     fn get_fields(
         &mut self,
         ctx: &Ctx<'a>,
@@ -2718,12 +2719,12 @@ fn config_sets_default_auto_field(
     let c = ctx.class_def(id)?;
     for s in &c.body {
         match s {
-            Stmt::Assign { targets, .. } => {
+            Stmt::Assign { targets, .. }
                 if targets.iter().any(
                     |t| matches!(t, crate::syntax::Target::Name(n, _) if n == "default_auto_field"),
-                ) {
-                    return Some(true);
-                }
+                ) =>
+            {
+                return Some(true);
             }
             Stmt::Function(f) if f.name == "default_auto_field" => return Some(true),
             Stmt::If { .. } | Stmt::Try { .. } | Stmt::Opaque { .. } => return None,
@@ -2976,13 +2977,11 @@ impl Backend {
         }
         let env = &ctx.pm.settings.env.names;
         // Routers may keep a model off a database (router.allow_migrate_model).
-        match env.get("DATABASE_ROUTERS") {
-            None => {}
-            Some(r) => {
-                if r.truthy() != Some(false) {
-                    return None;
-                }
-            }
+        if env
+            .get("DATABASE_ROUTERS")
+            .is_some_and(|r| r.truthy() != Some(false))
+        {
+            return None;
         }
         // No DATABASES (or an empty one): Django uses its dummy backend for 'default'.
         let alias = match env.get("DATABASES") {
@@ -3268,7 +3267,7 @@ fn django_class(
         Resolved::External(q) => {
             let (module, name) = q.rsplit_once('.').unwrap_or(("", &q));
             (module.starts_with("django.db.models") && names.contains(&name))
-                || extra_modules.iter().any(|m| module == *m)
+                || extra_modules.contains(&module)
         }
         _ => false,
     }
