@@ -379,6 +379,15 @@ impl<'a> Ctx<'a> {
             return Some(vec![node]);
         };
         let def = self.class_def(id)?;
+        // One base: the merge keeps the base's MRO as it is (it starts with the base and has no
+        // repeats).
+        if let [b] = def.bases.as_slice() {
+            let base = self.mro_of(self.base_node(id.file, b), depth + 1)?;
+            let mut out = Vec::with_capacity(base.len() + 1);
+            out.push(Node::Class(id));
+            out.extend(base);
+            return (out.len() <= 200).then_some(out);
+        }
         let mut seqs: Vec<Vec<Node>> = Vec::new();
         let mut bases = Vec::new();
         for b in &def.bases {
@@ -830,77 +839,107 @@ pub(super) fn django_admin_default(node: &Node, name: &str) -> Option<SVal> {
     let Node::External(q) = node else {
         return None;
     };
-    let t = |v: Vec<SVal>| SVal::Tuple(v);
-    let base = || -> Option<SVal> {
-        Some(match name {
-            "autocomplete_fields"
-            | "raw_id_fields"
-            | "filter_vertical"
-            | "filter_horizontal"
-            | "readonly_fields" => t(vec![]),
-            "fields"
-            | "exclude"
-            | "fieldsets"
-            | "ordering"
-            | "sortable_by"
-            | "delete_confirmation_max_display" => SVal::None,
-            "radio_fields" | "prepopulated_fields" | "formfield_overrides" => SVal::Dict(vec![]),
-            "view_on_site" | "show_full_result_count" => SVal::Bool(true),
-            "form" => SVal::External("django.forms.models.ModelForm".into()),
+    AdminBase::of(q)?.default(name)
+}
+
+/// Django's admin base classes whose class attribute defaults djsa knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AdminBase {
+    BaseModelAdmin,
+    ModelAdmin,
+    /// `InlineModelAdmin` and its stacked and tabular subclasses.
+    Inline,
+    /// `GenericInlineModelAdmin` and its stacked and tabular subclasses.
+    GenericInline,
+}
+
+impl AdminBase {
+    /// The base class a qualified (canonical) name is.
+    fn of(q: &str) -> Option<AdminBase> {
+        Some(match q {
+            "django.contrib.admin.options.BaseModelAdmin" => AdminBase::BaseModelAdmin,
+            "django.contrib.admin.options.ModelAdmin" => AdminBase::ModelAdmin,
+            "django.contrib.admin.options.InlineModelAdmin"
+            | "django.contrib.admin.options.StackedInline"
+            | "django.contrib.admin.options.TabularInline" => AdminBase::Inline,
+            "django.contrib.contenttypes.admin.GenericInlineModelAdmin"
+            | "django.contrib.contenttypes.admin.GenericStackedInline"
+            | "django.contrib.contenttypes.admin.GenericTabularInline" => AdminBase::GenericInline,
             _ => return None,
         })
-    };
-    let model_admin = || -> Option<SVal> {
-        Some(match name {
-            "list_display" => t(vec![SVal::Str("__str__".into())]),
-            "list_display_links" | "list_filter" | "list_editable" | "search_fields"
-            | "inlines" | "actions" => t(vec![]),
-            "list_select_related" | "save_as" | "save_on_top" | "actions_on_bottom" => {
-                SVal::Bool(false)
-            }
-            "list_per_page" => SVal::Int(100),
-            "list_max_show_all" => SVal::Int(200),
-            "date_hierarchy" | "search_help_text" => SVal::None,
-            "save_as_continue"
-            | "preserve_filters"
-            | "actions_on_top"
-            | "actions_selection_counter" => SVal::Bool(true),
-            _ => return base(),
-        })
-    };
-    let inline = || -> Option<SVal> {
-        Some(match name {
-            "model"
-            | "fk_name"
-            | "min_num"
-            | "max_num"
-            | "verbose_name"
-            | "verbose_name_plural"
-            | "classes" => SVal::None,
-            "extra" => SVal::Int(3),
-            "can_delete" => SVal::Bool(true),
-            "show_change_link" => SVal::Bool(false),
-            "formset" => SVal::External("django.forms.models.BaseInlineFormSet".into()),
-            _ => return base(),
-        })
-    };
-    match q.as_str() {
-        "django.contrib.admin.options.BaseModelAdmin" => base(),
-        "django.contrib.admin.options.ModelAdmin" => model_admin(),
-        "django.contrib.admin.options.InlineModelAdmin"
-        | "django.contrib.admin.options.StackedInline"
-        | "django.contrib.admin.options.TabularInline" => inline(),
-        "django.contrib.contenttypes.admin.GenericInlineModelAdmin"
-        | "django.contrib.contenttypes.admin.GenericStackedInline"
-        | "django.contrib.contenttypes.admin.GenericTabularInline" => match name {
-            "ct_field" => Some(SVal::Str("content_type".into())),
-            "ct_fk_field" => Some(SVal::Str("object_id".into())),
-            "formset" => Some(SVal::External(
-                "django.contrib.contenttypes.forms.BaseGenericInlineFormSet".into(),
-            )),
-            _ => inline(),
-        },
-        _ => None,
+    }
+
+    /// The class's default for a class attribute, when djsa knows it.
+    fn default(self, name: &str) -> Option<SVal> {
+        let t = |v: Vec<SVal>| SVal::Tuple(v);
+        let base = || -> Option<SVal> {
+            Some(match name {
+                "autocomplete_fields"
+                | "raw_id_fields"
+                | "filter_vertical"
+                | "filter_horizontal"
+                | "readonly_fields" => t(vec![]),
+                "fields"
+                | "exclude"
+                | "fieldsets"
+                | "ordering"
+                | "sortable_by"
+                | "delete_confirmation_max_display" => SVal::None,
+                "radio_fields" | "prepopulated_fields" | "formfield_overrides" => {
+                    SVal::Dict(vec![])
+                }
+                "view_on_site" | "show_full_result_count" => SVal::Bool(true),
+                "form" => SVal::External("django.forms.models.ModelForm".into()),
+                _ => return None,
+            })
+        };
+        let model_admin = || -> Option<SVal> {
+            Some(match name {
+                "list_display" => t(vec![SVal::Str("__str__".into())]),
+                "list_display_links" | "list_filter" | "list_editable" | "search_fields"
+                | "inlines" | "actions" => t(vec![]),
+                "list_select_related" | "save_as" | "save_on_top" | "actions_on_bottom" => {
+                    SVal::Bool(false)
+                }
+                "list_per_page" => SVal::Int(100),
+                "list_max_show_all" => SVal::Int(200),
+                "date_hierarchy" | "search_help_text" => SVal::None,
+                "save_as_continue"
+                | "preserve_filters"
+                | "actions_on_top"
+                | "actions_selection_counter" => SVal::Bool(true),
+                _ => return base(),
+            })
+        };
+        let inline = || -> Option<SVal> {
+            Some(match name {
+                "model"
+                | "fk_name"
+                | "min_num"
+                | "max_num"
+                | "verbose_name"
+                | "verbose_name_plural"
+                | "classes" => SVal::None,
+                "extra" => SVal::Int(3),
+                "can_delete" => SVal::Bool(true),
+                "show_change_link" => SVal::Bool(false),
+                "formset" => SVal::External("django.forms.models.BaseInlineFormSet".into()),
+                _ => return base(),
+            })
+        };
+        match self {
+            AdminBase::BaseModelAdmin => base(),
+            AdminBase::ModelAdmin => model_admin(),
+            AdminBase::Inline => inline(),
+            AdminBase::GenericInline => match name {
+                "ct_field" => Some(SVal::Str("content_type".into())),
+                "ct_fk_field" => Some(SVal::Str("object_id".into())),
+                "formset" => Some(SVal::External(
+                    "django.contrib.contenttypes.forms.BaseGenericInlineFormSet".into(),
+                )),
+                _ => inline(),
+            },
+        }
     }
 }
 
@@ -1782,14 +1821,16 @@ enum AdminKind {
 struct AdminClass<'a> {
     class: ClassId,
     /// `__name__`.
-    name: String,
-    /// `<class 'module.Name'>`.
-    repr: String,
+    name: &'a str,
+    /// `__module__`.
+    module: &'a str,
     kind: AdminKind,
     mro: Rc<Vec<Node>>,
     /// Per MRO entry: the class djsa read and how its body binds names (`None` for classes known
     /// by name only, or not readable).
     bodies: Vec<Option<(&'a ClassDef, Bindings<'a>)>>,
+    /// Per MRO entry: the Django admin base class it is, if any (its defaults are known).
+    bases: Vec<Option<AdminBase>>,
     /// `obj.model`.
     model: usize,
     /// Where to point when an attribute has no location of its own.
@@ -1810,22 +1851,27 @@ const DYNAMIC_MEMBERS: &[&str] = &[
 
 impl<'a> AdminClass<'a> {
     fn new(ctx: &Ctx<'a>, class: ClassId, model: Option<usize>) -> Option<AdminClass<'a>> {
-        let def = ctx.class_def(class)?;
-        let module = class.file.module(ctx.db).clone()?;
-        let mro = ctx.mro_shared(class)?;
-        let mut kind = None;
-        let mut bodies = Vec::with_capacity(mro.len());
-        for n in mro.iter() {
-            if !matches!(n, Node::Class(_)) {
-                bodies.push(None);
+        let mut ac = AdminClass::probe(ctx, class)?.readable(ctx)?;
+        ac.model = match model {
+            Some(m) => m,
+            None => {
+                let (v, _) = ac.attr(ctx, "model");
+                model_of(ctx, &v)?
             }
+        };
+        Some(ac)
+    }
+
+    /// The probe of a class djsa can read completely, with its kind (`None` otherwise).
+    fn readable(mut self, ctx: &Ctx<'a>) -> Option<AdminClass<'a>> {
+        let mut kind = None;
+        for (n, body) in self.mro.iter().zip(&self.bodies) {
             match n {
                 Node::Class(cid) => {
-                    let d = ctx.class_def(*cid)?;
+                    let (d, b) = body.as_ref()?;
                     if !d.keywords.is_empty() {
                         return None;
                     }
-                    let b = Bindings::new(&d.body);
                     for name in DYNAMIC_MEMBERS {
                         if !matches!(b.get(name), Ok(None)) {
                             return None;
@@ -1841,7 +1887,6 @@ impl<'a> AdminClass<'a> {
                             return None;
                         }
                     }
-                    bodies.push(Some((d, b)));
                 }
                 Node::External(q) => match q.as_str() {
                     "builtins.object" => {}
@@ -1864,38 +1909,19 @@ impl<'a> AdminClass<'a> {
                 Node::Unknown(_) => return None,
             }
         }
-        let kind = kind?;
-        let mut ac = AdminClass {
-            class,
-            name: def.name.clone(),
-            repr: format!("<class '{module}.{}'>", def.name),
-            kind,
-            mro,
-            bodies,
-            model: 0,
-            loc: (class.file, def.name_span),
-        };
-        ac.model = match model {
-            Some(m) => m,
-            None => match ac.attr(ctx, "model").0 {
-                SVal::Class(id) => {
-                    let idx = ctx.pm.model_by_class(id)?;
-                    let m = ctx.model(idx);
-                    if !m.registered || m.abstract_ {
-                        return None;
-                    }
-                    idx
-                }
-                _ => return None,
-            },
-        };
-        Some(ac)
+        self.kind = kind?;
+        Some(self)
+    }
+
+    /// `<class 'module.Name'>`.
+    fn repr(&self) -> String {
+        format!("<class '{}.{}'>", self.module, self.name)
     }
 
     /// `getattr(obj, name)` as a value, with where it is set.
     /// [`Ctx::class_attr`] with [`admin_leaf`], read from the class's own MRO and bindings.
     fn lookup(&self, name: &str) -> ClassAttr<'a> {
-        for (node, body) in self.mro.iter().zip(&self.bodies) {
+        for (i, (node, body)) in self.mro.iter().zip(&self.bodies).enumerate() {
             match node {
                 Node::Class(cid) => {
                     let Some((def, b)) = body else {
@@ -1906,7 +1932,12 @@ impl<'a> AdminClass<'a> {
                     }
                 }
                 other => {
-                    if let Some(a) = admin_leaf(other, name) {
+                    // Django's admin classes (all known leaves): their default, or on.
+                    if let Some(base) = self.bases[i] {
+                        if let Some(v) = base.default(name) {
+                            return ClassAttr::Value(v);
+                        }
+                    } else if let Some(a) = admin_leaf(other, name) {
                         return a;
                     }
                 }
@@ -2040,11 +2071,19 @@ fn items_of(v: &SVal) -> Option<&[SVal]> {
     v.items()
 }
 
+/// [`items_of`], moving the items out of the value.
+fn into_items(v: SVal) -> Option<Vec<SVal>> {
+    match v {
+        SVal::List(items) | SVal::Tuple(items) => Some(items),
+        _ => None,
+    }
+}
+
 impl<'c, 'a> AdminChecker<'c, 'a> {
     fn err(&mut self, code: &str, msg: String, loc: (SourceFile, Span)) {
         let d = Diagnostic::new(code, Severity::Error, msg)
             .at(loc.0, loc.1)
-            .object(self.ac.repr.clone());
+            .object(self.ac.repr());
         self.ctx.emit(d);
     }
 
@@ -2052,7 +2091,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let d = Diagnostic::new(code, Severity::Error, msg)
             .hint(hint)
             .at(loc.0, loc.1)
-            .object(self.ac.repr.clone());
+            .object(self.ac.repr());
         self.ctx.emit(d);
     }
 
@@ -2142,12 +2181,13 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             return self.must_be("a list or tuple", "autocomplete_fields", "admin.E036", loc);
         }
         let Some(items) = items_of(&v) else { return };
-        for (i, item) in items.to_vec().iter().enumerate() {
+        for (i, item) in items.iter().enumerate() {
             let SVal::Str(name) = item else { continue };
-            let label = format!("autocomplete_fields[{i}]");
+            // Built only for a finding.
+            let label = move || format!("autocomplete_fields[{i}]");
             let info = match self.get_field(name) {
                 Lookup::Missing => {
-                    self.missing_field(name, &label, "admin.E037", loc);
+                    self.missing_field(name, &label(), "admin.E037", loc);
                     continue;
                 }
                 Lookup::Unknown => continue,
@@ -2159,7 +2199,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 (Some(false), Some(false)) => {
                     self.must_be(
                         "a foreign key or a many-to-many field",
-                        &label,
+                        &label(),
                         "admin.E038",
                         loc,
                     );
@@ -2172,7 +2212,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             let Some(remote) = self.remote_model(info) else {
                 continue;
             };
-            let admin_name = self.ac.name.clone();
+            let admin_name = self.ac.name;
             match self.reg.get(self.ctx, remote) {
                 None => {
                     if self.reg.complete {
@@ -2188,9 +2228,9 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 Some(entry) if !entry.certain => {}
                 Some(entry) => {
                     let (cls_name, search) = match entry.admin {
-                        AdminRef::Default => ("ModelAdmin".to_string(), SVal::Tuple(vec![])),
+                        AdminRef::Default => ("ModelAdmin", SVal::Tuple(vec![])),
                         AdminRef::Class(id) => match AdminClass::new(self.ctx, id, Some(remote)) {
-                            Some(rac) => (rac.name.clone(), rac.attr(self.ctx, "search_fields").0),
+                            Some(rac) => (rac.name, rac.attr(self.ctx, "search_fields").0),
                             None => continue,
                         },
                         AdminRef::Unknown => continue,
@@ -2231,19 +2271,20 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             return self.must_be("a list or tuple", "raw_id_fields", "admin.E001", loc);
         }
         let Some(items) = items_of(&v) else { return };
-        for (i, item) in items.to_vec().iter().enumerate() {
+        for (i, item) in items.iter().enumerate() {
             let SVal::Str(name) = item else { continue };
-            let label = format!("raw_id_fields[{i}]");
+            // Built only for a finding.
+            let label = move || format!("raw_id_fields[{i}]");
             match self.get_field(name) {
-                Lookup::Missing => self.missing_field(name, &label, "admin.E002", loc),
+                Lookup::Missing => self.missing_field(name, &label(), "admin.E002", loc),
                 Lookup::Unknown => {}
                 Lookup::Found { info, name: fname } => {
                     if &fname != name {
-                        self.missing_field(name, &label, "admin.E002", loc);
+                        self.missing_field(name, &label(), "admin.E002", loc);
                     } else if many_to_many(info) == Some(false) && is_fk(info) == Some(false) {
                         self.must_be(
                             "a foreign key or a many-to-many field",
-                            &label,
+                            &label(),
                             "admin.E003",
                             loc,
                         );
@@ -2261,7 +2302,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         if v.is_plain() && !v.is_seq() {
             return self.must_be("a list or tuple", "fields", "admin.E004", loc);
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
         let (fieldsets, _) = self.attr("fieldsets");
@@ -2301,7 +2342,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         if v.is_plain() && !v.is_seq() {
             return self.must_be("a list or tuple", "fieldsets", "admin.E007", loc);
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
         let mut seen: Vec<String> = Vec::new();
@@ -2471,14 +2512,15 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         if v.is_plain() && !v.is_seq() {
             return self.must_be("a list or tuple", option, code, loc);
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
         for (i, item) in items.iter().enumerate() {
             let SVal::Str(name) = item else { continue };
-            let label = format!("{option}[{i}]");
+            // Built only for a finding.
+            let label = move || format!("{option}[{i}]");
             match self.get_field(name) {
-                Lookup::Missing => self.missing_field(name, &label, "admin.E019", loc),
+                Lookup::Missing => self.missing_field(name, &label(), "admin.E019", loc),
                 Lookup::Unknown => {}
                 Lookup::Found { info, .. } => {
                     let forward_m2m = match info {
@@ -2494,7 +2536,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                     };
                     match forward_m2m {
                         Some(false) => {
-                            self.must_be("a many-to-many field", &label, "admin.E020", loc)
+                            self.must_be("a many-to-many field", &label(), "admin.E020", loc)
                         }
                         Some(true) => {
                             if let FInfo::Declared { field, .. } = info
@@ -2504,7 +2546,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                             {
                                 self.err(
                                     "admin.E013",
-                                    format!("The value of '{label}' cannot include the ManyToManyField '{name}', because that field manually specifies a relationship model."),
+                                    format!("The value of '{label}' cannot include the ManyToManyField '{name}', because that field manually specifies a relationship model.", label = label()),
                                     loc,
                                 );
                             }
@@ -2607,7 +2649,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         if v.is_plain() && !v.is_seq() {
             return self.must_be("a list or tuple", "ordering", "admin.E031", loc);
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
         let n = items.len();
@@ -2645,7 +2687,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         if v.is_plain() && !v.is_seq() {
             return self.must_be("a list or tuple", "readonly_fields", "admin.E034", loc);
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
         for (i, item) in items.iter().enumerate() {
@@ -2660,7 +2702,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 Some(false) => {}
             }
             if let Lookup::Missing = self.get_field(name) {
-                let admin_name = self.ac.name.clone();
+                let admin_name = self.ac.name;
                 let label = self.model_label();
                 self.err(
                     "admin.E035",
@@ -2907,7 +2949,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         if v.is_plain() && !v.is_seq() {
             return self.must_be("a list or tuple", "inlines", "admin.E103", loc);
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
         for item in items {
@@ -2930,9 +2972,12 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 }
                 _ => continue,
             };
-            let Some(qual) = self.ctx.class_qualname(id) else {
+            // `module.Name` (built only for a finding): the class must be readable and have a
+            // module ([`Ctx::class_qualname`]).
+            if id.file.module(self.ctx.db).is_none() || self.ctx.class_def(id).is_none() {
                 continue;
-            };
+            }
+            let qual = || self.ctx.class_qualname(id).unwrap_or_default();
             match self.ctx.class_inherits(
                 id,
                 &[
@@ -2945,6 +2990,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 ],
             ) {
                 Some(false) => {
+                    let qual = qual();
                     self.err(
                         "admin.E104",
                         format!("'{qual}' must inherit from 'InlineModelAdmin'."),
@@ -2962,6 +3008,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             let (model, _) = probe.attr(self.ctx, "model");
             match model.truthy() {
                 Some(false) => {
+                    let qual = qual();
                     self.err(
                         "admin.E105",
                         format!("'{qual}' must have a 'model' attribute."),
@@ -2973,12 +3020,18 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 Some(true) => {}
             }
             if model.is_plain() {
+                let qual = qual();
                 self.must_be("a Model", &format!("{qual}.model"), "admin.E106", loc);
                 continue;
             }
-            let Some(inline) = AdminClass::new(self.ctx, id, None) else {
+            // `AdminClass::new(ctx, id, None)`, from the probe.
+            let Some(mut inline) = probe.readable(self.ctx) else {
                 continue;
             };
+            let Some(inline_model) = model_of(self.ctx, &model) else {
+                continue;
+            };
+            inline.model = inline_model;
             if inline.kind == AdminKind::Model {
                 continue;
             }
@@ -2998,12 +3051,13 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         if v.is_plain() && !v.is_seq() {
             return self.must_be("a list or tuple", "list_display", "admin.E107", loc);
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
         for (i, item) in items.iter().enumerate() {
             let SVal::Str(name) = item else { continue };
-            let label = format!("list_display[{i}]");
+            // Built only for a finding.
+            let label = move || format!("list_display[{i}]");
             match self.ac.has_attr(name) {
                 Some(true) | None => continue,
                 Some(false) => {}
@@ -3025,7 +3079,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                         if reverse_fk {
                             self.err(
                                 "admin.E109",
-                                format!("The value of '{label}' must not be a many-to-many field or a reverse foreign key."),
+                                format!("The value of '{label}' must not be a many-to-many field or a reverse foreign key.", label = label()),
                                 loc,
                             );
                         }
@@ -3035,11 +3089,11 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                         PathLookup::Ok(info) => Some(info),
                         PathLookup::Unknown => continue,
                         PathLookup::Err => {
-                            let admin_name = self.ac.name.clone();
+                            let admin_name = self.ac.name;
                             let mlabel = self.model_label();
                             self.err(
                                 "admin.E108",
-                                format!("The value of '{label}' refers to '{name}', which is not a callable or attribute of '{admin_name}', or an attribute, method, or field on '{mlabel}'."),
+                                format!("The value of '{label}' refers to '{name}', which is not a callable or attribute of '{admin_name}', or an attribute, method, or field on '{mlabel}'.", label = label()),
                                 loc,
                             );
                             continue;
@@ -3052,7 +3106,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             {
                 self.err(
                     "admin.E109",
-                    format!("The value of '{label}' must not be a many-to-many field or a reverse foreign key."),
+                    format!("The value of '{label}' must not be a many-to-many field or a reverse foreign key.", label = label()),
                     loc,
                 );
             }
@@ -3072,9 +3126,12 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 loc,
             );
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
+        if items.is_empty() {
+            return;
+        }
         if self.ac.overrides("get_list_display") != Some(false) {
             return;
         }
@@ -3103,7 +3160,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         if v.is_plain() && !v.is_seq() {
             return self.must_be("a list or tuple", "list_filter", "admin.E112", loc);
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
         const FIELD_LIST_FILTERS: &[&str] = &[
@@ -3129,7 +3186,8 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             "django.contrib.admin.filters.EmptyFieldListFilter",
         ];
         for (i, item) in items.iter().enumerate() {
-            let label = format!("list_filter[{i}]");
+            // Built only for a finding.
+            let label = move || format!("list_filter[{i}]");
             match item {
                 SVal::Class(id) => {
                     if self.ctx.pm.model_by_class(*id).is_some() {
@@ -3137,14 +3195,14 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                     }
                     match self.ctx.class_inherits(*id, LIST_FILTERS) {
                         Some(false) => {
-                            self.must_inherit_from("ListFilter", &label, "admin.E113", loc)
+                            self.must_inherit_from("ListFilter", &label(), "admin.E113", loc)
                         }
                         Some(true)
                             if self.ctx.class_inherits(*id, FIELD_LIST_FILTERS) == Some(true) =>
                         {
                             self.err(
                                 "admin.E114",
-                                format!("The value of '{label}' must not inherit from 'FieldListFilter'."),
+                                format!("The value of '{label}' must not inherit from 'FieldListFilter'.", label = label()),
                                 loc,
                             );
                         }
@@ -3154,7 +3212,10 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 SVal::External(q) if FIELD_LIST_FILTERS.contains(&q.as_str()) => {
                     self.err(
                         "admin.E114",
-                        format!("The value of '{label}' must not inherit from 'FieldListFilter'."),
+                        format!(
+                            "The value of '{label}' must not inherit from 'FieldListFilter'.",
+                            label = label()
+                        ),
                         loc,
                     );
                 }
@@ -3168,7 +3229,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                     if ok == Some(false) {
                         self.must_inherit_from(
                             "FieldListFilter",
-                            &format!("{label}[1]"),
+                            &format!("{}[1]", label()),
                             "admin.E115",
                             loc,
                         );
@@ -3179,7 +3240,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                     if let PathLookup::Err = self.fields_from_path(model, path) {
                         self.err(
                             "admin.E116",
-                            format!("The value of '{label}' refers to '{path}', which does not refer to a Field."),
+                            format!("The value of '{label}' refers to '{path}', which does not refer to a Field.", label = label()),
                             loc,
                         );
                     }
@@ -3194,17 +3255,21 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         if v.is_plain() && !v.is_seq() {
             return self.must_be("a list or tuple", "list_editable", "admin.E120", loc);
         }
-        let Some(items) = items_of(&v).map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
+        if items.is_empty() {
+            return;
+        }
         let (ld, _) = self.attr("list_display");
         let (ldl, _) = self.attr("list_display_links");
         for (i, item) in items.iter().enumerate() {
             let SVal::Str(name) = item else { continue };
-            let label = format!("list_editable[{i}]");
+            // Built only for a finding.
+            let label = move || format!("list_editable[{i}]");
             let info = match self.get_field(name) {
                 Lookup::Missing => {
-                    self.missing_field(name, &label, "admin.E121", loc);
+                    self.missing_field(name, &label(), "admin.E121", loc);
                     continue;
                 }
                 Lookup::Unknown => continue,
@@ -3220,7 +3285,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             {
                 self.err(
                     "admin.E122",
-                    format!("The value of '{label}' refers to '{name}', which is not contained in 'list_display'."),
+                    format!("The value of '{label}' refers to '{name}', which is not contained in 'list_display'.", label = label()),
                     loc,
                 );
                 continue;
@@ -3259,7 +3324,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             if first_is && !links_truthy && !matches!(ldl, SVal::None) {
                 self.err(
                     "admin.E124",
-                    format!("The value of '{label}' refers to the first field in 'list_display' ('{name}'), which cannot be used unless 'list_display_links' is set."),
+                    format!("The value of '{label}' refers to the first field in 'list_display' ('{name}'), which cannot be used unless 'list_display_links' is set.", label = label()),
                     loc,
                 );
                 continue;
@@ -3267,7 +3332,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
             if not_editable(info) == Some(true) {
                 self.err(
                     "admin.E125",
-                    format!("The value of '{label}' refers to '{name}', which is not editable through the admin."),
+                    format!("The value of '{label}' refers to '{name}', which is not editable through the admin.", label = label()),
                     loc,
                 );
             }
@@ -3457,7 +3522,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
     /// admin.E129 / admin.E130 for actions named by string.
     fn check_actions(&mut self) {
         let (v, loc) = self.attr("actions");
-        let Some(items) = v.items().map(<[SVal]>::to_vec) else {
+        let Some(items) = into_items(v) else {
             return;
         };
         if !items.iter().all(|i| matches!(i, SVal::Str(_))) {
@@ -3470,7 +3535,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 _ => None,
             })
             .collect();
-        let admin_name = self.ac.name.clone();
+        let admin_name = self.ac.name;
         let item_spans = self.item_spans("actions", names.len());
         let mut resolvable: Vec<String> = Vec::new();
         for (i, name) in names.iter().enumerate() {
@@ -3844,7 +3909,7 @@ impl<'a> AdminClass<'a> {
     /// A view of an inline class before its `model` is known (to read `model` itself).
     fn probe(ctx: &Ctx<'a>, class: ClassId) -> Option<AdminClass<'a>> {
         let def = ctx.class_def(class)?;
-        let module = class.file.module(ctx.db).clone()?;
+        let module = class.file.module(ctx.db).as_deref()?;
         let mro = ctx.mro_shared(class)?;
         let bodies = mro
             .iter()
@@ -3853,17 +3918,36 @@ impl<'a> AdminClass<'a> {
                 _ => None,
             })
             .collect();
+        let bases = mro
+            .iter()
+            .map(|n| match n {
+                Node::External(q) => AdminBase::of(q),
+                _ => None,
+            })
+            .collect();
         Some(AdminClass {
             class,
-            name: def.name.clone(),
-            repr: format!("<class '{module}.{}'>", def.name),
+            name: &def.name,
+            module,
             kind: AdminKind::Inline,
             mro,
             bodies,
+            bases,
             model: 0,
             loc: (class.file, def.name_span),
         })
     }
+}
+
+/// `obj.model` as the checks need it: a registered, non-abstract model.
+fn model_of(ctx: &Ctx<'_>, v: &SVal) -> Option<usize> {
+    let SVal::Class(id) = v else { return None };
+    let idx = ctx.pm.model_by_class(*id)?;
+    let m = ctx.model(idx);
+    if !m.registered || m.abstract_ {
+        return None;
+    }
+    Some(idx)
 }
 
 /// `field.is_relation and (field.many_to_many or field.one_to_many)` (admin.E109).
