@@ -9,6 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup-venvs.sh
 cargo build -p djsa
 cargo test --workspace
+# Lints are part of the suite: the workspace stays clippy-clean (analysis purity bans included).
+cargo clippy --workspace --all-targets -- -D warnings
 python3 tests/conformance/run_conformance.py
 python3 tests/conformance/run_migrations_conformance.py
 python3 tests/conformance/run_sqla_conformance.py
@@ -19,4 +21,4 @@ scripts/test-editors.sh
 bash scripts/test-graph-browser.sh
 bash scripts/test-ship.sh
 # Reached only when every suite above passed (set -e).
-echo "suites: 11 passed, 0 failed"
+echo "suites: 12 passed, 0 failed"
