@@ -76,7 +76,7 @@ pub struct Field {
     pub kwargs: Vec<Keyword>,
     pub has_splat: bool,
     /// The model class whose body declares it (a class, not an index into the model list, so
-    /// that a class body is read once per edit of its file: see [`class_body`]).
+    /// that a class body is read once per edit of its file: see [`file_class_bodies`]).
     pub declared_in: ClassId,
     /// Implicit `id` / `<parent>_ptr` fields.
     pub auto_created: bool,
@@ -112,7 +112,7 @@ impl Field {
 
 /// One `Meta` attribute: its name, value and the file that declares it. Shared (`Arc`) between a
 /// class body, the model and the models that inherit it, so an unchanged one compares by pointer.
-pub type MetaAttr = std::sync::Arc<(String, Expr, SourceFile)>;
+pub type MetaAttr = Arc<(String, Expr, SourceFile)>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Meta {
@@ -155,7 +155,7 @@ pub struct Model {
     pub abstract_: bool,
     pub proxy: bool,
     pub parents: Vec<Parent>,
-    /// Fields declared in this class body (shared with [`class_body`]'s result).
+    /// Fields declared in this class body (shared with its [`ClassBody`]).
     pub own_fields: Arc<[Field]>,
     /// Meta as Django sees it for this class (own Meta or inherited from an abstract parent).
     pub meta: Meta,
@@ -193,7 +193,7 @@ impl Model {
 pub struct ProjectModel {
     pub settings: ProjectSettings,
     pub apps: Vec<App>,
-    pub models: Vec<std::sync::Arc<Model>>,
+    pub models: Vec<Arc<Model>>,
     pub notes: Vec<Note>,
     /// A relation field whose target djsa cannot know exists somewhere in the project.
     pub opaque_relations: bool,
@@ -212,7 +212,7 @@ pub struct ModelLookup {
 }
 
 impl ModelLookup {
-    fn new(models: &[std::sync::Arc<Model>]) -> Self {
+    fn new(models: &[Arc<Model>]) -> Self {
         let mut l = ModelLookup::default();
         for (i, m) in models.iter().enumerate() {
             l.by_class.entry(m.class).or_insert(i);
@@ -277,7 +277,7 @@ pub fn project_model(db: &dyn Db, project: Project) -> ProjectModel {
         settings,
         apps,
         lookup: ModelLookup::default(),
-        models: b.models.into_iter().map(std::sync::Arc::new).collect(),
+        models: b.models.into_iter().map(Arc::new).collect(),
         notes: b.notes,
         opaque_relations,
         django_version: config.django(),
