@@ -661,7 +661,9 @@ impl Builder<'_, '_> {
         if !is_model {
             return None;
         }
-        let model = self.build_model(id, class, parents, apps);
+        // A model class has bases, so its body was read.
+        let body = class_body(r.db(), r.project(), id)?;
+        let model = self.build_model(id, class, &body, parents, apps);
         let idx = self.models.len();
         self.models.push(model);
         self.by_class.insert(id, Some(idx));
@@ -672,6 +674,7 @@ impl Builder<'_, '_> {
         &mut self,
         id: ClassId,
         class: &ClassDef,
+        body: &ClassBody,
         parents: Vec<Parent>,
         apps: &[App],
     ) -> Model {
@@ -679,7 +682,6 @@ impl Builder<'_, '_> {
         let db = r.db();
         let file = id.file;
         let module = file.module(db).clone().unwrap_or_default();
-        let body = class_body(db, r.project(), id);
         self.notes.extend(body.notes.iter().cloned());
         let incomplete = body.incomplete || parents.iter().any(|p| matches!(p, Parent::Unknown(_)));
         // Meta: own, or inherited from the first parent that has one (abstract parents keep theirs).
@@ -826,19 +828,11 @@ pub fn file_class_bodies(
         .collect()
 }
 
-/// The body of a model class (see [`file_class_bodies`]).
-fn class_body(db: &dyn Db, project: Project, id: ClassId) -> Arc<ClassBody> {
-    match file_class_bodies(db, project, id.file).get(id.index as usize) {
-        Some(Some(b)) => b.clone(),
-        _ => Arc::new(ClassBody {
-            fields: Arc::from([]),
-            members: Arc::from([]),
-            other_attrs: Arc::from([]),
-            meta: None,
-            incomplete: true,
-            notes: Vec::new(),
-        }),
-    }
+/// The body of a class with bases (see [`file_class_bodies`]).
+fn class_body(db: &dyn Db, project: Project, id: ClassId) -> Option<Arc<ClassBody>> {
+    file_class_bodies(db, project, id.file)
+        .get(id.index as usize)?
+        .clone()
 }
 
 struct BodyReader<'r, 'db> {

@@ -33,6 +33,20 @@ fn run_family(db: &dyn Db, project: Project, family: impl FnOnce(&mut Ctx<'_>)) 
     ctx.out
 }
 
+/// One app's part of a family split by app: `check` runs on a context of its own, given the app's
+/// concrete models.
+fn run_app<T>(
+    db: &dyn Db,
+    project: Project,
+    app: &str,
+    check: impl FnOnce(&mut Ctx<'_>, Vec<usize>) -> T,
+) -> T {
+    let resolver = Resolver::new(db, project);
+    let mut ctx = Ctx::new(db, project, &resolver);
+    let mine = ctx.app_models(app);
+    check(&mut ctx, mine)
+}
+
 /// Model- and field-level checks (`models.*`, `fields.E0xx`-`E2xx`), in Django's order: every
 /// model's `Model.check()` findings, then the checks across models, then the fields' own checks.
 ///
@@ -64,17 +78,16 @@ pub struct AppChecks {
 
 #[salsa::tracked(returns(ref))]
 pub fn app_model_and_field_checks(db: &dyn Db, project: Project, app: String) -> AppChecks {
-    let resolver = Resolver::new(db, project);
-    let mut ctx = Ctx::new(db, project, &resolver);
-    let mine = ctx.app_models(&app);
-    model_checks::check_models(&mut ctx, &mine);
-    let models = std::mem::take(&mut ctx.out);
-    ctx.focus = Some(mine);
-    field_checks::check(&mut ctx);
-    AppChecks {
-        models,
-        fields: ctx.out,
-    }
+    run_app(db, project, &app, |ctx, mine| {
+        model_checks::check_models(ctx, &mine);
+        let models = std::mem::take(&mut ctx.out);
+        ctx.focus = Some(mine);
+        field_checks::check(ctx);
+        AppChecks {
+            models,
+            fields: std::mem::take(&mut ctx.out),
+        }
+    })
 }
 
 /// Related-field checks and lazy references (`fields.E3xx`).
@@ -94,11 +107,10 @@ pub fn related_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic> {
 /// One app's part of [`related_checks`]: the relations declared on its concrete models.
 #[salsa::tracked(returns(ref))]
 pub fn app_related_checks(db: &dyn Db, project: Project, app: String) -> Vec<Diagnostic> {
-    let resolver = Resolver::new(db, project);
-    let mut ctx = Ctx::new(db, project, &resolver);
-    let mine = ctx.app_models(&app);
-    related::check_app(&mut ctx, &mine);
-    ctx.out
+    run_app(db, project, &app, |ctx, mine| {
+        related::check_app(ctx, &mine);
+        std::mem::take(&mut ctx.out)
+    })
 }
 
 /// contrib (contenttypes, auth) and admin checks.
@@ -126,12 +138,11 @@ pub fn contrib_and_admin_checks(db: &dyn Db, project: Project) -> Vec<Diagnostic
 /// the checks of the ModelAdmins registered for them.
 #[salsa::tracked(returns(ref))]
 pub fn app_contrib_and_admin_checks(db: &dyn Db, project: Project, app: String) -> Vec<Diagnostic> {
-    let resolver = Resolver::new(db, project);
-    let mut ctx = Ctx::new(db, project, &resolver);
-    let mine = ctx.app_models(&app);
-    contrib::check_models(&mut ctx, &mine);
-    admin::check_models(&mut ctx, &mine);
-    ctx.out
+    run_app(db, project, &app, |ctx, mine| {
+        contrib::check_models(ctx, &mine);
+        admin::check_models(ctx, &mine);
+        std::mem::take(&mut ctx.out)
+    })
 }
 
 /// SQLAlchemy checks (DJSA2xx); they run without Django settings too.
