@@ -411,53 +411,52 @@ impl Workspace {
             let t = std::time::Instant::now();
             let wanted: Vec<String> = wanted_modules(&ws.db, ws.project).clone();
             let t_wanted = t.elapsed();
-            let mut added = false;
             let first_new = inputs.len();
             // Every candidate first, then the files read in parallel, then the inputs created in
             // candidate order (as one sequential pass would).
-            let mut cands: Vec<(String, PathBuf)> = Vec::new();
+            let mut cands: Vec<Candidate> = Vec::new();
             for m in wanted {
                 if !ws.tried.insert(m.clone()) || !is_library_candidate(&m) {
                     continue;
                 }
-                cands.extend(locate_module(&mut dirs, &ws.site_dirs, &m));
-            }
-            let mut to_read: Vec<&PathBuf> = Vec::new();
-            let mut seen: FxHashSet<&PathBuf> = FxHashSet::default();
-            for (module, path) in &cands {
-                if !ws.loaded_modules.contains(module)
-                    && !ws.loaded_paths.contains(path)
-                    && seen.insert(path)
-                {
-                    to_read.push(path);
-                }
-            }
-            let mut texts: FxHashMap<PathBuf, Option<(Arc<str>, bool)>> = {
-                use rayon::prelude::*;
-                to_read
-                    .par_iter()
-                    .map(|p| ((*p).clone(), read_text(p)))
-                    .collect()
-            };
-            for (module, path) in cands {
-                if ws.loaded_modules.contains(&module) || !ws.loaded_paths.insert(path.clone()) {
-                    continue;
-                }
-                let Some((text, lossy)) = texts.remove(&path).flatten() else {
-                    continue;
-                };
-                ws.loaded_modules.insert(module.clone());
-                let f = SourceFile::new(
-                    &ws.db,
-                    path.to_string_lossy().into_owned(),
-                    Some(module),
-                    text,
-                    Origin::Library,
-                    lossy,
+                let found = locate_module(&mut dirs, &ws.site_dirs, &m);
+                // Imports are followed from the module asked for, not from its parent packages
+                // nor from a migrations package's modules (`pkg.*`): as `wanted_modules` does.
+                let follow = !m.ends_with(".*");
+                cands.extend(
+                    found
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (module, path))| (module, path, follow && i == 0)),
                 );
-                ws.files.insert(f, path);
-                inputs.push(f);
-                added = true;
+            }
+            let mut frontier = ws.add_library_files(cands, &mut inputs);
+            let added = inputs.len() > first_new;
+            // The imports of what was just loaded, and theirs, in this round: the next round's
+            // `wanted_modules` would ask for exactly these (imports of modules reachable from the
+            // apps), one link of the chain per round, each round a new revision of the project.
+            while !frontier.is_empty() {
+                prewarm(&ws.db, &frontier);
+                let mut cands: Vec<Candidate> = Vec::new();
+                for f in &frontier {
+                    for imp in djsa_analysis::resolve::module_imports(&ws.db, *f) {
+                        let m = &imp.module;
+                        if ws.loaded_modules.contains(m)
+                            || !is_library_candidate(m)
+                            || !ws.tried.insert(m.clone())
+                        {
+                            continue;
+                        }
+                        let found = locate_module(&mut dirs, &ws.site_dirs, m);
+                        cands.extend(
+                            found
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, (module, path))| (module, path, i == 0)),
+                        );
+                    }
+                }
+                frontier = ws.add_library_files(cands, &mut inputs);
             }
             let t_read = t.elapsed();
             if !added {
@@ -482,6 +481,57 @@ impl Workspace {
                 );
             }
         }
+    }
+
+    /// Read the candidates' files in parallel and add those not loaded yet as library inputs,
+    /// in candidate order; returns the added files whose imports are to be followed.
+    fn add_library_files(
+        &mut self,
+        cands: Vec<Candidate>,
+        inputs: &mut Vec<SourceFile>,
+    ) -> Vec<SourceFile> {
+        let ws = self;
+        let mut to_read: Vec<&PathBuf> = Vec::new();
+        let mut seen: FxHashSet<&PathBuf> = FxHashSet::default();
+        for (module, path, _) in &cands {
+            if !ws.loaded_modules.contains(module)
+                && !ws.loaded_paths.contains(path)
+                && seen.insert(path)
+            {
+                to_read.push(path);
+            }
+        }
+        let mut texts: FxHashMap<PathBuf, Option<(Arc<str>, bool)>> = {
+            use rayon::prelude::*;
+            to_read
+                .par_iter()
+                .map(|p| ((*p).clone(), read_text(p)))
+                .collect()
+        };
+        let mut followed = Vec::new();
+        for (module, path, follow) in cands {
+            if ws.loaded_modules.contains(&module) || !ws.loaded_paths.insert(path.clone()) {
+                continue;
+            }
+            let Some((text, lossy)) = texts.remove(&path).flatten() else {
+                continue;
+            };
+            ws.loaded_modules.insert(module.clone());
+            let f = SourceFile::new(
+                &ws.db,
+                path.to_string_lossy().into_owned(),
+                Some(module),
+                text,
+                Origin::Library,
+                lossy,
+            );
+            ws.files.insert(f, path);
+            inputs.push(f);
+            if follow {
+                followed.push(f);
+            }
+        }
+        followed
     }
 
     /// Whether a path (absolute) is a project Python file: `.py`, under a source root, not
@@ -779,6 +829,9 @@ impl DirCache {
 }
 
 /// The file of a module in site-packages, plus its parent packages' `__init__.py`.
+/// A module to load: its name, its file, and whether its imports are followed.
+type Candidate = (String, PathBuf, bool);
+
 fn locate_module(
     dirs: &mut DirCache,
     site_dirs: &[PathBuf],
