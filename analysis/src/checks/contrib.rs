@@ -10,6 +10,7 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::checks::admin::{ClassAttr, MODEL_CLASS_ATTRS, Node, SVal};
+use crate::checks::model_checks::{AppRevs, app_reverse_relations};
 use crate::checks::{Ctx, ModelField, Target, view};
 use crate::db::{Db, Project};
 use crate::diagnostic::Severity;
@@ -146,8 +147,9 @@ fn app_reverse_share(db: &dyn Db, project: Project, app: String) -> AppRevShare 
     let resolver = Resolver::new(db, project);
     let mut ctx = Ctx::new(db, project, &resolver);
     let models = ctx.app_models(&app);
+    let shared = app_reverse_relations(db, project, app);
     let mut share = AppRevShare::default();
-    share.add(&mut ctx, &models);
+    share.add(&mut ctx, shared, &models);
     share
 }
 
@@ -182,8 +184,9 @@ impl<'a> Ctx<'a> {
 }
 
 impl AppRevShare {
-    /// Adds the reverse relations the given concrete models declare.
-    fn add(&mut self, ctx: &mut Ctx<'_>, models: &[usize]) {
+    /// Adds the reverse relations the given concrete models declare; `shared` is the same app's
+    /// share of the model checks' reverse relations, which resolved most relation targets already.
+    fn add(&mut self, ctx: &mut Ctx<'_>, shared: &AppRevs, models: &[usize]) {
         let ix = self;
         for &idx in models {
             if ctx.swapped(idx).is_some() {
@@ -226,6 +229,7 @@ impl AppRevShare {
                     continue;
                 }
                 let mf = ModelField { field, model: idx };
+                let relation_target = |ctx: &Ctx<'_>| shared_target(ctx, shared, mf);
                 if !field.options_known() {
                     // A custom relation field that may do anything with its options: its
                     // reverse names are known only if given literally.
@@ -234,7 +238,7 @@ impl AppRevShare {
                         || ix.call_names(ctx, field.file, &field.kwargs, &model_name, idx);
                     if unknown {
                         // Unknown reverse names: only the target (when known) can get them.
-                        match ctx.relation_target(mf) {
+                        match relation_target(ctx) {
                             Target::Model(t) => match ctx.concrete_of(t) {
                                 Some(ct) => {
                                     ix.any_for.insert(ct);
@@ -249,7 +253,7 @@ impl AppRevShare {
                 }
                 let names = reverse_names(ctx, field, idx);
                 let Some((query_name, accessor)) = names else {
-                    match ctx.relation_target(mf) {
+                    match relation_target(ctx) {
                         Target::Model(t) => match ctx.concrete_of(t) {
                             Some(ct) => {
                                 ix.any_for.insert(ct);
@@ -261,7 +265,7 @@ impl AppRevShare {
                     }
                     continue;
                 };
-                match ctx.relation_target(mf) {
+                match relation_target(ctx) {
                     Target::Model(t) => {
                         let Some(ct) = ctx.concrete_of(t) else {
                             ix.any = true;
@@ -604,6 +608,22 @@ fn fill_placeholders(s: &str, ctx: &Ctx<'_>, idx: usize) -> String {
             "%(app_label)s",
             &m.app_label.clone().unwrap_or_default().to_lowercase(),
         )
+}
+
+/// [`Ctx::relation_target`] of a relation, taken from the model checks' share of the app
+/// (`shared`) when they resolved it.
+fn shared_target(ctx: &Ctx<'_>, shared: &AppRevs, mf: ModelField<'_>) -> Target {
+    if let Some(decl) = ctx.declaring(mf.field)
+        && let Some(place) = ctx
+            .model(decl)
+            .own_fields
+            .iter()
+            .position(|f| std::ptr::eq(f, mf.field))
+        && let Some(t) = shared.target(mf.model, decl, place)
+    {
+        return t.clone();
+    }
+    ctx.relation_target(mf)
 }
 
 /// (related query name, accessor name) of a relation field declared on `idx`; `None` when an

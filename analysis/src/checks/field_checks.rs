@@ -762,7 +762,7 @@ fn check_validators(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
 /// `system_check_removed_details`: fields.E900-E907.
 fn check_removed(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
     let q = spec.qualified.as_deref().unwrap_or("");
-    let (postgres_class, postgres_module) = match q.rsplit_once('.') {
+    let (postgres_class, postgres_module) = match super::rsplit_dot(q) {
         Some((m, n)) if m.starts_with("django.contrib.postgres.fields") => (n, true),
         _ => ("", false),
     };
@@ -1454,7 +1454,7 @@ fn output_field_spec<'a>(ctx: &Ctx<'_>, spec: &Spec<'a>) -> Option<Spec<'a>> {
         return None;
     };
     let kind = FieldKind::from_qualified(&q)?;
-    let class_name = q.rsplit('.').next().unwrap_or("").to_string();
+    let class_name = super::last_dot(&q).to_string();
     Some(Spec {
         kind,
         class_name,
@@ -1515,7 +1515,7 @@ impl<'a> Spec<'a> {
         if let Some(func) = func {
             match ctx.resolver.resolve_expr(field.file, func) {
                 Resolved::External(q) => {
-                    class_name = q.rsplit('.').next().map(str::to_string);
+                    class_name = Some(super::last_dot(&q).to_string());
                     qualified = Some(q);
                 }
                 Resolved::Class(id) => {
@@ -1968,7 +1968,7 @@ fn eval(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, e: &Expr, depth: u32)
                 Resolved::External(q) => q,
                 _ => return Py::Unknown,
             };
-            let (module, name) = q.rsplit_once('.').unwrap_or(("", q.as_str()));
+            let (module, name) = super::rsplit_dot(&q).unwrap_or(("", q.as_str()));
             let literal_arg = |i: usize| args.get(i).and_then(|a| a.as_str()).map(str::to_string);
             match (module, name) {
                 ("django.utils.translation", "gettext_lazy" | "ugettext_lazy") => {

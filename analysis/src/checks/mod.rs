@@ -22,6 +22,17 @@ use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::span::Span;
 use crate::syntax::{ClassDef, Expr, ExprKind};
 
+/// `s.rsplit_once('.')`, scanning bytes (the checks split qualified names in inner loops).
+pub(crate) fn rsplit_dot(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().rposition(|b| b == b'.')?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// `s.rsplit('.').next()`: the last dotted component (all of `s` without a dot).
+pub(crate) fn last_dot(s: &str) -> &str {
+    rsplit_dot(s).map_or(s, |(_, name)| name)
+}
+
 /// Run one family of checks with its own context.
 fn run_family(db: &dyn Db, project: Project, family: impl FnOnce(&mut Ctx<'_>)) -> Vec<Diagnostic> {
     if app_registry(db, project).settings.installed_apps.is_none() {
@@ -79,7 +90,7 @@ pub struct AppChecks {
 #[salsa::tracked(returns(ref))]
 pub fn app_model_and_field_checks(db: &dyn Db, project: Project, app: String) -> AppChecks {
     run_app(db, project, &app, |ctx, mine| {
-        model_checks::check_models(ctx, &mine);
+        model_checks::check_models(ctx, &app, &mine);
         let models = std::mem::take(&mut ctx.out);
         ctx.focus = Some(mine);
         field_checks::check(ctx);
@@ -299,8 +310,13 @@ pub struct Ctx<'a> {
     forward_cache: FxHashMap<usize, (std::rc::Rc<Vec<related::TField<'a>>>, bool)>,
     /// `admin`'s C3 linearization per class (attribute lookups walk it once per attribute).
     mro_cache: std::cell::RefCell<FxHashMap<ClassId, Option<std::rc::Rc<Vec<admin::Node>>>>>,
-    /// INSTALLED_APPS entries djsa could not load (`None`: INSTALLED_APPS unknown).
-    unloaded: Option<Unloaded>,
+    /// INSTALLED_APPS entries djsa could not load (`None`: INSTALLED_APPS unknown), worked out
+    /// on first use (few contexts need it).
+    unloaded: std::cell::OnceCell<Option<Unloaded>>,
+    /// See [`Ctx::vendor`].
+    vendor: std::cell::OnceCell<Option<&'static str>>,
+    /// `related`'s `on_delete` values by file and name.
+    on_delete_names: std::cell::RefCell<OnDeleteNames>,
     /// See [`Ctx::model_index`].
     model_index: Option<std::rc::Rc<contrib::ModelIndex<'a>>>,
     /// `contrib`'s `forward_fields` per model.
@@ -308,6 +324,9 @@ pub struct Ctx<'a> {
     /// See [`Ctx::class_def`].
     class_defs: std::cell::RefCell<FxHashMap<ClassId, Option<&'a ClassDef>>>,
 }
+
+/// `on_delete` values (`None`: not one djsa knows) by file and the name they are written as.
+type OnDeleteNames = FxHashMap<SourceFile, FxHashMap<String, Option<related::OnDelete>>>;
 
 /// What the INSTALLED_APPS entries djsa could not load may be.
 #[derive(Default)]
@@ -325,7 +344,9 @@ impl<'a> Ctx<'a> {
             db,
             project,
             focus: None,
-            unloaded: Ctx::compute_unloaded(&pm),
+            unloaded: std::cell::OnceCell::new(),
+            vendor: std::cell::OnceCell::new(),
+            on_delete_names: Default::default(),
             pm,
             resolver,
             out: Vec::new(),
@@ -365,10 +386,12 @@ impl<'a> Ctx<'a> {
 
     /// The concrete models of one app, in model order (what a family split by app checks).
     pub fn app_models(&self, app: &str) -> Vec<usize> {
-        let app_of = &self.pm.index.app_of;
-        self.concrete_models()
-            .filter(|&i| app_of.get(i).and_then(Option::as_deref) == Some(app))
-            .collect()
+        self.pm
+            .index
+            .concrete_of_app
+            .get(app)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The models a check that runs model by model reports on: the app's when the family runs
@@ -580,7 +603,10 @@ impl<'a> Ctx<'a> {
     /// with this label: a module entry's label is its last component (contrib apps keep theirs);
     /// an AppConfig path could carry any label.
     fn unloaded_app_may_have_label(&self, label: &str) -> bool {
-        match &self.unloaded {
+        match self
+            .unloaded
+            .get_or_init(|| Ctx::compute_unloaded(&self.pm))
+        {
             None => true,
             Some(u) => u.config_path || u.labels.contains(label),
         }
@@ -622,11 +648,15 @@ impl<'a> Ctx<'a> {
                     "django.db.models.AutoField".into()
                 }
             });
-        path.rsplit('.').next().map(str::to_string)
+        Some(last_dot(&path).to_string())
     }
 
     /// The database backend vendor from settings: "postgresql", "mysql", "sqlite", "oracle".
     pub fn vendor(&self) -> Option<&'static str> {
+        *self.vendor.get_or_init(|| self.compute_vendor())
+    }
+
+    fn compute_vendor(&self) -> Option<&'static str> {
         let engine = self.pm.settings.engine.as_deref()?;
         Some(
             if engine.contains("postgres") || engine.contains("postgis") {

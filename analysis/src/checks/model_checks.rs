@@ -20,7 +20,7 @@
 //! cannot reproduce; `models.W027` needs a backend without check constraints, which none is.
 //! Models that override `check` are left alone: what their `check` returns is their own.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -33,10 +33,15 @@ use crate::resolve::{Resolved, Resolver};
 use crate::span::Span;
 use crate::syntax::{Expr, ExprKind, Stmt};
 
-/// `Model.check()` for the given models (one app's).
-pub(super) fn check_models(ctx: &mut Ctx<'_>, models: &[usize]) {
+/// `Model.check()` for the given models (one app's, `app`).
+pub(super) fn check_models(ctx: &mut Ctx<'_>, app: &str, models: &[usize]) {
     let revs = reverse_relations(ctx.db, ctx.project);
     let mut w = World::with_revs(revs);
+    // The app's shapes were built for its share of the reverse relations: take them from there.
+    let share = app_reverse_relations(ctx.db, ctx.project, app.to_string());
+    for (idx, shape) in &share.shapes {
+        w.shapes.insert(*idx, shape.clone());
+    }
     for &idx in models {
         if ctx.swapped(idx).is_some() || overrides_check(ctx, idx, 0) {
             continue;
@@ -93,6 +98,25 @@ pub struct AppRevs {
     found: Vec<(usize, Rev)>,
     rev_unknown_any: bool,
     rev_unknown_on: FxHashSet<usize>,
+    /// The shape of each of the app's (non-swapped) concrete models, built on the way; the
+    /// app's model checks start from them. They hold no positions either.
+    shapes: Vec<(usize, Option<Arc<Shape>>)>,
+    /// [`Ctx::relation_target`] of the relations of those shapes, by the model they are on and
+    /// their declaration (contrib's share of the reverse relations reads them; `ForeignObject`s
+    /// are left out, their `to` is read otherwise here).
+    targets: FxHashMap<(u32, FieldAt), Target>,
+}
+
+impl AppRevs {
+    /// [`Ctx::relation_target`] of the relation field at `place` in the `own_fields` of `decl`,
+    /// on the model `owner`, if it was resolved here.
+    pub(super) fn target(&self, owner: usize, decl: usize, place: usize) -> Option<&Target> {
+        let at = FieldAt {
+            model: u32::try_from(decl).ok()?,
+            place: u32::try_from(place).ok()?,
+        };
+        self.targets.get(&(u32::try_from(owner).ok()?, at))
+    }
 }
 
 #[salsa::tracked(returns(ref))]
@@ -237,8 +261,8 @@ enum FKind {
     OrderWrt,
 }
 
-#[derive(Debug, Clone)]
-struct FInfo<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FInfo {
     name: String,
     attname: String,
     column: Col,
@@ -246,13 +270,30 @@ struct FInfo<'a> {
     db_column: Option<Option<String>>,
     /// The model the field is attached to (`field.model`).
     owner: usize,
-    decl: Option<&'a Field>,
+    /// The declaration (see [`FInfo::decl`]).
+    decl: Option<FieldAt>,
     kind: FKind,
     /// `primary_key` as declared (`None`: not known).
     primary_key: Option<bool>,
 }
 
-impl FInfo<'_> {
+/// Where a declared field is: the model whose class body declares it, and its place in that
+/// model's `own_fields`. Shapes hold this instead of a reference, so that a per-app query can
+/// keep them (see [`AppRevs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FieldAt {
+    model: u32,
+    place: u32,
+}
+
+impl FInfo {
+    /// The field's declaration (`None` for the fields Django creates).
+    fn decl<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a Field> {
+        let at = self.decl?;
+        ctx.model(at.model as usize)
+            .own_fields
+            .get(at.place as usize)
+    }
     fn base_kind(&self) -> Option<FieldKind> {
         match self.kind {
             FKind::Known(k) => Some(k),
@@ -280,15 +321,15 @@ impl FInfo<'_> {
 }
 
 /// A model's fields as Django's Options lists them.
-#[derive(Debug)]
-struct Shape<'a> {
+#[derive(Debug, PartialEq, Eq)]
+struct Shape {
     proxy: bool,
     /// `_meta.local_fields`, in creation order.
-    local: Vec<FInfo<'a>>,
+    local: Vec<FInfo>,
     /// `_meta.local_many_to_many`.
-    m2m: Vec<FInfo<'a>>,
+    m2m: Vec<FInfo>,
     /// `_meta.private_fields` (generic relations).
-    private: Vec<FInfo<'a>>,
+    private: Vec<FInfo>,
     /// `_meta.parents`: concrete parent model and the name of its link field (`None` for proxies).
     parents: Vec<(usize, Option<String>)>,
     /// `_meta.pk` (`None`: not known).
@@ -299,9 +340,9 @@ struct Shape<'a> {
     ordered: bool,
 }
 
-impl<'a> Shape<'a> {
+impl Shape {
     /// The forward field in a slot of this shape.
-    fn slot(&self, slot: Slot) -> Option<&FInfo<'a>> {
+    fn slot(&self, slot: Slot) -> Option<&FInfo> {
         match slot {
             Slot::Local(i) => self.local.get(i),
             Slot::M2m(i) => self.m2m.get(i),
@@ -338,7 +379,7 @@ pub struct Revs {
 }
 
 struct World<'a> {
-    shapes: FxHashMap<usize, Option<Rc<Shape<'a>>>>,
+    shapes: FxHashMap<usize, Option<Arc<Shape>>>,
     revs: &'a Revs,
     /// Facts every shape asks for, worked out once: whether django-modeltranslation is
     /// installed, whether a model or an ancestor has a custom metaclass, whether an app's default
@@ -444,9 +485,15 @@ impl AppRevs {
                 // The target.
                 let target = match f.kind {
                     FKind::Ptr(p) => Target::Model(p),
-                    _ => match f.decl {
-                        Some(decl) => relation_target(ctx, decl, f.owner),
-                        None => Target::Unknown,
+                    _ => match (f.decl, f.decl(ctx)) {
+                        (Some(at), Some(decl)) => {
+                            let t = relation_target(ctx, decl, f.owner);
+                            if decl.kind != FieldKind::ForeignObject {
+                                w.targets.insert((f.owner as u32, at), t.clone());
+                            }
+                            t
+                        }
+                        _ => Target::Unknown,
                     },
                 };
                 let to = match target {
@@ -474,7 +521,7 @@ impl AppRevs {
                     )
                 });
                 let str_opt = |name: &str| -> Option<Option<String>> {
-                    match f.decl.and_then(|d| d.opt(name)) {
+                    match f.decl(ctx).and_then(|d| d.opt(name)) {
                         None => Some(None),
                         Some(e) if e.is_none() => Some(None),
                         Some(e) => e.as_str().map(|s| Some(s.to_string())),
@@ -494,15 +541,15 @@ impl AppRevs {
                     related_name = Some(rqn.clone().unwrap_or_else(|| "+".into()));
                 } else {
                     if m2m {
-                        let symmetrical = match f.decl.and_then(|d| d.opt("symmetrical")) {
+                        let symmetrical = match f.decl(ctx).and_then(|d| d.opt("symmetrical")) {
                             None => Some(
-                                f.decl.and_then(|d| d.opt("to")).and_then(Expr::as_str)
+                                f.decl(ctx).and_then(|d| d.opt("to")).and_then(Expr::as_str)
                                     == Some("self"),
                             ),
                             Some(e) => e.as_bool(),
                         };
                         let to_self = f
-                            .decl
+                            .decl(ctx)
                             .and_then(|d| d.opt("to"))
                             .and_then(|e| e.as_str().or(e.as_name()));
                         let Some(symmetrical) = symmetrical else {
@@ -564,7 +611,7 @@ impl AppRevs {
                 let name = rqn.or(related_name).unwrap_or_else(|| model_name.clone());
                 let parent_link = match f.kind {
                     FKind::Ptr(_) => true,
-                    _ => f.decl.and_then(|d| d.flag("parent_link", false)) == Some(true),
+                    _ => f.decl(ctx).and_then(|d| d.flag("parent_link", false)) == Some(true),
                 };
                 w.found.push((
                     on,
@@ -586,23 +633,27 @@ impl AppRevs {
                 w.rev_unknown_any = true;
             }
         }
+        w.shapes = models
+            .iter()
+            .map(|&idx| (idx, world.shapes.get(&idx).cloned().flatten()))
+            .collect();
         w
     }
 }
 
 impl<'a> World<'a> {
-    fn shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Rc<Shape<'a>>> {
+    fn shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Arc<Shape>> {
         if let Some(s) = self.shapes.get(&idx) {
             return s.clone();
         }
         // Guard against inheritance cycles.
         self.shapes.insert(idx, None);
-        let s = self.build_shape(ctx, idx).map(Rc::new);
+        let s = self.build_shape(ctx, idx).map(Arc::new);
         self.shapes.insert(idx, s.clone());
         s
     }
 
-    fn build_shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Shape<'a>> {
+    fn build_shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Shape> {
         let m = ctx.model(idx);
         if !m.registered || m.abstract_ || ctx.incomplete(idx) || self.custom_metaclass(ctx, idx, 0)
         {
@@ -636,14 +687,14 @@ impl<'a> World<'a> {
         }
         let (decl, ordered) = declared_fields(ctx, idx, 0);
         let mut complete = !self.translated(ctx);
-        let mut local: Vec<FInfo<'a>> = Vec::new();
+        let mut local: Vec<FInfo> = Vec::new();
         let mut m2m = Vec::new();
         let mut private = Vec::new();
-        for f in decl {
+        for (at, f) in decl {
             if f.has_splat || f.kwargs.iter().any(|k| k.name == "name") {
                 complete = false;
             }
-            let info = finfo(f, idx);
+            let info = finfo(f, at, idx);
             match info.kind {
                 FKind::Known(FieldKind::ManyToManyField)
                 | FKind::Opaque(FieldKind::ManyToManyField) => m2m.push(info),
@@ -661,7 +712,7 @@ impl<'a> World<'a> {
             if fi.base_kind() != Some(FieldKind::OneToOneField) {
                 continue;
             }
-            let decl = fi.decl?;
+            let decl = fi.decl(ctx)?;
             match decl.flag("parent_link", false) {
                 Some(false) => {}
                 Some(true) => match ctx.relation_target(ModelField {
@@ -675,7 +726,7 @@ impl<'a> World<'a> {
             }
         }
         let mut parents: Vec<(usize, Option<String>)> = Vec::new();
-        let mut ptrs: Vec<FInfo<'a>> = Vec::new();
+        let mut ptrs: Vec<FInfo> = Vec::new();
         for p in ctx.concrete_parents(idx) {
             let p = concrete_of(ctx, p)?;
             if parents.iter().any(|(q, _)| *q == p) {
@@ -806,7 +857,7 @@ impl<'a> World<'a> {
         })
     }
 
-    fn info(&mut self, ctx: &Ctx<'a>, f: FRef) -> Option<FieldView<'a>> {
+    fn info(&mut self, ctx: &Ctx<'a>, f: FRef) -> Option<FieldView> {
         match f.slot {
             Slot::Rev(i) => {
                 let r = self.revs.revs.get(i)?.clone();
@@ -1005,7 +1056,7 @@ impl<'a> World<'a> {
                 FKind::Known(k) | FKind::Opaque(k)
                     if k.is_relation() && k != FieldKind::RelatedField =>
                 {
-                    match relation_target(ctx, i.decl?, i.owner) {
+                    match relation_target(ctx, i.decl(ctx)?, i.owner) {
                         Target::Model(t) => Some(t),
                         _ => None,
                     }
@@ -1017,22 +1068,22 @@ impl<'a> World<'a> {
 }
 
 #[derive(Debug, Clone)]
-enum FieldView<'a> {
-    Fwd(FwdInfo<'a>),
+enum FieldView {
+    Fwd(FwdInfo),
     Rev(Rev),
 }
 
 /// A forward field's [`FInfo`], read in place in its model's shape.
 #[derive(Debug, Clone)]
-struct FwdInfo<'a> {
-    shape: Rc<Shape<'a>>,
+struct FwdInfo {
+    shape: Arc<Shape>,
     /// Checked to hold a field when the handle is made.
     slot: Slot,
 }
 
-impl<'a> std::ops::Deref for FwdInfo<'a> {
-    type Target = FInfo<'a>;
-    fn deref(&self) -> &FInfo<'a> {
+impl std::ops::Deref for FwdInfo {
+    type Target = FInfo;
+    fn deref(&self) -> &FInfo {
         match self.shape.slot(self.slot) {
             Some(f) => f,
             None => unreachable!("FwdInfo is only made for a slot its shape holds"),
@@ -1040,7 +1091,7 @@ impl<'a> std::ops::Deref for FwdInfo<'a> {
     }
 }
 
-impl FieldView<'_> {
+impl FieldView {
     fn name(&self) -> &str {
         match self {
             FieldView::Fwd(f) => &f.name,
@@ -1135,7 +1186,7 @@ fn is_private_kind(k: FieldKind) -> bool {
     matches!(k, FieldKind::GenericForeignKey | FieldKind::GenericRelation)
 }
 
-fn finfo<'a>(f: &'a Field, owner: usize) -> FInfo<'a> {
+fn finfo(f: &Field, at: FieldAt, owner: usize) -> FInfo {
     let opaque = f.custom.as_ref().is_some_and(|c| c.opaque)
         || matches!(f.kind, FieldKind::Field | FieldKind::RelatedField);
     let kind = if opaque {
@@ -1145,7 +1196,10 @@ fn finfo<'a>(f: &'a Field, owner: usize) -> FInfo<'a> {
     };
     let fk = matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField);
     let attname = if fk {
-        format!("{}_id", f.name)
+        let mut a = String::with_capacity(f.name.len() + 3);
+        a.push_str(&f.name);
+        a.push_str("_id");
+        a
     } else {
         f.name.clone()
     };
@@ -1187,7 +1241,7 @@ fn finfo<'a>(f: &'a Field, owner: usize) -> FInfo<'a> {
         column,
         db_column,
         owner,
-        decl: Some(f),
+        decl: Some(at),
         kind,
         primary_key,
     }
@@ -1207,15 +1261,26 @@ fn concrete_of(ctx: &Ctx<'_>, idx: usize) -> Option<usize> {
 }
 
 /// Fields a concrete class gets from its own body and its abstract ancestors, in creation order;
-/// and whether that order is known.
-fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>, bool) {
+/// and whether that order is known. Each field comes with where it is declared.
+fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<(FieldAt, &'a Field)>, bool) {
     if depth > 30 {
         return (Vec::new(), false);
     }
     let m = ctx.model(idx);
+    let own = || {
+        m.own_fields.iter().enumerate().map(move |(place, f)| {
+            (
+                FieldAt {
+                    model: idx as u32,
+                    place: place as u32,
+                },
+                f,
+            )
+        })
+    };
     if !m.parents.iter().any(|p| matches!(p, Parent::Model(_))) {
         // Nothing inherited: the class body's fields, in order.
-        return (m.own_fields.iter().collect(), true);
+        return (own().collect(), true);
     }
     // Names an inherited field cannot take: the class body's own names, then those inherited
     // before it. Looked up on demand (few fields are inherited).
@@ -1226,7 +1291,7 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
             || m.members.iter().any(|mem| mem.name == name)
             || taken.contains(&name)
     };
-    let mut inherited: Vec<&'a Field> = Vec::new();
+    let mut inherited: Vec<(FieldAt, &'a Field)> = Vec::new();
     let mut ordered = true;
     for p in &m.parents {
         let Parent::Model(pidx) = p else { continue };
@@ -1234,23 +1299,26 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
         if pm.abstract_ {
             let (pf, po) = declared_fields(ctx, *pidx, depth + 1);
             ordered &= po;
-            for f in pf {
+            for (at, f) in pf {
                 if !blocked(&taken, &f.name) {
                     taken.push(&f.name);
-                    inherited.push(f);
+                    inherited.push((at, f));
                 }
             }
         } else {
             // Fields of a concrete parent are inherited attributes: later abstract bases do not
             // add fields of those names.
             let (pf, _) = declared_fields(ctx, *pidx, depth + 1);
-            taken.extend(pf.iter().map(|f| f.name.as_str()));
+            taken.extend(pf.iter().map(|(_, f)| f.name.as_str()));
         }
     }
     // Creation order: a class body runs after its bases exist, so ancestors' fields come first;
     // unrelated bases are ordered only when they share a file.
     let declaring: Vec<usize> = {
-        let mut v: Vec<usize> = inherited.iter().filter_map(|f| ctx.declaring(f)).collect();
+        let mut v: Vec<usize> = inherited
+            .iter()
+            .filter_map(|(_, f)| ctx.declaring(f))
+            .collect();
         v.dedup();
         v
     };
@@ -1269,7 +1337,7 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
             }
         }
         if ordered {
-            inherited.sort_by(|x, y| {
+            inherited.sort_by(|(_, x), (_, y)| {
                 if x.declared_in == y.declared_in {
                     x.span.start.cmp(&y.span.start)
                 } else {
@@ -1282,10 +1350,10 @@ fn declared_fields<'a>(ctx: &Ctx<'a>, idx: usize, depth: u32) -> (Vec<&'a Field>
             });
         }
     } else {
-        inherited.sort_by_key(|f| f.span.start);
+        inherited.sort_by_key(|(_, f)| f.span.start);
     }
     let mut out = inherited;
-    out.extend(m.own_fields.iter());
+    out.extend(own());
     (out, ordered)
 }
 
@@ -1351,8 +1419,8 @@ fn str_part_span(e: &Expr, offset: usize, len: usize) -> Span {
 }
 
 /// Where a field is declared (implicit fields: nowhere of their own).
-fn field_loc(ctx: &Ctx<'_>, f: &FInfo<'_>) -> Loc {
-    f.decl.map(|decl| {
+fn field_loc(ctx: &Ctx<'_>, f: &FInfo) -> Loc {
+    f.decl(ctx).map(|decl| {
         ctx.field_location(ModelField {
             field: decl,
             model: f.owner,
@@ -1365,8 +1433,8 @@ fn model_diag(ctx: &Ctx<'_>, idx: usize, code: &str, msg: String) -> Diagnostic 
 }
 
 /// A diagnostic whose object is a field (implicit fields point at the model's name).
-fn field_diag(ctx: &Ctx<'_>, f: &FInfo<'_>, code: &str, msg: String) -> Diagnostic {
-    match f.decl {
+fn field_diag(ctx: &Ctx<'_>, f: &FInfo, code: &str, msg: String) -> Diagnostic {
+    match f.decl(ctx) {
         Some(decl) => ctx.on_field(
             ModelField {
                 field: decl,
@@ -1397,7 +1465,7 @@ fn check_m2m_through_same_relationship<'a>(
     };
     let mut seen: Vec<(usize, usize, String)> = Vec::new();
     for f in &shape.m2m {
-        let (FKind::Known(FieldKind::ManyToManyField), Some(decl)) = (f.kind, f.decl) else {
+        let (FKind::Known(FieldKind::ManyToManyField), Some(decl)) = (f.kind, f.decl(ctx)) else {
             continue;
         };
         let Target::Model(target) = ctx.relation_target(ModelField {
@@ -1507,7 +1575,7 @@ fn check_field_name_clashes<'a>(
         return None;
     }
     // The parents' shapes, held while `used` borrows their names.
-    let mut pshapes: Vec<Rc<Shape<'a>>> = Vec::with_capacity(parents.len());
+    let mut pshapes: Vec<Arc<Shape>> = Vec::with_capacity(parents.len());
     for &p in &parents {
         let ps = w.shape(ctx, p)?;
         if !ps.ordered {
@@ -2012,7 +2080,7 @@ fn check_local_fields<'a>(
             if ctx.pm.django_version < (6, 0) {
                 // Falls through to the local check below.
             } else {
-                match fi.decl.and_then(|d| {
+                match fi.decl(ctx).and_then(|d| {
                     d.kwargs
                         .iter()
                         .find(|k| k.name == "from_fields")
@@ -2761,7 +2829,7 @@ fn check_composite_pk<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mu
     if pkf.kind != FKind::Known(FieldKind::CompositePrimaryKey) {
         return;
     }
-    let Some(decl) = pkf.decl else { return };
+    let Some(decl) = pkf.decl(ctx) else { return };
     let mut names = Vec::new();
     for a in &decl.args {
         match a.as_str() {
@@ -2792,7 +2860,7 @@ fn check_composite_pk<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mu
                     (_, Col::NoColumn) => None,
                     (_, Col::Unknown) => return,
                 };
-                let null = match fi.decl {
+                let null = match fi.decl(ctx) {
                     Some(d) if !matches!(fi.kind, FKind::Known(_)) => {
                         let _ = d;
                         return;
@@ -2881,7 +2949,7 @@ fn check_related_fields_on_delete<'a>(
                 FieldKind::ForeignKey | FieldKind::OneToOneField | FieldKind::ForeignObject,
             )
             | FKind::Opaque(FieldKind::ForeignKey | FieldKind::OneToOneField) => {
-                let Some(decl) = fi.decl else { continue };
+                let Some(decl) = fi.decl(ctx) else { continue };
                 let Some(e) = decl.opt("on_delete") else {
                     continue;
                 };
@@ -3181,7 +3249,7 @@ fn check_long_column_names<'a>(
     let Some(shape) = w.shape(ctx, idx) else {
         return;
     };
-    let too_long = |f: &FInfo<'_>| -> Option<String> {
+    let too_long = |f: &FInfo| -> Option<String> {
         match (&f.db_column, &f.column) {
             (Some(None), Col::Known(c)) if c.chars().count() > max => Some(c.clone()),
             _ => None,
@@ -3203,7 +3271,7 @@ fn check_long_column_names<'a>(
         }
     }
     for f in &shape.m2m {
-        let (FKind::Known(FieldKind::ManyToManyField), Some(decl)) = (f.kind, f.decl) else {
+        let (FKind::Known(FieldKind::ManyToManyField), Some(decl)) = (f.kind, f.decl(ctx)) else {
             continue;
         };
         let columns: Vec<String> = match decl.opt("through").filter(|e| !e.is_none()) {

@@ -354,7 +354,7 @@ pub fn app_relations(db: &dyn Db, project: Project, app: String) -> AppRels {
 struct Graph<'a> {
     index: &'a RelIndex,
     /// [`Graph::clash_index`] per target model.
-    clash_cache: RefCell<FxHashMap<usize, Rc<ClashIndex>>>,
+    clash_cache: RefCell<FxHashMap<usize, Rc<ClashIndex<'a>>>>,
     /// [`declared_managers`] per model.
     managers_cache: RefCell<FxHashMap<usize, Option<Managers>>>,
     /// Per target model: it has a Python-level / a database-level on_delete variant.
@@ -364,11 +364,39 @@ struct Graph<'a> {
 /// Managers declared in a class body: (name, is-manager), shared from a per-model cache.
 type Managers = Rc<Vec<(String, Tri)>>;
 
-struct ClashIndex {
+struct ClashIndex<'a> {
     /// `related_objects` of the model.
     objs: Vec<usize>,
     /// Accessor name -> positions in `objs` of the relations with that accessor.
-    by_accessor: FxHashMap<String, Vec<usize>>,
+    by_accessor: FxHashMap<&'a str, Positions>,
+}
+
+/// Positions in [`ClashIndex::objs`], in increasing order (most accessors have one).
+enum Positions {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl Positions {
+    fn push(&mut self, pos: usize) {
+        match self {
+            Positions::One(first) => *self = Positions::Many(vec![*first, pos]),
+            Positions::Many(v) => v.push(pos),
+        }
+    }
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Positions::One(p) => std::slice::from_ref(p),
+            Positions::Many(v) => v,
+        }
+    }
+}
+
+impl ClashIndex<'_> {
+    /// Positions of the relations with this accessor.
+    fn with_accessor(&self, name: &str) -> &[usize] {
+        self.by_accessor.get(name).map_or(&[], Positions::as_slice)
+    }
 }
 
 /// Reverse names a relation whose options djsa cannot fully read may have: `None` for any.
@@ -509,18 +537,25 @@ impl<'a> Graph<'a> {
 
     /// [`Graph::related_objects`] of a model with its relations indexed by accessor name
     /// (positions into `objs`), computed once per model.
-    fn clash_index(&self, ctx: &Ctx<'_>, target: usize) -> Rc<ClashIndex> {
+    fn clash_index(&self, ctx: &Ctx<'_>, target: usize) -> Rc<ClashIndex<'a>> {
         if let Some(ix) = self.clash_cache.borrow().get(&target) {
             return ix.clone();
         }
         let objs = self.related_objects(ctx, target);
-        let mut by_accessor: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        let index: &'a RelIndex = self.index;
+        let mut by_accessor: FxHashMap<&'a str, Positions> = FxHashMap::default();
+        by_accessor.reserve(objs.len());
         for (pos, &oi) in objs.iter().enumerate() {
             if let Some(Names {
                 accessor: Some(a), ..
-            }) = &self.index.rels[oi].names
+            }) = &index.rels[oi].names
             {
-                by_accessor.entry(a.clone()).or_default().push(pos);
+                match by_accessor.entry(a.as_str()) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().push(pos),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(Positions::One(pos));
+                    }
+                }
             }
         }
         let ix = Rc::new(ClashIndex { objs, by_accessor });
@@ -1340,9 +1375,9 @@ fn check_clashes(
     let index = graph.clash_index(ctx, t);
     let mut candidates: Vec<usize> = Vec::new();
     if !hidden && let Some(rn) = rel_name.as_deref() {
-        candidates.extend(index.by_accessor.get(rn).into_iter().flatten());
+        candidates.extend(index.with_accessor(rn));
     }
-    candidates.extend(index.by_accessor.get(query.as_str()).into_iter().flatten());
+    candidates.extend(index.with_accessor(query.as_str()));
     candidates.sort_unstable();
     candidates.dedup();
     for oi in candidates.into_iter().map(|pos| index.objs[pos]) {
@@ -1922,7 +1957,7 @@ fn meta_unique_covers(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OnDelete {
+pub(super) enum OnDelete {
     Cascade,
     Protect,
     Restrict,
@@ -1946,12 +1981,38 @@ impl OnDelete {
 
 fn on_delete_of(ctx: &Ctx<'_>, f: &Field, kind: RelKind) -> Option<OnDelete> {
     let e = param(f, kind, "on_delete")?;
+    match &e.kind {
+        // A name means the same throughout a file: resolved once per file and name (most
+        // relations of a file share `models.CASCADE` and the like).
+        ExprKind::Name(n) => {
+            if let Some(v) = ctx
+                .on_delete_names
+                .borrow()
+                .get(&f.file)
+                .and_then(|m| m.get(n.as_str()))
+            {
+                return *v;
+            }
+            let v = on_delete_name(ctx, f.file, e);
+            ctx.on_delete_names
+                .borrow_mut()
+                .entry(f.file)
+                .or_default()
+                .insert(n.clone(), v);
+            v
+        }
+        _ => on_delete_name(ctx, f.file, e),
+    }
+}
+
+/// [`on_delete_of`] for the `on_delete` expression `e` of a field in `file`.
+fn on_delete_name(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Option<OnDelete> {
     let q = match &e.kind {
-        ExprKind::Name(_) => match ctx.resolver.resolve_expr(f.file, e) {
+        ExprKind::Name(_) => match ctx.resolver.resolve_expr(file, e) {
             Resolved::External(q) => q,
             _ => return None,
         },
-        ExprKind::Call { func, .. } => match ctx.resolver.resolve_expr(f.file, func) {
+        ExprKind::Call { func, .. } => match ctx.resolver.resolve_expr(file, func) {
             Resolved::External(q) if q.starts_with("django.db.models") && q.ends_with(".SET") => {
                 return Some(OnDelete::Set);
             }
@@ -1962,7 +2023,7 @@ fn on_delete_of(ctx: &Ctx<'_>, f: &Field, kind: RelKind) -> Option<OnDelete> {
     if !q.starts_with("django.db.models.") {
         return None;
     }
-    Some(match q.rsplit('.').next()? {
+    Some(match super::last_dot(&q) {
         "CASCADE" => OnDelete::Cascade,
         "PROTECT" => OnDelete::Protect,
         "RESTRICT" => OnDelete::Restrict,

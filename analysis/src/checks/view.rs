@@ -11,10 +11,10 @@
 //! changed, so a family split by app (`model_and_field_checks`) redoes one app after a one-line
 //! edit instead of the whole project.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::sync::Arc;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::db::{Db, Project};
 use crate::project::{
@@ -53,6 +53,8 @@ pub struct ModelIndex {
     pub concrete: Vec<usize>,
     /// The app label of every model (`None`: outside every installed app).
     pub app_of: Vec<Option<String>>,
+    /// The concrete models of each app, in index order (see [`super::Ctx::app_models`]).
+    pub concrete_of_app: FxHashMap<String, Vec<usize>>,
     /// See [`super::Ctx::app_has_unknown_models`].
     pub unknown_model_apps: FxHashSet<String>,
     /// `Meta.swappable` of every model, when it names a setting that points at another model
@@ -64,11 +66,19 @@ pub struct ModelIndex {
 #[salsa::tracked(returns(ref))]
 pub fn model_index(db: &dyn Db, project: Project) -> ModelIndex {
     let pm = project_model(db, project);
+    let concrete: Vec<usize> = (0..pm.models.len())
+        .filter(|&i| pm.models[i].registered && !pm.models[i].abstract_)
+        .collect();
+    let mut concrete_of_app: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    for &i in &concrete {
+        if let Some(app) = &pm.models[i].app_label {
+            concrete_of_app.entry(app.clone()).or_default().push(i);
+        }
+    }
     ModelIndex {
         lookup: pm.lookup().clone(),
-        concrete: (0..pm.models.len())
-            .filter(|&i| pm.models[i].registered && !pm.models[i].abstract_)
-            .collect(),
+        concrete,
+        concrete_of_app,
         app_of: pm.models.iter().map(|m| m.app_label.clone()).collect(),
         unknown_model_apps: unknown_model_apps(pm),
         swapped: pm.models.iter().map(|m| swapped(pm, m)).collect(),
@@ -167,12 +177,19 @@ impl<'a> IntoIterator for &Apps<'a> {
     }
 }
 
+/// How many remembered models [`Models`] keeps per block.
+const BLOCK: usize = 64;
+
+/// One block of remembered models.
+type Block<'a> = [Cell<Option<&'a Model>>; BLOCK];
+
 /// The models, by index; reading one records a dependency on that model only. A model read once
-/// is remembered (the checks read the same models over and over in inner loops).
+/// is remembered (the checks read the same models over and over in inner loops), in blocks made
+/// on first use: a context reads few of the project's models.
 pub struct Models<'a> {
     db: &'a dyn Db,
     facts: &'a [ModelFacts<'a>],
-    read: Vec<Cell<Option<&'a Model>>>,
+    read: Vec<OnceCell<Box<Block<'a>>>>,
 }
 
 impl<'a> Models<'a> {
@@ -180,7 +197,9 @@ impl<'a> Models<'a> {
         Models {
             db,
             facts,
-            read: vec![Cell::new(None); facts.len()],
+            read: (0..facts.len().div_ceil(BLOCK))
+                .map(|_| OnceCell::new())
+                .collect(),
         }
     }
     pub fn len(&self) -> usize {
@@ -191,11 +210,14 @@ impl<'a> Models<'a> {
     }
     /// The model at `idx` (indices come from the project model, so they are in range).
     pub fn get(&self, idx: usize) -> &'a Model {
-        if let Some(m) = self.read[idx].get() {
+        let block = self.read[idx / BLOCK]
+            .get_or_init(|| Box::new(std::array::from_fn(|_| Cell::new(None))));
+        let slot = &block[idx % BLOCK];
+        if let Some(m) = slot.get() {
             return m;
         }
         let m: &'a Model = self.facts[idx].model(self.db);
-        self.read[idx].set(Some(m));
+        slot.set(Some(m));
         m
     }
     /// The model at `idx`, if there is one.
@@ -231,12 +253,7 @@ pub fn per_app<'db, T: 'db>(
 /// The labels of the apps that have concrete models, sorted: the apps a family split by app runs
 /// one query for.
 pub fn app_labels(index: &ModelIndex) -> Vec<&str> {
-    let mut out: Vec<&str> = index
-        .concrete
-        .iter()
-        .filter_map(|&i| index.app_of.get(i)?.as_deref())
-        .collect();
+    let mut out: Vec<&str> = index.concrete_of_app.keys().map(String::as_str).collect();
     out.sort_unstable();
-    out.dedup();
     out
 }
