@@ -58,6 +58,14 @@ pub fn wanted_modules(db: &dyn Db, project: Project) -> Vec<String> {
         for m in imports(db, f) {
             match modules.get(&m) {
                 Some(&g) => queue.push(g),
+                // `from pkg.models import Name` also names `pkg.models.Name`, which can only be
+                // a module when `pkg.models` is a package: below a loaded plain module there is
+                // nothing to look for (most of a project's imports are of this kind).
+                None if m.rsplit_once('.').is_some_and(|(parent, _)| {
+                    modules
+                        .get(parent)
+                        .is_some_and(|&p| !crate::resolve::is_package(db, p))
+                }) => {}
                 None => want(m, &mut wanted),
             }
         }
