@@ -109,6 +109,18 @@ fn keyword(s: &[u8]) -> Option<Kw> {
     })
 }
 
+/// The first letters of keywords (all of which are at most eight bytes long).
+const KW_START: [bool; 256] = {
+    let mut t = [false; 256];
+    let first = b"FNTabcdefgilnoprtwy";
+    let mut i = 0;
+    while i < first.len() {
+        t[first[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Op {
     LPar,
@@ -196,8 +208,10 @@ struct Lexer<'a> {
     b: &'a [u8],
     p: usize,
     toks: Vec<Tok>,
-    cmt: bool,
-    lc: bool,
+    /// Comments inside brackets and line continuations, as the index of the token they precede
+    /// (the next one pushed) and whether it is a line continuation. They are rare: `push` writes
+    /// plain tokens, and [`Lexer::run`] marks these tokens at the end.
+    marks: Vec<(usize, bool)>,
 }
 
 /// `is_id_char` as a table: identifier scanning is the lexer's innermost loop.
@@ -212,33 +226,56 @@ const ID_CHAR: [bool; 256] = {
     t
 };
 
-/// Bytes that [`Lexer::string`] looks at; any other byte is simply part of the literal.
-const STR_SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    let special = b"\"'\\{}\n\r\0";
-    let mut i = 0;
-    while i < special.len() {
-        t[special[i] as usize] = true;
-        i += 1;
+/// Whether [`Lexer::string`] must look at byte `c` of a literal quoted with `qc` (an f-string when
+/// `fmt`): its quote, a backslash, a line end or NUL, or a brace of an f-string. Other control
+/// bytes below 0x0e are included too (looked at and found to need nothing, like any other byte).
+fn str_special(c: u8, qc: u8, fmt: bool) -> bool {
+    c == qc || c == b'\\' || c < 0x0e || fmt && (c == b'{' || c == b'}')
+}
+
+/// The first position from `p` of a byte that [`str_special`] picks (or the end of `b`): the
+/// plain content of string literals is skipped eight bytes at a time.
+fn str_scan(b: &[u8], mut p: usize, qc: u8, fmt: bool) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // The bytes below `n` (n <= 0x80) as their high bits; the lowest one flagged is exact (a
+    // borrow only runs upwards, past a byte that is flagged rightly), which is all that is used.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGH;
+    let eq = |w: u64, c: u8| below(w ^ (ONES * u64::from(c)), 1);
+    while let Some(chunk) = b.get(p..p + 8) {
+        let mut a = [0; 8];
+        a.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(a);
+        let mut m = below(w, 0x0e) | eq(w, qc) | eq(w, b'\\');
+        if fmt {
+            m |= eq(w, b'{') | eq(w, b'}');
+        }
+        if m != 0 {
+            return p + (m.trailing_zeros() / 8) as usize;
+        }
+        p += 8;
     }
-    t
-};
+    while b.get(p).is_some_and(|&c| !str_special(c, qc, fmt)) {
+        p += 1;
+    }
+    p
+}
 
 fn is_id_char(c: u8) -> bool {
     ID_CHAR[c as usize]
 }
 
 /// How many bytes at the start of `b` are identifier characters (`is_id_char`). Names are most
-/// of the lexer's bytes, so they are classified eight at a time (see [`non_id_bytes`]).
+/// of the lexer's bytes: they are looked up eight at a time, in an unrolled loop (a table lookup
+/// per byte costs fewer instructions than classifying the eight bytes as one word, for names of
+/// any length).
 fn id_len(b: &[u8]) -> usize {
     let mut n = 0;
     while let Some(chunk) = b.get(n..n + 8) {
-        let mut w = [0; 8];
-        w.copy_from_slice(chunk);
-        let non_id = non_id_bytes(u64::from_le_bytes(w));
-        if non_id != 0 {
-            // the first such byte is the lowest one
-            return n + (non_id.trailing_zeros() / 8) as usize;
+        for (i, &c) in chunk.iter().enumerate() {
+            if !is_id_char(c) {
+                return n + i;
+            }
         }
         n += 8;
     }
@@ -246,22 +283,6 @@ fn id_len(b: &[u8]) -> usize {
         n += 1;
     }
     n
-}
-
-/// The bytes of `w` that are not identifier characters, as their high bits (0x80 each).
-fn non_id_bytes(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = ONES * 0x80;
-    // Bytes below 0x80 (their high bit cleared here, non-ASCII bytes being rejected below) are
-    // compared with a range [lo, hi] in parallel: adding 0x80 - lo sets the high bit exactly for
-    // those >= lo, adding 0x7f - hi exactly for those > hi, and no sum carries into the next byte.
-    let x = w & !HIGH;
-    let in_range =
-        |x: u64, lo: u64, hi: u64| (x + ONES * (0x80 - lo)) & !(x + ONES * (0x7f - hi)) & HIGH;
-    let id = in_range(x, 0x30, 0x39) // 0-9
-        | in_range(x | (ONES * 0x20), 0x61, 0x7a) // A-Z and a-z
-        | in_range(x, 0x5f, 0x5f); // _
-    (!id & HIGH) | (w & HIGH)
 }
 
 /// The end of the blanks (spaces, tabs) starting at `p`. Indentation inside brackets makes long
@@ -301,16 +322,22 @@ impl<'a> Lexer<'a> {
         self.b.get(p).copied().unwrap_or(0)
     }
 
+    /// A one-byte operator token at `self.p`.
+    #[inline(always)]
+    fn op(&mut self, op: Op) {
+        let s = self.p;
+        self.p = s + 1;
+        self.push(K::Op(op), s, s + 1);
+    }
+
     fn push(&mut self, k: K, s: usize, e: usize) {
         self.toks.push(Tok {
             k,
             s: s as u32,
             e: e as u32,
-            cmt: self.cmt,
-            lc: self.lc,
+            cmt: false,
+            lc: false,
         });
-        self.cmt = false;
-        self.lc = false;
     }
 
     /// Lexes the whole file into tokens with NEWLINE/INDENT/DEDENT like tree-sitter's scanner.
@@ -393,7 +420,6 @@ impl<'a> Lexer<'a> {
             let mut depth: u32 = 0;
             let nl_pos: usize;
             loop {
-                self.p = skip_blanks(self.b, self.p);
                 let Some(&c) = self.b.get(self.p) else {
                     if depth > 0 {
                         return None;
@@ -402,6 +428,9 @@ impl<'a> Lexer<'a> {
                     break;
                 };
                 match c {
+                    // (most tokens follow another directly: blanks are a case of this match
+                    // rather than a scan before it)
+                    b' ' | b'\t' => self.p = skip_blanks(self.b, self.p + 1),
                     b'\n' | b'\r' => {
                         if c == b'\r' {
                             if self.at(self.p + 1) != b'\n' {
@@ -417,7 +446,7 @@ impl<'a> Lexer<'a> {
                         // Inside brackets, tree-sitter's scanner may still emit a DEDENT for a
                         // line indented less than the current block. (Only whether the line is
                         // indented less than `cur` matters, so the count stops there; the rest
-                        // of the indentation is blanks that the next iteration skips.)
+                        // of the indentation is blanks, skipped at once.)
                         let (q, li) = indentation(self.b, self.p, cur);
                         // (not when a closing bracket or a plain string starts the line: the
                         // scanner does not dedent there)
@@ -430,7 +459,7 @@ impl<'a> Lexer<'a> {
                         {
                             return None;
                         }
-                        self.p = q;
+                        self.p = skip_blanks(self.b, q);
                     }
                     b'#' => {
                         let end = self.comment_end(self.p)?;
@@ -442,7 +471,7 @@ impl<'a> Lexer<'a> {
                             }
                             break;
                         }
-                        self.cmt = true;
+                        self.marks.push((self.toks.len(), false));
                     }
                     b'\\' => {
                         // explicit line joining; tree-sitter keeps it as a named `line_continuation`
@@ -450,7 +479,7 @@ impl<'a> Lexer<'a> {
                         if depth > 0 {
                             return None;
                         }
-                        self.lc = true;
+                        self.marks.push((self.toks.len(), true));
                         if self.at(self.p + 1) == b'\n' {
                             self.p += 2;
                         } else if self.at(self.p + 1) == b'\r' && self.at(self.p + 2) == b'\n' {
@@ -466,15 +495,46 @@ impl<'a> Lexer<'a> {
                             return None;
                         }
                     }
+                    // The most common tokens, read here rather than after a second dispatch
+                    // in `token` (which reads them the same way).
+                    b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                        self.name(self.p)?;
+                    }
+                    b'(' => {
+                        depth += 1;
+                        self.op(Op::LPar);
+                    }
+                    b')' => {
+                        depth = depth.checked_sub(1)?;
+                        self.op(Op::RPar);
+                    }
+                    b'[' => {
+                        depth += 1;
+                        self.op(Op::LSq);
+                    }
+                    b']' => {
+                        depth = depth.checked_sub(1)?;
+                        self.op(Op::RSq);
+                    }
+                    b'{' => {
+                        depth += 1;
+                        self.op(Op::LBr);
+                    }
+                    b'}' => {
+                        depth = depth.checked_sub(1)?;
+                        self.op(Op::RBr);
+                    }
+                    b',' => self.op(Op::Comma),
+                    b'=' if self.at(self.p + 1) != b'=' => self.op(Op::Assign),
+                    b'.' if !matches!(self.at(self.p + 1), b'0'..=b'9' | b'.') => {
+                        self.op(Op::Dot);
+                    }
+                    b':' if self.at(self.p + 1) != b'=' => self.op(Op::Colon),
+                    b'"' | b'\'' => {
+                        self.string(self.p, self.p)?;
+                    }
                     _ => {
-                        let k = self.token()?;
-                        match k {
-                            K::Op(Op::LPar | Op::LSq | Op::LBr) => depth += 1,
-                            K::Op(Op::RPar | Op::RSq | Op::RBr) => {
-                                depth = depth.checked_sub(1)?;
-                            }
-                            _ => {}
-                        }
+                        self.token(&mut depth)?;
                     }
                 }
             }
@@ -498,7 +558,16 @@ impl<'a> Lexer<'a> {
             self.push(K::Dedent, pos as usize, pos as usize);
         }
         self.push(K::Eof, n, n);
-        Some(self.toks)
+        let mut toks = self.toks;
+        for &(i, lc) in &self.marks {
+            let t = toks.get_mut(i)?;
+            if lc {
+                t.lc = true;
+            } else {
+                t.cmt = true;
+            }
+        }
+        Some(toks)
     }
 
     /// End of a comment starting at `p` (exclusive, before '\n'; a '\r' is part of the comment).
@@ -513,24 +582,51 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Lexes one token at `self.p` (not whitespace/newline/comment).
+    /// Lexes one token at `self.p` (not whitespace/newline/comment), counting brackets in `depth`.
     // (inlined into the loop of `run`, the lexer's hot path; the rarer kinds of token are read by
     // separate functions so that the loop stays small)
     #[inline(always)]
-    fn token(&mut self) -> R<K> {
+    fn token(&mut self, depth: &mut u32) -> R<()> {
         let s = self.p;
         let c = self.at(s);
         // one jump table on the first byte; the bytes after it are read only where they matter
         let (op, len) = match c {
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' => return self.name(s),
-            b'0'..=b'9' => return self.number(),
-            b'"' | b'\'' => return self.string(s, s),
-            b'(' => (Op::LPar, 1),
-            b')' => (Op::RPar, 1),
-            b'[' => (Op::LSq, 1),
-            b']' => (Op::RSq, 1),
-            b'{' => (Op::LBr, 1),
-            b'}' => (Op::RBr, 1),
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                self.name(s)?;
+                return Some(());
+            }
+            b'0'..=b'9' => {
+                self.number()?;
+                return Some(());
+            }
+            b'"' | b'\'' => {
+                self.string(s, s)?;
+                return Some(());
+            }
+            b'(' => {
+                *depth += 1;
+                (Op::LPar, 1)
+            }
+            b')' => {
+                *depth = depth.checked_sub(1)?;
+                (Op::RPar, 1)
+            }
+            b'[' => {
+                *depth += 1;
+                (Op::LSq, 1)
+            }
+            b']' => {
+                *depth = depth.checked_sub(1)?;
+                (Op::RSq, 1)
+            }
+            b'{' => {
+                *depth += 1;
+                (Op::LBr, 1)
+            }
+            b'}' => {
+                *depth = depth.checked_sub(1)?;
+                (Op::RBr, 1)
+            }
             b',' => (Op::Comma, 1),
             b';' => (Op::Semi, 1),
             b'~' => (Op::Tilde, 1),
@@ -542,7 +638,10 @@ impl<'a> Lexer<'a> {
                 }
             }
             b'.' => match self.at(s + 1) {
-                b'0'..=b'9' => return self.number(),
+                b'0'..=b'9' => {
+                    self.number()?;
+                    return Some(());
+                }
                 b'.' if self.at(s + 2) == b'.' => (Op::Ellipsis, 3),
                 _ => (Op::Dot, 1),
             },
@@ -582,12 +681,15 @@ impl<'a> Lexer<'a> {
                     )
                 }
             }
-            b'*' | b'/' | b'<' | b'>' => return self.op3(s, c),
+            b'*' | b'/' | b'<' | b'>' => {
+                self.op3(s, c)?;
+                return Some(());
+            }
             _ => return None,
         };
         self.p = s + len;
         self.push(K::Op(op), s, s + len);
-        Some(K::Op(op))
+        Some(())
     }
 
     /// A name or keyword at `s` (or a prefixed string literal).
@@ -603,9 +705,14 @@ impl<'a> Lexer<'a> {
             return None;
         }
         self.p = e;
-        let k = match keyword(b.get(s..e)?) {
-            Some(kw) => K::Kw(kw),
-            None => K::Name,
+        // (most names cannot be keywords by their length or first letter: no lookup for them)
+        let k = if e - s <= 8 && KW_START[usize::from(self.at(s))] {
+            match keyword(b.get(s..e)?) {
+                Some(kw) => K::Kw(kw),
+                None => K::Name,
+            }
+        } else {
+            K::Name
         };
         self.push(k, s, e);
         Some(k)
@@ -770,12 +877,7 @@ impl<'a> Lexer<'a> {
         let mut escapes = false;
         loop {
             // bytes that need no attention, in bulk
-            while let Some(&c) = self.b.get(p) {
-                if STR_SPECIAL[c as usize] {
-                    break;
-                }
-                p += 1;
-            }
+            p = str_scan(self.b, p, qc, fmt);
             let c = self.at(p);
             if p >= self.b.len() || c == 0 {
                 return None;
@@ -949,14 +1051,7 @@ impl<'a> Lexer<'a> {
                     if c == qc && depth == 0 {
                         return None;
                     }
-                    let k = self.token()?;
-                    match k {
-                        K::Op(Op::LPar | Op::LSq | Op::LBr) => depth += 1,
-                        K::Op(Op::RPar | Op::RSq | Op::RBr) => {
-                            depth = depth.checked_sub(1)?;
-                        }
-                        _ => {}
-                    }
+                    self.token(&mut depth)?;
                 }
             }
         }
@@ -969,8 +1064,7 @@ fn lex(src: &str) -> R<Vec<Tok>> {
         b: src.as_bytes(),
         p: 0,
         toks: Vec::with_capacity(src.len() / 4 + 8),
-        cmt: false,
-        lc: false,
+        marks: Vec::new(),
     };
     lx.run()
 }
@@ -980,6 +1074,7 @@ fn lex(src: &str) -> R<Vec<Tok>> {
 // ---------------------------------------------------------------------------------------------
 
 /// The value of a `PlainStr` literal: its text between the quotes.
+#[cfg(test)]
 fn plain_value(lit: &str) -> &str {
     let b = lit.as_bytes();
     let triple = b.len() >= 6 && b[1] == b[0] && b[2] == b[0];
@@ -1123,7 +1218,7 @@ impl X {
         self.e.span.start != self.s || self.e.span.end != self.t
     }
     fn is_ident(&self) -> bool {
-        !self.paren() && matches!(&self.e.kind, ExprKind::Name(n) if !n.contains('.'))
+        !self.paren() && matches!(&self.e.kind, ExprKind::Name(n) if n.bytes().all(|c| c != b'.'))
     }
 }
 
@@ -1161,6 +1256,42 @@ impl List {
             _ => None,
         }
     }
+}
+
+/// The lowering of an integer literal.
+fn int_kind(text: &str) -> ExprKind {
+    if text.len() <= 18 && text.bytes().all(|c| c.is_ascii_digit()) {
+        // plain decimal digits: no underscores, prefix or overflow to handle
+        let i = text
+            .bytes()
+            .fold(0i128, |n, c| n * 10 + i128::from(c - b'0'));
+        return ExprKind::Int(i);
+    }
+    let t = text.replace('_', "").to_ascii_lowercase();
+    let parsed = if let Some(h) = t.strip_prefix("0x") {
+        i128::from_str_radix(h, 16).ok()
+    } else if let Some(o) = t.strip_prefix("0o") {
+        i128::from_str_radix(o, 8).ok()
+    } else if let Some(b) = t.strip_prefix("0b") {
+        i128::from_str_radix(b, 2).ok()
+    } else {
+        t.parse::<i128>().ok()
+    };
+    match parsed {
+        Some(i) => ExprKind::Int(i),
+        None => ExprKind::Other("integer".to_string()),
+    }
+}
+
+/// Whether `k`, after a one-token primary, ends the expression: no postfix, operator, walrus or
+/// further string literal can follow (see [`Parser::leaf`]).
+fn ends_leaf(k: K) -> bool {
+    matches!(
+        k,
+        K::Op(Op::Comma | Op::RPar | Op::RSq | Op::RBr | Op::Colon | Op::Assign | Op::Semi)
+            | K::Newline
+            | K::InterpEnd
+    )
 }
 
 /// A leaf expression (height 0).
@@ -1204,8 +1335,8 @@ struct Parser<'a> {
     toks: Vec<Tok>,
     /// The current token (`bump` stops at the final `Eof`).
     i: usize,
-    /// Its kind, which the descent looks at again and again.
-    cur: K,
+    /// The token itself, which the descent looks at again and again.
+    cur: Tok,
     depth: u32,
     /// Something happened in the current expression that makes target-name extraction unsure.
     unsure: bool,
@@ -1213,7 +1344,9 @@ struct Parser<'a> {
     in_type: bool,
     /// The current statement is lowered (module level, class bodies, `if`/`try` blocks there).
     /// Elsewhere (function bodies, loops) only "no syntax error" matters, so constructs whose
-    /// tree-sitter reading is ambiguous but always error-free are accepted.
+    /// tree-sitter reading is ambiguous but always error-free are accepted, and the trees read
+    /// there, which are only checked for their shape and dropped, leave their names and string
+    /// values empty (see [`Parser::owned`]).
     lowering: bool,
     /// Elements of the displays, tuples and argument lists being read, innermost list last: each
     /// list is collected here and then moved into a `Vec` of its exact size, instead of growing
@@ -1289,7 +1422,13 @@ impl<'a> Parser<'a> {
     fn new(src: &'a str, toks: Vec<Tok>) -> Self {
         Parser {
             src,
-            cur: toks.first().map_or(K::Eof, |t| t.k),
+            cur: toks.first().copied().unwrap_or(Tok {
+                k: K::Eof,
+                s: 0,
+                e: 0,
+                cmt: false,
+                lc: false,
+            }),
             toks,
             i: 0,
             depth: 0,
@@ -1303,29 +1442,19 @@ impl<'a> Parser<'a> {
     }
 
     fn tok(&self) -> Tok {
-        match self.toks.get(self.i) {
-            Some(&t) => t,
-            // (not reached: `bump` stops at the final `Eof`)
-            None => Tok {
-                k: K::Eof,
-                s: 0,
-                e: 0,
-                cmt: false,
-                lc: false,
-            },
-        }
+        self.cur
     }
     fn peek(&self) -> K {
-        self.cur
+        self.cur.k
     }
     fn peek2(&self) -> K {
         self.toks.get(self.i + 1).map(|t| t.k).unwrap_or(K::Eof)
     }
     fn bump(&mut self) -> Tok {
-        let t = self.tok();
-        if let Some(next) = self.toks.get(self.i + 1) {
+        let t = self.cur;
+        if let Some(&next) = self.toks.get(self.i + 1) {
             self.i += 1;
-            self.cur = next.k;
+            self.cur = next;
         }
         t
     }
@@ -1351,6 +1480,25 @@ impl<'a> Parser<'a> {
     }
     fn tok_text(&self, t: Tok) -> &'a str {
         self.text(t.s, t.e)
+    }
+    /// `text` as the `String` of a lowered expression: outside lowered statements the tree is
+    /// only validated and dropped, and names, string values and the like are left empty (no
+    /// check looks at them there: see [`Parser::lowering`]).
+    fn owned(&self, text: &str) -> String {
+        if self.lowering {
+            text.to_string()
+        } else {
+            String::new()
+        }
+    }
+    /// [`plain_value`] of a `PlainStr` token, sliced from the source at once.
+    fn plain_text(&self, t: Tok) -> &'a str {
+        let b = self.src.as_bytes();
+        let (s, e) = (t.s as usize, t.e as usize);
+        let q = b.get(s);
+        let triple = e - s >= 6 && b.get(s + 1) == q && b.get(s + 2) == q;
+        let ql = if triple { 3 } else { 1 };
+        self.src.get(s + ql..e.saturating_sub(ql)).unwrap_or("")
     }
     /// An annotation (tree-sitter's `type`), where slices are not read as in expressions.
     fn type_expr(&mut self) -> R<X> {
@@ -2278,7 +2426,11 @@ impl<'a> Parser<'a> {
             let (t, h) = (x.t, x.h + 1);
             return Some(mkh(ExprKind::Starred(Box::new(x.e)), s, t, h));
         }
-        let x = self.expr()?;
+        if self.at_leaf() {
+            // (never parenthesized)
+            return self.leaf();
+        }
+        let x = self.expr_full()?;
         if x.paren() {
             self.unsure = true;
         }
@@ -2315,11 +2467,53 @@ impl<'a> Parser<'a> {
     }
 
     /// tree-sitter's `expression`.
+    // (inlined: the most common expression, a single token, is read without the full descent)
+    #[inline(always)]
     fn expr(&mut self) -> R<X> {
+        if self.at_leaf() {
+            return self.leaf();
+        }
+        self.expr_full()
+    }
+
+    #[inline(never)]
+    fn expr_full(&mut self) -> R<X> {
         self.enter()?;
         let r = self.expr_inner();
         self.leave();
         r
+    }
+
+    /// At an expression that is a single token (a name, literal or keyword constant) that the
+    /// next one ends (see [`ends_leaf`]).
+    fn at_leaf(&self) -> bool {
+        matches!(
+            self.peek(),
+            K::Name | K::PlainStr | K::Str | K::Int | K::Kw(Kw::True | Kw::False | Kw::None)
+        ) && ends_leaf(self.peek2())
+    }
+
+    /// The expression at [`Self::at_leaf`], read as `atom` reads it but without the descent
+    /// through `expr_inner` and `postfix`. (Like `expr`, it declines at the nesting limit.)
+    #[inline(never)]
+    fn leaf(&mut self) -> R<X> {
+        let tk = self.tok();
+        let kind = match tk.k {
+            K::Name => ExprKind::Name(self.owned(self.tok_text(tk))),
+            K::PlainStr => ExprKind::Str(self.owned(self.plain_text(tk))),
+            K::Str => string_value(self.tok_text(tk))?,
+            K::Int => int_kind(self.tok_text(tk)),
+            K::Kw(Kw::True) => ExprKind::Bool(true),
+            K::Kw(Kw::False) => ExprKind::Bool(false),
+            K::Kw(Kw::None) => ExprKind::None,
+            // (not reached: `at_leaf`)
+            _ => return None,
+        };
+        if self.depth >= MAX_NEST {
+            return None;
+        }
+        self.bump();
+        Some(mk(kind, tk.s, tk.e))
     }
 
     // (inlined: one call and one move of the result less for every expression)
@@ -2470,7 +2664,7 @@ impl<'a> Parser<'a> {
             let h = left.h.max(right.h) + 1;
             left = mkh(
                 ExprKind::BinOp {
-                    op: op.to_string(),
+                    op: self.owned(op),
                     left: Box::new(left.e),
                     right: Box::new(right.e),
                 },
@@ -2504,7 +2698,7 @@ impl<'a> Parser<'a> {
         let (t, h) = (x.t, x.h + 1);
         Some(mkh(
             ExprKind::Unary {
-                op: op.to_string(),
+                op: self.owned(op),
                 operand: Box::new(x.e),
             },
             s,
@@ -2527,25 +2721,27 @@ impl<'a> Parser<'a> {
                     let a = self.expect(K::Name)?;
                     let attr = self.tok_text(a);
                     let s = x.s;
-                    x = match x.e.kind {
-                        ExprKind::Name(mut base) => {
+                    if let ExprKind::Name(base) = &mut x.e.kind {
+                        // a dotted name grows in place (its span then starts at the extent's)
+                        if self.lowering {
                             base.push('.');
                             base.push_str(attr);
-                            mk(ExprKind::Name(base), s, a.e)
                         }
-                        k => mkh(
-                            ExprKind::Attribute {
-                                value: Box::new(Expr {
-                                    kind: k,
-                                    span: x.e.span,
-                                }),
-                                attr: attr.to_string(),
-                            },
-                            s,
-                            a.e,
-                            x.h + 1,
-                        ),
-                    };
+                        x.e.span = Span::new(s, a.e);
+                        x.t = a.e;
+                        x.h = 0;
+                        continue;
+                    }
+                    let h = x.h + 1;
+                    x = mkh(
+                        ExprKind::Attribute {
+                            value: Box::new(x.e),
+                            attr: self.owned(attr),
+                        },
+                        s,
+                        a.e,
+                        h,
+                    );
                 }
                 K::Op(Op::LPar) => {
                     let open = self.bump();
@@ -2687,7 +2883,7 @@ impl<'a> Parser<'a> {
                     let v = self.expr()?;
                     kwargs_h = kwargs_h.max(v.h + 2);
                     self.kws.push(Keyword {
-                        name: self.tok_text(n).to_string(),
+                        name: self.owned(self.tok_text(n)),
                         name_span: Span::new(n.s, n.e),
                         value: v.e,
                     });
@@ -2827,6 +3023,9 @@ impl<'a> Parser<'a> {
         match tk.k {
             K::Name => {
                 self.bump();
+                if !self.lowering {
+                    return Some(mk(ExprKind::Name(String::new()), tk.s, tk.e));
+                }
                 // `postfix` appends the names of a dotted chain `a.b.c`: size it at once
                 let mut len = (tk.e - tk.s) as usize;
                 let mut j = self.i;
@@ -2859,28 +3058,7 @@ impl<'a> Parser<'a> {
             }
             K::Int => {
                 self.bump();
-                let text = self.tok_text(tk);
-                if text.len() <= 18 && text.bytes().all(|c| c.is_ascii_digit()) {
-                    // plain decimal digits: no underscores, prefix or overflow to handle
-                    let i = text
-                        .bytes()
-                        .fold(0i128, |n, c| n * 10 + i128::from(c - b'0'));
-                    return Some(mk(ExprKind::Int(i), tk.s, tk.e));
-                }
-                let t = text.replace('_', "").to_ascii_lowercase();
-                let parsed = if let Some(h) = t.strip_prefix("0x") {
-                    i128::from_str_radix(h, 16).ok()
-                } else if let Some(o) = t.strip_prefix("0o") {
-                    i128::from_str_radix(o, 8).ok()
-                } else if let Some(b) = t.strip_prefix("0b") {
-                    i128::from_str_radix(b, 2).ok()
-                } else {
-                    t.parse::<i128>().ok()
-                };
-                Some(match parsed {
-                    Some(i) => mk(ExprKind::Int(i), tk.s, tk.e),
-                    None => other("integer", tk.s, tk.e),
-                })
+                Some(mk(int_kind(self.tok_text(tk)), tk.s, tk.e))
             }
             K::Float => {
                 self.bump();
@@ -2921,7 +3099,7 @@ impl<'a> Parser<'a> {
         if tk.k == K::PlainStr && !matches!(self.peek2(), K::Str | K::PlainStr | K::FStr) {
             // a lone plain literal (the most common case)
             self.bump();
-            let value = plain_value(self.tok_text(tk)).to_string();
+            let value = self.owned(self.plain_text(tk));
             return Some(mk(ExprKind::Str(value), tk.s, tk.e));
         }
         if tk.k == K::Str && !matches!(self.peek2(), K::Str | K::PlainStr | K::FStr) {

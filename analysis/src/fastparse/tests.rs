@@ -420,6 +420,73 @@ fn id_len_matches_bytewise_scan() {
     }
 }
 
+/// `str_scan` (eight bytes at a time) stops where a byte-by-byte scan with `str_special` does:
+/// every byte value at every position, cut at every length, for both quotes, with and without
+/// f-string braces.
+#[test]
+fn str_scan_matches_bytewise_scan() {
+    for fmt in [false, true] {
+        for qc in [b'"', b'\''] {
+            let bytewise = |b: &[u8], p: usize| {
+                p + b[p..]
+                    .iter()
+                    .take_while(|&&c| !super::str_special(c, qc, fmt))
+                    .count()
+            };
+            for pos in 0..20 {
+                for c in 0..=255u8 {
+                    let mut b = b"ab cd ef gh ij kl mn".to_vec();
+                    b[pos] = c;
+                    for end in pos..=b.len() {
+                        for start in [0, 1, pos].into_iter().filter(|&st| st <= end) {
+                            assert_eq!(
+                                super::str_scan(&b[..end], start, qc, fmt),
+                                bytewise(&b[..end], start),
+                                "{:?} from {start}",
+                                &b[..end]
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `KW_START` and the length limit that gate keyword lookups let every keyword through.
+#[test]
+fn keyword_gate_admits_all_keywords() {
+    let all = [
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    for k in all {
+        assert!(super::keyword(k.as_bytes()).is_some(), "{k}");
+        assert!(
+            k.len() <= 8 && super::KW_START[usize::from(k.as_bytes()[0])],
+            "{k}"
+        );
+    }
+}
+
+/// `Parser::plain_text` slices what `plain_value` does from every `PlainStr` token.
+#[test]
+fn plain_text_matches_plain_value() {
+    let src = "a = ''\nb = \"\"\nc = 'x'\nd = \"\"\"\"\"\"\ne = '''abc'''\nf = \"ab\"\ng = \"abcdef\"\nh = ('a' 'b')\n";
+    let toks = super::lex(src).expect("lexed");
+    let p = super::Parser::new(src, toks.clone());
+    let mut n = 0;
+    for t in toks {
+        if t.k == super::K::PlainStr {
+            n += 1;
+            assert_eq!(p.plain_text(t), super::plain_value(p.tok_text(t)));
+        }
+    }
+    assert_eq!(n, 9);
+}
+
 /// NUL bytes anywhere make the fast path decline (the lexer checks every byte for them).
 #[test]
 fn nul_bytes_decline() {
