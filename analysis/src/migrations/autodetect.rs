@@ -1252,44 +1252,39 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
         g.add(&app, op, Vec::new(), false);
     }
     let key = |s: &ModelState| (s.app_label.clone(), s.name_lower());
-    let is_proxy = |s: &ModelState| s.option("proxy") == Some(&Val::Bool(true));
-    let old_keys: Vec<&(String, String)> = from
-        .models
-        .iter()
-        .filter(|(_, s)| !is_proxy(s))
-        .map(|(k, _)| k)
-        .collect();
-    let new_keys: Vec<&(String, String)> = to
-        .models
-        .iter()
-        .filter(|(_, s)| !is_proxy(s))
-        .map(|(k, _)| k)
-        .collect();
-    let old_proxies: Vec<&(String, String)> = from
-        .models
-        .iter()
-        .filter(|(_, s)| is_proxy(s))
-        .map(|(k, _)| k)
-        .collect();
-    let new_proxies: Vec<&(String, String)> = to
-        .models
-        .iter()
-        .filter(|(_, s)| is_proxy(s))
-        .map(|(k, _)| k)
-        .collect();
+    // Concrete models and proxies of each side, in state order (one pass each).
+    type Keys<'s> = Vec<&'s (String, String)>;
+    fn split(state: &ProjectState) -> (Keys<'_>, Keys<'_>) {
+        let (mut concrete, mut proxies): (Keys<'_>, Keys<'_>) =
+            (Vec::with_capacity(state.models.len()), Vec::new());
+        for (k, s) in &state.models {
+            // A proxy model.
+            if s.option("proxy") == Some(&Val::Bool(true)) {
+                proxies.push(k);
+            } else {
+                concrete.push(k);
+            }
+        }
+        (concrete, proxies)
+    }
+    let (old_keys, old_proxies) = split(from);
+    let (new_keys, new_proxies) = split(to);
     // Membership tests over thousands of models: hash sets over the ordered key lists.
     let old_set: FxHashSet<&(String, String)> = old_keys.iter().copied().collect();
     let new_set: FxHashSet<&(String, String)> = new_keys.iter().copied().collect();
     let old_proxy_set: FxHashSet<&(String, String)> = old_proxies.iter().copied().collect();
     let new_proxy_set: FxHashSet<&(String, String)> = new_proxies.iter().copied().collect();
-    for (skey, s) in from.models.iter().chain(to.models.iter()) {
+    let from_side = from.models.iter().map(|(k, s)| (k, s, true));
+    let to_side = to.models.iter().map(|(k, s)| (k, s, false));
+    for (skey, s, in_from) in from_side.chain(to_side) {
         let managed = s.option("managed");
         // `ProjectState::get(app, name)`, looked up once (a state's key is its app label and
-        // lower-cased name).
-        let (sf, st) = (
-            from.models.get(skey).map(|m| &**m),
-            to.models.get(skey).map(|m| &**m),
-        );
+        // lower-cased name); on its own side, the state is `s` itself.
+        let (sf, st) = if in_from {
+            (Some(&**s), to.models.get(skey).map(|m| &**m))
+        } else {
+            (from.models.get(skey).map(|m| &**m), Some(&**s))
+        };
         let both = sf.is_some() && st.is_some();
         if (managed == Some(&Val::Bool(false))
             || (s.option("proxy") == Some(&Val::Bool(true)) && both))
@@ -1620,7 +1615,20 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             _ => None,
         })
         .collect();
-    for &(k, o, n) in &kept_pairs {
+    // Whether each kept model is unchanged (its old and new states equal): most are, and such a
+    // model gets no operation from the comparisons below (options, managers, comments,
+    // unique_together, fields, order_with_respect_to, table), which then skip it.
+    let same: Vec<bool> = kept_pairs
+        .iter()
+        .map(|&(_, o, n)| std::ptr::eq(o, n) || o == n)
+        .collect();
+    let changed: Vec<(&(String, String), &ModelState, &ModelState)> = kept_pairs
+        .iter()
+        .zip(&same)
+        .filter(|(_, same)| !**same)
+        .map(|(p, _)| *p)
+        .collect();
+    for &(k, o, n) in &changed {
         fn pick(s: &ModelState) -> Vec<&(String, Val)> {
             s.options
                 .iter()
@@ -1644,7 +1652,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             );
         }
     }
-    for &(k, o, n) in &kept_pairs {
+    for &(k, o, n) in &changed {
         if o.managers != n.managers {
             g.add(
                 &k.0,
@@ -1657,7 +1665,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             );
         }
     }
-    for &(k, o, n) in &kept_pairs {
+    for &(k, o, n) in &changed {
         if !option_eq(o.option("db_table_comment"), n.option("db_table_comment")) {
             g.add(
                 &k.0,
@@ -1687,7 +1695,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
         },
         v => v.clone(),
     };
-    for &(k, o, n) in &kept_pairs {
+    for (&(k, o, n), &unchanged) in kept_pairs.iter().zip(&same) {
         for key in ["indexes", "constraints"] {
             // `list_option`, borrowed.
             fn items<'s>(s: &'s ModelState, key: &str) -> Vec<&'s Val> {
@@ -1695,6 +1703,14 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
                     .and_then(Val::items)
                     .map(|i| i.iter().collect())
                     .unwrap_or_default()
+            }
+            if unchanged
+                && (key == "indexes"
+                    || o.option(key).and_then(Val::items).map_or(0, <[Val]>::len) <= 1)
+            {
+                // Equal lists: nothing added, removed or renamed, and no two constraints of the
+                // same name to count as altered.
+                continue;
             }
             let (ol, nl) = (items(o, key), items(n, key));
             if ol.is_empty() && nl.is_empty() {
@@ -1876,7 +1892,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
     // unique_together changes (removal part first).
     type Together = ((String, String), Vec<Val>, Vec<Val>, Vec<OpDep>);
     let mut together: Vec<Together> = Vec::new();
-    for &(k, o, n) in &kept_pairs {
+    for &(k, o, n) in &changed {
         let norm = |v: Option<&Val>| -> Vec<Val> {
             v.and_then(normalize_together)
                 .and_then(|s| s.items().map(<[Val]>::to_vec))
@@ -1926,7 +1942,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
     let mut added_f: Vec<(FieldKey<'_>, &FieldDef)> = Vec::new();
     // Fields on both sides whose deconstruction differs: (key, old, new).
     let mut altered_f: Vec<(FieldKey<'_>, &FieldDef, &FieldDef)> = Vec::new();
-    for &(k, o, n) in &kept_pairs {
+    for &(k, o, n) in &changed {
         if o.fields == n.fields {
             // Same fields in the same order: nothing removed, added or altered on this model.
             continue;
@@ -2083,7 +2099,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             false,
         );
     }
-    for &(k, o, n) in &kept_pairs {
+    for &(k, o, n) in &changed {
         let (ow_old, ow_new) = (
             o.option("order_with_respect_to"),
             n.option("order_with_respect_to"),
@@ -2172,7 +2188,7 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
             false,
         );
     }
-    for &(k, o, n) in &kept_pairs {
+    for &(k, o, n) in &changed {
         if !option_eq(o.option("db_table"), n.option("db_table")) {
             g.add(
                 &k.0,

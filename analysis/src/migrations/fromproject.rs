@@ -5,9 +5,9 @@ use crate::db::{Db, Project, SourceFile};
 use crate::fields::FieldKind;
 use crate::project::{Field, Model, Parent};
 use crate::resolve::{ClassId, Resolved, Resolver};
-use crate::syntax::{Expr, ExprKind, Stmt, Target};
+use crate::syntax::{ClassDef, Expr, ExprKind, Stmt, Target};
 
-use super::parse::{Val, ValCx};
+use super::parse::{NameMemo, Val, ValCx};
 use super::state::{
     FieldCx, FieldDef, ModelState, deconstruct_kind, django_path, normalize_calls,
     normalize_together,
@@ -42,6 +42,45 @@ const DEFAULT_NAMES: &[&str] = &[
     "constraints",
 ];
 
+/// The position of a name in [`DEFAULT_NAMES`] (a `match`: asked for every Meta attribute).
+fn default_name_index(name: &str) -> Option<u32> {
+    Some(match name {
+        "verbose_name" => 0,
+        "verbose_name_plural" => 1,
+        "db_table" => 2,
+        "db_table_comment" => 3,
+        "ordering" => 4,
+        "unique_together" => 5,
+        "permissions" => 6,
+        "get_latest_by" => 7,
+        "order_with_respect_to" => 8,
+        "app_label" => 9,
+        "db_tablespace" => 10,
+        "abstract" => 11,
+        "managed" => 12,
+        "proxy" => 13,
+        "swappable" => 14,
+        "auto_created" => 15,
+        "apps" => 16,
+        "default_permissions" => 17,
+        "select_on_save" => 18,
+        "default_related_name" => 19,
+        "required_db_features" => 20,
+        "required_db_vendor" => 21,
+        "base_manager_name" => 22,
+        "default_manager_name" => 23,
+        "indexes" => 24,
+        "constraints" => 25,
+        _ => return None,
+    })
+}
+
+/// A field's deconstruction, by the field (see [`FromProject::inherited`]).
+type InheritedFields = rustc_hash::FxHashMap<*const Field, FieldDef>;
+
+/// Managers a model's own class body declares (see [`FromProject::check_body`]).
+type OwnManagers = Result<Vec<(String, Val, bool)>, String>;
+
 pub struct FromProject<'a, 'db> {
     /// The project, read model by model (see `checks::view`): a model's state depends on the
     /// models it reads, not on every model of the project.
@@ -49,9 +88,57 @@ pub struct FromProject<'a, 'db> {
     pub resolver: &'a Resolver<'db>,
     pub setting: &'a dyn Fn(&str) -> Option<String>,
     pub setting_value: &'a dyn Fn(&str) -> crate::migrations::parse::SettingLookup,
+    /// What the names read so far stand for (see [`NameMemo`]).
+    pub memo: &'a NameMemo,
+    /// Fields of abstract ancestors already deconstructed for another model: one whose
+    /// deconstruction does not depend on the model inheriting it (no relation, no custom class)
+    /// is the same for every model.
+    pub inherited: std::cell::RefCell<InheritedFields>,
+    /// The managers each model's own class body declares, by model (ancestors are read once
+    /// for all the models inheriting from them).
+    pub own_managers: std::cell::RefCell<rustc_hash::FxHashMap<usize, OwnManagers>>,
+    /// Classes looked up so far (each lookup is a query of its own).
+    pub classes: std::cell::RefCell<rustc_hash::FxHashMap<ClassId, Option<&'db ClassDef>>>,
+    /// The class a (dotted) name of a file names, when it is one, by file and name.
+    pub class_names: std::cell::RefCell<ClassNames>,
 }
 
+/// See [`FromProject::class_names`].
+type ClassNames = rustc_hash::FxHashMap<SourceFile, rustc_hash::FxHashMap<String, Option<ClassId>>>;
+
 impl<'db> FromProject<'_, 'db> {
+    /// [`Resolver::class_def`], once per class.
+    fn class_def(&self, id: ClassId) -> Option<&'db ClassDef> {
+        if let Some(c) = self.classes.borrow().get(&id) {
+            return *c;
+        }
+        let c = self.resolver.class_def(id);
+        self.classes.borrow_mut().insert(id, c);
+        c
+    }
+
+    /// The class a name of a file resolves to (`None`: something else), once per name.
+    fn class_named(&self, file: SourceFile, name: &str) -> Option<ClassId> {
+        if let Some(c) = self
+            .class_names
+            .borrow()
+            .get(&file)
+            .and_then(|m| m.get(name))
+        {
+            return *c;
+        }
+        let c = match self.resolver.resolve_name(file, name) {
+            Resolved::Class(id) => Some(id),
+            _ => None,
+        };
+        self.class_names
+            .borrow_mut()
+            .entry(file)
+            .or_default()
+            .insert(name.to_string(), c);
+        c
+    }
+
     fn cx(&self, file: SourceFile) -> ValCx<'_, '_> {
         ValCx {
             resolver: self.resolver,
@@ -59,6 +146,7 @@ impl<'db> FromProject<'_, 'db> {
             setting: self.setting,
             opaque_ok: false,
             setting_value: self.setting_value,
+            memo: Some(self.memo),
         }
     }
 
@@ -152,7 +240,7 @@ impl<'db> FromProject<'_, 'db> {
         if depth > 20 {
             return true;
         }
-        let Some(c) = self.resolver.class_def(id) else {
+        let Some(c) = self.class_def(id) else {
             return true;
         };
         if c.body
@@ -173,7 +261,7 @@ impl<'db> FromProject<'_, 'db> {
         if depth > 20 {
             return Err("class hierarchy too deep".into());
         }
-        let c = self.resolver.class_def(id).ok_or("class not found")?;
+        let c = self.class_def(id).ok_or("class not found")?;
         for b in &c.bases {
             match self.resolver.resolve_expr(id.file, b) {
                 Resolved::Class(p) => {
@@ -208,7 +296,7 @@ impl<'db> FromProject<'_, 'db> {
         ) {
             return true;
         }
-        let Some(c) = self.resolver.class_def(id) else {
+        let Some(c) = self.class_def(id) else {
             return false;
         };
         let redefines = may_define_as_manager(c);
@@ -247,7 +335,7 @@ impl<'db> FromProject<'_, 'db> {
         if depth > 20 {
             return false;
         }
-        let Some(c) = self.resolver.class_def(id) else {
+        let Some(c) = self.class_def(id) else {
             return false;
         };
         let redefines = may_define_as_manager(c);
@@ -277,7 +365,27 @@ impl<'db> FromProject<'_, 'db> {
                 self.check_body(*pidx, managers, depth + 1)?;
             }
         }
-        let Some(class) = self.resolver.class_def(m.class) else {
+        let known = self.own_managers.borrow().get(&idx).cloned();
+        let own = match known {
+            Some(own) => own,
+            None => {
+                let own = self.own_managers_of(idx);
+                self.own_managers.borrow_mut().insert(idx, own.clone());
+                own
+            }
+        };
+        for entry in own? {
+            managers.retain(|(n, _, _)| *n != entry.0);
+            managers.push(entry);
+        }
+        Ok(())
+    }
+
+    /// The managers a model's own class body declares, in order (its part of [`Self::check_body`]).
+    fn own_managers_of(&self, idx: usize) -> OwnManagers {
+        let m = &self.pm.models[idx];
+        let mut managers: Vec<(String, Val, bool)> = Vec::new();
+        let Some(class) = self.class_def(m.class) else {
             return Err("class not found".into());
         };
         for s in &class.body {
@@ -366,7 +474,7 @@ impl<'db> FromProject<'_, 'db> {
                 managers.push(entry);
             }
         }
-        Ok(())
+        Ok(managers)
     }
 
     pub fn model_state(&self, idx: usize) -> Result<ModelState, String> {
@@ -405,6 +513,26 @@ impl<'db> FromProject<'_, 'db> {
             }
             if let Some(def) = self.taggable(f, idx)? {
                 m2m.push((f.name.clone(), def));
+                continue;
+            }
+            // A field of an abstract ancestor that deconstructs the same for every model: read
+            // once per query.
+            let inherited_key = (f.custom.is_none()
+                && !matches!(
+                    f.kind,
+                    FieldKind::ForeignKey | FieldKind::OneToOneField | FieldKind::ManyToManyField
+                )
+                && !f.kind.positional_params().contains(&"to")
+                && !f
+                    .kwargs
+                    .iter()
+                    .any(|k| k.name == "to" || k.name == "through")
+                && !m.own_fields.iter().any(|o| std::ptr::eq(o, *f)))
+            .then_some(*f as *const Field);
+            if let Some(key) = inherited_key
+                && let Some(def) = self.inherited.borrow().get(&key)
+            {
+                fields.push((f.name.clone(), def.clone()));
                 continue;
             }
             // A subclass keeping its base's `__init__`/`deconstruct`: the base's deconstruction
@@ -485,6 +613,9 @@ impl<'db> FromProject<'_, 'db> {
             }
             // The models' state lives as long as the database: no spare room kept per field.
             def.kwargs = without_spare(def.kwargs);
+            if let Some(key) = inherited_key {
+                self.inherited.borrow_mut().insert(key, def.clone());
+            }
             if f.kind == FieldKind::ManyToManyField {
                 m2m.push((f.name.clone(), def));
             } else {
@@ -566,9 +697,19 @@ impl<'db> FromProject<'_, 'db> {
             && m.parents
                 .iter()
                 .any(|p| matches!(p, Parent::Model(i) if self.pm.models[*i].abstract_));
-        for name in DEFAULT_NAMES {
+        // Which of the names the Meta sets, in one pass (most names are not set).
+        let mut present: u32 = 0;
+        for a in &m.meta.attrs {
+            if let Some(i) = default_name_index(&a.0) {
+                present |= 1 << i;
+            }
+        }
+        for (i, name) in DEFAULT_NAMES.iter().enumerate() {
             if *name == "abstract" && inherits_abstract_meta {
                 options.push(("abstract".to_string(), Val::Bool(false)));
+                continue;
+            }
+            if present & (1 << i) == 0 {
                 continue;
             }
             let Some((e, file)) = m.meta.get_with_file(name) else {
@@ -596,10 +737,11 @@ impl<'db> FromProject<'_, 'db> {
                     v = normalize_together(&v).ok_or("Meta.unique_together not understood")?;
                 }
                 "indexes" | "constraints" => {
-                    let items = v
-                        .items()
-                        .ok_or("Meta.indexes/constraints is not a list")?
-                        .to_vec();
+                    // The items themselves (`v` is replaced below).
+                    let items = match std::mem::replace(&mut v, Val::None) {
+                        Val::List(x) | Val::Tuple(x) | Val::Set(x) => x,
+                        _ => return Err("Meta.indexes/constraints is not a list".into()),
+                    };
                     for i in &items {
                         let Val::Call { kwargs, .. } = i else {
                             return Err(format!("Meta.{name} item not understood"));
@@ -805,7 +947,8 @@ impl<'db> FromProject<'_, 'db> {
         let Some((cls, attr)) = super::parse::split_last_dot(name) else {
             return Ok(None);
         };
-        let nested = self.resolver.class_def(f.declared_in).and_then(|c| {
+        let declaring = self.class_def(f.declared_in);
+        let nested = declaring.and_then(|c| {
             c.body.iter().find_map(|s| match s {
                 Stmt::Class(inner) if inner.name == cls => Some((inner, f.file)),
                 _ => None,
@@ -813,12 +956,12 @@ impl<'db> FromProject<'_, 'db> {
         });
         let class = match nested {
             Some(c) => c,
-            None => match self.resolver.resolve_name(f.file, cls) {
-                Resolved::Class(id) => match self.resolver.class_def(id) {
+            None => match self.class_named(f.file, cls) {
+                Some(id) => match self.class_def(id) {
                     Some(c) => (c, id.file),
                     None => return Ok(None),
                 },
-                _ => return Ok(None),
+                None => return Ok(None),
             },
         };
         let (class, file) = class;
@@ -848,6 +991,7 @@ impl<'db> FromProject<'_, 'db> {
             setting: self.setting,
             opaque_ok: false,
             setting_value: self.setting_value,
+            memo: Some(self.memo),
         };
         for st in &class.body {
             match st {
@@ -901,7 +1045,7 @@ impl<'db> FromProject<'_, 'db> {
         let Some(m) = self.pm.models.try_get(idx) else {
             return Vec::new();
         };
-        let Some(class) = self.resolver.class_def(m.class) else {
+        let Some(class) = self.class_def(m.class) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -1254,11 +1398,17 @@ pub fn concrete_model_states(db: &dyn Db, project: Project) -> ModelStates {
     let modules = crate::resolve::module_map(db, project);
     let closed = super::settings_closed(db, pm.settings, modules);
     let setting_value = super::setting_lookup_fn(pm.settings, closed);
+    let memo = NameMemo::default();
     let fp = FromProject {
         pm,
         resolver: &resolver,
         setting: &setting,
         setting_value: &setting_value,
+        memo: &memo,
+        inherited: Default::default(),
+        own_managers: Default::default(),
+        classes: Default::default(),
+        class_names: Default::default(),
     };
     let mut states = Vec::new();
     let mut skipped = Vec::new();
@@ -1285,4 +1435,18 @@ fn may_define_as_manager(c: &crate::syntax::ClassDef) -> bool {
         Stmt::Opaque { .. } | Stmt::If { .. } | Stmt::Try { .. } => true,
         _ => false,
     })
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::{DEFAULT_NAMES, default_name_index};
+
+    #[test]
+    fn default_name_index_is_the_position_in_default_names() {
+        for (i, n) in DEFAULT_NAMES.iter().enumerate() {
+            assert_eq!(default_name_index(n), u32::try_from(i).ok(), "{n}");
+        }
+        assert!(DEFAULT_NAMES.len() <= 32);
+        assert_eq!(default_name_index("index_together"), None);
+    }
 }

@@ -313,12 +313,14 @@ fn read_migration(
             value_level: false,
         });
     }
+    let memo = parse::NameMemo::default();
     let cx = ValCx {
         resolver: &resolver,
         file,
         setting: &setting,
         opaque_ok: false,
         setting_value: &setting_value,
+        memo: Some(&memo),
     };
     parse::parse_migration(&cx, &syntax.body, app_label)
 }
@@ -480,12 +482,20 @@ pub fn migration_history(db: &dyn Db, project: Project) -> Arc<MigrationHistory>
     // Replay.
     let by_key: FxHashMap<Key, &ParsedMigration> =
         parsed.iter().map(|(k, p)| (k.clone(), *p)).collect();
-    let mut from = ProjectState::default();
+    // Sized once for what the history creates: every model and field it declares (an upper
+    // bound of the distinct fields the replay's cache keeps), so neither grows while replaying.
+    let (models_declared, fields_declared) = parsed
+        .iter()
+        .flat_map(|(_, p)| &p.operations)
+        .map(state::declared)
+        .fold((0, 0), |(m, f), (dm, df)| (m + dm, f + df));
+    let mut from = ProjectState::with_capacity(models_declared);
     let aum = reg.settings.auth_user_model.clone();
     let custom = project_custom_fields(db, project);
     // Nodes on a cycle belong to skipped apps; the rest replays in plan order.
     let plan = graph.plan();
-    let mut field_cache = state::FieldCache::default();
+    let mut field_cache =
+        state::FieldCache::with_capacity_and_hasher(fields_declared, Default::default());
     for node in plan {
         if out.skipped_reason(&node.0).is_some() {
             continue;
@@ -550,11 +560,17 @@ pub fn app_models_state(
     let setting = setting_fn(pm.settings);
     let closed = migration_settings_closed(db, project);
     let setting_value = setting_lookup_fn(pm.settings, closed);
+    let memo = parse::NameMemo::default();
     let fp = fromproject::FromProject {
         pm: &pm,
         resolver: &resolver,
         setting: &setting,
         setting_value: &setting_value,
+        memo: &memo,
+        inherited: Default::default(),
+        own_managers: Default::default(),
+        classes: Default::default(),
+        class_names: Default::default(),
     };
     pm.index
         .concrete
@@ -580,7 +596,7 @@ pub fn migration_analysis(db: &dyn Db, project: Project) -> MigrationAnalysis {
         return out;
     }
     // The models' state, for the apps the history did not skip.
-    let mut to = ProjectState::default();
+    let mut to = ProjectState::with_capacity(models_state(db, project).len());
     let history_skips = out.skipped.len();
     for (idx, state) in models_state(db, project) {
         let m = &pm.models[*idx];

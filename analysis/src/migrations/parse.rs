@@ -1,6 +1,10 @@
 //! Reading migration files: the `Migration` class, its dependencies and its operations, with every
 //! argument turned into a [`Val`] (the value Django would build when importing the file).
 
+use std::cell::RefCell;
+
+use rustc_hash::FxHashMap;
+
 use crate::db::SourceFile;
 use crate::resolve::{Resolved, Resolver};
 use crate::span::Span;
@@ -165,7 +169,27 @@ pub struct ValCx<'a, 'db> {
     pub opaque_ok: bool,
     /// What `getattr(settings, NAME, default)` sees for a setting.
     pub setting_value: &'a dyn Fn(&str) -> SettingLookup,
+    /// Names already read in this file (or any file), shared by the contexts of one reading.
+    pub memo: Option<&'a NameMemo>,
 }
+
+/// What names read so far stand for, by file and name: a migration names `models.CharField` or
+/// `django.db.models.deletion.CASCADE` hundreds of times, and a name's resolution depends only on
+/// the file and the name (the resolver's answer for it never changes within a reading).
+#[derive(Default)]
+pub struct NameMemo {
+    /// Called names -> the qualified path of what they call.
+    calls: RefCell<FxHashMap<SourceFile, FxHashMap<String, Option<String>>>>,
+    /// Names read as values -> the value (a reference or a setting; never a value found by
+    /// following an assignment, which depends on the depth it is read at).
+    values: RefCell<FxHashMap<SourceFile, FxHashMap<String, Val>>>,
+    /// Names of operation classes -> the class they name (when a class djsa reads) and its
+    /// qualified path.
+    ops: RefCell<FxHashMap<SourceFile, FxHashMap<String, OpHead>>>,
+}
+
+/// What an operation's called name stands for: the class djsa reads (if it is one) and its path.
+type OpHead = (Option<crate::resolve::ClassId>, Option<String>);
 
 /// A setting as the project's settings module defines it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,7 +415,56 @@ impl ValCx<'_, '_> {
         }
     }
 
+    /// The value an expression builds. Literals (most arguments) are read here; anything else
+    /// by [`Self::val_slow`].
+    #[inline]
     pub fn val(&self, e: &Expr, depth: u32) -> Result<Val, Unreadable> {
+        if depth <= 40 {
+            match &e.kind {
+                ExprKind::Str(s) => return Ok(Val::Str(s.clone())),
+                ExprKind::Int(i) => return Ok(Val::Int(*i)),
+                ExprKind::Bool(b) => return Ok(Val::Bool(*b)),
+                ExprKind::None => return Ok(Val::None),
+                _ => {}
+            }
+        }
+        self.val_slow(e, depth)
+    }
+
+    /// The qualified path a called name stands for (through the memo when there is one).
+    fn call_path(&self, name: &str) -> Option<String> {
+        let Some(memo) = self.memo else {
+            return self.qualify_resolved(self.resolver.resolve_name(self.file, name));
+        };
+        if let Some(p) = memo
+            .calls
+            .borrow()
+            .get(&self.file)
+            .and_then(|m| m.get(name))
+        {
+            return p.clone();
+        }
+        let p = self.qualify_resolved(self.resolver.resolve_name(self.file, name));
+        memo.calls
+            .borrow_mut()
+            .entry(self.file)
+            .or_default()
+            .insert(name.to_string(), p.clone());
+        p
+    }
+
+    /// Remember the value a name read as a value stands for.
+    fn remember(&self, name: &str, v: &Val) {
+        if let Some(memo) = self.memo {
+            memo.values
+                .borrow_mut()
+                .entry(self.file)
+                .or_default()
+                .insert(name.to_string(), v.clone());
+        }
+    }
+
+    fn val_slow(&self, e: &Expr, depth: u32) -> Result<Val, Unreadable> {
         if depth > 40 {
             return verr(e.span, "expression nested too deeply");
         }
@@ -434,16 +507,29 @@ impl ValCx<'_, '_> {
                 Val::Dict(out)
             }
             ExprKind::Name(n) => {
+                if let Some(memo) = self.memo
+                    && let Some(v) = memo
+                        .values
+                        .borrow()
+                        .get(&self.file)
+                        .and_then(|m| m.get(n.as_str()))
+                {
+                    return Ok(v.clone());
+                }
                 // Resolved once (the name's binding does not change in between).
                 let r = self.resolver.resolve_expr(self.file, e);
                 if let Some(setting) = n.strip_prefix("settings.")
                     && matches!(&r, Resolved::External(q) if q.starts_with("django.conf.settings"))
                 {
                     return match (self.setting)(setting) {
-                        Some(v) => Ok(Val::Setting {
-                            name: setting.to_string(),
-                            value: v,
-                        }),
+                        Some(v) => {
+                            let v = Val::Setting {
+                                name: setting.to_string(),
+                                value: v,
+                            };
+                            self.remember(n, &v);
+                            Ok(v)
+                        }
                         None => verr(
                             e.span,
                             format!("settings.{setting} is not known statically"),
@@ -458,11 +544,16 @@ impl ValCx<'_, '_> {
                             setting: self.setting,
                             opaque_ok: self.opaque_ok,
                             setting_value: self.setting_value,
+                            memo: self.memo,
                         };
                         sub.val(&ve, depth + 4)?
                     }
                     r => match self.qualify_resolved(r) {
-                        Some(q) => Val::Ref(q),
+                        Some(q) => {
+                            let v = Val::Ref(q);
+                            self.remember(n, &v);
+                            v
+                        }
                         None => return verr(e.span, format!("name {n} cannot be resolved")),
                     },
                 }
@@ -478,12 +569,17 @@ impl ValCx<'_, '_> {
                 }
                 // Resolved and qualified once, for the builtins and for the call itself (only
                 // `getattr`/`set` look at the resolution itself, the rest at the path).
-                let r = self.resolver.resolve_expr(self.file, func);
-                let builtin_r = match func.as_name() {
-                    Some("getattr" | "set") => Some(r.clone()),
-                    _ => None,
+                let (builtin_r, path) = match func.as_name() {
+                    Some(n @ ("getattr" | "set")) => {
+                        let r = self.resolver.resolve_name(self.file, n);
+                        (Some(r.clone()), self.qualify_resolved(r))
+                    }
+                    Some(n) => (None, self.call_path(n)),
+                    None => (
+                        None,
+                        self.qualify_resolved(self.resolver.resolve_expr(self.file, func)),
+                    ),
                 };
-                let path = self.qualify_resolved(r);
                 if let Some(v) = self.builtin_call(
                     e,
                     func,
@@ -606,6 +702,12 @@ impl ValCx<'_, '_> {
         kwargs: &[Keyword],
         depth: u32,
     ) -> Result<Option<Val>, Unreadable> {
+        // Most calls are none of them (fields, indexes, ...): told apart by name and path first.
+        if !matches!(func.as_name(), Some("getattr" | "set"))
+            && !matches!(path, Some("swapper.get_model_name" | "swapper.is_swapped"))
+        {
+            return Ok(None);
+        }
         let builtin = |name: &str| {
             func.as_name() == Some(name)
                 && match r {
@@ -808,18 +910,6 @@ fn canonical_path_owned(q: String) -> String {
 
 /// The path [`canonical_path`] gives when it differs from `q`; `None`: `q` is canonical.
 fn canonical_rewrite(q: &str) -> Option<String> {
-    const DELETION: &[&str] = &[
-        "CASCADE",
-        "PROTECT",
-        "RESTRICT",
-        "SET_NULL",
-        "SET_DEFAULT",
-        "DO_NOTHING",
-        "SET",
-        "DB_CASCADE",
-        "DB_SET_DEFAULT",
-        "DB_SET_NULL",
-    ];
     // Every rule is about a module of `django.db` (most paths asked for are not rewritten).
     if !q.starts_with("django.db.") {
         return None;
@@ -828,9 +918,7 @@ fn canonical_rewrite(q: &str) -> Option<String> {
         // No other rule is about `django.db.models` itself (and a path already in
         // `django.db.models.deletion` is canonical).
         if module == "django.db.models" {
-            return DELETION
-                .contains(&name)
-                .then(|| format!("django.db.models.deletion.{name}"));
+            return is_deletion(name).then(|| format!("django.db.models.deletion.{name}"));
         }
         if module == "django.db.models.functions"
             || module.starts_with("django.db.models.functions.")
@@ -915,6 +1003,24 @@ fn canonical_rewrite(q: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The `on_delete` handlers of `django.db.models.deletion` (a `match`: asked for every name of
+/// `django.db.models`).
+fn is_deletion(name: &str) -> bool {
+    matches!(
+        name,
+        "CASCADE"
+            | "PROTECT"
+            | "RESTRICT"
+            | "SET_NULL"
+            | "SET_DEFAULT"
+            | "DO_NOTHING"
+            | "SET"
+            | "DB_CASCADE"
+            | "DB_SET_DEFAULT"
+            | "DB_SET_NULL"
+    )
 }
 
 /// `q.rsplit_once('.')`, scanning bytes from the end (cheaper than the char searcher on the
@@ -1145,9 +1251,39 @@ fn operation(cx: &ValCx<'_, '_>, e: &Expr) -> Result<RawOp, Unreadable> {
     if *has_splat {
         return err(e.span, "operation called with *args/**kwargs");
     }
-    let resolved = cx.resolver.resolve_expr(cx.file, func);
-    if let Resolved::Class(id) = &resolved
-        && runpython_without_state(cx, *id, 0)
+    let head = |r: Resolved| -> OpHead {
+        let class = match &r {
+            Resolved::Class(id) => Some(*id),
+            _ => None,
+        };
+        (class, cx.qualify_resolved(r))
+    };
+    // Resolved once per name of the file (a migration repeats `migrations.CreateModel`).
+    let (class, path) = match (func.as_name(), cx.memo) {
+        (Some(n), Some(memo)) => {
+            let known = memo
+                .ops
+                .borrow()
+                .get(&cx.file)
+                .and_then(|m| m.get(n))
+                .cloned();
+            match known {
+                Some(h) => h,
+                None => {
+                    let h = head(cx.resolver.resolve_name(cx.file, n));
+                    memo.ops
+                        .borrow_mut()
+                        .entry(cx.file)
+                        .or_default()
+                        .insert(n.to_string(), h.clone());
+                    h
+                }
+            }
+        }
+        _ => head(cx.resolver.resolve_expr(cx.file, func)),
+    };
+    if let Some(id) = class
+        && runpython_without_state(cx, id, 0)
     {
         // A RunPython subclass that keeps RunPython's `state_forwards` (a no-op): its arguments
         // only feed the code it runs.
@@ -1157,7 +1293,7 @@ fn operation(cx: &ValCx<'_, '_>, e: &Expr) -> Result<RawOp, Unreadable> {
             span: e.span,
         });
     }
-    let path = cx.qualify_resolved(resolved).unwrap_or_default();
+    let path = path.unwrap_or_default();
     let name = match path.strip_prefix("django.db.migrations.") {
         Some(n) if op_params(n).is_some() => n.to_string(),
         _ => {
@@ -1175,6 +1311,7 @@ fn operation(cx: &ValCx<'_, '_>, e: &Expr) -> Result<RawOp, Unreadable> {
         setting: cx.setting,
         opaque_ok: opaque,
         setting_value: cx.setting_value,
+        memo: cx.memo,
     };
     let mut out = Vec::with_capacity(args.len() + kwargs.len());
     for (i, a) in args.iter().enumerate() {
@@ -1227,6 +1364,7 @@ fn runpython_without_state(cx: &ValCx<'_, '_>, id: crate::resolve::ClassId, dept
         setting: cx.setting,
         opaque_ok: false,
         setting_value: cx.setting_value,
+        memo: cx.memo,
     };
     match cx.resolver.resolve_expr(id.file, &class.bases[0]) {
         Resolved::Class(b) => runpython_without_state(&base_cx, b, depth + 1),

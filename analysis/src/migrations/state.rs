@@ -279,7 +279,12 @@ pub fn deconstruct_kind(
     fn get<'k>(kw: &'k [(String, Val)], k: &str) -> Option<&'k Val> {
         kw.iter().find(|(n, _)| n == k).map(|(_, v)| v)
     }
-    let del = |kw: &mut Vec<(String, Val)>, k: &str| kw.retain(|(n, _)| n != k);
+    // Keys are unique: the one entry of that key (if any) goes, the others keep their order.
+    let del = |kw: &mut Vec<(String, Val)>, k: &str| {
+        if let Some(i) = kw.iter().position(|(n, _)| n == k) {
+            kw.remove(i);
+        }
+    };
     // Known keyword arguments only: anything else may change what the field does.
     let allowed = |k: &str| {
         is_field_kwarg(k)
@@ -589,7 +594,19 @@ pub fn django_path(kind: FieldKind) -> String {
 
 /// Deconstructible objects: keyword arguments in sorted order (Django's writer sorts them and
 /// their equality does not depend on it).
+#[inline]
 pub fn normalize_calls(v: &mut Val) {
+    // Most values are scalars (asked for every argument of every field).
+    if matches!(
+        v,
+        Val::Call { .. } | Val::List(_) | Val::Tuple(_) | Val::Set(_) | Val::Dict(_)
+    ) {
+        normalize_nested(v);
+    }
+}
+
+/// [`normalize_calls`] of a call or a container.
+fn normalize_nested(v: &mut Val) {
     match v {
         Val::Call { path, args, kwargs } => {
             kwargs.sort_by(|a, b| a.0.cmp(&b.0));
@@ -728,6 +745,12 @@ fn lower(name: &str) -> std::borrow::Cow<'_, str> {
 }
 
 impl ProjectState {
+    /// An empty state with room for `n` models.
+    pub fn with_capacity(n: usize) -> Self {
+        ProjectState {
+            models: StateMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
     pub fn get(&self, app: &str, name: &str) -> Option<&ModelState> {
         self.models.get(&KeyRef(app, &lower(name))).map(|m| &**m)
     }
@@ -742,9 +765,16 @@ impl ProjectState {
     /// [`Self::insert`] of a state held elsewhere too (not copied).
     pub fn insert_shared(&mut self, s: Arc<ModelState>) {
         let key = (s.app_label.clone(), s.name_lower());
-        // A replaced model moves to the end, as before.
-        self.models.shift_remove(&key);
-        self.models.insert(key, s);
+        // A replaced model moves to the end, as before (a new one is hashed once).
+        match self.models.entry(key) {
+            indexmap::map::Entry::Vacant(v) => {
+                v.insert(s);
+            }
+            indexmap::map::Entry::Occupied(o) => {
+                let (key, _) = o.shift_remove_entry();
+                self.models.insert(key, s);
+            }
+        }
     }
 }
 
@@ -859,6 +889,21 @@ pub fn apply_with(
     )
 }
 
+/// The models and fields an operation declares (`CreateModel`'s, `AddField`/`AlterField`'s one),
+/// to size a replay's state and [`FieldCache`] before it starts.
+pub fn declared(op: &RawOp) -> (usize, usize) {
+    match op.name.as_str() {
+        "CreateModel" => (
+            1,
+            op.get("fields")
+                .and_then(Val::items)
+                .map_or(0, <[Val]>::len),
+        ),
+        "AddField" | "AlterField" => (0, 1),
+        _ => (0, 0),
+    }
+}
+
 /// Fields deconstructed during one replay, by the field as the migration writes it: a history
 /// repeats the same few field definitions thousands of times. Only fields whose deconstruction
 /// does not depend on the model declaring them are kept (see [`context_free`]); the AUTH_USER_MODEL
@@ -892,15 +937,18 @@ fn cached_field<'a>(
     auth_user_model: &str,
     custom: &CustomFields,
 ) -> Result<FieldDef, String> {
-    let free = context_free(v);
-    if free && let Some(def) = cache.get(v) {
-        return Ok(def.clone());
+    if !context_free(v) {
+        return field_from(v, app, model, auth_user_model, custom);
     }
-    let def = field_from(v, app, model, auth_user_model, custom)?;
-    if free {
-        cache.insert(v, def.clone());
+    // Hashed once, hit or miss.
+    match cache.entry(v) {
+        std::collections::hash_map::Entry::Occupied(o) => Ok(o.get().clone()),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let def = field_from(v, app, model, auth_user_model, custom)?;
+            e.insert(def.clone());
+            Ok(def)
+        }
     }
-    Ok(def)
 }
 
 /// [`apply_with`], sharing a [`FieldCache`] across the operations of one replay.
@@ -958,8 +1006,8 @@ pub fn apply_cached<'a>(
             let bases: Vec<Val> = bases
                 .into_iter()
                 .filter(|b| {
-                    *b != Val::Ref("django.db.models.Model".into())
-                        && *b != Val::Ref("django.db.models.base.Model".into())
+                    !matches!(b, Val::Ref(p)
+                        if p == "django.db.models.Model" || p == "django.db.models.base.Model")
                 })
                 .map(|b| match b {
                     Val::Str(s) => Val::Str(s.to_lowercase()),
