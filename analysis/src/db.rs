@@ -86,3 +86,30 @@ pub fn module_syntax(db: &dyn Db, file: SourceFile) -> ModuleSyntax {
     }
     crate::fastparse::syntax_via_tree_sitter(text)
 }
+
+/// A project of in-memory files `(path, module, text)` with the given settings module, for tests.
+#[cfg(test)]
+pub(crate) fn test_project(
+    db: &RootDatabase,
+    files: &[(&str, &str, &str)],
+    settings_module: &str,
+) -> Project {
+    let files = files
+        .iter()
+        .map(|(path, module, text)| {
+            SourceFile::new(
+                db,
+                path.to_string(),
+                Some(module.to_string()),
+                (*text).into(),
+                Origin::Project,
+                false,
+            )
+        })
+        .collect();
+    let config = ProjectConfig {
+        settings_module: Some(settings_module.into()),
+        ..ProjectConfig::default()
+    };
+    Project::new(db, files, config)
+}

@@ -83,39 +83,29 @@ fn imports(db: &dyn Db, file: SourceFile) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ProjectConfig;
-    use crate::db::{Origin, RootDatabase};
+    use crate::db::{RootDatabase, test_project};
 
     #[test]
     fn wants_imports_but_no_names_below_plain_modules() {
         let db = RootDatabase::default();
-        let files = [
-            ("mysite/settings.py", "mysite.settings", "INSTALLED_APPS = [\"shop\"]\n"),
-            ("shop/__init__.py", "shop", ""),
-            (
-                "shop/models.py",
-                "shop.models",
-                "from shop.helpers import Thing\nfrom vendor import sub\nfrom other.models import Item\n",
-            ),
-            ("shop/helpers.py", "shop.helpers", ""),
-        ]
-        .iter()
-        .map(|(path, module, text)| {
-            SourceFile::new(
-                &db,
-                path.to_string(),
-                Some(module.to_string()),
-                (*text).into(),
-                Origin::Project,
-                false,
-            )
-        })
-        .collect();
-        let config = ProjectConfig {
-            settings_module: Some("mysite.settings".into()),
-            ..ProjectConfig::default()
-        };
-        let project = Project::new(&db, files, config);
+        let project = test_project(
+            &db,
+            &[
+                (
+                    "mysite/settings.py",
+                    "mysite.settings",
+                    "INSTALLED_APPS = [\"shop\"]\n",
+                ),
+                ("shop/__init__.py", "shop", ""),
+                (
+                    "shop/models.py",
+                    "shop.models",
+                    "from shop.helpers import Thing\nfrom vendor import sub\nfrom other.models import Item\n",
+                ),
+                ("shop/helpers.py", "shop.helpers", ""),
+            ],
+            "mysite.settings",
+        );
         let wanted = wanted_modules(&db, project);
         let has = |m: &str| wanted.iter().any(|w| w == m);
         // A package and what may be its submodule; a module not loaded and what may be below it.

@@ -9,24 +9,7 @@ use super::state::{FieldCx, ProjectState, apply, deconstruct};
 use super::{PlanOptions, migration_analysis, plan, writer};
 
 fn project(db: &RootDatabase, files: &[(&str, &str, &str)]) -> Project {
-    let files: Vec<SourceFile> = files
-        .iter()
-        .map(|(path, module, text)| {
-            SourceFile::new(
-                db,
-                path.to_string(),
-                Some(module.to_string()),
-                (*text).into(),
-                Origin::Project,
-                false,
-            )
-        })
-        .collect();
-    let config = ProjectConfig {
-        settings_module: Some("proj.settings".into()),
-        ..Default::default()
-    };
-    Project::new(db, files, config)
+    crate::db::test_project(db, files, "proj.settings")
 }
 
 const SETTINGS: &str =
