@@ -170,16 +170,25 @@ pub struct Model {
     pub registered: bool,
 }
 
+/// The parts joined, in one allocation (`format!` costs several times more on hot paths).
+pub(crate) fn join_parts(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
 impl Model {
     pub fn label(&self) -> String {
-        format!("{}.{}", self.app_label.as_deref().unwrap_or("?"), self.name)
+        join_parts(&[self.app_label.as_deref().unwrap_or("?"), ".", &self.name])
     }
     pub fn label_lower(&self) -> String {
-        format!(
-            "{}.{}",
+        join_parts(&[
             self.app_label.as_deref().unwrap_or("?"),
-            self.name.to_lowercase()
-        )
+            ".",
+            &self.name.to_lowercase(),
+        ])
     }
     pub fn model_name(&self) -> String {
         self.name.to_lowercase()
@@ -207,7 +216,8 @@ pub struct ProjectModel {
 /// which holds it in its own backdated query (an edit that keeps the set of models keeps it).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ModelLookup {
-    by_label: FxHashMap<(String, String), usize>,
+    /// App label → lowercased model name → model.
+    by_label: FxHashMap<String, FxHashMap<String, usize>>,
     by_class: FxHashMap<ClassId, usize>,
 }
 
@@ -220,7 +230,9 @@ impl ModelLookup {
                 && let Some(app) = &m.app_label
             {
                 l.by_label
-                    .entry((app.clone(), m.name.to_ascii_lowercase()))
+                    .entry(app.clone())
+                    .or_default()
+                    .entry(m.name.to_ascii_lowercase())
                     .or_insert(i);
             }
         }
@@ -229,8 +241,20 @@ impl ModelLookup {
     /// A registered model by app label and name, compared as `apps.get_model` does: ignoring
     /// ASCII case (the first registered match wins).
     pub fn get_model(&self, app_label: &str, name: &str) -> Option<usize> {
-        let key = (app_label.to_string(), name.to_ascii_lowercase());
-        self.by_label.get(&key).copied()
+        let names = self.by_label.get(app_label)?;
+        if !name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return names.get(name).copied();
+        }
+        // Lowercase short names on the stack (ASCII lowercasing keeps UTF-8 valid).
+        let mut buf = [0u8; 64];
+        if let Some(dst) = buf.get_mut(..name.len()) {
+            dst.copy_from_slice(name.as_bytes());
+            dst.make_ascii_lowercase();
+            if let Ok(lower) = std::str::from_utf8(dst) {
+                return names.get(lower).copied();
+            }
+        }
+        names.get(&name.to_ascii_lowercase()).copied()
     }
     pub fn model_by_class(&self, class: ClassId) -> Option<usize> {
         self.by_class.get(&class).copied()
@@ -944,23 +968,23 @@ impl BodyReader<'_, '_> {
         let ExprKind::Call { func, .. } = &value.kind else {
             return FieldClass::NotField;
         };
-        match self.resolver.resolve_expr(file, func) {
-            Resolved::External(q) => match FieldKind::from_qualified(&q) {
+        match &*self.resolver.resolve_expr_rc(file, func) {
+            Resolved::External(q) => match FieldKind::from_qualified(q) {
                 Some(k) => FieldClass::Field(k, None),
                 None if q.starts_with("django.") || q.starts_with("builtins.") => {
                     FieldClass::NotField
                 }
-                None => FieldClass::Unknown(q),
+                None => FieldClass::Unknown(q.clone()),
             },
             // A Django field class read from an installed contrib module (contenttypes'
             // GenericForeignKey/GenericRelation): the field itself, not a custom subclass.
-            Resolved::Class(id) if self.django_field_kind(id).is_some() => {
+            &Resolved::Class(id) if self.django_field_kind(id).is_some() => {
                 match self.django_field_kind(id) {
                     Some(k) => FieldClass::Field(k, None),
                     None => FieldClass::NotField,
                 }
             }
-            Resolved::Class(id) => match self.custom_field(id, 0) {
+            &Resolved::Class(id) => match self.custom_field(id, 0) {
                 Some((kind, opaque)) => {
                     let name = self
                         .resolver
@@ -1041,9 +1065,9 @@ impl BodyReader<'_, '_> {
         };
         c.bases
             .iter()
-            .any(|b| match self.resolver.resolve_expr(id.file, b) {
+            .any(|b| match &*self.resolver.resolve_expr_rc(id.file, b) {
                 Resolved::External(q) => !q.starts_with("django.") && !q.starts_with("builtins."),
-                Resolved::Class(p) => self.class_is_unknown(p, depth + 1),
+                Resolved::Class(p) => self.class_is_unknown(*p, depth + 1),
                 Resolved::Unknown | Resolved::Value(..) => true,
                 _ => false,
             })

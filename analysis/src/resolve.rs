@@ -3,6 +3,8 @@
 //! A [`Resolver`] lives for one project-level computation and memoizes per-module scopes.
 
 use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -89,7 +91,12 @@ pub fn class_paths(db: &dyn Db, file: SourceFile) -> Vec<Vec<u32>> {
 /// The `index`-th module-level class of a file (as [`module_classes`] orders them).
 pub fn nth_class(db: &dyn Db, file: SourceFile, index: usize) -> Option<&ClassDef> {
     let path = class_paths(db, file).get(index)?;
-    let mut stmts: &[Stmt] = &module_syntax(db, file).body;
+    class_at(&module_syntax(db, file).body, path)
+}
+
+/// The class at `path` (one of [`class_paths`]) in a module body.
+pub fn class_at<'a>(body: &'a [Stmt], path: &[u32]) -> Option<&'a ClassDef> {
+    let mut stmts: &[Stmt] = body;
     let mut steps = path.iter();
     loop {
         let stmt = stmts.get(*steps.next()? as usize)?;
@@ -154,7 +161,7 @@ pub fn module_imports(db: &dyn Db, file: SourceFile) -> Vec<ImportedModule> {
                     if let Some(abs) = absolute_module(db, file, *level, module.as_deref()) {
                         for (n, _) in names {
                             out.push(ImportedModule {
-                                module: format!("{abs}.{n}"),
+                                module: dotted(&abs, n),
                                 in_handler,
                             });
                         }
@@ -229,8 +236,8 @@ pub fn absolute_module(
 /// The module-level names of a file (what `from file import name` and lookups inside the file
 /// see), cached per file and shared by every project-level computation.
 #[salsa::tracked(returns(ref))]
-pub fn module_scope(db: &dyn Db, file: SourceFile) -> Scope {
-    build_scope(db, file)
+pub fn module_scope(db: &dyn Db, file: SourceFile) -> Arc<Scope> {
+    Arc::new(build_scope(db, file))
 }
 
 fn build_scope(db: &dyn Db, file: SourceFile) -> Scope {
@@ -350,6 +357,9 @@ fn build_scope(db: &dyn Db, file: SourceFile) -> Scope {
     scope
 }
 
+/// [`Resolver::resolve_name`] results by file and dotted name.
+type NameMemo = FxHashMap<SourceFile, FxHashMap<Box<str>, Rc<Resolved>>>;
+
 pub struct Resolver<'db> {
     db: &'db dyn Db,
     project: Project,
@@ -358,8 +368,12 @@ pub struct Resolver<'db> {
     /// resolves to unknown). Keyed by file first so a hit needs no allocation.
     lookups: RefCell<FxHashMap<SourceFile, FxHashMap<String, Option<Resolved>>>>,
     /// Memoized [`Resolver::resolve_name`] results (checks resolve the same dotted names, such
-    /// as `models.CharField`, once per field).
-    names: RefCell<FxHashMap<SourceFile, FxHashMap<String, Resolved>>>,
+    /// as `models.CharField`, once per field), shared so a hit copies no string or expression.
+    names: RefCell<NameMemo>,
+    /// The module scope of each file looked into (one salsa read per file, not one per name).
+    scopes: RefCell<FxHashMap<SourceFile, Arc<Scope>>>,
+    /// [`Resolved::Unknown`], shared.
+    unknown: Rc<Resolved>,
 }
 
 const MAX_HOPS: u32 = 40;
@@ -372,6 +386,8 @@ impl<'db> Resolver<'db> {
             modules: module_map(db, project),
             lookups: RefCell::default(),
             names: RefCell::default(),
+            scopes: RefCell::default(),
+            unknown: Rc::new(Resolved::Unknown),
         }
     }
 
@@ -396,21 +412,36 @@ impl<'db> Resolver<'db> {
         nth_class(self.db, id.file, id.index as usize)
     }
 
-    fn scope(&self, file: SourceFile) -> &'db Scope {
-        module_scope(self.db, file)
+    fn scope(&self, file: SourceFile) -> Arc<Scope> {
+        if let Some(s) = self.scopes.borrow().get(&file) {
+            return s.clone();
+        }
+        let s = module_scope(self.db, file).clone();
+        self.scopes.borrow_mut().insert(file, s.clone());
+        s
     }
 
     /// Resolve a (possibly dotted) name as seen from module-level code in `file`.
     pub fn resolve_name(&self, file: SourceFile, dotted: &str) -> Resolved {
+        Resolved::clone(&self.resolve_name_rc(file, dotted))
+    }
+
+    /// [`Resolver::resolve_name`], shared with the resolver's memo (no copy of the result).
+    pub fn resolve_name_rc(&self, file: SourceFile, dotted: &str) -> Rc<Resolved> {
         if let Some(r) = self.names.borrow().get(&file).and_then(|m| m.get(dotted)) {
             return r.clone();
         }
         let r = self.resolve_name_uncached(file, dotted);
+        let r = if matches!(r, Resolved::Unknown) {
+            self.unknown.clone()
+        } else {
+            Rc::new(r)
+        };
         self.names
             .borrow_mut()
             .entry(file)
             .or_default()
-            .insert(dotted.to_string(), r.clone());
+            .insert(dotted.into(), r.clone());
         r
     }
 
@@ -431,6 +462,14 @@ impl<'db> Resolver<'db> {
         match &expr.kind {
             ExprKind::Name(n) => self.resolve_name(file, n),
             _ => Resolved::Unknown,
+        }
+    }
+
+    /// [`Resolver::resolve_expr`], shared with the resolver's memo (no copy of the result).
+    pub fn resolve_expr_rc(&self, file: SourceFile, expr: &Expr) -> Rc<Resolved> {
+        match &expr.kind {
+            ExprKind::Name(n) => self.resolve_name_rc(file, n),
+            _ => self.unknown.clone(),
         }
     }
 
@@ -475,12 +514,12 @@ impl<'db> Resolver<'db> {
                 }
                 None => {
                     // A star import from a module we did not load: the name may come from there.
-                    return Resolved::External(format!("{star}.{name}"));
+                    return Resolved::External(dotted(star, name));
                 }
             }
         }
         if is_builtin(name) {
-            return Resolved::External(format!("builtins.{name}"));
+            return Resolved::External(dotted("builtins", name));
         }
         Resolved::Unknown
     }
@@ -493,7 +532,7 @@ impl<'db> Resolver<'db> {
         }
         // A submodule of a package.
         if let Some(m) = file.module(self.db) {
-            let sub = format!("{m}.{name}");
+            let sub = dotted(m, name);
             if self.modules.contains_key(&sub) {
                 return Resolved::Module(sub);
             }
@@ -510,7 +549,7 @@ impl<'db> Resolver<'db> {
                 Some(&f) => {
                     let r = self.lookup_exported(f, name, hops + 1);
                     if r == Resolved::Unknown {
-                        let sub = format!("{module}.{name}");
+                        let sub = dotted(module, name);
                         if self.modules.contains_key(&sub) {
                             Resolved::Module(sub)
                         } else if self.partly_loaded_package(f) {
@@ -524,7 +563,7 @@ impl<'db> Resolver<'db> {
                     }
                 }
                 None => {
-                    let sub = format!("{module}.{name}");
+                    let sub = dotted(module, name);
                     if self.modules.contains_key(&sub) {
                         Resolved::Module(sub)
                     } else {
@@ -566,7 +605,7 @@ impl<'db> Resolver<'db> {
                 Some(&f) => {
                     let r = self.lookup_exported(f, attr, hops + 1);
                     if r == Resolved::Unknown {
-                        let sub = format!("{m}.{attr}");
+                        let sub = dotted(&m, attr);
                         if self.modules.contains_key(&sub) {
                             Resolved::Module(sub)
                         } else if self.partly_loaded_package(f) {
@@ -579,7 +618,7 @@ impl<'db> Resolver<'db> {
                     }
                 }
                 None => {
-                    let sub = format!("{m}.{attr}");
+                    let sub = dotted(&m, attr);
                     if self.modules.contains_key(&sub) {
                         Resolved::Module(sub)
                     } else {
@@ -587,11 +626,20 @@ impl<'db> Resolver<'db> {
                     }
                 }
             },
-            Resolved::External(q) => Resolved::External(format!("{q}.{attr}")),
+            Resolved::External(q) => Resolved::External(dotted(&q, attr)),
             // Attribute of a class (`Base.Meta`, `Status.choices`): not a module-level name.
             _ => Resolved::Unknown,
         }
     }
+}
+
+/// `{a}.{b}`, without the formatting machinery (resolution builds many of these).
+fn dotted(a: &str, b: &str) -> String {
+    let mut s = String::with_capacity(a.len() + 1 + b.len());
+    s.push_str(a);
+    s.push('.');
+    s.push_str(b);
+    s
 }
 
 fn is_builtin(name: &str) -> bool {

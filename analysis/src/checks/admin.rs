@@ -351,7 +351,7 @@ impl<'a> Ctx<'a> {
         if terminal_module(module)
             && let Some(def) = self.class_def(id)
         {
-            return Node::External(format!("{module}.{}", def.name));
+            return Node::External(crate::project::join_parts(&[module, ".", &def.name]));
         }
         Node::Class(id)
     }
@@ -1621,7 +1621,7 @@ fn visit_admin_module(
                         crate::resolve::absolute_module(db, file, *level, module.as_deref())
                     {
                         for (n, _) in names {
-                            out.push(format!("{abs}.{n}"));
+                            out.push(crate::project::join_parts(&[&abs, ".", n]));
                         }
                         out.push(abs);
                     }

@@ -407,7 +407,8 @@ impl AppRevShare {
     ) -> bool {
         let mut unknown = false;
         self.maybe_names.insert(model_name.to_string());
-        self.maybe_names.insert(format!("{model_name}_set"));
+        self.maybe_names
+            .insert(crate::project::join_parts(&[model_name, "_set"]));
         for k in kwargs {
             if k.name == "related_name" || k.name == "related_query_name" {
                 match ctx.eval(file, &k.value, None, 0) {
@@ -673,7 +674,7 @@ fn reverse_names(ctx: &Ctx<'_>, f: &Field, idx: usize) -> Option<(String, Option
         Some(r) if r.ends_with('+') => None,
         Some(r) => Some(r.clone()),
         None if f.kind == FieldKind::OneToOneField => Some(model_name),
-        None => Some(format!("{model_name}_set")),
+        None => Some(crate::project::join_parts(&[&model_name, "_set"])),
     };
     Some((query, accessor))
 }
@@ -776,7 +777,7 @@ impl<'a> Ctx<'a> {
                         }
                 });
                 if !declared_link {
-                    let name = format!("{}_ptr", self.model(p).model_name());
+                    let name = crate::project::join_parts(&[&self.model(p).model_name(), "_ptr"]);
                     if !out.iter().any(|(n, _)| n == &name) {
                         out.push((name, FInfo::ParentLink { parent: p }));
                     }
@@ -1078,7 +1079,8 @@ fn check_user_model<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>) {
     }
     let class = ctx.model(idx).class;
     let module = ctx.model(idx).module.clone();
-    let cls_repr = format!("<class '{module}.{}'>", ctx.model(idx).name);
+    let cls_repr =
+        crate::project::join_parts(&["<class '", &module, ".", &ctx.model(idx).name, "'>"]);
     let sval = |ctx: &Ctx<'_>, attr: &str| -> Option<crate::checks::admin::SVal> {
         match model_class_value(ctx, class, attr)? {
             ClassAttr::Found {
@@ -1379,7 +1381,7 @@ fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
         }
         let builtin_codenames: Vec<String> = actions
             .iter()
-            .map(|a| format!("{a}_{model_name}"))
+            .map(|a| crate::project::join_parts(&[a, "_", &model_name]))
             .collect();
         let mut seen: FxHashSet<String> = FxHashSet::default();
         for (codename, name) in pairs {

@@ -1038,7 +1038,7 @@ fn clock_value(ctx: &Ctx<'_>, file: SourceFile, e: &Expr, depth: u32) -> Option<
     }
     match &func.kind {
         ExprKind::Name(_) => {
-            let Resolved::External(q) = ctx.resolver.resolve_expr(file, func) else {
+            let Resolved::External(q) = &*ctx.resolver.resolve_expr_rc(file, func) else {
                 return None;
             };
             match q.as_str() {
@@ -1450,11 +1450,11 @@ fn output_field_spec<'a>(ctx: &Ctx<'_>, spec: &Spec<'a>) -> Option<Spec<'a>> {
     else {
         return None;
     };
-    let Resolved::External(q) = ctx.resolver.resolve_expr(spec.file, func) else {
+    let Resolved::External(q) = &*ctx.resolver.resolve_expr_rc(spec.file, func) else {
         return None;
     };
-    let kind = FieldKind::from_qualified(&q)?;
-    let class_name = super::last_dot(&q).to_string();
+    let kind = FieldKind::from_qualified(q)?;
+    let class_name = super::last_dot(q).to_string();
     Some(Spec {
         kind,
         class_name,
@@ -1513,12 +1513,12 @@ impl<'a> Spec<'a> {
         let mut qualified = None;
         let mut class_name = None;
         if let Some(func) = func {
-            match ctx.resolver.resolve_expr(field.file, func) {
+            match &*ctx.resolver.resolve_expr_rc(field.file, func) {
                 Resolved::External(q) => {
-                    class_name = Some(super::last_dot(&q).to_string());
-                    qualified = Some(q);
+                    class_name = Some(super::last_dot(q).to_string());
+                    qualified = Some(q.clone());
                 }
-                Resolved::Class(id) => {
+                &Resolved::Class(id) => {
                     if let Some(c) = ctx.class_def(id) {
                         class_name = Some(c.name.clone());
                         let module = id.file.module(ctx.db).clone().unwrap_or_default();

@@ -323,7 +323,13 @@ pub struct Ctx<'a> {
     contrib_forward_cache: FxHashMap<usize, (contrib::ForwardFields<'a>, bool)>,
     /// See [`Ctx::class_def`].
     class_defs: std::cell::RefCell<FxHashMap<ClassId, Option<&'a ClassDef>>>,
+    /// Per file: where its classes sit and its module body (two salsa reads per file, not per
+    /// class).
+    class_files: std::cell::RefCell<FxHashMap<SourceFile, ClassFile<'a>>>,
 }
+
+/// [`crate::resolve::class_paths`] and the module body of one file.
+type ClassFile<'a> = (&'a [Vec<u32>], &'a [crate::syntax::Stmt]);
 
 /// `on_delete` values (`None`: not one djsa knows) by file and the name they are written as.
 type OnDeleteNames = FxHashMap<SourceFile, FxHashMap<String, Option<related::OnDelete>>>;
@@ -356,6 +362,7 @@ impl<'a> Ctx<'a> {
             model_index: None,
             contrib_forward_cache: FxHashMap::default(),
             class_defs: Default::default(),
+            class_files: Default::default(),
         }
     }
 
@@ -364,7 +371,21 @@ impl<'a> Ctx<'a> {
         if let Some(c) = self.class_defs.borrow().get(&id) {
             return *c;
         }
-        let c = self.resolver.class_def(id);
+        let cached = self.class_files.borrow().get(&id.file).copied();
+        let (paths, body) = match cached {
+            Some(f) => f,
+            None => {
+                let f: ClassFile<'a> = (
+                    crate::resolve::class_paths(self.db, id.file),
+                    &crate::db::module_syntax(self.db, id.file).body,
+                );
+                self.class_files.borrow_mut().insert(id.file, f);
+                f
+            }
+        };
+        let c = paths
+            .get(id.index as usize)
+            .and_then(|p| crate::resolve::class_at(body, p));
         self.class_defs.borrow_mut().insert(id, c);
         c
     }

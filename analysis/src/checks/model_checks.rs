@@ -3806,11 +3806,11 @@ fn check_db_tables(ctx: &mut Ctx<'_>, models: &[usize]) {
 /// `app_label_modelname`; `None` when the default connection would truncate it (with a hash).
 fn default_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
     let m = ctx.model(idx);
-    let name = format!(
-        "{}_{}",
-        m.app_label.clone().unwrap_or_default(),
-        m.model_name()
-    );
+    let name = crate::project::join_parts(&[
+        m.app_label.as_deref().unwrap_or_default(),
+        "_",
+        &m.model_name(),
+    ]);
     let max = match ctx.vendor() {
         Some("postgresql") => Some(63),
         Some("mysql") => Some(64),

@@ -918,11 +918,10 @@ fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
         } else if truthy(&related_name) {
             related_name.clone()
         } else {
-            Some(format!(
-                "{}{}",
-                cls,
-                if rel.kind.multiple() { "_set" } else { "" }
-            ))
+            Some(crate::project::join_parts(&[
+                &cls,
+                if rel.kind.multiple() { "_set" } else { "" },
+            ]))
         };
     let query_name = if truthy(&rqn) {
         rqn.clone()?
@@ -952,7 +951,7 @@ pub(super) enum FRef<'a> {
 
 #[derive(Debug, Clone)]
 pub(super) struct TField<'a> {
-    name: String,
+    name: std::borrow::Cow<'a, str>,
     fref: FRef<'a>,
     /// The model the field belongs to (`field.model`).
     model: usize,
@@ -1053,7 +1052,7 @@ fn forward_fields_uncached<'a>(
             explicit_links.push(concrete_of(ctx, t));
         }
         out.push(TField {
-            name: f.name.clone(),
+            name: f.name.as_str().into(),
             fref: FRef::Decl(f),
             model: idx,
         });
@@ -1063,7 +1062,7 @@ fn forward_fields_uncached<'a>(
             continue;
         }
         out.push(TField {
-            name: format!("{}_ptr", ctx.model(p).model_name()),
+            name: format!("{}_ptr", ctx.model(p).model_name()).into(),
             fref: FRef::Ptr(p),
             model: idx,
         });
@@ -1132,12 +1131,12 @@ fn emit(
 }
 
 fn field_label(ctx: &Ctx<'_>, rel: &Rel<'_>) -> String {
-    format!("{}.{}", ctx.model(rel.owner).label(), rel.name)
+    crate::project::join_parts(&[&ctx.model(rel.owner).label(), ".", &rel.name])
 }
 
 /// [`field_label`] of a relation of the index.
 fn facts_label(ctx: &Ctx<'_>, rel: &RelFacts) -> String {
-    format!("{}.{}", ctx.model(rel.owner).label(), rel.name)
+    crate::project::join_parts(&[&ctx.model(rel.owner).label(), ".", &rel.name])
 }
 
 /// The checks on one relation, `ri` being its place in the index.
@@ -1333,7 +1332,7 @@ fn check_clashes(
 
     let (fields, _) = forward_fields(ctx, t, 0);
     for cf in clashable_fields(&fields) {
-        if !hidden && rel_name.as_deref() == Some(cf.name.as_str()) {
+        if !hidden && rel_name.as_deref() == Some(&*cf.name) {
             let clash_name = format!("{}.{}", tm.label(), cf.name);
             let field_name = field_label_of();
             emit(
@@ -1798,7 +1797,7 @@ fn check_foreign_object(
     if ctx.model(t).proxy {
         return;
     }
-    let names: Vec<String> = foreign.iter().map(|f| f.name.clone()).collect();
+    let names: Vec<String> = foreign.iter().map(|f| f.name.to_string()).collect();
     match meta_unique_covers(ctx, t, &fields, &names) {
         Some(false) => {}
         _ => return,
@@ -2552,7 +2551,7 @@ fn check_through_fields(
             .iter()
             .zip(&remotes)
             .filter(|(_, r)| matches!(r, Some(To::Model(x)) if *x == related))
-            .map(|(f, _)| f.name.as_str())
+            .map(|(f, _)| &*f.name)
             .collect();
         let hint = if possible.is_empty() {
             None
@@ -2623,7 +2622,7 @@ fn db_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
             if s.is_empty() {
                 truncate(
                     ctx,
-                    format!("{}_{}", m.app_label.as_deref()?, m.model_name()),
+                    crate::project::join_parts(&[m.app_label.as_deref()?, "_", &m.model_name()]),
                 )
             } else {
                 Some(s.to_string())
@@ -2631,7 +2630,7 @@ fn db_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
         }
         _ => truncate(
             ctx,
-            format!("{}_{}", m.app_label.as_deref()?, m.model_name()),
+            crate::project::join_parts(&[m.app_label.as_deref()?, "_", &m.model_name()]),
         ),
     }
 }
@@ -2686,7 +2685,10 @@ fn m2m_auto_table(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<String> {
     } else {
         owner
     };
-    truncate(ctx, format!("{stripped}_{}", rel.name))
+    truncate(
+        ctx,
+        crate::project::join_parts(&[&stripped, "_", &rel.name]),
+    )
 }
 
 /// fields.E340 / fields.W344.
