@@ -1,6 +1,7 @@
 use clap::Parser;
 
 fn main() {
+    djsa_alloc::thp_off_unless_asked();
     djsa::cli::LEAK_ON_EXIT.store(true, std::sync::atomic::Ordering::Relaxed);
     let cli = match djsa::cli::Cli::try_parse() {
         Ok(c) => c,
