@@ -116,6 +116,8 @@ unsafe impl GlobalAlloc for MiMalloc {
 /// the ones returned, and a check run after a pause spent 0.3-0.4 s of system time faulting them
 /// in (the 2,000-model benchmark: 150 MB resident). With 4 KiB pages the same run costs about
 /// 30 ms more CPU when warm and never stalls; a command-line check is usually a cold run.
+// The environment is the process's own to read here, as in server/ (the ban is analysis's purity).
+#[allow(clippy::disallowed_methods)]
 pub fn thp_off_unless_asked() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
@@ -134,6 +136,7 @@ mod tests {
     /// Huge pages are off for the process after the call (when the environment does not ask).
     #[cfg(target_os = "linux")]
     #[test]
+    #[allow(clippy::disallowed_methods)]
     fn thp_is_turned_off() {
         if std::env::var_os("MIMALLOC_ALLOW_THP").is_some() {
             return;
