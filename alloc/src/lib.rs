@@ -109,13 +109,13 @@ unsafe impl GlobalAlloc for MiMalloc {
 /// mimalloc's own reading of it decides). Call it first thing in `main`: the kernel checks the
 /// flag at each page fault, so memory mimalloc reserved earlier is covered too.
 ///
-/// Why: mimalloc asks for huge pages (`madvise(MADV_HUGEPAGE)`), and where the kernel's `defrag`
-/// setting honours that, each first touch of a 2 MiB region faults in and zeroes a whole huge
-/// page. Back to back that is cheaper than 4 KiB faults, but a fresh huge page can be very slow to
-/// get: on virtual machines that hand free memory back to the host, the free 2 MiB blocks are
-/// the ones returned, and a check run after a pause spent 0.3-0.4 s of system time faulting them
-/// in (the 2,000-model benchmark: 150 MB resident). With 4 KiB pages the same run costs about
-/// 30 ms more CPU when warm and never stalls; a command-line check is usually a cold run.
+/// Why: this was measured on the 2,000-model check on a 2-core VM that returns free memory to its
+/// host. Back to back, huge pages are faster (median 86-93 ms against 110-114 ms). Run in turn
+/// with Django's `manage.py check` (`farm-bench --vs`), they are much slower: 268 ms (0.37 s of
+/// system time) against 119 ms, because a huge page needs a whole free 2 MiB block, which the host
+/// has taken back, while 4 KiB pages reuse what the other process just freed. After a quiet pause
+/// both cost about the same. Small pages are never far behind and never stall; a check in CI or a
+/// pre-commit hook runs among other processes.
 // The environment is the process's own to read here, as in server/ (the ban is analysis's purity).
 #[allow(clippy::disallowed_methods)]
 pub fn thp_off_unless_asked() {
