@@ -87,12 +87,12 @@ pub fn module_syntax(db: &dyn Db, file: SourceFile) -> ModuleSyntax {
     crate::fastparse::syntax_via_tree_sitter(text)
 }
 
-/// A project of in-memory files `(path, module, text)` with the given settings module, for tests.
+/// A project of in-memory files `(path, module, text)`, for tests.
 #[cfg(test)]
 pub(crate) fn test_project(
     db: &RootDatabase,
     files: &[(&str, &str, &str)],
-    settings_module: &str,
+    config: ProjectConfig,
 ) -> Project {
     let files = files
         .iter()
@@ -107,9 +107,14 @@ pub(crate) fn test_project(
             )
         })
         .collect();
-    let config = ProjectConfig {
+    Project::new(db, files, config)
+}
+
+/// Configuration naming only the settings module, for tests.
+#[cfg(test)]
+pub(crate) fn test_config(settings_module: &str) -> ProjectConfig {
+    ProjectConfig {
         settings_module: Some(settings_module.into()),
         ..ProjectConfig::default()
-    };
-    Project::new(db, files, config)
+    }
 }

@@ -83,7 +83,7 @@ fn imports(db: &dyn Db, file: SourceFile) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{RootDatabase, test_project};
+    use crate::db::{RootDatabase, test_config, test_project};
 
     #[test]
     fn wants_imports_but_no_names_below_plain_modules() {
@@ -104,7 +104,7 @@ mod tests {
                 ),
                 ("shop/helpers.py", "shop.helpers", ""),
             ],
-            "mysite.settings",
+            test_config("mysite.settings"),
         );
         let wanted = wanted_modules(&db, project);
         let has = |m: &str| wanted.iter().any(|w| w == m);

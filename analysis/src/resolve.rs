@@ -664,23 +664,10 @@ fn is_builtin(name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::config::ProjectConfig;
-    use crate::db::{Origin, RootDatabase};
+    use crate::db::RootDatabase;
 
     fn project(db: &RootDatabase, files: &[(&str, &str, &str)]) -> Project {
-        let files = files
-            .iter()
-            .map(|(path, module, text)| {
-                SourceFile::new(
-                    db,
-                    path.to_string(),
-                    Some(module.to_string()),
-                    (*text).into(),
-                    Origin::Project,
-                    false,
-                )
-            })
-            .collect();
-        Project::new(db, files, ProjectConfig::default())
+        crate::db::test_project(db, files, ProjectConfig::default())
     }
 
     #[test]

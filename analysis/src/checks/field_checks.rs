@@ -2364,7 +2364,7 @@ mod tests {
     use super::*;
     use crate::checks::check_project;
     use crate::config::ProjectConfig;
-    use crate::db::{Origin, Project, RootDatabase};
+    use crate::db::RootDatabase;
 
     fn run(models: &str, settings_extra: &str, version: (u32, u32)) -> Vec<(String, String)> {
         let db = RootDatabase::default();
@@ -2372,30 +2372,21 @@ mod tests {
             "INSTALLED_APPS = ['shop']\nDATABASES = {{'default': {{'ENGINE': \
              'django.db.backends.postgresql'}}}}\n{settings_extra}"
         );
-        let files = [
-            ("project/__init__.py", "project", ""),
-            ("project/settings.py", "project.settings", settings.as_str()),
-            ("shop/__init__.py", "shop", ""),
-            ("shop/models.py", "shop.models", models),
-        ]
-        .iter()
-        .map(|(path, module, text)| {
-            SourceFile::new(
-                &db,
-                path.to_string(),
-                Some(module.to_string()),
-                (*text).into(),
-                Origin::Project,
-                false,
-            )
-        })
-        .collect();
         let config = ProjectConfig {
             settings_module: Some("project.settings".into()),
             django_version: Some(version),
             ..ProjectConfig::default()
         };
-        let project = Project::new(&db, files, config);
+        let project = crate::db::test_project(
+            &db,
+            &[
+                ("project/__init__.py", "project", ""),
+                ("project/settings.py", "project.settings", settings.as_str()),
+                ("shop/__init__.py", "shop", ""),
+                ("shop/models.py", "shop.models", models),
+            ],
+            config,
+        );
         check_project(&db, project)
             .iter()
             .filter(|d| d.code.starts_with("fields."))

@@ -9,7 +9,7 @@ use super::state::{FieldCx, ProjectState, apply, deconstruct};
 use super::{PlanOptions, migration_analysis, plan, writer};
 
 fn project(db: &RootDatabase, files: &[(&str, &str, &str)]) -> Project {
-    crate::db::test_project(db, files, "proj.settings")
+    crate::db::test_project(db, files, crate::db::test_config("proj.settings"))
 }
 
 const SETTINGS: &str =
