@@ -1258,31 +1258,6 @@ impl List {
     }
 }
 
-/// The lowering of an integer literal.
-fn int_kind(text: &str) -> ExprKind {
-    if text.len() <= 18 && text.bytes().all(|c| c.is_ascii_digit()) {
-        // plain decimal digits: no underscores, prefix or overflow to handle
-        let i = text
-            .bytes()
-            .fold(0i128, |n, c| n * 10 + i128::from(c - b'0'));
-        return ExprKind::Int(i);
-    }
-    let t = text.replace('_', "").to_ascii_lowercase();
-    let parsed = if let Some(h) = t.strip_prefix("0x") {
-        i128::from_str_radix(h, 16).ok()
-    } else if let Some(o) = t.strip_prefix("0o") {
-        i128::from_str_radix(o, 8).ok()
-    } else if let Some(b) = t.strip_prefix("0b") {
-        i128::from_str_radix(b, 2).ok()
-    } else {
-        t.parse::<i128>().ok()
-    };
-    match parsed {
-        Some(i) => ExprKind::Int(i),
-        None => ExprKind::Other("integer".to_string()),
-    }
-}
-
 /// Whether `k`, after a one-token primary, ends the expression: no postfix, operator, walrus or
 /// further string literal can follow (see [`Parser::leaf`]).
 fn ends_leaf(k: K) -> bool {
@@ -2502,7 +2477,7 @@ impl<'a> Parser<'a> {
             K::Name => ExprKind::Name(self.owned(self.tok_text(tk))),
             K::PlainStr => ExprKind::Str(self.owned(self.plain_text(tk))),
             K::Str => string_value(self.tok_text(tk))?,
-            K::Int => int_kind(self.tok_text(tk)),
+            K::Int => crate::syntax::int_kind(self.tok_text(tk)),
             K::Kw(Kw::True) => ExprKind::Bool(true),
             K::Kw(Kw::False) => ExprKind::Bool(false),
             K::Kw(Kw::None) => ExprKind::None,
@@ -3058,7 +3033,7 @@ impl<'a> Parser<'a> {
             }
             K::Int => {
                 self.bump();
-                Some(mk(int_kind(self.tok_text(tk)), tk.s, tk.e))
+                Some(mk(crate::syntax::int_kind(self.tok_text(tk)), tk.s, tk.e))
             }
             K::Float => {
                 self.bump();

@@ -789,23 +789,7 @@ impl<'a> Lower<'a> {
                 }
                 ExprKind::Str(s)
             }
-            "integer" => {
-                let t = self.text(node).replace('_', "");
-                let lower = t.to_ascii_lowercase();
-                let parsed = if let Some(h) = lower.strip_prefix("0x") {
-                    i128::from_str_radix(h, 16).ok()
-                } else if let Some(o) = lower.strip_prefix("0o") {
-                    i128::from_str_radix(o, 8).ok()
-                } else if let Some(b) = lower.strip_prefix("0b") {
-                    i128::from_str_radix(b, 2).ok()
-                } else {
-                    lower.parse::<i128>().ok()
-                };
-                match parsed {
-                    Some(i) => ExprKind::Int(i),
-                    None => ExprKind::Other("integer".into()),
-                }
-            }
+            "integer" => int_kind(self.text(node)),
             "float" => ExprKind::Float(self.text(node).to_string()),
             "true" => ExprKind::Bool(true),
             "false" => ExprKind::Bool(false),
@@ -1009,6 +993,32 @@ pub(crate) fn unescape(esc: &str) -> String {
             }
             esc.to_string()
         }
+    }
+}
+
+/// The lowering of an integer literal (both parsers): its value, or `Other("integer")` when it
+/// does not fit in an `i128`.
+pub(crate) fn int_kind(text: &str) -> ExprKind {
+    if text.len() <= 18 && text.bytes().all(|c| c.is_ascii_digit()) {
+        // plain decimal digits: no underscores, prefix or overflow to handle
+        let i = text
+            .bytes()
+            .fold(0i128, |n, c| n * 10 + i128::from(c - b'0'));
+        return ExprKind::Int(i);
+    }
+    let t = text.replace('_', "").to_ascii_lowercase();
+    let parsed = if let Some(h) = t.strip_prefix("0x") {
+        i128::from_str_radix(h, 16).ok()
+    } else if let Some(o) = t.strip_prefix("0o") {
+        i128::from_str_radix(o, 8).ok()
+    } else if let Some(b) = t.strip_prefix("0b") {
+        i128::from_str_radix(b, 2).ok()
+    } else {
+        t.parse::<i128>().ok()
+    };
+    match parsed {
+        Some(i) => ExprKind::Int(i),
+        None => ExprKind::Other("integer".to_string()),
     }
 }
 

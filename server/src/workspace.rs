@@ -419,16 +419,10 @@ impl Workspace {
                 if !ws.tried.insert(m.clone()) || !is_library_candidate(&m) {
                     continue;
                 }
+                // Imports are followed from the module asked for, not from a migrations
+                // package's modules (`pkg.*`): as `wanted_modules` does.
                 let found = locate_module(&mut dirs, &ws.site_dirs, &m);
-                // Imports are followed from the module asked for, not from its parent packages
-                // nor from a migrations package's modules (`pkg.*`): as `wanted_modules` does.
-                let follow = !m.ends_with(".*");
-                cands.extend(
-                    found
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, (module, path))| (module, path, follow && i == 0)),
-                );
+                cands.extend(candidates(found, !m.ends_with(".*")));
             }
             let mut frontier = ws.add_library_files(cands, &mut inputs);
             let added = inputs.len() > first_new;
@@ -448,12 +442,7 @@ impl Workspace {
                             continue;
                         }
                         let found = locate_module(&mut dirs, &ws.site_dirs, m);
-                        cands.extend(
-                            found
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, (module, path))| (module, path, i == 0)),
-                        );
+                        cands.extend(candidates(found, true));
                     }
                 }
                 frontier = ws.add_library_files(cands, &mut inputs);
@@ -831,6 +820,15 @@ impl DirCache {
 /// The file of a module in site-packages, plus its parent packages' `__init__.py`.
 /// A module to load: its name, its file, and whether its imports are followed.
 type Candidate = (String, PathBuf, bool);
+
+/// What `locate_module` found, as candidates: imports are followed (when `follow`) from the
+/// module asked for, which comes first, not from its parent packages.
+fn candidates(found: Vec<(String, PathBuf)>, follow: bool) -> impl Iterator<Item = Candidate> {
+    found
+        .into_iter()
+        .enumerate()
+        .map(move |(i, (module, path))| (module, path, follow && i == 0))
+}
 
 fn locate_module(
     dirs: &mut DirCache,
