@@ -1763,7 +1763,8 @@ impl<'a> Parser<'a> {
         let lhs = &list.x;
         match self.peek() {
             K::Op(Op::Assign) => {
-                let mut targets = Vec::new();
+                // Nearly always one target: `Vec::new()` would grow to four on the first push.
+                let mut targets = Vec::with_capacity(1);
                 let mut lhs = list.x;
                 let mut unsure = self.unsure;
                 let value = loop {
@@ -1827,7 +1828,7 @@ impl<'a> Parser<'a> {
                             out.push(Stmt::Assign {
                                 targets: vec![target],
                                 value: v.e,
-                                annotation: Some(annotation),
+                                annotation: Some(Box::new(annotation)),
                                 span,
                             })
                         }
@@ -1835,7 +1836,7 @@ impl<'a> Parser<'a> {
                             if let Target::Name(n, _) = target {
                                 out.push(Stmt::AnnOnly {
                                     target: n,
-                                    annotation,
+                                    annotation: Box::new(annotation),
                                     span,
                                 });
                             }
@@ -1854,7 +1855,7 @@ impl<'a> Parser<'a> {
                     out.push(Stmt::AugAssign {
                         target: self.text(lhs.s, lhs.t).to_string(),
                         op: self.tok_text(opt).trim_end_matches('=').to_string(),
-                        value: v.e,
+                        value: Box::new(v.e),
                         span: Span::new(start, self.prev_end()),
                     });
                 }
@@ -2039,7 +2040,7 @@ impl<'a> Parser<'a> {
         if lowered {
             self.check_depth_all(bases.iter(), bases_h)?;
             self.check_depth_all(keywords.iter().map(|k| &k.value), keywords_h)?;
-            out.push(Stmt::Class(ClassDef {
+            out.push(Stmt::Class(Box::new(ClassDef {
                 name: self.tok_text(name).to_string(),
                 name_span: Span::new(name.s, name.e),
                 span: Span::new(start, end),
@@ -2047,7 +2048,7 @@ impl<'a> Parser<'a> {
                 keywords,
                 body,
                 decorators,
-            }));
+            })));
         }
         Some(())
     }
@@ -2156,14 +2157,14 @@ impl<'a> Parser<'a> {
             while let Some((s, c, b, e)) = elifs.pop() {
                 self.check_depth(&c.e, c.h)?;
                 tail = vec![Stmt::If {
-                    condition: c.e,
+                    condition: Box::new(c.e),
                     body: b,
                     orelse: tail,
                     span: Span::new(s, e),
                 }];
             }
             out.push(Stmt::If {
-                condition: cond.e,
+                condition: Box::new(cond.e),
                 body,
                 orelse: tail,
                 span: Span::new(start, end),
@@ -2734,8 +2735,8 @@ impl<'a> Parser<'a> {
                     x = mkh(
                         ExprKind::Call {
                             func: Box::new(x.e),
-                            args,
-                            kwargs: a.kwargs,
+                            args: args.into_boxed_slice(),
+                            kwargs: a.kwargs.into_boxed_slice(),
                             has_splat: a.has_splat,
                         },
                         s,

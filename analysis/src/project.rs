@@ -72,8 +72,8 @@ pub struct Field {
     pub file: SourceFile,
     pub kind: FieldKind,
     pub custom: Option<CustomField>,
-    pub args: Vec<Expr>,
-    pub kwargs: Vec<Keyword>,
+    pub args: Box<[Expr]>,
+    pub kwargs: Box<[Keyword]>,
     pub has_splat: bool,
     /// The model class whose body declares it (a class, not an index into the model list, so
     /// that a class body is read once per edit of its file: see [`file_class_bodies`]).

@@ -375,7 +375,7 @@ impl Evaluator<'_, '_> {
         };
         match &e.kind {
             ExprKind::Str(s) => loc(Value::Str(s.clone())),
-            ExprKind::Int(i) => loc(Value::Int(*i)),
+            ExprKind::Int(i) => loc(Value::Int(i.get())),
             ExprKind::Bool(b) => loc(Value::Bool(*b)),
             ExprKind::None => loc(Value::None),
             ExprKind::List(items) | ExprKind::Tuple(items) => {

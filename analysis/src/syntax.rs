@@ -6,6 +6,53 @@
 
 use crate::span::Span;
 
+/// A Python integer literal's value (djsa reads those that fit in an `i128`).
+///
+/// Kept as two words rather than an `i128` so that it is aligned to 8 bytes: an `i128` field
+/// makes the whole enum that holds it (every [`ExprKind`], every migration `Val`) 16-aligned,
+/// which padded each expression by 8 bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PyInt([u64; 2]);
+
+impl PyInt {
+    pub const fn new(i: i128) -> Self {
+        PyInt([i as u64, (i >> 64) as u64])
+    }
+    pub const fn get(self) -> i128 {
+        ((self.0[1] as i128) << 64) | self.0[0] as i128
+    }
+}
+
+impl From<i128> for PyInt {
+    fn from(i: i128) -> Self {
+        PyInt::new(i)
+    }
+}
+
+impl PartialOrd for PyInt {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PyInt {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.get().cmp(&other.get())
+    }
+}
+
+impl std::fmt::Debug for PyInt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.get(), f)
+    }
+}
+
+impl std::fmt::Display for PyInt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.get(), f)
+    }
+}
+
 /// A Python expression, reduced to what static analysis can use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expr {
@@ -21,14 +68,14 @@ pub enum ExprKind {
     Str(String),
     /// A bytes literal.
     Bytes,
-    Int(i128),
+    Int(PyInt),
     Float(String),
     Bool(bool),
     None,
     Call {
         func: Box<Expr>,
-        args: Vec<Expr>,
-        kwargs: Vec<Keyword>,
+        args: Box<[Expr]>,
+        kwargs: Box<[Keyword]>,
         /// `*args` or `**kwargs` in the call: arguments are not fully known.
         has_splat: bool,
     },
@@ -91,7 +138,7 @@ impl Expr {
     }
     pub fn as_int(&self) -> Option<i128> {
         match &self.kind {
-            ExprKind::Int(i) => Some(*i),
+            ExprKind::Int(i) => Some(i.get()),
             ExprKind::Unary { op, operand } if op == "-" => operand.as_int().map(|i| -i),
             _ => None,
         }
@@ -138,27 +185,27 @@ pub enum Stmt {
     Assign {
         targets: Vec<Target>,
         value: Expr,
-        annotation: Option<Expr>,
+        annotation: Option<Box<Expr>>,
         span: Span,
     },
     /// `a: T` without a value.
     AnnOnly {
         target: String,
-        annotation: Expr,
+        annotation: Box<Expr>,
         span: Span,
     },
     AugAssign {
         target: String,
         op: String,
-        value: Expr,
+        value: Box<Expr>,
         span: Span,
     },
     /// A bare expression statement (calls like `INSTALLED_APPS.append("x")`, `admin.site.register(M)`).
     Expr(Expr),
-    Class(ClassDef),
+    Class(Box<ClassDef>),
     Function(FunctionDef),
     If {
-        condition: Expr,
+        condition: Box<Expr>,
         body: Vec<Stmt>,
         orelse: Vec<Stmt>,
         span: Span,
@@ -322,7 +369,7 @@ impl<'a> Lower<'a> {
                         out.push(Stmt::AugAssign {
                             target: self.text(l).to_string(),
                             op: op.trim_end_matches('=').to_string(),
-                            value: self.expr(r, depth + 1),
+                            value: Box::new(self.expr(r, depth + 1)),
                             span: span(node),
                         });
                     }
@@ -414,7 +461,7 @@ impl<'a> Lower<'a> {
             }
             "class_definition" => {
                 if let Some(c) = self.class(node, Vec::new(), depth) {
-                    out.push(Stmt::Class(c));
+                    out.push(Stmt::Class(Box::new(c)));
                 }
             }
             "function_definition" => {
@@ -438,7 +485,7 @@ impl<'a> Lower<'a> {
                 match def.kind() {
                     "class_definition" => {
                         if let Some(c) = self.class(def, decorators, depth) {
-                            out.push(Stmt::Class(c));
+                            out.push(Stmt::Class(Box::new(c)));
                         }
                     }
                     "function_definition" => {
@@ -469,7 +516,7 @@ impl<'a> Lower<'a> {
                 }
                 let orelse = self.elif_chain(&alternatives, depth);
                 out.push(Stmt::If {
-                    condition,
+                    condition: Box::new(condition),
                     body,
                     orelse,
                     span: span(node),
@@ -561,7 +608,7 @@ impl<'a> Lower<'a> {
                     .unwrap_or_default();
                 let orelse = self.elif_chain(rest, depth + 1);
                 vec![Stmt::If {
-                    condition,
+                    condition: Box::new(condition),
                     body,
                     orelse,
                     span: span(*first),
@@ -633,7 +680,7 @@ impl<'a> Lower<'a> {
                     out.push(Stmt::Assign {
                         targets,
                         value,
-                        annotation,
+                        annotation: annotation.map(Box::new),
                         span: span(stmt),
                     });
                     return;
@@ -642,7 +689,7 @@ impl<'a> Lower<'a> {
                     if let (Some(Target::Name(n, _)), Some(a)) = (targets.first(), annotation) {
                         out.push(Stmt::AnnOnly {
                             target: n.clone(),
-                            annotation: a,
+                            annotation: Box::new(a),
                             span: span(stmt),
                         });
                     }
@@ -827,8 +874,8 @@ impl<'a> Lower<'a> {
                 }
                 ExprKind::Call {
                     func,
-                    args,
-                    kwargs,
+                    args: args.into_boxed_slice(),
+                    kwargs: kwargs.into_boxed_slice(),
                     has_splat,
                 }
             }
@@ -1004,7 +1051,7 @@ pub(crate) fn int_kind(text: &str) -> ExprKind {
         let i = text
             .bytes()
             .fold(0i128, |n, c| n * 10 + i128::from(c - b'0'));
-        return ExprKind::Int(i);
+        return ExprKind::Int(PyInt::new(i));
     }
     let t = text.replace('_', "").to_ascii_lowercase();
     let parsed = if let Some(h) = t.strip_prefix("0x") {
@@ -1017,10 +1064,20 @@ pub(crate) fn int_kind(text: &str) -> ExprKind {
         t.parse::<i128>().ok()
     };
     match parsed {
-        Some(i) => ExprKind::Int(i),
+        Some(i) => ExprKind::Int(PyInt::new(i)),
         None => ExprKind::Other("integer".to_string()),
     }
 }
+
+// The tree's node sizes, checked when compiling: every file's tree stays in memory for the whole
+// run, so a variant that grows one of these grows the peak heap of a check (docs/architecture.md).
+// Large or rare payloads are boxed (`Stmt::Class`, an `if`'s condition, annotations) for this.
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::size_of::<Expr>() == 56);
+    assert!(std::mem::size_of::<Keyword>() == 88);
+    assert!(std::mem::size_of::<Stmt>() == 104);
+};
 
 #[cfg(test)]
 mod tests {

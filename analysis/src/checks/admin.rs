@@ -611,7 +611,7 @@ impl<'a> Ctx<'a> {
         }
         match &e.kind {
             ExprKind::Str(s) => SVal::Str(s.clone()),
-            ExprKind::Int(i) => SVal::Int(*i),
+            ExprKind::Int(i) => SVal::Int(i.get()),
             ExprKind::Bool(b) => SVal::Bool(*b),
             ExprKind::None => SVal::None,
             ExprKind::Float(_) => SVal::Float,
@@ -3627,7 +3627,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                     kwargs,
                     has_splat: false,
                     ..
-                } => (func.as_ref(), kwargs.as_slice()),
+                } => (func.as_ref(), &kwargs[..]),
                 ExprKind::Call { .. } => return None,
                 _ => (d, &[][..]),
             };

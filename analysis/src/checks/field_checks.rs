@@ -1891,7 +1891,7 @@ fn eval(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, e: &Expr, depth: u32)
         // An f-string (or a concatenation with one): a str of unknown content.
         ExprKind::Other(k) if k == "string" || k == "concatenated_string" => Py::SomeStr,
         ExprKind::Bytes => Py::Bytes,
-        ExprKind::Int(i) => Py::Int(*i),
+        ExprKind::Int(i) => Py::Int(i.get()),
         ExprKind::Float(t) => match t.replace('_', "").parse::<f64>() {
             Ok(f) if !t.ends_with(['j', 'J']) => Py::Float(f),
             _ => Py::Unknown,
@@ -1987,7 +1987,7 @@ fn eval(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, e: &Expr, depth: u32)
                     }
                 }
                 ("django.db.models" | "django.db.models.expressions", "F") => {
-                    match (args.as_slice(), kwargs.is_empty()) {
+                    match (&args[..], kwargs.is_empty()) {
                         ([a], true) => match rec(a) {
                             Py::Str(s) => Py::FExpr(s),
                             _ => Py::Expression,

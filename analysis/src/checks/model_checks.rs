@@ -3961,7 +3961,7 @@ fn truthy(e: &Expr) -> Option<bool> {
     Some(match &e.kind {
         ExprKind::None => false,
         ExprKind::Bool(b) => *b,
-        ExprKind::Int(i) => *i != 0,
+        ExprKind::Int(i) => i.get() != 0,
         ExprKind::Str(s) => !s.is_empty(),
         ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => !v.is_empty(),
         ExprKind::Dict(v) => !v.is_empty(),

@@ -2251,7 +2251,7 @@ fn check_ignored_options(ctx: &Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>
 fn truthy_literal(e: &Expr) -> Option<bool> {
     match &e.kind {
         ExprKind::Str(s) => Some(!s.is_empty()),
-        ExprKind::Int(i) => Some(*i != 0),
+        ExprKind::Int(i) => Some(i.get() != 0),
         ExprKind::Bool(b) => Some(*b),
         ExprKind::None => Some(false),
         ExprKind::List(v) | ExprKind::Tuple(v) | ExprKind::Set(v) => Some(!v.is_empty()),

@@ -950,7 +950,7 @@ impl<'db> FromProject<'_, 'db> {
         let declaring = self.class_def(f.declared_in);
         let nested = declaring.and_then(|c| {
             c.body.iter().find_map(|s| match s {
-                Stmt::Class(inner) if inner.name == cls => Some((inner, f.file)),
+                Stmt::Class(inner) if inner.name == cls => Some((&**inner, f.file)),
                 _ => None,
             })
         });

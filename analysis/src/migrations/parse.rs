@@ -422,7 +422,7 @@ impl ValCx<'_, '_> {
         if depth <= 40 {
             match &e.kind {
                 ExprKind::Str(s) => return Ok(Val::Str(s.clone())),
-                ExprKind::Int(i) => return Ok(Val::Int(*i)),
+                ExprKind::Int(i) => return Ok(Val::Int(i.get())),
                 ExprKind::Bool(b) => return Ok(Val::Bool(*b)),
                 ExprKind::None => return Ok(Val::None),
                 _ => {}
@@ -470,7 +470,7 @@ impl ValCx<'_, '_> {
         }
         Ok(match &e.kind {
             ExprKind::Str(s) => Val::Str(s.clone()),
-            ExprKind::Int(i) => Val::Int(*i),
+            ExprKind::Int(i) => Val::Int(i.get()),
             ExprKind::Float(f) => match float_repr(f) {
                 Some(r) => Val::Float(r),
                 None => return verr(e.span, format!("float literal {f}")),
@@ -1051,7 +1051,7 @@ fn float_repr(text: &str) -> Option<String> {
 
 fn migration_class(body: &[Stmt]) -> Option<&ClassDef> {
     body.iter().rev().find_map(|s| match s {
-        Stmt::Class(c) if c.name == "Migration" => Some(c),
+        Stmt::Class(c) if c.name == "Migration" => Some(&**c),
         _ => None,
     })
 }

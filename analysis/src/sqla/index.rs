@@ -1277,7 +1277,7 @@ impl<'a> Builder<'a> {
                 let name = e.as_name().filter(|n| !n.contains('.'))?;
                 let mut found = module_classes(self.db, file).into_iter().flat_map(|outer| {
                     outer.body.iter().filter_map(move |s| match s {
-                        Stmt::Class(inner) if inner.name == name => Some(inner),
+                        Stmt::Class(inner) if inner.name == name => Some(&**inner),
                         _ => None,
                     })
                 });
@@ -2079,7 +2079,7 @@ impl<'a> Builder<'a> {
                     call,
                     Some(attr),
                     *aspan,
-                    annotation.as_ref(),
+                    annotation.as_deref(),
                     ctor,
                     Some(ctx),
                 ) else {
