@@ -818,7 +818,7 @@ fn fallback_model(
         } else {
             let kwargs: Vec<(String, Val)> = ["max_length", "max_digits", "decimal_places"]
                 .iter()
-                .filter_map(|k| Some((k.to_string(), Val::Int(f.opt(k)?.as_int()?))))
+                .filter_map(|k| Some((k.to_string(), Val::int(f.opt(k)?.as_int()?))))
                 .collect();
             let def = FieldDef {
                 path: format!("django.db.models.{}", kind.name()),

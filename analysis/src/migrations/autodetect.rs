@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::parse::Val;
+use super::parse::{Call, Val};
 use super::state::{FieldDef, ModelState, ProjectState, normalize_together};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +117,8 @@ fn py_tuple(items: &[String]) -> String {
 
 fn item_name(v: &Val) -> String {
     match v {
-        Val::Call { kwargs, .. } => kwargs
+        Val::Call(c) => c
+            .kwargs
             .iter()
             .find(|(k, _)| k == "name")
             .and_then(|(_, v)| v.as_str())
@@ -229,7 +230,8 @@ impl Op {
             ),
             Op::AddIndex { model_name, index } => {
                 let fields: Vec<String> = match index {
-                    Val::Call { kwargs, .. } => kwargs
+                    Val::Call(c) => c
+                        .kwargs
                         .iter()
                         .find(|(k, _)| k == "fields")
                         .and_then(|(_, v)| v.items())
@@ -1684,15 +1686,15 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
     let mut renamed_together: Vec<((String, String), Vec<String>, String)> = Vec::new();
     let mut altered_constraints: Vec<((String, String), Val)> = Vec::new();
     let strip_kw = |v: &Val, drop: &[&str]| match v {
-        Val::Call { path, args, kwargs } => Val::Call {
-            path: path.clone(),
-            args: args.clone(),
-            kwargs: kwargs
+        Val::Call(c) => Val::call(
+            c.path.clone(),
+            c.args.clone(),
+            c.kwargs
                 .iter()
                 .filter(|(k, _)| !drop.contains(&k.as_str()))
                 .cloned()
                 .collect(),
-        },
+        ),
         v => v.clone(),
     };
     for (&(k, o, n), &unchanged) in kept_pairs.iter().zip(&same) {
@@ -1763,7 +1765,8 @@ pub fn detect_full(inp: &Input<'_>) -> Result<Detected, Cannot> {
                     let matching: Vec<&Val> = added
                         .iter()
                         .filter(|a| match a {
-                            Val::Call { args, kwargs, .. } => {
+                            Val::Call(c) => {
+                                let Call { args, kwargs, .. } = &**c;
                                 args.is_empty()
                                     && kwargs.len() == 2
                                     && !item_name(a).is_empty()
@@ -2478,7 +2481,8 @@ fn build_list(
 /// Field names an expression refers to (`F("a__b")` -> `a`), like `Model._get_expr_references`.
 fn expression_refs(v: &Val, out: &mut Vec<String>) {
     match v {
-        Val::Call { path, args, kwargs } => {
+        Val::Call(c) => {
+            let Call { path, args, kwargs } = &**c;
             if path == "django.db.models.F"
                 && let [Val::Str(n)] = args.as_slice()
             {

@@ -7,7 +7,7 @@ use crate::project::{Field, Model, Parent};
 use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::syntax::{ClassDef, Expr, ExprKind, Stmt, Target};
 
-use super::parse::{NameMemo, Val, ValCx};
+use super::parse::{Call, NameMemo, Val, ValCx};
 use super::state::{
     FieldCx, FieldDef, ModelState, deconstruct_kind, django_path, normalize_calls,
     normalize_together,
@@ -402,11 +402,7 @@ impl<'db> FromProject<'_, 'db> {
                 func, args, kwargs, ..
             } = &value.kind
             {
-                let plain = Val::Call {
-                    path: "django.db.models.manager.Manager".into(),
-                    args: Vec::new(),
-                    kwargs: Vec::new(),
-                };
+                let plain = Val::call("django.db.models.manager.Manager", Vec::new(), Vec::new());
                 // `SomeQuerySet.as_manager()`: a manager that is not used in migrations.
                 let as_manager = func
                     .as_name()
@@ -454,11 +450,7 @@ impl<'db> FromProject<'_, 'db> {
                         let uim = self
                             .use_in_migrations(id, 0)
                             .map_err(|e| format!("class attribute {name}: {e}"))?;
-                        let val = Val::Call {
-                            path: format!("{module}.{}", c.name),
-                            args: Vec::new(),
-                            kwargs: Vec::new(),
-                        };
+                        let val = Val::call(format!("{module}.{}", c.name), Vec::new(), Vec::new());
                         (name.clone(), if uim { val } else { plain }, uim)
                     }
                     _ => {
@@ -637,7 +629,7 @@ impl<'db> FromProject<'_, 'db> {
             if concrete.len() != 1 || m.parents.len() != 1 {
                 return Err("proxy model with several bases".into());
             }
-            bases.push(Val::Str(label_lower(&self.pm.models[concrete[0]])));
+            bases = vec![Val::Str(label_lower(&self.pm.models[concrete[0]]))];
         } else if !concrete.is_empty() {
             if concrete.len() > 1 || m.parents.len() > 1 {
                 return Err("several base classes with multi-table inheritance".into());
@@ -666,7 +658,7 @@ impl<'db> FromProject<'_, 'db> {
                 ],
             };
             fields.insert(0, (format!("{}_ptr", parent.name.to_lowercase()), ptr));
-            bases.push(Val::Str(label));
+            bases = vec![Val::Str(label)];
         }
         if !m.proxy && !fields.iter().any(|(_, d)| d.primary_key()) {
             let pk = self.default_pk(m)?;
@@ -743,10 +735,11 @@ impl<'db> FromProject<'_, 'db> {
                         _ => return Err("Meta.indexes/constraints is not a list".into()),
                     };
                     for i in &items {
-                        let Val::Call { kwargs, .. } = i else {
+                        let Val::Call(c) = i else {
                             return Err(format!("Meta.{name} item not understood"));
                         };
-                        let named = kwargs
+                        let named = c
+                            .kwargs
                             .iter()
                             .any(|(k, v)| k == "name" && v.as_str().is_some());
                         if !named && *name != "indexes" {
@@ -785,7 +778,7 @@ impl<'db> FromProject<'_, 'db> {
             );
         }
         // ModelState.from_model: managers with use_in_migrations, and a shim for the default one.
-        let mut out_managers: Vec<(String, Val)> = Vec::new();
+        let mut out_managers: Vec<(String, Val)> = Vec::with_capacity(managers.len());
         let mut shim_only = false;
         for (i, (n, v, uim)) in managers.iter().enumerate() {
             if *uim {
@@ -793,17 +786,14 @@ impl<'db> FromProject<'_, 'db> {
             } else if i == 0 {
                 out_managers.push((
                     n.clone(),
-                    Val::Call {
-                        path: "django.db.models.manager.Manager".into(),
-                        args: Vec::new(),
-                        kwargs: Vec::new(),
-                    },
+                    Val::call("django.db.models.manager.Manager", Vec::new(), Vec::new()),
                 ));
                 shim_only = n == "objects";
             }
         }
         if shim_only && out_managers.len() == 1 {
-            out_managers.clear();
+            // Dropped with its allocation (`clear` would keep it for the rest of the run).
+            out_managers = Vec::new();
         }
         let managers = out_managers;
         // ModelState.__init__: indexes and constraints are always present.
@@ -1069,21 +1059,17 @@ impl<'db> FromProject<'_, 'db> {
         fields: &[&Field],
         is_index: bool,
     ) -> Result<Val, String> {
-        let Val::Call {
-            path,
-            args,
-            mut kwargs,
-        } = v
-        else {
+        let Val::Call(mut call) = v else {
             return Err("index not understood".into());
         };
-        if !is_index || kwargs.iter().any(|(k, _)| k == "name") {
-            return Ok(Val::Call { path, args, kwargs });
+        if !is_index || call.kwargs.iter().any(|(k, _)| k == "name") {
+            return Ok(Val::Call(call));
         }
-        if !args.is_empty() {
+        if !call.args.is_empty() {
             return Err("expression index without a name".into());
         }
-        let names: Vec<String> = kwargs
+        let names: Vec<String> = call
+            .kwargs
             .iter()
             .find(|(k, _)| k == "fields")
             .and_then(|(_, v)| v.items())
@@ -1141,8 +1127,8 @@ impl<'db> FromProject<'_, 'db> {
         if name.starts_with('_') || name.starts_with(|ch: char| ch.is_ascii_digit()) {
             name = format!("D{}", &name[1..]);
         }
-        kwargs.push(("name".into(), Val::Str(name)));
-        Ok(Val::Call { path, args, kwargs })
+        call.kwargs.push(("name".into(), Val::Str(name)));
+        Ok(Val::Call(call))
     }
 
     fn field_val(&self, cx: &ValCx<'_, '_>, e: &Expr) -> Result<Val, String> {
@@ -1189,10 +1175,10 @@ impl<'db> FromProject<'_, 'db> {
                 Resolved::External(q)
                     if q == "django.conf.settings.AUTH_USER_MODEL" && !through =>
                 {
-                    Ok(Val::Setting {
-                        name: "AUTH_USER_MODEL".into(),
-                        value: self.pm.settings.auth_user_model.clone(),
-                    })
+                    Ok(Val::setting(
+                        "AUTH_USER_MODEL".into(),
+                        self.pm.settings.auth_user_model.clone(),
+                    ))
                 }
                 Resolved::Value(_, v) => match &v.kind {
                     ExprKind::Str(s) => lazy(s),
@@ -1237,9 +1223,10 @@ fn without_spare<T>(v: Vec<T>) -> Vec<T> {
 
 /// Index/constraint as its `deconstruct()` gives it: `fields` as a list.
 fn normalize_index(v: Val) -> Result<Val, String> {
-    let Val::Call { path, args, kwargs } = v else {
+    let Val::Call(call) = v else {
         return Err("index not understood".into());
     };
+    let Call { path, args, kwargs } = *call;
     match path.as_str() {
         "django.db.models.Index"
         | "django.db.models.UniqueConstraint"
@@ -1251,7 +1238,7 @@ fn normalize_index(v: Val) -> Result<Val, String> {
             return Err("expression index/constraint djsa cannot read".into());
         }
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(kwargs.len());
     for (k, v) in kwargs {
         match (k.as_str(), v) {
             ("fields", Val::Tuple(x) | Val::List(x)) => out.push((k, Val::List(x))),
@@ -1261,17 +1248,13 @@ fn normalize_index(v: Val) -> Result<Val, String> {
             {
                 out.push((k, v))
             }
-            ("condition", v @ Val::Call { .. }) if path != "django.db.models.Index" => {
+            ("condition", v @ Val::Call(_)) if path != "django.db.models.Index" => {
                 out.push((k, normalize_q(v)?))
             }
             _ => return Err(format!("{path} argument {k} is not compared by djsa yet")),
         }
     }
-    Ok(Val::Call {
-        path,
-        args,
-        kwargs: out,
-    })
+    Ok(Val::call(path, args, out))
 }
 
 /// A condition: a `Q` (already normalized to its deconstruction when it was read).
@@ -1374,7 +1357,8 @@ fn py_title(s: &str) -> String {
 /// A database function or `F()` over literals and field references.
 fn is_plain_expression(v: &Val) -> bool {
     match v {
-        Val::Call { path, args, kwargs } => {
+        Val::Call(c) => {
+            let Call { path, args, kwargs } = &**c;
             (path.starts_with("django.db.models.functions.") || path == "django.db.models.F")
                 && args
                     .iter()

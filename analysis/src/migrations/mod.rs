@@ -193,7 +193,7 @@ pub fn setting_lookup_fn(
     fn conv(v: &Value) -> Option<Val> {
         Some(match v {
             Value::Str(s) => Val::Str(s.clone()),
-            Value::Int(i) => Val::Int(*i),
+            Value::Int(i) => Val::int(*i),
             Value::Bool(b) => Val::Bool(*b),
             Value::None => Val::None,
             Value::List(_) | Value::Dict(_) | Value::Unknown(_) => return None,

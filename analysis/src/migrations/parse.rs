@@ -8,13 +8,13 @@ use rustc_hash::FxHashMap;
 use crate::db::SourceFile;
 use crate::resolve::{Resolved, Resolver};
 use crate::span::Span;
-use crate::syntax::{ClassDef, Expr, ExprKind, Keyword, Stmt, Target};
+use crate::syntax::{ClassDef, Expr, ExprKind, Keyword, PyInt, Stmt, Target};
 
 /// A Python value as a migration (or a model) states it, with names fully qualified.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Val {
     Str(String),
-    Int(i128),
+    Int(PyInt),
     /// Python's `repr` of a float.
     Float(String),
     Bool(bool),
@@ -24,22 +24,63 @@ pub enum Val {
     /// A set display; items kept sorted (Django compares sets, not their order).
     Set(Vec<Val>),
     Dict(Vec<(Val, Val)>),
-    /// A deconstructible object: its import path, positional and keyword arguments.
-    Call {
-        path: String,
-        args: Vec<Val>,
-        kwargs: Vec<(String, Val)>,
-    },
+    /// A deconstructible object: its import path, positional and keyword arguments (boxed: its
+    /// three fields would otherwise make every `Val` 80 bytes; the sizes are asserted in
+    /// `syntax.rs`).
+    Call(Box<Call>),
     /// A module-level object (function, class, constant) by qualified path.
     Ref(String),
-    /// `settings.NAME` whose value is `value` (a lower-cased model label for swappable models).
-    Setting {
-        name: String,
-        value: String,
-    },
+    /// `settings.NAME` (boxed, like [`Val::Call`]).
+    Setting(Box<Setting>),
+}
+
+/// A deconstructible object: `path(*args, **kwargs)`. Ordered by path, then arguments, then
+/// keyword arguments (the order `Val` had when these were the variant's own fields).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Call {
+    pub path: String,
+    pub args: Vec<Val>,
+    pub kwargs: Vec<(String, Val)>,
+}
+
+/// `settings.NAME` whose value is `value` (a lower-cased model label for swappable models).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Setting {
+    pub name: String,
+    pub value: String,
 }
 
 impl Val {
+    /// `path(*args, **kwargs)`.
+    pub fn call(path: impl Into<String>, args: Vec<Val>, kwargs: Vec<(String, Val)>) -> Val {
+        Val::Call(Box::new(Call {
+            path: path.into(),
+            args,
+            kwargs,
+        }))
+    }
+    /// `settings.NAME` whose value is `value`.
+    pub fn setting(name: String, value: String) -> Val {
+        Val::Setting(Box::new(Setting { name, value }))
+    }
+    /// An integer.
+    pub fn int(i: i128) -> Val {
+        Val::Int(PyInt::new(i))
+    }
+    pub fn as_call(&self) -> Option<&Call> {
+        match self {
+            Val::Call(c) => Some(c),
+            _ => None,
+        }
+    }
+    /// A string, or the value of a `settings.NAME` reference (a model label for swappable models).
+    pub fn str_or_setting_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Val::Str(s) => Some(s),
+            Val::Setting(s) => Some(&mut s.value),
+            _ => None,
+        }
+    }
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Val::Str(s) => Some(s),
@@ -422,7 +463,7 @@ impl ValCx<'_, '_> {
         if depth <= 40 {
             match &e.kind {
                 ExprKind::Str(s) => return Ok(Val::Str(s.clone())),
-                ExprKind::Int(i) => return Ok(Val::Int(i.get())),
+                ExprKind::Int(i) => return Ok(Val::Int(*i)),
                 ExprKind::Bool(b) => return Ok(Val::Bool(*b)),
                 ExprKind::None => return Ok(Val::None),
                 _ => {}
@@ -470,7 +511,7 @@ impl ValCx<'_, '_> {
         }
         Ok(match &e.kind {
             ExprKind::Str(s) => Val::Str(s.clone()),
-            ExprKind::Int(i) => Val::Int(i.get()),
+            ExprKind::Int(i) => Val::Int(*i),
             ExprKind::Float(f) => match float_repr(f) {
                 Some(r) => Val::Float(r),
                 None => return verr(e.span, format!("float literal {f}")),
@@ -478,7 +519,7 @@ impl ValCx<'_, '_> {
             ExprKind::Bool(b) => Val::Bool(*b),
             ExprKind::None => Val::None,
             ExprKind::Unary { op, operand } if op == "-" => match self.val(operand, depth + 1)? {
-                Val::Int(i) => Val::Int(-i),
+                Val::Int(i) => Val::Int(PyInt::new(-i.get())),
                 Val::Float(f) => Val::Float(format!("-{f}")),
                 _ => return verr(e.span, "negated non-number"),
             },
@@ -523,10 +564,7 @@ impl ValCx<'_, '_> {
                 {
                     return match (self.setting)(setting) {
                         Some(v) => {
-                            let v = Val::Setting {
-                                name: setting.to_string(),
-                                value: v,
-                            };
+                            let v = Val::setting(setting.to_string(), v);
                             self.remember(n, &v);
                             Ok(v)
                         }
@@ -620,11 +658,7 @@ impl ValCx<'_, '_> {
                         None => verr(e.span, "Q() with an argument djsa cannot read"),
                     };
                 }
-                Val::Call {
-                    path,
-                    args,
-                    kwargs: kw,
-                }
+                Val::call(path, args, kw)
             }
             ExprKind::BinOp { op, left, right } if matches!(op.as_str(), "|" | "&" | "^") => {
                 let l = self.val(left, depth + 1)?;
@@ -660,18 +694,14 @@ impl ValCx<'_, '_> {
                                 return Some(v);
                             }
                             matches!(v, Val::Int(_) | Val::Float(_) | Val::Str(_) | Val::Bool(_))
-                                .then(|| Val::Call {
-                                    path: "django.db.models.Value".into(),
-                                    args: vec![v],
-                                    kwargs: Vec::new(),
-                                })
+                                .then(|| Val::call("django.db.models.Value", vec![v], Vec::new()))
                         };
                         match (wrap(l, le), wrap(r, re)) {
-                            (Some(l), Some(r)) => Val::Call {
-                                path: "django.db.models.expressions.CombinedExpression".into(),
-                                args: vec![l, Val::Str(connector.into()), r],
-                                kwargs: Vec::new(),
-                            },
+                            (Some(l), Some(r)) => Val::call(
+                                "django.db.models.expressions.CombinedExpression",
+                                vec![l, Val::Str(connector.into()), r],
+                                Vec::new(),
+                            ),
                             _ => return verr(e.span, format!("`{op}` of values djsa cannot read")),
                         }
                     }
@@ -794,7 +824,8 @@ const Q_PATH: &str = "django.db.models.Q";
 /// A query expression (`F()`, `Value()`, a database function, a combination of them).
 fn is_expression(v: &Val) -> bool {
     match v {
-        Val::Call { path, .. } => {
+        Val::Call(c) => {
+            let path = &c.path;
             matches!(
                 path.as_str(),
                 "django.db.models.F"
@@ -827,6 +858,7 @@ fn q_new(args: Vec<Val>, kwargs: Vec<(String, Val)>) -> Option<Val> {
         }
     }
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    children.reserve_exact(pairs.len());
     children.extend(
         pairs
             .into_iter()
@@ -836,25 +868,19 @@ fn q_new(args: Vec<Val>, kwargs: Vec<(String, Val)>) -> Option<Val> {
 }
 
 fn q_make(children: Vec<Val>, conn: &str, neg: bool) -> Val {
-    let mut kwargs = Vec::new();
+    let mut kwargs = Vec::with_capacity(usize::from(conn != "AND") + usize::from(neg));
     if conn != "AND" {
         kwargs.push(("_connector".to_string(), Val::Str(conn.to_string())));
     }
     if neg {
         kwargs.push(("_negated".to_string(), Val::Bool(true)));
     }
-    Val::Call {
-        path: Q_PATH.to_string(),
-        args: children,
-        kwargs,
-    }
+    Val::call(Q_PATH, children, kwargs)
 }
 
 /// (children, connector, negated) of a normalized Q value.
 pub fn q_parts(v: &Val) -> Option<(Vec<Val>, String, bool)> {
-    let Val::Call { path, args, kwargs } = v else {
-        return None;
-    };
+    let Call { path, args, kwargs } = v.as_call()?;
     if path != Q_PATH {
         return None;
     }
@@ -1167,7 +1193,7 @@ fn truthy(v: &Val) -> Option<bool> {
     Some(match v {
         Val::Bool(b) => *b,
         Val::None => false,
-        Val::Int(i) => *i != 0,
+        Val::Int(i) => i.get() != 0,
         Val::Str(s) => !s.is_empty(),
         Val::List(v) | Val::Tuple(v) | Val::Set(v) => !v.is_empty(),
         Val::Dict(v) => !v.is_empty(),
@@ -1389,14 +1415,14 @@ fn op_arg(cx: &ValCx<'_, '_>, op: &str, param: &str, e: &Expr) -> Result<Val, Un
         let Some(items) = e.as_sequence() else {
             return err(e.span, format!("{param} is not a list"));
         };
-        let mut ops = Vec::new();
+        let mut ops = Vec::with_capacity(items.len());
         for i in items {
             let raw = operation(cx, i)?;
-            ops.push(Val::Call {
-                path: format!("django.db.migrations.{}", raw.name),
-                args: Vec::new(),
-                kwargs: raw.kwargs,
-            });
+            ops.push(Val::call(
+                format!("django.db.migrations.{}", raw.name),
+                Vec::new(),
+                raw.kwargs,
+            ));
         }
         return Ok(Val::List(ops));
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::fields::FieldKind;
 
-use super::parse::{RawOp, Val};
+use super::parse::{Call, RawOp, Val};
 
 /// A field as Django's `deconstruct()` returns it: path, positional and keyword arguments
 /// (keywords sorted by name, defaults left out).
@@ -21,9 +21,8 @@ impl PartialEq for FieldDef {
         // `norm(x) == norm(y)` with `norm` turning a setting into its value, without cloning.
         fn norm_eq(x: &Val, y: &Val) -> bool {
             match (x, y) {
-                (Val::Setting { value: a, .. }, Val::Setting { value: b, .. })
-                | (Val::Setting { value: a, .. }, Val::Str(b))
-                | (Val::Str(a), Val::Setting { value: b, .. }) => a == b,
+                (Val::Setting(a), Val::Setting(b)) => a.value == b.value,
+                (Val::Setting(a), Val::Str(b)) | (Val::Str(b), Val::Setting(a)) => a.value == *b,
                 (x, y) => x == y,
             }
         }
@@ -56,13 +55,13 @@ impl FieldDef {
     pub fn target(&self) -> Option<String> {
         match self.get("to")? {
             Val::Str(s) => Some(s.clone()),
-            Val::Setting { value, .. } => Some(value.clone()),
+            Val::Setting(s) => Some(s.value.clone()),
             _ => None,
         }
     }
     pub fn swappable_setting(&self) -> Option<&str> {
         match self.get("to")? {
-            Val::Setting { name, .. } => Some(name),
+            Val::Setting(s) => Some(&s.name),
             _ => None,
         }
     }
@@ -324,7 +323,7 @@ pub fn deconstruct_kind(
             _ => return Err("choices not understood statically".into()),
         };
         if *c != Val::None {
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(items.len());
             for i in items {
                 match i {
                     Val::Tuple(p) | Val::List(p) if p.len() == 2 => {
@@ -370,10 +369,10 @@ pub fn deconstruct_kind(
             }
         }
         EmailField if get(&kw, "max_length").is_none() => {
-            set(&mut kw, "max_length", Val::Int(254));
+            set(&mut kw, "max_length", Val::int(254));
         }
         SlugField => {
-            if get(&kw, "max_length") == Some(&Val::Int(50)) {
+            if get(&kw, "max_length") == Some(&Val::int(50)) {
                 del(&mut kw, "max_length");
             }
             match get(&kw, "db_index") {
@@ -389,7 +388,7 @@ pub fn deconstruct_kind(
             }
         }
         URLField => {
-            if get(&kw, "max_length") == Some(&Val::Int(200)) {
+            if get(&kw, "max_length") == Some(&Val::int(200)) {
                 del(&mut kw, "max_length");
             }
             if get(&kw, "assume_scheme").is_some() {
@@ -397,7 +396,7 @@ pub fn deconstruct_kind(
             }
         }
         FileField | ImageField => {
-            if get(&kw, "max_length") == Some(&Val::Int(100)) {
+            if get(&kw, "max_length") == Some(&Val::int(100)) {
                 del(&mut kw, "max_length");
             }
             if get(&kw, "upload_to").is_none() {
@@ -442,24 +441,20 @@ pub fn deconstruct_kind(
             if !matches!(get(&kw, "db_persist"), Some(Val::Bool(_))) {
                 return Err("GeneratedField db_persist is not a literal bool".into());
             }
-            if !matches!(get(&kw, "expression"), Some(Val::Call { .. })) {
+            if !matches!(get(&kw, "expression"), Some(Val::Call(_))) {
                 return Err("GeneratedField expression not understood".into());
             }
-            let Some(Val::Call { path, args, kwargs }) = get(&kw, "output_field") else {
+            let Some(Val::Call(output)) = get(&kw, "output_field") else {
                 return Err("GeneratedField output_field not understood".into());
             };
-            let inner = deconstruct(path, args, kwargs, cx)?;
+            let inner = deconstruct(&output.path, &output.args, &output.kwargs, cx)?;
             if inner.kind() == Some(GeneratedField) || inner.is_relation() {
                 return Err("GeneratedField output_field not understood".into());
             }
             set(
                 &mut kw,
                 "output_field",
-                Val::Call {
-                    path: inner.path,
-                    args: inner.args,
-                    kwargs: inner.kwargs,
-                },
+                Val::call(inner.path, inner.args, inner.kwargs),
             );
         }
         CharField | TextField if get(&kw, "db_collation") == Some(&Val::None) => {
@@ -469,26 +464,19 @@ pub fn deconstruct_kind(
             let Some((_, to)) = kw.iter_mut().find(|(n, _)| n == "to") else {
                 return Err("relation without `to`".into());
             };
-            let label = match to {
+            let label = match to.str_or_setting_mut() {
                 // Already a lower-cased label (as the models' state writes it): moved, not
                 // rebuilt (the value is replaced below).
-                Val::Str(s) | Val::Setting { value: s, .. } if is_lower_label(s) => {
-                    std::mem::take(s)
-                }
-                Val::Str(s) | Val::Setting { value: s, .. } => {
-                    normalize_label(s, cx.app_label, cx.model_name)
-                }
-                _ => return Err("relation target not understood statically".into()),
+                Some(s) if is_lower_label(s) => std::mem::take(s),
+                Some(s) => normalize_label(s, cx.app_label, cx.model_name),
+                None => return Err("relation target not understood statically".into()),
             };
             let swappable = !matches!(get(&kw, "swappable"), Some(Val::Bool(false)));
             del(&mut kw, "swappable");
             let to = if swappable
                 && (is_normalized_label_of(&label, cx.auth_user_model) || label == "auth.user")
             {
-                Val::Setting {
-                    name: "AUTH_USER_MODEL".into(),
-                    value: label,
-                }
+                Val::setting("AUTH_USER_MODEL".into(), label)
             } else {
                 Val::Str(label)
             };
@@ -522,22 +510,18 @@ pub fn deconstruct_kind(
                 match get(&kw, "on_delete") {
                     Some(Val::Ref(_)) => {}
                     // models.SET(value): its deconstruct() is ("django.db.models.SET", (value,), {}).
-                    Some(Val::Call { path, args, kwargs })
+                    Some(Val::Call(c))
                         if matches!(
-                            path.as_str(),
+                            c.path.as_str(),
                             "django.db.models.SET" | "django.db.models.deletion.SET"
-                        ) && args.len() == 1
-                            && kwargs.is_empty()
+                        ) && c.args.len() == 1
+                            && c.kwargs.is_empty()
                             && matches!(
-                                args[0],
+                                c.args[0],
                                 Val::Ref(_) | Val::Str(_) | Val::Int(_) | Val::Bool(_) | Val::None
                             ) =>
                     {
-                        let v = Val::Call {
-                            path: "django.db.models.SET".into(),
-                            args: args.clone(),
-                            kwargs: Vec::new(),
-                        };
+                        let v = Val::call("django.db.models.SET", c.args.clone(), Vec::new());
                         set(&mut kw, "on_delete", v);
                     }
                     _ => return Err("on_delete not understood statically".into()),
@@ -599,7 +583,7 @@ pub fn normalize_calls(v: &mut Val) {
     // Most values are scalars (asked for every argument of every field).
     if matches!(
         v,
-        Val::Call { .. } | Val::List(_) | Val::Tuple(_) | Val::Set(_) | Val::Dict(_)
+        Val::Call(_) | Val::List(_) | Val::Tuple(_) | Val::Set(_) | Val::Dict(_)
     ) {
         normalize_nested(v);
     }
@@ -608,7 +592,8 @@ pub fn normalize_calls(v: &mut Val) {
 /// [`normalize_calls`] of a call or a container.
 fn normalize_nested(v: &mut Val) {
     match v {
-        Val::Call { path, args, kwargs } => {
+        Val::Call(c) => {
+            let Call { path, args, kwargs } = &mut **c;
             kwargs.sort_by(|a, b| a.0.cmp(&b.0));
             // What the constructors store: Index keeps a list of fields, UniqueConstraint a tuple.
             let as_list = path == "django.db.models.Index";
@@ -816,7 +801,7 @@ fn field_from(
     auth_user_model: &str,
     custom: &CustomFields,
 ) -> Result<FieldDef, String> {
-    let Val::Call { path, args, kwargs } = v else {
+    let Some(Call { path, args, kwargs }) = v.as_call() else {
         return Err("field is not a field instance".into());
     };
     let cx = FieldCx {
@@ -852,7 +837,8 @@ fn field_from(
 
 fn with_name(v: &Val) -> Option<String> {
     match v {
-        Val::Call { kwargs, .. } => kwargs
+        Val::Call(c) => c
+            .kwargs
             .iter()
             .find(|(k, _)| k == "name")
             .and_then(|(_, v)| v.as_str())
@@ -914,13 +900,14 @@ pub type FieldCache<'a> = rustc_hash::FxHashMap<&'a Val, FieldDef>;
 /// positional arguments, and a relation target that names its app (not `"self"` or a bare
 /// model name).
 fn context_free(v: &Val) -> bool {
-    let Val::Call { args, kwargs, .. } = v else {
+    let Some(Call { args, kwargs, .. }) = v.as_call() else {
         return false;
     };
     args.is_empty()
         && kwargs.iter().all(|(k, v)| match k.as_str() {
             "to" => match v {
-                Val::Str(s) | Val::Setting { value: s, .. } => s.contains('.'),
+                Val::Str(s) => s.contains('.'),
+                Val::Setting(s) => s.value.contains('.'),
                 _ => false,
             },
             "output_field" => false,
@@ -976,11 +963,14 @@ pub fn apply_cached<'a>(
                     _ => return Err("CreateModel: a field is not a (name, field) pair".into()),
                 }
             }
-            let mut options = Vec::new();
+            // With room for the `indexes` and `constraints` added below.
+            let given_options = match op.get("options") {
+                Some(Val::Dict(d)) => d.len(),
+                _ => 0,
+            };
+            let mut options = Vec::with_capacity(given_options + 2);
             match op.get("options") {
                 Some(Val::Dict(d)) => {
-                    // With room for the `indexes` and `constraints` added below.
-                    options.reserve_exact(d.len() + 2);
                     for (k, v) in d {
                         let Some(k) = k.as_str() else {
                             return Err("CreateModel: option key is not a string".into());
@@ -1014,8 +1004,9 @@ pub fn apply_cached<'a>(
                     b => b,
                 })
                 .collect();
-            let mut managers = Vec::new();
-            for m in op.get("managers").and_then(Val::items).unwrap_or(&[]) {
+            let given_managers = op.get("managers").and_then(Val::items).unwrap_or(&[]);
+            let mut managers = Vec::with_capacity(given_managers.len());
+            for m in given_managers {
                 match m.items() {
                     Some([Val::Str(n), v]) => managers.push((n.clone(), v.clone())),
                     _ => return Err("CreateModel: a manager is not a (name, manager) pair".into()),
@@ -1124,8 +1115,9 @@ pub fn apply_cached<'a>(
         "AlterModelManagers" => {
             let n = s(op, "name")?.to_string();
             let m = state.get_mut(app, &n).ok_or_else(|| missing(&n))?;
-            let mut managers = Vec::new();
-            for v in op.get("managers").and_then(Val::items).unwrap_or(&[]) {
+            let given = op.get("managers").and_then(Val::items).unwrap_or(&[]);
+            let mut managers = Vec::with_capacity(given.len());
+            for v in given {
                 match v.items() {
                     Some([Val::Str(n), v]) => managers.push((n.clone(), v.clone())),
                     _ => return Err("AlterModelManagers: not (name, manager) pairs".into()),
@@ -1281,14 +1273,14 @@ pub fn apply_cached<'a>(
                     let fields = fields.items().unwrap_or(&[]).to_vec();
                     let m = state.get_mut(app, &model).ok_or_else(|| missing(&model))?;
                     let mut list = m.list_option("indexes");
-                    let mut index = Val::Call {
-                        path: "django.db.models.Index".into(),
-                        args: Vec::new(),
-                        kwargs: vec![
+                    let mut index = Val::call(
+                        "django.db.models.Index",
+                        Vec::new(),
+                        vec![
                             ("fields".into(), Val::List(fields.clone())),
                             ("name".into(), Val::Str(new.clone())),
                         ],
-                    };
+                    );
                     normalize_calls(&mut index);
                     list.push(index);
                     m.set_option("indexes", Val::List(list));
@@ -1308,25 +1300,17 @@ pub fn apply_cached<'a>(
                 .list_option("indexes")
                 .into_iter()
                 .map(|i| match i {
-                    Val::Call { path, args, kwargs }
-                        if kwargs
+                    Val::Call(mut c)
+                        if c.kwargs
                             .iter()
                             .any(|(k, v)| k == "name" && v.as_str() == Some(old)) =>
                     {
-                        Val::Call {
-                            path,
-                            args,
-                            kwargs: kwargs
-                                .into_iter()
-                                .map(|(k, v)| {
-                                    if k == "name" {
-                                        (k, Val::Str(new.clone()))
-                                    } else {
-                                        (k, v)
-                                    }
-                                })
-                                .collect(),
+                        for (k, v) in &mut c.kwargs {
+                            if k == "name" {
+                                *v = Val::Str(new.clone());
+                            }
                         }
+                        Val::Call(c)
                     }
                     i => i,
                 })
@@ -1339,7 +1323,7 @@ pub fn apply_cached<'a>(
                 .and_then(Val::items)
                 .unwrap_or(&[])
             {
-                let Val::Call { path, kwargs, .. } = sub else {
+                let Some(Call { path, kwargs, .. }) = sub.as_call() else {
                     return Err("state operation not understood".into());
                 };
                 let raw = RawOp {

@@ -139,10 +139,12 @@ fn missing_dependency_and_conflicts_are_reported() {
 fn replay_applies_field_operations() {
     let cx_aum = "auth.User";
     let mut st = ProjectState::default();
-    let field = |max: i128| Val::Call {
-        path: "django.db.models.CharField".into(),
-        args: vec![],
-        kwargs: vec![("max_length".into(), Val::Int(max))],
+    let field = |max: i128| {
+        Val::call(
+            "django.db.models.CharField",
+            vec![],
+            vec![("max_length".into(), Val::int(max))],
+        )
     };
     let op = |name: &str, kw: Vec<(&str, Val)>| RawOp {
         name: name.into(),
@@ -195,7 +197,7 @@ fn replay_applies_field_operations() {
     .expect("rename");
     let m = st.get("shop", "book").expect("model");
     assert_eq!(m.fields[0].0, "name");
-    assert_eq!(m.fields[0].1.get("max_length"), Some(&Val::Int(20)));
+    assert_eq!(m.fields[0].1.get("max_length"), Some(&Val::int(20)));
     assert!(
         apply(
             &mut st,
@@ -236,7 +238,7 @@ fn deconstruct_drops_defaults_and_normalises_relations() {
     assert_eq!(f.kwargs.len(), 2);
     assert_eq!(f.swappable_setting(), Some("AUTH_USER_MODEL"));
     let e = deconstruct("django.db.models.EmailField", &[], &[], &cx).expect("email");
-    assert_eq!(e.get("max_length"), Some(&Val::Int(254)));
+    assert_eq!(e.get("max_length"), Some(&Val::int(254)));
 }
 
 #[test]

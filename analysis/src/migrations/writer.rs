@@ -111,15 +111,15 @@ pub fn serialize(v: &Val, imports: &mut BTreeSet<String>) -> String {
                 .collect();
             format!("{{{}}}", parts.join(", "))
         }
-        Val::Call { path, args, kwargs }
-            if path == "decimal.Decimal"
-                && kwargs.is_empty()
-                && matches!(args.as_slice(), [Val::Str(_)]) =>
+        Val::Call(c)
+            if c.path == "decimal.Decimal"
+                && c.kwargs.is_empty()
+                && matches!(c.args.as_slice(), [Val::Str(_)]) =>
         {
             imports.insert("from decimal import Decimal".into());
-            format!("Decimal({})", serialize(&args[0], imports))
+            format!("Decimal({})", serialize(&c.args[0], imports))
         }
-        Val::Call { path, args, kwargs } => deconstructed(path, args, kwargs, imports),
+        Val::Call(c) => deconstructed(&c.path, &c.args, &c.kwargs, imports),
         Val::Ref(path) => {
             if path == "django.db.models.Model" {
                 imports.insert("from django.db import models".into());
@@ -130,9 +130,9 @@ pub fn serialize(v: &Val, imports: &mut BTreeSet<String>) -> String {
             }
             path.clone()
         }
-        Val::Setting { name, .. } => {
+        Val::Setting(s) => {
             imports.insert("from django.conf import settings".into());
-            format!("settings.{name}")
+            format!("settings.{}", s.name)
         }
     }
 }
@@ -436,7 +436,7 @@ mod tests {
                     args: vec![],
                     kwargs: vec![
                         ("blank".into(), Val::Bool(true)),
-                        ("max_length".into(), Val::Int(13)),
+                        ("max_length".into(), Val::int(13)),
                     ],
                 },
             }],

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use crate::db::{Db, Project, SourceFile};
 use crate::fields::FieldKind;
-use crate::migrations::parse::Val;
+use crate::migrations::parse::{Call, Val};
 use crate::migrations::state::{FieldDef, ModelState};
 use crate::project::{Parent, ProjectModel, project_model};
 use crate::span::Span;
@@ -86,7 +86,7 @@ pub fn django_ddl_type(
 ) -> Option<String> {
     use FieldKind as K;
     let int = |k: &str| match f.get(k) {
-        Some(Val::Int(i)) => Some(*i),
+        Some(Val::Int(i)) => Some(i.get()),
         _ => None,
     };
     let max_length = int("max_length").or_else(|| kind.default_max_length());
@@ -438,9 +438,13 @@ pub fn expected_from_states(
             }
         }
         for c in s.list_option("constraints") {
-            if let Val::Call { path, kwargs, .. } = &c
-                && path.ends_with("CheckConstraint")
-                && let Some(Val::Str(n)) = kwargs.iter().find(|(k, _)| k == "name").map(|(_, v)| v)
+            if let Val::Call(call) = &c
+                && call.path.ends_with("CheckConstraint")
+                && let Some(Val::Str(n)) = call
+                    .kwargs
+                    .iter()
+                    .find(|(k, _)| k == "name")
+                    .map(|(_, v)| v)
             {
                 t.checks.push((n.clone(), model_loc.clone()));
             }
@@ -599,9 +603,7 @@ fn rel_inner(
 /// that has no positional arguments (expressions) and no keyword outside `allowed` (conditions,
 /// `include`, ... change what the database holds); `None` otherwise.
 fn plain_fields(v: &Val, class_suffix: &str, allowed: &[&str]) -> Option<Vec<String>> {
-    let Val::Call { path, args, kwargs } = v else {
-        return None;
-    };
+    let Call { path, args, kwargs } = v.as_call()?;
     if !path.ends_with(class_suffix)
         || !args.is_empty()
         || !kwargs.iter().all(|(k, _)| allowed.contains(&k.as_str()))

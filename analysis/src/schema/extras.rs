@@ -46,13 +46,13 @@ impl Default {
 fn model_default(v: &Val) -> Option<Default> {
     Some(match v {
         Val::Str(s) => Default::Str(s.clone()),
-        Val::Int(i) => Default::Num(*i as f64),
+        Val::Int(i) => Default::Num(i.get() as f64),
         Val::Float(f) => Default::Num(f.parse().ok()?),
         Val::Bool(b) => Default::Bool(*b),
-        Val::Call { path, args, kwargs }
-            if (path.ends_with(".Now") || path == "Now")
-                && args.is_empty()
-                && kwargs.is_empty() =>
+        Val::Call(c)
+            if (c.path.ends_with(".Now") || c.path == "Now")
+                && c.args.is_empty()
+                && c.kwargs.is_empty() =>
         {
             Default::Now
         }

@@ -55,7 +55,7 @@ pub struct DjangoTables {
 
 fn int(v: Option<&Val>) -> Option<u32> {
     match v? {
-        Val::Int(i) => u32::try_from(*i).ok(),
+        Val::Int(i) => u32::try_from(i.get()).ok(),
         _ => None,
     }
 }
