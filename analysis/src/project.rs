@@ -170,6 +170,34 @@ pub struct Model {
     pub registered: bool,
 }
 
+/// `s.to_lowercase()`, with a fast path for ASCII text (model and app names nearly always are).
+pub(crate) fn to_lower(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_lowercase()
+    }
+}
+
+/// The `prefix` parts, `name.to_lowercase()` and `suffix`, joined in one allocation (table
+/// names, `<model>_set`).
+pub(crate) fn lower_joined(prefix: &[&str], name: &str, suffix: &str) -> String {
+    let len = prefix.iter().map(|p| p.len()).sum::<usize>() + name.len() + suffix.len();
+    let mut s = String::with_capacity(len);
+    for p in prefix {
+        s.push_str(p);
+    }
+    if name.is_ascii() {
+        let start = s.len();
+        s.push_str(name);
+        s[start..].make_ascii_lowercase();
+    } else {
+        s.push_str(&name.to_lowercase());
+    }
+    s.push_str(suffix);
+    s
+}
+
 /// The parts joined, in one allocation (`format!` costs several times more on hot paths).
 pub(crate) fn join_parts(parts: &[&str]) -> String {
     let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
@@ -187,11 +215,11 @@ impl Model {
         join_parts(&[
             self.app_label.as_deref().unwrap_or("?"),
             ".",
-            &self.name.to_lowercase(),
+            &to_lower(&self.name),
         ])
     }
     pub fn model_name(&self) -> String {
-        self.name.to_lowercase()
+        to_lower(&self.name)
     }
     pub fn meta_bool(&self, name: &str) -> Option<bool> {
         self.meta.get(name).and_then(Expr::as_bool)
@@ -287,6 +315,7 @@ pub fn project_model(db: &dyn Db, project: Project) -> ProjectModel {
         notes: registry.notes.clone(),
         models: Vec::new(),
         by_class: FxHashMap::default(),
+        class_files: FxHashMap::default(),
     };
     let settings = registry.settings.clone();
     let apps = registry.apps.clone();
@@ -328,6 +357,7 @@ pub fn app_registry(db: &dyn Db, project: Project) -> AppRegistry {
         notes: Vec::new(),
         models: Vec::new(),
         by_class: FxHashMap::default(),
+        class_files: FxHashMap::default(),
     };
     let mut settings = b.settings(config.settings_module.as_deref());
     let apps = b.apps(&settings);
@@ -341,14 +371,46 @@ pub fn app_registry(db: &dyn Db, project: Project) -> AppRegistry {
     }
 }
 
+/// Installed apps' labels by app name.
+type AppLabels<'a> = FxHashMap<&'a str, &'a str>;
+
+/// The label of the installed app containing a module: the one with the longest name that is
+/// the module or a package above it.
+fn app_of_module<'a>(module: &str, apps: &AppLabels<'a>) -> Option<&'a str> {
+    if let Some(label) = apps.get(module) {
+        return Some(label);
+    }
+    module
+        .rmatch_indices('.')
+        .find_map(|(i, _)| apps.get(&module[..i]).copied())
+}
+
 struct Builder<'r, 'db> {
     resolver: &'r Resolver<'db>,
     notes: Vec<Note>,
     models: Vec<Model>,
     by_class: FxHashMap<ClassId, Option<usize>>,
+    /// Per file: where its classes sit and its module body (two salsa reads per file, not per
+    /// class).
+    class_files: FxHashMap<SourceFile, ClassFile<'db>>,
 }
 
-impl Builder<'_, '_> {
+/// [`crate::resolve::class_paths`] and the module body of one file.
+type ClassFile<'db> = (&'db [Vec<u32>], &'db [Stmt]);
+
+impl<'db> Builder<'_, 'db> {
+    /// [`Resolver::class_def`], reading each file's class positions and body once.
+    fn class_def(&mut self, id: ClassId) -> Option<&'db ClassDef> {
+        let db = self.resolver.db();
+        let (paths, body) = *self.class_files.entry(id.file).or_insert_with(|| {
+            (
+                crate::resolve::class_paths(db, id.file),
+                &crate::db::module_syntax(db, id.file).body,
+            )
+        });
+        crate::resolve::class_at(body, paths.get(id.index as usize)?)
+    }
+
     fn note(&mut self, file: Option<SourceFile>, span: Span, message: impl Into<String>) {
         self.notes.push(Note {
             file,
@@ -512,7 +574,7 @@ impl Builder<'_, '_> {
         // A dotted path to an AppConfig class.
         let (module, class) = entry_name.rsplit_once('.')?;
         let file = r.file_of(module)?;
-        if let Resolved::Class(id) = r.resolve_name(file, class)
+        if let &Resolved::Class(id) = &*r.resolve_name_rc(file, class)
             && self.is_app_config(id, 0)
         {
             let name = self
@@ -560,11 +622,11 @@ impl Builder<'_, '_> {
         };
         c.bases
             .iter()
-            .any(|b| match self.resolver.resolve_expr(id.file, b) {
+            .any(|b| match &*self.resolver.resolve_expr_rc(id.file, b) {
                 Resolved::External(q) => {
                     q == "django.apps.AppConfig" || q == "django.apps.config.AppConfig"
                 }
-                Resolved::Class(p) => self.is_app_config(p, depth + 1),
+                &Resolved::Class(p) => self.is_app_config(p, depth + 1),
                 _ => false,
             })
     }
@@ -585,7 +647,7 @@ impl Builder<'_, '_> {
             }
         }
         for b in &c.bases {
-            if let Resolved::Class(p) = self.resolver.resolve_expr(id.file, b)
+            if let &Resolved::Class(p) = &*self.resolver.resolve_expr_rc(id.file, b)
                 && let Some(v) = self.config_attr(p, attr, depth + 1)
             {
                 return Some(v);
@@ -606,6 +668,12 @@ impl Builder<'_, '_> {
         let r = self.resolver;
         let mut visited: FxHashSet<SourceFile> = FxHashSet::default();
         let mut seen_labels: FxHashSet<(String, String)> = FxHashSet::default();
+        // Labels by app name (the last app listed under a name wins, as the longest-name
+        // search over the list did).
+        let labels: AppLabels<'_> = apps
+            .iter()
+            .map(|a| (a.name.as_str(), a.label.as_str()))
+            .collect();
         for app in apps {
             let Some(file) = r.file_of(&format!("{}.models", app.name)) else {
                 continue;
@@ -630,14 +698,14 @@ impl Builder<'_, '_> {
                         file: f,
                         index: i as u32,
                     };
-                    let Some(idx) = self.model_for_class(id, apps, 0) else {
+                    let Some(idx) = self.model_for_class(id, &labels, 0) else {
                         continue;
                     };
                     let m = &self.models[idx];
                     let Some(label) = m.app_label.clone() else {
                         continue;
                     };
-                    if seen_labels.insert((label, m.name.to_lowercase())) {
+                    if seen_labels.insert((label, to_lower(&m.name))) {
                         self.models[idx].registered = true;
                     }
                 }
@@ -646,7 +714,7 @@ impl Builder<'_, '_> {
     }
 
     /// The model built from a class, if the class is a Django model. Memoized.
-    fn model_for_class(&mut self, id: ClassId, apps: &[App], depth: u32) -> Option<usize> {
+    fn model_for_class(&mut self, id: ClassId, apps: &AppLabels<'_>, depth: u32) -> Option<usize> {
         if let Some(v) = self.by_class.get(&id) {
             return *v;
         }
@@ -656,18 +724,18 @@ impl Builder<'_, '_> {
         // Mark in progress (inheritance cycles resolve to "not a model").
         self.by_class.insert(id, None);
         let r = self.resolver;
-        let class = r.class_def(id)?;
+        let class = self.class_def(id)?;
         let mut parents = Vec::new();
         let mut is_model = false;
         for b in &class.bases {
-            let p = match r.resolve_expr(id.file, b) {
+            let p = match &*r.resolve_expr_rc(id.file, b) {
                 Resolved::External(q)
                     if q == "django.db.models.Model" || q == "django.db.models.base.Model" =>
                 {
                     is_model = true;
                     Parent::Base
                 }
-                Resolved::Class(pid) => match self.model_for_class(pid, apps, depth + 1) {
+                &Resolved::Class(pid) => match self.model_for_class(pid, apps, depth + 1) {
                     Some(pidx) => {
                         is_model = true;
                         Parent::Model(pidx)
@@ -677,7 +745,7 @@ impl Builder<'_, '_> {
                 Resolved::External(q) if q.starts_with("builtins.") || q.starts_with("typing.") => {
                     Parent::Mixin
                 }
-                Resolved::External(q) => Parent::Unknown(q),
+                Resolved::External(q) => Parent::Unknown(q.clone()),
                 _ => Parent::Unknown(expr_text(b)),
             };
             parents.push(p);
@@ -700,7 +768,7 @@ impl Builder<'_, '_> {
         class: &ClassDef,
         body: &ClassBody,
         parents: Vec<Parent>,
-        apps: &[App],
+        apps: &AppLabels<'_>,
     ) -> Model {
         let r = self.resolver;
         let db = r.db();
@@ -715,8 +783,12 @@ impl Builder<'_, '_> {
             for b in &own.bases {
                 // `class Meta(Parent.Meta)`: inherit its attributes.
                 let text = expr_text(b);
-                match text.strip_suffix(".Meta").map(|p| r.resolve_name(file, p)) {
-                    Some(Resolved::Class(pid)) => {
+                match text
+                    .strip_suffix(".Meta")
+                    .map(|p| r.resolve_name_rc(file, p))
+                    .as_deref()
+                {
+                    Some(&Resolved::Class(pid)) => {
                         match self.by_class.get(&pid).copied().flatten() {
                             // Django resets `abstract` on an abstract parent's Meta once the
                             // parent is built, so `Meta(Parent.Meta)` does not inherit it.
@@ -751,15 +823,7 @@ impl Builder<'_, '_> {
         // App label: Meta.app_label, else the installed app containing the module.
         let app_label = match meta.get("app_label") {
             Some(e) => e.as_str().map(str::to_string),
-            None => apps
-                .iter()
-                .filter(|a| {
-                    module
-                        .strip_prefix(a.name.as_str())
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-                })
-                .max_by_key(|a| a.name.len())
-                .map(|a| a.label.clone()),
+            None => app_of_module(&module, apps).map(str::to_string),
         };
         Model {
             class: id,
@@ -839,11 +903,17 @@ pub fn file_class_bodies(
     let reader = BodyReader {
         resolver: &resolver,
     };
-    let n = crate::resolve::class_paths(db, file).len();
-    (0..n as u32)
-        .map(|index| {
-            let id = ClassId { file, index };
-            let class = resolver.class_def(id)?;
+    let paths = crate::resolve::class_paths(db, file);
+    let body = &crate::db::module_syntax(db, file).body;
+    paths
+        .iter()
+        .enumerate()
+        .map(|(index, path)| {
+            let id = ClassId {
+                file,
+                index: index as u32,
+            };
+            let class = crate::resolve::class_at(body, path)?;
             if class.bases.is_empty() {
                 return None;
             }
@@ -868,7 +938,15 @@ impl BodyReader<'_, '_> {
         let file = id.file;
         let mut incomplete = false;
         let mut notes = Vec::new();
-        let mut fields = Vec::new();
+        // Every field is a call assigned in the body: room for them all up front.
+        let calls = class
+            .body
+            .iter()
+            .filter(|s| {
+                matches!(s, Stmt::Assign { value, .. } if matches!(value.kind, ExprKind::Call { .. }))
+            })
+            .count();
+        let mut fields = Vec::with_capacity(calls);
         let mut members = Vec::new();
         let mut other_attrs = Vec::new();
         let mut meta = None;
@@ -1033,15 +1111,15 @@ impl BodyReader<'_, '_> {
                 || matches!(s, Stmt::Assign { .. })
         });
         for b in &c.bases {
-            match self.resolver.resolve_expr(id.file, b) {
+            match &*self.resolver.resolve_expr_rc(id.file, b) {
                 Resolved::External(q) => {
-                    if let Some(k) = FieldKind::from_qualified(&q) {
+                    if let Some(k) = FieldKind::from_qualified(q) {
                         let opaque =
                             overrides || matches!(k, FieldKind::Field | FieldKind::RelatedField);
                         return Some((k, opaque));
                     }
                 }
-                Resolved::Class(p) => {
+                &Resolved::Class(p) => {
                     if let Some(k) = self.django_field_kind(p) {
                         return Some((k, overrides));
                     }

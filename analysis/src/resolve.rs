@@ -357,6 +357,9 @@ fn build_scope(db: &dyn Db, file: SourceFile) -> Scope {
     scope
 }
 
+/// Name lookups by file and name (`None`: a lookup in progress).
+type LookupMemo = FxHashMap<SourceFile, FxHashMap<String, Option<Rc<Resolved>>>>;
+
 /// [`Resolver::resolve_name`] results by file and dotted name.
 type NameMemo = FxHashMap<SourceFile, FxHashMap<Box<str>, Rc<Resolved>>>;
 
@@ -365,8 +368,9 @@ pub struct Resolver<'db> {
     project: Project,
     modules: &'db FxHashMap<String, SourceFile>,
     /// Memoized lookups per file and name; `None` marks a lookup in progress (an import cycle
-    /// resolves to unknown). Keyed by file first so a hit needs no allocation.
-    lookups: RefCell<FxHashMap<SourceFile, FxHashMap<String, Option<Resolved>>>>,
+    /// resolves to unknown). Keyed by file first so a hit needs no allocation; results are
+    /// shared, so a hit copies no string or expression.
+    lookups: RefCell<LookupMemo>,
     /// Memoized [`Resolver::resolve_name`] results (checks resolve the same dotted names, such
     /// as `models.CharField`, once per field), shared so a hit copies no string or expression.
     names: RefCell<NameMemo>,
@@ -432,11 +436,6 @@ impl<'db> Resolver<'db> {
             return r.clone();
         }
         let r = self.resolve_name_uncached(file, dotted);
-        let r = if matches!(r, Resolved::Unknown) {
-            self.unknown.clone()
-        } else {
-            Rc::new(r)
-        };
         self.names
             .borrow_mut()
             .entry(file)
@@ -445,14 +444,14 @@ impl<'db> Resolver<'db> {
         r
     }
 
-    fn resolve_name_uncached(&self, file: SourceFile, dotted: &str) -> Resolved {
-        let mut parts = dotted.split('.');
+    fn resolve_name_uncached(&self, file: SourceFile, dotted: &str) -> Rc<Resolved> {
+        let mut parts = dot_parts(dotted);
         let Some(first) = parts.next() else {
-            return Resolved::Unknown;
+            return self.unknown.clone();
         };
         let mut cur = self.lookup(file, first, 0);
         for attr in parts {
-            cur = self.attribute(cur, attr, 0);
+            cur = self.attribute(&cur, attr, 0);
         }
         cur
     }
@@ -473,13 +472,13 @@ impl<'db> Resolver<'db> {
         }
     }
 
-    fn lookup(&self, file: SourceFile, name: &str, hops: u32) -> Resolved {
+    fn lookup(&self, file: SourceFile, name: &str, hops: u32) -> Rc<Resolved> {
         if hops > MAX_HOPS {
-            return Resolved::Unknown;
+            return self.unknown.clone();
         }
         match self.lookups.borrow().get(&file).and_then(|m| m.get(name)) {
             Some(Some(r)) => return r.clone(),
-            Some(None) => return Resolved::Unknown,
+            Some(None) => return self.unknown.clone(),
             None => {}
         }
         self.lookups
@@ -499,7 +498,7 @@ impl<'db> Resolver<'db> {
         r
     }
 
-    fn lookup_uncached(&self, file: SourceFile, name: &str, hops: u32) -> Resolved {
+    fn lookup_uncached(&self, file: SourceFile, name: &str, hops: u32) -> Rc<Resolved> {
         let scope = self.scope(file);
         if let Some(b) = scope.names.get(name) {
             return self.binding(file, b, name, hops);
@@ -508,89 +507,98 @@ impl<'db> Resolver<'db> {
             match self.modules.get(star) {
                 Some(&f) => {
                     let r = self.lookup_exported(f, name, hops + 1);
-                    if r != Resolved::Unknown {
+                    if !matches!(*r, Resolved::Unknown) {
                         return r;
                     }
                 }
                 None => {
                     // A star import from a module we did not load: the name may come from there.
-                    return Resolved::External(dotted(star, name));
+                    return Rc::new(Resolved::External(dotted(star, name)));
                 }
             }
         }
         if is_builtin(name) {
-            return Resolved::External(dotted("builtins", name));
+            return Rc::new(Resolved::External(dotted("builtins", name)));
         }
-        Resolved::Unknown
+        self.unknown.clone()
     }
 
     /// Lookup of `name` in a module, as `from module import name` sees it.
-    fn lookup_exported(&self, file: SourceFile, name: &str, hops: u32) -> Resolved {
+    fn lookup_exported(&self, file: SourceFile, name: &str, hops: u32) -> Rc<Resolved> {
         let r = self.lookup(file, name, hops);
-        if r != Resolved::Unknown {
+        if !matches!(*r, Resolved::Unknown) {
             return r;
         }
         // A submodule of a package.
         if let Some(m) = file.module(self.db) {
             let sub = dotted(m, name);
             if self.modules.contains_key(&sub) {
-                return Resolved::Module(sub);
+                return Rc::new(Resolved::Module(sub));
             }
         }
-        Resolved::Unknown
+        r
     }
 
-    fn binding(&self, file: SourceFile, b: &Binding, name: &str, hops: u32) -> Resolved {
+    fn binding(&self, file: SourceFile, b: &Binding, name: &str, hops: u32) -> Rc<Resolved> {
         match b {
-            Binding::Class(i) => Resolved::Class(ClassId { file, index: *i }),
-            Binding::Function => Resolved::Function(file, name.to_string()),
-            Binding::Module(m) => Resolved::Module(m.clone()),
+            Binding::Class(i) => Rc::new(Resolved::Class(ClassId { file, index: *i })),
+            Binding::Function => Rc::new(Resolved::Function(file, name.to_string())),
+            Binding::Module(m) => Rc::new(Resolved::Module(m.clone())),
             Binding::From { module, name } => match self.modules.get(module) {
                 Some(&f) => {
                     let r = self.lookup_exported(f, name, hops + 1);
-                    if r == Resolved::Unknown {
-                        let sub = dotted(module, name);
-                        if self.modules.contains_key(&sub) {
-                            Resolved::Module(sub)
-                        } else if self.partly_loaded_package(f) {
-                            // `from django import forms`: a submodule djsa did not load.
-                            Resolved::External(sub)
-                        } else {
-                            Resolved::Unknown
-                        }
+                    if matches!(*r, Resolved::Unknown) {
+                        self.submodule(f, module, name)
                     } else {
                         r
                     }
                 }
-                None => {
-                    let sub = dotted(module, name);
-                    if self.modules.contains_key(&sub) {
-                        Resolved::Module(sub)
-                    } else {
-                        Resolved::External(sub)
-                    }
-                }
+                None => self.unloaded_attribute(module, name),
             },
             Binding::Value(e) => match &e.kind {
                 // `CharField = models.CharField` style aliases resolve through.
                 ExprKind::Name(n) if hops < MAX_HOPS => {
-                    let mut parts = n.split('.');
+                    let mut parts = dot_parts(n);
                     let Some(first) = parts.next() else {
-                        return Resolved::Unknown;
+                        return self.unknown.clone();
                     };
                     if first == name {
-                        return Resolved::Value(file, e.clone());
+                        return Rc::new(Resolved::Value(file, e.clone()));
                     }
                     let mut cur = self.lookup(file, first, hops + 1);
                     for attr in parts {
-                        cur = self.attribute(cur, attr, hops + 1);
+                        cur = self.attribute(&cur, attr, hops + 1);
                     }
                     cur
                 }
-                _ => Resolved::Value(file, e.clone()),
+                _ => Rc::new(Resolved::Value(file, e.clone())),
             },
-            Binding::Opaque => Resolved::Unknown,
+            Binding::Opaque => self.unknown.clone(),
         }
+    }
+
+    /// `module.attr` for a loaded `module` (its file `f`) that does not define `attr`: a loaded
+    /// submodule, an unloaded one of a partly loaded package, or unknown.
+    fn submodule(&self, f: SourceFile, module: &str, attr: &str) -> Rc<Resolved> {
+        let sub = dotted(module, attr);
+        if self.modules.contains_key(&sub) {
+            Rc::new(Resolved::Module(sub))
+        } else if self.partly_loaded_package(f) {
+            // `from django import forms`: a submodule djsa did not load.
+            Rc::new(Resolved::External(sub))
+        } else {
+            self.unknown.clone()
+        }
+    }
+
+    /// `module.attr` for a module djsa did not load: a loaded submodule, else external.
+    fn unloaded_attribute(&self, module: &str, attr: &str) -> Rc<Resolved> {
+        let sub = dotted(module, attr);
+        Rc::new(if self.modules.contains_key(&sub) {
+            Resolved::Module(sub)
+        } else {
+            Resolved::External(sub)
+        })
     }
 
     /// An installed package whose `__init__` djsa loaded only as the parent of other modules:
@@ -599,38 +607,42 @@ impl<'db> Resolver<'db> {
         is_package(self.db, file) && file.origin(self.db) == crate::db::Origin::Library
     }
 
-    fn attribute(&self, base: Resolved, attr: &str, hops: u32) -> Resolved {
+    fn attribute(&self, base: &Resolved, attr: &str, hops: u32) -> Rc<Resolved> {
         match base {
-            Resolved::Module(m) => match self.modules.get(&m) {
+            Resolved::Module(m) => match self.modules.get(m) {
                 Some(&f) => {
                     let r = self.lookup_exported(f, attr, hops + 1);
-                    if r == Resolved::Unknown {
-                        let sub = dotted(&m, attr);
-                        if self.modules.contains_key(&sub) {
-                            Resolved::Module(sub)
-                        } else if self.partly_loaded_package(f) {
-                            Resolved::External(sub)
-                        } else {
-                            Resolved::Unknown
-                        }
+                    if matches!(*r, Resolved::Unknown) {
+                        self.submodule(f, m, attr)
                     } else {
                         r
                     }
                 }
-                None => {
-                    let sub = dotted(&m, attr);
-                    if self.modules.contains_key(&sub) {
-                        Resolved::Module(sub)
-                    } else {
-                        Resolved::External(sub)
-                    }
-                }
+                None => self.unloaded_attribute(m, attr),
             },
-            Resolved::External(q) => Resolved::External(dotted(&q, attr)),
+            Resolved::External(q) => Rc::new(Resolved::External(dotted(q, attr))),
             // Attribute of a class (`Base.Meta`, `Status.choices`): not a module-level name.
-            _ => Resolved::Unknown,
+            _ => self.unknown.clone(),
         }
     }
+}
+
+/// `s.split('.')`, scanning bytes (cheaper than the `char` searcher for short names).
+pub(crate) fn dot_parts(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == b'.') {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// `{a}.{b}`, without the formatting machinery (resolution builds many of these).

@@ -7,6 +7,7 @@
 //! Whenever an attribute could be computed, inherited from a class djsa cannot read, or set at
 //! run time, the checks that need it stay silent.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -240,7 +241,8 @@ struct Bindings<'b> {
 impl<'b> Bindings<'b> {
     fn new(body: &'b [Stmt]) -> Bindings<'b> {
         let mut b = Bindings {
-            names: FxHashMap::default(),
+            // Most statements bind one name.
+            names: FxHashMap::with_capacity_and_hasher(body.len(), Default::default()),
             star: false,
         };
         for s in body {
@@ -339,9 +341,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn base_node(&self, file: SourceFile, base: &Expr) -> Node {
-        match self.resolver.resolve_expr(file, base) {
-            Resolved::Class(id) => self.class_node(id),
-            Resolved::External(q) => Node::External(canonical(&q)),
+        match &*self.resolver.resolve_expr_rc(file, base) {
+            &Resolved::Class(id) => self.class_node(id),
+            Resolved::External(q) => Node::External(canonical(q)),
             _ => Node::Unknown(crate::project::expr_text(base)),
         }
     }
@@ -619,7 +621,7 @@ impl<'a> Ctx<'a> {
             ExprKind::Lambda => SVal::Callable,
             ExprKind::Set(_) => SVal::Set,
             ExprKind::List(items) | ExprKind::Tuple(items) => {
-                let mut out = Vec::new();
+                let mut out = Vec::with_capacity(items.len());
                 for it in items {
                     if let ExprKind::Starred(inner) = &it.kind {
                         match self.eval(file, inner, class, depth + 1) {
@@ -679,13 +681,13 @@ impl<'a> Ctx<'a> {
                 && args.len() == 3
                 && func.as_name() == Some("getattr")
                 && matches!(
-                    self.resolver.resolve_name(file, "getattr"),
+                    *self.resolver.resolve_name_rc(file, "getattr"),
                     Resolved::Unknown
                 ) =>
             {
                 // `getattr(settings, "NAME", default)`: the settings value, else the default.
                 let is_settings = matches!(
-                    self.resolver.resolve_expr(file, &args[0]),
+                    &*self.resolver.resolve_expr_rc(file, &args[0]),
                     Resolved::External(q) if q == "django.conf.settings"
                 );
                 let Some(name) = args[1].as_str().filter(|_| is_settings) else {
@@ -742,17 +744,17 @@ impl<'a> Ctx<'a> {
             }
         }
         match rest {
-            None => self.eval_resolved(self.resolver.resolve_name(file, first), depth),
+            None => self.eval_resolved(&self.resolver.resolve_name_rc(file, first), depth),
             Some(r) => {
-                let head = self.resolver.resolve_name(file, first);
-                match head {
+                let head = self.resolver.resolve_name_rc(file, first);
+                match &*head {
                     Resolved::Module(_) | Resolved::External(_) => {
                         // A module path: resolve the whole chain as far as possible.
                         let mut parts: Vec<&str> = r.split('.').collect();
                         let mut tail: Vec<&str> = Vec::new();
                         while !parts.is_empty() {
                             let prefix = format!("{first}.{}", parts.join("."));
-                            match self.resolver.resolve_name(file, &prefix) {
+                            match &*self.resolver.resolve_name_rc(file, &prefix) {
                                 Resolved::Unknown => {
                                     if let Some(p) = parts.pop() {
                                         tail.insert(0, p);
@@ -768,7 +770,7 @@ impl<'a> Ctx<'a> {
                                 }
                             }
                         }
-                        let base = self.eval_resolved(head, depth);
+                        let base = self.eval_resolved(&head, depth);
                         self.eval_attr_chain(base, r, depth)
                     }
                     other => {
@@ -780,12 +782,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn eval_resolved(&self, r: Resolved, depth: u32) -> SVal {
+    fn eval_resolved(&self, r: &Resolved, depth: u32) -> SVal {
         match r {
-            Resolved::Class(id) => SVal::Class(id),
-            Resolved::External(q) => SVal::External(canonical(&q)),
+            &Resolved::Class(id) => SVal::Class(id),
+            Resolved::External(q) => SVal::External(canonical(q)),
             Resolved::Function(..) => SVal::Callable,
-            Resolved::Value(f, e) => self.eval(f, &e, None, depth + 1),
+            &Resolved::Value(f, ref e) => self.eval(f, e, None, depth + 1),
             Resolved::Module(_) | Resolved::Unknown => SVal::Unknown,
         }
     }
@@ -1303,8 +1305,8 @@ fn contains_subclass(ctx: &Ctx<'_>, entries: &[String], class: &str) -> Option<b
             unknown = true;
             continue;
         };
-        match ctx.resolver.resolve_name(file, name) {
-            Resolved::Class(id) => match ctx.mro(id) {
+        match &*ctx.resolver.resolve_name_rc(file, name) {
+            &Resolved::Class(id) => match ctx.mro(id) {
                 Some(mro) => {
                     for n in mro {
                         match n {
@@ -1486,7 +1488,8 @@ impl Registry {
                     if method != "register" && method != "unregister" {
                         continue;
                     }
-                    let site = site_of_resolved(ctx, ctx.resolver.resolve_name(file, site_expr));
+                    let site =
+                        site_of_resolved(ctx, &ctx.resolver.resolve_name_rc(file, site_expr));
                     if site == SiteRef::Other {
                         continue;
                     }
@@ -1520,8 +1523,8 @@ impl Registry {
                         _ if options => AdminRef::Unknown,
                         None => AdminRef::Default,
                         Some(a) if a.is_none() => AdminRef::Default,
-                        Some(a) => match ctx.resolver.resolve_expr(file, a) {
-                            Resolved::Class(id) => match ctx.class_node(id) {
+                        Some(a) => match &*ctx.resolver.resolve_expr_rc(file, a) {
+                            &Resolved::Class(id) => match ctx.class_node(id) {
                                 Node::External(q)
                                     if q == "django.contrib.admin.options.ModelAdmin" =>
                                 {
@@ -1530,7 +1533,7 @@ impl Registry {
                                 _ => AdminRef::Class(id),
                             },
                             Resolved::External(q)
-                                if canonical(&q) == "django.contrib.admin.options.ModelAdmin" =>
+                                if canonical(q) == "django.contrib.admin.options.ModelAdmin" =>
                             {
                                 AdminRef::Default
                             }
@@ -1697,7 +1700,7 @@ fn has_register_call(stmts: &[Stmt]) -> bool {
 }
 
 fn is_register_decorator(ctx: &Ctx<'_>, file: SourceFile, func: &Expr) -> bool {
-    match ctx.resolver.resolve_expr(file, func) {
+    match &*ctx.resolver.resolve_expr_rc(file, func) {
         Resolved::External(q) => {
             q == "django.contrib.admin.register" || q == "django.contrib.admin.decorators.register"
         }
@@ -1710,10 +1713,10 @@ fn is_register_decorator(ctx: &Ctx<'_>, file: SourceFile, func: &Expr) -> bool {
 }
 
 fn site_of(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> SiteRef {
-    site_of_resolved(ctx, ctx.resolver.resolve_expr(file, e))
+    site_of_resolved(ctx, &ctx.resolver.resolve_expr_rc(file, e))
 }
 
-fn site_of_resolved(ctx: &Ctx<'_>, r: Resolved) -> SiteRef {
+fn site_of_resolved(ctx: &Ctx<'_>, r: &Resolved) -> SiteRef {
     match r {
         Resolved::External(q) => {
             if q == "django.contrib.admin.site" || q == "django.contrib.admin.sites.site" {
@@ -1759,15 +1762,15 @@ fn model_refs(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Option<Vec<usize>> {
             }
             Some(out)
         }
-        ExprKind::Name(_) => match ctx.resolver.resolve_expr(file, e) {
+        ExprKind::Name(_) => match *ctx.resolver.resolve_expr_rc(file, e) {
             Resolved::Class(id) => {
                 let idx = ctx.pm.model_by_class(id)?;
                 // Registered and not abstract, read from the index rather than the model.
                 let concrete = &ctx.pm.index.concrete;
                 concrete.binary_search(&idx).is_ok().then(|| vec![idx])
             }
-            Resolved::Value(f, v) => {
-                if is_get_user_model(ctx, f, &v) {
+            Resolved::Value(f, ref v) => {
+                if is_get_user_model(ctx, f, v) {
                     ctx.user_model().map(|i| vec![i])
                 } else {
                     None
@@ -1789,7 +1792,7 @@ fn is_get_user_model(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> bool {
     if !args.is_empty() {
         return false;
     }
-    match ctx.resolver.resolve_expr(file, func) {
+    match &*ctx.resolver.resolve_expr_rc(file, func) {
         Resolved::External(q) => q == "django.contrib.auth.get_user_model",
         Resolved::Function(f, name) => {
             name == "get_user_model" && f.module(ctx.db).as_deref() == Some("django.contrib.auth")
@@ -3631,7 +3634,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 ExprKind::Call { .. } => return None,
                 _ => (d, &[][..]),
             };
-            let is_action = match self.ctx.resolver.resolve_expr(file, func) {
+            let is_action = match &*self.ctx.resolver.resolve_expr_rc(file, func) {
                 Resolved::External(q) => {
                     q == "django.contrib.admin.action"
                         || q == "django.contrib.admin.decorators.action"
@@ -3675,7 +3678,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
         let model = self.ac.model;
         let (forward, complete) = self.ctx.forward_fields(model);
         // `opts.fields`: concrete and private-free forward fields (no many-to-many).
-        let fields: Vec<(String, FInfo<'a>)> = forward
+        let fields: Vec<(Cow<'a, str>, FInfo<'a>)> = forward
             .iter()
             .filter(|(_, i)| match i {
                 FInfo::Declared { field, .. } => !matches!(
@@ -3728,7 +3731,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 None => return None,
             }
             if self.fk_points_to(*info, &parents)? {
-                matching.push(n.clone());
+                matching.push(n.to_string());
             }
         }
         match matching.len() {
@@ -3822,7 +3825,7 @@ impl<'c, 'a> AdminChecker<'c, 'a> {
                 continue;
             }
             seen.push(m);
-            for f in self.ctx.local_fields(m) {
+            for &f in self.ctx.local_fields(m).iter() {
                 if f.kind == FieldKind::GenericForeignKey {
                     gfks.push(f);
                 }

@@ -5,6 +5,7 @@
 //! reverse fields, and the attributes a model class has. Everything answers "unknown" when djsa
 //! could not read the whole model, so callers stay silent.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -15,7 +16,7 @@ use crate::checks::{Ctx, ModelField, Target, view};
 use crate::db::{Db, Project};
 use crate::diagnostic::Severity;
 use crate::fields::FieldKind;
-use crate::project::{Field, Parent, app_registry};
+use crate::project::{Field, Parent, app_registry, lower_joined, to_lower};
 use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::settings::Value;
 use crate::syntax::{Expr, ExprKind, Stmt};
@@ -45,7 +46,7 @@ pub(super) fn check_project(ctx: &mut Ctx<'_>) {
 // Model introspection shared with the admin checks.
 
 /// A model's forward fields by name (see [`Ctx::forward_fields`]), shared from a per-model cache.
-pub(super) type ForwardFields<'a> = Rc<Vec<(String, FInfo<'a>)>>;
+pub(super) type ForwardFields<'a> = Rc<Vec<(Cow<'a, str>, FInfo<'a>)>>;
 
 /// A field as `_meta.get_field()` returns it.
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +69,7 @@ pub(super) enum Lookup<'a> {
     /// Found; `name` is the field's name (differs from the query for an attname like `author_id`).
     Found {
         info: FInfo<'a>,
-        name: String,
+        name: Cow<'a, str>,
     },
     Missing,
     /// djsa cannot tell (the model is not fully known, or an unknown relation may add the name).
@@ -224,7 +225,7 @@ impl AppRevShare {
                     },
                 ));
             }
-            for field in own {
+            for &field in own.iter() {
                 if !field.kind.is_relation() {
                     continue;
                 }
@@ -479,7 +480,7 @@ impl<'a> ModelIndex<'a> {
                         field: self.rev_field(ctx, r),
                         from: r.from,
                     },
-                    name: r.query_name.clone(),
+                    name: Cow::Borrowed(&r.query_name),
                 };
             }
         }
@@ -523,13 +524,13 @@ impl<'a> ModelIndex<'a> {
                     && name
                         .strip_prefix("get_")
                         .and_then(|r| r.strip_suffix("_display"))
-                        == Some(n.as_str())
+                        == Some(&**n)
                 {
                     return Some(true);
                 }
                 if matches!(field.kind, FieldKind::DateField | FieldKind::DateTimeField)
-                    && (name.strip_prefix("get_next_by_") == Some(n.as_str())
-                        || name.strip_prefix("get_previous_by_") == Some(n.as_str()))
+                    && (name.strip_prefix("get_next_by_") == Some(&**n)
+                        || name.strip_prefix("get_previous_by_") == Some(&**n))
                 {
                     return Some(true);
                 }
@@ -603,11 +604,11 @@ fn fill_placeholders(s: &str, ctx: &Ctx<'_>, idx: usize) -> String {
         return s.to_string();
     }
     let m = ctx.model(idx);
-    s.replace("%(class)s", &m.name.to_lowercase())
+    s.replace("%(class)s", &to_lower(&m.name))
         .replace("%(model_name)s", &m.model_name())
         .replace(
             "%(app_label)s",
-            &m.app_label.clone().unwrap_or_default().to_lowercase(),
+            &to_lower(m.app_label.as_deref().unwrap_or_default()),
         )
 }
 
@@ -646,7 +647,6 @@ fn reverse_names(ctx: &Ctx<'_>, f: &Field, idx: usize) -> Option<(String, Option
         }
     };
     let related_query_name = lit("related_query_name").ok()?;
-    let model_name = ctx.model(idx).model_name();
     if f.kind == FieldKind::GenericRelation {
         // GenericRel: related_name is related_query_name or "+".
         let q = related_query_name.unwrap_or_else(|| "+".into());
@@ -666,15 +666,16 @@ fn reverse_names(ctx: &Ctx<'_>, f: &Field, idx: usize) -> Option<(String, Option
             }
         }
     }
-    let query = related_query_name
-        .clone()
-        .or_else(|| related_name.clone())
-        .unwrap_or_else(|| model_name.clone());
+    let name = &ctx.model(idx).name;
     let accessor = match &related_name {
         Some(r) if r.ends_with('+') => None,
         Some(r) => Some(r.clone()),
-        None if f.kind == FieldKind::OneToOneField => Some(model_name),
-        None => Some(crate::project::join_parts(&[&model_name, "_set"])),
+        None if f.kind == FieldKind::OneToOneField => Some(to_lower(name)),
+        None => Some(lower_joined(&[], name, "_set")),
+    };
+    let query = match related_query_name.or(related_name) {
+        Some(q) => q,
+        None => to_lower(name),
     };
     Some((query, accessor))
 }
@@ -735,7 +736,7 @@ impl<'a> Ctx<'a> {
         if let Some((v, c)) = self.contrib_forward_cache.get(&idx) {
             return (v.clone(), *c);
         }
-        let mut out: Vec<(String, FInfo<'a>)> = Vec::new();
+        let mut out: Vec<(Cow<'a, str>, FInfo<'a>)> = Vec::new();
         let mut complete = !self.incomplete(idx);
         self.collect_forward(idx, &mut out, &mut complete, 0);
         let out = Rc::new(out);
@@ -747,7 +748,7 @@ impl<'a> Ctx<'a> {
     fn collect_forward(
         &mut self,
         idx: usize,
-        out: &mut Vec<(String, FInfo<'a>)>,
+        out: &mut Vec<(Cow<'a, str>, FInfo<'a>)>,
         complete: &mut bool,
         depth: u32,
     ) {
@@ -757,9 +758,12 @@ impl<'a> Ctx<'a> {
         }
         let m = self.model(idx);
         let own = self.local_fields(idx);
-        for f in &own {
-            if !out.iter().any(|(n, _)| n == &f.name) {
-                out.push((f.name.clone(), FInfo::Declared { field: f, on: idx }));
+        for &f in own.iter() {
+            if !out.iter().any(|(n, _)| *n == f.name) {
+                out.push((
+                    Cow::Borrowed(&f.name),
+                    FInfo::Declared { field: f, on: idx },
+                ));
             }
         }
         let parents = self.concrete_parents(idx);
@@ -777,9 +781,9 @@ impl<'a> Ctx<'a> {
                         }
                 });
                 if !declared_link {
-                    let name = crate::project::join_parts(&[&self.model(p).model_name(), "_ptr"]);
-                    if !out.iter().any(|(n, _)| n == &name) {
-                        out.push((name, FInfo::ParentLink { parent: p }));
+                    let name = lower_joined(&[], &self.model(p).name, "_ptr");
+                    if !out.iter().any(|(n, _)| *n == name) {
+                        out.push((Cow::Owned(name), FInfo::ParentLink { parent: p }));
                     }
                 }
             }
@@ -788,7 +792,7 @@ impl<'a> Ctx<'a> {
         if parents.is_empty() && !m.proxy {
             let mut has_pk = false;
             let mut uncertain = false;
-            for f in &own {
+            for f in own.iter() {
                 match f.flag("primary_key", false) {
                     Some(true) => has_pk = true,
                     Some(false) => {}
@@ -804,7 +808,7 @@ impl<'a> Ctx<'a> {
             // With a field whose primary_key djsa cannot read, `id` may or may not exist: it is
             // left out, and lookups of `id` answer "unknown" (see `id_uncertain`).
             if !has_pk && !uncertain && !out.iter().any(|(n, _)| n == "id") {
-                out.push(("id".into(), FInfo::AutoPk));
+                out.push((Cow::Borrowed("id"), FInfo::AutoPk));
             }
         }
     }
@@ -816,7 +820,7 @@ impl<'a> Ctx<'a> {
             if !self.concrete_parents(m).is_empty() {
                 continue;
             }
-            for f in self.local_fields(m) {
+            for f in self.local_fields(m).iter() {
                 if f.flag("primary_key", false).is_none() || !f.options_known() {
                     return true;
                 }
@@ -846,9 +850,9 @@ impl<'a> Ctx<'a> {
                 kwargs,
                 has_splat: false,
             } if kwargs.is_empty() && args.len() == 1 => {
-                let q = match self.resolver.resolve_expr(file, func) {
-                    Resolved::External(q) => q,
-                    _ => return None,
+                let resolved = self.resolver.resolve_expr_rc(file, func);
+                let Resolved::External(q) = &*resolved else {
+                    return None;
                 };
                 let ok = matches!(
                     q.as_str(),
@@ -890,7 +894,7 @@ fn collect_gfks<'a>(ctx: &mut Ctx<'a>, idx: usize, out: &mut Vec<&'a Field>, dep
     if depth > 30 {
         return;
     }
-    for f in ctx.local_fields(idx) {
+    for &f in ctx.local_fields(idx).iter() {
         if f.kind == FieldKind::GenericForeignKey && !out.iter().any(|o| o.name == f.name) {
             out.push(f);
         }
@@ -1013,7 +1017,7 @@ fn check_gfk<'a>(ctx: &mut Ctx<'a>, index: &ModelIndex<'a>, idx: usize, gfk: &Fi
             }
             if ctx.pm.django_version >= (6, 0)
                 && let Some(on_delete) = field.opt("on_delete")
-                && let Resolved::External(q) = ctx.resolver.resolve_expr(field.file, on_delete)
+                && let Resolved::External(q) = &*ctx.resolver.resolve_expr_rc(field.file, on_delete)
                 && matches!(
                     q.as_str(),
                     "django.db.models.DB_CASCADE"
@@ -1044,7 +1048,13 @@ fn check_model_name_lengths(ctx: &mut Ctx<'_>, models: &[usize]) {
         if ctx.swapped(idx).is_some() {
             continue;
         }
-        let n = ctx.model(idx).model_name().chars().count();
+        // The length of the lowercased name (an ASCII name keeps its length).
+        let name = &ctx.model(idx).name;
+        let n = if name.is_ascii() {
+            name.len()
+        } else {
+            ctx.model(idx).model_name().chars().count()
+        };
         if n > 100 {
             let d = ctx.on_model(
                 idx,
@@ -1246,7 +1256,7 @@ fn username_unique<'a>(
         if *has_splat {
             return None;
         }
-        match ctx.resolver.resolve_expr(file, func) {
+        match &*ctx.resolver.resolve_expr_rc(file, func) {
             Resolved::External(q)
                 if q == "django.db.models.UniqueConstraint"
                     || q == "django.db.models.constraints.UniqueConstraint" => {}
@@ -1288,7 +1298,7 @@ pub(super) fn camel_case_to_spaces(s: &str) -> String {
         out.push(c);
         prev = Some(c);
     }
-    out.trim().to_lowercase()
+    to_lower(out.trim())
 }
 
 fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
@@ -1302,7 +1312,8 @@ fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
         if m.meta.incomplete {
             continue;
         }
-        let label = m.label();
+        // Labels are built only for a finding.
+        let label = || m.label();
         let model_name = m.model_name();
         let verbose_name = match m.meta.get_with_file("verbose_name") {
             None => Some(camel_case_to_spaces(&m.name)),
@@ -1336,7 +1347,7 @@ fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
                     idx,
                     "auth.E007",
                     Severity::Error,
-                    format!("The verbose_name of model '{label}' must be at most {allowed} characters for its builtin permission names to be at most {NAME_MAX} characters."),
+                    format!("The verbose_name of model '{}' must be at most {allowed} characters for its builtin permission names to be at most {NAME_MAX} characters.", label()),
                 );
                 ctx.emit(d);
             }
@@ -1355,7 +1366,7 @@ fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
                 idx,
                 "auth.E011",
                 Severity::Error,
-                format!("The name of model '{label}' must be at most {allowed} characters for its builtin permission codenames to be at most {CODENAME_MAX} characters."),
+                format!("The name of model '{}' must be at most {allowed} characters for its builtin permission codenames to be at most {CODENAME_MAX} characters.", label()),
             );
             ctx.emit(d);
         }
@@ -1390,7 +1401,7 @@ fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
                     idx,
                     "auth.E008",
                     Severity::Error,
-                    format!("The permission named '{name}' of model '{label}' is longer than {NAME_MAX} characters."),
+                    format!("The permission named '{name}' of model '{}' is longer than {NAME_MAX} characters.", label()),
                 );
                 ctx.emit(d);
             }
@@ -1399,7 +1410,7 @@ fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
                     idx,
                     "auth.E012",
                     Severity::Error,
-                    format!("The permission codenamed '{codename}' of model '{label}' is longer than {CODENAME_MAX} characters."),
+                    format!("The permission codenamed '{codename}' of model '{}' is longer than {CODENAME_MAX} characters.", label()),
                 );
                 ctx.emit(d);
             }
@@ -1408,7 +1419,7 @@ fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
                     idx,
                     "auth.E005",
                     Severity::Error,
-                    format!("The permission codenamed '{codename}' clashes with a builtin permission for model '{label}'."),
+                    format!("The permission codenamed '{codename}' clashes with a builtin permission for model '{}'.", label()),
                 );
                 ctx.emit(d);
             } else if seen.contains(&codename) {
@@ -1417,7 +1428,8 @@ fn check_models_permissions(ctx: &mut Ctx<'_>, models: &[usize]) {
                     "auth.E006",
                     Severity::Error,
                     format!(
-                        "The permission codenamed '{codename}' is duplicated for model '{label}'."
+                        "The permission codenamed '{codename}' is duplicated for model '{}'.",
+                        label()
                     ),
                 );
                 ctx.emit(d);

@@ -31,7 +31,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             continue;
         }
         let mc = ModelCtx::new(ctx, idx);
-        for field in ctx.local_fields(idx) {
+        for &field in ctx.local_fields(idx).iter() {
             let mf = ModelField { field, model: idx };
             let items = match field.kind {
                 // A private field: not in `_meta.local_fields`, so `Model.check()` never sees it.
@@ -177,7 +177,7 @@ fn findings(
                     Severity::Warning,
                     format!(
                         "'max_length' is ignored when used with {}.",
-                        spec.class_name
+                        spec.class_name()
                     ),
                     Some("Remove 'max_length' from field"),
                 ),
@@ -453,7 +453,7 @@ fn normalize_choices(ctx: &Ctx<'_>, v: &Py, depth: u32) -> Option<Py> {
     match v {
         Py::Str(_) | Py::SomeStr | Py::Lazy(_) | Py::Bytes => Some(v.clone()),
         Py::Choices(..) => Some(v.clone()),
-        Py::Class(class, file) => choices_enum(ctx, class, *file),
+        Py::Class(class, file) => choices_enum(ctx, &class.0, *file),
         Py::Dict(pairs) if depth < 2 => {
             let mut out = Vec::new();
             for (k, val) in pairs {
@@ -761,7 +761,7 @@ fn check_validators(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
 
 /// `system_check_removed_details`: fields.E900-E907.
 fn check_removed(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
-    let q = spec.qualified.as_deref().unwrap_or("");
+    let q = spec.qualified().unwrap_or("");
     let (postgres_class, postgres_module) = match super::rsplit_dot(q) {
         Some((m, n)) if m.starts_with("django.contrib.postgres.fields") => (n, true),
         _ => ("", false),
@@ -1262,7 +1262,7 @@ fn check_file_field(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
             "fields.E201",
             format!(
                 "'primary_key' is not a valid argument for a {}.",
-                spec.class_name
+                spec.class_name()
             ),
         );
     }
@@ -1272,7 +1272,7 @@ fn check_file_field(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
             Severity::Error,
             format!(
                 "{}'s 'upload_to' argument must be a relative path, not an absolute path.",
-                spec.class_name
+                spec.class_name()
             ),
             Some("Remove the leading slash."),
         ),
@@ -1296,7 +1296,7 @@ fn check_mutable_default(ctx: &Ctx<'_>, spec: &Spec<'_>, hint: (&str, &str), out
             format!(
                 "{} default should be a callable instead of an instance so that it's not shared \
                  between all field instances.",
-                spec.class_name
+                spec.class_name()
             ),
             Some(&format!(
                 "Use a callable instead, e.g., use `{}` instead of `{}`.",
@@ -1450,15 +1450,15 @@ fn output_field_spec<'a>(ctx: &Ctx<'_>, spec: &Spec<'a>) -> Option<Spec<'a>> {
     else {
         return None;
     };
-    let Resolved::External(q) = &*ctx.resolver.resolve_expr_rc(spec.file, func) else {
+    let resolved = ctx.resolver.resolve_expr_rc(spec.file, func);
+    let Resolved::External(q) = &*resolved else {
         return None;
     };
     let kind = FieldKind::from_qualified(q)?;
-    let class_name = super::last_dot(q).to_string();
     Some(Spec {
         kind,
-        class_name,
-        qualified: Some(q.clone()),
+        own_class_name: "",
+        qualified: Qualified::Django(resolved.clone()),
         args,
         kwargs,
         has_splat: *has_splat,
@@ -1475,10 +1475,10 @@ fn output_field_spec<'a>(ctx: &Ctx<'_>, spec: &Spec<'a>) -> Option<Spec<'a>> {
 
 struct Spec<'a> {
     kind: FieldKind,
-    /// `self.__class__.__name__`.
-    class_name: String,
-    /// The class's qualified name when it is Django's own.
-    qualified: Option<String>,
+    /// `self.__class__.__name__` of a class that is not Django's own (see [`Spec::class_name`]).
+    own_class_name: &'a str,
+    /// The class's qualified name (see [`Spec::qualified`]).
+    qualified: Qualified,
     args: &'a [Expr],
     kwargs: &'a [Keyword],
     has_splat: bool,
@@ -1489,6 +1489,15 @@ struct Spec<'a> {
     file: SourceFile,
     scope: Scope<'a>,
     name: Option<&'a str>,
+}
+
+/// The qualified name of a field's class, if known.
+enum Qualified {
+    None,
+    /// Django's own class: the resolver's [`Resolved::External`], shared.
+    Django(std::rc::Rc<Resolved>),
+    /// A class defined in a module djsa read.
+    Read(String),
 }
 
 enum Got {
@@ -1510,27 +1519,25 @@ impl<'a> Spec<'a> {
                 _ => None,
             })
         });
-        let mut qualified = None;
+        let mut qualified = Qualified::None;
         let mut class_name = None;
         if let Some(func) = func {
-            match &*ctx.resolver.resolve_expr_rc(field.file, func) {
-                Resolved::External(q) => {
-                    class_name = Some(super::last_dot(q).to_string());
-                    qualified = Some(q.clone());
-                }
+            let resolved = ctx.resolver.resolve_expr_rc(field.file, func);
+            match &*resolved {
+                Resolved::External(_) => qualified = Qualified::Django(resolved.clone()),
                 &Resolved::Class(id) => {
                     if let Some(c) = ctx.class_def(id) {
-                        class_name = Some(c.name.clone());
-                        let module = id.file.module(ctx.db).clone().unwrap_or_default();
-                        qualified = Some(format!("{module}.{}", c.name));
+                        class_name = Some(c.name.as_str());
+                        let module = id.file.module(ctx.db).as_deref().unwrap_or_default();
+                        qualified = Qualified::Read(format!("{module}.{}", c.name));
                     }
                 }
                 _ => {}
             }
         }
-        let class_name = class_name
-            .or_else(|| field.custom.as_ref().map(|c| c.name.clone()))
-            .unwrap_or_else(|| field.kind.name().to_string());
+        let own_class_name = class_name
+            .or_else(|| field.custom.as_ref().map(|c| c.name.as_str()))
+            .unwrap_or_else(|| field.kind.name());
         let mut opaque = field.custom.as_ref().is_some_and(|c| c.opaque);
         if let Some(c) = &field.custom
             && !opaque
@@ -1539,7 +1546,7 @@ impl<'a> Spec<'a> {
         }
         Spec {
             kind: field.kind,
-            class_name,
+            own_class_name,
             qualified,
             args: &field.args,
             kwargs: &field.kwargs,
@@ -1557,6 +1564,29 @@ impl<'a> Spec<'a> {
 
     fn known(&self) -> bool {
         !self.has_splat && !self.opaque
+    }
+
+    /// The class's qualified name when djsa knows it.
+    fn qualified(&self) -> Option<&str> {
+        match &self.qualified {
+            Qualified::None => None,
+            Qualified::Django(r) => match &**r {
+                Resolved::External(q) => Some(q),
+                _ => None,
+            },
+            Qualified::Read(q) => Some(q),
+        }
+    }
+
+    /// `self.__class__.__name__`.
+    fn class_name(&self) -> &str {
+        match &self.qualified {
+            Qualified::Django(r) => match &**r {
+                Resolved::External(q) => super::last_dot(q),
+                _ => self.own_class_name,
+            },
+            _ => self.own_class_name,
+        }
     }
 
     /// The expression passed for a parameter, by keyword or position.
@@ -1630,8 +1660,8 @@ fn defines_checks(ctx: &Ctx<'_>, id: crate::resolve::ClassId, depth: u32) -> boo
     own || c
         .bases
         .iter()
-        .any(|b| match ctx.resolver.resolve_expr(id.file, b) {
-            Resolved::Class(p) => defines_checks(ctx, p, depth + 1),
+        .any(|b| match &*ctx.resolver.resolve_expr_rc(id.file, b) {
+            &Resolved::Class(p) => defines_checks(ctx, p, depth + 1),
             _ => false,
         })
 }
@@ -1964,11 +1994,11 @@ fn eval(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, e: &Expr, depth: u32)
             if class_binding(scope, first).is_some() {
                 return Py::Unknown;
             }
-            let q = match ctx.resolver.resolve_name(file, fname) {
-                Resolved::External(q) => q,
-                _ => return Py::Unknown,
+            let resolved = ctx.resolver.resolve_name_rc(file, fname);
+            let Resolved::External(q) = &*resolved else {
+                return Py::Unknown;
             };
-            let (module, name) = super::rsplit_dot(&q).unwrap_or(("", q.as_str()));
+            let (module, name) = super::rsplit_dot(q).unwrap_or(("", q.as_str()));
             let literal_arg = |i: usize| args.get(i).and_then(|a| a.as_str()).map(str::to_string);
             match (module, name) {
                 ("django.utils.translation", "gettext_lazy" | "ugettext_lazy") => {
@@ -2032,16 +2062,15 @@ fn eval_name(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, n: &str, depth: 
                 Py::Class(ClassRef(std::rc::Rc::new(c.clone())), file)
             }
             (ClassBinding::Class(c), Some("choices")) => {
-                choices_enum(ctx, &ClassRef(std::rc::Rc::new(c.clone())), file)
-                    .unwrap_or(Py::Unknown)
+                choices_enum(ctx, c, file).unwrap_or(Py::Unknown)
             }
             _ => Py::Unknown,
         };
     }
-    match ctx.resolver.resolve_name(file, n) {
-        Resolved::Value(vfile, e) => eval(ctx, vfile, Scope::MODULE, &e, depth + 1),
+    match &*ctx.resolver.resolve_name_rc(file, n) {
+        &Resolved::Value(vfile, ref e) => eval(ctx, vfile, Scope::MODULE, e, depth + 1),
         Resolved::Function(..) => Py::Callable,
-        Resolved::Class(id) => match ctx.class_def(id) {
+        &Resolved::Class(id) => match ctx.class_def(id) {
             Some(c) => Py::Class(ClassRef(std::rc::Rc::new(c.clone())), id.file),
             None => Py::Unknown,
         },
@@ -2054,11 +2083,10 @@ fn eval_name(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, n: &str, depth: 
         Resolved::Unknown => {
             // `Status.choices` for a module-level Choices enum.
             if let Some(prefix) = n.strip_suffix(".choices")
-                && let Resolved::Class(id) = ctx.resolver.resolve_name(file, prefix)
+                && let &Resolved::Class(id) = &*ctx.resolver.resolve_name_rc(file, prefix)
                 && let Some(c) = ctx.class_def(id)
             {
-                return choices_enum(ctx, &ClassRef(std::rc::Rc::new(c.clone())), id.file)
-                    .unwrap_or(Py::Unknown);
+                return choices_enum(ctx, c, id.file).unwrap_or(Py::Unknown);
             }
             Py::Unknown
         }
@@ -2068,11 +2096,10 @@ fn eval_name(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, n: &str, depth: 
 
 /// A `TextChoices` / `IntegerChoices` enum read from its class body (`None`: not one djsa can
 /// read). Django's `ChoicesType` gives `.choices` as (value, label) pairs.
-fn choices_enum(ctx: &Ctx<'_>, class: &ClassRef, file: SourceFile) -> Option<Py> {
-    let c = &class.0;
+fn choices_enum(ctx: &Ctx<'_>, c: &ClassDef, file: SourceFile) -> Option<Py> {
     let mut text = None;
     for b in &c.bases {
-        match ctx.resolver.resolve_expr(file, b) {
+        match &*ctx.resolver.resolve_expr_rc(file, b) {
             Resolved::External(q) => match q.as_str() {
                 "django.db.models.TextChoices" | "django.db.models.enums.TextChoices" => {
                     text = Some(true)

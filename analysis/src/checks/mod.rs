@@ -28,6 +28,12 @@ pub(crate) fn rsplit_dot(s: &str) -> Option<(&str, &str)> {
     Some((&s[..i], &s[i + 1..]))
 }
 
+/// `s.split_once('.')`, scanning bytes.
+pub(crate) fn split_dot(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b'.')?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
 /// `s.rsplit('.').next()`: the last dotted component (all of `s` without a dot).
 pub(crate) fn last_dot(s: &str) -> &str {
     rsplit_dot(s).map_or(s, |(_, name)| name)
@@ -304,7 +310,9 @@ pub struct Ctx<'a> {
     pub pm: view::View<'a>,
     pub resolver: &'a Resolver<'a>,
     pub out: Vec<Diagnostic>,
-    local_fields_cache: FxHashMap<usize, Vec<&'a Field>>,
+    local_fields_cache: FxHashMap<usize, std::rc::Rc<[&'a Field]>>,
+    /// The buffer [`Ctx::local_fields`] collects in.
+    local_fields_buf: Vec<&'a Field>,
     /// `related::forward_fields` per model (the relation checks ask for a target's fields once
     /// per relation pointing at it).
     forward_cache: FxHashMap<usize, (std::rc::Rc<Vec<related::TField<'a>>>, bool)>,
@@ -321,8 +329,6 @@ pub struct Ctx<'a> {
     model_index: Option<std::rc::Rc<contrib::ModelIndex<'a>>>,
     /// `contrib`'s `forward_fields` per model.
     contrib_forward_cache: FxHashMap<usize, (contrib::ForwardFields<'a>, bool)>,
-    /// See [`Ctx::class_def`].
-    class_defs: std::cell::RefCell<FxHashMap<ClassId, Option<&'a ClassDef>>>,
     /// Per file: where its classes sit and its module body (two salsa reads per file, not per
     /// class).
     class_files: std::cell::RefCell<FxHashMap<SourceFile, ClassFile<'a>>>,
@@ -357,20 +363,18 @@ impl<'a> Ctx<'a> {
             resolver,
             out: Vec::new(),
             local_fields_cache: FxHashMap::default(),
+            local_fields_buf: Vec::new(),
             forward_cache: FxHashMap::default(),
             mro_cache: Default::default(),
             model_index: None,
             contrib_forward_cache: FxHashMap::default(),
-            class_defs: Default::default(),
             class_files: Default::default(),
         }
     }
 
-    /// [`Resolver::class_def`], memoized (the checks read the same classes over and over).
+    /// [`Resolver::class_def`], with each file's class positions and body read once (the
+    /// checks read the same classes over and over; finding one in its body is a few steps).
     pub fn class_def(&self, id: ClassId) -> Option<&'a ClassDef> {
-        if let Some(c) = self.class_defs.borrow().get(&id) {
-            return *c;
-        }
         let cached = self.class_files.borrow().get(&id.file).copied();
         let (paths, body) = match cached {
             Some(f) => f,
@@ -383,11 +387,7 @@ impl<'a> Ctx<'a> {
                 f
             }
         };
-        let c = paths
-            .get(id.index as usize)
-            .and_then(|p| crate::resolve::class_at(body, p));
-        self.class_defs.borrow_mut().insert(id, c);
-        c
+        crate::resolve::class_at(body, paths.get(id.index as usize)?)
     }
 
     pub fn model(&self, idx: usize) -> &'a Model {
@@ -425,8 +425,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// `Meta.swappable` names a setting that points at another model.
-    pub fn swapped(&self, idx: usize) -> Option<String> {
-        self.pm.index.swapped.get(idx).cloned().flatten()
+    pub fn swapped(&self, idx: usize) -> Option<&'a str> {
+        self.pm.index.swapped.get(idx)?.as_deref()
     }
 
     pub fn emit(&mut self, d: Diagnostic) {
@@ -473,12 +473,15 @@ impl<'a> Ctx<'a> {
     }
 
     /// Fields Django copies into a model: its own and those of abstract ancestors (not M2M-specific;
-    /// callers filter by kind). Fields of concrete parents are not local.
-    pub fn local_fields(&mut self, idx: usize) -> Vec<&'a Field> {
+    /// callers filter by kind). Fields of concrete parents are not local. Shared from a
+    /// per-model cache.
+    pub fn local_fields(&mut self, idx: usize) -> std::rc::Rc<[&'a Field]> {
         if let Some(v) = self.local_fields_cache.get(&idx) {
             return v.clone();
         }
-        let mut out: Vec<&'a Field> = Vec::new();
+        // Collected in a buffer kept for the next model, then copied into the shared list.
+        let mut out = std::mem::take(&mut self.local_fields_buf);
+        out.clear();
         fn collect<'a>(ctx: &Ctx<'a>, idx: usize, out: &mut Vec<&'a Field>, depth: u32) {
             if depth > 30 {
                 return;
@@ -498,8 +501,10 @@ impl<'a> Ctx<'a> {
             }
         }
         collect(self, idx, &mut out, 0);
-        self.local_fields_cache.insert(idx, out.clone());
-        out
+        let shared: std::rc::Rc<[&'a Field]> = out.as_slice().into();
+        self.local_fields_buf = out;
+        self.local_fields_cache.insert(idx, shared.clone());
+        shared
     }
 
     /// Concrete (multi-table) parents of a model, nearest first, following abstract ones.
@@ -555,8 +560,8 @@ impl<'a> Ctx<'a> {
         let m = self.model(from_model);
         match &to.kind {
             ExprKind::Str(s) => self.lazy_reference(s, m.app_label.as_deref(), from_model),
-            ExprKind::Name(n) => match self.resolver.resolve_name(file, n) {
-                Resolved::Class(id) => match self.pm.model_by_class(id) {
+            ExprKind::Name(n) => match &*self.resolver.resolve_name_rc(file, n) {
+                &Resolved::Class(id) => match self.pm.model_by_class(id) {
                     Some(idx) if self.model(idx).registered && !self.model(idx).abstract_ => {
                         Target::Model(idx)
                     }
@@ -571,15 +576,11 @@ impl<'a> Ctx<'a> {
                     _ => Target::Unknown,
                 },
                 Resolved::External(q) if q == "django.conf.settings.AUTH_USER_MODEL" => {
-                    let v = self.pm.settings.auth_user_model.clone();
-                    self.lazy_reference(&v, None, from_model)
+                    self.lazy_reference(&self.pm.settings.auth_user_model, None, from_model)
                 }
-                Resolved::Value(vfile, e) => match &e.kind {
+                Resolved::Value(_, e) => match &e.kind {
                     ExprKind::Str(s) => self.lazy_reference(s, m.app_label.as_deref(), from_model),
-                    _ => {
-                        let _ = vfile;
-                        Target::Unknown
-                    }
+                    _ => Target::Unknown,
                 },
                 _ => Target::Unknown,
             },
@@ -592,28 +593,28 @@ impl<'a> Ctx<'a> {
         if s == "self" {
             return Target::Model(from_model);
         }
-        let (app, name) = match s.split_once('.') {
-            Some((a, n)) => (a.to_string(), n.to_string()),
+        let (app, name) = match split_dot(s) {
+            Some((a, n)) => (a, n),
             None => match default_app {
-                Some(a) => (a.to_string(), s.to_string()),
+                Some(a) => (a, s),
                 None => return Target::Unknown,
             },
         };
-        if name.contains('.') {
+        if name.bytes().any(|b| b == b'.') {
             return Target::Unknown;
         }
-        match self.pm.get_model(&app, &name) {
+        match self.pm.get_model(app, name) {
             Some(idx) => Target::Model(idx),
             None => {
                 // An app djsa did not load (not found in the environment) may hold it.
-                if (self.pm.app(&app).is_none() && self.unloaded_app_may_have_label(&app))
-                    || self.app_has_unknown_models(&app)
+                if (self.pm.app(app).is_none() && self.unloaded_app_may_have_label(app))
+                    || self.app_has_unknown_models(app)
                 {
                     Target::Unknown
                 } else {
                     Target::Missing {
-                        app_label: app,
-                        model: name,
+                        app_label: app.to_string(),
+                        model: name.to_string(),
                     }
                 }
             }

@@ -20,6 +20,7 @@
 //! cannot reproduce; `models.W027` needs a backend without check constraints, which none is.
 //! Models that override `check` are left alone: what their `check` returns is their own.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -28,7 +29,7 @@ use crate::checks::{Ctx, ModelField, Target};
 use crate::db::{Db, Project, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fields::FieldKind;
-use crate::project::{Field, Parent};
+use crate::project::{Field, Parent, lower_joined, to_lower};
 use crate::resolve::{Resolved, Resolver};
 use crate::span::Span;
 use crate::syntax::{Expr, ExprKind, Stmt};
@@ -242,6 +243,8 @@ struct FRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Col {
     Known(String),
+    /// The column is the field's attname (no `db_column`).
+    Attname,
     /// The field has no column (`ForeignObject`, `CompositePrimaryKey`).
     NoColumn,
     Unknown,
@@ -263,8 +266,10 @@ enum FKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FInfo {
-    name: String,
-    attname: String,
+    name: Cow<'static, str>,
+    /// The attname when it is not the name (`<name>_id` of a foreign key): see
+    /// [`FInfo::attname`].
+    attname: Option<Box<str>>,
     column: Col,
     /// `db_column`: `None` when it is not a literal.
     db_column: Option<Option<String>>,
@@ -287,6 +292,17 @@ struct FieldAt {
 }
 
 impl FInfo {
+    fn attname(&self) -> &str {
+        self.attname.as_deref().unwrap_or(&self.name)
+    }
+    /// The column, when known.
+    fn known_column(&self) -> Option<&str> {
+        match &self.column {
+            Col::Known(c) => Some(c),
+            Col::Attname => Some(self.attname()),
+            Col::NoColumn | Col::Unknown => None,
+        }
+    }
     /// The field's declaration (`None` for the fields Django creates).
     fn decl<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a Field> {
         let at = self.decl?;
@@ -378,8 +394,25 @@ pub struct Revs {
     rev_unknown_on: FxHashSet<usize>,
 }
 
+/// Shapes by model index (`None` inside: the model has none), dense: the checks ask for them
+/// in inner loops.
+#[derive(Default)]
+struct Shapes(Vec<Option<Option<Arc<Shape>>>>);
+
+impl Shapes {
+    fn get(&self, idx: usize) -> Option<&Option<Arc<Shape>>> {
+        self.0.get(idx)?.as_ref()
+    }
+    fn insert(&mut self, idx: usize, shape: Option<Arc<Shape>>) {
+        if idx >= self.0.len() {
+            self.0.resize((idx + 1).next_power_of_two(), None);
+        }
+        self.0[idx] = Some(shape);
+    }
+}
+
 struct World<'a> {
-    shapes: FxHashMap<usize, Option<Arc<Shape>>>,
+    shapes: Shapes,
     revs: &'a Revs,
     /// Facts every shape asks for, worked out once: whether django-modeltranslation is
     /// installed, whether a model or an ancestor has a custom metaclass, whether an app's default
@@ -392,7 +425,7 @@ struct World<'a> {
 impl<'a> World<'a> {
     fn with_revs(revs: &'a Revs) -> Self {
         World {
-            shapes: FxHashMap::default(),
+            shapes: Shapes::default(),
             revs,
             translated: None,
             metaclass: FxHashMap::default(),
@@ -515,8 +548,8 @@ impl AppRevs {
                 }
                 let (app_lower, class_lower, model_name) = &*lower.get_or_insert_with(|| {
                     (
-                        from.app_label.clone().unwrap_or_default().to_lowercase(),
-                        from.name.to_lowercase(),
+                        to_lower(from.app_label.as_deref().unwrap_or_default()),
+                        to_lower(&from.name),
                         from.model_name(),
                     )
                 });
@@ -635,7 +668,7 @@ impl AppRevs {
         }
         w.shapes = models
             .iter()
-            .map(|&idx| (idx, world.shapes.get(&idx).cloned().flatten()))
+            .map(|&idx| (idx, world.shapes.get(idx).cloned().flatten()))
             .collect();
         w
     }
@@ -643,7 +676,7 @@ impl AppRevs {
 
 impl<'a> World<'a> {
     fn shape(&mut self, ctx: &Ctx<'a>, idx: usize) -> Option<Arc<Shape>> {
-        if let Some(s) = self.shapes.get(&idx) {
+        if let Some(s) = self.shapes.get(idx) {
             return s.clone();
         }
         // Guard against inheritance cycles.
@@ -687,7 +720,8 @@ impl<'a> World<'a> {
         }
         let (decl, ordered) = declared_fields(ctx, idx, 0);
         let mut complete = !self.translated(ctx);
-        let mut local: Vec<FInfo> = Vec::new();
+        // Room for `_order` too.
+        let mut local: Vec<FInfo> = Vec::with_capacity(decl.len() + 1);
         let mut m2m = Vec::new();
         let mut private = Vec::new();
         for (at, f) in decl {
@@ -719,7 +753,7 @@ impl<'a> World<'a> {
                     field: decl,
                     model: idx,
                 }) {
-                    Target::Model(t) => links.push((concrete_of(ctx, t)?, fi.name.clone())),
+                    Target::Model(t) => links.push((concrete_of(ctx, t)?, fi.name.to_string())),
                     _ => return None,
                 },
                 None => return None,
@@ -735,12 +769,12 @@ impl<'a> World<'a> {
             if let Some((_, name)) = links.iter().find(|(t, _)| *t == p) {
                 parents.push((p, Some(name.clone())));
             } else {
-                let name = format!("{}_ptr", ctx.model(p).model_name());
+                let name = lower_joined(&[], &ctx.model(p).name, "_ptr");
                 let attname = format!("{name}_id");
                 ptrs.push(FInfo {
-                    name: name.clone(),
-                    attname: attname.clone(),
-                    column: Col::Known(attname),
+                    name: Cow::Owned(name.clone()),
+                    attname: Some(attname.into()),
+                    column: Col::Attname,
                     db_column: Some(None),
                     owner: idx,
                     decl: None,
@@ -767,9 +801,9 @@ impl<'a> World<'a> {
             None => {}
             Some(e) if e.is_none() => {}
             Some(e) if e.as_str().is_some() => local.push(FInfo {
-                name: "_order".into(),
-                attname: "_order".into(),
-                column: Col::Known("_order".into()),
+                name: Cow::Borrowed("_order"),
+                attname: None,
+                column: Col::Attname,
                 db_column: Some(None),
                 owner: idx,
                 decl: None,
@@ -783,7 +817,7 @@ impl<'a> World<'a> {
         let mut pk_known = true;
         for fi in &local {
             match fi.primary_key {
-                Some(true) if pk_name.is_none() => pk_name = Some(fi.name.clone()),
+                Some(true) if pk_name.is_none() => pk_name = Some(fi.name.to_string()),
                 Some(_) => {}
                 None => pk_known = false,
             }
@@ -793,7 +827,7 @@ impl<'a> World<'a> {
             .rev()
             .find(|f| f.base_kind() == Some(FieldKind::CompositePrimaryKey))
         {
-            pk_name = Some(c.name.clone());
+            pk_name = Some(c.name.to_string());
             pk_known = true;
         }
         let mut auto_id = false;
@@ -808,26 +842,25 @@ impl<'a> World<'a> {
             // An implicit `id` may or may not exist.
             complete = false;
         }
-        let mut all = ptrs;
+        // The implicit `id`, the parent links, then the declared fields.
+        let mut all = Vec::with_capacity(usize::from(auto_id) + ptrs.len() + local.len());
         if auto_id {
             if !self.auto_pk(ctx, idx) {
                 complete = false;
             }
-            all.insert(
-                0,
-                FInfo {
-                    name: "id".into(),
-                    attname: "id".into(),
-                    column: Col::Known("id".into()),
-                    db_column: Some(None),
-                    owner: idx,
-                    decl: None,
-                    kind: FKind::AutoPk,
-                    primary_key: Some(true),
-                },
-            );
+            all.push(FInfo {
+                name: Cow::Borrowed("id"),
+                attname: None,
+                column: Col::Attname,
+                db_column: Some(None),
+                owner: idx,
+                decl: None,
+                kind: FKind::AutoPk,
+                primary_key: Some(true),
+            });
             pk_name = Some("id".into());
         }
+        all.extend(ptrs);
         all.extend(local);
         let local = all;
         let pk = if pk_known {
@@ -887,7 +920,7 @@ impl<'a> World<'a> {
             Slot::Private(i) => shape.private.get(i),
             Slot::Rev(_) => None,
         };
-        info.is_some_and(|i| i.name == name || i.attname == name)
+        info.is_some_and(|i| i.name == name || i.attname() == name)
     }
 
     /// `Options._get_fields()`, in Django's order (its keyword arguments, one parameter each).
@@ -1171,7 +1204,7 @@ fn hidden_models_possible(db: &dyn Db, project: Project) -> bool {
     for f in files {
         for class in crate::resolve::module_classes(ctx.db, f) {
             for b in &class.bases {
-                match ctx.resolver.resolve_expr(f, b) {
+                match &*ctx.resolver.resolve_expr_rc(f, b) {
                     Resolved::Class(_) => {}
                     Resolved::External(q) if KNOWN.iter().any(|k| q.starts_with(k)) => {}
                     _ => return true,
@@ -1195,14 +1228,12 @@ fn finfo(f: &Field, at: FieldAt, owner: usize) -> FInfo {
         FKind::Known(f.kind)
     };
     let fk = matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField);
-    let attname = if fk {
+    let attname = fk.then(|| {
         let mut a = String::with_capacity(f.name.len() + 3);
         a.push_str(&f.name);
         a.push_str("_id");
-        a
-    } else {
-        f.name.clone()
-    };
+        a.into_boxed_str()
+    });
     let db_column = match f.opt("db_column") {
         None => Some(None),
         Some(e) if e.is_none() => Some(None),
@@ -1218,7 +1249,7 @@ fn finfo(f: &Field, at: FieldAt, owner: usize) -> FInfo {
     } else {
         match &db_column {
             Some(Some(c)) => Col::Known(c.clone()),
-            Some(None) => Col::Known(attname.clone()),
+            Some(None) => Col::Attname,
             None => Col::Unknown,
         }
     };
@@ -1236,7 +1267,7 @@ fn finfo(f: &Field, at: FieldAt, owner: usize) -> FInfo {
         f.flag("primary_key", false)
     };
     FInfo {
-        name: f.name.clone(),
+        name: Cow::Owned(f.name.clone()),
         attname,
         column,
         db_column,
@@ -1592,7 +1623,7 @@ fn check_field_name_clashes<'a>(
                 model: p,
                 slot: Slot::Local(i),
             };
-            if let Some(c) = used.get(&f.name).or_else(|| used.get(&f.attname)) {
+            if let Some(c) = used.get(&f.name).or_else(|| used.get(f.attname())) {
                 let c = w.info(ctx, c)?;
                 errors.push(model_diag(
                     ctx,
@@ -1608,7 +1639,7 @@ fn check_field_name_clashes<'a>(
                 ));
             }
             used.set(&f.name, me);
-            used.set(&f.attname, me);
+            used.set(f.attname(), me);
         }
     }
     if !parents.is_empty() && !parents.iter().all(|&p| w.reverse_complete(ctx, p, 0)) {
@@ -1623,7 +1654,7 @@ fn check_field_name_clashes<'a>(
                     .iter()
                     .position(|&q| q == f.model)
                     .and_then(|j| pshapes[j].slot(slot))
-                    .map(|fi| fi.name.as_str()),
+                    .map(|fi| &*fi.name),
             };
             used.set(name?, f);
         }
@@ -1649,7 +1680,7 @@ fn check_field_name_clashes<'a>(
             model: idx,
             slot: Slot::Local(i),
         };
-        let clash = used.get(&f.name).or_else(|| used.get(&f.attname));
+        let clash = used.get(&f.name).or_else(|| used.get(f.attname()));
         if let Some(c) = clash {
             let c = w.info(ctx, c)?;
             let id_conflict = f.name == "id" && c.name() == "id" && c.model() == idx;
@@ -1668,7 +1699,7 @@ fn check_field_name_clashes<'a>(
             }
         }
         used.set(&f.name, me);
-        used.set(&f.attname, me);
+        used.set(f.attname(), me);
     }
     Some(errors)
 }
@@ -1706,7 +1737,7 @@ fn class_properties(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<String>> {
         seen.insert(format!("{}_id", f.name));
     }
     for b in &class.bases {
-        let Resolved::Class(id) = ctx.resolver.resolve_expr(m.class.file, b) else {
+        let &Resolved::Class(id) = &*ctx.resolver.resolve_expr_rc(m.class.file, b) else {
             break;
         };
         if ctx.pm.model_by_class(id).is_some() {
@@ -1794,7 +1825,7 @@ fn check_property_accessor_clashes<'a>(
         .iter()
         .chain(&shape.m2m)
         .chain(&shape.private)
-        .flat_map(|f| [f.name.clone(), f.attname.clone()])
+        .flat_map(|f| [f.name.to_string(), f.attname().to_string()])
         .collect();
     let mut errors = Vec::new();
     for f in w.get_fields(ctx, idx, true, false, false, true, 0)? {
@@ -1812,14 +1843,14 @@ fn check_property_accessor_clashes<'a>(
         if fi.base_kind() == Some(FieldKind::GenericForeignKey) {
             continue;
         }
-        if props.contains(&fi.attname) && !own.contains(&fi.attname) {
+        if props.iter().any(|p| p == fi.attname()) && !own.contains(fi.attname()) {
             errors.push(model_diag(
                 ctx,
                 idx,
                 "models.E025",
                 format!(
                     "The property '{}' clashes with a related field accessor.",
-                    fi.attname
+                    fi.attname()
                 ),
             ));
         }
@@ -1874,8 +1905,8 @@ fn check_column_name_clashes<'a>(
     // reported by Django whatever the unknown one is.
     let mut used: Vec<&str> = Vec::new();
     for f in &shape.local {
-        let Col::Known(c) = &f.column else { continue };
-        if used.contains(&c.as_str()) {
+        let Some(c) = f.known_column() else { continue };
+        if used.contains(&c) {
             let mut d = model_diag(
                 ctx,
                 idx,
@@ -2158,7 +2189,7 @@ fn meta_objects<'a>(
                 let s = n.as_str()?;
                 if s.contains('%') {
                     let (app_lower, model_name) =
-                        &*lower.get_or_insert_with(|| (app_label.to_lowercase(), m.model_name()));
+                        &*lower.get_or_insert_with(|| (to_lower(app_label), m.model_name()));
                     Some(py_format(
                         s,
                         &[("app_label", app_lower), ("class", model_name)],
@@ -2294,7 +2325,8 @@ fn expr_references(
             let Some(file) = file else {
                 return Vec::new();
             };
-            let Resolved::External(q) = ctx.resolver.resolve_expr(file, func) else {
+            let resolved = ctx.resolver.resolve_expr_rc(file, func);
+            let Resolved::External(q) = &*resolved else {
                 return Vec::new();
             };
             let name = q.rsplit('.').next().unwrap_or("");
@@ -2351,7 +2383,7 @@ fn contains_raw_sql(ctx: &Ctx<'_>, file: SourceFile, e: &Expr, depth: u32) -> bo
         ExprKind::Call {
             func, args, kwargs, ..
         } => {
-            if let Resolved::External(q) = ctx.resolver.resolve_expr(file, func)
+            if let Resolved::External(q) = &*ctx.resolver.resolve_expr_rc(file, func)
                 && q.starts_with("django.db.models")
                 && q.ends_with(".RawSQL")
             {
@@ -2800,10 +2832,10 @@ fn config_sets_default_auto_field(
         }
     }
     for b in &c.bases {
-        match ctx.resolver.resolve_expr(id.file, b) {
+        match &*ctx.resolver.resolve_expr_rc(id.file, b) {
             Resolved::External(q)
                 if q == "django.apps.AppConfig" || q == "django.apps.config.AppConfig" => {}
-            Resolved::Class(p) => {
+            &Resolved::Class(p) => {
                 if config_sets_default_auto_field(ctx, p, depth + 1)? {
                     return Some(true);
                 }
@@ -2853,10 +2885,10 @@ fn check_composite_pk<'a>(ctx: &Ctx<'a>, w: &mut World<'a>, idx: usize, out: &mu
                         if ctx.pm.django_version >= (6, 0) {
                             None
                         } else {
-                            Some(fi.name.clone())
+                            Some(fi.name.to_string())
                         }
                     }
-                    (_, Col::Known(c)) => Some(c.clone()),
+                    (_, Col::Known(_) | Col::Attname) => fi.known_column().map(str::to_string),
                     (_, Col::NoColumn) => None,
                     (_, Col::Unknown) => return,
                 };
@@ -2987,9 +3019,9 @@ fn on_delete_variant(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> OnDelete {
         ExprKind::Call { func, .. } => func.as_ref(),
         _ => e,
     };
-    let q = match ctx.resolver.resolve_expr(file, func) {
-        Resolved::External(q) => q,
-        _ => return OnDelete::Unknown,
+    let resolved = ctx.resolver.resolve_expr_rc(file, func);
+    let Resolved::External(q) = &*resolved else {
+        return OnDelete::Unknown;
     };
     let Some(name) = q
         .strip_prefix("django.db.models.deletion.")
@@ -3250,8 +3282,8 @@ fn check_long_column_names<'a>(
         return;
     };
     let too_long = |f: &FInfo| -> Option<String> {
-        match (&f.db_column, &f.column) {
-            (Some(None), Col::Known(c)) if c.chars().count() > max => Some(c.clone()),
+        match (&f.db_column, f.known_column()) {
+            (Some(None), Some(c)) if c.chars().count() > max => Some(c.to_string()),
             _ => None,
         }
     };
@@ -3331,9 +3363,9 @@ fn django_class(
         return false;
     };
     let Some(file) = file else { return false };
-    match ctx.resolver.resolve_expr(file, func) {
+    match &*ctx.resolver.resolve_expr_rc(file, func) {
         Resolved::External(q) => {
-            let (module, name) = q.rsplit_once('.').unwrap_or(("", &q));
+            let (module, name) = q.rsplit_once('.').unwrap_or(("", q));
             (module.starts_with("django.db.models") && names.contains(&name))
                 || extra_modules.contains(&module)
         }
@@ -3589,7 +3621,7 @@ fn check_constraints_61<'a>(
 /// The expression is a `Q` (or `Q`s combined with `&`, `|`, `^`, `~`).
 fn is_q(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Call { func, .. } => matches!(ctx.resolver.resolve_expr(file, func),
+        ExprKind::Call { func, .. } => matches!(&*ctx.resolver.resolve_expr_rc(file, func),
             Resolved::External(q) if q.starts_with("django.db.models") && q.ends_with(".Q")),
         ExprKind::BinOp { left, right, .. } => is_q(ctx, file, left) && is_q(ctx, file, right),
         ExprKind::Unary { operand, .. } => is_q(ctx, file, operand),
@@ -3806,11 +3838,11 @@ fn check_db_tables(ctx: &mut Ctx<'_>, models: &[usize]) {
 /// `app_label_modelname`; `None` when the default connection would truncate it (with a hash).
 fn default_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
     let m = ctx.model(idx);
-    let name = crate::project::join_parts(&[
-        m.app_label.as_deref().unwrap_or_default(),
-        "_",
-        &m.model_name(),
-    ]);
+    let name = lower_joined(
+        &[m.app_label.as_deref().unwrap_or_default(), "_"],
+        &m.name,
+        "",
+    );
     let max = match ctx.vendor() {
         Some("postgresql") => Some(63),
         Some("mysql") => Some(64),

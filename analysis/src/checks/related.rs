@@ -12,6 +12,7 @@
 //! it was, salsa backdates it, and the per-app check queries ([`check_app`]) that read it re-run
 //! only when a model they read changed.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -21,7 +22,7 @@ use crate::checks::{Ctx, Target};
 use crate::db::{Db, Project, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fields::FieldKind;
-use crate::project::{Field, Parent};
+use crate::project::{Field, Parent, lower_joined, to_lower};
 use crate::resolve::{ClassId, Resolved, Resolver};
 use crate::span::Span;
 use crate::syntax::{Expr, ExprKind, Stmt, Target as AssignTarget};
@@ -161,6 +162,7 @@ pub struct RelFacts {
 }
 
 /// A relation being built ([`build_rels`]) or checked: its facts, its field and its position.
+/// A relation checked is read from the index, so what it has of the facts is borrowed.
 #[derive(Debug)]
 struct Rel<'a> {
     /// The concrete model the field is attached to (the child for abstract-inherited fields).
@@ -168,42 +170,42 @@ struct Rel<'a> {
     owner_swapped: bool,
     /// `None` for an implicit `<parent>_ptr` link.
     field: Option<&'a Field>,
-    name: String,
+    name: Cow<'a, str>,
     kind: RelKind,
     parent_link: bool,
-    to: To,
+    to: Cow<'a, To>,
     /// The field's options are what the call says.
     known: bool,
-    names: Option<Names>,
+    names: Option<Cow<'a, Names>>,
     file: SourceFile,
     span: Span,
 }
 
 impl<'a> Rel<'a> {
     /// A relation of the index with its field and position back.
-    fn new(facts: &RelFacts, field: Option<&'a Field>, file: SourceFile, span: Span) -> Self {
+    fn new(facts: &'a RelFacts, field: Option<&'a Field>, file: SourceFile, span: Span) -> Self {
         Rel {
             owner: facts.owner,
             owner_swapped: facts.owner_swapped,
             field,
-            name: facts.name.clone(),
+            name: Cow::Borrowed(&facts.name),
             kind: facts.kind,
             parent_link: facts.parent_link,
-            to: facts.to.clone(),
+            to: Cow::Borrowed(&facts.to),
             known: facts.known,
-            names: facts.names.clone(),
+            names: facts.names.as_ref().map(Cow::Borrowed),
             file,
             span,
         }
     }
 
-    fn param(&self, name: &str) -> Option<&Expr> {
+    fn param(&self, name: &str) -> Option<&'a Expr> {
         self.field.and_then(|f| param(f, self.kind, name))
     }
 
-    /// What the index keeps of the relation.
-    fn facts(&self, ctx: &Ctx<'_>) -> RelFacts {
-        let target = match self.to {
+    /// What the index keeps of the relation (moved out of it).
+    fn into_facts(self, ctx: &Ctx<'_>) -> RelFacts {
+        let target = match *self.to {
             To::Model(t) if !self.owner_swapped => Some(concrete_of(ctx, t)),
             _ => None,
         };
@@ -218,7 +220,7 @@ impl<'a> Rel<'a> {
                     && self.known
                     && param(f, self.kind, "through").is_none_or(Expr::is_none) =>
             {
-                m2m_auto_table(ctx, self)
+                m2m_auto_table(ctx, &self)
             }
             _ => None,
         };
@@ -226,13 +228,13 @@ impl<'a> Rel<'a> {
             owner: self.owner,
             owner_swapped: self.owner_swapped,
             implicit: self.field.is_none(),
-            name: self.name.clone(),
+            name: self.name.into_owned(),
             kind: self.kind,
             parent_link: self.parent_link,
-            to: self.to.clone(),
+            to: self.to.into_owned(),
             target,
             known: self.known,
-            names: self.names.clone(),
+            names: self.names.map(Cow::into_owned),
             possible,
             auto_table,
         }
@@ -264,11 +266,11 @@ fn flag(f: &Field, name: &str, default: bool) -> Option<bool> {
 }
 
 /// A string option: `Ok(None)` when absent or `None`, `Err(())` when not a literal.
-fn str_opt(e: Option<&Expr>) -> Result<Option<String>, ()> {
+fn str_ref(e: Option<&Expr>) -> Result<Option<&str>, ()> {
     match e {
         None => Ok(None),
         Some(e) if e.is_none() => Ok(None),
-        Some(e) => e.as_str().map(|s| Some(s.to_string())).ok_or(()),
+        Some(e) => e.as_str().map(Some).ok_or(()),
     }
 }
 
@@ -337,7 +339,7 @@ pub fn app_relations(db: &dyn Db, project: Project, app: String) -> AppRels {
     let mut ctx = Ctx::new(db, project, &resolver);
     let models = ctx.app_models(&app);
     let (rels, untargeted) = build_rels(&mut ctx, &models);
-    let rels = rels.iter().map(|r| r.facts(&ctx)).collect();
+    let rels = rels.into_iter().map(|r| r.into_facts(&ctx)).collect();
     let tables = models
         .iter()
         .filter(|&&idx| ctx.swapped(idx).is_none())
@@ -359,7 +361,12 @@ struct Graph<'a> {
     managers_cache: RefCell<FxHashMap<usize, Option<Managers>>>,
     /// Per target model: it has a Python-level / a database-level on_delete variant.
     on_delete_cache: RefCell<FxHashMap<usize, (bool, bool)>>,
+    /// [`model_mro`] per model.
+    mro_cache: RefCell<FxHashMap<usize, Mro>>,
 }
+
+/// [`model_mro`] of a model, shared from a per-model cache.
+type Mro = Rc<(Vec<usize>, bool)>;
 
 /// Managers declared in a class body: (name, is-manager), shared from a per-model cache.
 type Managers = Rc<Vec<(String, Tri)>>;
@@ -435,7 +442,7 @@ fn build_rels<'a>(ctx: &mut Ctx<'a>, models: &[usize]) -> (Vec<Rel<'a>>, Vec<Opt
         }
         let fields = model_local_fields(ctx, idx);
         let mut explicit_links: Vec<usize> = Vec::new();
-        for f in fields {
+        for &f in fields.iter() {
             let Some(kind) = RelKind::of(f.kind) else {
                 if f.kind == FieldKind::RelatedField && !owner_swapped {
                     untargeted.push(possible_names(ctx, idx, f));
@@ -460,17 +467,21 @@ fn build_rels<'a>(ctx: &mut Ctx<'a>, models: &[usize]) -> (Vec<Rel<'a>>, Vec<Opt
                 owner: idx,
                 owner_swapped,
                 field: Some(f),
-                name: f.name.clone(),
+                name: Cow::Borrowed(&f.name),
                 kind,
                 parent_link,
-                to,
+                to: Cow::Owned(to),
                 known,
                 names: None,
                 file: f.file,
                 span: f.name_span,
             };
-            rel.names = if known { names_of(ctx, &rel) } else { None };
-            if rel.to == To::Unknown && !owner_swapped {
+            rel.names = if known {
+                names_of(ctx, &rel).map(Cow::Owned)
+            } else {
+                None
+            };
+            if *rel.to == To::Unknown && !owner_swapped {
                 untargeted.push(possible_names(ctx, idx, f));
             }
             rels.push(rel);
@@ -484,16 +495,16 @@ fn build_rels<'a>(ctx: &mut Ctx<'a>, models: &[usize]) -> (Vec<Rel<'a>>, Vec<Opt
                 owner: idx,
                 owner_swapped,
                 field: None,
-                name: format!("{}_ptr", pm.model_name()),
+                name: Cow::Owned(lower_joined(&[], &pm.name, "_ptr")),
                 kind: RelKind::OneToOne,
                 parent_link: true,
-                to: To::Model(p),
+                to: Cow::Owned(To::Model(p)),
                 known: true,
                 names: None,
                 file: m.file,
                 span: m.name_span,
             };
-            rel.names = names_of(ctx, &rel);
+            rel.names = names_of(ctx, &rel).map(Cow::Owned);
             rels.push(rel);
         }
     }
@@ -507,7 +518,18 @@ impl<'a> Graph<'a> {
             clash_cache: RefCell::default(),
             managers_cache: RefCell::default(),
             on_delete_cache: RefCell::default(),
+            mro_cache: RefCell::default(),
         }
+    }
+
+    /// [`model_mro`] of a model, computed once.
+    fn model_mro(&self, ctx: &Ctx<'_>, idx: usize) -> Mro {
+        if let Some(v) = self.mro_cache.borrow().get(&idx) {
+            return v.clone();
+        }
+        let v = Rc::new(model_mro(ctx, idx));
+        self.mro_cache.borrow_mut().insert(idx, v.clone());
+        v
     }
 
     /// `rel_opts.related_objects` of a model: relations pointing at it or at one of its concrete
@@ -639,15 +661,17 @@ fn concrete_ancestors(ctx: &Ctx<'_>, idx: usize) -> Vec<usize> {
 
 /// Fields Django copies into a model (own and abstract-inherited), minus inherited ones the class
 /// body overrides with a non-field attribute.
-fn model_local_fields<'a>(ctx: &mut Ctx<'a>, idx: usize) -> Vec<&'a Field> {
+fn model_local_fields<'a>(ctx: &mut Ctx<'a>, idx: usize) -> Rc<[&'a Field]> {
     let m = ctx.model(idx);
-    ctx.local_fields(idx)
-        .into_iter()
-        .filter(|f| {
-            f.declared_in == m.class
-                || !(m.other_attrs.contains(&f.name) || m.members.iter().any(|x| x.name == f.name))
-        })
-        .collect()
+    let all = ctx.local_fields(idx);
+    let keep = |f: &&'a Field| {
+        f.declared_in == m.class
+            || !(m.other_attrs.contains(&f.name) || m.members.iter().any(|x| x.name == f.name))
+    };
+    if all.iter().all(keep) {
+        return all;
+    }
+    all.iter().copied().filter(keep).collect()
 }
 
 /// Resolve `to` (or `through`) as Django does, keeping what its messages print.
@@ -682,8 +706,8 @@ fn resolve_to(ctx: &Ctx<'_>, e: &Expr, file: SourceFile, from_model: usize) -> T
     };
     match &e.kind {
         ExprKind::Str(s) => from_lazy(s),
-        ExprKind::Name(n) => match ctx.resolver.resolve_name(file, n) {
-            Resolved::Class(id) => match ctx.pm.model_by_class(id) {
+        ExprKind::Name(n) => match &*ctx.resolver.resolve_name_rc(file, n) {
+            &Resolved::Class(id) => match ctx.pm.model_by_class(id) {
                 Some(t) if ctx.model(t).abstract_ => {
                     let tm = ctx.model(t);
                     To::Missing {
@@ -691,15 +715,14 @@ fn resolve_to(ctx: &Ctx<'_>, e: &Expr, file: SourceFile, from_model: usize) -> T
                         key: tm
                             .app_label
                             .as_ref()
-                            .map(|a| (a.clone(), tm.name.to_lowercase())),
+                            .map(|a| (a.clone(), to_lower(&tm.name))),
                     }
                 }
                 Some(t) if ctx.model(t).registered => To::Model(t),
                 _ => To::Unknown,
             },
             Resolved::External(q) if q == "django.conf.settings.AUTH_USER_MODEL" => {
-                let v = ctx.pm.settings.auth_user_model.clone();
-                from_lazy(&v)
+                from_lazy(&ctx.pm.settings.auth_user_model)
             }
             Resolved::Value(_, v) => match &v.kind {
                 ExprKind::Str(s) => from_lazy(s),
@@ -746,9 +769,9 @@ fn class_body_may_build_models(ctx: &Ctx<'_>, class: ClassId, file: SourceFile) 
             {
                 false
             }
-            ExprKind::Name(_) => match ctx.resolver.resolve_expr(file, func) {
+            ExprKind::Name(_) => match &*ctx.resolver.resolve_expr_rc(file, func) {
                 Resolved::External(q) => !q.starts_with("django.") && !q.starts_with("builtins."),
-                Resolved::Class(id) => class_may_build_models(ctx, id, 0),
+                &Resolved::Class(id) => class_may_build_models(ctx, id, 0),
                 Resolved::Value(_, v) => !matches!(
                     &v.kind,
                     ExprKind::Call { func, .. }
@@ -781,9 +804,9 @@ fn class_may_build_models(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
     }
     c.bases
         .iter()
-        .any(|b| match ctx.resolver.resolve_expr(id.file, b) {
+        .any(|b| match &*ctx.resolver.resolve_expr_rc(id.file, b) {
             Resolved::External(q) => !q.starts_with("django.") && !q.starts_with("builtins."),
-            Resolved::Class(p) => class_may_build_models(ctx, p, depth + 1),
+            &Resolved::Class(p) => class_may_build_models(ctx, p, depth + 1),
             Resolved::Unknown | Resolved::Value(..) => true,
             _ => false,
         })
@@ -798,9 +821,9 @@ fn class_is_field(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
     };
     c.bases
         .iter()
-        .any(|b| match ctx.resolver.resolve_expr(id.file, b) {
-            Resolved::External(q) => FieldKind::from_qualified(&q).is_some(),
-            Resolved::Class(p) => class_is_field(ctx, p, depth + 1),
+        .any(|b| match &*ctx.resolver.resolve_expr_rc(id.file, b) {
+            Resolved::External(q) => FieldKind::from_qualified(q).is_some(),
+            &Resolved::Class(p) => class_is_field(ctx, p, depth + 1),
             _ => false,
         })
 }
@@ -808,9 +831,9 @@ fn class_is_field(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> bool {
 /// `make_model_tuple(resolve_relation(model, s))`.
 fn lazy_key(s: &str, app: Option<&str>) -> Option<(String, String)> {
     match s.split_once('.') {
-        Some((a, n)) if !n.contains('.') => Some((a.to_string(), n.to_lowercase())),
+        Some((a, n)) if !n.contains('.') => Some((a.to_string(), to_lower(n))),
         Some(_) => None,
-        None => app.map(|a| (a.to_string(), s.to_lowercase())),
+        None => app.map(|a| (a.to_string(), to_lower(s))),
     }
 }
 
@@ -818,7 +841,7 @@ fn lazy_key(s: &str, app: Option<&str>) -> Option<(String, String)> {
 fn interpolate(s: &str, vars: &[(&str, &str)]) -> Option<String> {
     let mut out = String::new();
     let mut rest = s;
-    while let Some(i) = rest.find('%') {
+    while let Some(i) = rest.bytes().position(|b| b == b'%') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
         if let Some(r) = after.strip_prefix('%') {
@@ -841,26 +864,23 @@ fn interpolate(s: &str, vars: &[(&str, &str)]) -> Option<String> {
 /// `related_name`, accessor and query name, as `contribute_to_class` leaves them.
 fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
     let m = ctx.model(rel.owner);
-    let cls = m.name.to_lowercase();
+    let cls = to_lower(&m.name);
     let app = m.app_label.as_deref()?;
     let (raw_rn, raw_rqn) = match rel.field {
         Some(f) => (
-            str_opt(param(f, rel.kind, "related_name")).ok()?,
-            str_opt(param(f, rel.kind, "related_query_name")).ok()?,
+            str_ref(param(f, rel.kind, "related_name")).ok()?,
+            str_ref(param(f, rel.kind, "related_query_name")).ok()?,
         ),
         None => (None, None),
     };
-    let truthy = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
-    let mut related_name = raw_rn.clone();
+    let truthy = |s: Option<&str>| s.is_some_and(|s| !s.is_empty());
+    let mut related_name: Option<Cow<'_, str>> = raw_rn.map(Cow::Borrowed);
     let mut symmetrical = false;
     match rel.kind {
         RelKind::GenericRelation => {
-            related_name = Some(
-                raw_rqn
-                    .clone()
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or("+".into()),
-            );
+            related_name = Some(Cow::Borrowed(
+                raw_rqn.filter(|s| !s.is_empty()).unwrap_or("+"),
+            ));
         }
         RelKind::ManyToMany => {
             let f = rel.field?;
@@ -871,16 +891,16 @@ fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
                 Some(e) => e.as_bool()?,
             };
             if symmetrical && (to_str == Some("self") || to_str == Some(m.name.as_str())) {
-                related_name = Some(format!("{}_rel_+", rel.name));
-            } else if raw_rn.as_deref().is_some_and(|s| s.ends_with('+')) {
-                related_name = Some(format!("_{}_{}_{}_+", app, cls, rel.name));
+                related_name = Some(Cow::Owned(format!("{}_rel_+", rel.name)));
+            } else if raw_rn.is_some_and(|s| s.ends_with('+')) {
+                related_name = Some(Cow::Owned(format!("_{}_{}_{}_+", app, cls, rel.name)));
             }
         }
         _ => {}
     }
     // RelatedField.contribute_to_class.
-    let chosen = if truthy(&related_name) {
-        related_name.clone()
+    let chosen = if truthy(related_name.as_deref()) {
+        related_name.as_deref()
     } else {
         if m.meta.incomplete {
             return None;
@@ -888,50 +908,57 @@ fn names_of(ctx: &Ctx<'_>, rel: &Rel<'_>) -> Option<Names> {
         match m.meta.get("default_related_name") {
             None => None,
             Some(e) if e.is_none() => None,
-            Some(e) => Some(e.as_str()?.to_string()),
+            Some(e) => Some(e.as_str()?),
         }
     };
-    if truthy(&chosen) {
-        let s = chosen?;
-        let app_lower = app.to_lowercase();
-        related_name = Some(interpolate(
-            &s,
-            &[
-                ("class", &cls),
-                ("model_name", &cls),
-                ("app_label", &app_lower),
-            ],
-        )?);
+    let interpolated = match chosen {
+        Some(s) if !s.is_empty() => {
+            let app_lower = to_lower(app);
+            Some(interpolate(
+                s,
+                &[
+                    ("class", &cls),
+                    ("model_name", &cls),
+                    ("app_label", &app_lower),
+                ],
+            )?)
+        }
+        _ => None,
+    };
+    if let Some(v) = interpolated {
+        related_name = Some(Cow::Owned(v));
     }
-    let mut rqn = raw_rqn;
-    if truthy(&rqn) {
-        let app_lower = app.to_lowercase();
-        rqn = Some(interpolate(
-            rqn.as_deref()?,
-            &[("class", &cls), ("app_label", &app_lower)],
-        )?);
-    }
+    let rqn = match raw_rqn {
+        Some(q) if !q.is_empty() => {
+            let app_lower = to_lower(app);
+            Some(interpolate(
+                q,
+                &[("class", &cls), ("app_label", &app_lower)],
+            )?)
+        }
+        other => other.map(str::to_string),
+    };
     let hidden = related_name.as_deref().is_some_and(|s| s.ends_with('+'));
     let accessor =
-        if rel.kind == RelKind::ManyToMany && symmetrical && rel.to == To::Model(rel.owner) {
+        if rel.kind == RelKind::ManyToMany && symmetrical && *rel.to == To::Model(rel.owner) {
             None
-        } else if truthy(&related_name) {
-            related_name.clone()
+        } else if truthy(related_name.as_deref()) {
+            related_name.as_deref().map(str::to_string)
         } else {
             Some(crate::project::join_parts(&[
                 &cls,
                 if rel.kind.multiple() { "_set" } else { "" },
             ]))
         };
-    let query_name = if truthy(&rqn) {
+    let query_name = if truthy(rqn.as_deref()) {
         rqn.clone()?
-    } else if truthy(&related_name) {
-        related_name.clone()?
+    } else if truthy(related_name.as_deref()) {
+        related_name.as_deref()?.to_string()
     } else {
-        cls.clone()
+        cls
     };
     Some(Names {
-        related_name,
+        related_name: related_name.map(Cow::into_owned),
         hidden,
         accessor,
         query_name,
@@ -965,14 +992,14 @@ impl TField<'_> {
             FRef::Ptr(_) => Some(FieldKind::OneToOneField),
         }
     }
-    fn attname(&self) -> Option<String> {
-        match self.fref {
-            FRef::Decl(f) if matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField) => {
-                Some(format!("{}_id", self.name))
-            }
-            FRef::Ptr(_) => Some(format!("{}_id", self.name)),
-            _ => None,
-        }
+    /// The field has an attname of its own (`<name>_id`) and it is `name`.
+    fn attname_is(&self, name: &str) -> bool {
+        let has_attname = match self.fref {
+            FRef::Decl(f) => matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOneField),
+            FRef::Ptr(_) => true,
+            FRef::AutoId => false,
+        };
+        has_attname && name.strip_suffix("_id") == Some(&*self.name)
     }
 }
 
@@ -1040,10 +1067,10 @@ fn forward_fields_uncached<'a>(
         }
     }
     // Abstract-inherited fields were created before the class body's own.
-    let (inherited, own): (Vec<&Field>, Vec<&Field>) =
-        local.iter().partition(|f| f.declared_in != class);
+    let inherited = local.iter().filter(|f| f.declared_in != class);
+    let own = local.iter().filter(|f| f.declared_in == class);
     let mut explicit_links = Vec::new();
-    for f in inherited.into_iter().chain(own) {
+    for &f in inherited.chain(own) {
         if f.kind == FieldKind::OneToOneField
             && kwarg(f, "parent_link").and_then(Expr::as_bool) == Some(true)
             && let Some(to) = param(f, RelKind::OneToOne, "to")
@@ -1062,7 +1089,7 @@ fn forward_fields_uncached<'a>(
             continue;
         }
         out.push(TField {
-            name: format!("{}_ptr", ctx.model(p).model_name()).into(),
+            name: lower_joined(&[], &ctx.model(p).name, "_ptr").into(),
             fref: FRef::Ptr(p),
             model: idx,
         });
@@ -1097,10 +1124,7 @@ fn non_m2m_fields<'a>(fields: &[TField<'a>]) -> Option<Vec<TField<'a>>> {
 /// Whether `_meta.get_field(name)` finds something: `None` when djsa cannot tell.
 fn field_exists(ctx: &mut Ctx<'_>, graph: &Graph<'_>, model: usize, name: &str) -> Option<bool> {
     let (fields, complete) = forward_fields(ctx, model, 0);
-    if fields
-        .iter()
-        .any(|f| f.name == name || f.attname().as_deref() == Some(name))
-    {
+    if fields.iter().any(|f| f.name == name || f.attname_is(name)) {
         return Some(true);
     }
     if !complete {
@@ -1273,7 +1297,7 @@ fn check_related_query_name_is_valid(
 
 /// fields.E300 / fields.E301.
 fn check_relation_model_exists(ctx: &Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnostic>) {
-    match &rel.to {
+    match &*rel.to {
         To::Missing { shown, .. } => emit(
             ctx,
             rel,
@@ -1319,20 +1343,20 @@ fn check_clashes(
     ri: usize,
     out: &mut Vec<Diagnostic>,
 ) {
-    let To::Model(t) = rel.to else { return };
+    let To::Model(t) = *rel.to else { return };
     let Some(names) = &rel.names else { return };
     let tm = ctx.model(t);
     let target_name = &tm.name;
     let owner = ctx.model(rel.owner);
     // Labels are built only for a finding (most relations have none).
     let field_label_of = || format!("{}.{}", owner.label(), rel.name);
-    let rel_name = names.accessor.clone();
-    let query = names.query_name.clone();
+    let rel_name = names.accessor.as_deref();
+    let query = names.query_name.as_str();
     let hidden = names.hidden;
 
     let (fields, _) = forward_fields(ctx, t, 0);
     for cf in clashable_fields(&fields) {
-        if !hidden && rel_name.as_deref() == Some(&*cf.name) {
+        if !hidden && rel_name == Some(&*cf.name) {
             let clash_name = format!("{}.{}", tm.label(), cf.name);
             let field_name = field_label_of();
             emit(
@@ -1372,21 +1396,19 @@ fn check_clashes(
     // Only relations whose accessor equals this one's accessor or query name can clash: look
     // them up by accessor, in `related_objects` order.
     let index = graph.clash_index(ctx, t);
-    let mut candidates: Vec<usize> = Vec::new();
-    if !hidden && let Some(rn) = rel_name.as_deref() {
-        candidates.extend(index.with_accessor(rn));
-    }
-    candidates.extend(index.with_accessor(query.as_str()));
-    candidates.sort_unstable();
-    candidates.dedup();
-    for oi in candidates.into_iter().map(|pos| index.objs[pos]) {
+    let by_accessor = match rel_name {
+        Some(rn) if !hidden => index.with_accessor(rn),
+        _ => &[],
+    };
+    let candidates = merge_sorted(by_accessor, index.with_accessor(query));
+    for oi in candidates.map(|pos| index.objs[pos]) {
         if oi == ri {
             continue;
         }
         let other = &graph.index.rels[oi];
         let Some(on) = &other.names else { continue };
-        let e304 = !hidden && rel_name.is_some() && on.accessor == rel_name;
-        let e305 = on.accessor.as_deref() == Some(query.as_str());
+        let e304 = !hidden && rel_name.is_some() && on.accessor.as_deref() == rel_name;
+        let e305 = on.accessor.as_deref() == Some(query);
         if !e304 && !e305 {
             continue;
         }
@@ -1401,7 +1423,7 @@ fn check_clashes(
                 Severity::Error,
                 format!(
                     "Reverse accessor '{target_name}.{}' for '{field_name}' clashes with reverse accessor for '{clash_name}'.",
-                    rel_name.as_deref().unwrap_or_default()
+                    rel_name.unwrap_or_default()
                 ),
                 Some(format!(
                     "Add or change a related_name argument to the definition for '{field_name}' or '{clash_name}'."
@@ -1427,7 +1449,7 @@ fn check_clashes(
 
     if ctx.pm.django_version >= (6, 1)
         && !hidden
-        && let Some(rn) = &rel_name
+        && let Some(rn) = rel_name
         && has_manager(ctx, graph, t, rn) == Some(true)
     {
         let field_name = field_label_of();
@@ -1445,6 +1467,31 @@ fn check_clashes(
             )),
         );
     }
+}
+
+/// The union of two increasing sequences, increasing (each value once).
+fn merge_sorted<'s>(a: &'s [usize], b: &'s [usize]) -> impl Iterator<Item = usize> + 's {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || match (a.get(i).copied(), b.get(j).copied()) {
+        (Some(x), Some(y)) => {
+            if x <= y {
+                i += 1;
+            }
+            if y <= x {
+                j += 1;
+            }
+            Some(x.min(y))
+        }
+        (Some(x), None) => {
+            i += 1;
+            Some(x)
+        }
+        (None, Some(y)) => {
+            j += 1;
+            Some(y)
+        }
+        (None, None) => None,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1498,9 +1545,9 @@ fn value_is_manager(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Tri {
             {
                 Tri::Yes
             }
-            ExprKind::Name(_) => match ctx.resolver.resolve_expr(file, func) {
+            ExprKind::Name(_) => match &*ctx.resolver.resolve_expr_rc(file, func) {
                 Resolved::External(q) => {
-                    if is_django_manager(&q) {
+                    if is_django_manager(q) {
                         Tri::Yes
                     } else if q.starts_with("builtins.")
                         || (q.starts_with("django.") && !q.contains("anager"))
@@ -1510,9 +1557,9 @@ fn value_is_manager(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Tri {
                         Tri::Maybe
                     }
                 }
-                Resolved::Class(id) => class_is_manager(ctx, id, 0),
+                &Resolved::Class(id) => class_is_manager(ctx, id, 0),
                 // `PageManager = BasePageManager.from_queryset(PageQuerySet)`.
-                Resolved::Value(_, v) if is_from_queryset_call(&v) => Tri::Yes,
+                Resolved::Value(_, v) if is_from_queryset_call(v) => Tri::Yes,
                 Resolved::Function(..) => Tri::Maybe,
                 _ => Tri::Maybe,
             },
@@ -1570,13 +1617,13 @@ fn class_is_manager(ctx: &Ctx<'_>, id: ClassId, depth: u32) -> Tri {
             {
                 Tri::Yes
             }
-            _ => match ctx.resolver.resolve_expr(id.file, b) {
-                Resolved::External(q) if is_django_manager(&q) => Tri::Yes,
+            _ => match &*ctx.resolver.resolve_expr_rc(id.file, b) {
+                Resolved::External(q) if is_django_manager(q) => Tri::Yes,
                 Resolved::External(q) if q.starts_with("builtins.") || q.starts_with("typing.") => {
                     Tri::No
                 }
-                Resolved::Class(p) => class_is_manager(ctx, p, depth + 1),
-                Resolved::Value(_, v) if is_from_queryset_call(&v) => Tri::Yes,
+                &Resolved::Class(p) => class_is_manager(ctx, p, depth + 1),
+                Resolved::Value(_, v) if is_from_queryset_call(v) => Tri::Yes,
                 _ => Tri::Maybe,
             },
         };
@@ -1611,10 +1658,11 @@ fn declared_managers(ctx: &Ctx<'_>, idx: usize) -> Option<Vec<(String, Tri)>> {
 
 /// Is `name` in `_meta.managers` of the model?
 fn has_manager(ctx: &Ctx<'_>, graph: &Graph<'_>, idx: usize, name: &str) -> Option<bool> {
-    let (mro, complete) = model_mro(ctx, idx);
+    let shared = graph.model_mro(ctx, idx);
+    let (mro, complete) = (&shared.0, shared.1);
     let mut maybe = !complete;
     let declared_managers = |ctx: &Ctx<'_>, c: usize| graph.declared_managers(ctx, c);
-    for &c in &mro {
+    for &c in mro {
         for (n, t) in declared_managers(ctx, c)?.iter() {
             if n == name && *t == Tri::Yes {
                 return Some(true);
@@ -1626,18 +1674,18 @@ fn has_manager(ctx: &Ctx<'_>, graph: &Graph<'_>, idx: usize, name: &str) -> Opti
     }
     if name == "objects" && complete {
         // The auto-created `objects` of any concrete class in the MRO without managers.
-        for &c in &mro {
+        for &c in mro {
             let cm = ctx.model(c);
             if cm.abstract_ {
                 continue;
             }
-            let (cmro, ccomplete) = model_mro(ctx, c);
-            if !ccomplete {
+            let cshared = graph.model_mro(ctx, c);
+            if !cshared.1 {
                 maybe = true;
                 continue;
             }
             let mut any = Tri::No;
-            for &x in &cmro {
+            for &x in &cshared.0 {
                 for (_, t) in declared_managers(ctx, x)?.iter() {
                     match *t {
                         Tri::Yes => any = Tri::Yes,
@@ -1660,13 +1708,28 @@ fn has_manager(ctx: &Ctx<'_>, graph: &Graph<'_>, idx: usize, name: &str) -> Opti
 // ForeignObject / ForeignKey.
 
 /// The `to_fields` of a ForeignObject/ForeignKey: `None` entries mean the primary key.
-fn to_fields(rel: &Rel<'_>) -> Option<Vec<Option<String>>> {
+enum ToFields<'a> {
+    /// A foreign key's `to_field`.
+    One(Option<&'a str>),
+    Many(Vec<Option<&'a str>>),
+}
+
+impl<'a> ToFields<'a> {
+    fn as_slice(&self) -> &[Option<&'a str>] {
+        match self {
+            ToFields::One(f) => std::slice::from_ref(f),
+            ToFields::Many(v) => v,
+        }
+    }
+}
+
+fn to_fields<'a>(rel: &Rel<'a>) -> Option<ToFields<'a>> {
     match rel.kind {
-        RelKind::ForeignKey | RelKind::OneToOne => Some(vec![
-            str_opt(rel.param("to_field"))
+        RelKind::ForeignKey | RelKind::OneToOne => Some(ToFields::One(
+            str_ref(rel.param("to_field"))
                 .ok()?
                 .filter(|s| !s.is_empty()),
-        ]),
+        )),
         RelKind::ForeignObject => {
             let e = rel.param("to_fields")?;
             let items = e.as_sequence()?;
@@ -1676,11 +1739,11 @@ fn to_fields(rel: &Rel<'_>) -> Option<Vec<Option<String>>> {
                     if i.is_none() {
                         Some(None)
                     } else {
-                        i.as_str()
-                            .map(|s| Some(s.to_string()).filter(|s| !s.is_empty()))
+                        i.as_str().map(|s| Some(s).filter(|s| !s.is_empty()))
                     }
                 })
-                .collect()
+                .collect::<Option<Vec<_>>>()
+                .map(ToFields::Many)
         }
         _ => None,
     }
@@ -1693,13 +1756,14 @@ fn check_foreign_object(
     rel: &Rel<'_>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let To::Model(t) = rel.to else { return };
+    let To::Model(t) = *rel.to else { return };
     if rel.field.is_none() {
         return;
     }
     let Some(to_fields) = to_fields(rel) else {
         return;
     };
+    let to_fields = to_fields.as_slice();
     // _check_to_fields_exist
     let mut all_exist = true;
     for tf in to_fields.iter().flatten() {
@@ -1726,7 +1790,7 @@ fn check_foreign_object(
     let (fields, complete) = forward_fields(ctx, t, 0);
     // _check_to_fields_composite_pk
     let concrete = concrete_of(ctx, t);
-    for tf in &to_fields {
+    for tf in to_fields {
         let composite = match tf {
             None => {
                 ctx.concrete_parents(concrete).is_empty()
@@ -1759,7 +1823,7 @@ fn check_foreign_object(
         return;
     }
     let mut foreign: Vec<TField<'_>> = Vec::new();
-    for tf in &to_fields {
+    for tf in to_fields {
         match tf {
             None => {
                 // The primary key: always unique.
@@ -1768,7 +1832,7 @@ fn check_foreign_object(
             Some(name) => {
                 let Some(f) = fields
                     .iter()
-                    .find(|f| &f.name == name || f.attname().as_deref() == Some(name))
+                    .find(|f| &f.name == name || f.attname_is(name))
                 else {
                     return;
                 };
@@ -1903,9 +1967,9 @@ fn meta_unique_covers(
             else {
                 return None;
             };
-            let q = match ctx.resolver.resolve_expr(file, func) {
-                Resolved::External(q) => q,
-                _ => return None,
+            let resolved = ctx.resolver.resolve_expr_rc(file, func);
+            let Resolved::External(q) = &*resolved else {
+                return None;
             };
             if !q.starts_with("django.") {
                 return None;
@@ -2006,12 +2070,9 @@ fn on_delete_of(ctx: &Ctx<'_>, f: &Field, kind: RelKind) -> Option<OnDelete> {
 
 /// [`on_delete_of`] for the `on_delete` expression `e` of a field in `file`.
 fn on_delete_name(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Option<OnDelete> {
-    let q = match &e.kind {
-        ExprKind::Name(_) => match ctx.resolver.resolve_expr(file, e) {
-            Resolved::External(q) => q,
-            _ => return None,
-        },
-        ExprKind::Call { func, .. } => match ctx.resolver.resolve_expr(file, func) {
+    let resolved = match &e.kind {
+        ExprKind::Name(_) => ctx.resolver.resolve_expr_rc(file, e),
+        ExprKind::Call { func, .. } => match &*ctx.resolver.resolve_expr_rc(file, func) {
             Resolved::External(q) if q.starts_with("django.db.models") && q.ends_with(".SET") => {
                 return Some(OnDelete::Set);
             }
@@ -2019,10 +2080,13 @@ fn on_delete_name(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Option<OnDelete>
         },
         _ => return None,
     };
+    let Resolved::External(q) = &*resolved else {
+        return None;
+    };
     if !q.starts_with("django.db.models.") {
         return None;
     }
-    Some(match super::last_dot(&q) {
+    Some(match super::last_dot(q) {
         "CASCADE" => OnDelete::Cascade,
         "PROTECT" => OnDelete::Protect,
         "RESTRICT" => OnDelete::Restrict,
@@ -2106,7 +2170,7 @@ fn check_on_delete(ctx: &mut Ctx<'_>, graph: &Graph<'_>, rel: &Rel<'_>, out: &mu
     }
     if v61
         && od != OnDelete::DoNothing
-        && let To::Model(t) = rel.to
+        && let To::Model(t) = *rel.to
     {
         // Whether the target has a Python-level / a database-level variant (not DO_NOTHING),
         // computed once per target.
@@ -2308,9 +2372,9 @@ fn check_relationship_model(
         Some(To::Missing { shown, .. }) => {
             let e = param(f, rel.kind, "through");
             match e.map(|e| (e, &e.kind)) {
-                Some((e, ExprKind::Name(_))) => match ctx.resolver.resolve_expr(f.file, e) {
+                Some((e, ExprKind::Name(_))) => match &*ctx.resolver.resolve_expr_rc(f.file, e) {
                     // A class (an abstract model): `app_label.ClassName`.
-                    Resolved::Class(id) => match ctx.pm.model_by_class(id) {
+                    &Resolved::Class(id) => match ctx.pm.model_by_class(id) {
                         Some(i) => match &ctx.model(i).app_label {
                             Some(a) => format!("{a}.{}", ctx.model(i).name),
                             None => return,
@@ -2360,7 +2424,7 @@ fn check_relationship_model(
         }
         Some(To::Model(th)) if ctx.swapped(*th).is_some() => return,
         _ => {
-            if let To::Model(to_model) = rel.to {
+            if let To::Model(to_model) = *rel.to {
                 if through_fields.is_none() {
                     let composite = |ctx: &mut Ctx<'_>, m: usize| {
                         let c = concrete_of(ctx, m);
@@ -2528,7 +2592,7 @@ fn check_through_fields(
     }
     let Some(To::Model(th)) = through else { return };
     let th = *th;
-    let To::Model(target) = rel.to else { return };
+    let To::Model(target) = *rel.to else { return };
     let (all, complete) = forward_fields(ctx, th, 0);
     let Some(fields) = non_m2m_fields(&all) else {
         return;
@@ -2562,10 +2626,10 @@ fn check_through_fields(
             ))
         };
         // `_meta.get_field`: forward fields by name, then by attname, then reverse relations.
-        let found = all.iter().find(|f| f.name == field_name).or_else(|| {
-            all.iter()
-                .find(|f| f.attname().as_deref() == Some(field_name.as_str()))
-        });
+        let found = all
+            .iter()
+            .find(|f| f.name == field_name)
+            .or_else(|| all.iter().find(|f| f.attname_is(&field_name)));
         match found {
             Some(tf) => {
                 let Some(remote) = remote_model(ctx, tf) else {
@@ -2622,7 +2686,7 @@ fn db_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
             if s.is_empty() {
                 truncate(
                     ctx,
-                    crate::project::join_parts(&[m.app_label.as_deref()?, "_", &m.model_name()]),
+                    lower_joined(&[m.app_label.as_deref()?, "_"], &m.name, ""),
                 )
             } else {
                 Some(s.to_string())
@@ -2630,7 +2694,7 @@ fn db_table(ctx: &Ctx<'_>, idx: usize) -> Option<String> {
         }
         _ => truncate(
             ctx,
-            crate::project::join_parts(&[m.app_label.as_deref()?, "_", &m.model_name()]),
+            lower_joined(&[m.app_label.as_deref()?, "_"], &m.name, ""),
         ),
     }
 }
@@ -2714,7 +2778,7 @@ fn check_table_uniqueness(
         ),
         Some(_) => return,
         None => {
-            let managed = match (&rel.to, model_managed(ctx, rel.owner)) {
+            let managed = match (&*rel.to, model_managed(ctx, rel.owner)) {
                 (_, Some(true)) => Some(true),
                 (To::Model(t), Some(false)) => model_managed(ctx, *t),
                 (To::Missing { .. }, Some(false)) => Some(true),
@@ -2817,7 +2881,7 @@ fn check_m2m_on_delete(ctx: &mut Ctx<'_>, rel: &Rel<'_>, out: &mut Vec<Diagnosti
         return;
     }
     let mut models = vec![rel.owner];
-    match rel.to {
+    match *rel.to {
         To::Model(t) => models.push(t),
         To::Missing { .. } => {}
         To::Unknown => return,
@@ -2862,7 +2926,7 @@ fn check_lazy_references<'r, 'a: 'r>(
         let To::Missing {
             key: Some((app, model)),
             ..
-        } = &rel.to
+        } = &*rel.to
         else {
             continue;
         };
@@ -2906,6 +2970,29 @@ fn check_lazy_references<'r, 'a: 'r>(
                     .at(rel.file, rel.span)
                     .object(through_label.clone()),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_sorted;
+
+    #[test]
+    fn merge_sorted_is_the_sorted_union() {
+        let cases: &[(&[usize], &[usize])] = &[
+            (&[], &[]),
+            (&[1], &[]),
+            (&[], &[2]),
+            (&[1, 3, 5], &[2, 3, 6]),
+            (&[4], &[4]),
+            (&[0, 9], &[1, 2, 3]),
+        ];
+        for (a, b) in cases {
+            let mut want: Vec<usize> = a.iter().chain(b.iter()).copied().collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(merge_sorted(a, b).collect::<Vec<_>>(), want);
         }
     }
 }

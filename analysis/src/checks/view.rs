@@ -209,7 +209,18 @@ impl<'a> Models<'a> {
         self.facts.is_empty()
     }
     /// The model at `idx` (indices come from the project model, so they are in range).
+    #[inline]
     pub fn get(&self, idx: usize) -> &'a Model {
+        if let Some(block) = self.read[idx / BLOCK].get()
+            && let Some(m) = block[idx % BLOCK].get()
+        {
+            return m;
+        }
+        self.first_read(idx)
+    }
+    /// [`Models::get`] of a model not read yet: a salsa read, remembered.
+    #[inline(never)]
+    fn first_read(&self, idx: usize) -> &'a Model {
         let block = self.read[idx / BLOCK]
             .get_or_init(|| Box::new(std::array::from_fn(|_| Cell::new(None))));
         let slot = &block[idx % BLOCK];
