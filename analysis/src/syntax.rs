@@ -23,12 +23,6 @@ impl PyInt {
     }
 }
 
-impl From<i128> for PyInt {
-    fn from(i: i128) -> Self {
-        PyInt::new(i)
-    }
-}
-
 impl PartialOrd for PyInt {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
