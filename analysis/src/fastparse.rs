@@ -330,6 +330,27 @@ impl<'a> Lexer<'a> {
         self.push(K::Op(op), s, s + 1);
     }
 
+    /// A bracket at `self.p` (`c`, one of `()[]{}`): its token, and the nesting depth it opens
+    /// or closes (`None` for a closing bracket with nothing open).
+    #[inline(always)]
+    fn bracket(&mut self, c: u8, depth: &mut u32) -> R<()> {
+        let (op, opens) = match c {
+            b'(' => (Op::LPar, true),
+            b')' => (Op::RPar, false),
+            b'[' => (Op::LSq, true),
+            b']' => (Op::RSq, false),
+            b'{' => (Op::LBr, true),
+            _ => (Op::RBr, false),
+        };
+        *depth = if opens {
+            *depth + 1
+        } else {
+            depth.checked_sub(1)?
+        };
+        self.op(op);
+        Some(())
+    }
+
     fn push(&mut self, k: K, s: usize, e: usize) {
         self.toks.push(Tok {
             k,
@@ -500,30 +521,7 @@ impl<'a> Lexer<'a> {
                     b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                         self.name(self.p)?;
                     }
-                    b'(' => {
-                        depth += 1;
-                        self.op(Op::LPar);
-                    }
-                    b')' => {
-                        depth = depth.checked_sub(1)?;
-                        self.op(Op::RPar);
-                    }
-                    b'[' => {
-                        depth += 1;
-                        self.op(Op::LSq);
-                    }
-                    b']' => {
-                        depth = depth.checked_sub(1)?;
-                        self.op(Op::RSq);
-                    }
-                    b'{' => {
-                        depth += 1;
-                        self.op(Op::LBr);
-                    }
-                    b'}' => {
-                        depth = depth.checked_sub(1)?;
-                        self.op(Op::RBr);
-                    }
+                    b'(' | b')' | b'[' | b']' | b'{' | b'}' => self.bracket(c, &mut depth)?,
                     b',' => self.op(Op::Comma),
                     b'=' if self.at(self.p + 1) != b'=' => self.op(Op::Assign),
                     b'.' if !matches!(self.at(self.p + 1), b'0'..=b'9' | b'.') => {
@@ -603,30 +601,7 @@ impl<'a> Lexer<'a> {
                 self.string(s, s)?;
                 return Some(());
             }
-            b'(' => {
-                *depth += 1;
-                (Op::LPar, 1)
-            }
-            b')' => {
-                *depth = depth.checked_sub(1)?;
-                (Op::RPar, 1)
-            }
-            b'[' => {
-                *depth += 1;
-                (Op::LSq, 1)
-            }
-            b']' => {
-                *depth = depth.checked_sub(1)?;
-                (Op::RSq, 1)
-            }
-            b'{' => {
-                *depth += 1;
-                (Op::LBr, 1)
-            }
-            b'}' => {
-                *depth = depth.checked_sub(1)?;
-                (Op::RBr, 1)
-            }
+            b'(' | b')' | b'[' | b']' | b'{' | b'}' => return self.bracket(c, depth),
             b',' => (Op::Comma, 1),
             b';' => (Op::Semi, 1),
             b'~' => (Op::Tilde, 1),

@@ -627,6 +627,23 @@ impl<'db> Resolver<'db> {
     }
 }
 
+/// `s.split_once('.')`, scanning bytes.
+pub(crate) fn split_dot(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b'.')?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// `s.rsplit_once('.')`, scanning bytes: a qualified name's module and last name.
+pub(crate) fn rsplit_dot(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().rposition(|b| b == b'.')?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// `s.rsplit('.').next()`: the last dotted component (all of `s` without a dot).
+pub(crate) fn last_dot(s: &str) -> &str {
+    rsplit_dot(s).map_or(s, |(_, name)| name)
+}
+
 /// `s.split('.')`, scanning bytes (cheaper than the `char` searcher for short names).
 pub(crate) fn dot_parts(s: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(s);

@@ -762,7 +762,7 @@ fn check_validators(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
 /// `system_check_removed_details`: fields.E900-E907.
 fn check_removed(ctx: &Ctx<'_>, spec: &Spec<'_>, out: &mut Out) {
     let q = spec.qualified().unwrap_or("");
-    let (postgres_class, postgres_module) = match super::rsplit_dot(q) {
+    let (postgres_class, postgres_module) = match crate::resolve::rsplit_dot(q) {
         Some((m, n)) if m.starts_with("django.contrib.postgres.fields") => (n, true),
         _ => ("", false),
     };
@@ -1582,7 +1582,7 @@ impl<'a> Spec<'a> {
     fn class_name(&self) -> &str {
         match &self.qualified {
             Qualified::Django(r) => match &**r {
-                Resolved::External(q) => super::last_dot(q),
+                Resolved::External(q) => crate::resolve::last_dot(q),
                 _ => self.own_class_name,
             },
             _ => self.own_class_name,
@@ -1998,7 +1998,7 @@ fn eval(ctx: &Ctx<'_>, file: SourceFile, scope: Scope<'_>, e: &Expr, depth: u32)
             let Resolved::External(q) = &*resolved else {
                 return Py::Unknown;
             };
-            let (module, name) = super::rsplit_dot(q).unwrap_or(("", q.as_str()));
+            let (module, name) = crate::resolve::rsplit_dot(q).unwrap_or(("", q.as_str()));
             let literal_arg = |i: usize| args.get(i).and_then(|a| a.as_str()).map(str::to_string);
             match (module, name) {
                 ("django.utils.translation", "gettext_lazy" | "ugettext_lazy") => {

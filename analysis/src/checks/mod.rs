@@ -18,26 +18,9 @@ use crate::db::{Db, Project, SourceFile};
 use crate::diagnostic::{Diagnostic, Severity, code_matches};
 use crate::fields::FieldKind;
 use crate::project::{Field, Model, Parent, app_registry};
-use crate::resolve::{ClassId, Resolved, Resolver};
+use crate::resolve::{ClassId, Resolved, Resolver, last_dot, split_dot};
 use crate::span::Span;
 use crate::syntax::{ClassDef, Expr, ExprKind};
-
-/// `s.rsplit_once('.')`, scanning bytes (the checks split qualified names in inner loops).
-pub(crate) fn rsplit_dot(s: &str) -> Option<(&str, &str)> {
-    let i = s.bytes().rposition(|b| b == b'.')?;
-    Some((&s[..i], &s[i + 1..]))
-}
-
-/// `s.split_once('.')`, scanning bytes.
-pub(crate) fn split_dot(s: &str) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|b| b == b'.')?;
-    Some((&s[..i], &s[i + 1..]))
-}
-
-/// `s.rsplit('.').next()`: the last dotted component (all of `s` without a dot).
-pub(crate) fn last_dot(s: &str) -> &str {
-    rsplit_dot(s).map_or(s, |(_, name)| name)
-}
 
 /// Run one family of checks with its own context.
 fn run_family(db: &dyn Db, project: Project, family: impl FnOnce(&mut Ctx<'_>)) -> Vec<Diagnostic> {

@@ -2086,7 +2086,7 @@ fn on_delete_name(ctx: &Ctx<'_>, file: SourceFile, e: &Expr) -> Option<OnDelete>
     if !q.starts_with("django.db.models.") {
         return None;
     }
-    Some(match super::last_dot(q) {
+    Some(match crate::resolve::last_dot(q) {
         "CASCADE" => OnDelete::Cascade,
         "PROTECT" => OnDelete::Protect,
         "RESTRICT" => OnDelete::Restrict,

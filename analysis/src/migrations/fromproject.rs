@@ -934,7 +934,7 @@ impl<'db> FromProject<'_, 'db> {
         let Some(name) = e.as_name() else {
             return Ok(None);
         };
-        let Some((cls, attr)) = super::parse::split_last_dot(name) else {
+        let Some((cls, attr)) = crate::resolve::rsplit_dot(name) else {
             return Ok(None);
         };
         let declaring = self.class_def(f.declared_in);

@@ -940,7 +940,7 @@ fn canonical_rewrite(q: &str) -> Option<String> {
     if !q.starts_with("django.db.") {
         return None;
     }
-    if let Some((module, name)) = split_last_dot(q) {
+    if let Some((module, name)) = crate::resolve::rsplit_dot(q) {
         // No other rule is about `django.db.models` itself (and a path already in
         // `django.db.models.deletion` is canonical).
         if module == "django.db.models" {
@@ -1047,15 +1047,6 @@ fn is_deletion(name: &str) -> bool {
             | "DB_SET_DEFAULT"
             | "DB_SET_NULL"
     )
-}
-
-/// `q.rsplit_once('.')`, scanning bytes from the end (cheaper than the char searcher on the
-/// short dotted paths asked for every value).
-pub fn split_last_dot(q: &str) -> Option<(&str, &str)> {
-    let i = q.bytes().rposition(|b| b == b'.')?;
-    // `i` is the index of an ASCII byte: both sides are on character boundaries.
-    let (module, dot_name) = q.split_at(i);
-    Some((module, &dot_name[1..]))
 }
 
 /// Python's repr of a float literal, for the simple forms (`1.5`, `2.0`, `1e3` is refused).
